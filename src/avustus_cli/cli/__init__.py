@@ -1,0 +1,138 @@
+"""The command line: thin Typer commands. Each parses its options, makes one
+call into the core, prints with rich and picks the exit code.
+
+Exit codes: 0 done / nothing found, 1 findings (check, overdue), 2 could not
+run (bad input, bad settings, locked database). Messages go to stderr in
+Finnish as ``Virhe: ...``; data (tables, --json) go to stdout.
+
+Commands live in one module per stage of the round (``round_cmds``,
+``check_cmds``, ...) and register themselves on ``app``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from .. import __version__
+from ..config import SETTINGS_FILE, Settings, load_settings
+from ..errors import AvustusError
+from ..store import DB_FILE, Store
+
+out = Console(soft_wrap=True)  # data: stdout
+err = Console(stderr=True, soft_wrap=True)  # messages: stderr
+
+
+class AvustusGroup(typer.core.TyperGroup):
+    """Turns domain errors into one Finnish line and an exit code; never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AvustusError as e:
+            err.print(f"[bold red]Virhe:[/] {escape(e.message)}", highlight=False)
+            sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            err.print("Keskeytetty. Keskeneräiset muutokset peruttiin; tietokanta on ennallaan.")
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as e:  # a bug: no traceback (it could hold personal data) unless asked
+            if os.environ.get("AVUSTUS_DEBUG"):
+                raise
+            err.print(
+                f"[bold red]Virhe:[/] odottamaton ohjelmavirhe ({type(e).__name__}). Tietokantaan ei tallennettu "
+                "keskeneräisiä muutoksia. Aja komento uudelleen ympäristömuuttujalla AVUSTUS_DEBUG=1 ja ilmoita "
+                "virheestä ylläpitäjälle.",
+                highlight=False,
+            )
+            sys.exit(2)
+
+
+app = typer.Typer(
+    cls=AvustusGroup,
+    no_args_is_help=True,
+    add_completion=True,
+    rich_markup_mode="rich",
+    help="Järjestöavustusten hakukierros: tuonti, tarkistus, esitys, päätökset ja seuranta.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class Env:
+    settings_path: Path | None = None
+    db_path: Path | None = None
+    _settings: Settings | None = None
+    _store: Store | None = None
+    command: str = "avustus"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.settings_path)
+        return self._settings
+
+    def database_path(self) -> Path:
+        if self.db_path is not None:
+            return self.db_path
+        source = self.settings.source
+        return (source.parent if source else Path.cwd()) / DB_FILE
+
+    def store(self, create: bool = True) -> Store:
+        if self._store is None:
+            self._store = Store.open(self.database_path(), lock_timeout=self.settings.lock_timeout, create=create)
+            self._store.command = self.command
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"avustus {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    db: Path = typer.Option(None, "--db", help="Tietokantatiedosto (oletus: avustus.db asetustiedoston vieressä).", show_default=False),
+    settings: Path = typer.Option(None, "--settings", help=f"Asetustiedosto (oletus: {SETTINGS_FILE} työkansiossa, muuten ohjeen oletukset).", show_default=False),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Näytä versio."),
+) -> None:
+    env = Env(settings_path=settings, db_path=db, command=" ".join(["avustus", *sys.argv[1:2]]))
+    ctx.obj = env
+    ctx.call_on_close(env.close)
+
+
+def env_of(ctx: typer.Context) -> Env:
+    return ctx.find_root().obj
+
+
+# register the commands
+from . import round_cmds  # noqa: E402,F401
+
+for _name in ("check_cmds", "propose_cmds", "decide_cmds", "safety_cmds", "extra_cmds"):
+    try:
+        __import__(f"{__name__}.{_name}")
+    except ModuleNotFoundError as _e:  # a stage not built yet
+        if _e.name != f"{__name__}.{_name}":
+            raise
+
+
+def main() -> None:
+    app(prog_name="avustus")

@@ -1,0 +1,209 @@
+"""Setting up a round and bringing the exports in: init, import, status."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.markup import escape
+from rich.table import Table
+
+from .. import fmt
+from ..config import SETTINGS_FILE, settings_template
+from ..errors import AvustusError
+from ..importer import ImportResult, import_applications, import_history
+from ..models import GRANT_FORM_LABELS, GrantForm
+from ..store import euros
+from . import app, env_of, err, out
+
+PROGRESS_MIN_ROWS = 3000
+
+
+@app.command("init")
+def init_cmd(
+    ctx: typer.Context,
+    year: int = typer.Option(2027, "--year", help="Avustusvuosi; hakuaika on 1.–31.12. edellisenä vuonna."),
+    path: Path = typer.Option(Path(SETTINGS_FILE), "--file", help="Kirjoitettava asetustiedosto."),
+    force: bool = typer.Option(False, "--force", help="Korvaa olemassa oleva tiedosto."),
+) -> None:
+    """Luo kommentoitu asetustiedosto ohjeen oletusarvoilla.
+
+    Esimerkki: [bold]avustus init --year 2027[/]
+    """
+    if not 2000 <= year <= 2100:
+        raise AvustusError(f"vuosi {year} ei ole kelvollinen avustusvuosi.")
+    if path.exists() and not force:
+        raise AvustusError(f"{path} on jo olemassa. Muokkaa sitä tai anna --force, jos haluat korvata sen.")
+    path.write_text(settings_template(year), encoding="utf-8")
+    err.print(f"Asetukset kirjoitettu: {path}. Tarkista talousarvio, tavoitteet ja henkilöt ennen tarkistusta.")
+
+
+def _print_import(result: ImportResult, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(result.as_json(), ensure_ascii=False, default=str))
+        return
+    what = "Hakemukset" if result.kind == "applications" else "Aiemmat avustukset"
+    head = "Kuivaharjoitus (ei tallennettu): " if result.dry_run else ""
+    err.print(
+        f"{head}{what} tiedostosta {result.file}, taulukko {result.sheet}, otsikkorivi {result.header_row}.",
+        highlight=False,
+    )
+    t = Table(show_header=False, box=None)
+    t.add_row("uusia", str(len(result.new)))
+    t.add_row("muuttuneita", str(len(result.changed)))
+    t.add_row("ennallaan", str(len(result.unchanged)))
+    t.add_row("ohitettuja rivejä", f"{result.skipped} (tyhjiä {result.skipped_blank}, summarivejä {result.skipped_total})")
+    if result.kept_decided:
+        t.add_row("päätettyjä, ei muutettu", str(len(result.kept_decided)))
+    t.add_row("varoituksia", str(len(result.warnings)))
+    out.print(t)
+    for app_id, fields in list(result.changed.items())[:50]:
+        out.print(f"  muuttunut {escape(app_id)}: {', '.join(fields)}", highlight=False)
+    if len(result.changed) > 50:
+        out.print(f"  … ja {len(result.changed) - 50} muuta", highlight=False)
+    if result.kept_decided:
+        out.print(
+            "Näistä on jo kirjattu päätös, eikä niitä muutettu (muuta komennolla import --force): "
+            + escape(", ".join(result.kept_decided)),
+            highlight=False,
+        )
+    if result.forced:
+        out.print(escape(f"Päätettyjä hakemuksia muutettu (--force): {', '.join(result.forced)}. Varmuuskopio: {result.backup}"), highlight=False)
+    for w in result.warnings[:100]:
+        out.print(f"  [yellow]varoitus[/] " + escape(f"rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
+    if len(result.warnings) > 100:
+        out.print(f"  … ja {len(result.warnings) - 100} muuta varoitusta (avustus status näyttää kaikki)", highlight=False)
+    if result.unknown_columns:
+        out.print(
+            escape("Tuntemattomat sarakkeet säilytettiin hakemusten lisätietoina: " + ", ".join(result.unknown_columns)),
+            highlight=False,
+        )
+
+
+@app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Sähköisen asiointipalvelun vienti (.xlsx, .xlsm, .xls tai .ods)."),
+    history: bool = typer.Option(False, "--history", help="Tiedosto on aiempien avustusten rekisteri (maksut ja käyttöselvitykset)."),
+    sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Näytä muutokset tallentamatta mitään."),
+    force: bool = typer.Option(False, "--force", help="Muuta myös hakemuksia, joista on jo päätös (varmuuskopio otetaan ensin)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+) -> None:
+    """Tuo hakemukset (tai --history: aiemmat avustukset) taulukosta. Saman tiedoston voi tuoda uudelleen:
+    uudet lisätään, muuttuneet päivitetään, mitään ei monisteta.
+
+    Esimerkki: [bold]avustus import hakemukset.xlsx[/]
+    """
+    env = env_of(ctx)
+    settings = env.settings
+    store = env.store()
+    if history:
+        result = import_history(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
+    else:
+        progress = None
+        bar = Progress(TextColumn("Tuodaan"), BarColumn(), TextColumn("{task.completed}/{task.total} riviä"), TimeRemainingColumn(), console=err, transient=True)
+        task = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal task
+            if total < PROGRESS_MIN_ROWS or as_json:
+                return
+            if task is None:
+                bar.start()
+                task = bar.add_task("import", total=total)
+            bar.update(task, completed=done, total=max(total, done))
+
+        try:
+            result = import_applications(store, file, settings, sheet=sheet, dry_run=dry_run, force=force, progress=progress, display=str(file))
+        finally:
+            if task is not None:
+                bar.stop()
+    _print_import(result, as_json)
+
+
+def status_data(env) -> dict:
+    store = env.store()
+    s = env.settings
+    by_form: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    by_cat: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    total = [0, Decimal(0)]
+    for row in store.query("select form, category, requested_cents from applications"):
+        amount = euros(row["requested_cents"]) or Decimal(0)
+        for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
+            bucket[0] += 1
+            bucket[1] += amount
+    verdicts = defaultdict(int)
+    for v in store.verdicts().values():
+        verdicts[v["verdict"]] += 1
+    return {
+        "year": s.year,
+        "database": str(store.path),
+        "applications": total[0],
+        "requested": str(total[1]),
+        "budget": str(s.budget_total),
+        "by_form": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_form.items())},
+        "by_category": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_cat.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))},
+        "imports": [
+            {k: r[k] for k in ("id", "at", "kind", "file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")}
+            for r in store.imports()
+        ],
+        "warnings": [
+            {k: w[k] for k in ("application_id", "sheet", "row", "column_name", "field", "message")} for w in store.warnings()
+        ],
+        "verdicts": dict(verdicts),
+        "grants": store.count("grants"),
+    }
+
+
+@app.command("status")
+def status_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+) -> None:
+    """Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja toimintaluokittain, tuonnit ja
+    avoimet varoitukset.
+
+    Esimerkki: [bold]avustus status[/]
+    """
+    env = env_of(ctx)
+    data = status_data(env)
+    if as_json:
+        out.print_json(json.dumps(data, ensure_ascii=False))
+        return
+    s = env.settings
+    out.print(f"[bold]Avustusvuosi {data['year']}[/] — {data['applications']} hakemusta, haettu yhteensä {fmt.money(Decimal(data['requested']))}, määräraha {fmt.money(s.budget_total)}", highlight=False)
+    t = Table(title="Avustusmuodoittain")
+    t.add_column("Avustusmuoto")
+    t.add_column("Hakemuksia", justify="right")
+    t.add_column("Haettu", justify="right")
+    for k, v in data["by_form"].items():
+        label = GRANT_FORM_LABELS.get(GrantForm(k), k) if k in GrantForm._value2member_map_ else "(puuttuu)"
+        t.add_row(label, str(v["count"]), fmt.money(Decimal(v["requested"])))
+    out.print(t)
+    t = Table(title="Toimintaluokittain")
+    t.add_column("Luokka")
+    t.add_column("Hakemuksia", justify="right")
+    t.add_column("Haettu", justify="right")
+    for k, v in data["by_category"].items():
+        label = f"{k}. {s.categories[int(k) - 1][:60]}" if k.isdigit() and 1 <= int(k) <= len(s.categories) else "(puuttuu)"
+        t.add_row(label, str(v["count"]), fmt.money(Decimal(v["requested"])))
+    out.print(t)
+    if data["verdicts"]:
+        from ..models import Verdict
+
+        out.print("Tarkistus: " + ", ".join(f"{Verdict(k).label} {n}" for k, n in data["verdicts"].items()), highlight=False)
+    t = Table(title="Tuonnit")
+    for col in ("#", "Aika", "Laji", "Tiedosto", "Rivejä", "Uusia", "Muuttuneita", "Ennallaan", "Ohitettuja", "Varoituksia"):
+        t.add_column(col)
+    for r in data["imports"]:
+        t.add_row(*(escape(str(r[k])) for k in ("id", "at", "kind", "file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
+    out.print(t)
+    if data["warnings"]:
+        out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}:[/]")
+        for w in data["warnings"]:
+            out.print(escape(f"  {w['application_id']}: rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)

@@ -1,0 +1,82 @@
+"""Forgiving text matching (pure): category names, municipality names, lists.
+
+Used by the importer (to resolve a category written as text) and by rules
+(to compare names against the round's settings).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s-]")
+
+
+def normalize(text: str) -> str:
+    """Lower case, NFC, punctuation dropped, white space folded."""
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").casefold()
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?(?:\s+(.*))?$", re.S)
+
+
+def match_category(text: str | int | float | None, categories: tuple[str, ...]) -> int | None:
+    """The category number (1-based) that ``text`` names, or None.
+
+    Accepts ``4``, ``4.``, ``4. Mielenterveys...``, the category's text with
+    small differences in case, spacing and spelling, and an abbreviation that
+    is the start of exactly one category's name.
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        n = int(text)
+        return n if n == text and 1 <= n <= len(categories) else None
+    s = str(text).strip()
+    if not s:
+        return None
+    m = _NUMBER.match(s)
+    if m:
+        n = int(m.group(1))
+        return n if 1 <= n <= len(categories) else None
+    wanted = normalize(s)
+    if not wanted:
+        return None
+    names = [normalize(c) for c in categories]
+    if wanted in names:
+        return names.index(wanted) + 1
+    starts = [i for i, n in enumerate(names) if n.startswith(wanted) and len(wanted) >= 8]
+    if len(starts) == 1:
+        return starts[0] + 1
+    scores = [difflib.SequenceMatcher(None, wanted, n).ratio() for n in names]
+    best = max(scores)
+    if best >= 0.85 and scores.count(best) == 1:
+        return scores.index(best) + 1
+    return None
+
+
+def match_name(text: str, names: tuple[str, ...] | list[str], cutoff: float = 0.88) -> str | None:
+    """The entry of ``names`` that ``text`` names (case, spacing, small typos forgiven)."""
+    wanted = normalize(text)
+    if not wanted:
+        return None
+    table = {normalize(n): n for n in names}
+    if wanted in table:
+        return table[wanted]
+    close = difflib.get_close_matches(wanted, list(table), n=1, cutoff=cutoff)
+    return table[close[0]] if close else None
+
+
+def contains_any(text: str, needles: tuple[str, ...] | list[str]) -> list[str]:
+    """Those ``needles`` that occur in ``text`` (normalised, as whole words or phrases)."""
+    hay = f" {normalize(text)} "
+    found = []
+    for n in needles:
+        nn = normalize(n)
+        if nn and re.search(rf"(?<!\w){re.escape(nn)}", hay):
+            found.append(n)
+    return found

@@ -1,0 +1,248 @@
+"""Domain objects of a grant round.
+
+Pure standard library: frozen dataclasses, Decimal money. Every other module
+of the core (rules, allocation, deadlines) works on these; the edges (excel,
+store, render, cli) translate to and from them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Mapping
+
+
+class Severity(StrEnum):
+    """How much a finding weighs. Order matters: most severe first."""
+
+    BLOCKING = "blocking"  # hylkäävä
+    DEFICIENCY = "deficiency"  # puute (täydennettävä)
+    REVIEW = "review"  # huomio (virkailija arvioi)
+    NOTE = "note"  # tiedoksi
+
+    @property
+    def label(self) -> str:
+        return SEVERITY_LABELS[self]
+
+    @property
+    def rank(self) -> int:
+        return list(Severity).index(self)
+
+
+SEVERITY_LABELS = {
+    Severity.BLOCKING: "hylkäävä",
+    Severity.DEFICIENCY: "puute",
+    Severity.REVIEW: "huomio",
+    Severity.NOTE: "tiedoksi",
+}
+
+
+class Verdict(StrEnum):
+    ELIGIBLE = "eligible"
+    SUPPLEMENT = "supplement"
+    REVIEW = "review"
+    INELIGIBLE = "ineligible"
+
+    @property
+    def label(self) -> str:
+        return VERDICT_LABELS[self]
+
+
+VERDICT_LABELS = {
+    Verdict.ELIGIBLE: "avustuskelpoinen",
+    Verdict.SUPPLEMENT: "täydennettävä",
+    Verdict.REVIEW: "arvioitava",
+    Verdict.INELIGIBLE: "ei avustuskelpoinen",
+}
+
+
+class GrantForm(StrEnum):
+    OPERATING = "operating"  # toiminta-avustus
+    PARTNERSHIP = "partnership"  # kumppanuussopimus
+    PROJECT = "project"  # hankeavustus
+
+    @property
+    def label(self) -> str:
+        return GRANT_FORM_LABELS[self]
+
+
+GRANT_FORM_LABELS = {
+    GrantForm.OPERATING: "Toiminta-avustus",
+    GrantForm.PARTNERSHIP: "Kumppanuussopimus",
+    GrantForm.PROJECT: "Hankeavustus",
+}
+
+
+class LegalForm(StrEnum):
+    ASSOCIATION = "association"  # rekisteröity yhdistys
+    FOUNDATION = "foundation"  # säätiö
+    COMPANY = "company"  # osakeyhtiö
+    COOPERATIVE = "cooperative"  # osuuskunta
+    UNREGISTERED = "unregistered"  # rekisteröimätön yhteisö
+    MUNICIPALITY = "municipality"
+    PARISH = "parish"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return LEGAL_FORM_LABELS[self]
+
+
+LEGAL_FORM_LABELS = {
+    LegalForm.ASSOCIATION: "Rekisteröity yhdistys",
+    LegalForm.FOUNDATION: "Säätiö",
+    LegalForm.COMPANY: "Osakeyhtiö",
+    LegalForm.COOPERATIVE: "Osuuskunta",
+    LegalForm.UNREGISTERED: "Rekisteröimätön yhteisö",
+    LegalForm.MUNICIPALITY: "Kunta",
+    LegalForm.PARISH: "Seurakunta",
+    LegalForm.OTHER: "Muu",
+}
+
+ELIGIBLE_LEGAL_FORMS = frozenset({LegalForm.ASSOCIATION, LegalForm.FOUNDATION})
+
+
+class Scope(StrEnum):
+    LOCAL = "local"  # paikallinen
+    REGIONAL = "regional"  # seudullinen
+    COUNTY = "county"  # koko hyvinvointialue
+
+    @property
+    def label(self) -> str:
+        return {"local": "Paikallinen", "regional": "Seudullinen", "county": "Koko hyvinvointialue"}[
+            self.value
+        ]
+
+
+class FundingDecision(StrEnum):
+    POSITIVE = "positive"  # myönteinen
+    PENDING = "pending"  # haettu / odottaa
+    NEGATIVE = "negative"  # kielteinen
+
+
+class ReportStatus(StrEnum):
+    APPROVED = "approved"  # hyväksytty
+    INCOMPLETE = "incomplete"  # täydennettävä
+    PROCESSING = "processing"  # käsittelyssä
+
+    @property
+    def label(self) -> str:
+        return {"approved": "hyväksytty", "incomplete": "täydennettävä", "processing": "käsittelyssä"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class Party:
+    """An organisation named in an application (lead or co-applicant)."""
+
+    name: str
+    business_id: str | None = None  # normalised 1234567-8 when valid
+    business_id_raw: str | None = None  # as written, when it did not validate
+    legal_form: LegalForm | None = None  # guessed from the name (ry, sr, oy)
+
+
+@dataclass(frozen=True)
+class Application:
+    """One application as imported. Every field may be missing (None / empty).
+
+    ``raw`` keeps the exported text of every known field whose value could not
+    be parsed, keyed by field name, so that rules can name the data that led
+    to a finding. ``extra`` holds columns the tool does not know.
+    """
+
+    id: str
+    received: dt.datetime | None = None
+    form: GrantForm | None = None
+    year: int | None = None
+    applicant: str = ""
+    business_id: str | None = None
+    register_number: str | None = None
+    legal_form: LegalForm | None = None
+    non_profit: bool | None = None
+    home_municipality: str | None = None
+    activity_name: str = ""
+    category: int | None = None  # 1..10
+    description: str = ""
+    cost_types: tuple[str, ...] = ()
+    scope: Scope | None = None
+    municipalities: tuple[str, ...] = ()
+    county_field: bool | None = None
+    targets: tuple[str, ...] = ()
+    cooperation: str = ""
+    requested: Decimal | None = None
+    total_cost: Decimal | None = None
+    other_funding: Decimal | None = None
+    other_funders: str = ""
+    economic_activity: bool | None = None
+    accounts_segregated: bool | None = None
+    audit_consent: bool | None = None
+    joint: bool | None = None
+    lead_applicant: Party | None = None
+    co_applicants: tuple[Party, ...] = ()
+    responsibility_split: str = ""
+    agreement_start: dt.date | None = None
+    agreement_end: dt.date | None = None
+    commitments: str = ""
+    external_funder: str = ""
+    funding_decision: FundingDecision | None = None
+    funding_start: dt.date | None = None
+    funding_end: dt.date | None = None
+    project_start: dt.date | None = None
+    project_end: dt.date | None = None
+    attachments: tuple[str, ...] = ()
+    # personal data: kept in the database, never in logs or public output
+    contact_person: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    iban: str | None = None
+    # provenance
+    raw: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str  # Finnish, names the data that caused it
+    field: str | None = None  # the application field it concerns
+    accepted_reason: str | None = None  # set when the officer accepted it
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_reason is not None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A grant already decided (this round's or an earlier one)."""
+
+    id: str
+    application_id: str | None
+    applicant: str
+    business_id: str | None
+    form: GrantForm | None
+    year: int | None
+    amount: Decimal
+    decision_date: dt.date | None = None
+    section: str | None = None  # § number
+    decision_maker: str | None = None
+    paid_amount: Decimal | None = None
+    paid_date: dt.date | None = None
+    report_received: dt.date | None = None
+    report_status: ReportStatus | None = None
+
+
+def verdict_for(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:
+    """The verdict from the findings that still stand (accepted ones do not)."""
+    open_ = [f for f in findings if not f.accepted]
+    if any(f.severity is Severity.BLOCKING for f in open_):
+        return Verdict.INELIGIBLE
+    if any(f.severity is Severity.DEFICIENCY for f in open_):
+        return Verdict.SUPPLEMENT
+    if any(f.severity is Severity.REVIEW for f in open_):
+        return Verdict.REVIEW
+    return Verdict.ELIGIBLE

@@ -1,0 +1,207 @@
+"""S: partnership agreements (kumppanuussopimus)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..config import Settings
+from ..deadlines import add_months
+from ..models import Application, GrantForm
+from ._examples import BLOCKING, DEFICIENCY, NOTE, PARTNERSHIP, ex
+from ._text import fdate, join, label, missing, money
+from .registry import RuleContext, rule
+
+_CENT = Decimal("0.01")
+
+
+def _is_partnership(app: Application) -> bool:
+    return app.form is GrantForm.PARTNERSHIP
+
+
+def _months_by_year(start: dt.date, end: dt.date) -> dict[int, int]:
+    """Calendar months the agreement touches, counted per calendar year."""
+    out: dict[int, int] = {}
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        out[y] = out.get(y, 0) + 1
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def partnership_routing(app: Application, settings: Settings) -> list[tuple[int, Decimal, str]]:
+    """Per calendar year of the agreement: (year, amount, decider).
+
+    The requested sum is the agreement's total; it is spread over the
+    calendar years in proportion to the months of each year the agreement
+    covers (1.1.2027–31.12.2030 and 400 000 € -> 100 000 € a year), to the
+    cent, the last year taking the rounding remainder. A year above
+    ``settings.partnership_threshold`` is decided by ``settings.body``, the
+    others by ``settings.small_partnership_decider`` ("yli 100 000 euroa
+    vuodessa": exactly 100 000 € is not above). Without valid agreement dates
+    the whole sum is one year's (the application's year, else the round's).
+    A missing sum counts as 0 € (an agreement may carry no money).
+    """
+    total = app.requested if app.requested is not None else Decimal(0)
+    start, end = app.agreement_start, app.agreement_end
+    if start is None or end is None or end < start:
+        months = {app.year or settings.year: 1}
+    else:
+        months = _months_by_year(start, end)
+    all_months = sum(months.values())
+    out: list[tuple[int, Decimal, str]] = []
+    given = Decimal(0)
+    years = sorted(months)
+    for i, year in enumerate(years):
+        if i == len(years) - 1:
+            amount = total - given
+        else:
+            amount = (total * months[year] / all_months).quantize(_CENT, rounding=ROUND_HALF_UP)
+        given += amount
+        decider = settings.body if amount > settings.partnership_threshold else settings.small_partnership_decider
+        out.append((year, amount, decider))
+    return out
+
+
+@rule(
+    "S01",
+    "partnership.term",
+    title="Sopimuskausi enintään neljä vuotta",
+    source="Kumppanuussopimukset laaditaan enintään neljän vuoden pituisina kokonaisuuksina.",
+    severity=BLOCKING,
+    description=(
+        "Kumppanuussopimuksen sopimuskausi (Sopimuskausi alkaa – päättyy) on enintään asetusten "
+        "partnership_max_years vuotta (oletus 4: 1.1.2027–31.12.2030 kelpaa, 1.1.2027–1.1.2031 ei). "
+        "Liian pitkä kausi tai loppu ennen alkua on hylkäävä; puuttuva päivämäärä on puute."
+    ),
+    examples=(
+        ex("Neljä vuotta", (), base=PARTNERSHIP),
+        ex("Neljä vuotta ja päivä", (BLOCKING,), base=PARTNERSHIP, agreement_end=dt.date(2031, 1, 1)),
+        ex("Päättyy ennen alkua", (BLOCKING,), base=PARTNERSHIP, agreement_end=dt.date(2026, 12, 31)),
+        ex("Päättymispäivä puuttuu", (DEFICIENCY,), base=PARTNERSHIP, agreement_end=None),
+        ex("Toiminta-avustus: ei koske", (), agreement_end=dt.date(2040, 1, 1), agreement_start=dt.date(2027, 1, 1)),
+    ),
+)
+def term(app: Application, ctx: RuleContext):
+    if not _is_partnership(app):
+        return
+    start, end = app.agreement_start, app.agreement_end
+    if start is None:
+        yield DEFICIENCY, "agreement_start", missing(app, "agreement_start")
+    if end is None:
+        yield DEFICIENCY, "agreement_end", missing(app, "agreement_end")
+    if start is None or end is None:
+        return
+    years = ctx.settings.partnership_max_years
+    if end < start:
+        yield (
+            BLOCKING,
+            "agreement_end",
+            f"{label('agreement_end')}: {fdate(end)} on ennen sopimuskauden alkua {fdate(start)}",
+        )
+    elif end >= add_months(start, 12 * years):
+        yield (
+            BLOCKING,
+            "agreement_end",
+            f"{label('agreement_end')}: sopimuskausi {fdate(start)}–{fdate(end)} on yli {years} vuotta",
+        )
+
+
+@rule(
+    "S02",
+    "partnership.other_funding",
+    title="Avustus ei ole ainoa rahoituslähde",
+    source="Kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa rahoituslähde.",
+    severity=BLOCKING,
+    description=(
+        "Kumppanuussopimuksen hakemuksessa on muuta rahoitusta (Muu rahoitus > 0) tai nimetty muita "
+        "rahoituslähteitä. Ilman muuta rahoitusta hakemus on hylkäävä; jos summa on kirjoitettu "
+        "tunnistamattomasti, pyydetään täydennys. Sopimus ilman rahaa (haettu 0 €) ei vaadi muuta rahoitusta."
+    ),
+    examples=(
+        ex("Muuta rahoitusta 400 000 €", (), base=PARTNERSHIP),
+        ex("Summa puuttuu, rahoittaja nimetty", (), base=PARTNERSHIP, other_funding=None, other_funders="STEA"),
+        ex("Ei muuta rahoitusta", (BLOCKING,), base=PARTNERSHIP, other_funding=Decimal(0), other_funders=""),
+        ex("Summa tunnistamaton", (DEFICIENCY,), base=PARTNERSHIP, other_funding=None, other_funders="",
+           raw={"other_funding": "n. 20t"}),
+        ex("Sopimus ilman rahaa", (), base=PARTNERSHIP, requested=Decimal(0), other_funding=None, other_funders=""),
+    ),
+)
+def other_funding(app: Application, ctx: RuleContext):
+    if not _is_partnership(app) or app.requested == 0:
+        return
+    if (app.other_funding or 0) > 0 or (app.other_funders or "").strip():
+        return
+    if app.other_funding is None and missing(app, "other_funding") != f"{label('other_funding')}: puuttuu":
+        yield DEFICIENCY, "other_funding", missing(app, "other_funding")
+        return
+    amount = money(app.other_funding) if app.other_funding is not None else "ei ilmoitettu"
+    yield (
+        BLOCKING,
+        "other_funding",
+        f"{label('other_funding')}: {amount}, eikä muita rahoituslähteitä ole nimetty; avustus ei voi olla "
+        "järjestön ainoa rahoituslähde",
+    )
+
+
+@rule(
+    "S03",
+    "partnership.commitments",
+    title="Sitoumukset ja mittarit",
+    source=(
+        "Kumppanuussopimukseen neuvotellaan tapauskohtaisesti hyvinvointialueen ja kumppaniorganisaation "
+        "sitoumukset sekä mittarit, joilla sopimuksen vaikuttavuutta seurataan."
+    ),
+    severity=DEFICIENCY,
+    description="Kumppanuussopimuksen hakemuksessa on kuvattu molempien osapuolten sitoumukset ja mittarit.",
+    examples=(
+        ex("Sitoumukset ja mittarit kuvattu", (), base=PARTNERSHIP),
+        ex("Sitoumukset puuttuvat", (DEFICIENCY,), base=PARTNERSHIP, commitments=""),
+    ),
+)
+def commitments(app: Application, ctx: RuleContext):
+    if _is_partnership(app) and not (app.commitments or "").strip():
+        yield DEFICIENCY, "commitments", missing(app, "commitments")
+
+
+@rule(
+    "S04",
+    "partnership.decider",
+    title="Kumppanuussopimuksen päättäjä",
+    source=(
+        "Aluehallitus päättää taloudellisesti merkittävistä (yli 100 000 euroa vuodessa) "
+        "kumppanuussopimuksista. Pienemmistä kumppanuussopimuksesta päättää strategiajohtaja."
+    ),
+    severity=NOTE,
+    description=(
+        "Tiedoksi: haettu summa jaetaan sopimuskauden kalenterivuosille kuukausien suhteessa. Jos jonkin "
+        "vuoden osuus on yli asetuksen partnership_threshold (100 000 €), päättäjä on asetuksen body "
+        "(Aluehallitus), muuten small_partnership_decider (Strategiajohtaja). Tarkka 100 000 € ei ylitä rajaa."
+    ),
+    examples=(
+        ex("Toiminta-avustus: ei reititystä", ()),
+        ex("50 000 € vuodessa: strategiajohtaja", (NOTE,), base=PARTNERSHIP),
+        ex("150 000 € vuodessa: aluehallitus", (NOTE,), base=PARTNERSHIP, requested=Decimal(600000)),
+    ),
+)
+def decider(app: Application, ctx: RuleContext):
+    if not _is_partnership(app):
+        return
+    s = ctx.settings
+    routing = partnership_routing(app, s)
+    over = [(y, a) for y, a, d in routing if a > s.partnership_threshold]
+    per_year = join(f"{y}: {money(a)}" for y, a, _ in routing)
+    if over:
+        yield (
+            NOTE,
+            "requested",
+            f"{label('requested')}: päättäjä: {s.body} (yli {money(s.partnership_threshold)} vuodessa; {per_year})",
+        )
+    else:
+        extra = "; haettu summa puuttuu" if app.requested is None else ""
+        yield (
+            NOTE,
+            "requested",
+            f"{label('requested')}: päättäjä: {s.small_partnership_decider} "
+            f"(enintään {money(s.partnership_threshold)} vuodessa; {per_year}{extra})",
+        )
