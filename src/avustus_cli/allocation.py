@@ -27,9 +27,11 @@ Methods (``Method.method``)
         first one that does not fit closes its line (or its category's cap) and
         it and every later candidate of that line (category) get 0
         (``BUDGET_EXHAUSTED`` / ``CATEGORY_CAP``), even a later small request
-        that would still fit. Rationale: the order is the officer's priority
-        order, the rule is easy to explain, and the total granted is monotone
-        in the budget (skipping ahead is not).
+        that would still fit. Rationale: the input order is the officer's
+        priority order, and skipping ahead would fund a lower-priority request
+        while a higher-priority one gets nothing; the rule is also easy to
+        state in a decision ("määräraha käytetty loppuun"). To fund the small
+        ones too, put them first or use another method.
     ``proportional``
         Every participating request gets the same share ``min(1, line /
         sum of requests)``, rounded down to ``step``. When a category cap

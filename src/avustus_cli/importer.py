@@ -160,6 +160,10 @@ def import_applications(
     seen: dict[str, int] = {}
     specs = APPLICATION_FIELDS
 
+    if force and not dry_run and any(decided for _, decided in index.values()):
+        from .backup import backup_before  # a backup can't be taken inside the write transaction
+
+        result.backup = str(backup_before(store, "import-force"))
     try:
         with store.transaction():
             import_id = store.record_import(
@@ -179,7 +183,6 @@ def import_applications(
                 }
             )
             result.import_id = import_id
-            backup_taken = False
             for n, (rownum, cells) in enumerate(table.rows, 1):
                 result.rows_total += 1
                 if progress and n % 500 == 0:
@@ -233,11 +236,6 @@ def import_applications(
                     result.changed[app_id] = changed
                     if old[1]:
                         result.forced.append(app_id)
-                        if not backup_taken and not dry_run:
-                            from .backup import backup_before
-
-                            result.backup = str(backup_before(store, "import-force"))
-                            backup_taken = True
                     store.audit("application", app_id, "update", {"fields": changed, "import": import_id, "forced": bool(old[1])})
                 else:
                     result.new.append(app_id)

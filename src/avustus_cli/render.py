@@ -275,18 +275,24 @@ _UNDEFINED_PATTERNS = (
 _DOCS = "docs/templates.md"
 
 
-def _template_line(exc: BaseException, filename: str | None) -> int | None:
-    line = None
+def _template_line(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template frame of a rendering error: (file, line)."""
+    found = None
     tb = exc.__traceback__
     while tb is not None:
-        if filename and tb.tb_frame.f_code.co_filename == filename:
-            line = tb.tb_lineno
+        fn = tb.tb_frame.f_code.co_filename
+        if fn.endswith((".html", ".html>", ".htm", ".txt")):
+            found = (fn, tb.tb_lineno)
         tb = tb.tb_next
-    return line
+    if found is None:
+        return None
+    fn, line = found
+    name = fn.removeprefix("<ohjelman mallipohja ").removesuffix(">")
+    return Path(name).name, line
 
 
 @contextmanager
-def _translated(label: str, filename: str | None = None) -> Iterator[None]:
+def _translated(label: str) -> Iterator[None]:
     """Turn Jinja's English exceptions into the officer's Finnish errors."""
     try:
         yield
@@ -304,8 +310,10 @@ def _translated(label: str, filename: str | None = None) -> Iterator[None]:
             if m:
                 var = m.group("var")
                 break
-        line = _template_line(e, filename)
-        where = f" (rivi {line})" if line else ""
+        at = _template_line(e)
+        where = ""
+        if at:
+            where = f" (rivi {at[1]})" if at[0] == label else f" (tiedosto {at[0]}, rivi {at[1]})"
         raise TemplateVariableError(
             f"mallipohjassa {label}{where} käytetään muuttujaa {var!r}, jota asiakirjan tiedoissa ei ole. "
             f"Tarkista nimen kirjoitusasu; asiakirjan muuttujat on lueteltu ohjeessa {_DOCS}."
@@ -342,11 +350,11 @@ def render_html(name: str, context: Mapping[str, Any], settings: Settings) -> st
     keys and ``context``; returns one self-contained HTML document."""
     doc = name.removesuffix(".html")
     fname = _file_name(name, ".html")
-    ctx = _full_context(doc, context, settings)
+    ctx = _clean(_full_context(doc, context, settings))
     env = _environment(settings, autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default=True))
     with _translated(fname):
         template = env.get_template(fname)
-    with _translated(fname, template.filename):
+    with _translated(fname):
         return template.render(ctx)
 
 

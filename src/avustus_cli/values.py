@@ -89,9 +89,15 @@ def money(cell: Any) -> Decimal | None:
             s = "-" + s[1:-1]
         if "," in s and "." in s:
             if s.rfind(",") > s.rfind("."):  # 12.500,00
-                s = s.replace(".", "").replace(",", ".")
+                head = s[: s.rfind(",")]
+                if not _THOUSANDS_DOT.match(head):
+                    raise ValueProblem(f"'{raw}' ei ole euromäärä")
+                s = head.replace(".", "") + "." + s[s.rfind(",") + 1 :]
             else:  # 12,500.00
-                s = s.replace(",", "")
+                head = s[: s.rfind(".")]
+                if not _THOUSANDS_COMMA.match(head):
+                    raise ValueProblem(f"'{raw}' ei ole euromäärä")
+                s = head.replace(",", "") + s[s.rfind(".") :]
         elif s.count(",") > 1 and _THOUSANDS_COMMA.match(s):  # 1,250,000
             s = s.replace(",", "")
         elif "," in s:  # Finnish decimal comma: 12500,50

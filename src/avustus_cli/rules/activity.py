@@ -192,7 +192,7 @@ def round_focus(app: Application, ctx: RuleContext):
 
 
 def _has(attachments: tuple[str, ...], stems: tuple[str, ...]) -> bool:
-    return any(s in normalize(a).replace(" ", "") for a in attachments for s in stems)
+    return any(s in normalize(a).replace(" ", "").replace("-", "") for a in attachments for s in stems)
 
 
 _PLAN = ("toimintasuunnitelm", "toimintajataloussuunnitelm", "verksamhetsplan")

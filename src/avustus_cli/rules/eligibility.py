@@ -230,7 +230,7 @@ def county_residents(app: Application, ctx: RuleContext):
             yield (
                 REVIEW,
                 "municipalities",
-                f"{label('municipalities')}: {join(named)}: yksikään ei ole hyvinvointialueen kunta",
+                f"{label('municipalities')}: yksikään ei ole hyvinvointialueen kunta ({join(named)})",
             )
     elif app.scope is not Scope.COUNTY and app.home_municipality and not in_county(app.home_municipality, county):
         yield (

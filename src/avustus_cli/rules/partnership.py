@@ -9,7 +9,7 @@ from ..config import Settings
 from ..deadlines import add_months
 from ..models import Application, GrantForm
 from ._examples import BLOCKING, DEFICIENCY, NOTE, PARTNERSHIP, ex
-from ._text import fdate, join, label, missing, money
+from ._text import fdate, join, label, missing, money, raw
 from .registry import RuleContext, rule
 
 _CENT = Decimal("0.01")
@@ -132,7 +132,7 @@ def other_funding(app: Application, ctx: RuleContext):
         return
     if (app.other_funding or 0) > 0 or (app.other_funders or "").strip():
         return
-    if app.other_funding is None and missing(app, "other_funding") != f"{label('other_funding')}: puuttuu":
+    if app.other_funding is None and raw(app, "other_funding") is not None:
         yield DEFICIENCY, "other_funding", missing(app, "other_funding")
         return
     amount = money(app.other_funding) if app.other_funding is not None else "ei ilmoitettu"

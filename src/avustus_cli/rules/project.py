@@ -125,7 +125,7 @@ def period(app: Application, ctx: RuleContext):
         yield (
             REVIEW,
             "project_end" if pe > fe else "project_start",
-            f"{label('project_start')[:5]}kausi {_period(ps, pe)} ei ole rahoituskauden {_period(fs, fe)} sisällä",
+            f"Hankekausi: {_period(ps, pe)} ei ole rahoituskauden {_period(fs, fe)} sisällä",
         )
 
 

@@ -48,7 +48,7 @@ def county_field(app: Application, ctx: RuleContext):
             yield (
                 REVIEW,
                 fld,
-                f"{label(fld)}: mainitsee {join(found)}, joka kuuluu asetusten mukaan kuntien toimintakentälle",
+                f"{label(fld)}: {join(quote(x) for x in found)} kuuluu asetusten mukaan kuntien toimintakentälle",
             )
 
 

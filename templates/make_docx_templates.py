@@ -1,0 +1,658 @@
+"""Generate the Word templates (``*.docx``) of the documents.
+
+Run from the repository root after changing the wording here:
+
+    .venv/bin/python templates/make_docx_templates.py
+
+The generated files are committed: the officer may then edit them in Word
+(keep the ``{{ ... }}`` and ``{%p ... %}`` tags intact) or copy one into the
+own templates folder (``system.templates_dir``) and edit it there. The tags
+are docxtpl's (Jinja2): ``{%p ... %}`` stands alone in a paragraph and
+repeats / hides that paragraph, ``{%tr ... %}`` in the first cell of a table
+row does the same for table rows. Keys: see ``docs/templates.md``.
+
+The review instructions (oikaisuvaatimusohje) are written into every
+decision by :func:`review_instructions`; their wording follows
+``oikaisuvaatimusohje.html``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+HERE = Path(__file__).resolve().parent
+FONT = "Arial"
+
+
+# --- building blocks -----------------------------------------------------------
+
+
+def new_document(title: str, landscape: bool = False):
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Cm(21.0), Cm(29.7)
+    if landscape:
+        sec.orientation = WD_ORIENT.LANDSCAPE
+        sec.page_width, sec.page_height = sec.page_height, sec.page_width
+        sec.left_margin = sec.right_margin = sec.top_margin = sec.bottom_margin = Cm(1.5)
+    else:
+        sec.left_margin, sec.right_margin = Cm(2.5), Cm(1.8)
+        sec.top_margin, sec.bottom_margin = Cm(2.0), Cm(2.0)
+    styles = doc.styles
+    normal = styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(11)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    normal.paragraph_format.space_after = Pt(6)
+    for name, size in (("Heading 1", 14), ("Heading 2", 12), ("Heading 3", 11), ("Title", 14)):
+        st = styles[name]
+        st.font.name = FONT
+        st.font.size = Pt(size)
+        st.font.bold = True
+        st.font.italic = False
+        st.font.color.rgb = RGBColor(0, 0, 0)
+        rfonts = st.element.rPr.rFonts
+        for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+            rfonts.set(qn(attr), FONT)
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            if rfonts.get(qn(attr)) is not None:
+                del rfonts.attrib[qn(attr)]
+        st.paragraph_format.space_before = Pt(12 if size > 11 else 8)
+        st.paragraph_format.space_after = Pt(4)
+    cp = doc.core_properties
+    cp.title = title
+    cp.author = cp.last_modified_by = "avustus"
+    cp.language = "fi-FI"
+    cp.created = cp.modified = dt.datetime(2026, 1, 1)
+    cp.revision = 1
+    return doc
+
+
+def para(doc_or_cell, text: str = "", *, bold: bool = False, style: str | None = None, size: float | None = None,
+         align: str | None = None):
+    p = doc_or_cell.add_paragraph(style=style)
+    if text:
+        run = p.add_run(text)
+        run.bold = bold or None
+        if size:
+            run.font.size = Pt(size)
+    if align == "right":
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    return p
+
+
+def rich(doc_or_cell, *parts: tuple[str, bool], style: str | None = None):
+    """A paragraph of runs: (text, bold)."""
+    p = doc_or_cell.add_paragraph(style=style)
+    for text, bold in parts:
+        r = p.add_run(text)
+        r.bold = bold or None
+    return p
+
+
+def tag(doc, statement: str) -> None:
+    """A paragraph-level docxtpl tag: ``{%p statement %}`` alone in its paragraph."""
+    doc.add_paragraph("{%p " + statement + " %}")
+
+
+def heading(doc, text: str, level: int = 2) -> None:
+    doc.add_heading(text, level=level)
+
+
+def bullets(doc, loop: str, text: str) -> None:
+    """One bullet per item: ``loop`` is e.g. ``for d in report_documents``."""
+    tag(doc, loop)
+    para(doc, text, style="List Bullet")
+    tag(doc, "endfor")
+
+
+def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False, size: float = 9.5) -> None:
+    p = cell.paragraphs[0]
+    p.paragraph_format.space_after = Pt(0)
+    if text:
+        r = p.add_run(text)
+        r.bold = bold or None
+        r.font.size = Pt(size)
+    if right:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+
+
+def _repeat_header(row) -> None:
+    trPr = row._tr.get_or_add_trPr()
+    el = OxmlElement("w:tblHeader")
+    el.set(qn("w:val"), "true")
+    trPr.append(el)
+
+
+def _set_widths(table, widths_cm: list[float]) -> None:
+    table.autofit = False
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths_cm):
+            cell.width = Cm(w)
+
+
+def grid_table(doc, headers: list[str], widths: list[float], right: set[int]):
+    t = doc.add_table(rows=1, cols=len(headers))
+    t.style = "Table Grid"
+    t.alignment = WD_TABLE_ALIGNMENT.LEFT
+    for i, h in enumerate(headers):
+        _cell_text(t.rows[0].cells[i], h, bold=True, right=i in right)
+    _repeat_header(t.rows[0])
+    t._avustus_widths = widths  # type: ignore[attr-defined]
+    return t
+
+
+def add_row(t, cells: list[str], *, bold: bool = False, right: set[int] = frozenset(), merge: bool = False):
+    row = t.add_row()
+    if merge:
+        merged = row.cells[0].merge(row.cells[-1])
+        _cell_text(merged, cells[0], bold=bold)
+        return row
+    for i, text in enumerate(cells):
+        _cell_text(row.cells[i], text, bold=bold, right=i in right)
+    return row
+
+
+def tr_tag(t, statement: str) -> None:
+    """A table-row docxtpl tag: ``{%tr statement %}`` in a row of its own."""
+    row = t.add_row()
+    _cell_text(row.cells[0], "{%tr " + statement + " %}")
+
+
+def finish_table(t) -> None:
+    _set_widths(t, t._avustus_widths)
+
+
+def plain_table(doc, rows: list[list[str]], widths: list[float], right_cols: set[int] = frozenset()):
+    """A borderless layout table (letter heads)."""
+    t = doc.add_table(rows=len(rows), cols=len(rows[0]))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            _cell_text(t.rows[r].cells[c], text, bold=(r == 0 and c < 2), right=c in right_cols, size=11)
+    _set_widths(t, widths)
+    return t
+
+
+def person(key: str) -> str:
+    return (
+        "{{ %(k)s.name }}{%% if %(k)s.title %%}, {{ %(k)s.title }}{%% endif %%}"
+        "{%% if %(k)s.phone %%}, puh. {{ %(k)s.phone }}{%% endif %%}"
+        "{%% if %(k)s.email %%}, {{ %(k)s.email }}{%% endif %%}" % {"k": key}
+    )
+
+
+def letter_head(doc, kind: str, date_key: str) -> None:
+    plain_table(
+        doc,
+        [["{{ county }}", kind, "{{ %s|date }}" % date_key], ["", "{{ diary_number }}", ""]],
+        [7.0, 6.0, 3.7],
+        right_cols={2},
+    )
+    para(doc)
+
+
+def address(doc, key: str = "applicant") -> None:
+    para(doc, "{{ %s.name }}" % key).paragraph_format.space_after = Pt(0)
+    tag(doc, "if %s.business_id" % key)
+    para(doc, "Y-tunnus {{ %s.business_id }}" % key).paragraph_format.space_after = Pt(0)
+    tag(doc, "endif")
+    tag(doc, "for line in %s.address" % key)
+    para(doc, "{{ line }}").paragraph_format.space_after = Pt(0)
+    tag(doc, "endfor")
+    para(doc)
+
+
+def report_documents(doc) -> None:
+    bullets(doc, "for d in report_documents", "{{ d }}")
+
+
+def review_instructions(doc) -> None:
+    """OIKAISUVAATIMUSOHJE: the same text as oikaisuvaatimusohje.html."""
+    heading(doc, "OIKAISUVAATIMUSOHJE", 2)
+    para(doc, "Tähän päätökseen tyytymätön voi tehdä kirjallisen oikaisuvaatimuksen. Päätökseen ei voi hakea "
+              "muutosta valittamalla tuomioistuimeen ennen oikaisuvaatimusta.")
+    heading(doc, "Oikaisuvaatimuksen tekijä", 3)
+    para(doc, "Oikaisuvaatimuksen saa tehdä")
+    para(doc, "se, johon päätös on kohdistettu tai jonka oikeuteen, velvollisuuteen tai etuun päätös välittömästi "
+              "vaikuttaa (asianosainen), ja", style="List Bullet")
+    para(doc, "hyvinvointialueen jäsen (laki hyvinvointialueesta 142 §).", style="List Bullet")
+    heading(doc, "Oikaisuvaatimusviranomainen ja yhteystiedot", 3)
+    rich(doc, ("Viranomainen, jolle oikaisuvaatimus tehdään: ", False), ("{{ review.authority }}", True))
+    for line in (
+        "{{ office.name }}",
+        "Postiosoite: {{ office.postal_address }}",
+        "Käyntiosoite: {{ office.visiting_address }}",
+        "Sähköposti: {{ office.email }}",
+        "Puhelin: {{ office.phone }}",
+    ):
+        para(doc, line).paragraph_format.space_after = Pt(0)
+    para(doc, "Kirjaamon aukioloaika: {{ office.hours }}")
+    heading(doc, "Oikaisuvaatimusaika", 3)
+    para(doc, "Oikaisuvaatimus on tehtävä 14 päivän kuluessa päätöksen tiedoksisaannista. Tiedoksisaantipäivää ei "
+              "lueta määräaikaan.")
+    para(doc, "Asianosaisen katsotaan saaneen päätöksestä tiedon, jollei muuta näytetä, seitsemäntenä päivänä kirjeen "
+              "lähettämisestä tai kolmantena päivänä sähköisen viestin lähettämisestä. Hyvinvointialueen jäsenen "
+              "katsotaan saaneen päätöksestä tiedon seitsemän päivän kuluttua siitä, kun pöytäkirja on asetettu "
+              "nähtäväksi yleiseen tietoverkkoon.")
+    tag(doc, "if review.last_day")
+    rich(
+        doc,
+        ("Tämä päätös on lähetetty {{ review.sent|date }} "
+         '{{ "sähköpostilla" if review.channel == "email" else "kirjeenä" }}. Päätös katsotaan saaduksi tiedoksi '
+         "{{ review.served|date }}, ja oikaisuvaatimusaika päättyy ", False),
+        ("{{ review.last_day|date }}", True),
+        (".", False),
+    )
+    tag(doc, "endif")
+    para(doc, "Jos määräajan viimeinen päivä on lauantai, sunnuntai, pyhäpäivä, itsenäisyyspäivä, vapunpäivä, "
+              "jouluaatto tai juhannusaatto, oikaisuvaatimuksen saa tehdä ensimmäisenä arkipäivänä sen jälkeen.")
+    heading(doc, "Oikaisuvaatimuksen sisältö", 3)
+    para(doc, "Oikaisuvaatimuksessa on ilmoitettava")
+    for item in (
+        "päätös, johon oikaisuvaatimus kohdistuu,",
+        "miten päätöstä halutaan muutettavaksi,",
+        "millä perusteella muutosta vaaditaan, sekä",
+        "oikaisuvaatimuksen tekijän nimi, kotikunta, postiosoite, puhelinnumero ja sähköpostiosoite.",
+    ):
+        para(doc, item, style="List Bullet")
+    heading(doc, "Oikaisuvaatimuksen toimittaminen", 3)
+    para(doc, "Oikaisuvaatimus toimitetaan kirjallisesti postitse tai sähköpostilla edellä mainittuun osoitteeseen. "
+              "Sen on oltava perillä viimeistään määräajan viimeisenä päivänä ennen kirjaamon aukioloajan "
+              "päättymistä. Oikaisuvaatimus lähetetään lähettäjän omalla vastuulla.")
+    heading(doc, "Muutoksenhaku oikaisuvaatimukseen annettuun päätökseen", 3)
+    para(doc, "Oikaisuvaatimukseen annettuun päätökseen saa hakea muutosta aluevalituksella hallinto-oikeudelta "
+              "30 päivän kuluessa sen tiedoksisaannista. Valitusviranomainen on {{ court }}. Valitusosoitus "
+              "liitetään oikaisuvaatimukseen annettuun päätökseen.")
+
+
+# --- the documents -----------------------------------------------------------------
+
+TERMS_PARAGRAPH = (
+    "Avustuksiin sovelletaan liitteen 2 avustusehtoja. Avustus on käytettävä vuoden {{ year }} aikana siihen "
+    "tarkoitukseen, johon se on myönnetty. Avustuksen käytöstä on raportoitava hyvinvointialueelle viimeistään "
+    "{{ report_due|date }}. Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten "
+    "käyttöselvitykset on toimitettu. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja "
+    "hallinto, ja ehtojen vastaisesti käytetty avustus voidaan periä takaisin."
+)
+
+
+def paatosesitys():
+    doc = new_document("Päätösesitys")
+    plain_table(doc, [["{{ body }}", "{{ meeting_date|date }}", "§"], ["{{ diary_number }}", "", ""]],
+                [9.0, 4.7, 3.0], right_cols={1, 2})
+    heading(doc, "{{ title }}", 1)
+    tag(doc, "if earlier_handling")
+    rich(doc, ("Aiempi käsittely: ", True), ("{{ earlier_handling }}", False))
+    tag(doc, "endif")
+    rich(doc, ("Valmistelija: ", True), (person("preparer"), False))
+    rich(doc, ("Lisätiedot: ", True), (person("preparer"), False))
+
+    heading(doc, "Selostus asiasta", 2)
+    para(doc, "Hyvinvointialue voi myöntää avustuksia rekisteröidyille yleishyödyllisille yhdistyksille ja "
+              "säätiöille toimintaan, jonka tavoitteena on hyvinvointialueen asukkaiden terveyden ja hyvinvoinnin "
+              "tai turvallisuuden edistäminen. Avustukset myönnetään noudattaen asiakirjaa {{ guideline }}. "
+              "Avustuksilla tuetaan hyvinvointialueen strategian, talousarvion toiminnallisten tavoitteiden ja "
+              "hyvinvointisuunnitelman tavoitteiden toteutumista.")
+    para(doc, "Avustukset kohdentuvat toimintaan, joka")
+    for i, text in enumerate((
+        "kuuluu hyvinvointialueen toimintakentälle,",
+        "tukee hyvinvointialueen strategian, talousarvion toiminnallisten tavoitteiden tai hyvinvointisuunnitelman "
+        "tavoitteiden saavuttamista,",
+        "tukee, täydentää ja tekee yhteistyötä hyvinvointialueen sosiaali- ja terveyspalveluiden tai "
+        "pelastuspalveluiden kanssa ja",
+        "voi olla paikallista, seudullista tai koko hyvinvointialueen alueella tapahtuvaa.",
+    ), 1):
+        p = para(doc, f"{i}. {text}")
+        p.paragraph_format.left_indent = Cm(0.6)
+        p.paragraph_format.space_after = Pt(2)
+    para(doc, 'Tuettavat toiminnot ovat: {% for c in categories %}{{ loop.index }}) {{ c }}'
+              '{{ "." if loop.last else "; " }}{% endfor %} Toiminnan lisäksi voidaan tukea näihin liittyvää '
+              "kehittämistyötä, ennaltaehkäisevää työtä sekä toimintaan linkittyviä tila- ja tapahtumakustannuksia.")
+    para(doc, "Toiminta-avustukset vuodelle {{ year }} olivat haettavissa {{ window_start|date }}–"
+              "{{ window_end|date }}. {{ call_announcement }}")
+    para(doc, "Järjestöjen toiminta-avustuksiin on vuoden {{ year }} talousarviossa varattu {{ budget|money }}.")
+    para(doc, "Hakemuksia saapui {{ received_count|number }} kpl, ja niissä haettiin avustusta yhteensä "
+              "{{ received_sum|money }}.{% if late_count %} Hakuajan päättymisen jälkeen saapuneita hakemuksia oli "
+              "{{ late_count|number }} kpl.{% endif %}")
+    para(doc, "{{ assessment }}")
+    para(doc, "Toiminta-avustusta esitetään myönnettäväksi {{ granted_count|number }} hakijalle yhteensä "
+              "{{ granted_sum|money }}. Esitys toimintaluokittain:")
+    t = grid_table(doc, ["Toimintaluokka", "Kpl", "Haettu", "Esitys"], [9.5, 1.5, 2.8, 2.8], right={1, 2, 3})
+    tr_tag(t, "for c in by_category")
+    add_row(t, ["{{ c.number }}. {{ c.name }}", "{{ c.count|number }}", "{{ c.requested|money }}",
+                "{{ c.proposed|money }}"], right={1, 2, 3})
+    tr_tag(t, "endfor")
+    add_row(t, ["Yhteensä", "{{ granted_count|number }}", '{{ by_category|sum(attribute="requested")|money }}',
+                "{{ granted_sum|money }}"], bold=True, right={1, 2, 3})
+    finish_table(t)
+    para(doc)
+    tag(doc, "if refusals")
+    para(doc, "Hylättäviksi esitetään seuraavat hakemukset:")
+    bullets(doc, "for r in refusals",
+            '{{ r.applicant }}{% if r.codes %} ({{ r.codes|join(", ") }}){% endif %}: {{ r.reason }}')
+    tag(doc, "else")
+    para(doc, "Hylättäviä hakemuksia ei ole.")
+    tag(doc, "endif")
+    para(doc, TERMS_PARAGRAPH)
+
+    heading(doc, "Kumppanuussopimukset", 3)
+    tag(doc, "if partnerships")
+    para(doc, "Kumppanuussopimukset laaditaan enintään neljän vuoden pituisina. Kumppanuussopimuksessa sovittava "
+              "avustus ei voi olla järjestön ainoa rahoituslähde. {{ body }} päättää taloudellisesti merkittävistä, "
+              "yli {{ partnership_threshold|money }} vuodessa olevista kumppanuussopimuksista; pienemmistä päättää "
+              "{{ small_partnership_decider|lower }}.")
+    bullets(doc, "for p in partnerships",
+            "{{ p.applicant }}: sopimuskausi {{ p.start|date }}–{{ p.end|date }}, avustus "
+            "{{ p.amount_per_year|money }} vuodessa (päättäjä: {{ p.decider }}).")
+    tag(doc, "else")
+    para(doc, "Kumppanuussopimuksia ei esitetä tässä yhteydessä.")
+    tag(doc, "endif")
+
+    heading(doc, "Hankeavustukset", 3)
+    tag(doc, "if projects")
+    para(doc, "Hankeavustuksilla hyvinvointialue osallistuu alueellista, kansallista tai EU-rahoitusta saavien "
+              "hankkeiden rahoittamiseen. Maksatusten ehtona on myönteinen rahoituspäätös.")
+    bullets(doc, "for p in projects",
+            "{{ p.applicant }}, {{ p.project }}: rahoittaja {{ p.funder }}, hankekausi {{ p.start|date }}–"
+            "{{ p.end|date }}, avustus {{ p.amount|money }}.{% if p.condition %} {{ p.condition }}{% endif %}")
+    tag(doc, "else")
+    para(doc, "Hankeavustuksia ei esitetä tässä yhteydessä.")
+    tag(doc, "endif")
+
+    heading(doc, "Päätösehdotus", 2)
+    rich(doc, ("Esittelijä: ", True), ("{{ presenter.title }} {{ presenter.name }}", False))
+    # The numbered resolution: the same items as in paatosesitys.html.
+    tag(doc, 'set board_partnerships = partnerships|selectattr("decider", "equalto", body)|list')
+    tag(doc, 'set items = ["myöntää järjestöille toiminta-avustuksia vuodelle " ~ year ~ " liitteen 1 mukaisesti '
+             'yhteensä " ~ granted_sum|number ~ " euroa"]')
+    tag(doc, 'set items = items + (["hylätä liitteessä 1 mainitut hakemukset niissä esitetyin perustein"] '
+             "if refusals else [])")
+    tag(doc, 'set items = items + ["että avustuksiin sovelletaan liitteen 2 avustusehtoja"]')
+    tag(doc, 'set items = items + (["hyväksyä selostuksessa mainitut kumppanuussopimukset, joiden avustukset ovat '
+             'yhteensä " ~ board_partnerships|sum(attribute="amount_per_year")|number ~ " euroa vuodessa"] '
+             "if board_partnerships else [])")
+    tag(doc, 'set items = items + (["myöntää selostuksessa mainitut hankeavustukset yhteensä " ~ '
+             'projects|sum(attribute="amount")|number ~ " euroa niissä mainituin ehdoin"] if projects else [])')
+    tag(doc, "set items = items + extra_resolutions")
+    para(doc, "{{ body }} päättää")
+    tag(doc, "for item in items")
+    p = para(doc, '{{ loop.index }}. {{ item }}{{ "." if loop.last else "," }}')
+    p.paragraph_format.left_indent = Cm(0.6)
+    tag(doc, "endfor")
+
+    heading(doc, "Liitteet", 2)
+    para(doc, "Liite 1 Toiminta-avustukset vuodelle {{ year }}: avustusesitys").paragraph_format.space_after = Pt(0)
+    para(doc, "Liite 2 Avustusehdot")
+    heading(doc, "Tiedoksi", 2)
+    para(doc, '{{ recipients|join(", ") }}')
+    heading(doc, "Muutoksenhaku", 2)
+    review_instructions(doc)
+    return doc
+
+
+def annex_head(doc, label: str) -> None:
+    plain_table(
+        doc,
+        [["{{ county }}", label],
+         ["{{ body }}{% if meeting_date %} {{ meeting_date|date }}{% endif %}", "{{ diary_number }}"]],
+        [12.0, 4.7] if label == "Liite 2" else [18.0, 8.7],
+        right_cols={1},
+    )
+
+
+def liite1():
+    doc = new_document("Liite 1: avustusesitys", landscape=True)
+    annex_head(doc, "Liite 1")
+    heading(doc, "Toiminta-avustukset vuodelle {{ year }}: avustusesitys", 1)
+    t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot",
+                         "Peruste"], [5.0, 2.2, 2.4, 5.2, 2.3, 2.3, 5.5, 1.8], right={4, 5})
+    tr_tag(t, "for g in groups")
+    add_row(t, ["{{ g.name }}"], bold=True, merge=True)
+    tr_tag(t, "for r in g.rows")
+    add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
+                "{{ r.requested|money }}", "{{ r.proposed|money }}", "{{ r.conditions }}",
+                '{{ r.codes|join(", ") }}'], right={4, 5})
+    tr_tag(t, "endfor")
+    add_row(t, ["Yhteensä: {{ g.name }}", "", "", "", "{{ g.requested|money }}", "{{ g.proposed|money }}", "", ""],
+            bold=True, right={4, 5})
+    tr_tag(t, "endfor")
+    add_row(t, ["Kaikki yhteensä", "", "", "", "{{ total_requested|money }}", "{{ total_proposed|money }}", "", ""],
+            bold=True, right={4, 5})
+    finish_table(t)
+    tag(doc, "if codes")
+    heading(doc, "Perusteiden selitykset", 2)
+    tag(doc, "for c in codes")
+    rich(doc, ("{{ c.code }}", True), ("  {{ c.title }}", False)).paragraph_format.space_after = Pt(0)
+    tag(doc, "endfor")
+    tag(doc, "endif")
+    para(doc)
+    para(doc, "Peruste kertoo hylkäyksen tai haettua pienemmän avustuksen syyn avustusohjeen mukaisena "
+              "tarkistuskoodina.", size=9)
+    return doc
+
+
+def avustusehdot():
+    doc = new_document("Liite 2: avustusehdot")
+    annex_head(doc, "Liite 2")
+    heading(doc, "Järjestöjen toiminta-avustusten ehdot vuodelle {{ year }}", 1)
+    heading(doc, "1. Käyttötarkoitus", 2)
+    para(doc, "Avustus on käytettävä ainoastaan siihen toimintaan, johon se on myönnetty, avustuspäätöksessä "
+              "mainituin ehdoin. Jos avustus on päätöksessä kohdennettu toimintasuunnitelman tiettyihin osiin tai "
+              "joitakin osia on rajattu sen ulkopuolelle, avustusta saa käyttää vain kohdennettuun toimintaan.")
+    heading(doc, "2. Käyttöaika", 2)
+    para(doc, "Avustus on käytettävä vuoden {{ year }} aikana, ellei päätöksessä toisin mainita.")
+    heading(doc, "3. Käyttöselvitys", 2)
+    para(doc, "Avustuksen käytöstä ja kohdentumisesta on raportoitava hyvinvointialueelle ennen seuraavan "
+              "toiminta-avustuksen maksatusta ja viimeistään {{ report_due|date }}. Käyttöselvitykseen liitetään:")
+    report_documents(doc)
+    para(doc, "Käyttöselvitys toimitetaan osoitteeseen {{ office.email }} tai {{ office.postal_address }}.")
+    heading(doc, "4. Maksaminen", 2)
+    para(doc, "Avustus maksetaan, kun avustuspäätös on lainvoimainen, ellei päätöksessä toisin mainita. Avustusta "
+              "ei makseta ennen kuin avustuksen saajan aiemmin saamien avustusten käyttöselvitykset on toimitettu. "
+              "Hankeavustuksen maksamisen ehtona on hankkeen myönteinen rahoituspäätös.")
+    heading(doc, "5. Kirjanpito ja tarkastusoikeus", 2)
+    para(doc, "Avustuksen saajan on eriytettävä yleishyödyllinen toiminta kirjanpidossaan mahdollisesta "
+              "palvelutuotannosta tai muusta taloudellisesta toiminnasta. Hyvinvointialueella on oikeus tarkastaa "
+              "avustuksen saajan kirjanpito ja hallinto avustuksen käytön selvittämiseksi.")
+    heading(doc, "6. Muutokset", 2)
+    para(doc, "Avustuksen saajan on ilmoitettava viipymättä kirjallisesti hyvinvointialueelle, jos toiminta "
+              "muuttuu olennaisesti, jää toteutumatta tai avustuksen saajan yhteystiedot muuttuvat.")
+    heading(doc, "7. Takaisinperintä", 2)
+    para(doc, "Hyvinvointialue voi periä avustuksen kokonaan tai osittain takaisin, jos avustusta on käytetty "
+              "muuhun kuin myönnettyyn tarkoitukseen tai ehtojen vastaisesti, käyttöselvitystä ei ole toimitettu "
+              "tai avustusta haettaessa on annettu virheellisiä tai puutteellisia tietoja.")
+    heading(doc, "8. Yhteishakemukset", 2)
+    para(doc, "Yhteishakemuksessa avustus maksetaan päävastuulliselle hakijalle, joka vastaa myös avustuksen "
+              "käytön raportoinnista.")
+    return doc
+
+
+def strategiajohtajan_paatos():
+    doc = new_document("Viranhaltijapäätös: kumppanuussopimukset")
+    plain_table(doc, [["{{ county }}", "Viranhaltijapäätös", "{{ decision_date|date }}", "§ {{ section }}"],
+                      ["{{ small_partnership_decider }}", "{{ diary_number }}", "", ""]],
+                [5.5, 5.2, 3.0, 3.0], right_cols={2, 3})
+    heading(doc, "{{ title }}", 1)
+    para(doc, "LUONNOS", size=9)
+    rich(doc, ("Päättäjä: ", True), ("{{ decider.title }} {{ decider.name }}", False))
+    rich(doc, ("Valmistelija: ", True), (person("preparer"), False))
+    heading(doc, "Asian kuvaus", 2)
+    para(doc, "Kumppanuussopimuksilla rakennetaan pitkäkestoista yhteistyötä hyvinvointialueen ja keskeisten "
+              "järjestökumppaneiden kanssa. Sopimukset laaditaan enintään neljän vuoden pituisina, ja niihin "
+              "neuvotellaan molempien osapuolten sitoumukset sekä mittarit, joilla sopimuksen vaikuttavuutta "
+              "seurataan. Kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa rahoituslähde.")
+    para(doc, "Asiakirjan {{ guideline }} mukaan {{ body|lower }} päättää taloudellisesti merkittävistä, yli "
+              "{{ partnership_threshold|money }} vuodessa olevista kumppanuussopimuksista. Pienemmistä "
+              "kumppanuussopimuksista päättää {{ small_partnership_decider|lower }}.")
+    t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Sopimuskausi", "€ / vuosi"],
+                   [3.6, 2.0, 2.0, 4.5, 2.6, 2.0], right={5})
+    tr_tag(t, "for a in agreements")
+    add_row(t, ["{{ a.applicant }}", "{{ a.business_id }}", "{{ a.municipality }}", "{{ a.purpose }}",
+                "{{ a.start|date }}–{{ a.end|date }}", "{{ a.amount_per_year|money }}"], right={5})
+    tr_tag(t, "endfor")
+    add_row(t, ["Yhteensä vuodessa", "", "", "", "", '{{ agreements|sum(attribute="amount_per_year")|money }}'],
+            bold=True, right={5})
+    finish_table(t)
+    tag(doc, "for a in agreements")
+    heading(doc, "{{ a.applicant }}", 3)
+    rich(doc, ("Sitoumukset: ", True), ("{{ a.commitments }}", False)).paragraph_format.space_after = Pt(0)
+    rich(doc, ("Mittarit: ", True), ("{{ a.metrics }}", False))
+    tag(doc, "endfor")
+    heading(doc, "Päätös", 2)
+    para(doc, "Hyväksyn edellä mainitut kumppanuussopimukset ja niihin perustuvat avustukset yhteensä "
+              '{{ agreements|sum(attribute="amount_per_year")|money }} vuodessa. Avustuksiin sovelletaan '
+              "hyvinvointialueen avustusehtoja. Avustuksen käytöstä on raportoitava vuosittain, ensimmäisen kerran "
+              "viimeistään {{ report_due|date }}; käyttöselvitykseen liitetään:")
+    report_documents(doc)
+    para(doc, "Avustus maksetaan, kun päätös on lainvoimainen ja aiempien avustusten käyttöselvitykset on "
+              "toimitettu. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto, ja "
+              "ehtojen vastaisesti käytetty avustus voidaan periä takaisin.")
+    para(doc)
+    para(doc, "{{ decider.title|capitalize }} {{ decider.name }}")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    heading(doc, "Tiedoksi", 2)
+    para(doc, '{% for a in agreements %}{{ a.applicant }}{{ "" if loop.last else ", " }}{% endfor %}')
+    review_instructions(doc)
+    return doc
+
+
+def taydennyspyynto():
+    doc = new_document("Täydennyspyyntö")
+    letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
+    address(doc)
+    heading(doc, "Täydennyspyyntö: {{ application.form|lower }}hakemus vuodelle {{ year }}", 1)
+    para(doc, "Hakemus {{ application.id }}{% if application.activity_name %}, {{ application.activity_name }}"
+              "{% endif %}, saapunut {{ application.received|datetime }}, haettu {{ application.requested|money }}.")
+    para(doc, "Hakemuksenne käsittelyä varten tarvitsemme seuraavat tiedot tai liitteet:")
+    tag(doc, "for item in items")
+    p = para(doc, "{{ loop.index }}. {{ item.text }}{% if item.code %} ({{ item.code }}){% endif %}")
+    p.paragraph_format.left_indent = Cm(0.6)
+    tag(doc, "endfor")
+    rich(doc, ("Pyydämme toimittamaan täydennyksen viimeistään ", False), ("{{ due|date }}", True),
+         (" osoitteeseen {{ reply_to }}. Mainitkaa viestissä hakemuksen tunnus {{ application.id }} ja asiakirjan "
+          "diaarinumero {{ diary_number }}.", False))
+    para(doc, "Jos täydennystä ei saavu määräaikaan mennessä, hakemus ratkaistaan käytettävissä olevien tietojen "
+              "perusteella. Puutteellinen hakemus voidaan tällöin hylätä.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
+def paatoskirje():
+    doc = new_document("Päätös")
+    letter_head(doc, "PÄÄTÖS", "letter_date")
+    address(doc)
+    heading(doc, "{{ application.form }} vuodelle {{ year }}", 1)
+    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
+         ).paragraph_format.space_after = Pt(0)
+    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    heading(doc, "Asia", 2)
+    para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta vuodelle {{ year }} hakemuksella "
+              "{{ application.id }}{% if application.activity_name %} ({{ application.activity_name }}){% endif %}, "
+              "joka saapui {{ application.received|datetime }}. Haettu määrä on {{ application.requested|money }}.")
+    heading(doc, "Päätös", 2)
+    tag(doc, 'if outcome == "refused"')
+    para(doc, "{{ body }} on hylännyt hakemuksen.", bold=True)
+    tag(doc, 'elif outcome == "reduced"')
+    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}", True),
+         (" haetusta {{ application.requested|money }}.", False))
+    tag(doc, "else")
+    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}", True), (".", False))
+    tag(doc, "endif")
+    tag(doc, 'if outcome != "refused"')
+    para(doc, "Avustuksen käyttöaika on {{ period_start|date }}–{{ period_end|date }}.")
+    tag(doc, "if conditions")
+    para(doc, "Avustukseen liittyvät ehdot:")
+    bullets(doc, "for c in conditions", "{{ c }}")
+    tag(doc, "endif")
+    tag(doc, "endif")
+    heading(doc, "Perustelut", 2)
+    tag(doc, "if reasons")
+    bullets(doc, "for r in reasons", "{% if r.code %}({{ r.code }}) {% endif %}{{ r.text }}")
+    tag(doc, 'elif outcome == "granted"')
+    para(doc, "Hakemus täyttää avustusohjeen ehdot, ja avustus voitiin myöntää haetun suuruisena.")
+    tag(doc, "endif")
+    para(doc, "Päätös perustuu asiakirjaan {{ guideline }} sekä hyvinvointialueen talousarvioon vuodelle {{ year }}.")
+    tag(doc, 'if outcome != "refused"')
+    heading(doc, "Avustusehdot", 2)
+    for text in (
+        "Avustus on käytettävä ainoastaan siihen toimintaan, johon se on myönnetty, ja käyttöaikana "
+        "{{ period_start|date }}–{{ period_end|date }}.",
+        "Avustuksen käytöstä on toimitettava käyttöselvitys viimeistään {{ report_due|date }}. Käyttöselvitykseen "
+        'liitetään: {{ report_documents|join("; ") }}.',
+        "Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten käyttöselvitykset "
+        "on toimitettu.{% if payment_held %} Avustuksen maksatus on pidätetty: {{ payment_held }}{% endif %}",
+        "Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto.",
+        "Ehtojen vastaisesti käytetty avustus, tai avustus jonka käytöstä ei ole annettu selvitystä, voidaan periä "
+        "takaisin.",
+        "Toiminnan olennaisista muutoksista ja yhteystietojen muutoksista on ilmoitettava viipymättä kirjallisesti "
+        "osoitteeseen {{ office.email }}.",
+    ):
+        para(doc, text, style="List Bullet")
+    tag(doc, "endif")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    review_instructions(doc)
+    return doc
+
+
+def muistutus():
+    doc = new_document("Muistutus")
+    letter_head(doc, '{{ "MUISTUTUS" if level == 1 else "TOINEN MUISTUTUS" }}', "letter_date")
+    address(doc)
+    heading(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}: avustuksen käyttöselvitys puuttuu', 1)
+    para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} myöntänyt teille "
+              "{{ grant.amount|money }} {{ grant.form|lower }}ta vuodelle {{ grant.year }} (avustus {{ grant.id }}).")
+    para(doc, "Avustuksen käytöstä olisi pitänyt toimittaa käyttöselvitys viimeistään {{ report_due|date }}. "
+              "Käyttöselvitystä ei ole saapunut hyvinvointialueelle.")
+    rich(doc, ("Pyydämme toimittamaan käyttöselvityksen viimeistään ", False), ("{{ new_due|date }}", True),
+         (" osoitteeseen {{ office.email }} tai {{ office.postal_address }}. Käyttöselvitykseen liitetään:", False))
+    report_documents(doc)
+    tag(doc, "if level == 1")
+    para(doc, "Jos käyttöselvitystä ei toimiteta, seuraavan avustuksen maksatus pidätetään, kunnes selvitys on "
+              "saapunut, ja avustus, jonka käytöstä ei ole annettu selvitystä, voidaan periä takaisin.")
+    tag(doc, "else")
+    rich(doc, ("Avustusten maksatus on pidätetty. ", True),
+         ("Teille myönnettyjä avustuksia ei makseta ennen kuin käyttöselvitys on saapunut. Jos selvitystä ei "
+          "toimiteta edellä mainittuun päivään mennessä, hyvinvointialue voi periä avustuksen takaisin.", False))
+    tag(doc, "endif")
+    para(doc, "Jos olette jo toimittaneet käyttöselvityksen, tämä muistutus on aiheeton.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
+BUILDERS = {
+    "paatosesitys": paatosesitys,
+    "liite1": liite1,
+    "avustusehdot": avustusehdot,
+    "strategiajohtajan_paatos": strategiajohtajan_paatos,
+    "taydennyspyynto": taydennyspyynto,
+    "paatoskirje": paatoskirje,
+    "muistutus": muistutus,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    out = Path(argv[0]) if argv else HERE
+    out.mkdir(parents=True, exist_ok=True)
+    for name, build in BUILDERS.items():
+        path = out / f"{name}.docx"
+        build().save(str(path))
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

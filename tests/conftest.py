@@ -1,0 +1,125 @@
+"""Shared fixtures: workbooks built in the test, a fresh database, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+REALDATA = ROOT.parent / "shared" / "realdata"
+
+# The headers of a county export, as COLUMNS.md names them.
+HEADERS = [
+    "Hakemusnumero", "Saapunut", "Avustusmuoto", "Avustusvuosi", "Hakija", "Y-tunnus", "Oikeudellinen muoto",
+    "Yleishyödyllinen", "Kotikunta", "Yhteyshenkilö", "Sähköposti", "Puhelin", "Tilinumero", "Toiminnan nimi",
+    "Toimintaluokka", "Toiminnan kuvaus", "Toiminta-alue", "Toimintakunnat", "Haettu summa",
+]  # fmt: skip
+
+
+def app_row(n: int = 1, **over: Any) -> dict[str, Any]:
+    """One plausible application row (header -> cell)."""
+    row = {
+        "Hakemusnumero": f"H-{n:04d}",
+        "Saapunut": "10.12.2026",
+        "Avustusmuoto": "Toiminta-avustus",
+        "Avustusvuosi": 2027,
+        "Hakija": f"Testiyhdistys {n} ry",
+        "Y-tunnus": "0737546-2",
+        "Oikeudellinen muoto": "Rekisteröity yhdistys",
+        "Yleishyödyllinen": "Kyllä",
+        "Kotikunta": "Jyväskylä",
+        "Yhteyshenkilö": "Maija Meikäläinen",
+        "Sähköposti": "maija@example.fi",
+        "Puhelin": "040 000 0001",
+        "Tilinumero": "FI21 1234 5600 0007 85",
+        "Toiminnan nimi": "Vertaistukiryhmät",
+        "Toimintaluokka": "4",
+        "Toiminnan kuvaus": "Vertaistukea mielenterveyskuntoutujille.",
+        "Toiminta-alue": "Paikallinen",
+        "Toimintakunnat": "Jyväskylä; Laukaa",
+        "Haettu summa": "12 500,00 €",
+    }
+    row.update(over)
+    return row
+
+
+def write_xlsx(path: Path, rows: Sequence[dict[str, Any]] | Sequence[Sequence[Any]], headers: Sequence[str] | None = None,
+               sheet: str = "Hakemukset", above: Sequence[Sequence[Any]] = (), first_sheet: str | None = None) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    if first_sheet:
+        ws.title = first_sheet
+        ws.append(["Tämä on ohjesivu."])
+        ws = wb.create_sheet(sheet)
+    else:
+        ws.title = sheet
+    for r in above:
+        ws.append(list(r))
+    if rows and isinstance(rows[0], dict):
+        headers = headers or list(rows[0].keys())
+        ws.append(list(headers))
+        for r in rows:
+            ws.append([r.get(h) for h in headers])
+    else:
+        if headers:
+            ws.append(list(headers))
+        for r in rows:
+            ws.append(list(r))
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder: no avustus.toml, so the built-in defaults apply."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+class Cli:
+    def __init__(self, db: Path, settings: Path | None = None):
+        self.db = db
+        self.settings = settings
+        self.runner = CliRunner()
+
+    def __call__(self, *args: Any, input: str | None = None):
+        from avustus_cli.cli import app
+
+        base = ["--db", str(self.db)]
+        if self.settings:
+            base += ["--settings", str(self.settings)]
+        result = self.runner.invoke(app, [*base, *[str(a) for a in args]], input=input, catch_exceptions=False)
+        return result
+
+
+@pytest.fixture
+def cli(workdir: Path) -> Cli:
+    return Cli(workdir / "avustus.db")
+
+
+def dump(db: Path) -> dict[str, list]:
+    """Every row of every table, for before/after comparisons."""
+    import sqlite3
+
+    if not db.exists():
+        return {}
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute("select name from sqlite_master where type='table' order by name")]
+        return {t: sorted(conn.execute(f"select * from [{t}]").fetchall(), key=repr) for t in tables}
+    finally:
+        conn.close()
+
+
+def python() -> str:
+    return sys.executable
+
+
+TODAY = dt.date(2027, 1, 10)

@@ -1,0 +1,370 @@
+"""Documents: formatting, HTML and Word rendering, escaping, sandbox, overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import shutil
+import zipfile
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+
+from avustus_cli import fmt
+from avustus_cli.config import default_settings
+from avustus_cli.errors import AvustusError
+from avustus_cli.render import (
+    DOCUMENTS,
+    PersonalDataError,
+    TemplateError,
+    TemplateSecurityError,
+    TemplateVariableError,
+    example_context,
+    render_docx,
+    render_html,
+    settings_context,
+    write_document,
+)
+
+NB = "\u00a0"
+DECISIONS = ("paatosesitys", "strategiajohtajan_paatos", "paatoskirje")  # carry the review instructions
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+
+
+@pytest.fixture
+def settings():
+    return default_settings(2027)
+
+
+def docx_text(data: bytes) -> str:
+    d = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return "\n".join(parts)
+
+
+def names_in(context) -> list[str]:
+    """Applicant / organisation names anywhere in a context."""
+    out = []
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "applicant" and isinstance(x, str):
+                    out.append(x)
+                elif k == "applicant" and isinstance(x, dict):
+                    out.append(x["name"])
+                else:
+                    walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(context)
+    return out
+
+
+# --- fmt ----------------------------------------------------------------------
+
+
+def test_money_exact_strings():
+    assert fmt.money(Decimal("12345")) == f"12{NB}345{NB}€"
+    assert fmt.money(Decimal("12345.67"), decimals=True) == f"12{NB}345,67{NB}€"
+    assert fmt.money2(Decimal("12345.67")) == f"12{NB}345,67{NB}€"
+    assert fmt.money2(Decimal("1737570")) == f"1{NB}737{NB}570,00{NB}€"
+    assert fmt.money(Decimal("0")) == f"0{NB}€"
+    assert fmt.money(Decimal("999.5")) == f"1{NB}000{NB}€"  # half up, not banker's
+    assert fmt.money(Decimal("-1234")) == f"-1{NB}234{NB}€"
+    assert fmt.money(None) == ""
+    assert fmt.money(900000) == f"900{NB}000{NB}€"
+
+
+def test_money_has_no_plain_or_narrow_space():
+    for s in (fmt.money(Decimal("1234567.89"), decimals=True), fmt.number(1234567), fmt.percent(Decimal("0.5"))):
+        assert " " not in s and "\u202f" not in s
+
+
+def test_dates_and_times():
+    assert fmt.date(dt.date(2027, 1, 1)) == "1.1.2027"
+    assert fmt.date(dt.date(2026, 12, 31)) == "31.12.2026"
+    assert fmt.date(dt.datetime(2026, 12, 1, 14, 5)) == "1.12.2026"
+    assert fmt.datetime(dt.datetime(2026, 12, 1, 14, 5)) == "1.12.2026 klo 14.05"
+    assert fmt.datetime(dt.datetime(2026, 12, 1, 9, 0)) == "1.12.2026 klo 9.00"
+    assert fmt.datetime(dt.date(2026, 12, 1)) == "1.12.2026"
+    assert fmt.date(None) == "" and fmt.datetime(None) == ""
+
+
+def test_number_and_percent():
+    assert fmt.number(1737) == f"1{NB}737"
+    assert fmt.number(110) == "110"
+    assert fmt.percent(Decimal("0.515"), 1) == f"51,5{NB}%"
+    assert fmt.percent(Decimal("0.5")) == f"50{NB}%"
+
+
+# --- every document, both formats -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_html_renders_from_example(name, settings):
+    ctx = example_context(name)
+    html = render_html(name, ctx, settings)
+    assert html.startswith("<!DOCTYPE html>")
+    assert '<html lang="fi">' in html and "@page" in html
+    assert "<link" not in html and "<script" not in html  # self-contained
+    for n in names_in(ctx):
+        assert n in html
+    assert ("OIKAISUVAATIMUSOHJE" in html) == (name in DECISIONS)
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_docx_renders_from_example(name, settings):
+    ctx = example_context(name)
+    data = render_docx(name, ctx, settings)
+    text = docx_text(data)
+    for n in names_in(ctx):
+        assert n in text
+    assert "{{" not in text and "{%" not in text
+    assert ("OIKAISUVAATIMUSOHJE" in text) == (name in DECISIONS)
+
+
+def test_totals_finnish_style(settings):
+    def html_text(n, c, s):
+        return re.sub(r"<[^>]+>", "", render_html(n, c, s))
+
+    for render in (html_text, lambda n, c, s: docx_text(render_docx(n, c, s))):
+        annex = render("liite1", example_context("liite1"), settings)
+        assert f"171{NB}500{NB}€" in annex and f"94{NB}000{NB}€" in annex  # totals
+        assert f"78{NB}000{NB}€" in annex and f"70{NB}000{NB}€" in annex  # a subtotal
+        board = render("paatosesitys", example_context("paatosesitys"), settings)
+        assert f"yhteensä 94{NB}000 euroa" in board
+        assert f"900{NB}000{NB}€" in board  # the budget
+        letter = render("paatoskirje", example_context("paatoskirje"), settings)
+        assert f"40{NB}000{NB}€ haetusta 48{NB}000{NB}€" in letter
+        assert "19.2.2027" in letter  # the computed last day of the review period
+        assert "Hämeenlinnan hallinto-oikeus" in letter
+
+
+def test_board_resolution_numbered_and_punctuated(settings):
+    text = docx_text(render_docx("paatosesitys", example_context("paatosesitys"), settings))
+    assert "Aluehallitus päättää" in text
+    assert "1. myöntää järjestöille toiminta-avustuksia vuodelle 2027 liitteen 1 mukaisesti" in text
+    assert "2. hylätä liitteessä 1 mainitut hakemukset niissä esitetyin perustein," in text
+    assert "3. että avustuksiin sovelletaan liitteen 2 avustusehtoja," in text
+    assert "teknisluonteisia korjauksia." in text
+    html = render_html("paatosesitys", example_context("paatosesitys"), settings)
+    assert "<li>että avustuksiin sovelletaan liitteen 2 avustusehtoja,</li>" in html
+
+
+def test_letter_outcomes(settings):
+    ctx = example_context("paatoskirje")
+    ctx.update(outcome="refused", granted=Decimal("0"), conditions=[])
+    for text in (render_html("paatoskirje", ctx, settings), docx_text(render_docx("paatoskirje", ctx, settings))):
+        assert "on hylännyt hakemuksen" in text and "Avustusehdot" not in text
+    ctx.update(outcome="granted", granted=Decimal("48000"), reasons=[])
+    html = render_html("paatoskirje", ctx, settings)
+    assert "myöntänyt avustusta <strong>48" in html and "haetun suuruisena" in html
+
+
+def test_second_reminder_says_payment_held(settings):
+    ctx = example_context("muistutus")
+    first = render_html("muistutus", ctx, settings)
+    assert "maksatus on pidätetty" not in first
+    ctx["level"] = 2
+    assert "TOINEN MUISTUTUS" in render_html("muistutus", ctx, settings)
+    assert "maksatus on pidätetty" in docx_text(render_docx("muistutus", ctx, settings))
+
+
+def test_settings_flow_into_documents(settings):
+    s = replace(settings, body="Hyvinvoinnin ja terveyden lautakunta", diary_number="Hyvaks/1/2/2099")
+    html = render_html("paatosesitys", example_context("paatosesitys"), s)
+    assert "Hyvinvoinnin ja terveyden lautakunta päättää" in html and "Hyvaks/1/2/2099" in html
+    assert settings_context(s)["office"]["email"] == "kirjaamo@hyvaks.fi"
+
+
+# --- escaping ---------------------------------------------------------------------
+
+EVIL = '<script>alert("x")</script> & Co'
+
+
+def test_applicant_text_escaped_in_html(settings):
+    ctx = example_context("liite1")
+    ctx["groups"][0]["rows"][0]["applicant"] = EVIL
+    ctx["groups"][0]["rows"][0]["purpose"] = "<b>kuvaus</b>"
+    html = render_html("liite1", ctx, settings)
+    assert "<script" not in html and "<b>kuvaus" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Co" in html
+    letter = example_context("paatoskirje")
+    letter["applicant"]["name"] = EVIL
+    assert "<script" not in render_html("paatoskirje", letter, settings)
+
+
+def test_applicant_text_literal_in_docx_and_xml_valid(settings):
+    ctx = example_context("paatoskirje")
+    ctx["applicant"]["name"] = EVIL + "\x07\x0b\x00"
+    ctx["application"]["activity_name"] = "Ryhmät </w:t></w:r><w:p> {{ 7*7 }}"
+    data = render_docx("paatoskirje", ctx, settings)
+    text = docx_text(data)  # python-docx opens it
+    assert EVIL in text
+    assert "</w:t></w:r><w:p> {{ 7*7 }}" in text  # literal, not markup, not evaluated
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        etree.fromstring(z.read("word/document.xml"))  # strict parser: well-formed
+
+
+# --- errors and the sandbox ----------------------------------------------------------
+
+
+def test_undefined_variable_is_a_finnish_error(settings):
+    ctx = example_context("paatoskirje")
+    del ctx["granted"]
+    with pytest.raises(TemplateVariableError) as e:
+        render_html("paatoskirje", ctx, settings)
+    assert isinstance(e.value, AvustusError)
+    assert "mallipohjassa paatoskirje.html" in str(e.value) and "'granted'" in str(e.value)
+    assert "jota asiakirjan tiedoissa ei ole" in str(e.value)
+    with pytest.raises(TemplateVariableError, match="paatoskirje.docx.*'granted'"):
+        render_docx("paatoskirje", ctx, settings)
+
+
+def test_missing_nested_key_named(settings):
+    ctx = example_context("muistutus")
+    del ctx["grant"]["section"]
+    with pytest.raises(TemplateVariableError, match="'section'"):
+        render_html("muistutus", ctx, settings)
+
+
+def officer(tmp_path, settings, files: dict[str, str]):
+    for fname, text in files.items():
+        (tmp_path / fname).write_text(text, encoding="utf-8")
+    return replace(settings, templates_dir=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ ''.__class__.__mro__ }}",
+        "{{ county.__class__ }}",
+        "{{ office['__class__'] }}",
+        "{% if false %}{{ ''.__class__ }}{% endif %}",  # refused even if never run
+        "{{ county|attr('__class__') }}",  # caught at run time by the sandbox
+        "{{ cycler.__init__.__globals__ }}",
+    ],
+)
+def test_template_reaching_python_internals_is_refused(tmp_path, settings, source):
+    s = officer(tmp_path, settings, {"paatoskirje.html": source})
+    with pytest.raises(TemplateSecurityError) as e:
+        render_html("paatoskirje", example_context("paatoskirje"), s)
+    assert isinstance(e.value, AvustusError)
+    assert "mallipohja paatoskirje.html hylättiin" in str(e.value)
+    assert "Pythonin sisäisiä tietoja" in str(e.value)
+
+
+def test_sandbox_forbids_mutating_the_context(tmp_path, settings):
+    s = officer(tmp_path, settings, {"muistutus.html": "{{ report_documents.append('x') }}"})
+    with pytest.raises(TemplateSecurityError):
+        render_html("muistutus", example_context("muistutus"), s)
+
+
+def test_docx_template_with_internals_is_refused(tmp_path, settings):
+    d = docx.Document()
+    d.add_paragraph("{{ ''.__class__.__mro__ }}")
+    d.save(str(tmp_path / "muistutus.docx"))
+    with pytest.raises(TemplateSecurityError, match="muistutus.docx"):
+        render_docx("muistutus", example_context("muistutus"), replace(settings, templates_dir=tmp_path))
+
+
+def test_syntax_error_is_a_finnish_error(tmp_path, settings):
+    s = officer(tmp_path, settings, {"muistutus.html": "rivi\n{% if level %}auki"})
+    with pytest.raises(TemplateError, match="kielioppivirhe rivillä"):
+        render_html("muistutus", example_context("muistutus"), s)
+
+
+# --- officer's templates -----------------------------------------------------------------
+
+
+def test_officer_override_by_file_name(tmp_path, settings):
+    s = officer(tmp_path, settings, {"muistutus.html": "OMA {{ applicant.name }} {{ grant.amount|money }}"})
+    html = render_html("muistutus", example_context("muistutus"), s)
+    assert html == f"OMA Keski-Suomen Mielenterveysseura ry 35{NB}000{NB}€"
+    # the others still come from the built-in ones
+    assert "OIKAISUVAATIMUSOHJE" in render_html("paatoskirje", example_context("paatoskirje"), s)
+
+
+def test_officer_override_of_an_include(tmp_path, settings):
+    s = officer(tmp_path, settings, {"oikaisuvaatimusohje.html": "<p>OMA OHJE {{ court }}</p>"})
+    html = render_html("paatoskirje", example_context("paatoskirje"), s)
+    assert "OMA OHJE Hämeenlinnan hallinto-oikeus" in html and "OIKAISUVAATIMUSOHJE" not in html
+
+
+def test_officer_docx_override(tmp_path, settings):
+    shutil.copy(TEMPLATES / "muistutus.docx", tmp_path / "muistutus.docx")
+    d = docx.Document(str(tmp_path / "muistutus.docx"))
+    d.add_paragraph("Oma lisäys: {{ grant.id }}")
+    d.save(str(tmp_path / "muistutus.docx"))
+    text = docx_text(render_docx("muistutus", example_context("muistutus"), replace(settings, templates_dir=tmp_path)))
+    assert "Oma lisäys: A-2026-031" in text
+
+
+def test_missing_officer_folder(tmp_path, settings):
+    s = replace(settings, templates_dir=tmp_path / "ei-ole")
+    with pytest.raises(TemplateError, match="kansiota .* ei löydy"):
+        render_html("muistutus", example_context("muistutus"), s)
+
+
+# --- public documents and writing ---------------------------------------------------------
+
+
+def test_annex_context_has_no_personal_data():
+    for name in ("liite1", "paatosesitys"):
+        flat = repr(example_context(name))
+        for key in ("contact_person", "email", "phone", "iban"):
+            assert f"'{key}'" not in flat
+
+
+def test_personal_data_refused_in_public_document(settings):
+    ctx = example_context("liite1")
+    ctx["groups"][0]["rows"][0]["email"] = "matti@example.org"
+    with pytest.raises(PersonalDataError, match="henkilötieto"):
+        render_html("liite1", ctx, settings)
+
+
+def test_write_document_atomic(tmp_path, settings):
+    paths = write_document(tmp_path / "out", "paatos_H-2027-004", "paatoskirje", example_context("paatoskirje"), settings)
+    assert [p.name for p in paths] == ["paatos_H-2027-004.html", "paatos_H-2027-004.docx"]
+    assert "OIKAISUVAATIMUSOHJE" in paths[0].read_text(encoding="utf-8")
+    assert "OIKAISUVAATIMUSOHJE" in docx_text(paths[1].read_bytes())
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths)  # no temp files
+
+
+def test_write_document_error_writes_nothing(tmp_path, settings):
+    ctx = example_context("paatoskirje")
+    del ctx["reasons"]
+    with pytest.raises(TemplateVariableError):
+        write_document(tmp_path, "x", "paatoskirje", ctx, settings)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_example_context_is_a_fresh_copy():
+    a = example_context("liite1")
+    a["groups"].clear()
+    assert example_context("liite1")["groups"]
+    with pytest.raises(TemplateError, match="tuntematon asiakirja"):
+        example_context("ei_ole")
+
+
+def test_committed_docx_templates_are_up_to_date(tmp_path):
+    """The committed .docx files carry the same text as the generator writes."""
+    import runpy
+
+    mod = runpy.run_path(str(TEMPLATES / "make_docx_templates.py"))
+    mod["main"]([str(tmp_path)])
+    for name in DOCUMENTS:
+        fresh = docx_text((tmp_path / f"{name}.docx").read_bytes())
+        committed = docx_text((TEMPLATES / f"{name}.docx").read_bytes())
+        assert fresh == committed, f"templates/{name}.docx: run templates/make_docx_templates.py"
