@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
+from typer._click import exceptions as _click_exc  # typer vendors click
 from rich.console import Console
 from rich.markup import escape
 
@@ -27,14 +27,15 @@ from ..config import SETTINGS_FILE, Settings, load_settings
 from ..errors import AvustusError
 from ..store import DB_FILE, Store
 
-out = Console(soft_wrap=True)  # data: stdout
+# data: stdout. Piped into a file or a pager, tables get room enough to read.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
 
 
 class AvustusGroup(typer.core.TyperGroup):
     """Turns domain errors into one Finnish line and an exit code; never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except AvustusError as e:
@@ -43,7 +44,7 @@ class AvustusGroup(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("Keskeytetty. Keskeneräiset muutokset peruttiin; tietokanta on ennallaan.")
             sys.exit(130)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
+        except (typer.Exit, typer.Abort, _click_exc.ClickException, _click_exc.TyperException, SystemExit):
             raise
         except Exception as e:  # a bug: no traceback (it could hold personal data) unless asked
             if os.environ.get("AVUSTUS_DEBUG"):

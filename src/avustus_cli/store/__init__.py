@@ -1,4 +1,4 @@
-"""The database: the only module that touches SQLite (through sqlite-utils).
+"""The database: the only package that touches SQLite (through sqlite-utils).
 
 One file, created readable by its owner only. Every command that writes does
 so inside one ``transaction()`` (BEGIN IMMEDIATE): a refused input, Ctrl-C or
@@ -24,9 +24,9 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from . import codec
-from .errors import DatabaseError, NotFoundError
-from .models import Application, Finding, Grant, Severity
+from .. import codec
+from ..errors import DatabaseError, NotFoundError
+from ..models import Application, Finding, Grant, Severity
 
 DB_FILE = "avustus.db"
 
@@ -280,7 +280,7 @@ class Store:
 
     def migrate(self, version: int) -> None:
         if version > 0:
-            from . import backup as _backup  # a backup before touching an existing schema
+            from .. import backup as _backup  # a backup before touching an existing schema
 
             _backup.backup_before(self, f"migraatio-{version}-{SCHEMA_VERSION}")
         with self.transaction():

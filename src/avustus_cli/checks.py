@@ -1,0 +1,171 @@
+"""The check as a service: run the rules over the stored round, store the
+findings, and read back each application's standing with the officer's
+acceptances applied. Every later stage (propose, decide, payments) reads
+applications' standing through ``current_results``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from .checking import check_application
+from .config import Settings
+from .errors import NotFoundError, ValidationError
+from .models import Application, Finding, Grant, Severity, Verdict, verdict_for
+from .rules import RULES, RuleContext
+from .store import Store
+
+# Deficiencies that do not stop a grant from being proposed: they hold its
+# payment instead (R01: an earlier usage report missing; P02: the project's
+# funding decision still pending). They become conditions of the decision.
+PAYMENT_HOLD_CODES = frozenset({"R01", "P02"})
+
+
+def rules_version() -> str:
+    """A fingerprint of the rule set (codes, severities, titles)."""
+    text = "|".join(f"{r.code}:{r.severity.value}:{r.title}" for r in RULES.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Result:
+    app: Application
+    verdict: Verdict
+    findings: tuple[Finding, ...]  # accepted ones carry accepted_reason
+    checked: bool = True  # False: not checked since it was imported or changed
+    reopened: tuple[str, ...] = ()  # codes whose acceptance lapsed because the data changed
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.accepted)
+
+    @property
+    def holds(self) -> tuple[Finding, ...]:
+        """Open findings that hold the payment rather than the grant."""
+        return tuple(
+            f for f in self.open_findings if f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY
+        )
+
+    @property
+    def fundable(self) -> bool:
+        """May get money in the proposal: nothing open but payment holds and notes."""
+        return self.checked and all(
+            f.severity is Severity.NOTE or (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
+            for f in self.open_findings
+        )
+
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.open_findings if f.severity is Severity.BLOCKING)
+
+
+def history_index(grants: Iterable[Grant]) -> dict[str, tuple[Grant, ...]]:
+    by_id: dict[str, list[Grant]] = defaultdict(list)
+    for g in grants:
+        if g.business_id:
+            by_id[g.business_id].append(g)
+    return {k: tuple(v) for k, v in by_id.items()}
+
+
+def context_for(app: Application, settings: Settings, as_of: dt.date, history: dict[str, tuple[Grant, ...]]) -> RuleContext:
+    """The rule context: earlier grants of the applicant (and of a joint application's lead)."""
+    keys = {app.business_id}
+    if app.joint and app.lead_applicant and app.lead_applicant.business_id:
+        keys.add(app.lead_applicant.business_id)
+    earlier = tuple(
+        g for k in keys if k for g in history.get(k, ()) if g.application_id != app.id and (g.year or 0) < (app.year or 9999)
+    )
+    return RuleContext(settings=settings, as_of=as_of, history=earlier)
+
+
+def run_check(store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None) -> list[Result]:
+    """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results."""
+    apps = store.applications(app_ids)
+    if app_ids:
+        missing = sorted(set(app_ids) - {a.id for a in apps})
+        if missing:
+            raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
+    history = history_index(store.grants())
+    hashes = store.content_hashes()
+    accepted = store.acceptances()
+    raw: dict[str, tuple[str, list[Finding]]] = {}
+    results = []
+    for app in apps:
+        findings = check_application(app, context_for(app, settings, as_of, history))
+        applied = _apply_acceptances(app.id, findings, accepted)
+        verdict = verdict_for(applied)
+        raw[app.id] = (verdict.value, findings)
+        results.append(Result(app, verdict, tuple(applied)))
+    with store.transaction():
+        store.save_check(as_of, rules_version(), raw, hashes)
+    return _with_reopened(store, results)
+
+
+def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:
+    out = []
+    for f in findings:
+        a = accepted.get((app_id, f.code))
+        if a is not None and f.severity in (Severity.REVIEW, Severity.DEFICIENCY, Severity.NOTE):
+            f = replace(f, accepted_reason=a["reason"])
+        out.append(f)
+    return out
+
+
+def _with_reopened(store: Store, results: list[Result]) -> list[Result]:
+    reopened: dict[str, list[str]] = defaultdict(list)
+    for r in store.reopened_acceptances():
+        reopened[r["application_id"]].append(r["code"])
+    if not reopened:
+        return results
+    return [replace(r, reopened=tuple(sorted(reopened.get(r.app.id, ())))) for r in results]
+
+
+def current_results(store: Store, with_personal: bool = False) -> list[Result]:
+    """Each stored application with its last check's findings and the acceptances that still hold.
+
+    An application imported or changed since its last check is ``checked=False``
+    and has the verdict of its stored findings (none: eligible) — callers that
+    need a fresh standing run ``run_check`` first.
+    """
+    apps = store.applications(with_personal=with_personal)
+    stored = store.findings()
+    verdicts = store.verdicts()
+    hashes = store.content_hashes()
+    accepted = store.acceptances()
+    results = []
+    for app in apps:
+        applied = _apply_acceptances(app.id, stored.get(app.id, []), accepted)
+        v = verdicts.get(app.id)
+        checked = v is not None and v["content_hash"] == hashes.get(app.id)
+        results.append(Result(app, verdict_for(applied), tuple(applied), checked=checked))
+    return _with_reopened(store, results)
+
+
+def accept(store: Store, app_id: str, code: str, reason: str) -> None:
+    """The officer accepts a finding (review, deficiency or note) with a reason."""
+    code = code.strip().upper()
+    if code not in RULES:
+        raise NotFoundError(f"sääntökoodia {code} ei ole. Luettelo: avustus rules")
+    if not reason.strip():
+        raise ValidationError("perustelu puuttuu: anna --reason \"...\" (se näkyy tarkistuksessa ja lokissa).")
+    findings = store.findings(app_id).get(app_id, [])
+    match = [f for f in findings if f.code == code]
+    if not match:
+        raise NotFoundError(
+            f"hakemuksella {app_id} ei ole havaintoa {code} viimeisimmässä tarkistuksessa. Aja ensin: avustus check"
+        )
+    if any(f.severity is Severity.BLOCKING for f in match):
+        raise ValidationError(
+            f"havainto {code} on hylkäävä, eikä sitä voi kuitata hyväksytyksi. Korjaa tieto hakemukseen ja tuo se uudelleen."
+        )
+    with store.transaction():
+        store.accept(app_id, code, reason.strip())
+
+
+def unaccept(store: Store, app_id: str, code: str) -> None:
+    with store.transaction():
+        if not store.revoke(app_id, code.strip().upper()):
+            raise NotFoundError(f"hakemuksella {app_id} ei ole voimassa olevaa kuittausta havainnolle {code}.")

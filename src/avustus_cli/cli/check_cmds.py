@@ -1,0 +1,262 @@
+"""Checking the round against the guideline: check, rules, accept, unaccept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import fmt
+from ..checks import Result, accept, current_results, run_check, unaccept
+from ..errors import AvustusError
+from ..excel import Sheet, write_workbook
+from ..models import SEVERITY_LABELS, Severity, Verdict
+from ..rules import GROUP_TITLES, RULES
+from . import app, env_of, err, out
+
+VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
+VERDICT_STYLE = {
+    Verdict.INELIGIBLE: "red",
+    Verdict.SUPPLEMENT: "yellow",
+    Verdict.REVIEW: "cyan",
+    Verdict.ELIGIBLE: "green",
+}
+
+
+def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise AvustusError(f"{option} {value!r} ei ole päivämäärä muodossa VVVV-KK-PP (esim. 2027-01-10).") from None
+
+
+def finding_json(f) -> dict:
+    d = {"code": f.code, "severity": f.severity.value, "message": f.message, "field": f.field}
+    if f.accepted:
+        d["accepted"] = f.accepted_reason
+    return d
+
+
+def result_json(r: Result) -> dict:
+    return {
+        "id": r.app.id,
+        "applicant": r.app.applicant,
+        "business_id": r.app.business_id,
+        "form": r.app.form.value if r.app.form else None,
+        "requested": str(r.app.requested) if r.app.requested is not None else None,
+        "verdict": r.verdict.value,
+        "findings": [finding_json(f) for f in r.findings],
+        "reopened": list(r.reopened),
+    }
+
+
+def _filtered(results: list[Result], codes: list[str], severities: list[str], verdicts: list[str]) -> list[Result]:
+    if codes:
+        wanted = {c.strip().upper() for c in codes}
+        unknown = sorted(c for c in wanted if c not in RULES and not (len(c) == 1 and c in GROUP_TITLES))
+        if unknown:
+            raise AvustusError(f"tuntematon sääntökoodi {', '.join(unknown)}. Luettelo: avustus rules")
+
+        def hit(code: str) -> bool:
+            return code in wanted or code[0] in wanted
+
+        results = [r for r in results if any(hit(f.code) for f in r.findings)]
+    if severities:
+        try:
+            sev = {Severity(s) for s in severities}
+        except ValueError:
+            raise AvustusError("--severity on yksi seuraavista: blocking, deficiency, review, note.") from None
+        results = [r for r in results if any(f.severity in sev and not f.accepted for f in r.findings)]
+    if verdicts:
+        try:
+            ver = {Verdict(v) for v in verdicts}
+        except ValueError:
+            raise AvustusError("--verdict on yksi seuraavista: eligible, supplement, review, ineligible.") from None
+        results = [r for r in results if r.verdict in ver]
+    return results
+
+
+def _findings_text(r: Result) -> str:
+    lines = []
+    for f in r.findings:
+        if f.accepted:
+            lines.append(f"[dim]{f.code} {escape(f.message)} (kuitattu: {escape(f.accepted_reason or '')})[/]")
+        else:
+            lines.append(f"{f.code} {escape(f.message)}")
+    for code in r.reopened:
+        lines.append(f"[magenta]{code} kuittaus avattu uudelleen: hakemuksen tiedot muuttuivat[/]")
+    return "\n".join(lines) or "–"
+
+
+def _print_tables(results: list[Result]) -> None:
+    for verdict in VERDICT_ORDER:
+        group = [r for r in results if r.verdict is verdict]
+        if not group:
+            continue
+        t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(group)})", show_lines=True, expand=True)
+        t.add_column("Hakemus", no_wrap=True)
+        t.add_column("Hakija", max_width=32)
+        t.add_column("Haettu", justify="right", no_wrap=True)
+        t.add_column("Havainnot", min_width=50, ratio=3)
+        for r in group:
+            t.add_row(escape(r.app.id), escape(r.app.applicant), fmt.money(r.app.requested), _findings_text(r))
+        out.print(t)
+
+
+def _print_summary(results: list[Result]) -> None:
+    t = Table(title="Yhteenveto")
+    t.add_column("Tulos")
+    t.add_column("Hakemuksia", justify="right")
+    t.add_column("Haettu", justify="right")
+    for verdict in VERDICT_ORDER:
+        group = [r for r in results if r.verdict is verdict]
+        t.add_row(verdict.label, str(len(group)), fmt.money(sum((r.app.requested or Decimal(0) for r in group), Decimal(0))))
+    t.add_row("[bold]yhteensä[/]", str(len(results)), fmt.money(sum((r.app.requested or Decimal(0) for r in results), Decimal(0))))
+    out.print(t)
+    per_rule: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    for r in results:
+        for code in sorted({f.code for f in r.open_findings}):
+            per_rule[code][0] += 1
+            per_rule[code][1] += r.app.requested or Decimal(0)
+    if per_rule:
+        t = Table(title="Säännöittäin (avoimet havainnot)")
+        t.add_column("Koodi")
+        t.add_column("Sääntö")
+        t.add_column("Hakemuksia", justify="right")
+        t.add_column("Haettu", justify="right")
+        for code in (c for c in RULES if c in per_rule):
+            t.add_row(code, RULES[code].title, str(per_rule[code][0]), fmt.money(per_rule[code][1]))
+        out.print(t)
+
+
+def write_check_workbook(path: Path, results: list[Result]) -> Path:
+    headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
+    rows = []
+    for r in results:
+        for f in r.findings:
+            rows.append([r.app.id, r.app.applicant, r.app.business_id, r.app.requested, r.verdict.label, f.code,
+                         SEVERITY_LABELS[f.severity], f.message, f.field, f.accepted_reason or ""])
+    sheets = [Sheet("Havainnot", headers, rows, money_columns=(3,), widths={1: 36, 7: 80})]
+    for verdict in VERDICT_ORDER:
+        group = [r for r in results if r.verdict is verdict]
+        sheets.append(
+            Sheet(
+                verdict.label.capitalize()[:31],
+                ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Havainnot"],
+                [[r.app.id, r.app.applicant, r.app.business_id, r.app.requested,
+                  "\n".join(f"{f.code} {f.message}" for f in r.open_findings)] for r in group],
+                money_columns=(3,),
+                widths={1: 36, 4: 90},
+            )
+        )
+    return write_workbook(path, sheets)
+
+
+@app.command("check")
+def check_cmd(
+    ctx: typer.Context,
+    as_of: str = typer.Option(None, "--as-of", help="Tarkistuspäivä VVVV-KK-PP (oletus: tänään); ratkaisee käyttöselvitysten erääntymisen."),
+    application: list[str] = typer.Option(None, "--application", help="Tarkista vain tämä hakemus (voi toistaa)."),
+    code: list[str] = typer.Option(None, "--code", help="Näytä vain hakemukset, joilla on tämä havainto (esim. K04 tai ryhmä K)."),
+    severity: list[str] = typer.Option(None, "--severity", help="blocking, deficiency, review tai note."),
+    verdict: list[str] = typer.Option(None, "--verdict", help="eligible, supplement, review tai ineligible."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa (vain tulos stdoutiin)."),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita tulokset Excel-työkirjaan."),
+    no_store: bool = typer.Option(False, "--show", help="Näytä edellisen tarkistuksen tulokset ajamatta sääntöjä."),
+) -> None:
+    """Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot.
+
+    Poistumiskoodi 0: ei hylkääviä eikä puutteita; 1: havaintoja; 2: tarkistusta ei voitu tehdä.
+
+    Esimerkki: [bold]avustus check --as-of 2027-01-10 --xlsx tarkistus.xlsx[/]
+    """
+    env = env_of(ctx)
+    store = env.store(create=False)
+    day = parse_date(as_of)
+    if no_store:
+        results = current_results(store)
+        if application:
+            results = [r for r in results if r.app.id in set(application)]
+    else:
+        results = run_check(store, env.settings, day, list(application) if application else None)
+    if not results:
+        raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
+    shown = _filtered(results, code or [], severity or [], verdict or [])
+    if xlsx:
+        write_check_workbook(xlsx, shown)
+    if as_json:
+        out.print_json(json.dumps([result_json(r) for r in shown], ensure_ascii=False))
+    else:
+        _print_tables(shown)
+        _print_summary(shown)
+        if xlsx:
+            err.print(f"Työkirja kirjoitettu: {escape(str(xlsx))}")
+    problems = any(
+        f.severity in (Severity.BLOCKING, Severity.DEFICIENCY) for r in results for f in r.open_findings
+    )
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command("rules")
+def rules_cmd(
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+) -> None:
+    """Luettele avustusohjeen säännöt: koodi, vakavuus, otsikko ja ohjeen lause.
+
+    Esimerkki: [bold]avustus rules[/]
+    """
+    if as_json:
+        out.print_json(json.dumps([
+            {"code": r.code, "name": r.name, "title": r.title, "severity": r.severity.value, "source": r.source}
+            for r in RULES.values()
+        ], ensure_ascii=False))
+        return
+    t = Table(title="Säännöt", show_lines=True)
+    t.add_column("Koodi", no_wrap=True)
+    t.add_column("Vakavuus", no_wrap=True)
+    t.add_column("Sääntö")
+    t.add_column("Ohjeen lause", ratio=2)
+    for r in RULES.values():
+        t.add_row(r.code, r.severity.label, escape(r.title), escape(r.source))
+    out.print(t)
+
+
+@app.command("accept")
+def accept_cmd(
+    ctx: typer.Context,
+    application: str = typer.Argument(..., help="Hakemusnumero."),
+    code: str = typer.Argument(..., help="Havainnon sääntökoodi, esim. K04."),
+    reason: str = typer.Option(..., "--reason", help="Perustelu, joka näkyy tarkistuksessa ja lokissa."),
+) -> None:
+    """Kuittaa havainto hyväksytyksi virkailijan harkinnalla (huomio, puute tai tiedoksi; ei hylkäävää).
+
+    Kuittaus raukeaa, jos hakemuksen tiedot muuttuvat uudessa tuonnissa.
+
+    Esimerkki: [bold]avustus accept AV-2027-013 K04 --reason "Toiminta Kuhmoisissa on pientä ja palvelee Jämsän asukkaita"[/]
+    """
+    env = env_of(ctx)
+    accept(env.store(create=False), application, code, reason)
+    err.print(f"Havainto {escape(code.upper())} kuitattu hakemukselle {escape(application)}. Aja avustus check päivittääksesi tuloksen.")
+
+
+@app.command("unaccept")
+def unaccept_cmd(
+    ctx: typer.Context,
+    application: str = typer.Argument(..., help="Hakemusnumero."),
+    code: str = typer.Argument(..., help="Havainnon sääntökoodi."),
+) -> None:
+    """Peru havainnon kuittaus.
+
+    Esimerkki: [bold]avustus unaccept AV-2027-013 K04[/]
+    """
+    env = env_of(ctx)
+    unaccept(env.store(create=False), application, code)
+    err.print(f"Kuittaus peruttu: {escape(application)} {escape(code.upper())}.")
