@@ -47,38 +47,48 @@ def to_jsonable(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def _decode(tp: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _decode(args[0], value)
-    if origin is tuple:
-        (inner, *_rest) = typing.get_args(tp)
-        return tuple(_decode(inner, v) for v in value)
-    if origin in (dict, typing.Mapping) or tp is typing.Mapping:
-        return dict(value)
-    if isinstance(tp, type):
-        if issubclass(tp, Enum):
-            return tp(value)
-        if tp is Decimal:
-            return Decimal(value)
-        if tp is dt.datetime:
-            return dt.datetime.fromisoformat(value)
-        if tp is dt.date:
-            return dt.date.fromisoformat(value)
-        if dataclasses.is_dataclass(tp):
-            return from_dict(tp, value)
+def _identity(value: Any) -> Any:
     return value
 
 
+def _decoder(tp: Any):
+    """A function decoding a JSON value into ``tp`` (built once per type)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return _decoder(args[0])
+    if origin is tuple:
+        inner = _decoder(typing.get_args(tp)[0])
+        return lambda v: tuple(inner(x) for x in v)
+    if origin in (dict, typing.Mapping) or tp is typing.Mapping:
+        return dict
+    if isinstance(tp, type):
+        if issubclass(tp, Enum):
+            return tp
+        if tp is Decimal:
+            return Decimal
+        if tp is dt.datetime:
+            return dt.datetime.fromisoformat
+        if tp is dt.date:
+            return dt.date.fromisoformat
+        if dataclasses.is_dataclass(tp):
+            return lambda v: from_dict(tp, v)
+    return _identity
+
+
+_DECODERS: dict[type, dict[str, Any]] = {}
+
+
 def from_dict(cls: type, data: dict[str, Any]) -> Any:
-    hints = _hints(cls)
+    decoders = _DECODERS.get(cls)
+    if decoders is None:
+        hints = _hints(cls)
+        decoders = _DECODERS[cls] = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(cls)}
     kwargs = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            kwargs[f.name] = _decode(hints[f.name], data[f.name])
+    for name, value in data.items():
+        decode = decoders.get(name)
+        if decode is not None:
+            kwargs[name] = None if value is None else decode(value)
     return cls(**kwargs)
 
 

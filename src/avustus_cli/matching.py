@@ -9,16 +9,29 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s-]")
 
 
 def normalize(text: str) -> str:
-    """Lower case, NFC, punctuation dropped, white space folded."""
+    """Lower case, NFC, punctuation dropped, white space folded.
+
+    Cached: names and settings recur across a round; a long text (a
+    description) recurs only within one application's rules, so few are kept.
+    """
+    return _normalize_short(text) if len(text) <= 120 else _normalize_long(text)
+
+
+def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").casefold()
     text = _PUNCT.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
+
+
+_normalize_short = lru_cache(maxsize=65536)(_normalize)
+_normalize_long = lru_cache(maxsize=16)(_normalize)
 
 
 _NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?(?:\s+(.*))?$", re.S)
@@ -61,22 +74,42 @@ def match_category(text: str | int | float | None, categories: tuple[str, ...]) 
 
 def match_name(text: str, names: tuple[str, ...] | list[str], cutoff: float = 0.88) -> str | None:
     """The entry of ``names`` that ``text`` names (case, spacing, small typos forgiven)."""
+    return _match_name(text, tuple(names), cutoff)
+
+
+@lru_cache(maxsize=16384)
+def _match_name(text: str, names: tuple[str, ...], cutoff: float) -> str | None:
     wanted = normalize(text)
     if not wanted:
         return None
-    table = {normalize(n): n for n in names}
+    table = _name_table(names)
     if wanted in table:
         return table[wanted]
     close = difflib.get_close_matches(wanted, list(table), n=1, cutoff=cutoff)
     return table[close[0]] if close else None
 
 
+@lru_cache(maxsize=256)
+def _name_table(names: tuple[str, ...]) -> dict[str, str]:
+    return {normalize(n): n for n in names}
+
+
 def contains_any(text: str, needles: tuple[str, ...] | list[str]) -> list[str]:
     """Those ``needles`` that occur in ``text`` (normalised, as whole words or phrases)."""
     hay = f" {normalize(text)} "
-    found = []
-    for n in needles:
-        nn = normalize(n)
-        if nn and re.search(rf"(?<!\w){re.escape(nn)}", hay):
-            found.append(n)
-    return found
+    pattern, names = _needle_pattern(tuple(needles))
+    if pattern is None:
+        return []
+    hits = {m.lastgroup for m in pattern.finditer(hay)}
+    return [n for i, n in enumerate(needles) if f"n{i}" in hits]
+
+
+@lru_cache(maxsize=256)
+def _needle_pattern(needles: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One alternation for all needles: a text is scanned once, however many needles."""
+    parts = [f"(?P<n{i}>{re.escape(normalize(n))})" for i, n in enumerate(needles) if normalize(n)]
+    if not parts:
+        return None, needles
+    # longest first so that a needle inside another does not hide it at the same position
+    parts.sort(key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?=(?:" + "|".join(parts) + "))"), needles

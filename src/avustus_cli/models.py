@@ -28,8 +28,10 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _SEVERITY_RANK[self]
 
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
 
 SEVERITY_LABELS = {
     Severity.BLOCKING: "hylkäävä",

@@ -211,28 +211,40 @@ def in_county(name: str, municipalities: tuple[str, ...]) -> bool:
     source=SOURCE,
     severity=REVIEW,
     description=(
-        "Toiminnan tavoitteena on hyvinvointialueen asukkaiden hyvinvointi: jos yksikään toimintakunta ei "
-        "ole hyvinvointialueen kunta (tai toimintakuntia ei ole nimetty ja kotikunta on alueen ulkopuolella), "
-        "hakemus merkitään arvioitavaksi. Osittain alueen ulkopuolinen toiminta tarkistetaan säännössä K04."
+        "Toiminnan tavoitteena on hyvinvointialueen asukkaiden hyvinvointi: jos toimintakunnissa on "
+        "hyvinvointialueen ulkopuolisia kuntia (tai toimintakuntia ei ole nimetty ja kotikunta on alueen "
+        "ulkopuolella), hakemus merkitään arvioitavaksi. Sääntö K04 nimeää lisäksi jokaisen alueen "
+        "ulkopuolisen kunnan."
     ),
     examples=(
         ex("Toimintakunnat alueella", ()),
         ex("Koko hyvinvointialue, kuntia ei nimetty", (), scope=Scope.COUNTY, municipalities=()),
         ex("Toiminta vain Tampereella", (REVIEW,), municipalities=("Tampere",)),
+        ex("Toimintaa myös Kuhmoisissa", (REVIEW,), municipalities=("Jämsä", "Kuhmoinen")),
         ex("Ei toimintakuntia, kotikunta Helsinki", (REVIEW,), municipalities=(), home_municipality="Helsinki"),
     ),
 )
 def county_residents(app: Application, ctx: RuleContext):
     county = ctx.settings.municipalities
     named = [m for m in app.municipalities if m and m.strip()]
-    if named:
-        if not any(in_county(m, county) for m in named):
-            yield (
-                REVIEW,
-                "municipalities",
-                f"{label('municipalities')}: yksikään ei ole hyvinvointialueen kunta ({join(named)})",
-            )
-    elif app.scope is not Scope.COUNTY and app.home_municipality and not in_county(app.home_municipality, county):
+    outside = [m for m in named if not in_county(m, county)]
+    if named and len(outside) == len(named):
+        yield (
+            REVIEW,
+            "municipalities",
+            f"{label('municipalities')}: yksikään ei ole hyvinvointialueen kunta ({join(outside)}); avustus "
+            "on tarkoitettu hyvinvointialueen asukkaiden hyvinvointiin",
+        )
+    elif outside:
+        yield (
+            REVIEW,
+            "municipalities",
+            f"{label('municipalities')}: toimintaa myös hyvinvointialueen ulkopuolella ({join(outside)}); "
+            "arvioi, kohdistuuko avustus hyvinvointialueen asukkaisiin",
+        )
+    elif not named and app.scope is not Scope.COUNTY and app.home_municipality and not in_county(
+        app.home_municipality, county
+    ):
         yield (
             REVIEW,
             "home_municipality",

@@ -284,11 +284,13 @@ class Store:
 
             _backup.backup_before(self, f"migraatio-{version}-{SCHEMA_VERSION}")
         with self.transaction():
+            # Another process may have migrated between our first look and the lock: look again.
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             for i in range(version, SCHEMA_VERSION):
                 for statement in _split_sql(MIGRATIONS[i]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {i + 1}")
-            if version > 0:
+            if 0 < version < SCHEMA_VERSION:
                 self.audit("database", None, "migrate", {"from": version, "to": SCHEMA_VERSION})
 
     def close(self) -> None:
@@ -558,21 +560,18 @@ class Store:
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             self.conn.execute(f"delete from findings where application_id in ({marks})", chunk)
-        self.db["findings"].insert_all(
+        self.conn.executemany(
+            "insert into findings (check_id, application_id, code, severity, message, field) values (?, ?, ?, ?, ?, ?)",
             (
-                {"check_id": check_id, "application_id": app_id, "code": f.code, "severity": f.severity.value, "message": f.message, "field": f.field}
+                (check_id, app_id, f.code, f.severity.value, f.message, f.field)
                 for app_id, (_, findings) in results.items()
                 for f in findings
             ),
-            batch_size=1000,
         )
-        self.db["verdicts"].upsert_all(
-            (
-                {"application_id": app_id, "verdict": verdict, "check_id": check_id, "as_of": as_of.isoformat(), "content_hash": hashes.get(app_id, "")}
-                for app_id, (verdict, _) in results.items()
-            ),
-            pk="application_id",
-            batch_size=1000,
+        as_of_text = as_of.isoformat()
+        self.conn.executemany(
+            "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash) values (?, ?, ?, ?, ?)",
+            ((app_id, verdict, check_id, as_of_text, hashes.get(app_id, "")) for app_id, (verdict, _) in results.items()),
         )
         return check_id
 

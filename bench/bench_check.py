@@ -1,0 +1,132 @@
+"""Benchmark: `avustus check` over N applications (default 100 000).
+
+    .venv/bin/python bench/bench_check.py [--rows 100000]
+
+Builds a database of N varied applications (with earlier grants for a third
+of the applicants) straight through the store, then runs the check in a
+fresh subprocess and reports wall time and peak memory (max RSS) of the
+whole check: loading, every rule, storing findings and verdicts.
+Target (issue 3): under 5 s and under 500 MiB on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def build(db: Path, rows: int) -> None:
+    from avustus_cli import codec
+    from avustus_cli.config import CATEGORIES, MUNICIPALITIES, TARGETS
+    from avustus_cli.ids import business_id
+    from avustus_cli.models import Application, GrantForm, LegalForm, Party, Scope
+    from avustus_cli.store import Store, cents, content_hash
+
+    rnd = random.Random(7)
+
+    def bid(n: int) -> str:
+        base = f"{n % 9999999:07d}"
+        for check in "0123456789":
+            v = business_id(f"{base}-{check}")
+            if v:
+                return v
+        return bid(n + 1)
+
+    ids = [bid(1000000 + i * 7) for i in range(max(1, rows // 3))]
+    db.unlink(missing_ok=True)
+    store = Store.open(db)
+    with store.transaction():
+        imp = store.record_import({"kind": "applications", "file": "bench", "sha256": "-", "sheet": "-", "header_row": 1,
+                                   "rows_total": rows, "new": rows, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0})
+        for i in range(rows):
+            form = rnd.choices([GrantForm.OPERATING, GrantForm.PARTNERSHIP, GrantForm.PROJECT], [8, 1, 1])[0]
+            b = ids[i % len(ids)]
+            app = Application(
+                id=f"B-{i:06d}",
+                received=dt.datetime(2026, 12, 1) + dt.timedelta(hours=rnd.randint(0, 800)),
+                form=form,
+                year=2027,
+                applicant=f"Yhdistys {i} ry",
+                business_id=b,
+                legal_form=rnd.choice([LegalForm.ASSOCIATION, LegalForm.ASSOCIATION, LegalForm.FOUNDATION, LegalForm.COMPANY]),
+                non_profit=rnd.choice([True, True, True, None, False]),
+                home_municipality=rnd.choice(MUNICIPALITIES),
+                activity_name="Vertaistukiryhmät ja " + rnd.choice(["ruoka-apu", "retket", "kerhot", "yleinen nuorisotyö"]),
+                category=rnd.choice([None, *range(1, 11)]),
+                description="Kuvaus " * rnd.randint(5, 60),
+                cost_types=tuple(rnd.sample(["toiminta", "kehittämistyö", "tila- ja tapahtumakustannukset"], 2)),
+                scope=rnd.choice([Scope.LOCAL, Scope.REGIONAL, Scope.COUNTY, None]),
+                municipalities=tuple(rnd.sample(MUNICIPALITIES, 2)) + (("Tampere",) if i % 17 == 0 else ()),
+                county_field=rnd.choice([True, True, False, None]),
+                targets=(rnd.choice(TARGETS),) if i % 9 else (),
+                cooperation="Aikuissosiaalityö" if i % 11 else "",
+                requested=Decimal(rnd.randint(1, 200) * 500),
+                other_funding=Decimal(rnd.randint(0, 50) * 1000),
+                other_funders="STEA" if i % 3 else "",
+                economic_activity=rnd.choice([True, False, None]),
+                accounts_segregated=rnd.choice([True, False, None]),
+                audit_consent=rnd.choice([True, True, False]),
+                joint=i % 13 == 0,
+                lead_applicant=Party("Pää ry", b) if i % 26 == 0 else None,
+                co_applicants=(Party("Kumppani Oy", None),) if i % 13 == 0 else (),
+                agreement_start=dt.date(2027, 1, 1) if form is GrantForm.PARTNERSHIP else None,
+                agreement_end=dt.date(2027 + rnd.randint(1, 5), 12, 31) if form is GrantForm.PARTNERSHIP else None,
+                external_funder=rnd.choice(["STEA", "ESR+", ""]) if form is GrantForm.PROJECT else "",
+                attachments=tuple(rnd.sample(["toimintasuunnitelma", "talousarvio", "tilinpäätös"], 2)),
+                contact_person="Testi Henkilö",
+                email="testi@example.fi",
+            )
+            full = codec.to_jsonable(app)
+            store.upsert_application(app, {"Hakemusnumero": app.id}, [], ("bench", "-", i + 2), imp, content_hash(full))
+        for n, b in enumerate(ids):
+            for year in (2025, 2026):
+                store.upsert_grant({"id": f"G-{b}-{year}", "application_id": None, "applicant": f"Yhdistys {n}", "business_id": b,
+                                    "form": "operating", "year": year, "amount_cents": cents(Decimal(5000)), "source": "history"})
+                if year == 2025 and n % 5:
+                    store.set_report(f"G-{b}-{year}", dt.date(2026, 5, 1), "approved")
+    store.close()
+
+
+CHILD = """
+import datetime as dt, json, resource, sys, time
+from pathlib import Path
+t0 = time.perf_counter()
+from avustus_cli.checks import run_check
+from avustus_cli.config import default_settings
+from avustus_cli.store import Store
+store = Store.open(Path(sys.argv[1]))
+results = run_check(store, default_settings(2027), dt.date(2027, 1, 10))
+t1 = time.perf_counter()
+print(json.dumps({"seconds": t1 - t0, "applications": len(results),
+                  "findings": sum(len(r.findings) for r in results),
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000)
+    args = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    db = OUT / f"check-{args.rows}.db"
+    t = time.perf_counter()
+    build(db, args.rows)
+    print(f"built {args.rows} applications in {time.perf_counter() - t:.1f} s")
+    res = json.loads(subprocess.run([sys.executable, "-c", CHILD, str(db)], check=True, capture_output=True, text=True).stdout)
+    print(f"check: {res['applications']} applications, {res['findings']} findings in {res['seconds']:.2f} s, "
+          f"peak RSS {res['peak_mib']:.0f} MiB (target < 5 s, < 500 MiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Benchmark: a proposal for N applications with all its documents.
+
+    .venv/bin/python bench/bench_propose.py            # 1 000 applications, every one needs a supplement letter
+    .venv/bin/python bench/bench_propose.py --n 1000 --letters 0.5
+
+Builds a round in a temporary folder (export -> import -> check, not timed),
+then times ``avustus propose --out DIR`` (allocation, esitys.xlsx, board item,
+annex 1 html/docx/xlsx, terms, supplement letters html/docx, manifest) and
+``propose --from esitys.xlsx`` (read back, validate, store, render again).
+Target: under 10 s for 1 000 applications with a letter each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import HEADERS, app_row  # noqa: E402
+
+MUNICIPALITIES = ["Jyväskylä", "Laukaa", "Jämsä", "Äänekoski", "Keuruu", "Saarijärvi"]
+
+
+def build_export(path: Path, n: int, letters: float) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Hakemukset"
+    headers = [*HEADERS, "Hyvinvointialueen toimintakentällä", "Tuetut tavoitteet", "Yhteistyö", "Liitteet", "Lupa tarkastukseen", "Kirjanpito eriytetty",
+               "Palvelutuotantoa"]
+    ws.append(headers)
+    needs_letter = int(round(n * letters))
+    for i in range(1, n + 1):
+        row = app_row(
+            i,
+            **{
+                "Hakija": f"Benchmark-yhdistys {i} ry",
+                "Toimintaluokka": str(1 + i % 9),
+                "Hyvinvointialueen toimintakentällä": "Kyllä",
+                "Kotikunta": MUNICIPALITIES[i % len(MUNICIPALITIES)],
+                "Toimintakunnat": MUNICIPALITIES[i % len(MUNICIPALITIES)],
+                "Haettu summa": 2000 + (i * 137) % 40000,
+                "Toiminnan kuvaus": f"Vertaistukea ja ohjausta, ryhmä {i}.",
+                "Tuetut tavoitteet": "Yksinäisyyden vähentäminen",
+                "Yhteistyö": "Aikuissosiaalityö",
+                "Liitteet": "toimintasuunnitelma; talousarvio",
+                "Lupa tarkastukseen": "Ei" if i <= needs_letter else "Kyllä",
+                "Kirjanpito eriytetty": "Kyllä",
+                "Palvelutuotantoa": "Ei",
+            },
+        )
+        ws.append([row.get(h) for h in headers])
+    wb.save(path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--letters", type=float, default=1.0, help="share of applications that get a supplement letter")
+    args = ap.parse_args()
+    from avustus_cli.cli import app
+
+    runner = CliRunner()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        export = tmp / "hakemukset.xlsx"
+        build_export(export, args.n, args.letters)
+        db = tmp / "avustus.db"
+        base = ["--db", str(db)]
+        r = runner.invoke(app, [*base, "import", str(export)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        from avustus_cli.checks import run_check
+        from avustus_cli.config import default_settings
+        from avustus_cli.store import Store
+
+        store = Store.open(db)
+        results = run_check(store, default_settings(), dt.date(2027, 1, 10))
+        store.close()
+        fundable = sum(r.fundable for r in results)
+        out = tmp / "esitys"
+        t0 = time.perf_counter()
+        r = runner.invoke(app, [*base, "propose", "--out", str(out), "--as-of", "2027-01-12"], catch_exceptions=False)
+        t1 = time.perf_counter()
+        assert r.exit_code == 0, r.output
+        letters = len(list((out / "taydennyspyynnot").glob("*.docx"))) if (out / "taydennyspyynnot").exists() else 0
+        t2 = time.perf_counter()
+        r = runner.invoke(app, [*base, "propose", "--out", str(out), "--from", str(out / "esitys.xlsx"),
+                                "--as-of", "2027-01-12"], catch_exceptions=False)
+        t3 = time.perf_counter()
+        assert r.exit_code == 0, r.output
+        t4 = time.perf_counter()
+        r = runner.invoke(app, [*base, "propose", "--compare"], catch_exceptions=False)
+        t5 = time.perf_counter()
+        assert r.exit_code == 0, r.output
+        print(f"applications {args.n}, fundable {fundable}, supplement letters {letters}")
+        print(f"propose (allocate + all documents): {t1 - t0:.2f} s")
+        print(f"propose --from esitys.xlsx (read back + all documents): {t3 - t2:.2f} s")
+        print(f"propose --compare: {t5 - t4:.2f} s")
+        status = "OK" if t1 - t0 < 10 else "OVER TARGET"
+        print(f"target < 10 s: {status}")
+
+
+if __name__ == "__main__":
+    main()

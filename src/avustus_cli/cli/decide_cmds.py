@@ -1,0 +1,278 @@
+"""Decisions and follow-up: decide, amend, payments, paid, report, overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import decide as svc
+from .. import fmt, values
+from ..errors import ValidationError
+from ..followup import LEVEL_LABELS
+from . import app, env_of, err, out
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:
+        d = values.date(value)
+    except Exception:
+        d = None
+    if d is None:
+        raise ValidationError(f"{option} {value!r} ei ole päivämäärä: käytä muotoa VVVV-KK-PP (esim. 2027-01-27).")
+    return d
+
+
+def _money(value: str | None, option: str) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        m = values.money(value)
+    except Exception:
+        m = None
+    if m is None:
+        raise ValidationError(f"{option} {value!r} ei ole euromäärä (esim. 12500 tai 12 500,00).")
+    return m
+
+
+def _channel(value: str) -> str:
+    v = value.strip().casefold()
+    aliases = {"letter": "letter", "kirje": "letter", "posti": "letter", "email": "email", "e-mail": "email",
+               "sähköposti": "email"}
+    if v not in aliases:
+        raise ValidationError(f"--channel {value!r}: käytä letter (kirje) tai email (sähköposti).")
+    return aliases[v]
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+@app.command("decide")
+def decide_cmd(
+    ctx: typer.Context,
+    date: str = typer.Option(..., "--date", help="Päätöksen päivämäärä (VVVV-KK-PP)."),
+    section: str = typer.Option(..., "--section", help='Pöytäkirjan pykälä, esim. "§ 12".'),
+    maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin, esim. Aluehallitus). "
+                              "Strategiajohtajan nimike kirjaa vain pienet kumppanuussopimukset (S04)."),
+    from_file: Path = typer.Option(None, "--from", help="Muokattu esitys (esitys.xlsx, taulukko Esitys): toimielimen muutokset."),
+    channel: str = typer.Option("letter", "--channel", help="Tiedoksianto: letter (kirje, 7. päivä) tai email (sähköposti, 3. päivä)."),
+    sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio päätöskirjeille ja postitus.csv:lle."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+) -> None:
+    """Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita päätöskirjeet
+    oikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata kahdesti.
+
+    Esimerkki: [bold]avustus decide --date 2027-01-26 --section "§ 12"[/]
+    """
+    env = env_of(ctx)
+    result = svc.decide(
+        env.store(), env.settings,
+        decision_date=_date(date, "--date"), section=section, maker=maker, from_file=from_file,
+        channel=_channel(channel), sent=_date(sent, "--sent"), letters_dir=letters,
+    )
+    if as_json:
+        out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        r = result.review
+        err.print(
+            escape(f"Päätös: {result.maker} {fmt.date(result.decision_date)} § {result.section}. "
+                   f"Lähetys {fmt.date(r['sent'])} ({svc.CHANNEL_LABELS[r['channel']]}), tiedoksisaanti "
+                   f"{fmt.date(r['served'])}, oikaisuvaatimusaika päättyy {fmt.date(r['last_day'])}."),
+            highlight=False,
+        )
+        t = Table(show_header=False, box=None)
+        t.add_row("uusia päätöksiä", str(len(result.new)))
+        t.add_row("jo kirjattuja, ennallaan", str(len(result.unchanged)))
+        if result.kept_amended:
+            t.add_row("muutettuja (amend), ennallaan", str(len(result.kept_amended)))
+        t.add_row("myönteisiä", f"{result.totals['granted_count']} ({fmt.money(Decimal(result.totals['granted_sum']))})")
+        t.add_row("hylättyjä", str(result.totals["refused_count"]))
+        t.add_row("kirjeitä", f"{len(result.letters) // 2 if result.letters else 0} → {letters}")
+        out.print(t)
+        if result.routed:
+            deciders = sorted({d for _, d in result.routed})
+            out.print(
+                escape(f"Ei kirjattu, päättäjä on toinen (S04: {', '.join(deciders)}): "
+                       + ", ".join(a for a, _ in result.routed)),
+                highlight=False,
+            )
+        if result.backup:
+            err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
+    if result.missing_reasons:
+        err.print(
+            "[bold red]Perustelu puuttuu[/] — näille hylkäyksille tai alennetuille avustuksille ei kirjattu päätöstä "
+            "eikä tehty kirjettä (hallintolaki 45 §): " + escape(", ".join(result.missing_reasons))
+            + ". Lisää perustelu esityksen sarakkeeseen Perustelu ja aja komento uudelleen --from-valinnalla.",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+@app.command("amend")
+def amend_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus (hakemusnumero)."),
+    amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (oletus: ennallaan)."),
+    reason: str = typer.Option(..., "--reason", help="Muutoksen perustelu (tulee päätöskirjeeseen ja lokiin)."),
+    letters: Path = typer.Option(None, "--letters", help="Kirjoita uusi päätöskirje tähän kansioon."),
+    channel: str = typer.Option("letter", "--channel", help="Uuden kirjeen tiedoksianto: letter tai email."),
+    sent: str = typer.Option(None, "--sent", help="Uuden kirjeen lähetyspäivä (oletus: seuraava arkipäivä)."),
+) -> None:
+    """Muuta päätetyn avustuksen summaa tai perusteluja (varmuuskopio ensin, kirjataan lokiin).
+
+    Esimerkki: [bold]avustus amend AV-2027-004 --amount 38000 --reason "Oikaisuvaatimus hyväksytty osittain."[/]
+    """
+    env = env_of(ctx)
+    r = svc.amend(
+        env.store(), env.settings, grant_id, amount=_money(amount, "--amount"), reason=reason,
+        letters_dir=letters, channel=_channel(channel), sent=_date(sent, "--sent"),
+    )
+    err.print(
+        escape(f"Avustus {r.grant_id}: {fmt.money(r.old_amount)} → {fmt.money(r.new_amount)}. Varmuuskopio: {r.backup}"),
+        highlight=False,
+    )
+    for p in r.letters:
+        out.print(escape(str(p)), highlight=False)
+
+
+@app.command("payments")
+def payments_cmd(
+    ctx: typer.Context,
+    as_of: str = typer.Option(None, "--as-of", help="Tilannepäivä (oletus: tänään)."),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita maksettavien lista talouspalveluille (sisältää tilinumerot)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+    with_personal: bool = typer.Option(False, "--with-personal-data", help="Tilinumerot mukaan JSON-tulosteeseen."),
+) -> None:
+    """Päätetyt avustukset: maksettavissa, pidätetty (ja miksi) tai maksettu.
+
+    Esimerkki: [bold]avustus payments --as-of 2027-03-01 --xlsx maksatus.xlsx[/]
+    """
+    env = env_of(ctx)
+    day = _date(as_of, "--as-of") or _today()
+    lines = svc.payment_lines(env.store(), env.settings, day)
+    if xlsx is not None:
+        path = svc.write_payment_list(xlsx, lines, day)
+        err.print(escape(f"Maksatuslista (vain omistajan luettavissa, sisältää tilinumerot): {path}"), highlight=False)
+    if as_json:
+        out.print_json(json.dumps([p.as_json(with_personal) for p in lines], ensure_ascii=False))
+        return
+    labels = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
+    t = Table(title=f"Maksatus {fmt.date(day)}")
+    for col in ("Avustus", "Saaja", "Myönnetty", "Maksamatta", "Tila", "Syy"):
+        t.add_column(col, justify="right" if col in ("Myönnetty", "Maksamatta") else "left")
+    for p in lines:
+        t.add_row(escape(p.grant.id), escape(p.grant.applicant), fmt.money(p.grant.amount), fmt.money(p.to_pay),
+                  labels[p.status], escape("; ".join(h.text for h in p.holds)))
+    out.print(t)
+    payable = [p for p in lines if p.status == "payable"]
+    out.print(
+        f"Maksettavissa {len(payable)} kpl, yhteensä {fmt.money(sum((p.to_pay for p in payable), Decimal(0)))}; "
+        f"pidätetty {sum(1 for p in lines if p.status == 'held')} kpl.",
+        highlight=False,
+    )
+
+
+@app.command("paid")
+def paid_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
+    date: str = typer.Option(..., "--date", help="Maksupäivä (VVVV-KK-PP)."),
+    amount: str = typer.Option(None, "--amount", help="Maksettu summa euroina (oletus: koko maksamatta oleva osuus)."),
+    override: bool = typer.Option(False, "--override", help="Kirjaa maksu pidätyksestä huolimatta (vaatii --reason)."),
+    reason: str = typer.Option(None, "--reason", help="Perustelu pidätyksen ohittamiselle."),
+) -> None:
+    """Kirjaa avustuksen maksu. Pidätettyä avustusta ei kirjata maksetuksi ilman --override --reason.
+
+    Esimerkki: [bold]avustus paid AV-2027-004 --date 2027-03-02[/]
+    """
+    env = env_of(ctx)
+    paid, holds = svc.record_payment(
+        env.store(), env.settings, grant_id, _date(date, "--date"), _money(amount, "--amount"),
+        override=override, reason=reason,
+    )
+    note = " (pidätys ohitettu: " + "; ".join(h.text for h in holds) + ")" if holds else ""
+    err.print(escape(f"Maksu kirjattu: {grant_id} {fmt.money2(paid)} {fmt.date(_date(date, '--date'))}{note}."), highlight=False)
+
+
+@app.command("report")
+def report_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
+    received: str = typer.Option(..., "--received", help="Käyttöselvityksen saapumispäivä (VVVV-KK-PP)."),
+    status: str = typer.Option("käsittelyssä", "--status", help="hyväksytty | täydennettävä | käsittelyssä."),
+) -> None:
+    """Kirjaa saapunut käyttöselvitys (kirjataan lokiin).
+
+    Esimerkki: [bold]avustus report AV-2026-031 --received 2027-06-12 --status hyväksytty[/]
+    """
+    env = env_of(ctx)
+    st = svc.record_report(env.store(), grant_id, _date(received, "--received"), status)
+    err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(_date(received, '--received'))}, {st.label}."), highlight=False)
+
+
+@app.command("overdue")
+def overdue_cmd(
+    ctx: typer.Context,
+    as_of: str = typer.Option(None, "--as-of", help="Tilannepäivä (oletus: tänään)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita lista Excel-tiedostoon."),
+    letters: Path = typer.Option(None, "--letters", help="Kirjoita muistutukset tähän kansioon (kukin lähetetään vain kerran)."),
+) -> None:
+    """Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, muistutusporras ja pidätys.
+    Poistumiskoodi 1, jos jotain on myöhässä.
+
+    Esimerkki: [bold]avustus overdue --letters muistutukset[/]
+    """
+    env = env_of(ctx)
+    day = _date(as_of, "--as-of") or _today()
+    store = env.store()
+    items = svc.overdue(store, env.settings, day)
+    if letters is not None and items:
+        done = svc.send_reminders(store, env.settings, items, letters, day)
+        err.print(f"Muistutuksia kirjoitettu {len(done)} → {escape(str(letters))}", highlight=False)
+        if done:
+            items = svc.overdue(store, env.settings, day)
+    if xlsx is not None:
+        from ..excel import Sheet, write_workbook
+
+        rows = [
+            [i.overdue.grant.id, i.overdue.grant.applicant, i.overdue.grant.business_id or "", i.overdue.grant.year,
+             i.overdue.grant.amount, i.overdue.due, i.overdue.days_late, LEVEL_LABELS[i.overdue.level],
+             "kyllä" if i.overdue.held else "ei",
+             ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent)]
+            for i in items
+        ]
+        write_workbook(xlsx, [Sheet("Myöhässä", ["Avustus", "Saaja", "Y-tunnus", "Vuosi", "Myönnetty €", "Eräpäivä",
+                                                 "Myöhässä (pv)", "Porras", "Maksatus pidätetty", "Muistutukset"],
+                                     rows, money_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
+        err.print(escape(f"Kirjoitettu: {xlsx}"), highlight=False)
+    if as_json:
+        out.print_json(json.dumps([i.as_json() for i in items], ensure_ascii=False))
+    else:
+        if not items:
+            out.print(f"Ei myöhässä olevia käyttöselvityksiä {fmt.date(day)}.", highlight=False)
+        else:
+            t = Table(title=f"Myöhässä olevat käyttöselvitykset {fmt.date(day)}")
+            for col in ("Avustus", "Saaja", "Vuosi", "Myönnetty", "Eräpäivä", "Myöhässä", "Porras", "Pidätys", "Muistutukset"):
+                t.add_column(col)
+            for i in items:
+                o = i.overdue
+                t.add_row(escape(o.grant.id), escape(o.grant.applicant), str(o.grant.year or ""), fmt.money(o.grant.amount),
+                          fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
+                          ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent))
+            out.print(t)
+    if items:
+        raise typer.Exit(1)

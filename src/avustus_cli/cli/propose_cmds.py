@@ -1,0 +1,189 @@
+"""The proposal: propose (allocate, edit in Excel, render the board's documents)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import fmt
+from .. import propose as svc
+from ..allocation import METHODS, Method
+from ..errors import AvustusError, ValidationError
+from . import app, env_of, err, out
+
+
+def _parse_budget(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    try:
+        d = Decimal(cleaned)
+    except InvalidOperation:
+        d = None
+    if d is None or not d.is_finite() or d < 0:
+        raise ValidationError(f"--budget {text!r} ei ole euromäärä: anna esim. --budget 850000")
+    return d
+
+
+def _parse_date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text.strip())
+    if m:
+        try:
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+        except ValueError:
+            pass
+    raise ValidationError(f"--as-of {text!r} ei ole päivämäärä: anna muodossa 2027-01-10 tai 10.1.2027")
+
+
+def _print_summary(rows, budget) -> None:
+    t = Table(title="Esitys määrärahoittain")
+    for col, just in (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"), ("Haettu", "right"),
+                      ("Esitys", "right"), ("Määräraha €", "right"), ("Jäljellä", "right")):
+        t.add_column(col, justify=just)
+    lines = svc.summary_by_form(rows, budget)
+    for ln in lines:
+        t.add_row(ln["label"], str(ln["count"]), str(ln["funded"]), fmt.money(ln["requested"]), fmt.money(ln["proposed"]),
+                  fmt.money(ln["budget"]), fmt.money(ln["remaining"]))
+    if len(lines) > 1:
+        proposed = sum((ln["proposed"] for ln in lines), Decimal(0))
+        t.add_row("[bold]Yhteensä[/]", str(sum(ln["count"] for ln in lines)), str(sum(ln["funded"] for ln in lines)),
+                  fmt.money(sum((ln["requested"] for ln in lines), Decimal(0))), fmt.money(proposed),
+                  fmt.money(budget.total), fmt.money(budget.total - proposed))
+    by_form = {}
+    for r in rows:
+        by_form.setdefault(r.form, []).append(r)
+    out.print(t)
+    t2 = Table(title="Avustusmuodoittain")
+    for col in ("Avustusmuoto", "Hakemuksia", "Esitetään", "Haettu", "Esitys"):
+        t2.add_column(col, justify="left" if col == "Avustusmuoto" else "right")
+    for form in (*svc.FORMS, ""):
+        rs = by_form.get(form)
+        if not rs:
+            continue
+        t2.add_row(svc._form_label(form), str(len(rs)), str(sum(1 for r in rs if r.amount > 0)),
+                   fmt.money(sum((r.requested for r in rs), Decimal(0))), fmt.money(sum((r.amount for r in rs), Decimal(0))))
+    out.print(t2)
+
+
+def _print_paths(out_dir: Path, written: svc.Written) -> None:
+    letters = [p for p in written.paths if p.parent.name == svc.LETTERS_DIR]
+    out.print("Kirjoitettu:", highlight=False)
+    for p in written.paths:
+        if p not in letters:
+            out.print(f"  {escape(str(p))}", highlight=False)
+    if letters:
+        n = len({p.stem for p in letters})
+        out.print(f"  {escape(str(out_dir / svc.LETTERS_DIR))}/ ({n} täydennyspyyntöä, {len(letters)} tiedostoa)", highlight=False)
+    out.print(f"  {escape(str(written.manifest))}", highlight=False)
+
+
+def _print_compare(result: dict, budget) -> None:
+    t = Table(title=f"Jakotavat rinnakkain (määräraha {fmt.money(budget.total)})")
+    t.add_column("")
+    names = list(result)
+    for n in names:
+        t.add_column(n, justify="right")
+
+    def cells(fn):
+        return [escape(fn(result[n])) if "error" not in result[n] else "–" for n in names]
+
+    t.add_row("Esitetään (kpl)", *cells(lambda s: str(s["funded"])))
+    t.add_row("Täysimääräisinä (kpl)", *cells(lambda s: str(s["fully_funded"])))
+    t.add_row("Esitys yhteensä", *cells(lambda s: fmt.money(s["granted"])))
+    t.add_row("Osuus haetusta", *cells(lambda s: "" if s["granted_percent"] is None
+                                        else str(s["granted_percent"]).replace(".", ",") + "\u00a0%"))
+    t.add_row("Jäljelle jää", *cells(lambda s: fmt.money(budget.total - s["granted"])))
+    for i in range(5):
+        t.add_row(
+            "Suurimmat leikkaukset" if i == 0 else "",
+            *cells(lambda s: (f"{s['biggest_cuts'][i]['id']} −{fmt.money(s['biggest_cuts'][i]['cut'])}"
+                              if i < len(s["biggest_cuts"]) else "")),
+        )
+    out.print(t)
+    for n in names:
+        if "error" in result[n]:
+            err.print(f"{n}: {escape(result[n]['error'])}", highlight=False)
+
+
+@app.command("propose")
+def propose_cmd(
+    ctx: typer.Context,
+    out_dir: Path = typer.Option(None, "--out", help="Kansio, johon esitys ja asiakirjat kirjoitetaan."),
+    method: str = typer.Option(None, "--method", help=f"Jakotapa ({', '.join(METHODS)}); oletus asetuksista."),
+    budget: str = typer.Option(None, "--budget", help="Kokonaismääräraha euroina asetusten sijaan, esim. 850000."),
+    from_file: Path = typer.Option(None, "--from", help="Lue valmistelijan muokkaukset esitys.xlsx-tiedostosta ja tallenna ne."),
+    compare: bool = typer.Option(False, "--compare", help="Näytä jakotavat rinnakkain; ei kirjoita mitään."),
+    as_of: str = typer.Option(None, "--as-of", help="Asiakirjojen päiväys (oletus tänään), esim. 2027-01-12."),
+    force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),
+) -> None:
+    """Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, päätösesitys, liite 1
+    (myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja täydennyspyynnöt.
+
+    Muokkaa esitys.xlsx:n keltaisia sarakkeita (pisteet, esitys, ehdot, perustelu) ja lue muutokset
+    takaisin valinnalla --from; asiakirjat tehdään aina tallennetusta esityksestä.
+
+    Esimerkki: [bold]avustus propose --out esitys --method proportional[/]
+
+    Esimerkki: [bold]avustus propose --out esitys --from esitys/esitys.xlsx[/]
+    """
+    env = env_of(ctx)
+    settings = env.settings
+    budget_total = _parse_budget(budget)
+    date = _parse_date(as_of)
+    store = env.store(create=False)
+    if compare:
+        if from_file is not None:
+            raise AvustusError("--compare ja --from eivät käy yhdessä: --compare ei kirjoita mitään.")
+        result = svc.compare_methods(store, settings, budget_total)
+        _print_compare(result, svc.budget_of(settings, budget_total))
+        return
+    if out_dir is None:
+        raise AvustusError("anna kansio, johon esitys kirjoitetaan: --out KANSIO (esim. avustus propose --out esitys)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AvustusError(f"{out_dir} on tiedosto, ei kansio: anna --out-valinnalle kansio.")
+    budget_obj = svc.budget_of(settings, budget_total)
+    if from_file is not None:
+        if method is not None:
+            err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
+        edits = svc.read_sheet(from_file, settings, display=str(from_file))
+        _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
+        err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
+        rows = svc.load_rows(store, settings)
+        used = next((r.method for r in rows if r.method), settings.method)
+        m = Method.from_settings(settings, used if used in METHODS else None)
+    else:
+        if svc.esitys_is_edited(out_dir) and not force:
+            raise AvustusError(
+                f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
+                f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
+            )
+        plan = svc.build_plan(store, settings, method, budget_total)
+        sheet_before = {r["application_id"] for r in store.query("select application_id from proposals where source = 'sheet'")}
+        changed = svc.save_plan(store, plan.rows)
+        replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})
+        if replaced:
+            err.print(
+                f"Huom: {len(replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella "
+                "(muutokset ovat tapahtumalokissa).",
+                highlight=False,
+            )
+        err.print(f"Jakotapa {plan.method.method}: {changed} esitystä tallennettiin tai muuttui.", highlight=False)
+        rows = svc.load_rows(store, settings)
+        m = plan.method
+    written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
+    _print_summary(rows, budget_obj)
+    _print_paths(out_dir, written)

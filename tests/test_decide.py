@@ -1,0 +1,320 @@
+"""avustus decide / amend / payments / paid / report: decisions, letters and payment holds."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from avustus_cli import deadlines
+from avustus_cli.decide import write_mailing
+from avustus_cli.rules import RULES
+from avustus_cli.store import Store, cents
+
+from .conftest import app_row, dump, write_xlsx
+
+NBSP = "\u00a0"
+BIDS = ["1234560-4", "1234561-2", "1234562-0", "1234563-9"]
+
+
+def add_proposal(db: Path, app_id: str, amount: str, reason: str = "", code: str = "PROPORTIONAL", conditions: str = "") -> None:
+    """A stored proposal, as ``avustus propose`` leaves it (the test does not depend on propose)."""
+    store = Store.open(db)
+    try:
+        with store.transaction():
+            store.db["proposals"].upsert(
+                {"application_id": app_id, "amount_cents": cents(Decimal(amount)), "reason_code": code,
+                 "reason": reason, "conditions": conditions, "method": "proportional", "source": "allocation",
+                 "updated_at": "2027-01-15T10:00:00"},
+                pk="application_id",
+            )
+    finally:
+        store.close()
+
+
+def add_history_grant(db: Path, gid: str, business_id: str, year: int, amount: str, report: str | None = None,
+                      paid: str | None = None) -> None:
+    store = Store.open(db)
+    try:
+        with store.transaction():
+            store.upsert_grant(
+                {"id": gid, "application_id": None, "applicant": "Aiempi saaja ry", "business_id": business_id,
+                 "form": "operating", "year": year, "amount_cents": cents(Decimal(amount)), "requested_cents": None,
+                 "decision_date": f"{year}-01-27", "section": "9", "decision_maker": "Aluehallitus",
+                 "conditions": "", "reason": "", "source": "history"}
+            )
+            if paid:
+                store.add_payment(gid, Decimal(amount), dt.date.fromisoformat(paid), "history")
+            if report:
+                store.set_report(gid, dt.date.fromisoformat(report), "approved")
+    finally:
+        store.close()
+
+
+def docx_text(path: Path) -> str:
+    from docx import Document
+
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            for cell in row.cells:
+                parts.extend(p.text for p in cell.paragraphs)
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def decided_round(cli, workdir):
+    """Four applications checked and proposed: full, reduced, refused (late, H01), refused without reasons."""
+    rows = [
+        app_row(1, **{"Y-tunnus": BIDS[0], "Haettu summa": "12 500"}),
+        app_row(2, **{"Y-tunnus": BIDS[1], "Haettu summa": "20 000", "Hakija": "Keski-Suomen Mielenterveysseura ry"}),
+        app_row(3, **{"Y-tunnus": BIDS[2], "Haettu summa": "5 000", "Saapunut": "4.1.2027"}),
+    ]
+    write_xlsx(workdir / "hakemukset.xlsx", rows)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    cli("check", "--as-of", "2027-01-10")
+    # H-0004 arrives after the check: no findings to give reasons with
+    write_xlsx(workdir / "myohassa.xlsx", [app_row(4, **{"Y-tunnus": BIDS[3], "Haettu summa": "8 000"})])
+    assert cli("import", workdir / "myohassa.xlsx").exit_code == 0
+    add_proposal(cli.db, "H-0001", "12500", "myönnetään haettu määrä", "FULL")
+    add_proposal(cli.db, "H-0002", "15000", "Määräraha ei riittänyt kaikkien avustuskelpoisten hakemusten "
+                 "täysimääräiseen rahoittamiseen, ja avustukset mitoitettiin suhteessa haettuihin määriin",
+                 conditions="Avustusta ei saa käyttää toimintasuunnitelman ruoka-aputoimintaan.")
+    add_proposal(cli.db, "H-0003", "0", "", "INELIGIBLE")
+    add_proposal(cli.db, "H-0004", "0", "", "BUDGET_EXHAUSTED")  # no reason, no finding: no letter
+    return cli
+
+
+def run_decide(cli, *extra):
+    return cli("decide", "--date", "2027-01-26", "--section", "§ 12", *extra)
+
+
+def test_letter_contains_every_required_element(decided_round, workdir):
+    r = run_decide(decided_round)
+    assert r.exit_code == 1, r.output  # H-0004 lacks reasons
+    letter = workdir / "paatokset" / "paatos_H-0002.docx"
+    assert letter.exists() and letter.with_suffix(".html").exists()
+    text = docx_text(letter)
+    # deciding body, date, §, diary number
+    assert "Aluehallitus" in text
+    assert "26.1.2027" in text
+    assert "§ 12" in text
+    assert "Hyvaks/77/00.02.01/2026" in text
+    # addressee and what was decided: reduced X € of Y €, Finnish format
+    assert "Keski-Suomen Mielenterveysseura ry" in text and BIDS[1] in text
+    assert f"15{NBSP}000{NBSP}€" in text and f"20{NBSP}000{NBSP}€" in text
+    # reasons for the reduction, conditions
+    assert "Määräraha ei riittänyt" in text
+    assert "ruoka-aputoimintaan" in text
+    # grant terms: usage report due (grant year 2027 -> 30.6.2028, a Friday) and its documents
+    assert deadlines.report_due(2027, 6) == dt.date(2028, 6, 30)
+    assert "30.6.2028" in text and "toimintakertomus" in text
+    assert "tarkastaa" in text and "periä takaisin" in text
+    # contact person (the preparer) and the review instructions with the computed last day:
+    # decided Tue 26.1.2027 -> posted Wed 27.1. -> served 3.2. -> 14 days -> Wed 17.2.2027
+    assert "järjestöyhteistyön erityisasiantuntija" in text
+    assert "OIKAISUVAATIMUSOHJE" in text
+    assert "27.1.2027" in text and "3.2.2027" in text and "17.2.2027" in text
+
+
+def test_refusal_letter_names_the_rule(decided_round, workdir):
+    run_decide(decided_round)
+    text = docx_text(workdir / "paatokset" / "paatos_H-0003.docx")
+    assert "hylännyt hakemuksen" in text
+    assert "(H01)" in text and RULES["H01"].title in text
+    assert "4.1.2027" in text  # the fact: the day it arrived
+
+
+def test_refusal_without_reasons_produces_no_letter(decided_round, workdir):
+    r = run_decide(decided_round)
+    assert r.exit_code == 1
+    assert "H-0004" in r.stderr and "Perustelu puuttuu" in r.stderr
+    assert not list((workdir / "paatokset").glob("paatos_H-0004.*"))
+    grants = {row[0] for row in dump(decided_round.db)["grants"]}
+    assert grants == {"H-0001", "H-0002", "H-0003"}
+    # the mail-merge list: BOM, ';', one line per letter
+    raw = (workdir / "paatokset" / "postitus.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert lines[0][:4] == ["Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto"]
+    assert [ln[0] for ln in lines[1:]] == ["H-0001", "H-0002", "H-0003"]
+    assert lines[1][2] == "maija@example.fi" and lines[1][3] == "paatos_H-0001.docx"
+    assert os.stat(workdir / "paatokset" / "postitus.csv").st_mode & 0o077 == 0
+
+
+def test_rerunning_decide_changes_nothing(decided_round, workdir):
+    run_decide(decided_round)
+    before = dump(decided_round.db)
+    backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
+    r = run_decide(decided_round)
+    assert r.exit_code == 1
+    assert dump(decided_round.db) == before
+    assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups  # nothing to change: no backup either
+    assert "uusia päätöksiä 0" in " ".join(r.stdout.split())
+
+
+def test_decide_records_grants_with_audit(decided_round):
+    run_decide(decided_round)
+    store = Store.open(decided_round.db)
+    try:
+        g = store.query("select * from grants where id = 'H-0002'")[0]
+        assert (g["amount_cents"], g["requested_cents"], g["year"], g["section"], g["decision_maker"], g["source"]) == (
+            1500000, 2000000, 2027, "12", "Aluehallitus", "decision")
+        assert g["decision_date"] == "2027-01-26" and "Määräraha" in g["reason"] and "ruoka-apu" in g["conditions"]
+        refused = store.query("select amount_cents, reason from grants where id = 'H-0003'")[0]
+        assert refused["amount_cents"] == 0 and refused["reason"].startswith("H01: ")
+        actions = {(a["entity_id"], a["action"]) for a in store.audit_rows("grant")}
+        assert {("H-0001", "decide"), ("H-0002", "decide"), ("H-0003", "decide")} <= actions
+    finally:
+        store.close()
+
+
+def test_a_different_decision_is_refused_and_amend_changes_it(decided_round, workdir):
+    run_decide(decided_round)
+    before = dump(decided_round.db)
+    r = decided_round("decide", "--date", "2027-01-26", "--section", "§ 13")
+    assert r.exit_code == 2
+    assert "avustus amend" in r.stderr
+    assert dump(decided_round.db) == before
+
+    r = decided_round("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.")
+    assert r.exit_code == 0, r.output
+    store = Store.open(decided_round.db)
+    try:
+        g = store.query("select amount_cents, reason from grants where id = 'H-0002'")[0]
+        assert g["amount_cents"] == 1600000 and "Oikaisuvaatimus" in g["reason"]
+        audit = [a for a in store.audit_rows("grant", "H-0002") if a["action"] == "amend"]
+        assert len(audit) == 1 and json.loads(audit[0]["detail"])["old_amount"] == "15000.00"
+    finally:
+        store.close()
+    assert any("amend" in p.name for p in (workdir / "varmuuskopiot").glob("*.db"))
+    # the original decision run again keeps the amended grant
+    assert run_decide(decided_round).exit_code == 1
+    assert dump(decided_round.db)["grants"] == dump(decided_round.db)["grants"]
+    store = Store.open(decided_round.db)
+    try:
+        assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1600000
+    finally:
+        store.close()
+    assert decided_round("amend", "H-0002", "--amount", "99999", "--reason", "x").exit_code == 2  # above requested
+
+
+def test_review_period_across_christmas():
+    # a letter posted Thu 10.12.2026: served Thu 17.12., 14 days -> Thu 31.12.2026 (New Year's Eve is a working day)
+    assert deadlines.served_on(dt.date(2026, 12, 10), "letter") == dt.date(2026, 12, 17)
+    assert deadlines.review_last_day(dt.date(2026, 12, 10), "letter") == dt.date(2026, 12, 31)
+    # an e-mail sent Tue 8.12.2026: served Fri 11.12., 14 days -> Fri 25.12. (Christmas Day) -> Mon 28.12.2026
+    assert deadlines.served_on(dt.date(2026, 12, 8), "email") == dt.date(2026, 12, 11)
+    assert deadlines.review_last_day(dt.date(2026, 12, 8), "email") == dt.date(2026, 12, 28)
+
+
+def test_review_period_across_midsummer():
+    # posted Fri 4.6.2027: served Fri 11.6., 14 days -> Fri 25.6.2027 = Midsummer Eve,
+    # Sat 26.6. Midsummer Day, Sun 27.6. -> Mon 28.6.2027
+    assert deadlines.review_last_day(dt.date(2027, 6, 4), "letter") == dt.date(2027, 6, 28)
+    # e-mail sent Mon 7.6.2027: served Thu 10.6., 14 days -> Thu 24.6.2027, a working day
+    assert deadlines.review_last_day(dt.date(2027, 6, 7), "email") == dt.date(2027, 6, 24)
+
+
+def test_email_letter_prints_the_christmas_last_day(decided_round, workdir):
+    r = decided_round("decide", "--date", "2026-12-07", "--section", "§ 200", "--channel", "email",
+                      "--sent", "2026-12-08", "--letters", workdir / "kirjeet")
+    assert r.exit_code == 1
+    text = docx_text(workdir / "kirjeet" / "paatos_H-0001.docx")
+    assert "sähköpostilla" in text and "11.12.2026" in text and "28.12.2026" in text
+    assert "sähköposti" in (workdir / "kirjeet" / "postitus.csv").read_text(encoding="utf-8-sig")
+
+
+def test_mailing_cells_are_neutralised(tmp_path):
+    path = write_mailing(tmp_path / "postitus.csv", [
+        {"application": "H-1", "name": "=HYPERLINK(\"http://x\") ry", "email": "@evil", "file": "+a", "html": "-b",
+         "channel": "kirje"},
+    ])
+    row = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))[1]
+    assert row[1].startswith("'=") and row[2] == "'@evil" and row[3] == "'+a" and row[4] == "'-b"
+
+
+# --- payments ------------------------------------------------------------------
+
+
+def payments_json(cli, as_of: str, *extra) -> dict[str, dict]:
+    r = cli("payments", "--as-of", as_of, "--json", *extra)
+    assert r.exit_code == 0, r.output
+    return {p["grant"]: p for p in json.loads(r.stdout)}
+
+
+def test_payment_held_until_the_decision_is_final(decided_round):
+    run_decide(decided_round)  # posted 27.1.2027, review period ends 17.2.2027
+    on_last_day = payments_json(decided_round, "2027-02-17")
+    assert set(on_last_day) == {"H-0001", "H-0002"}  # refusals have nothing to pay
+    assert on_last_day["H-0001"]["status"] == "held"
+    assert [h["code"] for h in on_last_day["H-0001"]["holds"]] == ["review"]
+    assert "17.2.2027" in on_last_day["H-0001"]["holds"][0]["text"]
+    after = payments_json(decided_round, "2027-02-18")
+    assert after["H-0001"]["status"] == "payable" and after["H-0001"]["review_last_day"] == "2027-02-17"
+
+
+def test_payment_held_exactly_while_an_earlier_report_is_missing(decided_round):
+    add_history_grant(decided_round.db, "G-2026-1", BIDS[0], 2026, "10000", paid="2026-02-15")
+    run_decide(decided_round)
+    held = payments_json(decided_round, "2027-03-01")["H-0001"]
+    assert held["status"] == "held" and [h["code"] for h in held["holds"]] == ["report"]
+    assert "G-2026-1" in held["holds"][0]["text"]
+    # the decision letter says so too
+    r = decided_round("paid", "H-0001", "--date", "2027-03-01")
+    assert r.exit_code == 2 and "pidätetty" in r.stderr and "--override" in r.stderr
+    assert decided_round("report", "G-2026-1", "--received", "2027-02-20", "--status", "täydennettävä").exit_code == 0
+    assert payments_json(decided_round, "2027-03-01")["H-0001"]["status"] == "held"  # waiting for a supplement
+    assert decided_round("report", "G-2026-1", "--received", "2027-02-28", "--status", "hyväksytty").exit_code == 0
+    assert payments_json(decided_round, "2027-03-01")["H-0001"]["status"] == "payable"
+    store = Store.open(decided_round.db)
+    try:
+        assert [a["action"] for a in store.audit_rows("report", "G-2026-1")] == ["record", "record"]
+    finally:
+        store.close()
+
+
+def test_paid_records_and_override_needs_a_reason(decided_round):
+    run_decide(decided_round)
+    r = decided_round("paid", "H-0002", "--date", "2027-02-01")
+    assert r.exit_code == 2 and "oikaisuvaatimusaika" in r.stderr
+    assert decided_round("paid", "H-0002", "--date", "2027-02-01", "--override").exit_code == 2
+    r = decided_round("paid", "H-0002", "--date", "2027-02-01", "--amount", "5000", "--override",
+                      "--reason", "Toimielin päätti maksaa ennakon heti.")
+    assert r.exit_code == 0, r.output
+    assert decided_round("paid", "H-0001", "--date", "2027-02-18").exit_code == 0
+    p = payments_json(decided_round, "2027-02-18")
+    assert p["H-0001"]["status"] == "paid" and p["H-0001"]["to_pay"] == "0.00"
+    assert p["H-0002"]["paid"] == "5000.00" and p["H-0002"]["to_pay"] == "10000.00"
+    assert decided_round("paid", "H-0002", "--date", "2027-02-18", "--amount", "10001").exit_code == 2
+    store = Store.open(decided_round.db)
+    try:
+        detail = json.loads(store.audit_rows("payment", "H-0002")[0]["detail"])
+        assert detail["override"] is True and detail["holds"] == ["review"]
+    finally:
+        store.close()
+
+
+def test_iban_only_in_the_finance_file(decided_round, workdir):
+    run_decide(decided_round)
+    r = decided_round("payments", "--as-of", "2027-02-18", "--json")
+    assert "FI21" not in r.stdout and "iban" not in r.stdout
+    assert payments_json(decided_round, "2027-02-18", "--with-personal-data")["H-0001"]["iban"] == "FI2112345600000785"
+    out = workdir / "maksatus.xlsx"
+    r = decided_round("payments", "--as-of", "2027-02-18", "--xlsx", out)
+    assert r.exit_code == 0 and "FI21" not in r.stdout
+    assert os.stat(out).st_mode & 0o077 == 0
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out)["Maksatus"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    assert rows[0][:5] == ["Saaja", "Y-tunnus", "Tilinumero (IBAN)", "Summa €", "Viitenumero"]
+    assert ["Testiyhdistys 1 ry", BIDS[0], "FI2112345600000785", 12500] in [r[:4] for r in rows[1:]]
+    assert rows[-1][0].startswith("Yhteensä (2 kpl") and rows[-1][3] == 27500

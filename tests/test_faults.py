@@ -1,0 +1,282 @@
+"""Real processes: killed in the middle of a write, and two officers writing at once.
+
+Each test starts ``python -m avustus_cli`` (through a tiny runner that adds
+fault checkpoints to the store) and either SIGKILLs it at a known point or runs
+a second process against the same database. Afterwards the database must pass
+``PRAGMA integrity_check`` and hold exactly the state before the command, or
+(if it finished) the whole result. Run alone: ``pytest -m fault``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import HEADERS, app_row, dump, write_xlsx
+
+pytestmark = [pytest.mark.fault, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
+
+RUNNER = textwrap.dedent(
+    """
+    # Runs the avustus command line with fault checkpoints around the store's writes.
+    import sys
+    from avustus_cli import faults
+    from avustus_cli.store import Store
+
+    _upsert, _update_import = Store.upsert_application, Store.update_import
+    _rows = [0]
+
+    def upsert_application(self, *a, **k):
+        _upsert(self, *a, **k)
+        _rows[0] += 1
+        faults.checkpoint("import-row", _rows[0])
+
+    def update_import(self, *a, **k):
+        _update_import(self, *a, **k)
+        faults.checkpoint("import-end")  # the last write before COMMIT
+
+    Store.upsert_application, Store.update_import = upsert_application, update_import
+    from avustus_cli.cli import main
+    sys.argv[0] = "avustus"
+    main()
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    """A 20 000-row export, a 3 000-row one overlapping a 50-row base, and the runner."""
+    from openpyxl import Workbook
+
+    d = tmp_path_factory.mktemp("fault-files")
+    out = {"base": write_xlsx(d / "base.xlsx", [app_row(i) for i in range(1, 51)])}
+    for name, n in (("big", 20_000), ("mid", 3_000)):
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Hakemukset")
+        ws.append(HEADERS)
+        for i in range(1, n + 1):
+            r = app_row(i, **({"Haettu summa": 7000 + i} if i % 2 else {}))  # half of the base rows change
+            ws.append([r[h] for h in HEADERS])
+        wb.save(d / f"{name}.xlsx")
+        out[name] = d / f"{name}.xlsx"
+    out["runner"] = d / "runner.py"
+    out["runner"].write_text(RUNNER, encoding="utf-8")
+    (d / "lock1.toml").write_text("[system]\nlock_timeout = 1\n", encoding="utf-8")
+    out["lock1"] = d / "lock1.toml"
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_db(files, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("fault-base") / "avustus.db"
+    r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(files["base"])], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return db
+
+
+def _fresh(base_db: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "avustus.db"
+    shutil.copy(base_db, db)
+    return db
+
+
+def _start(files, db: Path, *args: str, pause: str | None = None, marker: Path | None = None, settings: Path | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    if pause:
+        env.update(AVUSTUS_TEST_PAUSE_AT=pause, AVUSTUS_TEST_PAUSE_FILE=str(marker))
+    cmd = [sys.executable, str(files["runner"]), "--db", str(db)]
+    if settings:
+        cmd += ["--settings", str(settings)]
+    return subprocess.Popen([*cmd, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for(marker: Path, proc: subprocess.Popen, timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while not marker.exists():
+        if proc.poll() is not None:
+            raise AssertionError(f"process ended before the pause point: {proc.stderr.read()}")
+        if time.monotonic() > end:
+            proc.kill()
+            raise AssertionError("pause point not reached")
+        time.sleep(0.02)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    proc.stdout.close()
+    proc.stderr.close()
+
+
+def _check_integrity(db: Path) -> None:
+    """Open as the next command would (rolls back a hot journal) and run integrity_check."""
+    from avustus_cli.store import Store
+
+    s = Store.open(db, create=False)
+    try:
+        assert s.conn.execute("pragma integrity_check").fetchone()[0] == "ok"
+    finally:
+        s.close()
+
+
+# --- crashes ------------------------------------------------------------------
+
+IMPORT_POINTS = ["import-row:1", "import-row:1500", "import-row:2975", "import-end"]  # 2975 = the last upsert (25 base rows unchanged)
+
+
+@pytest.mark.parametrize("point", IMPORT_POINTS)
+def test_import_killed_at_a_point_leaves_the_state_before(files, base_db, tmp_path, point):
+    db = _fresh(base_db, tmp_path)
+    before = dump(db)
+    marker = tmp_path / "paused"
+    proc = _start(files, db, "import", str(files["mid"]), pause=point, marker=marker)
+    _wait_for(marker, proc)
+    assert (tmp_path / "avustus.db-journal").exists()  # killed inside the write transaction
+    _kill(proc)
+    _check_integrity(db)
+    assert dump(db) == before
+
+
+@pytest.mark.parametrize("after", [0.2, 0.5, 1.0, 2.5, 5.0])
+def test_import_killed_after_a_time_is_all_or_nothing(files, base_db, tmp_path, after):
+    db = _fresh(base_db, tmp_path)
+    before = dump(db)
+    proc = _start(files, db, "import", str(files["big"]), "--json")
+    time.sleep(after)
+    finished = proc.poll() is not None
+    if finished:  # pragma: no cover - only on a very fast machine
+        out = proc.stdout.read()
+        proc.wait()
+    else:
+        _kill(proc)
+    _check_integrity(db)
+    now = dump(db)
+    if finished:
+        res = json.loads(out)
+        assert len(now["applications"]) == len(before["applications"]) + len(res["new"]) == 20_000
+    else:
+        assert now == before
+
+
+def _purge_db(base_db: Path, tmp_path: Path) -> Path:
+    from avustus_cli.store import Store
+    import datetime as dt
+    from decimal import Decimal
+
+    db = _fresh(base_db, tmp_path)
+    s = Store.open(db)
+    with s.transaction():
+        for i in range(1, 21):
+            gid = f"H-{i:04d}"
+            s.upsert_grant({"id": gid, "application_id": gid, "applicant": "x", "business_id": None, "form": "operating",
+                            "year": 2027, "amount_cents": 100000, "decision_date": "2027-01-28", "source": "decision"})
+            s.add_payment(gid, Decimal("1000"), dt.date(2027, 3, 1), "maksu")
+    s.close()
+    return db
+
+
+@pytest.mark.parametrize("point", ["purge-row:1", "purge-row:25", "purge-end"])
+def test_purge_killed_leaves_the_state_before(files, base_db, tmp_path, point):
+    db = _purge_db(base_db, tmp_path)
+    before = dump(db)
+    marker = tmp_path / "paused"
+    proc = _start(files, db, "purge", "--as-of", "1.6.2040", pause=point, marker=marker)
+    _wait_for(marker, proc)
+    _kill(proc)
+    _check_integrity(db)
+    assert dump(db) == before
+    # and run to the end it does purge (the kill points were really inside the work)
+    r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "purge", "--as-of", "1.6.2040", "--json"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["applications"] == 50
+
+
+# --- two processes at once ------------------------------------------------------
+
+
+def test_second_writer_waits_then_stops_with_a_finnish_message(files, base_db, tmp_path):
+    db = _fresh(base_db, tmp_path)
+    before = dump(db)
+    marker = tmp_path / "paused"
+    first = _start(files, db, "import", str(files["mid"]), pause="import-row:10", marker=marker)
+    _wait_for(marker, first)
+    try:
+        for args in (["import", str(files["base"])], ["purge", "--as-of", "1.1.2050"]):
+            t0 = time.monotonic()
+            second = _start(files, db, *args, settings=files["lock1"])
+            _, stderr = second.communicate(timeout=60)
+            waited = time.monotonic() - t0
+            assert second.returncode == 2, stderr
+            assert stderr.startswith("Virhe: tietokanta avustus.db on toisen käyttäjän komennon käytössä; odotettiin 1 s."), stderr
+            assert "Traceback" not in stderr and waited >= 1.0
+        # a backup reads the last committed state while the other command writes
+        b = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "backup", str(tmp_path / "bk")],
+                           capture_output=True, text=True, timeout=60)
+        assert b.returncode == 0, b.stderr
+        assert dump(Path(b.stdout.strip())) == before
+        # a restore waits for the writer too, and then refuses without touching anything
+        r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "--settings", str(files["lock1"]),
+                            "restore", b.stdout.strip()], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and "toisen käyttäjän komennon käytössä" in r.stderr, r.stderr
+    finally:
+        _kill(first)
+    _check_integrity(db)
+    assert dump(db) == before
+
+
+def test_concurrent_imports_all_land(files, base_db, tmp_path):
+    db = _fresh(base_db, tmp_path)
+    parts = []
+    for k in range(4):
+        parts.append(write_xlsx(tmp_path / f"osa{k}.xlsx", [app_row(1000 + 100 * k + i) for i in range(60)]))
+    procs = [subprocess.Popen([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(p), "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in parts]
+    results = [p.communicate(timeout=120) for p in procs]
+    for p, (out, errtext) in zip(procs, results):
+        assert p.returncode == 0, errtext
+        assert len(json.loads(out)["new"]) == 60
+    _check_integrity(db)
+    conn = sqlite3.connect(db)
+    assert conn.execute("select count(*) from applications").fetchone()[0] == 50 + 240
+    assert conn.execute("select count(*) from imports").fetchone()[0] == 1 + 4
+    conn.close()
+
+
+@pytest.mark.xfail(strict=True, reason="Store.migrate trusts the user_version read before BEGIN IMMEDIATE (fix in store/__init__.py, see report)")
+def test_two_first_opens_interleaved_both_succeed(tmp_path):
+    """The interleaving two processes hit when both create a new database at the same moment."""
+    from avustus_cli.store import Store
+
+    db = tmp_path / "uusi.db"
+    first = Store.open(db, migrate=False)  # saw user_version 0 ...
+    Store.open(db).close()  # ... while another process created the schema
+    try:
+        first.migrate(0)  # must notice the schema is already there
+        assert first.schema_version() >= 1
+    finally:
+        first.close()
+
+
+@pytest.mark.xfail(strict=True, reason="importer reads application_index() before its transaction: a concurrent import or decide is not seen (fix in importer.py, see report)")
+def test_same_file_imported_twice_at_once_counts_once(files, base_db, tmp_path):
+    db = _fresh(base_db, tmp_path)
+    f = write_xlsx(tmp_path / "uudet.xlsx", [app_row(5000 + i) for i in range(200)])
+    marker = tmp_path / "paused"
+    env = {**os.environ, "AVUSTUS_TEST_PAUSE_AT": "import-row:1", "AVUSTUS_TEST_PAUSE_FILE": str(marker), "AVUSTUS_TEST_PAUSE_SECONDS": "3"}
+    first = subprocess.Popen([sys.executable, str(files["runner"]), "--db", str(db), "import", str(f), "--json"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(marker, first)  # the first holds the write lock for 3 s, then commits
+    second = subprocess.Popen([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(f), "--json"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    news = sorted(len(json.loads(p.communicate(timeout=120)[0])["new"]) for p in (first, second))
+    assert news == [0, 200]
