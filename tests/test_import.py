@@ -284,3 +284,14 @@ def test_init_writes_valid_commented_settings(workdir):
     assert len(s.categories) == 10 and len(s.municipalities) == 22 and s.body == "Aluehallitus"
     assert "# " in (workdir / "avustus.toml").read_text(encoding="utf-8")
     assert Cli(workdir / "x.db")("init").exit_code == 2  # never overwritten silently
+
+
+def test_formula_cells_warned_not_silently_lost(cli, workdir):
+    f = write_xlsx(workdir / "kaava.xlsx", [app_row(1, Hakija="=CONCATENATE(\"A\",\"B\")", **{"Haettu summa": "=1000+500"})])
+    r = cli("import", f, "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    msgs = {(w["row"], w["column_name"].split(" ")[0]): w["message"] for w in res["warnings"]}
+    # openpyxl stores no cached value: the tool says so instead of importing a silent blank
+    assert "kaava" in msgs[(2, "E")] and "puuttuvana" in msgs[(2, "E")]
+    assert "kaava" in msgs[(2, "S")]

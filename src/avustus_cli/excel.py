@@ -311,3 +311,78 @@ def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[
     it = ws.iter_rows()
     header = [str(c).strip() for c in next(it, [])]
     return header, ((i + 2, [unneutralise(c) for c in row]) for i, row in enumerate(it))
+
+
+# --- formulas ------------------------------------------------------------
+
+_FORMULA_TAG = __import__("re").compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def formula_cells(path: Path, sheet: str, limit: int = 10000) -> set[tuple[int, int]]:
+    """(1-based row, 0-based column) of cells holding a formula in an .xlsx/.xlsm sheet.
+
+    calamine gives a formula cell's cached value (or nothing when the writer
+    stored none), so the importer warns about these cells. A quick byte scan
+    skips sheets without formulas; only sheets with some are parsed.
+    """
+    import re
+    import xml.etree.ElementTree as ET
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()
+    try:
+        with zipfile.ZipFile(path) as z:
+            member = _sheet_member(z, sheet)
+            if member is None:
+                return set()
+            with z.open(member) as f:
+                tail = b""
+                found = False
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    if _FORMULA_TAG.search(tail + block):
+                        found = True
+                        break
+                    tail = block[-8:]
+            if not found:
+                return set()
+            cells: set[tuple[int, int]] = set()
+            ref = None
+            with z.open(member) as f:
+                for event, el in ET.iterparse(f, events=("start", "end")):
+                    tag = el.tag.rsplit("}", 1)[-1]
+                    if event == "start" and tag == "c":
+                        ref = el.get("r")
+                    elif event == "end" and tag == "f" and ref:
+                        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+                        if m:
+                            col = 0
+                            for ch in m.group(1):
+                                col = col * 26 + ord(ch) - 64
+                            cells.add((int(m.group(2)), col - 1))
+                            if len(cells) >= limit:
+                                break
+                    elif event == "end" and tag == "c":
+                        el.clear()
+            return cells
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return set()
+
+
+def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = None
+    for s in wb.iter(f"{ns_main}sheet"):
+        if s.get("name") == sheet:
+            rid = s.get(f"{ns_rel}id")
+    if rid is None:
+        return None
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            target = r.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None

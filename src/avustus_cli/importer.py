@@ -19,7 +19,7 @@ from typing import Any, Callable
 from . import codec, values
 from .config import Settings
 from .errors import InputFileError
-from .excel import Table, read_table
+from .excel import Table, formula_cells, read_table
 from .fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS
 from .matching import normalize
 from .models import Application
@@ -102,6 +102,7 @@ def _parse_row(
     cells: list[Any],
     specs: dict[str, Any],
     settings: Settings,
+    formulas: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
 ) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
     parsed: dict[str, Any] = {}
     raw: dict[str, str] = {}
@@ -109,6 +110,18 @@ def _parse_row(
     for index, name in table.mapping.items():
         cell = cells[index] if index < len(cells) else None
         spec = specs[name]
+        if formulas and (rownum, index) in formulas:
+            empty = cell is None or (isinstance(cell, str) and not cell.strip())
+            warnings.append(
+                {
+                    "sheet": table.sheet,
+                    "row": rownum,
+                    "column_name": table.column_name(index),
+                    "field": name,
+                    "message": f"{spec.label}: solussa on kaava; "
+                    + ("sillä ei ole tallennettua arvoa, tallennettu puuttuvana" if empty else "tuotu Excelin tallentama arvo"),
+                }
+            )
         try:
             if spec.kind == "category":
                 value = values.category(cell, settings.categories)
@@ -159,6 +172,7 @@ def import_applications(
     index = store.application_index()
     seen: dict[str, int] = {}
     specs = APPLICATION_FIELDS
+    formulas = formula_cells(path, table.sheet)
 
     if force and not dry_run and any(decided for _, decided in index.values()):
         from .backup import backup_before  # a backup can't be taken inside the write transaction
@@ -208,7 +222,7 @@ def import_applications(
                         file=display, sheet=table.sheet, row=rownum, column=table.column_name(id_index),
                     )
                 seen[app_id] = rownum
-                parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings)
+                parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings, formulas)
                 parsed["id"] = app_id
                 parsed.setdefault("year", settings.year)
                 extra = {h: _cell_text(cells[i]) for i, h in table.unknown.items() if i < len(cells) and _cell_text(cells[i]) is not None}
@@ -281,6 +295,7 @@ def import_history(
     amount_index = next(i for i, n in table.mapping.items() if n == "amount")
     sha = file_sha256(path)
     existing = {r["id"]: r for r in store.grant_rows()}
+    history_formulas = formula_cells(path, table.sheet)
     seen: dict[str, int] = {}
     try:
         with store.transaction():
@@ -298,7 +313,7 @@ def import_history(
                 if _is_total(cells, amount_index if "application_id" not in table.mapping.values() else next(i for i, n in table.mapping.items() if n == "application_id")):
                     result.skipped_total += 1
                     continue
-                parsed, raw, warnings = _parse_row(table, rownum, cells, HISTORY_FIELDS, settings)
+                parsed, raw, warnings = _parse_row(table, rownum, cells, HISTORY_FIELDS, settings, history_formulas)
                 for w in warnings:
                     w["application_id"] = parsed.get("application_id")
                 result.warnings.extend(warnings)

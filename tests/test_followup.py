@@ -1,0 +1,152 @@
+"""Usage-report follow-up: due dates, the reminder ladder, payment holds (pure) and avustus overdue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from avustus_cli import followup as fu
+from avustus_cli.models import Application, FundingDecision, Grant, GrantForm, ReportStatus
+from avustus_cli.store import Store
+
+from .conftest import dump
+from .test_decide import add_history_grant
+
+D = Decimal
+BID = "1234560-4"
+
+
+def grant(gid: str, year: int, amount: str = "10000", bid: str = BID, **kw) -> Grant:
+    return Grant(gid, None, "Testiyhdistys ry", bid, GrantForm.OPERATING, year, D(amount), **kw)
+
+
+# --- pure ---------------------------------------------------------------------
+
+
+def test_report_due_on_saturday_is_not_late_on_monday():
+    g = grant("G-2028", 2028)
+    # 2028 + 6 months: Sat 30.6.2029 -> Mon 2.7.2029
+    due = fu.grant_report_due(g, [g], {}, 6)
+    assert due == dt.date(2029, 7, 2)
+    assert fu.days_late(due, dt.date(2029, 7, 2)) == 0
+    assert fu.overdue_grants([g], {}, dt.date(2029, 7, 2)) == []
+    (o,) = fu.overdue_grants([g], {}, dt.date(2029, 7, 3))
+    assert (o.due, o.days_late, o.level) == (dt.date(2029, 7, 2), 1, 1)
+
+
+def test_next_payment_of_the_grantee_brings_the_due_date_forward():
+    old = grant("G-2026", 2026)
+    new = grant("G-2027", 2027)
+    other = grant("X-2027", 2027, bid="1234561-2")
+    first = {"G-2027": dt.date(2027, 3, 1), "X-2027": dt.date(2027, 2, 1)}
+    assert fu.grant_report_due(old, [old, new, other], first) == dt.date(2027, 3, 1)  # not the other grantee's 1.2.
+    assert fu.grant_report_due(old, [old, other], first) == dt.date(2027, 6, 30)
+    assert fu.grant_report_due(grant("G-x", None), [], {}) is None  # type: ignore[arg-type]
+
+
+def test_ladder_levels():
+    assert [fu.ladder_level(n, 30, 60) for n in (0, 1, 29, 30, 59, 60, 400)] == [0, 1, 1, 2, 2, 3, 3]
+
+
+def test_overdue_held_when_a_later_grant_waits():
+    old = grant("G-2026", 2026)
+    new = grant("G-2027", 2027)
+    (o,) = fu.overdue_grants([old, new], {}, dt.date(2027, 7, 15))
+    assert o.grant.id == "G-2026" and o.held and o.level == 1
+    (o,) = fu.overdue_grants([old], {}, dt.date(2027, 7, 15))
+    assert not o.held
+    (o,) = fu.overdue_grants([old], {}, dt.date(2027, 9, 1))
+    assert o.level == 3 and o.held  # hold and recovery consideration
+    # a report in (approved or being processed) is not overdue; one waiting for a supplement is
+    assert fu.overdue_grants([grant("a", 2026, report_received=dt.date(2027, 8, 1))], {}, dt.date(2027, 9, 1)) == []
+    assert fu.overdue_grants(
+        [grant("a", 2026, report_received=dt.date(2027, 8, 1), report_status=ReportStatus.INCOMPLETE)], {},
+        dt.date(2027, 9, 1),
+    )
+    assert fu.overdue_grants([grant("r", 2026, "0")], {}, dt.date(2027, 9, 1)) == []  # a refusal has no report
+
+
+def test_hold_reasons():
+    old = grant("G-2026", 2026)
+    new = grant("G-2027", 2027)
+    last = dt.date(2027, 2, 17)
+    codes = lambda **kw: [h.code for h in fu.hold_reasons(new, [old, new], {}, kw.pop("as_of"), last, **kw)]  # noqa: E731
+    assert codes(as_of=dt.date(2027, 2, 17)) == ["review", "report"]
+    assert codes(as_of=dt.date(2027, 2, 18)) == ["report"]
+    reported = grant("G-2026", 2026, report_received=dt.date(2027, 2, 1), report_status=ReportStatus.APPROVED)
+    assert fu.hold_reasons(new, [reported, new], {}, dt.date(2027, 2, 18), last) == []
+    project = Application("P-1", form=GrantForm.PROJECT, funding_decision=FundingDecision.PENDING)
+    assert [h.code for h in fu.hold_reasons(new, [new], {}, dt.date(2027, 3, 1), last, project)] == ["funding"]
+    assert fu.hold_reasons(new, [new], {}, dt.date(2027, 3, 1), last, project, funding_accepted=True) == []
+    # the grant's own report 60 days late: recovery considered
+    assert [h.code for h in fu.hold_reasons(new, [new], {}, dt.date(2028, 9, 1), last)] == ["recovery"]
+
+
+def test_reference_number():
+    assert fu.reference_number("X-23") == "1232"  # 123 + check digit 2 (weights 7, 3, 1)
+    assert fu.reference_number("123456") == "112 34564"
+    assert fu.reference_number("H-0002") == "1 00023"
+    assert fu.reference_number("abc") == ""
+
+
+# --- avustus overdue ---------------------------------------------------------------
+
+
+@pytest.fixture
+def history(cli):
+    Store.open(cli.db).close()
+    add_history_grant(cli.db, "G-2025-A", BID, 2025, "20000", paid="2025-02-10")  # report missing, due 30.6.2026
+    add_history_grant(cli.db, "G-2025-B", "1234561-2", 2025, "5000", report="2026-05-02")
+    return cli
+
+
+def test_overdue_json_and_exit_code(history):
+    r = history("overdue", "--as-of", "2026-06-30", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout) == []
+    r = history("overdue", "--as-of", "2026-07-01", "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout) == [
+        {"grant": "G-2025-A", "application": None, "applicant": "Aiempi saaja ry", "due": "2026-06-30",
+         "days_late": 1, "amount": "20000.00", "year": 2025, "held": False, "level": 1, "reminders_sent": []}
+    ]
+
+
+def test_reminders_are_sent_once_per_level(history, workdir):
+    out = workdir / "muistutukset"
+    r = history("overdue", "--as-of", "2026-07-01", "--letters", out)
+    assert r.exit_code == 1
+    assert (out / "muistutus1_G-2025-A.docx").exists() and (out / "muistutus1_G-2025-A.html").exists()
+    before = dump(history.db)
+    assert history("overdue", "--as-of", "2026-07-10", "--letters", out).exit_code == 1
+    assert dump(history.db) == before  # level 1 already sent
+    # 30 days late: the second reminder (payment held)
+    r = history("overdue", "--as-of", "2026-07-30", "--letters", out, "--json")
+    (item,) = json.loads(r.stdout)
+    assert item["level"] == 2
+    assert item["reminders_sent"] == [{"level": 1, "sent": "2026-07-01"}, {"level": 2, "sent": "2026-07-30"}]
+    html = (out / "muistutus2_G-2025-A.html").read_text(encoding="utf-8")
+    assert "Toinen muistutus" in html and "30.6.2026" in html and "pidätetty" in html
+    # level 3 (60 days): no third letter, flagged for recovery
+    r = history("overdue", "--as-of", "2026-08-29", "--letters", out, "--json")
+    (item,) = json.loads(r.stdout)
+    assert item["level"] == 3 and item["held"] is True and len(item["reminders_sent"]) == 2
+
+
+def test_recorded_report_clears_overdue(history, workdir):
+    assert history("report", "G-2025-A", "--received", "2026-07-05", "--status", "hyväksytty").exit_code == 0
+    r = history("overdue", "--as-of", "2026-08-01")
+    assert r.exit_code == 0 and "Ei myöhässä" in r.stdout
+    assert history("report", "G-2025-A", "--received", "2026-07-05", "--status", "outo").exit_code == 2
+    assert history("report", "NOPE", "--received", "2026-07-05").exit_code == 2
+
+
+def test_overdue_xlsx(history, workdir):
+    path = workdir / "myohassa.xlsx"
+    assert history("overdue", "--as-of", "2026-07-01", "--xlsx", path).exit_code == 1
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(path)["Myöhässä"].iter_rows(values_only=True))
+    assert rows[1][0] == "G-2025-A" and rows[1][6] == 1
