@@ -372,7 +372,8 @@ def test_each_missing_report_is_its_own_finding():
 
 
 def test_routing_exactly_threshold_goes_to_strategy_director():
-    app = replace(PARTNERSHIP, requested=Decimal("400000"))
+    # "Haettu summa" of a partnership is the amount per year of the agreement (COLUMNS.md)
+    app = replace(PARTNERSHIP, requested=Decimal("100000"))
     assert partnership_routing(app, SETTINGS) == [
         (y, Decimal("100000"), "Strategiajohtaja") for y in (2027, 2028, 2029, 2030)
     ]
@@ -380,15 +381,13 @@ def test_routing_exactly_threshold_goes_to_strategy_director():
     assert "päättäjä: Strategiajohtaja" in f.message
 
 
-def test_routing_above_threshold_in_one_year_goes_to_board():
-    # 1.7.2027–30.6.2029: 6 + 12 + 6 months; 250 000 € -> 2028 has 125 000 €
-    app = replace(PARTNERSHIP, requested=Decimal("250000"), agreement_start=dt.date(2027, 7, 1),
+def test_routing_above_threshold_goes_to_board_for_every_agreement_year():
+    # 1.7.2027–30.6.2029: two agreement years, starting 2027 and 2028
+    app = replace(PARTNERSHIP, requested=Decimal("125000"), agreement_start=dt.date(2027, 7, 1),
                   agreement_end=dt.date(2029, 6, 30))
-    routing = partnership_routing(app, SETTINGS)
-    assert routing == [
-        (2027, Decimal("62500.00"), "Strategiajohtaja"),
-        (2028, Decimal("125000.00"), "Aluehallitus"),
-        (2029, Decimal("62500.00"), "Strategiajohtaja"),
+    assert partnership_routing(app, SETTINGS) == [
+        (2027, Decimal("125000"), "Aluehallitus"),
+        (2028, Decimal("125000"), "Aluehallitus"),
     ]
     [f] = get_rule("S04").check(app, ctx())
     assert f.severity is N and f.message.startswith("Haettu summa: päättäjä: Aluehallitus")
@@ -401,19 +400,15 @@ def test_routing_one_euro_over():
     assert partnership_routing(app, SETTINGS) == [(2027, Decimal("100001"), "Aluehallitus")]
 
 
-def test_routing_sums_to_total_and_uses_settings():
+def test_routing_uses_settings():
     s = replace(SETTINGS, body="Hyvinvoinnin ja terveyden lautakunta", partnership_threshold=Decimal("45000"))
-    app = replace(PARTNERSHIP, requested=Decimal("100000"), agreement_start=dt.date(2027, 2, 1),
+    app = replace(PARTNERSHIP, requested=Decimal("50000"), agreement_start=dt.date(2027, 2, 1),
                   agreement_end=dt.date(2029, 1, 31))
-    routing = partnership_routing(app, s)
-    assert sum(a for _, a, _ in routing) == Decimal("100000")
-    assert [y for y, _, _ in routing] == [2027, 2028, 2029]
-    # 11 + 12 + 1 months
-    assert [(a, d) for _, a, d in routing] == [
-        (Decimal("45833.33"), "Hyvinvoinnin ja terveyden lautakunta"),
-        (Decimal("50000.00"), "Hyvinvoinnin ja terveyden lautakunta"),
-        (Decimal("4166.67"), "Strategiajohtaja"),
+    assert partnership_routing(app, s) == [
+        (2027, Decimal("50000"), "Hyvinvoinnin ja terveyden lautakunta"),
+        (2028, Decimal("50000"), "Hyvinvoinnin ja terveyden lautakunta"),
     ]
+    assert partnership_routing(replace(app, requested=Decimal("45000")), s)[0][2] == "Strategiajohtaja"
 
 
 def test_routing_without_money_or_dates():

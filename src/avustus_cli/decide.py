@@ -415,6 +415,14 @@ def _payment_held_text(
     return _sentence("; ".join(texts)) if texts else ""
 
 
+def _received(app: Application | None) -> dt.date | dt.datetime | None:
+    """A received time of exactly midnight came from a date without a time: print the date only."""
+    r = app.received if app is not None else None
+    if isinstance(r, dt.datetime) and (r.hour, r.minute, r.second) == (0, 0, 0):
+        return r.date()
+    return r
+
+
 def row_date(row: dict[str, Any]) -> dt.date:
     return dt.date.fromisoformat(row["decision_date"]) if row.get("decision_date") else dt.date.today()
 
@@ -446,7 +454,7 @@ def letter_context(
         "applicant": _addressee(app, row),
         "application": {
             "id": row["application_id"] or row["id"],
-            "received": app.received if app is not None else None,
+            "received": _received(app),
             "requested": requested,
             "activity_name": app.activity_name if app is not None else "",
             "form": GRANT_FORM_LABELS[form] if form else "Avustus",

@@ -48,7 +48,7 @@ PARTNERSHIP = replace(
     OPERATING,
     id="ESIM-2",
     form=GrantForm.PARTNERSHIP,
-    requested=Decimal("200000"),
+    requested=Decimal("50000"),
     total_cost=Decimal("600000"),
     other_funding=Decimal("400000"),
     agreement_start=dt.date(2027, 1, 1),

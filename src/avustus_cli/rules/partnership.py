@@ -30,37 +30,37 @@ def _months_by_year(start: dt.date, end: dt.date) -> dict[int, int]:
 
 
 def partnership_routing(app: Application, settings: Settings) -> list[tuple[int, Decimal, str]]:
-    """Per calendar year of the agreement: (year, amount, decider).
+    """Per year of the agreement: (year, amount, decider).
 
-    The requested sum is the agreement's total; it is spread over the
-    calendar years in proportion to the months of each year the agreement
-    covers (1.1.2027–31.12.2030 and 400 000 € -> 100 000 € a year), to the
-    cent, the last year taking the rounding remainder. A year above
+    For a partnership agreement the export's "Haettu summa" is the amount per
+    year of the agreement (COLUMNS.md), so every agreement year carries it.
+    The years are counted from the agreement's start in 12-month steps
+    (1.7.2027–30.6.2029 -> 2027, 2028). A year above
     ``settings.partnership_threshold`` is decided by ``settings.body``, the
     others by ``settings.small_partnership_decider`` ("yli 100 000 euroa
     vuodessa": exactly 100 000 € is not above). Without valid agreement dates
-    the whole sum is one year's (the application's year, else the round's).
-    A missing sum counts as 0 € (an agreement may carry no money).
+    there is one year (the application's year, else the round's). A missing
+    sum counts as 0 € (an agreement may carry no money).
     """
-    total = app.requested if app.requested is not None else Decimal(0)
+    per_year = app.requested if app.requested is not None else Decimal(0)
     start, end = app.agreement_start, app.agreement_end
     if start is None or end is None or end < start:
-        months = {app.year or settings.year: 1}
+        years = [app.year or settings.year]
     else:
-        months = _months_by_year(start, end)
-    all_months = sum(months.values())
-    out: list[tuple[int, Decimal, str]] = []
-    given = Decimal(0)
-    years = sorted(months)
-    for i, year in enumerate(years):
-        if i == len(years) - 1:
-            amount = total - given
-        else:
-            amount = (total * months[year] / all_months).quantize(_CENT, rounding=ROUND_HALF_UP)
-        given += amount
-        decider = settings.body if amount > settings.partnership_threshold else settings.small_partnership_decider
-        out.append((year, amount, decider))
-    return out
+        years = []
+        cursor = start
+        while cursor <= end and len(years) < 50:
+            years.append(cursor.year)
+            cursor = _next_agreement_year(start, len(years))
+    decider = settings.body if per_year > settings.partnership_threshold else settings.small_partnership_decider
+    return [(year, per_year, decider) for year in years]
+
+
+def _next_agreement_year(start, n: int):
+    try:
+        return start.replace(year=start.year + n)
+    except ValueError:  # 29.2.
+        return start.replace(year=start.year + n, day=28)
 
 
 @rule(
@@ -181,7 +181,7 @@ def commitments(app: Application, ctx: RuleContext):
     examples=(
         ex("Toiminta-avustus: ei reititystä", ()),
         ex("50 000 € vuodessa: strategiajohtaja", (NOTE,), base=PARTNERSHIP),
-        ex("150 000 € vuodessa: aluehallitus", (NOTE,), base=PARTNERSHIP, requested=Decimal(600000)),
+        ex("150 000 € vuodessa: aluehallitus", (NOTE,), base=PARTNERSHIP, requested=Decimal(150000)),
     ),
 )
 def decider(app: Application, ctx: RuleContext):
