@@ -319,3 +319,21 @@ def test_iban_only_in_the_finance_file(decided_round, workdir):
     assert rows[0][:5] == ["Saaja", "Y-tunnus", "Tilinumero (IBAN)", "Summa €", "Viitenumero"]
     assert ["Testiyhdistys 1 ry", BIDS[0], "FI2112345600000785", 12500] in [r[:4] for r in rows[1:]]
     assert rows[-1][0].startswith("Yhteensä (2 kpl") and rows[-1][3] == 27500
+
+
+def test_board_changes_from_the_edited_sheet(decided_round, workdir):
+    sheet = write_xlsx(workdir / "esitys_muokattu.xlsx", [
+        {"Hakemus": "H-0001", "Esitys (€)": 10000, "Ehdot": "", "Perustelu": "Aluehallitus alensi avustusta, koska osa toiminnasta on kunnan toimialaa."},
+        {"Hakemus": "H-0002", "Esitys (€)": 15000, "Ehdot": "Avustusta ei saa käyttää toimintasuunnitelman ruoka-aputoimintaan.",
+         "Perustelu": "Määräraha ei riittänyt kaikkien hakemusten täysimääräiseen rahoittamiseen"},
+        {"Hakemus": "H-0003", "Esitys (€)": 0, "Ehdot": "", "Perustelu": ""},
+        {"Hakemus": "H-0004", "Esitys (€)": 0, "Ehdot": "", "Perustelu": "Määräraha käytettiin loppuun"},
+    ], sheet="Esitys")
+    r = run_decide(decided_round, "--from", sheet)
+    assert r.exit_code == 0, r.output
+    text = docx_text(workdir / "paatokset" / "paatos_H-0001.docx")
+    assert f"10{NBSP}000{NBSP}€" in text and "kunnan toimialaa" in text
+    assert (workdir / "paatokset" / "paatos_H-0004.docx").exists()
+    before = dump(decided_round.db)
+    assert run_decide(decided_round, "--from", sheet).exit_code == 0
+    assert dump(decided_round.db) == before

@@ -20,12 +20,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import deadlines, fmt, values
+from . import deadlines, fmt
 from .backup import backup_before
 from .checks import PAYMENT_HOLD_CODES, current_results
 from .config import Settings
-from .errors import InputFileError, NotFoundError, ValidationError
-from .excel import neutralise, read_rows
+from .errors import NotFoundError, ValidationError
+from .excel import neutralise
 from .followup import Hold, Overdue, hold_reasons, overdue_grants, reference_number, remaining
 from .models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus, Severity
 from .rules import RULES, partnership_routing
@@ -35,7 +35,6 @@ from .store import grants as sql
 CHANNELS = ("letter", "email")
 CHANNEL_LABELS = {"letter": "kirje", "email": "sähköposti"}
 DEFAULT_LETTERS = Path("paatokset")
-SHEET = "Esitys"
 MAILING_FILE = "postitus.csv"
 
 _REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")

@@ -136,7 +136,7 @@ class ReportStatus(StrEnum):
         ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Party:
     """An organisation named in an application (lead or co-applicant)."""
 
@@ -146,7 +146,7 @@ class Party:
     legal_form: LegalForm | None = None  # guessed from the name (ry, sr, oy)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Application:
     """One application as imported. Every field may be missing (None / empty).
 
@@ -205,7 +205,7 @@ class Application:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     code: str
     severity: Severity
@@ -218,7 +218,7 @@ class Finding:
         return self.accepted_reason is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Grant:
     """A grant already decided (this round's or an earlier one)."""
 

@@ -818,31 +818,110 @@ def content_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-FIXED_ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_DOS_DATE = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
+_DOS_TIME = 0
+
+
+def fix_zip_times(path: Path) -> None:
+    """Set every member's timestamp in a .docx/.xlsx to 1.1.1980 in place
+    (local headers and central directory), so that the same content gives the
+    same bytes. Nothing is decompressed. A file this cannot parse is left as
+    it is."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    try:
+        with zipfile.ZipFile(path) as z:
+            offsets = [i.header_offset for i in z.infolist()]
+            start_dir = z.start_dir  # type: ignore[attr-defined]
+    except (zipfile.BadZipFile, AttributeError):
+        return
+    for off in offsets:
+        if data[off:off + 4] != b"PK\x03\x04":
+            return
+        struct.pack_into("<HH", data, off + 10, _DOS_TIME, _DOS_DATE)
+    pos = start_dir
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        struct.pack_into("<HH", data, pos + 12, _DOS_TIME, _DOS_DATE)
+        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
+        pos += 46 + n + m + k
+    from .excel import atomic_save
+
+    atomic_save(path, lambda tmp: Path(tmp).write_bytes(bytes(data)))
 
 
 def normalise_zip(path: Path) -> None:
-    """Rewrite a .docx/.xlsx with fixed member timestamps and fixed core
-    properties' dates, so the same content gives the same bytes."""
+    """Make a written .docx/.xlsx byte-stable: fixed creation/modification
+    dates in its properties (openpyxl writes the current time there) and fixed
+    member timestamps."""
     from .excel import atomic_save
 
     with zipfile.ZipFile(path) as z:
-        members = [(i, z.read(i.filename)) for i in z.infolist()]
+        core = z.read("docProps/core.xml") if "docProps/core.xml" in z.namelist() else None
+        fixed = None
+        if core is not None:
+            fixed = re.sub(
+                rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", core
+            )
+        if fixed == core:
+            members = None
+        else:
+            members = [(i, fixed if i.filename == "docProps/core.xml" else z.read(i.filename)) for i in z.infolist()]
+    if members is not None:
+        def save(tmp: str) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for info, body in members:
+                    zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zi.external_attr = 0o600 << 16
+                    out.writestr(zi, body)
 
-    def save(tmp: str) -> None:
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
-            for info, body in members:
-                if info.filename == "docProps/core.xml":
-                    body = re.sub(
-                        rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                        rb"\g<1>2000-01-01T00:00:00Z\g<3>", body,
-                    )
-                zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                zi.external_attr = 0o600 << 16
-                out.writestr(zi, body)
+        atomic_save(path, save)
+    fix_zip_times(path)
 
-    atomic_save(path, save)
+
+PARALLEL_LETTERS = 40  # from this many letters on, render them in worker processes
+
+
+def _letters_chunk(args: tuple[Path, list[tuple[str, dict[str, Any]]], Settings, tuple[str, ...]]) -> list[Path]:
+    from .render import write_document
+
+    letter_dir, items, settings, formats = args
+    out: list[Path] = []
+    for stem, ctx in items:
+        paths = write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
+        for p in paths:
+            if p.suffix == ".docx":
+                normalise_zip(p)
+        out += paths
+    return out
+
+
+def write_letters(
+    letter_dir: Path,
+    contexts: Sequence[tuple[str, dict[str, Any]]],
+    settings: Settings,
+    formats: Sequence[str],
+    workers: int | None = None,
+) -> list[Path]:
+    """The supplement requests, in worker processes when there are many
+    (each letter is independent; rendering a .docx is CPU-bound)."""
+    import os
+
+    items = list(contexts)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(items) < PARALLEL_LETTERS:
+        return _letters_chunk((letter_dir, items, settings, tuple(formats)))
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    out: list[Path] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for paths in pool.map(_letters_chunk, [(letter_dir, c, settings, tuple(formats)) for c in chunks]):
+            out += paths
+    return out
 
 
 def _review(settings: Settings) -> dict[str, Any]:
@@ -1162,14 +1241,13 @@ def write_documents(
             contexts.append((safe_stem(r.app.id), letter_context(
                 r.result, {"contact_person": p.contact_person, "email": p.email}, settings, as_of)))
         letter_dir = out_dir / LETTERS_DIR
-        if letter_writer is not None:
-            written += letter_writer(letter_dir, contexts, settings, formats)
-        else:
-            for stem, ctx in contexts:
-                written += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
+        written_letters = (letter_writer or write_letters)(letter_dir, contexts, settings, formats)
+    else:
+        written_letters = []
     for p in written:
         if p.suffix in (".docx", ".xlsx"):
             normalise_zip(p)
+    written += written_letters
     manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of)
     _remove_stale(out_dir, written, previous)
     return Written(written, manifest)

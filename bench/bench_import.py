@@ -1,0 +1,143 @@
+"""Import benchmark: `avustus import` against python-calamine's bare read of the same file.
+
+    .venv/bin/python bench/bench_import.py              # 100 000 applications
+    .venv/bin/python bench/bench_import.py --rows 20000
+
+The export is generated once with openpyxl (write_only) and cached in
+bench/out/. Each measurement runs in its own child process so that peak memory
+(ru_maxrss) belongs to that measurement alone:
+
+- bare read: calamine opens the file and iterates every row (nothing kept);
+- import: `python -m avustus_cli --db <fresh> import FILE` (peak RSS of the
+  child via resource.getrusage(RUSAGE_CHILDREN)).
+
+Targets: import within 2x the bare read, peak under 500 MiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+
+HEADERS = [
+    "Hakemusnumero", "Saapunut", "Avustusmuoto", "Avustusvuosi", "Hakija", "Y-tunnus", "Oikeudellinen muoto",
+    "Yleishyödyllinen", "Kotikunta", "Yhteyshenkilö", "Sähköposti", "Puhelin", "Tilinumero", "Toiminnan nimi",
+    "Toimintaluokka", "Toiminnan kuvaus", "Toiminta-alue", "Toimintakunnat", "Haettu summa",
+]  # fmt: skip
+FORMS = ["Toiminta-avustus", "Kumppanuussopimus", "Hankeavustus"]
+TOWNS = ["Jyväskylä", "Laukaa", "Äänekoski", "Jämsä", "Keuruu", "Saarijärvi"]
+
+
+def generate(rows: int) -> Path:
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"hakemukset-{rows}.xlsx"
+    if path.exists():
+        return path
+    from openpyxl import Workbook
+
+    t0 = time.perf_counter()
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Hakemukset")
+    ws.append(HEADERS)
+    for i in range(1, rows + 1):
+        ws.append([
+            f"H-{i:06d}", f"{1 + i % 31}.12.2026", FORMS[i % 3], 2027, f"Yhdistys {i} ry", "0737546-2",
+            "Rekisteröity yhdistys", "Kyllä", TOWNS[i % len(TOWNS)], f"Henkilö {i}", f"h{i}@example.fi",
+            f"040 {i:07d}", "FI21 1234 5600 0007 85", f"Toiminta {i}", str(1 + i % 10),
+            "Vertaistukea ja kohtaamispaikkatoimintaa. " * (1 + i % 4), "Paikallinen", "Jyväskylä; Laukaa",
+            f"{1000 + (i * 37) % 90000} €",
+        ])  # fmt: skip
+    tmp = path.with_suffix(".tmp.xlsx")
+    wb.save(tmp)
+    tmp.replace(path)
+    print(f"generated {path.name}: {path.stat().st_size / 2**20:.1f} MiB in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return path
+
+
+def _maxrss_mib(ru) -> float:
+    return ru.ru_maxrss / 1024 if sys.platform != "darwin" else ru.ru_maxrss / 2**20
+
+
+def bare_read(path: Path) -> dict:
+    """Run in a child: open with calamine and iterate every row of the first sheet."""
+    import python_calamine as pc
+
+    t0 = time.perf_counter()
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    ws = wb.get_sheet_by_name(wb.sheet_names[0])
+    n = 0
+    for row in ws.iter_rows():
+        n += 1
+    seconds = time.perf_counter() - t0
+    return {"rows": n, "seconds": seconds, "peak_mib": _maxrss_mib(resource.getrusage(resource.RUSAGE_SELF))}
+
+
+def measure_child(cmd: list[str]) -> dict:
+    """Run ``cmd`` as the only child of this process: wall time and its peak RSS."""
+    t0 = time.perf_counter()
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr[-2000:]}")
+    return {"seconds": seconds, "peak_mib": _maxrss_mib(resource.getrusage(resource.RUSAGE_CHILDREN)), "stdout": r.stdout}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    ap.add_argument("--_read", help=argparse.SUPPRESS)
+    ap.add_argument("--_child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a._read:
+        print(json.dumps(bare_read(Path(a._read))))
+        return
+    if a._child:
+        res = measure_child(a._child)
+        print(json.dumps({k: v for k, v in res.items() if k != "stdout"}))
+        return
+
+    path = generate(a.rows)
+    me = [sys.executable, str(Path(__file__).resolve())]
+    read = json.loads(subprocess.run([*me, "--_read", str(path)], capture_output=True, text=True, check=True).stdout)
+    startup = json.loads(subprocess.run([*me, "--_child", sys.executable, "-m", "avustus_cli", "--version"],
+                                        capture_output=True, text=True, check=True).stdout)
+    with tempfile.TemporaryDirectory() as d:
+        db = Path(d) / "avustus.db"
+        cmd = [sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(path), "--json"]
+        imp = json.loads(subprocess.run([*me, "--_child", *cmd], capture_output=True, text=True, check=True).stdout)
+        db_mib = db.stat().st_size / 2**20
+    result = {
+        "rows": a.rows,
+        "file_mib": round(path.stat().st_size / 2**20, 1),
+        "bare_read_s": round(read["seconds"], 2),
+        "bare_read_peak_mib": round(read["peak_mib"], 1),
+        "cli_startup_s": round(startup["seconds"], 2),
+        "import_s": round(imp["seconds"], 2),
+        "import_peak_mib": round(imp["peak_mib"], 1),
+        "import_per_row_ms": round(1000 * imp["seconds"] / a.rows, 3),
+        "ratio_import_to_read": round(imp["seconds"] / read["seconds"], 2),
+        "db_mib": round(db_mib, 1),
+        "targets": {"ratio_max": 2.0, "peak_max_mib": 500},
+    }
+    if a.json:
+        print(json.dumps(result, indent=2))
+        return
+    for k, v in result.items():
+        print(f"{k:24} {v}")
+    ok = result["ratio_import_to_read"] <= 2 and result["import_peak_mib"] < 500
+    print("targets met" if ok else "TARGET MISSED: see docs/reliability.md (bench) for where the time goes")
+
+
+if __name__ == "__main__":
+    main()
