@@ -70,15 +70,22 @@ def history_index(grants: Iterable[Grant]) -> dict[str, tuple[Grant, ...]]:
     return {k: tuple(v) for k, v in by_id.items()}
 
 
-def context_for(app: Application, settings: Settings, as_of: dt.date, history: dict[str, tuple[Grant, ...]]) -> RuleContext:
-    """The rule context: earlier grants of the applicant (and of a joint application's lead)."""
+def context_for(
+    app: Application,
+    settings: Settings,
+    as_of: dt.date,
+    history: dict[str, tuple[Grant, ...]],
+    positions: tuple = (),
+) -> RuleContext:
+    """The rule context: earlier grants of the applicant (and of a joint application's lead)
+    and the decision makers' positions (J01)."""
     keys = {app.business_id}
     if app.joint and app.lead_applicant and app.lead_applicant.business_id:
         keys.add(app.lead_applicant.business_id)
     earlier = tuple(
         g for k in keys if k for g in history.get(k, ()) if g.application_id != app.id and (g.year or 0) < (app.year or 9999)
     )
-    return RuleContext(settings=settings, as_of=as_of, history=earlier)
+    return RuleContext(settings=settings, as_of=as_of, history=earlier, positions=positions)
 
 
 def run_check(store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None) -> list[Result]:
@@ -89,12 +96,13 @@ def run_check(store: Store, settings: Settings, as_of: dt.date, app_ids: list[st
         if missing:
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     history = history_index(store.grants())
+    positions = _positions(store)
     hashes = store.content_hashes()
     accepted = store.acceptances()
     raw: dict[str, tuple[str, list[Finding]]] = {}
     results = []
     for app in apps:
-        findings = check_application(app, context_for(app, settings, as_of, history))
+        findings = check_application(app, context_for(app, settings, as_of, history, positions))
         applied = _apply_acceptances(app.id, findings, accepted)
         verdict = verdict_for(applied)
         raw[app.id] = (verdict.value, findings)
@@ -102,6 +110,13 @@ def run_check(store: Store, settings: Settings, as_of: dt.date, app_ids: list[st
     with store.transaction():
         store.save_check(as_of, rules_version(), raw, hashes)
     return _with_reopened(store, results)
+
+
+def _positions(store: Store) -> tuple:
+    """The conflict-of-interest register (J01), loaded once per check."""
+    from .store.positions import positions as load_positions
+
+    return tuple(load_positions(store))
 
 
 def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:

@@ -375,8 +375,10 @@ def decide(
 
 
 def _addressee(app: Application | None, row: dict[str, Any]) -> dict[str, Any]:
-    address = []
-    if app is not None:
+    address: list[str] = []
+    if app is not None and app.address:
+        address = [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
+    elif app is not None:
         extra = {str(k).casefold(): v for k, v in (app.extra or {}).items()}
         for key in ("postiosoite", "lähiosoite", "katuosoite", "osoite"):
             if extra.get(key):

@@ -44,6 +44,8 @@ APPLICATION_SPECS: tuple[FieldSpec, ...] = (
        "allmännyttig"),
     _f("home_municipality", "text", "Kotikunta", "kotipaikka", "hakijan kotikunta", "home municipality",
        "hemkommun"),
+    _f("address", "text", "Postiosoite", "osoite", "lähiosoite", "katuosoite", "hakijan osoite", "postal address",
+       "address", "postadress"),
     _f("contact_person", "text", "Yhteyshenkilö", "yhteyshenkilön nimi", "contact person", "kontaktperson",
        personal=True),
     _f("email", "text", "Sähköposti", "sähköpostiosoite", "yhteyshenkilön sähköposti", "email", "e-mail",

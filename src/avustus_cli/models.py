@@ -165,6 +165,7 @@ class Application:
     legal_form: LegalForm | None = None
     non_profit: bool | None = None
     home_municipality: str | None = None
+    address: str | None = None  # the organisation's postal address (for decision letters)
     activity_name: str = ""
     category: int | None = None  # 1..10
     description: str = ""
@@ -248,3 +249,22 @@ def verdict_for(findings: list[Finding] | tuple[Finding, ...]) -> Verdict:
     if any(f.severity is Severity.REVIEW for f in open_):
         return Verdict.REVIEW
     return Verdict.ELIGIBLE
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A decision maker's position in an organisation (the officer's register
+    for conflicts of interest, Hallintolaki 28 §). Names of decision makers in
+    this role are public officials' data; the register holds no contact data."""
+
+    person: str
+    body_role: str  # toimielin / rooli: e.g. "Aluehallitus, jäsen", "esittelijä", "valmistelija"
+    organisation: str
+    business_id: str | None = None  # normalised 1234567-8 when valid
+    position: str = ""  # asema: e.g. "hallituksen jäsen", "puheenjohtaja"
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        """The position is held on ``day`` (open start or end: no limit)."""
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)

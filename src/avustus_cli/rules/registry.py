@@ -33,6 +33,8 @@ class RuleContext:
     as_of: dt.date
     # earlier grants of the same applicant (the caller matches them by business ID)
     history: tuple[Grant, ...] = ()
+    # the decision makers' positions in organisations (tuple[models.Position, ...]; J01 reads them)
+    positions: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,21 @@ MIGRATIONS: list[str] = [
         detail TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # 2: the register of decision makers' positions in organisations (conflicts of interest, J01)
+    """
+    CREATE TABLE positions (
+        id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,
+        body_role TEXT NOT NULL DEFAULT '',
+        organisation TEXT NOT NULL,
+        business_id TEXT,
+        position TEXT NOT NULL DEFAULT '',
+        "start" TEXT,
+        "end" TEXT,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX positions_business_id ON positions(business_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
