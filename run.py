@@ -49,7 +49,10 @@ def demo() -> int:
     sh(*avustus, "status")
     steps = [
         ["check", "--as-of", "2027-01-10", "--xlsx", str(out / "tarkistus.xlsx")],
-        ["propose", "--out", str(out / "esitys")],
+        ["propose", "--out", str(out / "esitys"), "--as-of", "2027-01-10"],
+        ["decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", str(out / "paatokset")],
+        ["payments", "--as-of", "2027-03-01"],
+        ["overdue", "--as-of", "2027-09-01"],
     ]
     for step in steps:
         code = sh(*avustus, *step, check=False)

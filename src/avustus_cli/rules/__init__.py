@@ -5,7 +5,7 @@ per group registers its rules with the ``@rule`` decorator:
 
 - ``eligibility`` E01–E04, ``targeting`` K01–K04, ``activity`` T01–T05,
   ``accounting`` A01–A02, ``joint`` Y01–Y03, ``timing`` H01 and R01,
-  ``partnership`` S01–S04, ``project`` P01–P04.
+  ``partnership`` S01–S04, ``project`` P01–P04, ``conflict`` J01.
 
 Codes are never reused for another meaning; a retired code stays retired.
 """
@@ -13,10 +13,11 @@ Codes are never reused for another meaning; a retired code stays retired.
 from __future__ import annotations
 
 from . import accounting, activity, eligibility, joint, partnership, project, targeting, timing  # noqa: F401  (register)
+from . import conflict  # noqa: F401,E402  (register: J, conflicts of interest)
 from .partnership import partnership_routing
 from .registry import REGISTRY, Example, Rule, RuleContext, rule
 
-GROUP_ORDER = "EKTAYHRSP"
+GROUP_ORDER = "EKTAYHRSPJ"
 GROUP_TITLES = {
     "E": "Kuka voi saada avustusta",
     "K": "Kohdentamiskriteerit",
@@ -27,6 +28,7 @@ GROUP_TITLES = {
     "R": "Käyttöselvitykset",
     "S": "Kumppanuussopimukset",
     "P": "Hankeavustukset",
+    "J": "Esteellisyys (hallintolaki 28 §)",
 }
 
 
