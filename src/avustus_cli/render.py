@@ -379,7 +379,7 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     doc = name.removesuffix(".docx")
     fname = _file_name(name, ".docx")
     ctx = _clean(_full_context(doc, context, settings))
-    data, _where = _docx_bytes(fname, settings)
+    data, _ = _docx_bytes(fname, settings)
     try:
         tpl = DocxTemplate(io.BytesIO(data))
         tpl.init_docx()
