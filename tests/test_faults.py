@@ -252,7 +252,6 @@ def test_concurrent_imports_all_land(files, base_db, tmp_path):
     conn.close()
 
 
-@pytest.mark.xfail(strict=True, reason="Store.migrate trusts the user_version read before BEGIN IMMEDIATE (fix in store/__init__.py, see report)")
 def test_two_first_opens_interleaved_both_succeed(tmp_path):
     """The interleaving two processes hit when both create a new database at the same moment."""
     from avustus_cli.store import Store
@@ -267,7 +266,7 @@ def test_two_first_opens_interleaved_both_succeed(tmp_path):
         first.close()
 
 
-@pytest.mark.xfail(strict=True, reason="importer reads application_index() before its transaction: a concurrent import or decide is not seen (fix in importer.py, see report)")
+
 def test_same_file_imported_twice_at_once_counts_once(files, base_db, tmp_path):
     db = _fresh(base_db, tmp_path)
     f = write_xlsx(tmp_path / "uudet.xlsx", [app_row(5000 + i) for i in range(200)])

@@ -117,7 +117,7 @@ def test_category(cell, expected):
     assert values.category(cell, CATEGORIES) == expected
 
 
-@pytest.mark.parametrize("cell", ["11", "0", "Yleinen harrastustoiminta"])
+@pytest.mark.parametrize("cell", ["11", "0", "Yleinen harrastustoiminta", float("inf"), float("nan"), 1e308])
 def test_category_unknown(cell):
     with pytest.raises(values.ValueProblem):
         values.category(cell, CATEGORIES)

@@ -169,17 +169,18 @@ def import_applications(
     id_index = next(i for i, n in table.mapping.items() if n == "id")
     personal_headers = [table.headers[i] for i, n in table.mapping.items() if n in PERSONAL_FIELDS]
     sha = file_sha256(path)
-    index = store.application_index()
     seen: dict[str, int] = {}
     specs = APPLICATION_FIELDS
     formulas = formula_cells(path, table.sheet)
 
-    if force and not dry_run and any(decided for _, decided in index.values()):
+    if force and not dry_run and any(decided for _, decided in store.application_index().values()):
         from .backup import backup_before  # a backup can't be taken inside the write transaction
 
         result.backup = str(backup_before(store, "import-force"))
     try:
         with store.transaction():
+            # read under the write lock: another officer's import or decide may have just committed
+            index = store.application_index()
             import_id = store.record_import(
                 {
                     "kind": "applications",
@@ -294,11 +295,11 @@ def import_history(
     result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
     amount_index = next(i for i, n in table.mapping.items() if n == "amount")
     sha = file_sha256(path)
-    existing = {r["id"]: r for r in store.grant_rows()}
     history_formulas = formula_cells(path, table.sheet)
     seen: dict[str, int] = {}
     try:
         with store.transaction():
+            existing = {r["id"]: r for r in store.grant_rows()}  # under the write lock
             import_id = store.record_import(
                 {"kind": "history", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
                  "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,

@@ -7,6 +7,7 @@ Used by the importer (to resolve a category written as text) and by rules
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -47,6 +48,8 @@ def match_category(text: str | int | float | None, categories: tuple[str, ...]) 
     if text is None:
         return None
     if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if isinstance(text, float) and not math.isfinite(text):
+            return None
         n = int(text)
         return n if n == text and 1 <= n <= len(categories) else None
     s = str(text).strip()

@@ -24,6 +24,7 @@ ZERO = Decimal(0)
 FORM_LABELS = {"operating": "Toiminta-avustus", "partnership": "Kumppanuussopimus", "project": "Hankeavustus"}
 SCOPE_LABELS = {"local": "Paikallinen", "regional": "Seudullinen", "county": "Koko hyvinvointialue"}
 UNKNOWN = "(ei tiedossa)"
+HISTORY_ORDER = ("ensikertalainen", "palaava", "ei vertailutietoa", "ei Y-tunnusta")
 
 # size classes of the awarded amount: (lower bound inclusive, upper bound exclusive or None, label)
 SIZE_CLASSES: tuple[tuple[Decimal, Decimal | None, str], ...] = (
@@ -100,10 +101,13 @@ def returning_ids(records: Iterable[GrantRecord]) -> dict[str, int]:
     return first
 
 
-def applicant_history(r: GrantRecord, first_year: dict[str, int]) -> str:
-    """'palaava' when the business ID received a grant in an earlier year, else 'ensikertalainen'."""
+def applicant_history(r: GrantRecord, first_year: dict[str, int], data_from: int | None = None) -> str:
+    """'palaava' when the business ID received a grant in an earlier year, else 'ensikertalainen';
+    'ei vertailutietoa' in the first year of the data (``data_from``): nothing earlier to compare with."""
     if not r.business_id or r.year is None:
         return "ei Y-tunnusta"
+    if data_from is not None and r.year <= data_from:
+        return "ei vertailutietoa"
     seen = first_year.get(r.business_id)
     return "palaava" if seen is not None and seen < r.year else "ensikertalainen"
 
@@ -121,6 +125,7 @@ def _row(key: str, label: str, items: list[GrantRecord]) -> dict[str, Any]:
         "granted": granted,
         "requested": requested,
         "share": (granted_of_known / requested).quantize(Decimal("0.001")) if requested else None,
+        "requested_known": len(with_req),
     }
 
 
@@ -153,6 +158,7 @@ def summarise(
     an applicant is returning when its business ID received money in an
     earlier year."""
     first_year = returning_ids(all_records)
+    data_from = min((r.year for r in all_records if r.year is not None), default=None)
     records = in_years(all_records, years)
 
     def category_label(n: int) -> str:
@@ -183,8 +189,8 @@ def summarise(
                               order=lambda k: list(SCOPE_LABELS).index(k) if k in SCOPE_LABELS else 99),
         # size classes count only grants with money: a rejection has no size
         "by_size": breakdown(awarded, lambda r: size_class(r.amount), order=lambda k: size_order[k]),
-        "by_history": breakdown(records, lambda r: applicant_history(r, first_year),
-                                order=lambda k: ["ensikertalainen", "palaava", "ei Y-tunnusta"].index(k)),
+        "by_history": breakdown(records, lambda r: applicant_history(r, first_year, data_from),
+                                order=lambda k: HISTORY_ORDER.index(k)),
         "by_source": breakdown(records, lambda r: r.source,
                                lambda k: {"decision": "Tämän kierroksen päätökset", "history": "Aiemmat avustukset"}.get(k, k)),
     }
