@@ -850,7 +850,7 @@ def row_for(a: dict, i: int, r: Render) -> dict:
         "Oikeudellinen muoto": a["legal"],
         "Yleishyödyllinen": r.yesno(a["non_profit"]),
         "Kotikunta": a["home"],
-        "Postiosoite": f"Yhdistyskatu {(_digest(name) % 60) + 1}, 4{_digest(name) % 9000 + 1000:04d}0 {(a['home'] or 'Jyväskylä').upper()}",
+        "Postiosoite": f"Yhdistyskatu {(_digest(name) % 60) + 1}, 4{_digest(name) % 900 + 100}0 {(a['home'] or 'Jyväskylä').upper()}",
         "Yhteyshenkilö": f"{first} {last}",
         "Sähköposti": f"{_ascii(first)}.{_ascii(last)}@{r.pick(('example.fi', 'example.com'))}",
         "Puhelin": f"040 000 {(_digest(name) % 9000) + 1000}",
