@@ -40,21 +40,10 @@ FIXED_TIME = dt.datetime(2027, 1, 10, 8, 0, 0)
 ZIP_TIME = (2027, 1, 10, 8, 0, 0)
 NBSP = "\u00a0"
 
-# ---------------------------------------------------------------- constants (copied from config.py defaults)
+# ---------------------------------------------------------------- constants (the guideline's, from the settings defaults)
 
-CATEGORIES = (
-    "Sotepalveluihin kiinnittyvä erityisliikunta- ja kulttuurihyvinvointityö",
-    "Sosiaali- ja terveysalan järjestöjen kohderyhmilleen tarjoama toiminta ja psykososiaalinen tuki "
-    "sekä pelastusalan järjestöjen jäsenistölleen tarjoama toiminta",
-    "Soten lapsiperhepalveluihin kiinnittyvä toiminta",
-    "Mielenterveys- ja päihdepalveluihin kiinnittyvä toiminta",
-    "Kriisityö ja kriisiapu",
-    "Ikäihmisten ja muiden kotona asumisen tukemiseen liittyvä toiminta",
-    "Sotepalveluihin kiinnittyvä työtoiminnan tukeminen",
-    "Järjestöjen tarjoama toimintakyvyn tuki sotaveteraaneille ja -invalideille",
-    "Pelastuslaitoksen toimintaan kiinnittyvä turvallisuus ja varautuminen",
-    "Kylä- ja asukasyhdistysten turvallisuustyö",
-)
+from avustus_cli.config import CATEGORIES, MUNICIPALITIES  # noqa: E402
+
 # abbreviations as a form's drop-down might cut them: a prefix of the text, ending in '…' or '.'
 CATEGORY_ABBR = {
     1: "Sotepalveluihin kiinnittyvä erityisliikunta…",
@@ -68,21 +57,6 @@ CATEGORY_ABBR = {
     9: "Pelastuslaitoksen toimintaan kiinnittyvä…",
     10: "Kylä- ja asukasyhdistysten turvall.",
 }
-MUNICIPALITIES = (
-    "Hankasalmi", "Joutsa", "Jyväskylä", "Jämsä", "Kannonkoski", "Karstula", "Keuruu",
-    "Kinnula", "Kivijärvi", "Konnevesi", "Kyyjärvi", "Laukaa", "Luhanka", "Multia",
-    "Muurame", "Petäjävesi", "Pihtipudas", "Saarijärvi", "Toivakka", "Uurainen",
-    "Viitasaari", "Äänekoski",
-)  # fmt: skip
-T_PREV = "Ennaltaehkäisevä työ ja varhainen tuki"
-T_PART = "Osallisuuden vahvistaminen"
-T_LONE = "Yksinäisyyden vähentäminen"
-T_HOME = "Ikäihmisten kotona asumisen tukeminen"
-T_CHILD = "Lasten, nuorten ja perheiden hyvinvointi"  # contains a comma: always paired with another target
-T_MENTAL = "Mielenterveyden ja päihteettömyyden edistäminen"
-T_SAFE = "Turvallisuuden ja varautumisen vahvistaminen"
-T_WORK = "Työ- ja toimintakyvyn tukeminen"
-TARGETS = (T_PREV, T_PART, T_LONE, T_HOME, T_CHILD, T_MENTAL, T_SAFE, T_WORK)
 # words in an application's texts that a rule reacts to: T04 excluded types, K01 municipal-field types,
 # and the favoured themes (which a tool might note; kept out of every text)
 EXCLUDED_WORDS = ("ruoka-apu", "sopimuspalokunta", "vapaapalokunta", "järvipelastus")

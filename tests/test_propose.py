@@ -374,10 +374,6 @@ def test_round_trip_stores_a_valid_edit_and_audits_it(cli, proposed):
 
 @pytest.fixture(scope="module")
 def sample_round(tmp_path_factory):
-    from typer.testing import CliRunner
-
-    from avustus_cli.cli import app
-
     from .conftest import Cli
 
     work = tmp_path_factory.mktemp("sample")

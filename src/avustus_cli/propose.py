@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from . import deadlines, fmt
-from .allocation import Allocation, Budget, Candidate, Method, ReasonCode, allocate, compare, summarise
+from .allocation import Budget, Candidate, Method, ReasonCode, allocate, compare
 from .checking import partnership_routing
 from .checks import PAYMENT_HOLD_CODES, Result, current_results, history_index, rules_version
 from .config import Settings
-from .errors import AvustusError, InputFileError, ValidationError
-from .models import GRANT_FORM_LABELS, Grant, GrantForm, Severity, Verdict
+from .errors import InputFileError, ValidationError
+from .models import GRANT_FORM_LABELS, Grant, GrantForm, Severity
 from .rules import RULES
 from .store import Store, cents, euros, now
 

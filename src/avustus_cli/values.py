@@ -323,15 +323,8 @@ _LEGAL = {
 }
 
 
-def legal_form(cell: Any) -> LegalForm | None:
-    s = text(cell)
-    if s is None:
-        return None
-    key = normalize(s)
-    for form, names in _LEGAL.items():
-        if key in {normalize(n) for n in names}:
-            return form
-    raise ValueProblem(f"'{s}' ei ole tunnettu oikeudellinen muoto")
+def legal_form(cell: Any):
+    return _lookup(cell, _LEGAL, "'{}' ei ole tunnettu oikeudellinen muoto")
 
 
 _SCOPES = {
@@ -341,15 +334,8 @@ _SCOPES = {
 }
 
 
-def scope(cell: Any) -> Scope | None:
-    s = text(cell)
-    if s is None:
-        return None
-    key = normalize(s)
-    for sc, names in _SCOPES.items():
-        if key in {normalize(n) for n in names}:
-            return sc
-    raise ValueProblem(f"'{s}' ei ole toiminta-alue (paikallinen, seudullinen tai koko hyvinvointialue)")
+def scope(cell: Any):
+    return _lookup(cell, _SCOPES, "'{}' ei ole toiminta-alue (paikallinen, seudullinen tai koko hyvinvointialue)")
 
 
 _FUNDING = {
@@ -359,15 +345,8 @@ _FUNDING = {
 }
 
 
-def funding(cell: Any) -> FundingDecision | None:
-    s = text(cell)
-    if s is None:
-        return None
-    key = normalize(s)
-    for fd, names in _FUNDING.items():
-        if key in {normalize(n) for n in names}:
-            return fd
-    raise ValueProblem(f"'{s}' ei ole rahoituspäätöksen tila (myönteinen, haettu tai kielteinen)")
+def funding(cell: Any):
+    return _lookup(cell, _FUNDING, "'{}' ei ole rahoituspäätöksen tila (myönteinen, haettu tai kielteinen)")
 
 
 _REPORT = {
@@ -377,15 +356,8 @@ _REPORT = {
 }
 
 
-def report_status(cell: Any) -> ReportStatus | None:
-    s = text(cell)
-    if s is None:
-        return None
-    key = normalize(s)
-    for st, names in _REPORT.items():
-        if key in {normalize(n) for n in names}:
-            return st
-    raise ValueProblem(f"'{s}' ei ole käyttöselvityksen tila (hyväksytty, täydennettävä tai käsittelyssä)")
+def report_status(cell: Any):
+    return _lookup(cell, _REPORT, "'{}' ei ole käyttöselvityksen tila (hyväksytty, täydennettävä tai käsittelyssä)")
 
 
 def category(cell: Any, categories: tuple[str, ...]) -> int | None:
@@ -395,6 +367,27 @@ def category(cell: Any, categories: tuple[str, ...]) -> int | None:
     if n is None:
         raise ValueProblem(f"'{text(cell)}' ei vastaa yhtään ohjeen kymmenestä toimintaluokasta")
     return n
+
+
+def _lookup(cell: Any, table: dict, problem: str) -> Any:
+    """The key of ``table`` whose names include the cell's text (normalised), or ValueProblem."""
+    s = text(cell)
+    if s is None:
+        return None
+    key = normalize(s)
+    for member, names in table.items():
+        if key in _normalised_names(names):
+            return member
+    raise ValueProblem(problem.format(s))
+
+
+_NAMES_CACHE: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _normalised_names(names: tuple[str, ...]) -> frozenset[str]:
+    if names not in _NAMES_CACHE:
+        _NAMES_CACHE[names] = frozenset(normalize(n) for n in names)
+    return _NAMES_CACHE[names]
 
 
 PARSERS = {

@@ -133,8 +133,7 @@ def propose_cmd(
     """Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, päätösesitys, liite 1
     (myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja täydennyspyynnöt.
 
-    Muokkaa esitys.xlsx:n keltaisia sarakkeita (pisteet, esitys, ehdot, perustelu) ja lue muutokset
-    takaisin valinnalla --from; asiakirjat tehdään aina tallennetusta esityksestä.
+    Muokkaa esitys.xlsx:n keltaisia sarakkeita (pisteet, esitys, ehdot, perustelu) ja lue muutokset takaisin valinnalla --from; asiakirjat tehdään aina tallennetusta esityksestä.
 
     Esimerkki: [bold]avustus propose --out esitys --method proportional[/]
 

@@ -1,0 +1,367 @@
+"""Write docs/kayttoopas.md, the officer's guide: the whole round step by step
+on the sample data, with the real output of every command.
+
+    .venv/bin/python docs/make_guide.py              # write docs/kayttoopas.md
+    .venv/bin/python docs/make_guide.py OUT.md       # somewhere else
+
+Every command runs in a temporary copy of sample_data/. A command the CLI
+does not have yet (another stage still being built) is skipped with a note,
+so the generator keeps working as the commands land. tests/test_docs.py runs
+the same steps and checks that none exits with 2 (could not run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SAMPLE = ROOT / "sample_data"
+TARGET = HERE / "kayttoopas.md"
+WIDTH = 110  # table width in the guide
+MAX_LINES = 45  # output lines shown per command
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str  # a heading (Finnish); None-like "" continues the previous section
+    text: str  # Markdown (Finnish) before the command
+    args: tuple[str, ...] = ()  # after "avustus"; empty: text only
+    max_lines: int = MAX_LINES
+    after: str = ""  # Markdown after the output
+
+
+@dataclass
+class Outcome:
+    step: Step
+    exit_code: int | None = None  # None: skipped
+    output: str = ""
+    skipped: str = ""
+    seconds: float = 0.0
+
+
+REGISTER_HEADERS = ["Henkilö", "Toimielin/rooli", "Yhdistys", "Y-tunnus", "Asema", "Alkaen", "Päättyen"]
+# a fictional register: the first two match applicants of the sample round, the third has ended
+REGISTER_ROWS = [
+    ["Anna Aaltonen", "Aluehallitus, jäsen", "Jämsänjoen Omaishoitajapiiri ry", "1009249-8", "hallituksen puheenjohtaja",
+     dt.date(2024, 1, 1), None],
+    ["Pekka Pelkonen", "valmistelija", "Keuruun Mielenterveysyhdistys Tyyni r.y.", None, "hallituksen jäsen", None, None],
+    ["Olli Ojala", "esittelijä", "Äänekosken Sydänlanka ry", "1284494-8", "varapuheenjohtaja",
+     dt.date(2020, 1, 1), dt.date(2026, 6, 30)],
+]  # fmt: skip
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "Ennen aloitusta",
+        "Komennot ajetaan komentorivillä (Windowsissa PowerShell, Macissa ja Linuxissa pääte) siinä kansiossa, "
+        "jossa kierroksen tiedostot ovat. Versio tarkistetaan näin:",
+        ("--version",),
+    ),
+    Step(
+        "",
+        "Jokaisella komennolla on ohje, jossa on esimerkki (`avustus KOMENTO --help`). Kaikkien komentojen ohjeet "
+        "ovat myös tiedostossa [cli.md](cli.md).\n\n"
+        "**Komentojen täydennys sarkaimella** (bash, zsh, fish, PowerShell): `avustus --install-completion` asentaa "
+        "täydennyksen käytössä olevaan komentotulkkiin (avaa pääte sen jälkeen uudelleen); "
+        "`avustus --show-completion` vain näyttää asennettavan koodin, jos haluat lisätä sen itse "
+        "esimerkiksi tiedostoon `~/.bashrc`. Sen jälkeen `avustus pro<Tab>` täydentyy muotoon `avustus propose`.",
+    ),
+    Step(
+        "1. Asetukset (marraskuu)",
+        "Uusi kierros alkaa asetustiedostosta. `init` kirjoittaa kommentoidun tiedoston ohjeen oletusarvoin; "
+        "tarkista siitä ainakin määräraha, tavoitteet ja henkilöt. Tässä esimerkissä käytetään valmista "
+        "esimerkkikierroksen tiedostoa `avustus.toml`, joten uusi tiedosto kirjoitetaan toiselle nimelle:",
+        ("init", "--year", "2027", "--file", "uusi-avustus.toml"),
+    ),
+    Step(
+        "2. Hakemusten tuonti (joulukuu)",
+        "Sähköisen asiointipalvelun Excel-vienti tuodaan tietokantaan. Saman tiedoston voi tuoda yhä uudelleen "
+        "hakuajan kuluessa: uudet hakemukset lisätään, muuttuneet päivitetään, mitään ei monisteta.",
+        ("import", "hakemukset.xlsx"),
+    ),
+    Step(
+        "",
+        "Aiempien vuosien avustukset, maksut ja käyttöselvitykset tuodaan omasta rekisteristään valinnalla "
+        "`--history`. Niistä tarkistetaan muun muassa puuttuvat käyttöselvitykset (R01).",
+        ("import", "--history", "aiemmat_avustukset.xlsx"),
+    ),
+    Step(
+        "",
+        "Mitä kierroksella on nyt:",
+        ("status",),
+    ),
+    Step(
+        "3. Päättäjien sidonnaisuudet",
+        "Esteellisyyden (hallintolaki 28 §) tarkistamiseksi virkailija pitää rekisteriä päättäjien "
+        "(toimielimen jäsenet ja varajäsenet, esittelijä, valmistelija) asemista yhdistyksissä. Rekisteri on "
+        "Excel-taulukko, jonka sarakkeet ovat "
+        + ", ".join(f"**{h}**" for h in REGISTER_HEADERS)
+        + ". Esimerkin rekisteri `sidonnaisuudet.xlsx`:\n\n"
+        "| " + " | ".join(REGISTER_HEADERS) + " |\n|" + "---|" * len(REGISTER_HEADERS) + "\n"
+        + "\n".join(
+            "| " + " | ".join("" if v is None else (f"{v.day}.{v.month}.{v.year}" if isinstance(v, dt.date) else str(v)) for v in row) + " |"
+            for row in REGISTER_ROWS
+        )
+        + "\n\nTuonti korvaa tallennetun rekisterin kokonaan; päivitä taulukkoa ja tuo se uudelleen.",
+        ("positions", "import", "sidonnaisuudet.xlsx"),
+    ),
+    Step("", "Rekisterin asemat ja niiden voimassaolo kokouspäivänä:", ("positions", "list", "--as-of", "2027-01-26")),
+    Step(
+        "4. Tarkistus (tammikuun alku)",
+        "Jokainen hakemus tarkistetaan avustusohjeen jokaista sääntöä vasten. Tulos on neljässä ryhmässä "
+        "(ei avustuskelpoinen, täydennettävä, arvioitava, avustuskelpoinen), ja jokainen havainto nimeää säännön "
+        "koodin ja tiedon, josta se johtuu. `--as-of` on tarkistuspäivä; se ratkaisee esimerkiksi, onko "
+        "käyttöselvitys jo myöhässä. `--xlsx` kirjoittaa tulokset Exceliin. Poistumiskoodi 1 tarkoittaa, että "
+        "hylkääviä havaintoja tai puutteita on. (Tuloste on lyhennetty.)",
+        ("check", "--as-of", "2027-01-10", "--xlsx", "tarkistus.xlsx"),
+        max_lines=60,
+    ),
+    Step(
+        "",
+        "Säännöt, niiden koodit ja avustusohjeen lauseet, joihin ne perustuvat, näkyvät komennolla "
+        "`avustus rules` (ks. myös [rules.md](rules.md)). Vain yhden säännön tai ryhmän havainnot, esimerkiksi "
+        "esteellisyydet (J01):",
+        ("check", "--as-of", "2027-01-10", "--code", "J01"),
+    ),
+    Step(
+        "",
+        "Arvioitavan havainnon tai puutteen voi kuitata virkailijan harkinnalla. Perustelu näkyy tarkistuksessa "
+        "ja lokissa; kuittaus raukeaa, jos hakemuksen tiedot muuttuvat uudessa tuonnissa. Hylkäävää havaintoa ei "
+        "voi kuitata.",
+        ("accept", "AV-2027-013", "K04", "--reason", "Toiminta Kuhmoisissa on vähäistä ja palvelee Jämsän asukkaita"),
+    ),
+    Step(
+        "",
+        "Esteelliset päättäjät kokouspäivänä: kuka ei saa osallistua minkäkin hakemuksen käsittelyyn. "
+        "Poistumiskoodi 1 tarkoittaa, että esteellisiä on.",
+        ("conflicts", "--as-of", "2027-01-26"),
+    ),
+    Step(
+        "5. Esitys (tammikuun puoliväli)",
+        "Avustuskelpoisille jaetaan määräraha asetusten jakotavalla. `propose` kirjoittaa kansioon muokattavan "
+        "esitys.xlsx:n, päätösesityksen, liitteen 1, avustusehdot ja täydennyspyynnöt (HTML ja Word). Muokkaa "
+        "esitys.xlsx:n keltaisia sarakkeita ja lue muutokset takaisin: "
+        "`avustus propose --out esitys --from esitys/esitys.xlsx`.",
+        ("propose", "--out", "esitys", "--as-of", "2027-01-12"),
+    ),
+    Step(
+        "6. Päätös (kokous)",
+        "Kun toimielin on päättänyt, päätös kirjataan ja päätöskirjeet oikaisuvaatimusohjeineen kirjoitetaan. "
+        "Jos toimielin muutti esitystä, muutokset annetaan muokatulla esitys.xlsx:llä (`--from`).",
+        ("decide", "--date", "2027-01-26", "--section", "§ 12"),
+        max_lines=30,
+    ),
+    Step(
+        "7. Maksatus ja käyttöselvitykset (koko vuosi)",
+        "Maksettavat avustukset: lainvoimaiset päätökset, joiden maksua mikään ei pidätä (esim. puuttuva "
+        "käyttöselvitys).",
+        ("payments", "--as-of", "2027-03-01"),
+    ),
+    Step(
+        "",
+        "Saapunut käyttöselvitys kirjataan:",
+        ("report", "AV-2026-031", "--received", "2027-06-12", "--status", "hyväksytty"),
+    ),
+    Step(
+        "",
+        "Myöhässä olevat käyttöselvitykset ja muistutukset (`--letters KANSIO` kirjoittaa muistutuskirjeet). "
+        "Poistumiskoodi 1 tarkoittaa, että myöhässä olevia on.",
+        ("overdue", "--as-of", "2027-09-01"),
+    ),
+    Step(
+        "8. Tilastot ja avoin data",
+        "Tilastot päätetyistä avustuksista vuosittain, avustusmuodoittain, toimintaluokittain, kotikunnittain, "
+        "toiminta-alueittain, suuruusluokittain sekä ensikertalaiset ja palaavat hakijat. `--html` kirjoittaa "
+        "vaikuttamistoimielimelle raportin pylväskuvioineen, `--xlsx` Excel-taulukot ja `--json` koneluettavan "
+        "tuloksen. (Tuloste on lyhennetty.)",
+        ("stats", "--years", "2025-2027", "--html", "tilastot.html", "--xlsx", "tilastot.xlsx"),
+        max_lines=30,
+    ),
+    Step(
+        "",
+        "Avoin data: myönnetyt avustukset 360Giving-muodossa (JSON ja CSV) ja Excel valtionavustustietojen "
+        "sarakkein. Ensin tehdään laatutarkistus; osuudet ovat prosentteja valituista päätöksistä. Kielteisiä "
+        "päätöksiä (0 €) ei julkaista, ja teksteistä poistetaan sähköpostiosoitteet ja puhelinnumerot. "
+        "Yhteyshenkilöitä, sähköposteja, puhelinnumeroita ja tilinumeroita ei julkaista koskaan. Tarkista "
+        "ennen julkaisua hyvinvointialueen Y-tunnus (`FUNDER_BUSINESS_ID` tiedostossa `opendata.py`).",
+        ("export", "--open-data", "avoin-data", "--as-of", "2027-02-01"),
+    ),
+    Step(
+        "9. Varmuuskopio",
+        "Tietokannasta otetaan varmuuskopio (oletuksena kansioon `varmuuskopiot/`; anna kansio, esimerkiksi "
+        "verkkolevy). Palautus: `avustus restore TIEDOSTO`. Mitä henkilötietoja tietokannassa on: "
+        "`avustus privacy`.",
+        ("backup",),
+    ),
+)
+
+
+def available_commands() -> set[str]:
+    """Names of the CLI's commands, subcommands as 'positions import'."""
+    import typer
+
+    from avustus_cli.cli import app
+
+    names: set[str] = set()
+
+    def walk(cmd, prefix: str) -> None:
+        for name, sub in (getattr(cmd, "commands", None) or {}).items():
+            full = f"{prefix} {name}".strip()
+            names.add(full)
+            walk(sub, full)
+
+    walk(typer.main.get_command(app), "")
+    return names
+
+
+def command_name(args: tuple[str, ...], names: set[str]) -> str | None:
+    """The command a step runs ('positions import'); '' for a root option (--version)."""
+    if not args or args[0].startswith("-"):
+        return ""
+    if len(args) > 1 and f"{args[0]} {args[1]}" in names:
+        return f"{args[0]} {args[1]}"
+    return args[0]
+
+
+def prepare(workdir: Path) -> None:
+    """A copy of the sample round and the fictional register of positions."""
+    from openpyxl import Workbook
+
+    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx"):
+        shutil.copy(SAMPLE / name, workdir / name)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sidonnaisuudet"
+    ws.append(REGISTER_HEADERS)
+    for row in REGISTER_ROWS:
+        ws.append(row)
+    wb.save(workdir / "sidonnaisuudet.xlsx")
+
+
+@contextlib.contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def run_steps(workdir: Path, steps: tuple[Step, ...] = STEPS) -> list[Outcome]:
+    """Run every step's command in ``workdir`` (prepared here) in-process; skip commands the CLI lacks."""
+    from typer.testing import CliRunner
+
+    from avustus_cli import cli as cli_module
+
+    prepare(workdir)
+    names = available_commands()
+    runner = CliRunner()
+    outcomes = []
+    # guide-sized tables (the data console is 160 wide when not on a terminal)
+    old_widths = (cli_module.out.width, cli_module.err.width)
+    cli_module.out.width = cli_module.err.width = WIDTH
+    try:
+        with _chdir(workdir):
+            for step in steps:
+                if not step.args:
+                    outcomes.append(Outcome(step))
+                    continue
+                name = command_name(step.args, names)
+                if name and name not in names:
+                    outcomes.append(Outcome(step, skipped=f"komentoa `avustus {name}` ei ole vielä tässä versiossa"))
+                    continue
+                t0 = time.perf_counter()
+                result = runner.invoke(cli_module.app, list(step.args), prog_name="avustus", catch_exceptions=True)
+                out = result.output
+                if result.exception is not None and not isinstance(result.exception, SystemExit):
+                    out += f"\n[poikkeus: {type(result.exception).__name__}: {result.exception}]"
+                outcomes.append(Outcome(step, result.exit_code, out, seconds=time.perf_counter() - t0))
+    finally:
+        cli_module.out.width, cli_module.err.width = old_widths
+    return outcomes
+
+
+def _quote_arg(a: str) -> str:
+    return f'"{a}"' if any(c in a for c in " §;&|<>") else a
+
+
+def _shown(output: str, workdir: Path, max_lines: int) -> str:
+    text = output.replace(str(workdir) + os.sep, "").replace(str(workdir), ".").rstrip()
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines] + [f"… ({len(lines) - max_lines} riviä lisää)"]
+    return "\n".join(lines)
+
+
+INTRO = """\
+# Käyttöopas: järjestöavustusten hakukierros
+
+<!-- Tämä tiedosto on tuotettu ohjelmallisesti: python docs/make_guide.py
+     Tulosteet ovat komentojen todellisia tulosteita esimerkkikierroksella (sample_data/).
+     Älä muokkaa käsin; muuta ohjetekstiä tiedostossa docs/make_guide.py ja tuota tiedosto uudelleen. -->
+
+Tämä opas käy läpi avustuskierroksen vaihe vaiheelta esimerkkiaineistolla
+(kuvitteellinen kierros avustusvuodelle 2027, kansio `sample_data/`). Jokaisen
+komennon alla on sen todellinen tuloste. Voit toistaa kaiken itse:
+
+    python3 run.py demo
+
+Poistumiskoodit: `0` valmis eikä huomautettavaa, `1` havaintoja (esimerkiksi
+tarkistuksessa puutteita tai myöhässä olevia käyttöselvityksiä), `2` komentoa ei
+voitu suorittaa (virheellinen tiedosto tai asetus, lukittu tietokanta). Virheet
+näkyvät yhtenä suomenkielisenä rivinä, ja tietokanta on silloin ennallaan.
+"""
+
+
+def render(outcomes: list[Outcome], workdir: Path) -> str:
+    parts = [INTRO]
+    for o in outcomes:
+        s = o.step
+        if s.title:
+            parts.append(f"## {s.title}\n")
+        if s.text:
+            parts.append(s.text + "\n")
+        if not s.args:
+            continue
+        command = "avustus " + " ".join(_quote_arg(a) for a in s.args)
+        if o.skipped:
+            parts.append(f"```\n{command}\n```\n")
+            parts.append(f"> Ohitettu: {o.skipped}. Tuloste lisätään, kun komento on valmis.\n")
+            continue
+        shown = _shown(o.output, workdir, s.max_lines)
+        code = f"\n(poistumiskoodi {o.exit_code})" if o.exit_code else ""
+        parts.append(f"```\n$ {command}\n{shown}{code}\n```\n")
+        if s.after:
+            parts.append(s.after + "\n")
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    target = Path(argv[0]) if argv else TARGET
+    with tempfile.TemporaryDirectory(prefix="avustus-opas-") as tmp:
+        workdir = Path(tmp)
+        outcomes = run_steps(workdir)
+        text = render(outcomes, workdir)
+    target.write_text(text, encoding="utf-8")
+    failed = [o for o in outcomes if o.exit_code not in (None, 0, 1)]
+    for o in outcomes:
+        if o.step.args:
+            state = "ohitettu" if o.skipped else f"{o.exit_code} ({o.seconds:.1f} s)"
+            print(f"  avustus {' '.join(o.step.args)}: {state}", file=sys.stderr)
+    print(f"Kirjoitettu: {target}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
