@@ -57,6 +57,15 @@ CATEGORY_ABBR = {
     9: "Pelastuslaitoksen toimintaan kiinnittyvä…",
     10: "Kylä- ja asukasyhdistysten turvall.",
 }
+T_PREV = "Ennaltaehkäisevä työ ja varhainen tuki"
+T_PART = "Osallisuuden vahvistaminen"
+T_LONE = "Yksinäisyyden vähentäminen"
+T_HOME = "Ikäihmisten kotona asumisen tukeminen"
+T_CHILD = "Lasten, nuorten ja perheiden hyvinvointi"  # contains a comma: always paired with another target
+T_MENTAL = "Mielenterveyden ja päihteettömyyden edistäminen"
+T_SAFE = "Turvallisuuden ja varautumisen vahvistaminen"
+T_WORK = "Työ- ja toimintakyvyn tukeminen"
+TARGETS = (T_PREV, T_PART, T_LONE, T_HOME, T_CHILD, T_MENTAL, T_SAFE, T_WORK)
 # words in an application's texts that a rule reacts to: T04 excluded types, K01 municipal-field types,
 # and the favoured themes (which a tool might note; kept out of every text)
 EXCLUDED_WORDS = ("ruoka-apu", "sopimuspalokunta", "vapaapalokunta", "järvipelastus")
