@@ -169,7 +169,7 @@ STEPS: tuple[Step, ...] = (
     Step(
         "",
         "Saapunut käyttöselvitys kirjataan:",
-        ("report", "AV-2026-031", "--received", "2027-06-12", "--status", "hyväksytty"),
+        ("report", "AV-2026-001", "--received", "2027-06-12", "--status", "hyväksytty"),
     ),
     Step(
         "",
