@@ -1171,7 +1171,12 @@ def supplement_items(result: Result) -> list[dict[str, str]]:
 
 def letter_context(result: Result, personal: Mapping[str, Any], settings: Settings, as_of: dt.date) -> dict[str, Any]:
     app = result.app
-    address = [x for x in (personal.get("contact_person"), personal.get("email")) if x]
+    # the letter goes to the association: its postal address, for the attention of its contact person
+    address = [x for x in (personal.get("contact_person"),) if x]
+    if app.address:
+        address += [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
+    elif personal.get("email"):
+        address.append(personal["email"])
     return {
         "letter_date": as_of,
         "applicant": {"name": app.applicant, "business_id": app.business_id, "address": address},

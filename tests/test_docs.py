@@ -1,0 +1,91 @@
+"""The officer's guide and the CLI reference: generated, current, and every command documented."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_docs_{name}", DOCS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+guide = _load("make_guide")
+reference = _load("make_cli_reference")
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("opas")
+    return workdir, guide.run_steps(workdir)
+
+
+def test_every_guide_command_runs(outcomes):
+    """0 done, 1 findings; never 2 (could not run) and never a crash."""
+    _, results = outcomes
+    ran = [o for o in results if o.step.args and not o.skipped]
+    assert len(ran) >= 15
+    for o in ran:
+        assert o.exit_code in (0, 1), f"avustus {' '.join(o.step.args)} -> {o.exit_code}\n{o.output[-2000:]}"
+        assert "Virhe:" not in o.output and "poikkeus" not in o.output, o.output[-2000:]
+
+
+def test_guide_covers_the_whole_round(outcomes):
+    commands = {guide.command_name(s.args, guide.available_commands()) for s in guide.STEPS if s.args}
+    for needed in ("init", "import", "status", "check", "accept", "propose", "decide", "payments", "report",
+                   "overdue", "backup", "stats", "export", "positions import", "conflicts"):  # fmt: skip
+        assert needed in commands, needed
+    assert any(s.args[:2] == ("import", "--history") for s in guide.STEPS)
+
+
+def test_guide_in_docs_is_generated_and_shows_real_output(outcomes):
+    text = (DOCS / "kayttoopas.md").read_text(encoding="utf-8")
+    assert "docs/make_guide.py" in text
+    for step in guide.STEPS:
+        if step.args:
+            assert "avustus " + " ".join(guide._quote_arg(a) for a in step.args) in text
+    assert "--install-completion" in text and "--show-completion" in text
+    workdir, results = outcomes
+    rendered = guide.render(results, workdir)
+    assert rendered.count("```") == text.count("```")  # same steps, same shape (outputs carry timestamps)
+
+
+def test_skipped_command_gets_a_note(tmp_path):
+    step = guide.Step("X", "Ei vielä.", ("tulevaisuus", "--as-of", "2027-01-01"))
+    results = guide.run_steps(tmp_path, (step,))
+    assert results[0].skipped and results[0].exit_code is None
+    assert "Ohitettu" in guide.render(results, tmp_path)
+
+
+def test_cli_reference_is_up_to_date():
+    assert (DOCS / "cli.md").read_text(encoding="utf-8") == reference.render(), (
+        "docs/cli.md on vanhentunut: aja .venv/bin/python docs/make_cli_reference.py"
+    )
+
+
+def test_every_command_has_an_example_line():
+    missing = [" ".join(p) for p, cmd in reference.leaf_commands() if "Esimerkki:" not in (cmd.help or "")]
+    assert not missing, f"komennon ohjeesta puuttuu 'Esimerkki:' -rivi: {missing}"
+
+
+def test_every_command_is_in_the_reference():
+    text = reference.render()
+    for path, _ in reference.leaf_commands():
+        assert f"## avustus {' '.join(path)}\n" in text
+
+
+def test_completion_options_are_enabled():
+    root = reference.root_command()
+    opts = {o for p in root.params for o in p.opts}
+    assert {"--install-completion", "--show-completion", "--version"} <= opts
