@@ -123,6 +123,9 @@ class Settings:
         "järjestöyhteistyön periaatteiden liite 1)"
     )
     court: str = "Hämeenlinnan hallinto-oikeus"
+    call_announcement: str = ""  # how the call was announced (board item); empty: a neutral sentence
+    assessment: str = ""  # how the applications were assessed (board item); empty: from the method
+    strategy_director: Person = Person("N.N.", "strategiajohtaja", "", "")
     presenter: Person = Person("N.N.", "hyvinvointialuejohtaja", "014 269 0000", "etunimi.sukunimi@hyvaks.fi")
     preparer: Person = Person("N.N.", "järjestöyhteistyön erityisasiantuntija", "014 269 0000", "etunimi.sukunimi@hyvaks.fi")
     office: Office = Office()
@@ -194,6 +197,8 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "guideline": ("guideline", "str"),
         "court": ("court", "str"),
         "recipients": ("recipients", "strlist"),
+        "call_announcement": ("call_announcement", "str"),
+        "assessment": ("assessment", "str"),
     },
     "followup": {
         "reminder_second_days": ("reminder_second_days", "posint"),
@@ -205,7 +210,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "templates_dir": ("templates_dir", "path"),
     },
 }
-_PERSON_SECTIONS = {"presenter": "presenter", "preparer": "preparer"}
+_PERSON_SECTIONS = {"presenter": "presenter", "preparer": "preparer", "strategy_director": "strategy_director"}
 _EXPECTED = {
     "year": "vuosiluku, esim. 2027",
     "date": "päivämäärä muodossa 2026-12-31",
@@ -477,6 +482,9 @@ earlier_handling = ""             # esim. "Aluehallitus 24.1.2023 § 9"
 guideline = {_toml_str(s.guideline)}
 court = {_toml_str(s.court)}
 recipients = {_toml_list(s.recipients)}
+# Päätösesityksen tekstit (tyhjä: ohjelma kirjoittaa neutraalin lauseen):
+call_announcement = ""            # miten haku julkaistiin, esim. "Haku julkaistiin verkkosivuilla 1.11.2026."
+assessment = ""                   # miten hakemukset arvioitiin
 
 [presenter]                        # esittelijä
 name = {_toml_str(s.presenter.name)}
@@ -489,6 +497,10 @@ name = {_toml_str(s.preparer.name)}
 title = {_toml_str(s.preparer.title)}
 phone = {_toml_str(s.preparer.phone)}
 email = {_toml_str(s.preparer.email)}
+
+[strategy_director]                # pienistä kumppanuussopimuksista päättävä viranhaltija (S04)
+name = {_toml_str(s.strategy_director.name)}
+title = {_toml_str(s.strategy_director.title)}
 
 [office]                           # kirjaamo (oikaisuvaatimusohje)
 name = {_toml_str(s.office.name)}

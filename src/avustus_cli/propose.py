@@ -1025,14 +1025,14 @@ def board_context(rows: Sequence[Row], settings: Settings, budget: Budget, metho
         operating_budget = budget.total - sum(budget.per_form.values(), Decimal(0))
     return {
         "title": f"Järjestöjen toiminta-avustukset vuodelle {settings.year}",
-        "call_announcement": getattr(settings, "call_announcement", "") or (
+        "call_announcement": settings.call_announcement or (
             "Hakemukset jätettiin hyvinvointialueen sähköisessä asiointipalvelussa."
         ),
         "budget": operating_budget,
         "received_count": len(rows),
         "received_sum": sum((r.requested for r in rows), Decimal(0)),
         "late_count": late,
-        "assessment": getattr(settings, "assessment", "") or _method_text(method, rows),
+        "assessment": settings.assessment or _method_text(method, rows),
         "granted_count": len(granted),
         "granted_sum": sum((r.amount for r in granted), Decimal(0)),
         "by_category": [
@@ -1133,7 +1133,7 @@ def director_context(rows: Sequence[Row], settings: Settings) -> dict[str, Any] 
     years = sorted({y for p in small for y in (p["start"].year, p["end"].year)})
     span = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
     return {
-        "decider": {"name": "", "title": settings.small_partnership_decider.lower()},
+        "decider": {"name": settings.strategy_director.name, "title": settings.strategy_director.title or settings.small_partnership_decider.lower()},
         "decision_date": None,
         "section": "",
         "title": f"Kumppanuussopimukset järjestöjen kanssa vuosille {span}" if "–" in span
