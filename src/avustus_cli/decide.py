@@ -632,7 +632,7 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
     first = sql.first_payment_dates(store)
     sent = sql.dispatches(store)
     accepted = sql.accepted_codes(store)
-    decided = {r["id"] for r in store.query("select id from grants where source = 'decision'")}
+    decided = sql.decided_ids(store)
     app_ids = [g.application_id for g in grants if g.id in decided and g.application_id]
     apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
     out = []
@@ -741,8 +741,8 @@ def record_report(store: Store, grant_id: str, received: dt.date, status: str = 
         raise ValidationError(f"tuntematon tila {status!r}: käytä hyväksytty, täydennettävä tai käsittelyssä.")
     if sql.grant_row(store, grant_id) is None:
         raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-    old = store.query("select received, status from reports where grant_id = ?", (grant_id,))
-    if old and old[0]["received"] == received.isoformat() and old[0]["status"] == st.value:
+    old = sql.report_row(store, grant_id)
+    if old and old["received"] == received.isoformat() and old["status"] == st.value:
         return st
     with store.transaction():
         store.set_report(grant_id, received, st.value)

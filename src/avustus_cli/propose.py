@@ -42,6 +42,7 @@ from .errors import InputFileError, ValidationError
 from .models import GRANT_FORM_LABELS, Grant, GrantForm, Severity
 from .rules import RULES
 from .store import Store, cents, euros, now
+from .store import proposals as proposal_store
 
 __all__ = [
     "ESITYS_SHEET",
@@ -231,16 +232,11 @@ def split_conditions(text: str | None) -> list[str]:
 
 
 def stored_proposals(store: Store) -> dict[str, dict[str, Any]]:
-    return {r["application_id"]: r for r in store.query("select * from proposals")}
+    return proposal_store.proposal_rows(store)
 
 
 def stored_scores(store: Store) -> dict[str, tuple[Decimal | None, dict[str, Decimal]]]:
-    out = {}
-    for r in store.query("select application_id, score, criteria from scores"):
-        score = Decimal(r["score"]) if r["score"] not in (None, "") else None
-        crit = {k: Decimal(str(v)) for k, v in json.loads(r["criteria"] or "{}").items()}
-        out[r["application_id"]] = (score, crit)
-    return out
+    return proposal_store.scores(store)
 
 
 def budget_of(settings: Settings, budget_total: Decimal | None = None) -> Budget:
@@ -316,7 +312,7 @@ def save_plan(store: Store, rows: Iterable[Row], *, scores: bool = False) -> int
             new = row.stored()
             old = earlier.get(row.app.id)
             if old is None or any(old[k] != v for k, v in new.items()):
-                store.db["proposals"].upsert({"application_id": row.app.id, **new, "updated_at": ts}, pk="application_id")
+                proposal_store.save_proposal(store, row.app.id, new, ts)
                 detail: dict[str, Any] = {"amount": str(row.amount), "reason_code": row.reason_code, "source": row.source}
                 if old is not None:
                     detail["previous_amount"] = str(euros(old["amount_cents"]))
@@ -331,15 +327,7 @@ def save_plan(store: Store, rows: Iterable[Row], *, scores: bool = False) -> int
                 before = old_scores.get(row.app.id, (None, {}))
                 after = (row.score, dict(row.criteria))
                 if before != after:
-                    store.db["scores"].upsert(
-                        {
-                            "application_id": row.app.id,
-                            "score": None if row.score is None else str(row.score),
-                            "criteria": json.dumps({k: str(v) for k, v in sorted(row.criteria.items())}, ensure_ascii=False),
-                            "updated_at": ts,
-                        },
-                        pk="application_id",
-                    )
+                    proposal_store.save_score(store, row.app.id, row.score, dict(row.criteria), ts)
                     store.audit(
                         "score", row.app.id, "change",
                         {"score": None if row.score is None else str(row.score),

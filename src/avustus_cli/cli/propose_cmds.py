@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import typer
+
+from ..store import proposals as proposal_store
 from rich.markup import escape
 from rich.table import Table
 
@@ -171,7 +173,7 @@ def propose_cmd(
                 f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
             )
         plan = svc.build_plan(store, settings, method, budget_total)
-        sheet_before = {r["application_id"] for r in store.query("select application_id from proposals where source = 'sheet'")}
+        sheet_before = proposal_store.sheet_edited_ids(store)
         changed = svc.save_plan(store, plan.rows)
         replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})
         if replaced:

@@ -132,7 +132,7 @@ def status_data(env) -> dict:
     by_form: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
     by_cat: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
     total = [0, Decimal(0)]
-    for row in store.query("select form, category, requested_cents from applications"):
+    for row in store.requested_by_form_and_category():
         amount = euros(row["requested_cents"]) or Decimal(0)
         for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
             bucket[0] += 1

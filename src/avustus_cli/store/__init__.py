@@ -466,6 +466,9 @@ class Store:
             raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa.")
         return apps[0]
 
+    def requested_by_form_and_category(self) -> list[dict[str, Any]]:
+        return self.query("select form, category, requested_cents from applications")
+
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("select id, content_hash from applications"))
 

@@ -106,3 +106,13 @@ def dispatches(store: Store) -> dict[str, dict[str, Any]]:
 def accepted_codes(store: Store) -> set[tuple[str, str]]:
     """(application id, code) of acceptances still valid for the application's data."""
     return set(store.acceptances())
+
+
+def decided_ids(store: Store) -> set[str]:
+    """Grants recorded by a decision of this tool (not imported history)."""
+    return {r["id"] for r in store.query("select id from grants where source = 'decision'")}
+
+
+def report_row(store: Store, grant_id: str) -> dict[str, Any] | None:
+    rows = store.query("select received, status from reports where grant_id = ?", (grant_id,))
+    return rows[0] if rows else None
