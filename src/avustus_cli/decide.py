@@ -748,7 +748,7 @@ def record_report(store: Store, grant_id: str, received: dt.date, status: str = 
         store.set_report(grant_id, received, st.value)
         store.audit(
             "report", grant_id, "record",
-            {"received": received.isoformat(), "status": st.value, "before": old[0] if old else None},
+            {"received": received.isoformat(), "status": st.value, "before": old},
         )
     return st
 
