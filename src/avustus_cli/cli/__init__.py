@@ -11,6 +11,7 @@ Commands live in one module per stage of the round (``round_cmds``,
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typer._click import exceptions as _click_exc  # typer vendors click
 from rich.console import Console
 from rich.markup import escape
 
-from .. import __version__
+from .. import __version__, values
 from ..config import SETTINGS_FILE, Settings, load_settings
 from ..errors import AvustusError
 from ..store import DB_FILE, Store
@@ -122,6 +123,28 @@ def main_callback(
 
 def env_of(ctx: typer.Context) -> Env:
     return ctx.find_root().obj
+
+
+def option_date(value: str | None, option: str) -> "dt.date | None":
+    """A date given on the command line: 2027-01-27 or 27.1.2027; None when not given."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:
+        d = values.date(value)
+    except values.ValueProblem:
+        d = None
+    if d is None:
+        raise AvustusError(f"{option} {value!r} ei ole päivämäärä: käytä muotoa VVVV-KK-PP (esim. 2027-01-27) tai 27.1.2027.")
+    return d
+
+
+def as_of_date(value: str | None) -> "dt.date":
+    """--as-of: the given day, or today."""
+    return option_date(value, "--as-of") or dt.date.today()
 
 
 # register the commands

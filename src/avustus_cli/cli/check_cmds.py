@@ -18,7 +18,7 @@ from ..errors import AvustusError
 from ..excel import Sheet, write_workbook
 from ..models import SEVERITY_LABELS, Severity, Verdict
 from ..rules import GROUP_TITLES, RULES
-from . import app, env_of, err, out
+from . import app, as_of_date, env_of, err, out
 
 VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 VERDICT_STYLE = {
@@ -27,15 +27,6 @@ VERDICT_STYLE = {
     Verdict.REVIEW: "cyan",
     Verdict.ELIGIBLE: "green",
 }
-
-
-def parse_date(value: str | None, option: str = "--as-of") -> dt.date:
-    if value is None:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise AvustusError(f"{option} {value!r} ei ole päivämäärä muodossa VVVV-KK-PP (esim. 2027-01-10).") from None
 
 
 def finding_json(f) -> dict:
@@ -180,7 +171,7 @@ def check_cmd(
     """
     env = env_of(ctx)
     store = env.store(create=False)
-    day = parse_date(as_of)
+    day = as_of_date(as_of)
     if no_store:
         results = current_results(store)
         if application:

@@ -15,23 +15,7 @@ from .. import decide as svc
 from .. import fmt, values
 from ..errors import ValidationError
 from ..followup import LEVEL_LABELS
-from . import app, env_of, err, out
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        pass
-    try:
-        d = values.date(value)
-    except Exception:
-        d = None
-    if d is None:
-        raise ValidationError(f"{option} {value!r} ei ole päivämäärä: käytä muotoa VVVV-KK-PP (esim. 2027-01-27).")
-    return d
+from . import app, env_of, err, option_date, out
 
 
 def _money(value: str | None, option: str) -> Decimal | None:
@@ -80,8 +64,8 @@ def decide_cmd(
     env = env_of(ctx)
     result = svc.decide(
         env.store(), env.settings,
-        decision_date=_date(date, "--date"), section=section, maker=maker, from_file=from_file,
-        channel=_channel(channel), sent=_date(sent, "--sent"), letters_dir=letters,
+        decision_date=option_date(date, "--date"), section=section, maker=maker, from_file=from_file,
+        channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
     )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
@@ -138,7 +122,7 @@ def amend_cmd(
     env = env_of(ctx)
     r = svc.amend(
         env.store(), env.settings, grant_id, amount=_money(amount, "--amount"), reason=reason,
-        letters_dir=letters, channel=_channel(channel), sent=_date(sent, "--sent"),
+        letters_dir=letters, channel=_channel(channel), sent=option_date(sent, "--sent"),
     )
     err.print(
         escape(f"Avustus {r.grant_id}: {fmt.money(r.old_amount)} → {fmt.money(r.new_amount)}. Varmuuskopio: {r.backup}"),
@@ -161,7 +145,7 @@ def payments_cmd(
     Esimerkki: [bold]avustus payments --as-of 2027-03-01 --xlsx maksatus.xlsx[/]
     """
     env = env_of(ctx)
-    day = _date(as_of, "--as-of") or _today()
+    day = option_date(as_of, "--as-of") or _today()
     lines = svc.payment_lines(env.store(), env.settings, day)
     if xlsx is not None:
         path = svc.write_payment_list(xlsx, lines, day)
@@ -200,11 +184,11 @@ def paid_cmd(
     """
     env = env_of(ctx)
     paid, holds = svc.record_payment(
-        env.store(), env.settings, grant_id, _date(date, "--date"), _money(amount, "--amount"),
+        env.store(), env.settings, grant_id, option_date(date, "--date"), _money(amount, "--amount"),
         override=override, reason=reason,
     )
     note = " (pidätys ohitettu: " + "; ".join(h.text for h in holds) + ")" if holds else ""
-    err.print(escape(f"Maksu kirjattu: {grant_id} {fmt.money2(paid)} {fmt.date(_date(date, '--date'))}{note}."), highlight=False)
+    err.print(escape(f"Maksu kirjattu: {grant_id} {fmt.money2(paid)} {fmt.date(option_date(date, '--date'))}{note}."), highlight=False)
 
 
 @app.command("report")
@@ -219,8 +203,8 @@ def report_cmd(
     Esimerkki: [bold]avustus report AV-2026-031 --received 2027-06-12 --status hyväksytty[/]
     """
     env = env_of(ctx)
-    st = svc.record_report(env.store(), grant_id, _date(received, "--received"), status)
-    err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(_date(received, '--received'))}, {st.label}."), highlight=False)
+    st = svc.record_report(env.store(), grant_id, option_date(received, "--received"), status)
+    err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(option_date(received, '--received'))}, {st.label}."), highlight=False)
 
 
 @app.command("overdue")
@@ -237,7 +221,7 @@ def overdue_cmd(
     Esimerkki: [bold]avustus overdue --letters muistutukset[/]
     """
     env = env_of(ctx)
-    day = _date(as_of, "--as-of") or _today()
+    day = option_date(as_of, "--as-of") or _today()
     store = env.store()
     items = svc.overdue(store, env.settings, day)
     if letters is not None and items:

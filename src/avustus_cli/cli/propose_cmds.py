@@ -17,7 +17,7 @@ from .. import fmt
 from .. import propose as svc
 from ..allocation import METHODS, Method
 from ..errors import AvustusError, ValidationError
-from . import app, env_of, err, out
+from . import app, as_of_date, env_of, err, out
 
 
 def _parse_budget(text: str | None) -> Decimal | None:
@@ -33,22 +33,6 @@ def _parse_budget(text: str | None) -> Decimal | None:
     if d is None or not d.is_finite() or d < 0:
         raise ValidationError(f"--budget {text!r} ei ole euromäärä: anna esim. --budget 850000")
     return d
-
-
-def _parse_date(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    m = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", text.strip())
-    if m:
-        try:
-            return dt.date(int(m[3]), int(m[2]), int(m[1]))
-        except ValueError:
-            pass
-    raise ValidationError(f"--as-of {text!r} ei ole päivämäärä: anna muodossa 2027-01-10 tai 10.1.2027")
 
 
 def _print_summary(rows, budget) -> None:
@@ -144,7 +128,7 @@ def propose_cmd(
     env = env_of(ctx)
     settings = env.settings
     budget_total = _parse_budget(budget)
-    date = _parse_date(as_of)
+    date = as_of_date(as_of)
     store = env.store(create=False)
     if compare:
         if from_file is not None:
