@@ -377,7 +377,7 @@ def test_purged_values_are_not_left_in_the_file(cli, workdir):
 def test_purge_as_of_must_be_a_date(cli, workdir):
     _round(cli, workdir)
     r = cli("purge", "--as-of", "ensi vuonna")
-    assert r.exit_code == 2 and r.stderr.startswith("Virhe: --as-of")
+    assert r.exit_code == 2 and r.stderr.startswith("Virhe: --as-of 'ensi vuonna' ei ole päivämäärä")
 
 
 def test_retention_basis_rules():

@@ -6,12 +6,18 @@ applications' standing through ``current_results``.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import hashlib
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from . import codec
 from .checking import check_application
 from .config import Settings
 from .errors import NotFoundError, ValidationError
@@ -88,35 +94,76 @@ def context_for(
     return RuleContext(settings=settings, as_of=as_of, history=earlier, positions=positions)
 
 
-def run_check(store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None) -> list[Result]:
-    """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results."""
-    apps = store.applications(app_ids)
+def run_check(
+    store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None, slim: bool = False
+) -> list[Result]:
+    """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results.
+
+    With ``slim`` the results carry only the application's identifying fields
+    (id, applicant, business ID, form, year, requested): enough to show them,
+    and a 100 000-application round then fits in little memory.
+    """
     if app_ids:
+        apps: Iterable[Application] = store.applications(app_ids)
         missing = sorted(set(app_ids) - {a.id for a in apps})
         if missing:
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
+    else:
+        apps = store.iter_applications()
     history = history_index(store.grants())
-    positions = _positions(store)
     hashes = store.content_hashes()
     accepted = store.acceptances()
     raw: dict[str, tuple[str, list[Finding]]] = {}
     results = []
-    for app in apps:
-        findings = check_application(app, context_for(app, settings, as_of, history, positions))
+    if slim and not app_ids and len(hashes) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        checked: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(store, settings, as_of, history)
+    else:
+        checked = ((app, check_application(app, context_for(app, settings, as_of, history))) for app in apps)
+    for app, findings in checked:
         applied = _apply_acceptances(app.id, findings, accepted)
         verdict = verdict_for(applied)
         raw[app.id] = (verdict.value, findings)
+        if slim:
+            app = _slim(app)
         results.append(Result(app, verdict, tuple(applied)))
     with store.transaction():
         store.save_check(as_of, rules_version(), raw, hashes)
     return _with_reopened(store, results)
 
 
-def _positions(store: Store) -> tuple:
-    """The conflict-of-interest register (J01), loaded once per check."""
-    from .store.positions import positions as load_positions
+PARALLEL_MIN = 20000  # below this, starting worker processes costs more than it saves
+_CHUNK = 2000
+_WORKER_STATE: tuple | None = None
 
-    return tuple(load_positions(store))
+
+def _slim(app: Application) -> Application:
+    return Application(id=app.id, applicant=app.applicant, business_id=app.business_id, form=app.form,
+                       year=app.year, requested=app.requested)
+
+
+def _check_chunk(rows: list[str]) -> list[tuple[Application, list[Finding]]]:
+    settings, as_of, history = _WORKER_STATE  # inherited from the parent by fork
+    out = []
+    for data_text in rows:
+        app = codec.application_from_dict(json.loads(data_text))
+        out.append((_slim(app), check_application(app, context_for(app, settings, as_of, history))))
+    return out
+
+
+def _check_in_parallel(store: Store, settings: Settings, as_of: dt.date, history) -> Iterable[tuple[Application, list[Finding]]]:
+    """The rules over a big round in one worker process per core (the rules are pure)."""
+    global _WORKER_STATE
+    _WORKER_STATE = (settings, as_of, history)
+    ctx = multiprocessing.get_context("fork")
+    workers = os.cpu_count() or 2
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: collections.deque = collections.deque()
+        for rows in store.iter_application_json(_CHUNK):
+            pending.append(pool.submit(_check_chunk, rows))
+            if len(pending) > 2 * workers:  # a bounded window: memory stays flat, order is kept
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
 
 
 def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:

@@ -177,7 +177,7 @@ def check_cmd(
         if application:
             results = [r for r in results if r.app.id in set(application)]
     else:
-        results = run_check(store, env.settings, day, list(application) if application else None)
+        results = run_check(store, env.settings, day, list(application) if application else None, slim=True)
     if not results:
         raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
     shown = _filtered(results, code or [], severity or [], verdict or [])

@@ -11,8 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import fmt, safety
-from ..errors import AvustusError
-from . import app, env_of, err, out
+from . import app, env_of, err, option_date, out
 
 
 @app.command("backup")
@@ -90,18 +89,6 @@ def privacy_cmd(
               + ". Poista: avustus purge --as-of PVM", highlight=False)
 
 
-def _as_of(value: str) -> dt.date:
-    from ..values import ValueProblem, date
-
-    try:
-        d = date(value)
-    except ValueProblem as e:
-        raise AvustusError(f"--as-of: {e}.") from None
-    if d is None:
-        raise AvustusError("--as-of: anna päivämäärä, esim. 31.12.2037.")
-    return d
-
-
 @app.command("purge")
 def purge_cmd(
     ctx: typer.Context,
@@ -117,7 +104,7 @@ def purge_cmd(
     Esimerkki: [bold]avustus purge --as-of 31.12.2037 --dry-run[/]
     """
     env = env_of(ctx)
-    day = _as_of(as_of)
+    day = option_date(as_of, "--as-of")
     result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run)
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))

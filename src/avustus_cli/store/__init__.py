@@ -445,6 +445,17 @@ class Store:
                 pk="business_id",
             )
 
+    def iter_applications(self) -> Iterator[Application]:
+        """Every application, one at a time (without personal data): memory stays flat."""
+        for (data_text,) in self.conn.execute("select data from applications order by id"):
+            yield codec.application_from_dict(json.loads(data_text))
+
+    def iter_application_json(self, chunk: int) -> Iterator[list[str]]:
+        """The applications' stored JSON (without personal data) in chunks, for worker processes."""
+        cur = self.conn.execute("select data from applications order by id")
+        while rows := cur.fetchmany(chunk):
+            yield [r[0] for r in rows]
+
     def applications(self, ids: list[str] | None = None, with_personal: bool = False) -> list[Application]:
         sql = "select data, personal from applications"
         params: list[Any] = []
