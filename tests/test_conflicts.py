@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -17,7 +16,7 @@ from avustus_cli.rules._examples import OPERATING
 from avustus_cli.rules.conflict import conflicts, organisation_key
 from avustus_cli.store import SCHEMA_VERSION, Store
 
-from .conftest import ROOT, SAMPLE, app_row, dump, write_xlsx
+from .conftest import ROOT, app_row, dump, write_xlsx
 
 H = ["Henkilö", "Toimielin/rooli", "Yhdistys", "Y-tunnus", "Asema", "Alkaen", "Päättyen"]
 DAY = dt.date(2027, 1, 26)

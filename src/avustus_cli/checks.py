@@ -111,14 +111,15 @@ def run_check(
     else:
         apps = store.iter_applications()
     history = history_index(store.grants())
+    positions = _positions(store)  # the conflict-of-interest register (J01)
     hashes = store.content_hashes()
     accepted = store.acceptances()
     raw: dict[str, tuple[str, list[Finding]]] = {}
     results = []
     if slim and not app_ids and len(hashes) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        checked: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(store, settings, as_of, history)
+        checked: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(store, settings, as_of, history, positions)
     else:
-        checked = ((app, check_application(app, context_for(app, settings, as_of, history))) for app in apps)
+        checked = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
     for app, findings in checked:
         applied = _apply_acceptances(app.id, findings, accepted)
         verdict = verdict_for(applied)
@@ -142,18 +143,20 @@ def _slim(app: Application) -> Application:
 
 
 def _check_chunk(rows: list[str]) -> list[tuple[Application, list[Finding]]]:
-    settings, as_of, history = _WORKER_STATE  # inherited from the parent by fork
+    settings, as_of, history, positions = _WORKER_STATE  # inherited from the parent by fork
     out = []
     for data_text in rows:
         app = codec.application_from_dict(json.loads(data_text))
-        out.append((_slim(app), check_application(app, context_for(app, settings, as_of, history))))
+        out.append((_slim(app), check_application(app, context_for(app, settings, as_of, history, positions))))
     return out
 
 
-def _check_in_parallel(store: Store, settings: Settings, as_of: dt.date, history) -> Iterable[tuple[Application, list[Finding]]]:
+def _check_in_parallel(
+    store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = ()
+) -> Iterable[tuple[Application, list[Finding]]]:
     """The rules over a big round in one worker process per core (the rules are pure)."""
     global _WORKER_STATE
-    _WORKER_STATE = (settings, as_of, history)
+    _WORKER_STATE = (settings, as_of, history, positions)
     ctx = multiprocessing.get_context("fork")
     workers = os.cpu_count() or 2
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
@@ -164,6 +167,13 @@ def _check_in_parallel(store: Store, settings: Settings, as_of: dt.date, history
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
+
+
+def _positions(store: Store) -> tuple:
+    """The conflict-of-interest register (J01), loaded once per check."""
+    from .store.positions import positions as load_positions
+
+    return tuple(load_positions(store))
 
 
 def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:

@@ -9,7 +9,6 @@ roles of decision makers, never contact data.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from ..models import Position
