@@ -146,6 +146,18 @@ STEPS: tuple[Step, ...] = (
         ("conflicts", "--as-of", "2027-01-26"),
     ),
     Step(
+        "",
+        "Esteellisyys ei estä avustusta, mutta J01 on arvioitava havainto: hakemus saa rahaa esityksessä vasta, "
+        "kun virkailija on kuitannut havainnon ja kirjannut, miten esteellinen henkilö jäävää itsensä. "
+        "Esteelliset merkitään myös pöytäkirjaan.",
+        ("accept", "AV-2027-001", "J01", "--reason", "Anna Aaltonen jääväsi itsensä; ei osallistu käsittelyyn"),
+    ),
+    Step(
+        "",
+        "",
+        ("accept", "AV-2027-002", "J01", "--reason", "Valmistelija Pekka Pelkonen jääväsi itsensä; valmistelun teki toinen"),
+    ),
+    Step(
         "5. Esitys (tammikuun puoliväli)",
         "Avustuskelpoisille jaetaan määräraha asetusten jakotavalla. `propose` kirjoittaa kansioon muokattavan "
         "esitys.xlsx:n, päätösesityksen, liitteen 1, avustusehdot ja täydennyspyynnöt (HTML ja Word). Muokkaa "

@@ -29,6 +29,10 @@ from .store import Store
 # payment instead (R01: an earlier usage report missing; P02: the project's
 # funding decision still pending). They become conditions of the decision.
 PAYMENT_HOLD_CODES = frozenset({"R01", "P02"})
+# Findings about who decides, not about the application: a decision maker's
+# conflict of interest (J01) makes that person step aside; it never costs the
+# applicant its grant.
+DECIDER_CODES = frozenset({"J01"})
 
 
 def rules_version() -> str:
@@ -60,7 +64,9 @@ class Result:
     def fundable(self) -> bool:
         """May get money in the proposal: nothing open but payment holds and notes."""
         return self.checked and all(
-            f.severity is Severity.NOTE or (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
+            f.severity is Severity.NOTE
+            or f.code in DECIDER_CODES
+            or (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
             for f in self.open_findings
         )
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from stdnum import iban as _iban
 from stdnum.exceptions import ValidationError as _StdnumError
 from stdnum.fi import associationid as _assoc
 from stdnum.fi import ytunnus as _ytunnus
 
 
+@lru_cache(maxsize=65536)
 def business_id(value: str) -> str | None:
     """``1234567-8`` if ``value`` is a valid Y-tunnus (dash and spaces optional), else None."""
     try:
@@ -24,6 +27,7 @@ def business_id_problem(value: str) -> str:
     return "tarkistusmerkki ei täsmää"
 
 
+@lru_cache(maxsize=65536)
 def iban(value: str) -> str | None:
     """The IBAN in compact form (``FI2112345600000785``) if valid, else None."""
     try:
@@ -32,6 +36,7 @@ def iban(value: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=65536)
 def association_id(value: str) -> str | None:
     """The association register number (``123.456``) if well formed, else None."""
     try:

@@ -23,7 +23,7 @@ from .excel import Table, formula_cells, read_table
 from .fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS
 from .matching import normalize
 from .models import Application
-from .store import Store, cents, content_hash
+from .store import Store, cents
 
 TOTAL_WORDS = {"yhteensä", "yhteensa", "summa", "kaikki yhteensä", "total", "totals", "grand total", "sum", "totalt", "summa yhteensä"}
 
@@ -77,6 +77,8 @@ def _is_blank(cells: list[Any]) -> bool:
 
 def _is_total(cells: list[Any], id_index: int) -> bool:
     idv = cells[id_index] if id_index < len(cells) else None
+    if idv is not None and not (isinstance(idv, str) and (not idv.strip() or normalize(idv) in TOTAL_WORDS)):
+        return False  # a row with a real id is an application, whatever else it says
     texts = [normalize(c) for c in cells if isinstance(c, str) and c.strip()]
     if any(t in TOTAL_WORDS or t.startswith("yhteensä ") for t in texts):
         return idv is None or (isinstance(idv, str) and (not idv.strip() or normalize(idv) in TOTAL_WORDS))
@@ -226,15 +228,11 @@ def import_applications(
                 parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings, formulas)
                 parsed["id"] = app_id
                 parsed.setdefault("year", settings.year)
-                extra = {h: _cell_text(cells[i]) for i, h in table.unknown.items() if i < len(cells) and _cell_text(cells[i]) is not None}
+                extra = {h: v for i, h in table.unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
                 app = Application(**parsed, raw=raw, extra=extra)
                 full = codec.to_jsonable(app)
-                digest = content_hash(full)
-                raw_row = {
-                    (table.headers[i] or values.text(i) or str(i)): _cell_text(c)
-                    for i, c in enumerate(cells)
-                    if i < len(table.headers) and (table.headers[i] or _cell_text(c) is not None)
-                }
+                data_json, personal_json = store.encode_application(full)
+                digest = hashlib.sha256(f"{data_json}\x00{personal_json}".encode()).hexdigest()[:16]
                 for w in warnings:
                     w["application_id"] = app_id
                 result.warnings.extend(warnings)
@@ -255,7 +253,13 @@ def import_applications(
                 else:
                     result.new.append(app_id)
                     store.audit("application", app_id, "create", {"import": import_id})
-                store.upsert_application(app, raw_row, personal_headers, (display, table.sheet, rownum), import_id, digest)
+                raw_row = {
+                    (table.headers[i] or str(i)): _cell_text(c)
+                    for i, c in enumerate(cells)
+                    if i < len(table.headers) and (table.headers[i] or _cell_text(c) is not None)
+                }
+                store.upsert_application(app, raw_row, personal_headers, (display, table.sheet, rownum), import_id, digest,
+                                         encoded=(data_json, personal_json))
                 store.replace_warnings(import_id, app_id, warnings)
             if progress:
                 progress(result.rows_total, result.rows_total)

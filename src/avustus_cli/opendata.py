@@ -81,16 +81,17 @@ def decided_grants(store) -> list[GrantRecord]:
     """Every grant in the store (this round's decisions and the earlier ones),
     with the application's public fields where the application is stored."""
     from .store import euros
+    from .store.positions import home_municipalities
 
-    orgs = {r["business_id"]: r for r in store.query("select business_id, home_municipality from organisations")}
+    homes = home_municipalities(store)
     apps = {a.id: a for a in store.applications()}  # without personal data
     out = []
-    for g in store.query("select * from grants order by year, id"):
+    for g in store.grant_rows():  # ordered by year, id
         app = apps.get(g["application_id"] or "")
         requested = euros(g["requested_cents"])
         if requested is None and app is not None:
             requested = app.requested
-        home = (app.home_municipality if app else None) or (orgs.get(g["business_id"]) or {}).get("home_municipality")
+        home = (app.home_municipality if app else None) or homes.get(g["business_id"])
         start = end = None
         if app is not None:
             start = app.agreement_start or app.project_start

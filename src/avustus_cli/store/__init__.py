@@ -246,6 +246,7 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 PERSONAL = ("contact_person", "email", "phone", "iban")
+_USER = os_user()
 
 
 class Store:
@@ -349,16 +350,10 @@ class Store:
     # --- audit -------------------------------------------------------
 
     def audit(self, entity: str, entity_id: str | None, action: str, detail: dict[str, Any] | None = None) -> None:
-        self.db["audit_log"].insert(
-            {
-                "at": now(),
-                "user": os_user(),
-                "command": self.command,
-                "entity": entity,
-                "entity_id": entity_id,
-                "action": action,
-                "detail": json.dumps(detail or {}, ensure_ascii=False, default=str),
-            }
+        self.conn.execute(
+            "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
+            (now(), _USER, self.command, entity, entity_id, action,
+             json.dumps(detail or {}, ensure_ascii=False, default=str)),
         )
 
     def audit_rows(self, entity: str | None = None, entity_id: str | None = None) -> list[dict[str, Any]]:
@@ -395,6 +390,36 @@ class Store:
             data.pop(k, None)
         return data, personal
 
+    @staticmethod
+    def encode_application(encoded: dict[str, Any]) -> tuple[str, str]:
+        """(data JSON without personal data, personal data JSON) of ``codec.to_jsonable(app)``."""
+        data = dict(encoded)
+        personal = {k: data.pop(k) for k in PERSONAL if data.get(k) is not None}
+        for k in PERSONAL:
+            data.pop(k, None)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True), json.dumps(personal, ensure_ascii=False, sort_keys=True)
+
+    _UPSERT_APPLICATION = """
+        insert into applications (id, year, form, applicant, business_id, category, requested_cents, received, data,
+            personal, raw_row, personal_headers, content_hash, source_file, source_sheet, source_row, first_import,
+            last_import, created_at, updated_at)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        on conflict(id) do update set year = excluded.year, form = excluded.form, applicant = excluded.applicant,
+            business_id = excluded.business_id, category = excluded.category,
+            requested_cents = excluded.requested_cents, received = excluded.received, data = excluded.data,
+            personal = excluded.personal, raw_row = excluded.raw_row, personal_headers = excluded.personal_headers,
+            content_hash = excluded.content_hash, source_file = excluded.source_file,
+            source_sheet = excluded.source_sheet, source_row = excluded.source_row,
+            last_import = excluded.last_import, updated_at = excluded.updated_at
+    """
+    _UPSERT_ORGANISATION = """
+        insert into organisations (business_id, name, legal_form, home_municipality, register_number, updated_at)
+        values (?, ?, ?, ?, ?, ?)
+        on conflict(business_id) do update set name = excluded.name, legal_form = excluded.legal_form,
+            home_municipality = excluded.home_municipality, register_number = excluded.register_number,
+            updated_at = excluded.updated_at
+    """
+
     def upsert_application(
         self,
         app: Application,
@@ -403,46 +428,32 @@ class Store:
         source: tuple[str, str, int],
         import_id: int,
         digest: str,
+        encoded: tuple[str, str] | None = None,
     ) -> None:
-        data, personal = self.split_personal(app)
+        """Insert or update one application (first import and creation time are kept).
+
+        ``encoded`` is ``encode_application(codec.to_jsonable(app))`` when the
+        caller has it already. Plain SQL: this is the import's hot path.
+        """
+        data_json, personal_json = encoded if encoded is not None else self.encode_application(codec.to_jsonable(app))
         ts = now()
-        existing = self.conn.execute("select created_at, first_import from applications where id = ?", (app.id,)).fetchone()
-        self.db["applications"].upsert(
-            {
-                "id": app.id,
-                "year": app.year,
-                "form": app.form.value if app.form else None,
-                "applicant": app.applicant,
-                "business_id": app.business_id,
-                "category": app.category,
-                "requested_cents": cents(app.requested),
-                "received": app.received.isoformat(timespec="seconds") if app.received else None,
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-                "personal": json.dumps(personal, ensure_ascii=False, sort_keys=True),
-                "raw_row": json.dumps(raw_row, ensure_ascii=False),
-                "personal_headers": json.dumps(personal_headers, ensure_ascii=False),
-                "content_hash": digest,
-                "source_file": source[0],
-                "source_sheet": source[1],
-                "source_row": source[2],
-                "first_import": existing[1] if existing else import_id,
-                "last_import": import_id,
-                "created_at": existing[0] if existing else ts,
-                "updated_at": ts,
-            },
-            pk="id",
+        self.conn.execute(
+            self._UPSERT_APPLICATION,
+            (
+                app.id, app.year, app.form.value if app.form else None, app.applicant, app.business_id, app.category,
+                cents(app.requested), app.received.isoformat(timespec="seconds") if app.received else None,
+                data_json,
+                personal_json,
+                json.dumps(raw_row, ensure_ascii=False),
+                json.dumps(personal_headers, ensure_ascii=False),
+                digest, source[0], source[1], source[2], import_id, import_id, ts, ts,
+            ),
         )
         if app.business_id:
-            self.db["organisations"].upsert(
-                {
-                    "business_id": app.business_id,
-                    "name": app.applicant,
-                    "legal_form": app.legal_form.value if app.legal_form else None,
-                    "home_municipality": app.home_municipality,
-                    "register_number": app.register_number,
-                    "updated_at": ts,
-                },
-                pk="business_id",
+            self.conn.execute(
+                self._UPSERT_ORGANISATION,
+                (app.business_id, app.applicant, app.legal_form.value if app.legal_form else None,
+                 app.home_municipality, app.register_number, ts),
             )
 
     def iter_applications(self) -> Iterator[Application]:
@@ -487,7 +498,12 @@ class Store:
         if app_id is not None:
             self.conn.execute("delete from import_warnings where application_id = ?", (app_id,))
         if warnings:
-            self.db["import_warnings"].insert_all([{**w, "import_id": import_id, "application_id": app_id} for w in warnings])
+            self.conn.executemany(
+                "insert into import_warnings (import_id, application_id, sheet, row, column_name, field, message) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [(import_id, app_id, w.get("sheet"), w.get("row"), w.get("column_name"), w.get("field"), w["message"])
+                 for w in warnings],
+            )
 
     def warnings(self, app_id: str | None = None) -> list[dict[str, Any]]:
         sql = "select * from import_warnings"

@@ -77,4 +77,11 @@ def replace_all(store: Store, register: list[Position], file: str) -> dict[str, 
     return counts
 
 
-__all__ = ["COLUMNS", "positions", "replace_all", "rows"]
+def home_municipalities(store: Store) -> dict[str, str | None]:
+    """business ID -> home municipality, from the organisations of imported applications.
+
+    (Used by open data and statistics; kept here so that SQL stays in the store package.)"""
+    return {r["business_id"]: r["home_municipality"] for r in store.query("select business_id, home_municipality from organisations")}
+
+
+__all__ = ["COLUMNS", "home_municipalities", "positions", "replace_all", "rows"]
