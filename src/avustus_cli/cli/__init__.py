@@ -42,6 +42,12 @@ class AvustusGroup(typer.core.TyperGroup):
         except AvustusError as e:
             err.print(f"[bold red]Virhe:[/] {escape(e.message)}", highlight=False)
             sys.exit(e.exit_code)
+        except BrokenPipeError:  # `avustus ... | head`: the reader has gone, nothing to report
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            sys.exit(0)
         except KeyboardInterrupt:
             err.print("Keskeytetty. Keskeneräiset muutokset peruttiin; tietokanta on ennallaan.")
             sys.exit(130)
