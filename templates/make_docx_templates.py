@@ -336,6 +336,11 @@ def paatosesitys():
                 "{{ granted_sum|money }}"], bold=True, right={1, 2, 3})
     finish_table(t)
     para(doc)
+    tag(doc, "if last_year")
+    para(doc, "Vuodelle {{ last_year.year }} toiminta-avustuksia myönnettiin {{ last_year.count|number }} hakijalle "
+              "yhteensä {{ last_year.granted|money }}{% if last_year.granted %}; esitys on "
+              "{{ (granted_sum / last_year.granted)|percent(1) }} edellisvuoden määrästä{% endif %}.")
+    tag(doc, "endif")
     tag(doc, "if refusals")
     para(doc, "Hylättäviksi esitetään seuraavat hakemukset:")
     bullets(doc, "for r in refusals",
@@ -367,6 +372,17 @@ def paatosesitys():
             "{{ p.end|date }}, avustus {{ p.amount|money }}.{% if p.condition %} {{ p.condition }}{% endif %}")
     tag(doc, "else")
     para(doc, "Hankeavustuksia ei esitetä tässä yhteydessä.")
+    tag(doc, "endif")
+
+    heading(doc, "Esteellisyys", 3)
+    tag(doc, "if conflicts")
+    para(doc, "Hallintolain 28 §:n mukaan esteellinen ei saa osallistua asian käsittelyyn. Seuraavat henkilöt ovat "
+              "esteellisiä käsittelemään mainittuja hakemuksia:")
+    bullets(doc, "for c in conflicts",
+            "{{ c.person }} ({{ c.role }}): {{ c.applicant }}, hakemus {{ c.application_id }} – {{ c.position }}"
+            "{% if c.organisation and c.organisation != c.applicant %}, {{ c.organisation }}{% endif %}")
+    tag(doc, "else")
+    para(doc, "Päätöksentekijöiden sidonnaisuusrekisterin mukaan kukaan ei ole esteellinen käsittelemään hakemuksia.")
     tag(doc, "endif")
 
     heading(doc, "Päätösehdotus", 2)

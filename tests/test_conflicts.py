@@ -173,3 +173,38 @@ def test_bad_register_row_refused_whole(round_db, workdir):
     r = cli("positions", "import", bad)
     assert r.exit_code == 2 and "sarake F (Alkaen)" in r.output
     assert dump(workdir / "avustus.db") == before
+
+
+def test_board_item_lists_who_steps_aside_and_keeps_the_grant(round_db, workdir):
+    """The board item names the decision makers who must step aside; J01 does not cost the grant."""
+    cli = round_db
+    clean = {
+        "Yhteistyö sote- tai pelastuspalveluiden kanssa": "Aikuissosiaalityö, Jyväskylä",
+        "Tuetut tavoitteet": "Mielenterveyden ja päihteettömyyden edistäminen",
+        "Hyvinvointialueen toimintakentällä": "Kyllä", "Palvelutuotantoa tai muuta taloudellista toimintaa": "Ei",
+        "Lupa tarkastukseen": "Kyllä", "Liitteet": "toimintasuunnitelma; talousarvio", "Yhteishakemus": "Ei",
+    }
+    rows = [app_row(1, **clean), app_row(2, **{**clean, "Y-tunnus": "2077474-0"}), app_row(3, **{"Y-tunnus": None})]
+    assert cli("import", write_xlsx(workdir / "h2.xlsx", rows)).exit_code == 0
+    assert cli("positions", "import", register_file(workdir / "s.xlsx")).exit_code == 0
+    assert cli("check", "--as-of", "2027-01-10").exit_code in (0, 1)
+    out = workdir / "esitys"
+    r = cli("propose", "--out", out, "--as-of", "2027-01-10")
+    assert r.exit_code == 0, r.output
+    html = (out / "paatosesitys.html").read_text(encoding="utf-8")
+    section = html[html.index("Esteellisyys"):html.index("Päätösehdotus")]
+    assert "Anna Aaltonen" in section and "H-0001" in section  # by business ID
+    assert "Olli Ojala" in section and "H-0002" in section
+    assert "Eero Entinen" not in section  # the position ended before the meeting
+    from docx import Document
+
+    text = "\n".join(p.text for p in Document(out / "paatosesitys.docx").paragraphs)
+    assert "Esteellisyys" in text and "Anna Aaltonen (Aluehallitus, jäsen)" in text
+    # the conflict changes who decides, not whether the applicant is funded
+    from avustus_cli.store import Store
+
+    amounts = {r["application_id"]: r["amount_cents"] for r in Store.open(workdir / "avustus.db").query("select * from proposals")}
+    reviews = json.loads(cli("check", "--show", "--json").stdout)
+    only_j01 = [a["id"] for a in reviews if {f["code"] for f in a["findings"] if f["severity"] == "review"} == {"J01"}
+                and not any(f["severity"] in ("blocking", "deficiency") for f in a["findings"])]
+    assert only_j01 and all(amounts[i] > 0 for i in only_j01)

@@ -987,7 +987,14 @@ def _method_text(method: Method, rows: Sequence[Row]) -> str:
     return base + text
 
 
-def board_context(rows: Sequence[Row], settings: Settings, budget: Budget, method: Method) -> dict[str, Any]:
+def board_context(
+    rows: Sequence[Row],
+    settings: Settings,
+    budget: Budget,
+    method: Method,
+    step_asides: Sequence[Mapping[str, Any]] = (),
+    last_year: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
     by_cat: dict[int | None, list[Row]] = defaultdict(list)
@@ -1034,7 +1041,31 @@ def board_context(rows: Sequence[Row], settings: Settings, budget: Budget, metho
         "projects": projects,
         "extra_resolutions": [],
         "review": _review(settings),
+        # Hallintolaki 28 §: decision makers with a position in an applicant step aside
+        "conflicts": [dict(c) for c in step_asides],
+        # last year's operating grants, for comparison: {year, count, granted} or None
+        "last_year": dict(last_year) if last_year else None,
     }
+
+
+def last_year_summary(store: Store, settings: Settings) -> dict[str, Any] | None:
+    """Operating grants decided for the previous grant year (earlier grants register or decisions)."""
+    year = settings.year - 1
+    grants = [g for g in store.grants() if g.year == year and g.amount > 0 and g.form in (None, GrantForm.OPERATING)]
+    if not grants:
+        return None
+    return {"year": year, "count": len(grants), "granted": sum((g.amount for g in grants), Decimal(0))}
+
+
+def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
+    from .conflicts import step_asides
+
+    return [
+        {"person": s.conflict.position.person, "role": s.conflict.position.body_role,
+         "position": s.conflict.position.position, "organisation": s.conflict.position.organisation,
+         "application_id": s.application.id, "applicant": s.application.applicant}
+        for s in step_asides(store, day)
+    ]
 
 
 def _annex_row(r: Row) -> dict[str, Any]:
@@ -1217,7 +1248,9 @@ def write_documents(
     written: list[Path] = []
     history = history_index(store.grants())
     written.append(write_esitys(out_dir / ESITYS_FILE, rows, budget, settings, history))
-    written += write_document(out_dir, "paatosesitys", "paatosesitys", board_context(rows, settings, budget, method), settings, formats)
+    board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of),
+                          last_year_summary(store, settings))
+    written += write_document(out_dir, "paatosesitys", "paatosesitys", board, settings, formats)
     annex = annex_context(rows, settings)
     written += write_document(out_dir, "liite1", "liite1", annex, settings, formats)
     written.append(write_annex_xlsx(out_dir / "liite1.xlsx", annex, settings))

@@ -542,6 +542,12 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             "oikeuttaa hyvinvointialuejohtajan tekemään päätökseen tarvittaessa teknisluonteisia korjauksia",
         ],
         "review": _REVIEW_BOARD,
+        "conflicts": [
+            {"person": "Matti Esimerkki", "role": "Aluehallitus, jäsen", "position": "hallituksen puheenjohtaja",
+             "organisation": "Jämsän Seudun Omaishoitajat ry", "application_id": "AV-2027-014",
+             "applicant": "Jämsän Seudun Omaishoitajat ry"},
+        ],
+        "last_year": {"year": 2026, "count": 101, "granted": D("870000")},
     },
     "liite1": {
         "groups": [
