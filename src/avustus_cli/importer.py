@@ -152,6 +152,16 @@ def _parse_row(
     return parsed, raw, warnings
 
 
+def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | None, display: str, dry_run: bool,
+          required: str) -> tuple[Table, ImportResult]:
+    """The table to import and an empty result describing it."""
+    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required)
+    result = ImportResult(kind, display, table.sheet, table.header_row, dry_run=dry_run)
+    result.unknown_columns = list(table.unknown.values())
+    result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
+    return table, result
+
+
 def import_applications(
     store: Store,
     path: Path,
@@ -164,10 +174,7 @@ def import_applications(
     display: str | None = None,
 ) -> ImportResult:
     display = display or path.name
-    table = read_table(path, APPLICATION_SPECS, settings.columns, sheet=sheet, display=display, required="id")
-    result = ImportResult("applications", display, table.sheet, table.header_row, dry_run=dry_run)
-    result.unknown_columns = list(table.unknown.values())
-    result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
+    table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id")
     id_index = next(i for i, n in table.mapping.items() if n == "id")
     personal_headers = [table.headers[i] for i, n in table.mapping.items() if n in PERSONAL_FIELDS]
     sha = file_sha256(path)
@@ -293,10 +300,7 @@ def import_history(
 ) -> ImportResult:
     """Earlier grants with their payments and usage reports."""
     display = display or path.name
-    table = read_table(path, HISTORY_SPECS, settings.history_columns, sheet=sheet, display=display, required="amount")
-    result = ImportResult("history", display, table.sheet, table.header_row, dry_run=dry_run)
-    result.unknown_columns = list(table.unknown.values())
-    result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
+    table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount")
     amount_index = next(i for i, n in table.mapping.items() if n == "amount")
     sha = file_sha256(path)
     history_formulas = formula_cells(path, table.sheet)
