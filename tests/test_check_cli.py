@@ -131,3 +131,33 @@ def test_rules_listed(cli):
     codes = [x["code"] for x in json.loads(r.stdout)]
     for c in ("E01", "E04", "K01", "K04", "T01", "T05", "A01", "A02", "Y01", "Y03", "H01", "R01", "S01", "S04", "P01", "P04"):
         assert c in codes
+
+
+def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
+    """A big round is checked in worker processes: the findings must be exactly those of one process."""
+    import datetime as dt
+
+    from avustus_cli import checks
+    from avustus_cli.config import load_settings
+    from avustus_cli.store import Store
+
+    cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
+    cli("import", SAMPLE / "hakemukset.xlsx")
+    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
+    settings = load_settings(SAMPLE / "avustus.toml")
+    store = Store.open(tmp_path / "a.db")
+
+    def run():
+        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True)
+        return [(r.app.id, r.app.applicant, r.app.requested, r.app.form, r.verdict, r.findings) for r in res], store.findings()
+
+    monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)
+    one = run()
+    monkeypatch.setattr(checks, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(checks, "_CHUNK", 7)
+    calls = []
+    real = checks._check_in_parallel
+    monkeypatch.setattr(checks, "_check_in_parallel", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    many = run()
+    assert calls, "the parallel path was not taken"
+    assert one == many
