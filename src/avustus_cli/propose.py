@@ -807,36 +807,17 @@ def content_sha256(path: Path) -> str:
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_DOS_DATE = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
-_DOS_TIME = 0
 
 
 def fix_zip_times(path: Path) -> None:
-    """Set every member's timestamp in a .docx/.xlsx to 1.1.1980 in place
-    (local headers and central directory), so that the same content gives the
-    same bytes. Nothing is decompressed. A file this cannot parse is left as
-    it is."""
-    import struct
-
-    data = bytearray(path.read_bytes())
-    try:
-        with zipfile.ZipFile(path) as z:
-            offsets = [i.header_offset for i in z.infolist()]
-            start_dir = z.start_dir  # type: ignore[attr-defined]
-    except (zipfile.BadZipFile, AttributeError):
-        return
-    for off in offsets:
-        if data[off:off + 4] != b"PK\x03\x04":
-            return
-        struct.pack_into("<HH", data, off + 10, _DOS_TIME, _DOS_DATE)
-    pos = start_dir
-    while data[pos:pos + 4] == b"PK\x01\x02":
-        struct.pack_into("<HH", data, pos + 12, _DOS_TIME, _DOS_DATE)
-        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
-        pos += 46 + n + m + k
+    """Set every member's timestamp in a .docx/.xlsx file to 1.1.1980 in place (see render.fixed_zip_times)."""
     from .excel import atomic_save
+    from .render import fixed_zip_times
 
-    atomic_save(path, lambda tmp: Path(tmp).write_bytes(bytes(data)))
+    data = path.read_bytes()
+    fixed = fixed_zip_times(data)
+    if fixed != data:
+        atomic_save(path, lambda tmp: Path(tmp).write_bytes(fixed))
 
 
 def normalise_zip(path: Path) -> None:
@@ -878,11 +859,8 @@ def _letters_chunk(args: tuple[Path, list[tuple[str, dict[str, Any]]], Settings,
     letter_dir, items, settings, formats = args
     out: list[Path] = []
     for stem, ctx in items:
-        paths = write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
-        for p in paths:
-            if p.suffix == ".docx":
-                normalise_zip(p)
-        out += paths
+        # render_docx gives byte-stable .docx already (the template's fixed dates, fixed zip times)
+        out += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
     return out
 
 
@@ -1271,7 +1249,7 @@ def write_documents(
     else:
         written_letters = []
     for p in written:
-        if p.suffix in (".docx", ".xlsx"):
+        if p.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
             normalise_zip(p)
     written += written_letters
     manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of)

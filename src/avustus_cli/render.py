@@ -418,7 +418,37 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
         tpl.render(ctx, jinja_env=env, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
-    return out.getvalue()
+    return fixed_zip_times(out.getvalue())
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def fixed_zip_times(data: bytes) -> bytes:
+    """Every member's timestamp in a .docx/.xlsx set to 1.1.1980 (local headers
+    and central directory), so that the same content gives the same bytes.
+    Nothing is decompressed; data this cannot parse is returned as it is."""
+    import struct
+    import zipfile
+
+    buf = bytearray(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            offsets = [i.header_offset for i in z.infolist()]
+            start_dir = z.start_dir  # type: ignore[attr-defined]
+    except (zipfile.BadZipFile, AttributeError):
+        return data
+    dos_date = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]
+    for off in offsets:
+        if buf[off:off + 4] != b"PK\x03\x04":
+            return data
+        struct.pack_into("<HH", buf, off + 10, 0, dos_date)
+    pos = start_dir
+    while buf[pos:pos + 4] == b"PK\x01\x02":
+        struct.pack_into("<HH", buf, pos + 12, 0, dos_date)
+        n, m, k = struct.unpack_from("<HHH", buf, pos + 28)
+        pos += 46 + n + m + k
+    return bytes(buf)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
