@@ -37,7 +37,7 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if dataclasses.is_dataclass(value):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {name: encode(getattr(value, name)) for name, encode in _encoders(type(value))}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict) or hasattr(value, "items"):
@@ -45,6 +45,40 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return value
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+_ENCODERS: dict[type, tuple[tuple[str, Any], ...]] = {}
+
+
+def _encoders(cls: type) -> tuple[tuple[str, Any], ...]:
+    """(field name, encoder) for each field of a dataclass, built once per class:
+    the import encodes every application, so the per-value type dispatch is
+    done ahead where the field's type says it."""
+    enc = _ENCODERS.get(cls)
+    if enc is None:
+        hints = _hints(cls)
+        enc = _ENCODERS[cls] = tuple((f.name, _encoder(hints[f.name])) for f in dataclasses.fields(cls))
+    return enc
+
+
+def _str_or_none(v: Any) -> Any:
+    return v
+
+
+def _encoder(tp: Any):
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        inner = _encoder(args[0]) if len(args) == 1 else to_jsonable
+        return lambda v: None if v is None else inner(v)
+    if isinstance(tp, type) and not origin:
+        if tp in (str, int, bool):
+            return _str_or_none
+        if issubclass(tp, Enum):
+            return lambda v: v.value
+        if tp is Decimal:
+            return str
+    return to_jsonable
 
 
 def _identity(value: Any) -> Any:
