@@ -30,18 +30,26 @@ def text(cell: Any) -> str | None:
     """Cell as clean text: None for empty; control characters removed."""
     if cell is None:
         return None
-    if isinstance(cell, bool):
+    if cell.__class__ is str:  # the common case, kept fast: the importer calls this for every cell
+        s = cell
+    elif isinstance(cell, bool):
         return "TRUE" if cell else "FALSE"
-    if isinstance(cell, float) and cell.is_integer():
-        cell = int(cell)
-    if isinstance(cell, dt.datetime):
+    elif isinstance(cell, float) and cell.is_integer():
+        s = str(int(cell))
+    elif isinstance(cell, dt.datetime):
         s = cell.isoformat(sep=" ", timespec="minutes") if cell.time() != dt.time() else cell.date().isoformat()
     elif isinstance(cell, dt.date):
         s = cell.isoformat()
     else:
         s = str(cell)
-    s = _CONTROL.sub("", s).replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ").strip()
-    if s.upper() in ERROR_CELLS:
+    if _CONTROL.search(s):
+        s = _CONTROL.sub("", s)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u00a0" in s:
+        s = s.replace("\u00a0", " ")
+    s = s.strip()
+    if s.startswith("#") and s.upper() in ERROR_CELLS:
         raise ValueProblem(f"solussa on Excelin virhearvo {s}")
     return s or None
 
