@@ -332,7 +332,7 @@ def test_purge_removes_only_what_retention_allows(cli, workdir):
     assert dry.exit_code == 0, dry.output
     plan = json.loads(dry.stdout)
     assert plan["application_ids"] == ["H-0001", "H-0003"]  # paid 11 years ago; refused, arrived 2025
-    assert plan["fields"] == {"contact_person": 2, "email": 2, "phone": 2, "iban": 2} and plan["raw_cells"] == 8
+    assert plan["fields"] == {"contact_person": 2, "email": 2, "phone": 2, "iban": 2, "personal_extra": 0} and plan["raw_cells"] == 8
     assert plan["kept"] == 2 and plan["backup"] is None
     assert dump(db) == before and not _backups(workdir)
 
@@ -391,3 +391,30 @@ def test_retention_basis_rules():
     assert safety.retention_basis(row)[0] == dt.date(2027, 3, 1)
     assert safety._add_years(dt.date(2028, 2, 29), 10) == dt.date(2038, 2, 28)
     assert safety.retention_basis(RetentionRow("B", None, None, {}, {}, []))[0] is None
+
+
+def test_unknown_personal_looking_columns_are_personal_data(cli, workdir):
+    """An export column the tool does not know but whose header says phone/e-mail/contact is kept as
+    personal data: not in the application's data, counted by privacy, removed by purge."""
+    rows = [app_row(1, Saapunut="1.12.2025", **{"Varayhteyshenkilön puhelin": "040 999 8877",
+                                                 "Lomakkeen versio": "v3"})]
+    r = cli("import", write_xlsx(workdir / "v.xlsx", rows), "--json")
+    res = json.loads(r.stdout)
+    assert res["personal_columns"] == ["Varayhteyshenkilön puhelin"] and res["unknown_columns"] == ["Lomakkeen versio"]
+    db = workdir / "avustus.db"
+    conn = sqlite3.connect(db)
+    data, personal, headers = conn.execute("select data, personal, personal_headers from applications").fetchone()
+    conn.close()
+    assert "040 999 8877" not in data and "v3" in data
+    assert json.loads(personal)["personal_extra"] == {"Varayhteyshenkilön puhelin": "040 999 8877"}
+    assert "Varayhteyshenkilön puhelin" in json.loads(headers)
+    assert "040 999 8877" not in cli("check", "--as-of", "2027-01-10", "--json").stdout
+    rows_ = {loc["column"]: loc for loc in json.loads(cli("privacy", "--json").stdout)["locations"]}
+    assert rows_["personal.personal_extra"]["rows"] == 1
+    s = Store.open(db)
+    with s.transaction():
+        s.upsert_grant({"id": "H-0001", "application_id": "H-0001", "applicant": "x", "business_id": None, "form": "operating",
+                        "year": 2026, "amount_cents": 0, "source": "decision"})
+    s.close()
+    assert cli("purge", "--as-of", AS_OF.isoformat()).exit_code == 0
+    assert b"040 999 8877" not in db.read_bytes()

@@ -124,6 +124,21 @@ APPLICATION_FIELDS = {s.name: s for s in APPLICATION_SPECS}
 HISTORY_FIELDS = {s.name: s for s in HISTORY_SPECS}
 PERSONAL_FIELDS = frozenset(s.name for s in APPLICATION_SPECS if s.personal)
 
+# Words in a header the tool does not know that make its column personal data:
+# such a column is kept with the contact details (never in --json, public
+# documents or logs) and purged with them.
+PERSONAL_HINTS = (
+    "yhteyshenkil", "puhelin", "gsm", "matkapuhelin", "sähköposti", "sahkoposti", "email", "e-mail", "e-post",
+    "tilinumero", "iban", "pankkitili", "henkilötunnus", "hetu", "syntymäaika", "kotiosoite", "yhteystied",
+    "telefon", "phone", "contact", "kontaktperson",
+)  # fmt: skip
+
+
+def looks_personal(header: str) -> bool:
+    h = unicodedata.normalize("NFC", str(header)).casefold()
+    return any(hint in h for hint in PERSONAL_HINTS)
+
+
 _EURO = re.compile(r"\(\s*(€|eur|euroa?)\s*\)|,\s*(€|eur|euroa)\s*$|\s(€|eur|euroa)\s*$")
 _NON_WORD = re.compile(r"[^\w§]+")
 

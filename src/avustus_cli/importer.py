@@ -20,7 +20,7 @@ from . import codec, values
 from .config import Settings
 from .errors import InputFileError
 from .excel import Table, formula_cells, read_table
-from .fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS
+from .fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS, looks_personal
 from .matching import normalize
 from .models import Application
 from .store import Store, cents
@@ -44,6 +44,7 @@ class ImportResult:
     forced: list[str] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
+    personal_columns: list[str] = field(default_factory=list)  # unknown columns kept as personal data
     mapped_columns: dict[str, str] = field(default_factory=dict)  # header -> field
     import_id: int | None = None
     dry_run: bool = False
@@ -83,6 +84,11 @@ def _is_total(cells: list[Any], id_index: int) -> bool:
     if any(t in TOTAL_WORDS or t.startswith("yhteensä ") for t in texts):
         return idv is None or (isinstance(idv, str) and (not idv.strip() or normalize(idv) in TOTAL_WORDS))
     return False
+
+
+def _empty_as_none(value: Any) -> Any:
+    """An empty list, mapping or text compares equal to a missing value."""
+    return None if isinstance(value, (list, dict, str)) and not value else value
 
 
 def _cell_text(cell: Any) -> Any:
@@ -176,7 +182,12 @@ def import_applications(
     display = display or path.name
     table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id")
     id_index = next(i for i, n in table.mapping.items() if n == "id")
+    personal_unknown = {i: h for i, h in table.unknown.items() if looks_personal(h)}
+    other_unknown = {i: h for i, h in table.unknown.items() if i not in personal_unknown}
+    result.unknown_columns = list(other_unknown.values())
+    result.personal_columns = list(personal_unknown.values())
     personal_headers = [table.headers[i] for i, n in table.mapping.items() if n in PERSONAL_FIELDS]
+    personal_headers += list(personal_unknown.values())
     sha = file_sha256(path)
     seen: dict[str, int] = {}
     specs = APPLICATION_FIELDS
@@ -235,8 +246,9 @@ def import_applications(
                 parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings, formulas)
                 parsed["id"] = app_id
                 parsed.setdefault("year", settings.year)
-                extra = {h: v for i, h in table.unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
-                app = Application(**parsed, raw=raw, extra=extra)
+                extra = {h: v for i, h in other_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
+                pextra = {h: v for i, h in personal_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
+                app = Application(**parsed, raw=raw, extra=extra, personal_extra=pextra)
                 full = codec.to_jsonable(app)
                 data_json, personal_json = store.encode_application(full)
                 digest = hashlib.sha256(f"{data_json}\x00{personal_json}".encode()).hexdigest()[:16]
@@ -252,7 +264,7 @@ def import_applications(
                     continue
                 if old is not None:
                     before = store.application_data(app_id) or {}
-                    changed = sorted(k for k in set(before) | set(full) if before.get(k) != full.get(k))
+                    changed = sorted(k for k in set(before) | set(full) if _empty_as_none(before.get(k)) != _empty_as_none(full.get(k)))
                     result.changed[app_id] = changed
                     if old[1]:
                         result.forced.append(app_id)

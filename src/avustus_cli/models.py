@@ -201,6 +201,7 @@ class Application:
     email: str | None = None
     phone: str | None = None
     iban: str | None = None
+    personal_extra: Mapping[str, Any] = field(default_factory=dict)  # unknown columns that look personal
     # provenance
     raw: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)

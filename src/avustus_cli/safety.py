@@ -29,6 +29,7 @@ PERSONAL_LABELS = {
     "email": "sähköpostiosoite",
     "phone": "puhelinnumero",
     "iban": "tilinumero (IBAN)",
+    "personal_extra": "muut henkilötiedoilta näyttävät sarakkeet",
 }
 
 

@@ -77,6 +77,13 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         out.print(f"  [yellow]varoitus[/] " + escape(f"rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
     if len(result.warnings) > 100:
         out.print(f"  … ja {len(result.warnings) - 100} muuta varoitusta (avustus status näyttää kaikki)", highlight=False)
+    if result.personal_columns:
+        out.print(
+            escape("Sarakkeet näyttävät henkilötiedoilta, joten ne säilytetään yhteystietojen tapaan suojattuina "
+                   "(ei JSON-tulosteissa eikä julkisissa asiakirjoissa; poistetaan purge-komennolla): "
+                   + ", ".join(result.personal_columns)),
+            highlight=False,
+        )
     if result.unknown_columns:
         out.print(
             escape("Tuntemattomat sarakkeet säilytettiin hakemusten lisätietoina: " + ", ".join(result.unknown_columns)),

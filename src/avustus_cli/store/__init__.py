@@ -245,7 +245,7 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
-PERSONAL = ("contact_person", "email", "phone", "iban")
+PERSONAL = ("contact_person", "email", "phone", "iban", "personal_extra")
 _USER = os_user()
 
 
@@ -394,7 +394,7 @@ class Store:
     def encode_application(encoded: dict[str, Any]) -> tuple[str, str]:
         """(data JSON without personal data, personal data JSON) of ``codec.to_jsonable(app)``."""
         data = dict(encoded)
-        personal = {k: data.pop(k) for k in PERSONAL if data.get(k) is not None}
+        personal = {k: data.pop(k) for k in PERSONAL if data.get(k) not in (None, "", {})}
         for k in PERSONAL:
             data.pop(k, None)
         return json.dumps(data, ensure_ascii=False, sort_keys=True), json.dumps(personal, ensure_ascii=False, sort_keys=True)
