@@ -368,3 +368,20 @@ def test_committed_docx_templates_are_up_to_date(tmp_path):
         fresh = docx_text((tmp_path / f"{name}.docx").read_bytes())
         committed = docx_text((TEMPLATES / f"{name}.docx").read_bytes())
         assert fresh == committed, f"templates/{name}.docx: run templates/make_docx_templates.py"
+
+
+def test_public_documents_scrub_contact_details_from_applicant_text():
+    """An applicant writes a phone number and an e-mail into the purpose: the minutes must not carry them."""
+    from avustus_cli import render
+
+    ctx = render.example_context("liite1")
+    row = ctx["groups"][0]["rows"][0]
+    row["purpose"] = "Vertaistukea; lisätietoja maija.meikalainen@example.fi tai 040 123 4567, tili FI21 1234 5600 0007 85"
+    row["business_id"] = "0737546-2"  # a business ID looks like a phone number to a pattern: kept
+    html = render.render_html("liite1", ctx, default_settings())
+    assert "maija.meikalainen@example.fi" not in html and "040 123 4567" not in html and "FI21 1234" not in html
+    assert "[poistettu]" in html and "Vertaistukea" in html and "0737546-2" in html
+    # a letter to the applicant itself is not a public document: its text is kept
+    letter = render.example_context("taydennyspyynto")
+    letter["items"][0]["text"] = "Soita 040 123 4567"
+    assert "040 123 4567" in render.render_html("taydennyspyynto", letter, default_settings())

@@ -46,17 +46,7 @@ ORG_FALLBACK_PREFIX = GRANT_ID_PREFIX + "org-"  # recipients without a valid bus
 
 FUNDER = {"id": ORG_PREFIX + FUNDER_BUSINESS_ID, "name": FUNDER_NAME}
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Finnish phone numbers: +358 / 00358 / 0 followed by 6-11 more digits, spaces, dashes or brackets allowed
-PHONE = re.compile(r"(?<![\w+])(?:\+358|00358|0)(?:[\s\-()]{0,2}\d){6,11}(?!\w)")
-
-
-def looks_like_email(text: str) -> bool:
-    return bool(EMAIL.search(text or ""))
-
-
-def looks_like_phone(text: str) -> bool:
-    return bool(PHONE.search(text or ""))
+from .privacy import EMAIL, PHONE, looks_like_email, looks_like_phone  # noqa: E402,F401  (re-exported)
 
 
 _TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[^<>]{0,200}>", re.I | re.S)
@@ -67,11 +57,7 @@ def plain(text: str) -> str:
     return " ".join(_TAG.sub(" ", text or "").split())
 
 
-def scrub(text: str) -> tuple[str, int]:
-    """``text`` with e-mail addresses and phone numbers replaced by '[poistettu]'; and how many were."""
-    text, n1 = EMAIL.subn("[poistettu]", text or "")
-    text, n2 = PHONE.subn("[poistettu]", text)
-    return text, n1 + n2
+from .privacy import scrub  # noqa: E402,F401  (re-exported)
 
 
 # --- from the store -------------------------------------------------------

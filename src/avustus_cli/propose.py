@@ -55,6 +55,7 @@ __all__ = [
     "load_rows",
     "read_sheet",
     "apply_edits",
+    "validate_edits",
     "save_plan",
     "write_esitys",
     "write_documents",
@@ -680,11 +681,42 @@ def apply_edits(
     """Validate the edits against the round and store them (source='sheet').
     Refuses with one message naming file, sheet, row and column; nothing is
     stored then. Returns the stored rows and how many proposals changed."""
-    rows = {r.app.id: r for r in load_rows(store, settings)}
-    budget = budget_of(settings, budget_total)
-    headers_hint = {
-        "amount": COL_AMOUNT, "reason": COL_REASON, "id": COL_ID,
-    }
+    stored_rows = load_rows(store, settings)
+    rows = {r.app.id: r for r in stored_rows}
+    new_rows = validate_edits(rows, edits, budget_of(settings, budget_total), path_display)
+    order = {r.app.id: i for i, r in enumerate(stored_rows)}
+    new_rows.sort(key=lambda r: order[r.app.id])
+    changed = save_plan(store, new_rows, scores=True)
+    return new_rows, changed
+
+
+def validate_edits(
+    rows: Mapping[str, Row],
+    edits: Sequence[Edit],
+    budget: Budget,
+    path_display: str,
+    *,
+    require_all: bool = True,
+    require_reduction_reasons: bool = True,
+) -> list[Row]:
+    """The checks of an edited esitys.xlsx against the round; pure (no store).
+
+    ``rows`` are the stored proposal's rows by application id, ``edits`` the
+    sheet's rows (``read_sheet`` already refused empty, non-numeric, negative
+    and sub-cent amounts). Refused, with an ``InputFileError`` naming file,
+    sheet, row and column:
+
+    - an application not in ``rows`` (and with ``require_all`` one of ``rows`` missing from the sheet);
+    - money for an application with a blocking or other open finding;
+    - an amount above the request without a reason (or with the old reason unchanged);
+    - a changed amount whose reason was not changed;
+    - with ``require_reduction_reasons``: a refusal or reduction without a reason
+      (``avustus decide`` instead takes the reasons of a refusal from the
+      findings and refuses the missing ones itself, all at once);
+    - any budget line, category cap or the total going over (``_check_budget``).
+
+    Returns every row of ``rows`` with its edit applied (a row without an
+    edit as it was), in ``rows`` order."""
 
     def fail(e: Edit | None, column: str, message: str) -> InputFileError:
         return InputFileError(message, file=path_display, sheet=ESITYS_SHEET, row=e.row_no if e else None,
@@ -693,14 +725,15 @@ def apply_edits(
     unknown = [e for e in edits if e.app_id not in rows]
     if unknown:
         e = unknown[0]
-        raise fail(e, headers_hint["id"], f"hakemusta {e.app_id} ei ole tietokannassa. Älä lisää tai muuta hakemustunnuksia.")
-    missing = sorted(set(rows) - {e.app_id for e in edits})
-    if missing:
-        raise fail(None, headers_hint["id"],
-                   f"taulukosta puuttuu {len(missing)} hakemusta ({', '.join(missing[:5])}"
-                   f"{' ym.' if len(missing) > 5 else ''}). Älä poista rivejä: merkitse hylättävälle esitykseksi 0 ja perustelu.")
+        raise fail(e, COL_ID, f"hakemusta {e.app_id} ei ole tietokannassa. Älä lisää tai muuta hakemustunnuksia.")
+    if require_all:
+        missing = sorted(set(rows) - {e.app_id for e in edits})
+        if missing:
+            raise fail(None, COL_ID,
+                       f"taulukosta puuttuu {len(missing)} hakemusta ({', '.join(missing[:5])}"
+                       f"{' ym.' if len(missing) > 5 else ''}). Älä poista rivejä: merkitse hylättävälle esitykseksi 0 ja perustelu.")
 
-    new_rows: list[Row] = []
+    by_id: dict[str, Row] = dict(rows)
     for e in edits:
         old = rows[e.app_id]
         res = old.result
@@ -719,10 +752,10 @@ def apply_edits(
         if e.amount > requested and (not reason or (changed_amount and reason == old.reason)):
             raise fail(e, COL_REASON,
                        f"esitys {fmt.money2(e.amount)} on suurempi kuin haettu {fmt.money2(requested)}: kirjoita perustelu.")
-        if e.amount < requested and not reason:
+        if require_reduction_reasons and e.amount < requested and not reason:
             what = "hylkäykselle" if e.amount == 0 else "haettua pienemmälle avustukselle"
             raise fail(e, COL_REASON, f"perustelu puuttuu {what} (esitys {fmt.money2(e.amount)}, haettu {fmt.money2(requested)}).")
-        if changed_amount and e.amount != requested and reason == old.reason:
+        if changed_amount and e.amount != requested and reason and reason == old.reason:
             raise fail(e, COL_REASON,
                        f"esitystä on muutettu ({fmt.money2(old.amount)} → {fmt.money2(e.amount)}), mutta perustelu on ennallaan: "
                        "kirjoita perustelu, joka kertoo muutoksen syyn.")
@@ -743,25 +776,24 @@ def apply_edits(
         source = old.source
         if (e.amount, reason, conds) != (old.amount, old.reason, old.conditions):
             source = "sheet"
-        new_rows.append(dataclasses.replace(
+        by_id[e.app_id] = dataclasses.replace(
             old, amount=e.amount, reason=reason, reason_code=code, conditions=conds, source=source,
             score=e.score, criteria=e.criteria,
-        ))
+        )
+    new_rows = list(by_id.values())
     _check_budget(new_rows, {e.app_id: e for e in edits}, budget, path_display)
-    order = {r.app.id: i for i, r in enumerate(load_rows(store, settings))}
-    new_rows.sort(key=lambda r: order[r.app.id])
-    changed = save_plan(store, new_rows, scores=True)
-    return new_rows, changed
+    return new_rows
 
 
 def _check_budget(rows: Sequence[Row], edits: Mapping[str, Edit], budget: Budget, display: str) -> None:
     """Each budget line, each category cap and the total, in sheet order: the
-    row where a sum first goes over is named."""
-    in_order = sorted(rows, key=lambda r: edits[r.app.id].row_no)
+    row where a sum first goes over is named. Rows without an edit (kept as
+    stored) are counted first."""
+    in_order = sorted(rows, key=lambda r: (1, edits[r.app.id].row_no) if r.app.id in edits else (0, 0))
     common = budget.total - sum(budget.per_form.values(), Decimal(0))
     sums: dict[str, Decimal] = defaultdict(Decimal)
     for r in in_order:
-        e = edits[r.app.id]
+        e = edits.get(r.app.id)
         checks = []
         line = r.form if r.form in budget.per_form else ""
         checks.append((f"line:{line}", budget.per_form[line] if line else common,
@@ -774,11 +806,12 @@ def _check_budget(rows: Sequence[Row], edits: Mapping[str, Edit], budget: Budget
         for key, limit, label in checks:
             sums[key] += r.amount
             if sums[key] > limit:
+                where = "tällä rivillä" if e is not None else f"(hakemus {r.app.id}, ei taulukossa)"
                 raise InputFileError(
-                    f"esitykset ylittävät määrärahan tällä rivillä: {label} on {fmt.money2(limit)}, "
+                    f"esitykset ylittävät määrärahan {where}: {label} on {fmt.money2(limit)}, "
                     f"mutta esityksiä on tähän riviin mennessä {fmt.money2(sums[key])} "
                     f"(ylitys {fmt.money2(sums[key] - limit)}). Pienennä esityksiä.",
-                    file=display, sheet=ESITYS_SHEET, row=e.row_no, column=COL_AMOUNT,
+                    file=display, sheet=ESITYS_SHEET, row=e.row_no if e is not None else None, column=COL_AMOUNT,
                 )
 
 

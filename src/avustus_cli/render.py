@@ -40,6 +40,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from . import fmt
 from .config import Settings
+from .privacy import scrub
 from .errors import AvustusError
 
 __all__ = [
@@ -179,9 +180,26 @@ def _clean(value: Any) -> Any:
     return value
 
 
+_NOT_FREE_TEXT = frozenset({"business_id", "application_id", "id", "code", "codes", "number", "year"})
+
+
+def _scrubbed(value: Any) -> Any:
+    """Applicant free text with e-mails, phone numbers and IBANs removed (public documents).
+    Identifiers (business IDs look like phone numbers to a pattern) are left as they are."""
+    if isinstance(value, str):
+        return scrub(value)[0]
+    if isinstance(value, Mapping):
+        return {k: (v if k in _NOT_FREE_TEXT else _scrubbed(v)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 def _full_context(name: str, context: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     if name in PUBLIC_DOCUMENTS:
         _check_public(name, context)
+        # the document's own data (applicants' text), not the settings' (officials' contact details)
+        context = {k: (v if k in _SETTINGS_KEYS else _scrubbed(v)) for k, v in context.items()}
     return {**settings_context(settings), **context}
 
 
