@@ -405,7 +405,14 @@ def load_settings(path: Path | None = None, cwd: Path | None = None) -> Settings
     except UnicodeDecodeError:
         raise SettingsError(f"asetustiedosto {path} ei ole UTF-8-tekstiä.") from None
     except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"asetustiedosto {path} ei ole kelvollista TOML-muotoa: {e}.") from None
+        import re
+
+        m = re.search(r"line (\d+), column (\d+)", str(e))
+        where = f" rivillä {m.group(1)}, sarakkeessa {m.group(2)}" if m else ""
+        raise SettingsError(
+            f"asetustiedostossa {path} on kirjoitusvirhe{where}: tarkista lainausmerkit, yhtäsuuruusmerkit ja "
+            "hakasulkeet (esim. nimi = \"teksti\", summa = 900000, [osio])."
+        ) from None
     return settings_from_dict(data, base=path.parent, source=path)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,12 +34,41 @@ out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
 
 
+_USAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"No such command '(?P<a>[^']+)'\. Did you mean '(?P<b>[^']+)'\?"), "tuntematon komento '{a}'. Tarkoititko '{b}'?"),
+    (re.compile(r"No such command '(?P<a>[^']+)'\."), "tuntematon komento '{a}'. Komennot: avustus --help"),
+    (re.compile(r"No such option: (?P<a>\S+) \(Possible options: (?P<b>[^)]+)\)"), "tuntematon valitsin {a}. Tarkoititko: {b}?"),
+    (re.compile(r"No such option: (?P<a>\S+?)\.? Did you mean (?P<b>\S+?)\??$"), "tuntematon valitsin {a}. Tarkoititko {b}?"),
+    (re.compile(r"No such option: (?P<a>\S+)"), "tuntematon valitsin {a}."),
+    (re.compile(r"Missing option '(?P<a>[^']+)'"), "valitsin {a} puuttuu."),
+    (re.compile(r"Missing argument '(?P<a>[^']+)'"), "argumentti {a} puuttuu."),
+    (re.compile(r"Got unexpected extra argument(?:s|\(s\))? \((?P<a>[^)]*)\)"),
+     "ylimääräinen argumentti: {a}. Laita välilyönnin sisältävä arvo lainausmerkkeihin, esim. --section \"§ 12\"."),
+    (re.compile(r"Option '(?P<a>[^']+)' requires an argument"), "valitsimelle {a} puuttuu arvo."),
+    (re.compile(r"Invalid value for '(?P<a>[^']+)':.*valid integer", re.S), "virheellinen arvo valitsimelle {a}: odotetaan kokonaislukua."),
+    (re.compile(r"Invalid value for '(?P<a>[^']+)':.*valid (?:number|float|decimal)", re.S), "virheellinen arvo valitsimelle {a}: odotetaan lukua."),
+    (re.compile(r"Invalid value for '(?P<a>[^']+)': (?P<b>.*)", re.S), "virheellinen arvo valitsimelle {a}: {b}"),
+]
+
+
+def _finnish_usage(message: str) -> str:
+    for pattern, text in _USAGE_PATTERNS:
+        m = pattern.search(message)
+        if m:
+            return text.format(**m.groupdict())
+    return message
+
+
 class AvustusGroup(typer.core.TyperGroup):
     """Turns domain errors into one Finnish line and an exit code; never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _click_exc.UsageError as e:  # typos in commands and options: Finnish, with where to look
+            where = f"avustus {e.ctx.info_name} --help" if e.ctx is not None and e.ctx.parent is not None else "avustus --help"
+            err.print(f"[bold red]Virhe:[/] {escape(_finnish_usage(e.format_message()))} Ohje: {escape(where)}", highlight=False)
+            sys.exit(2)
         except AvustusError as e:
             err.print(f"[bold red]Virhe:[/] {escape(e.message)}", highlight=False)
             sys.exit(e.exit_code)
