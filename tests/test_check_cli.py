@@ -161,3 +161,18 @@ def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
     many = run()
     assert calls, "the parallel path was not taken"
     assert one == many
+
+
+def test_accept_refuses_unknown_and_stale(cli, workdir):
+    row = app_row(1, Toimintakunnat="Jyväskylä; Tampere")
+    cli("import", write_xlsx(workdir / "v.xlsx", [row]))
+    r = cli("accept", "H-9999", "K04", "--reason", "x")
+    assert r.exit_code == 2 and "hakemusta H-9999 ei ole" in r.stderr
+    r = cli("accept", "H-0001", "K04", "--reason", "x")  # never checked
+    assert r.exit_code == 2 and "avustus check" in r.stderr
+    cli("check", "--as-of", "2027-01-10")
+    cli("import", write_xlsx(workdir / "v2.xlsx", [{**row, "Haettu summa": 1000}]))  # changed after the check
+    r = cli("accept", "H-0001", "K04", "--reason", "x")
+    assert r.exit_code == 2 and "muuttuneet" in r.stderr
+    cli("check", "--as-of", "2027-01-10")
+    assert cli("accept", "H-0001", "K04", "--reason", "x").exit_code == 0

@@ -316,3 +316,16 @@ def test_settings_syntax_error_in_finnish(workdir):
     r = Cli(workdir / "a.db", workdir / "avustus.toml")("status")
     assert r.exit_code == 2
     assert "kirjoitusvirhe rivillä 2" in r.stderr and "line" not in r.stderr
+
+
+def test_history_payment_without_any_date_refused(cli, workdir):
+    headers = ["Hakemusnumero", "Hakija", "Y-tunnus", "Avustusvuosi", "Myönnetty", "Maksettu", "Maksupäivä"]
+    rows = [["A-1", "Vanha ry", "0737546-2", 2025, 1000, 1000, "1.3.2025"], ["A-2", "Toinen ry", "0737546-2", 2025, 500, 500, None]]
+    f = write_xlsx(workdir / "hist.xlsx", rows, headers=headers)
+    cli("import", write_xlsx(workdir / "base.xlsx", [app_row(9)]))
+    before = dump(workdir / "avustus.db")
+    r = cli("import", "--history", f)
+    assert r.exit_code == 2
+    for m in ("hist.xlsx", "rivi 3", "sarake G (Maksupäivä)", "ei maksupäivää"):
+        assert m in r.stderr, r.stderr
+    assert dump(workdir / "avustus.db") == before

@@ -153,3 +153,23 @@ def test_header_mapping_from_settings_wins():
     table = alias_table(APPLICATION_SPECS, {"Järjestön virallinen nimi": "applicant", "Tunnus": "register_number"})
     assert table[header_key("järjestön virallinen nimi")] == "applicant"
     assert table[header_key("Tunnus")] == "register_number"
+
+
+@pytest.mark.parametrize("cell", ["12,505", "1e3", "2E+4", 1234.5678])
+def test_money_refuses_more_than_cents_and_exponents(cell):
+    with pytest.raises(values.ValueProblem):
+        values.money(cell)
+
+
+def test_money_keeps_cents_of_a_computed_cell():
+    assert values.money(12500.300000000001) == Decimal("12500.30")
+    assert values.money("100e") == Decimal("100.00")
+
+
+@pytest.mark.parametrize("cell", ["Toimintaryhmän hanke", "Toiminta", "Hankkeen tuki"])
+def test_grant_form_is_never_guessed_from_a_prefix(cell):
+    if cell == "Toiminta":
+        assert values.grant_form(cell) is GrantForm.OPERATING  # a listed alias
+        return
+    with pytest.raises(values.ValueProblem):
+        values.grant_form(cell)

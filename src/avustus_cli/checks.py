@@ -246,6 +246,14 @@ def accept(store: Store, app_id: str, code: str, reason: str) -> None:
         raise NotFoundError(f"sääntökoodia {code} ei ole. Luettelo: avustus rules")
     if not reason.strip():
         raise ValidationError("perustelu puuttuu: anna --reason \"...\" (se näkyy tarkistuksessa ja lokissa).")
+    if app_id not in store.content_hashes():
+        raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa. Tarkista hakemusnumero (avustus status).")
+    verdict = store.verdicts().get(app_id)
+    if verdict is None or verdict["content_hash"] != store.content_hashes()[app_id]:
+        raise ValidationError(
+            f"hakemuksen {app_id} tiedot ovat muuttuneet viimeisimmän tarkistuksen jälkeen (tai sitä ei ole "
+            "tarkistettu): aja ensin avustus check, jotta kuittaat havainnon nykyisistä tiedoista."
+        )
     findings = store.findings(app_id).get(app_id, [])
     match = [f for f in findings if f.code == code]
     if not match:

@@ -20,13 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from . import deadlines, fmt
+from . import deadlines, fmt, values
 from .backup import backup_before
 from .checks import PAYMENT_HOLD_CODES, current_results
 from .config import Settings
-from .errors import NotFoundError, ValidationError
+from .errors import AvustusError, NotFoundError, ValidationError
 from .excel import neutralise
-from .followup import Hold, Overdue, hold_reasons, overdue_grants, reference_number, remaining
+from .followup import Hold, Overdue, hold_reasons, overdue_grants, remaining, unique_references
+from .propose import Edit, Row, _sentence, budget_of, ineligible_reason, read_sheet, split_conditions, validate_edits
 from .models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus, Severity
 from .rules import RULES, partnership_routing
 from .store import Store, cents, euros
@@ -36,6 +37,16 @@ CHANNELS = ("letter", "email")
 CHANNEL_LABELS = {"letter": "kirje", "email": "sähköposti"}
 DEFAULT_LETTERS = Path("paatokset")
 MAILING_FILE = "postitus.csv"
+REMINDER_MAILING = "postitus_muistutukset_{date}.csv"  # not postitus.csv: --letters may be the decisions' folder
+
+LETTERS_AFTER_COMMIT = (
+    "Päätökset on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirjeet "
+    "kirjoitetaan (kirjaukset eivät muutu)."
+)
+AMEND_LETTER_AFTER_COMMIT = (
+    "Muutos on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirje "
+    "kirjoitetaan (kirjaukset eivät muutu)."
+)
 
 _REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")
 
@@ -91,14 +102,6 @@ def parse_reasons(text: str) -> list[dict[str, str]]:
     return out
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return ""
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
-
-
 def _conditions(text: str) -> list[str]:
     return [c.strip() for c in re.split(r"[\n;]+", text or "") if c.strip()]
 
@@ -142,16 +145,12 @@ def write_mailing(path: Path, rows: Iterable[dict[str, str]]) -> Path:
 # --- reading an edited proposal sheet --------------------------------------------
 
 
-def read_decision_sheet(path: Path, settings: Settings) -> dict[str, dict[str, Any]]:
+def read_decision_sheet(path: Path, settings: Settings) -> list[Edit]:
     """The board's changes from an edited proposal workbook (esitys.xlsx, sheet
-    "Esitys", read by ``propose.read_sheet``): application id -> {amount,
-    conditions, reason}."""
-    from .propose import read_sheet
-
-    return {
-        e.app_id: {"amount": e.amount, "conditions": "\n".join(e.conditions), "reason": e.reason, "row": e.row_no}
-        for e in read_sheet(Path(path), settings, Path(path).name)
-    }
+    "Esitys", read by ``propose.read_sheet``: refuses empty, non-numeric and
+    negative amounts). Checked against the round by ``propose.validate_edits``
+    in :func:`decide`."""
+    return read_sheet(Path(path), settings, Path(path).name)
 
 
 # --- decide ------------------------------------------------------------------
@@ -167,7 +166,6 @@ class DecideResult:
     unchanged: list[str] = field(default_factory=list)
     kept_amended: list[str] = field(default_factory=list)
     routed: list[tuple[str, str]] = field(default_factory=list)  # (application, decider)
-    missing_reasons: list[str] = field(default_factory=list)
     letters: list[Path] = field(default_factory=list)
     mailing: Path | None = None
     backup: Path | None = None
@@ -185,7 +183,6 @@ class DecideResult:
             "unchanged": self.unchanged,
             "kept_amended": self.kept_amended,
             "routed": [{"application": a, "decider": d} for a, d in self.routed],
-            "missing_reasons": self.missing_reasons,
             "letters": [str(p) for p in self.letters],
             "mailing": str(self.mailing) if self.mailing else None,
             "totals": self.totals,
@@ -221,10 +218,6 @@ def _lines(text: str) -> list[dict[str, str]]:
 
 
 def _generated_refusal(text: str, result: Any) -> bool:
-    try:
-        from .propose import ineligible_reason
-    except ImportError:  # pragma: no cover - propose not installed
-        return False
     return result is not None and text == ineligible_reason(result).strip()
 
 
@@ -244,31 +237,49 @@ def _reasons(outcome: str, result: Any, text: str, reason_code: str, from_sheet:
     return reasons
 
 
-def decide(
+@dataclass
+class _DecidePlan:
+    """What a decide run would write, worked out from one reading of the database."""
+
+    apps: dict[str, Application]
+    planned: list[dict[str, Any]]  # grant rows to insert
+    letter_rows: list[dict[str, Any]]  # grant rows to write letters for
+    new_dispatch: list[str]  # grants whose delivery is not recorded yet
+    known: dict[str, dict[str, Any]]  # the recorded deliveries
+
+    @property
+    def writes(self) -> bool:
+        return bool(self.planned or self.new_dispatch)
+
+
+def _proposal_row(result: Any, prop: dict[str, Any]) -> Row:
+    """A stored proposal as ``propose.Row`` (an application without one: 0 €, no reason)."""
+    return Row(
+        result,
+        euros(prop.get("amount_cents")) or Decimal(0),
+        prop.get("reason_code", "") or "",
+        prop.get("reason", "") or "",
+        tuple(split_conditions(prop.get("conditions"))),
+        prop.get("method", "") or "",
+        prop.get("source", "allocation") or "allocation",
+    )
+
+
+def _plan(
     store: Store,
     settings: Settings,
-    *,
-    decision_date: dt.date,
-    section: str,
-    maker: str | None = None,
-    from_file: Path | None = None,
-    channel: str = "letter",
-    sent: dt.date | None = None,
-    letters_dir: Path = DEFAULT_LETTERS,
-    formats: Sequence[str] = ("html", "docx"),
-) -> DecideResult:
-    """Record the decision on every stored proposal (or the edited sheet's rows) and write the letters."""
-    section = normalise_section(section)
-    maker = (maker or settings.body).strip()
-    small = maker.casefold() == settings.small_partnership_decider.casefold()
-    sent = sent or posting_date(decision_date)
-    if sent < decision_date:
-        raise ValidationError(f"lähetyspäivä {_fdate(sent)} on ennen päätöspäivää {_fdate(decision_date)}.")
-    review = review_dates(sent, channel)
-    result = DecideResult(decision_date, section, maker, review)
-
+    result: DecideResult,
+    edits: Sequence[Edit] | None,
+    from_file: Path | None,
+    dispatch: dict[str, Any],
+) -> _DecidePlan:
+    """Read the proposals, the edited sheet's rows, existing grants and
+    deliveries and work out what to record. Refuses (nothing written) a sheet
+    that breaks the proposal's rules, a conflicting earlier decision, and
+    refusals or reductions without reasons (all of them named at once)."""
+    small = result.maker.casefold() == settings.small_partnership_decider.casefold()
     props = sql.proposals(store)
-    sheet = read_decision_sheet(from_file, settings) if from_file is not None else {}
+    sheet = {e.app_id: e for e in edits or ()}
     ids = sorted(set(props) | set(sheet))
     if not ids:
         raise ValidationError("esitystä ei ole tallennettu: laadi se ensin komennolla avustus propose.")
@@ -278,19 +289,26 @@ def decide(
         where = f" (tiedosto {from_file.name})" if from_file is not None else ""
         raise NotFoundError(f"hakemusta {', '.join(unknown)} ei ole tietokannassa{where}.")
     results = {r.app.id: r for r in current_results(store)}
+    if edits:
+        # the board's sheet obeys the proposal's rules (money only for a fundable
+        # application, a reason above the request, the budget lines and caps)
+        rows = {i: _proposal_row(results[i], props.get(i, {})) for i in ids}
+        validate_edits(rows, edits, budget_of(settings), from_file.name if from_file is not None else "",
+                       require_all=False, require_reduction_reasons=False)
     existing = sql.grant_rows_by_id(store)
     amended = sql.amended_ids(store)
 
-    planned: list[dict[str, Any]] = []  # rows to insert
-    letter_rows: list[dict[str, Any]] = []  # rows to write letters for
+    planned: list[dict[str, Any]] = []
+    letter_rows: list[dict[str, Any]] = []
     conflicts: list[str] = []
+    missing: list[str] = []
     for app_id in ids:
         app = apps[app_id]
         prop = props.get(app_id, {})
         edit = sheet.get(app_id)
         if edit is not None:
-            amount = edit["amount"]
-            conditions, reason = edit["conditions"], edit["reason"]
+            amount = edit.amount
+            conditions, reason = "\n".join(edit.conditions), edit.reason
             changed_by_board = prop == {} or cents(amount) != prop.get("amount_cents") or reason != prop.get("reason", "")
         else:
             amount = euros(prop["amount_cents"])
@@ -304,7 +322,7 @@ def decide(
         outcome = outcome_of(amount, app.requested)
         reasons = _reasons(outcome, results.get(app_id), reason, prop.get("reason_code", ""), changed_by_board)
         if outcome != "granted" and not reasons:
-            result.missing_reasons.append(app_id)
+            missing.append(app_id)
             continue
         row = {
             "id": app_id,
@@ -315,9 +333,9 @@ def decide(
             "year": app.year or settings.year,
             "amount_cents": cents(amount),
             "requested_cents": cents(app.requested),
-            "decision_date": decision_date.isoformat(),
-            "section": section,
-            "decision_maker": maker,
+            "decision_date": result.decision_date.isoformat(),
+            "section": result.section,
+            "decision_maker": result.maker,
             "conditions": "\n".join(_conditions(conditions)),
             "reason": reason_lines(reasons),
             "source": "decision",
@@ -337,35 +355,83 @@ def decide(
             letter_rows.append(old)
         else:
             conflicts.append(app_id)
+    if missing:
+        where = " sarakkeeseen Perustelu" if from_file is None else f" tiedoston {from_file.name} sarakkeeseen Perustelu"
+        raise ValidationError(
+            f"perustelu puuttuu {len(missing)} hylkäykseltä tai haettua pienemmältä avustukselta (hallintolaki 45 §): "
+            f"{', '.join(missing)}. Mitään ei kirjattu eikä kirjeitä kirjoitettu. Lisää perustelut esitys.xlsx:n"
+            f"{where} ja aja komento uudelleen --from-valinnalla."
+        )
     if conflicts:
         raise ValidationError(
             f"hakemuksista {', '.join(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
             'komennolla avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
         )
-
-    dispatch = {k: review[k] for k in ("channel", "sent", "served", "last_day")}
     known = sql.dispatches(store)
     as_iso = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
     new_dispatch = [r["id"] for r in letter_rows if known.get(r["id"]) != as_iso]
-    if planned or new_dispatch:
-        result.backup = backup_before(store, "decide")
-        with store.transaction():
-            for row in planned:
-                store.upsert_grant(row)
-                store.audit(
-                    "grant",
-                    row["id"],
-                    "decide",
-                    {k: row[k] for k in ("amount_cents", "decision_date", "section", "decision_maker", "year")},
-                )
-            for gid in new_dispatch:
-                sql.record_dispatch(store, gid, dispatch)
+    return _DecidePlan(apps, planned, letter_rows, new_dispatch, known)
+
+
+def decide(
+    store: Store,
+    settings: Settings,
+    *,
+    decision_date: dt.date,
+    section: str,
+    maker: str | None = None,
+    from_file: Path | None = None,
+    channel: str = "letter",
+    sent: dt.date | None = None,
+    letters_dir: Path = DEFAULT_LETTERS,
+    formats: Sequence[str] = ("html", "docx"),
+) -> DecideResult:
+    """Record the decision on every stored proposal (or the edited sheet's rows) and write the letters.
+
+    All or nothing: a sheet that breaks the proposal's rules, a conflicting
+    earlier decision or a refusal / reduction without reasons refuses the
+    whole run before the backup; nothing is recorded and no letter written.
+    The checks are made again on what is read inside the transaction."""
+    section = normalise_section(section)
+    maker = (maker or settings.body).strip()
+    sent = sent or posting_date(decision_date)
+    if sent < decision_date:
+        raise ValidationError(f"lähetyspäivä {_fdate(sent)} on ennen päätöspäivää {_fdate(decision_date)}.")
+    review = review_dates(sent, channel)
+    dispatch = {k: review[k] for k in ("channel", "sent", "served", "last_day")}
+    edits = read_decision_sheet(from_file, settings) if from_file is not None else None
+
+    # refusals first, before the backup: the same checks run again under the lock
+    plan = _plan(store, settings, DecideResult(decision_date, section, maker, review), edits, from_file, dispatch)
+    backup = backup_before(store, "decide") if plan.writes else None
+    with store.transaction():
+        result = DecideResult(decision_date, section, maker, review, backup=backup)
+        plan = _plan(store, settings, result, edits, from_file, dispatch)
+        if plan.writes and backup is None:
+            raise ValidationError(
+                "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. Aja komento uudelleen."
+            )
+        for row in plan.planned:
+            store.upsert_grant(row)
+            store.audit(
+                "grant",
+                row["id"],
+                "decide",
+                {k: row[k] for k in ("amount_cents", "decision_date", "section", "decision_maker", "year")},
+            )
+        for gid in plan.new_dispatch:
+            sql.record_dispatch(store, gid, dispatch, plan.known)
 
     # the letters (after the commit: a rerun writes them again, nothing else changes)
-    result.letters, mailing = write_decision_letters(store, settings, letter_rows, apps, dispatch, letters_dir, formats)
-    if mailing:
-        result.mailing = write_mailing(Path(letters_dir) / MAILING_FILE, mailing)
-    decided = letter_rows
+    try:
+        result.letters, mailing = write_decision_letters(
+            store, settings, plan.letter_rows, plan.apps, dispatch, letters_dir, formats
+        )
+        if mailing:
+            result.mailing = write_mailing(Path(letters_dir) / MAILING_FILE, mailing)
+    except AvustusError as e:
+        raise AvustusError(f"{e.message} {LETTERS_AFTER_COMMIT}") from e
+    decided = plan.letter_rows
     result.totals = {
         "granted_count": sum(1 for r in decided if r["amount_cents"] > 0),
         "granted_sum": str(euros(sum(r["amount_cents"] for r in decided)) or Decimal(0)),
@@ -525,23 +591,9 @@ class AmendResult:
     letters: list[Path] = field(default_factory=list)
 
 
-def amend(
-    store: Store,
-    settings: Settings,
-    grant_id: str,
-    *,
-    amount: Decimal | None,
-    reason: str,
-    letters_dir: Path | None = None,
-    channel: str = "letter",
-    sent: dt.date | None = None,
-    today: dt.date | None = None,
-) -> AmendResult:
-    """Change a decided grant's amount (and its reasons). Audited; backup first.
-    With ``letters_dir`` a new decision letter is written and its delivery recorded."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
+def _amend_check(store: Store, grant_id: str, amount: Decimal | None) -> tuple[dict[str, Any], Decimal, Decimal]:
+    """The grant's row, its old and new amount; refuses an unknown grant, an
+    imported one, a negative amount, one below what is paid or above the request."""
     row = sql.grant_row(store, grant_id)
     if row is None:
         raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
@@ -560,26 +612,71 @@ def amend(
     requested = euros(row["requested_cents"])
     if requested is not None and new > requested:
         raise ValidationError(f"summa {fmt.money(new)} on suurempi kuin haettu {fmt.money(requested)}.")
+    return row, old, new
+
+
+def amend(
+    store: Store,
+    settings: Settings,
+    grant_id: str,
+    *,
+    amount: Decimal | None,
+    reason: str,
+    letters_dir: Path | None = None,
+    channel: str = "letter",
+    sent: dt.date | None = None,
+    today: dt.date | None = None,
+) -> AmendResult:
+    """Change a decided grant's amount (and its reasons). Audited; backup first.
+    With ``letters_dir`` a new decision letter is written and its delivery recorded.
+
+    The checks (paid so far, the request) run before the backup and again on
+    what is read inside the transaction. Running the same amend again records
+    nothing new (only the letter is written again)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
     new_reason = reason_lines(_lines(reason))
-    result = AmendResult(grant_id, old, new, None)
     dispatch = None
     if letters_dir is not None:
         dispatch = {k: v for k, v in review_dates(sent or posting_date(today or dt.date.today()), channel).items()}
-    result.backup = backup_before(store, "amend")
+    detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in (dispatch or {}).items()}
+
+    def changes(row: dict[str, Any], old: Decimal, new: Decimal) -> tuple[bool, bool]:
+        changed = new != old or new_reason != row["reason"]
+        send = dispatch is not None and sql.dispatches(store).get(grant_id) != detail
+        return changed, send
+
+    row, old, new = _amend_check(store, grant_id, amount)
+    result = AmendResult(grant_id, old, new, None)
+    if any(changes(row, old, new)):
+        result.backup = backup_before(store, "amend")
     with store.transaction():
-        sql.set_amount(store, grant_id, new, new_reason)
-        store.audit(
-            "grant", grant_id, "amend",
-            {"old_amount": str(old), "new_amount": str(new), "old_reason": row["reason"], "reason": reason},
-        )
-        if dispatch is not None:
+        row, old, new = _amend_check(store, grant_id, amount)  # again, on what is read under the lock
+        changed, send = changes(row, old, new)
+        result.old_amount, result.new_amount = old, new
+        if (changed or send) and result.backup is None:
+            raise ValidationError(
+                f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
+                "Aja komento uudelleen."
+            )
+        if changed:
+            sql.set_amount(store, grant_id, new, new_reason)
+            store.audit(
+                "grant", grant_id, "amend",
+                {"old_amount": str(old), "new_amount": str(new), "old_reason": row["reason"], "reason": reason},
+            )
+        if send and dispatch is not None:
             sql.record_dispatch(store, grant_id, dispatch)
     if letters_dir is not None and dispatch is not None:
-        row = sql.grant_row(store, grant_id)
-        apps = {a.id: a for a in store.applications([row["application_id"]], with_personal=True)} if row["application_id"] else {}
-        paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, letters_dir)
-        result.letters = paths
-        write_mailing(Path(letters_dir) / f"postitus_{_stem('oikaisu', grant_id)}.csv", mailing)
+        try:
+            row = sql.grant_row(store, grant_id)
+            apps = {a.id: a for a in store.applications([row["application_id"]], with_personal=True)} if row["application_id"] else {}
+            paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, letters_dir)
+            result.letters = paths
+            write_mailing(Path(letters_dir) / f"postitus_{_stem('oikaisu', grant_id)}.csv", mailing)
+        except AvustusError as e:
+            raise AvustusError(f"{e.message} {AMEND_LETTER_AFTER_COMMIT}") from e
     return result
 
 
@@ -635,6 +732,8 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
     decided = sql.decided_ids(store)
     app_ids = [g.application_id for g in grants if g.id in decided and g.application_id]
     apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
+    # over every decided grant, not only the ones listed: a grant's reference does not depend on the filter
+    refs = unique_references(decided)
     out = []
     for g in grants:
         if g.id not in decided or g.amount <= 0 or (grant_id is not None and g.id != grant_id):
@@ -648,7 +747,7 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
         )
         if app is None or not app.iban:
             holds.append(Hold("account", "tilinumero puuttuu hakemukselta"))
-        out.append(PaymentLine(g, app, tuple(holds), last_day, reference_number(g.id), remaining(g)))
+        out.append(PaymentLine(g, app, tuple(holds), last_day, refs.get(g.id, ""), remaining(g)))
     out.sort(key=lambda p: (p.grant.applicant.casefold(), p.grant.id))
     return out
 
@@ -668,7 +767,7 @@ def write_payment_list(path: Path, lines: Sequence[PaymentLine], as_of: dt.date)
         name="Maksatus",
         headers=["Saaja", "Y-tunnus", "Tilinumero (IBAN)", "Summa €", "Viitenumero", "Avustus", "Päätös"],
         rows=rows,
-        money_columns=(3,),
+        money2_columns=(3,),  # to the cent: the finance office pays these sums
         widths={0: 40, 2: 24, 4: 16, 6: 30},
         footer=[[f"Yhteensä ({len(payable)} kpl, tilanne {_fdate(as_of)})", "", "", total, "", "", ""]],
     )
@@ -688,32 +787,36 @@ def record_payment(
     override: bool = False,
     reason: str | None = None,
 ) -> tuple[Decimal, tuple[Hold, ...]]:
-    """Record a payment; refused while the grant is held unless overridden with a reason."""
-    row = sql.grant_row(store, grant_id)
-    if row is None:
-        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-    lines = payment_lines(store, settings, paid_date, grant_id)
-    if not lines:
-        raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös: sitä ei makseta tällä komennolla.")
-    line = lines[0]
-    holds = tuple(h for h in line.holds)
-    if line.to_pay <= 0:
-        raise ValidationError(f"avustus {grant_id} on jo maksettu kokonaan ({fmt.money2(line.grant.amount)}).")
-    amount = line.to_pay if amount is None else amount
-    if amount <= 0:
-        raise ValidationError("maksun summan on oltava suurempi kuin 0 €.")
-    if amount > line.to_pay:
-        raise ValidationError(
-            f"maksu {fmt.money2(amount)} on suurempi kuin maksamatta oleva osuus {fmt.money2(line.to_pay)}."
-        )
-    if holds and not override:
-        raise ValidationError(
-            f"avustuksen {grant_id} maksatus on pidätetty: " + "; ".join(h.text for h in holds)
-            + '. Jos maksu on silti tehtävä, anna --override --reason "...".'
-        )
+    """Record a payment; refused while the grant is held unless overridden with a reason.
+
+    The outstanding amount and the holds are read inside the transaction
+    (BEGIN IMMEDIATE): two officers recording the same payment at once
+    cannot both pass the check."""
     if override and not (reason or "").strip():
         raise ValidationError('--override vaatii perustelun: anna --reason "...".')
     with store.transaction():
+        row = sql.grant_row(store, grant_id)
+        if row is None:
+            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+        lines = payment_lines(store, settings, paid_date, grant_id)
+        if not lines:
+            raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös: sitä ei makseta tällä komennolla.")
+        line = lines[0]
+        holds = tuple(h for h in line.holds)
+        if line.to_pay <= 0:
+            raise ValidationError(f"avustus {grant_id} on jo maksettu kokonaan ({fmt.money2(line.grant.amount)}).")
+        amount = line.to_pay if amount is None else amount
+        if amount <= 0:
+            raise ValidationError("maksun summan on oltava suurempi kuin 0 €.")
+        if amount > line.to_pay:
+            raise ValidationError(
+                f"maksu {fmt.money2(amount)} on suurempi kuin maksamatta oleva osuus {fmt.money2(line.to_pay)}."
+            )
+        if holds and not override:
+            raise ValidationError(
+                f"avustuksen {grant_id} maksatus on pidätetty: " + "; ".join(h.text for h in holds)
+                + '. Jos maksu on silti tehtävä, anna --override --reason "...".'
+            )
         store.add_payment(grant_id, amount, paid_date, line.reference or None)
         store.audit(
             "payment", grant_id, "pay",
@@ -725,18 +828,12 @@ def record_payment(
 
 # --- usage reports -------------------------------------------------------------
 
-REPORT_STATUS_WORDS = {
-    "hyväksytty": ReportStatus.APPROVED,
-    "täydennettävä": ReportStatus.INCOMPLETE,
-    "käsittelyssä": ReportStatus.PROCESSING,
-    "approved": ReportStatus.APPROVED,
-    "incomplete": ReportStatus.INCOMPLETE,
-    "processing": ReportStatus.PROCESSING,
-}
-
-
 def record_report(store: Store, grant_id: str, received: dt.date, status: str = "käsittelyssä") -> ReportStatus:
-    st = REPORT_STATUS_WORDS.get((status or "").strip().casefold())
+    """Record a usage report; ``status`` is read as the import reads it (``values.report_status``)."""
+    try:
+        st = values.report_status(status)
+    except values.ValueProblem:
+        st = None
     if st is None:
         raise ValidationError(f"tuntematon tila {status!r}: käytä hyväksytty, täydennettävä tai käsittelyssä.")
     if sql.grant_row(store, grant_id) is None:
@@ -846,5 +943,5 @@ def send_reminders(
             for gid, level, _paths in done:
                 sql.add_reminder(store, gid, level, letter_date)
                 store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
-        write_mailing(Path(letters_dir) / MAILING_FILE, mailing)
+        write_mailing(Path(letters_dir) / REMINDER_MAILING.format(date=letter_date.isoformat()), mailing)
     return done

@@ -229,6 +229,7 @@ class Sheet:
     widths: dict[int, int] = field(default_factory=dict)
     editable_columns: Sequence[int] = ()  # highlighted for the officer
     footer: Sequence[Sequence[Any]] = ()  # rows after the data (totals)
+    money2_columns: Sequence[int] = ()  # 0-based indexes formatted as euros and cents (sums to be paid)
 
 
 MONEY_FORMAT = '#,##0 "€";-#,##0 "€"'
@@ -273,7 +274,9 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
                 cell = ws.cell(row=r, column=i + 1)
                 if isinstance(v, str) and not isinstance(v, Formula):
                     cell.data_type = "s"  # belt and braces: a string cell is never a formula
-                if i in sh.money_columns:
+                if i in sh.money2_columns:
+                    cell.number_format = MONEY2_FORMAT
+                elif i in sh.money_columns:
                     cell.number_format = MONEY_FORMAT
                 elif isinstance(v, (dt.date, dt.datetime)):
                     cell.number_format = DATE_FORMAT

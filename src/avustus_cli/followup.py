@@ -29,6 +29,7 @@ level  when                               what happens
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
@@ -48,6 +49,7 @@ __all__ = [
     "overdue_grants",
     "report_in",
     "reference_number",
+    "unique_references",
     "remaining",
 ]
 
@@ -231,21 +233,65 @@ def hold_reasons(
     return holds
 
 
-def reference_number(base: str) -> str:
-    """A Finnish creditor reference (viitenumero) built from "1" and the digits
-    of ``base`` (weights 7, 3, 1 from the right; check digit = distance to the
-    next ten). "" when ``base`` has no digits."""
-    digits = "".join(c for c in base if c.isdigit())
-    if not digits:
-        return ""
-    digits = ("1" + digits)[-19:]
+REFERENCE_BODY_DIGITS = 19  # a Finnish reference is at most 20 digits with its check digit
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def _hashed_digits(text: str, n: int = REFERENCE_BODY_DIGITS - 1) -> str:
+    """A stable ``n``-digit number derived from ``text`` (SHA-256, the same on every run and machine)."""
+    h = hashlib.sha256(text.encode("utf-8")).digest()
+    return str(int.from_bytes(h, "big") % 10**n).zfill(n)
+
+
+def _with_check_digit(body: str) -> str:
+    """``body`` + the check digit (weights 7, 3, 1 from the right; distance to the
+    next ten), in groups of five from the right as printed on Finnish invoices."""
     weights = (7, 3, 1)
-    total = sum(int(d) * weights[i % 3] for i, d in enumerate(reversed(digits)))
-    check = (10 - total % 10) % 10
-    ref = digits + str(check)
-    # groups of five from the right, as printed on Finnish invoices
-    groups = []
+    total = sum(int(d) * weights[i % 3] for i, d in enumerate(reversed(body)))
+    ref = body + str((10 - total % 10) % 10)
+    groups: list[str] = []
     while ref:
         groups.insert(0, ref[-5:])
         ref = ref[:-5]
     return " ".join(groups)
+
+
+def reference_number(base: str) -> str:
+    """A Finnish creditor reference (viitenumero) built from "1" and the ASCII
+    digits of ``base`` (other characters, also other scripts' digits such as
+    "²" or "٣", are left out). "" when ``base`` has no digits.
+
+    A reference holds at most 19 digits before the check digit. When "1" and
+    the digits would be longer, the body is "1" and 18 digits derived from a
+    SHA-256 hash of the digits instead: stable from run to run, and two long
+    ids that end alike do not get the same reference (cutting to the last
+    digits would give them one). Ids with the same digits (``H-0002`` and
+    ``G-0002``) get the same reference here; :func:`unique_references` tells
+    them apart for a payment list."""
+    digits = "".join(c for c in base if c in _ASCII_DIGITS)
+    if not digits:
+        return ""
+    body = "1" + digits
+    if len(body) > REFERENCE_BODY_DIGITS:
+        body = "1" + _hashed_digits(digits)
+    return _with_check_digit(body)
+
+
+def unique_references(ids: Iterable[str]) -> dict[str, str]:
+    """id -> reference, no two alike (the finance office matches payments by it).
+
+    In id order each id gets :func:`reference_number`; an id whose reference
+    is taken by an earlier one, or that has no digits, gets one from a hash of
+    the whole id ("1" and 18 digits; a counter is added in the unlikely case
+    that is taken too). The result depends only on the set of ids."""
+    out: dict[str, str] = {}
+    taken: set[str] = set()
+    for gid in sorted(set(ids)):
+        ref = reference_number(gid)
+        n = 0
+        while not ref or ref in taken:
+            ref = _with_check_digit("1" + _hashed_digits(gid if n == 0 else f"{gid}#{n}"))
+            n += 1
+        taken.add(ref)
+        out[gid] = ref
+    return out

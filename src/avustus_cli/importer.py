@@ -24,6 +24,7 @@ from .fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTO
 from .matching import normalize
 from .models import Application
 from .store import Store, cents
+from .store import grants as history_store
 
 TOTAL_WORDS = {"yhteensä", "yhteensa", "summa", "kaikki yhteensä", "total", "totals", "grand total", "sum", "totalt", "summa yhteensä"}
 
@@ -378,12 +379,19 @@ def import_history(
                      codec.to_jsonable(parsed.get("report_received")), codec.to_jsonable(parsed.get("report_status"))],
                     sort_keys=True, default=str,
                 )
+                if parsed.get("paid_amount") is not None and not (parsed.get("paid_date") or parsed.get("decision_date")):
+                    col = next((i for i, n in table.mapping.items() if n == "paid_date"), None)
+                    col = col if col is not None else next(i for i, n in table.mapping.items() if n == "paid_amount")
+                    raise InputFileError(
+                        "avustukselle on kirjattu maksettu summa mutta ei maksupäivää eikä päätöspäivää; lisää "
+                        "maksupäivä. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(col),
+                    )
                 old = existing.get(gid)
                 if old is not None and old["source"] == "decision":
                     result.kept_decided.append(gid)
                     continue
-                old_state = _history_state(store, old) if old else None
-                if old_state == state:
+                if history_store.history_state(store, gid) == state:
                     result.unchanged.append(gid)
                     continue
                 if old is None:
@@ -391,22 +399,14 @@ def import_history(
                 else:
                     result.changed[gid] = ["history"]
                 store.upsert_grant(row)
-                store.conn.execute("delete from payments where grant_id = ? and reference = 'history'", (gid,))
+                payment = None
                 if parsed.get("paid_amount") is not None:
-                    paid_date = parsed.get("paid_date") or parsed.get("decision_date")
-                    if paid_date is None:
-                        result.warnings.append({"sheet": table.sheet, "row": rownum, "column_name": None, "field": "paid_date",
-                                                "application_id": gid, "message": "Maksupäivä puuttuu; maksu kirjattu ilman päivää ei ole mahdollinen, maksu ohitettu"})
-                    else:
-                        store.add_payment(gid, parsed["paid_amount"], paid_date, "history")
-                store.conn.execute("delete from reports where grant_id = ?", (gid,))
+                    payment = (parsed["paid_amount"], parsed.get("paid_date") or parsed["decision_date"])
+                report = None
                 if parsed.get("report_received") is not None:
                     st = parsed.get("report_status")
-                    store.set_report(gid, parsed["report_received"], st.value if st else None)
-                store.conn.execute("delete from import_warnings where application_id = ?", (gid,))
-                if warnings:
-                    store.db["import_warnings"].insert_all([{**w, "import_id": import_id} for w in warnings])
-                store.db["history_state"].upsert({"grant_id": gid, "state": state}, pk="grant_id")
+                    report = (parsed["report_received"], st.value if st else None)
+                history_store.replace_history_details(store, gid, payment, report, warnings, import_id, state)
                 store.audit("grant", gid, "import", {"import": import_id, "new": old is None})
             store.update_import(import_id, {"rows_total": result.rows_total, "new": len(result.new), "changed": len(result.changed),
                                             "unchanged": len(result.unchanged), "skipped": result.skipped,
@@ -416,8 +416,3 @@ def import_history(
     except _DryRun:
         result.import_id = None
     return result
-
-
-def _history_state(store: Store, old: dict[str, Any]) -> str | None:
-    row = store.conn.execute("select state from history_state where grant_id = ?", (old["id"],)).fetchone()
-    return row[0] if row else None

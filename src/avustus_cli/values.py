@@ -74,6 +74,7 @@ def yes_no(cell: Any) -> bool | None:
     raise ValueProblem(f"'{s}' ei ole kyllä/ei-arvo")
 
 
+_EXPONENT = re.compile(r"\d\s*[eE]\s*[+-]?\d")
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
 _MONEY_CLEAN = re.compile(r"[\s\u00a0\u202f']|€|eur(?:oa)?|e$", re.I)
@@ -87,11 +88,15 @@ def money(cell: Any) -> Decimal | None:
         d = Decimal(cell)
     elif isinstance(cell, float):
         d = Decimal(repr(cell))
+        if d.is_finite() and abs(d - d.quantize(Decimal("0.01"))) < Decimal("0.000001"):
+            d = d.quantize(Decimal("0.01"))  # binary noise of a computed cell (12500.300000000001)
     else:
         s = text(cell)
         if s is None:
             return None
         raw = s
+        if _EXPONENT.search(s):  # 1e3 is a number to a computer, not an amount a person writes
+            raise ValueProblem(f"'{raw}' ei ole euromäärä")
         s = _MONEY_CLEAN.sub("", s)
         if s.startswith("(") and s.endswith(")"):
             s = "-" + s[1:-1]
@@ -122,6 +127,8 @@ def money(cell: Any) -> Decimal | None:
         raise ValueProblem(f"'{text(cell)}' on negatiivinen euromäärä")
     if d > Decimal("1000000000"):
         raise ValueProblem(f"'{text(cell)}' on epäuskottavan suuri euromäärä")
+    if d != d.quantize(Decimal("0.01")):
+        raise ValueProblem(f"'{text(cell)}': euromäärässä voi olla enintään kaksi desimaalia")
     return d.quantize(Decimal("0.01"))
 
 
@@ -314,8 +321,9 @@ def grant_form(cell: Any) -> GrantForm | None:
         return None
     key = normalize(s)
     for form, names in _FORMS.items():
-        if key in {normalize(n) for n in names} or key.startswith(normalize(names[0])[:8]):
-            return form
+        normalised = _normalised_names(names)
+        if key in normalised or any(key.startswith(n + " ") for n in normalised if len(n) >= 8):
+            return form  # "Toiminta-avustus" or "toiminta-avustus 2027", never a guess from a prefix
     raise ValueProblem(f"'{s}' ei ole avustusmuoto (toiminta-avustus, kumppanuussopimus tai hankeavustus)")
 
 

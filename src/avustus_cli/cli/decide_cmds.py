@@ -95,14 +95,6 @@ def decide_cmd(
             )
         if result.backup:
             err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
-    if result.missing_reasons:
-        err.print(
-            "[bold red]Perustelu puuttuu[/] — näille hylkäyksille tai alennetuille avustuksille ei kirjattu päätöstä "
-            "eikä tehty kirjettä (hallintolaki 45 §): " + escape(", ".join(result.missing_reasons))
-            + ". Lisää perustelu esityksen sarakkeeseen Perustelu ja aja komento uudelleen --from-valinnalla.",
-            highlight=False,
-        )
-        raise typer.Exit(1)
 
 
 @app.command("amend")
@@ -241,7 +233,7 @@ def overdue_cmd(
         ]
         write_workbook(xlsx, [Sheet("Myöhässä", ["Avustus", "Saaja", "Y-tunnus", "Vuosi", "Myönnetty €", "Eräpäivä",
                                                  "Myöhässä (pv)", "Porras", "Maksatus pidätetty", "Muistutukset"],
-                                     rows, money_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
+                                     rows, money2_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
         err.print(escape(f"Kirjoitettu: {xlsx}"), highlight=False)
     if as_json:
         out.print_json(json.dumps([i.as_json() for i in items], ensure_ascii=False))

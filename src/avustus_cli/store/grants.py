@@ -84,12 +84,21 @@ def add_reminder(store: Store, grant_id: str, level: int, sent: dt.date) -> None
     store.db["reminders"].insert({"grant_id": grant_id, "level": level, "sent_date": sent.isoformat(), "created_at": now()})
 
 
-def record_dispatch(store: Store, grant_id: str, dispatch: dict[str, Any]) -> bool:
-    """Record how a decision letter is delivered; False when the same is already recorded."""
+def record_dispatch(
+    store: Store, grant_id: str, dispatch: dict[str, Any], known: dict[str, dict[str, Any]] | None = None
+) -> bool:
+    """Record how a decision letter is delivered; False when the same is already recorded.
+
+    ``known`` is :func:`dispatches` read by the caller (in the same
+    transaction): recording many letters then reads the audit log once, not
+    once per grant. It is updated with what is recorded here."""
     detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
-    if dispatches(store).get(grant_id) == detail:
+    if known is None:
+        known = dispatches(store)
+    if known.get(grant_id) == detail:
         return False
     store.audit("letter", grant_id, "send", detail)
+    known[grant_id] = detail
     return True
 
 
@@ -116,3 +125,35 @@ def decided_ids(store: Store) -> set[str]:
 def report_row(store: Store, grant_id: str) -> dict[str, Any] | None:
     rows = store.query("select received, status from reports where grant_id = ?", (grant_id,))
     return rows[0] if rows else None
+
+
+# --- the earlier-grants register (history import) ---------------------------
+
+
+def history_state(store: Store, grant_id: str) -> str | None:
+    """What the last history import said of a grant (to tell unchanged rows)."""
+    row = store.conn.execute("select state from history_state where grant_id = ?", (grant_id,)).fetchone()
+    return row[0] if row else None
+
+
+def replace_history_details(
+    store: Store,
+    grant_id: str,
+    payment: tuple[Decimal, dt.date] | None,
+    report: tuple[dt.date, str | None] | None,
+    warnings: list[dict[str, Any]],
+    import_id: int,
+    state: str,
+) -> None:
+    """The payment, usage report and warnings of one imported earlier grant, as the register now says."""
+    store.conn.execute("delete from payments where grant_id = ? and reference = 'history'", (grant_id,))
+    if payment is not None:
+        store.add_payment(grant_id, payment[0], payment[1], "history")
+    store.conn.execute("delete from reports where grant_id = ?", (grant_id,))
+    if report is not None:
+        store.set_report(grant_id, report[0], report[1])
+    store.replace_warnings(import_id, grant_id, warnings)
+    store.conn.execute(
+        "insert into history_state (grant_id, state) values (?, ?) on conflict(grant_id) do update set state = excluded.state",
+        (grant_id, state),
+    )
