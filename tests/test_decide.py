@@ -18,6 +18,7 @@ from avustus_cli.rules import RULES
 from avustus_cli.store import Store, cents
 
 from .conftest import app_row, dump, write_xlsx
+from .test_propose import CLEAN
 
 NBSP = "\u00a0"
 BIDS = ["1234560-4", "1234561-2", "1234562-0", "1234563-9"]
@@ -70,11 +71,11 @@ def docx_text(path: Path) -> str:
 
 
 @pytest.fixture
-def decided_round(cli, workdir):
+def proposed_round(cli, workdir):
     """Four applications checked and proposed: full, reduced, refused (late, H01), refused without reasons."""
     rows = [
-        app_row(1, **{"Y-tunnus": BIDS[0], "Haettu summa": "12 500"}),
-        app_row(2, **{"Y-tunnus": BIDS[1], "Haettu summa": "20 000", "Hakija": "Keski-Suomen Mielenterveysseura ry"}),
+        app_row(1, **CLEAN, **{"Y-tunnus": BIDS[0], "Haettu summa": "12 500"}),
+        app_row(2, **CLEAN, **{"Y-tunnus": BIDS[1], "Haettu summa": "20 000", "Hakija": "Keski-Suomen Mielenterveysseura ry"}),
         app_row(3, **{"Y-tunnus": BIDS[2], "Haettu summa": "5 000", "Saapunut": "4.1.2027"}),
     ]
     write_xlsx(workdir / "hakemukset.xlsx", rows)
@@ -88,8 +89,15 @@ def decided_round(cli, workdir):
                  "täysimääräiseen rahoittamiseen, ja avustukset mitoitettiin suhteessa haettuihin määriin",
                  conditions="Avustusta ei saa käyttää toimintasuunnitelman ruoka-aputoimintaan.")
     add_proposal(cli.db, "H-0003", "0", "", "INELIGIBLE")
-    add_proposal(cli.db, "H-0004", "0", "", "BUDGET_EXHAUSTED")  # no reason, no finding: no letter
+    add_proposal(cli.db, "H-0004", "0", "", "BUDGET_EXHAUSTED")  # no reason, no finding: cannot be decided
     return cli
+
+
+@pytest.fixture
+def decided_round(proposed_round):
+    """``proposed_round`` with a reason for H-0004's refusal: the whole round can be decided."""
+    add_proposal(proposed_round.db, "H-0004", "0", "Määräraha käytettiin loppuun", "BUDGET_EXHAUSTED")
+    return proposed_round
 
 
 def run_decide(cli, *extra):
@@ -98,7 +106,7 @@ def run_decide(cli, *extra):
 
 def test_letter_contains_every_required_element(decided_round, workdir):
     r = run_decide(decided_round)
-    assert r.exit_code == 1, r.output  # H-0004 lacks reasons
+    assert r.exit_code == 0, r.output
     letter = workdir / "paatokset" / "paatos_H-0002.docx"
     assert letter.exists() and letter.with_suffix(".html").exists()
     text = docx_text(letter)
@@ -132,19 +140,41 @@ def test_refusal_letter_names_the_rule(decided_round, workdir):
     assert "4.1.2027" in text  # the fact: the day it arrived
 
 
-def test_refusal_without_reasons_produces_no_letter(decided_round, workdir):
-    r = run_decide(decided_round)
-    assert r.exit_code == 1
-    assert "H-0004" in r.stderr and "Perustelu puuttuu" in r.stderr
-    assert not list((workdir / "paatokset").glob("paatos_H-0004.*"))
-    grants = {row[0] for row in dump(decided_round.db)["grants"]}
-    assert grants == {"H-0001", "H-0002", "H-0003"}
+def test_refusal_without_reasons_refuses_the_whole_decision(proposed_round, workdir):
+    """No half-recorded decision: one refusal without reasons stops the run before the backup."""
+    before = dump(proposed_round.db)
+    r = run_decide(proposed_round)
+    assert r.exit_code == 2, r.output
+    assert "H-0004" in r.stderr and "perustelu puuttuu" in r.stderr and "Mitään ei kirjattu" in r.stderr
+    assert dump(proposed_round.db) == before
+    assert not (workdir / "paatokset").exists()  # no letters, no mailing list
+    assert not list((workdir / "varmuuskopiot").glob("*.db"))  # refused before the backup
+
+
+def test_missing_reasons_are_all_named_at_once(proposed_round, workdir):
+    sheet = write_xlsx(workdir / "esitys_muokattu.xlsx", [
+        {"Hakemus": "H-0001", "Esitys (€)": 10000, "Ehdot": "", "Perustelu": ""},  # reduced, no reason
+        {"Hakemus": "H-0002", "Esitys (€)": 15000, "Ehdot": "", "Perustelu": "Määräraha ei riittänyt"},
+        {"Hakemus": "H-0003", "Esitys (€)": 0, "Ehdot": "", "Perustelu": ""},  # the findings (H01) give the reason
+        {"Hakemus": "H-0004", "Esitys (€)": 0, "Ehdot": "", "Perustelu": ""},
+    ], sheet="Esitys")
+    before = dump(proposed_round.db)
+    r = run_decide(proposed_round, "--from", sheet)
+    assert r.exit_code == 2, r.output
+    message = " ".join(r.stderr.split())
+    assert "H-0001, H-0004" in message and "H-0003" not in message and "hallintolaki 45 §" in message
+    assert dump(proposed_round.db) == before
+    assert not (workdir / "paatokset").exists()
+
+
+def test_mailing_list_has_one_line_per_letter(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
     # the mail-merge list: BOM, ';', one line per letter
     raw = (workdir / "paatokset" / "postitus.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert lines[0][:4] == ["Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto"]
-    assert [ln[0] for ln in lines[1:]] == ["H-0001", "H-0002", "H-0003"]
+    assert [ln[0] for ln in lines[1:]] == ["H-0001", "H-0002", "H-0003", "H-0004"]
     assert lines[1][2] == "maija@example.fi" and lines[1][3] == "paatos_H-0001.docx"
     assert os.stat(workdir / "paatokset" / "postitus.csv").st_mode & 0o077 == 0
 
@@ -154,7 +184,7 @@ def test_rerunning_decide_changes_nothing(decided_round, workdir):
     before = dump(decided_round.db)
     backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
     r = run_decide(decided_round)
-    assert r.exit_code == 1
+    assert r.exit_code == 0
     assert dump(decided_round.db) == before
     assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups  # nothing to change: no backup either
     assert "uusia päätöksiä 0" in " ".join(r.stdout.split())
@@ -197,7 +227,7 @@ def test_a_different_decision_is_refused_and_amend_changes_it(decided_round, wor
     assert any("amend" in p.name for p in (workdir / "varmuuskopiot").glob("*.db"))
     # the original decision run again keeps the amended grant and changes nothing
     amended = dump(decided_round.db)
-    assert run_decide(decided_round).exit_code == 1
+    assert run_decide(decided_round).exit_code == 0
     assert dump(decided_round.db) == amended
     store = Store.open(decided_round.db)
     try:
@@ -227,7 +257,7 @@ def test_review_period_across_midsummer():
 def test_email_letter_prints_the_christmas_last_day(decided_round, workdir):
     r = decided_round("decide", "--date", "2026-12-07", "--section", "§ 200", "--channel", "email",
                       "--sent", "2026-12-08", "--letters", workdir / "kirjeet")
-    assert r.exit_code == 1
+    assert r.exit_code == 0
     text = docx_text(workdir / "kirjeet" / "paatos_H-0001.docx")
     assert "sähköpostilla" in text and "11.12.2026" in text and "28.12.2026" in text
     assert "sähköposti" in (workdir / "kirjeet" / "postitus.csv").read_text(encoding="utf-8-sig")
@@ -337,3 +367,288 @@ def test_board_changes_from_the_edited_sheet(decided_round, workdir):
     before = dump(decided_round.db)
     assert run_decide(decided_round, "--from", sheet).exit_code == 0
     assert dump(decided_round.db) == before
+
+
+# --- the board's sheet obeys the proposal's rules (decide --from) ---------------------
+
+
+def board_sheet(workdir: Path, **changes: dict) -> Path:
+    """The decided round's proposal as the board's sheet, with ``changes`` (application -> cells)."""
+    rows = {
+        "H-0001": {"Hakemus": "H-0001", "Esitys (€)": 12500, "Ehdot": "", "Perustelu": "myönnetään haettu määrä"},
+        "H-0002": {"Hakemus": "H-0002", "Esitys (€)": 15000, "Ehdot": "", "Perustelu": "Määräraha ei riittänyt"},
+        "H-0003": {"Hakemus": "H-0003", "Esitys (€)": 0, "Ehdot": "", "Perustelu": ""},
+        "H-0004": {"Hakemus": "H-0004", "Esitys (€)": 0, "Ehdot": "", "Perustelu": "Määräraha käytettiin loppuun"},
+    }
+    for app_id, cells in changes.items():
+        rows[app_id.replace("_", "-")].update(cells)
+    return write_xlsx(workdir / "esitys_hallitus.xlsx", list(rows.values()), sheet="Esitys")
+
+
+@pytest.mark.parametrize(
+    ("changes", "where", "needle"),
+    [
+        # above the request without a reason (H-0001 applied for 12 500 €)
+        ({"H_0001": {"Esitys (€)": 13000, "Perustelu": ""}}, "rivi 2, sarake Perustelu", "suurempi kuin haettu"),
+        # money for an application refused by a blocking finding (H-0003 arrived late, H01)
+        ({"H_0003": {"Esitys (€)": 5000, "Perustelu": "Toimielin myönsi"}}, "rivi 4, sarake Esitys (€)", "H01"),
+        # a changed amount with the proposal's reason kept
+        ({"H_0002": {"Esitys (€)": 14000}}, "rivi 3, sarake Perustelu", "perustelu on ennallaan"),
+        # negative and non-numeric amounts
+        ({"H_0002": {"Esitys (€)": -100}}, "rivi 3, sarake", "negatiivinen"),
+        ({"H_0002": {"Esitys (€)": "paljon"}}, "rivi 3, sarake", "ei ole euromäärä"),
+    ],
+)
+def test_decide_from_refuses_a_sheet_that_breaks_the_rules(decided_round, workdir, changes, where, needle):
+    sheet = board_sheet(workdir, **changes)
+    before = dump(decided_round.db)
+    r = run_decide(decided_round, "--from", sheet)
+    assert r.exit_code == 2, r.output
+    message = " ".join(r.stderr.split())
+    assert "tiedosto esitys_hallitus.xlsx, taulukko Esitys" in message and where in message and needle in message
+    assert dump(decided_round.db) == before
+    assert not (workdir / "paatokset").exists()
+    assert not list((workdir / "varmuuskopiot").glob("*.db"))
+
+
+def test_decide_from_refuses_going_over_the_budget(decided_round, workdir):
+    (workdir / "avustus.toml").write_text("[budget]\ntotal = 25000\n", encoding="utf-8")
+    before = dump(decided_round.db)
+    r = run_decide(decided_round, "--from", board_sheet(workdir))  # 12 500 + 15 000 > 25 000
+    assert r.exit_code == 2, r.output
+    message = " ".join(r.stderr.split())
+    assert "rivi 3, sarake Esitys (€)" in message and "kokonaismääräraha" in message and "ylitys 2 500,00 €" in message
+    assert dump(decided_round.db) == before
+    # the board cut H-0002 to fit: decided
+    r = run_decide(decided_round, "--from", board_sheet(
+        workdir, H_0002={"Esitys (€)": 12500, "Perustelu": "Aluehallitus alensi avustusta määrärahan mukaiseksi."}))
+    assert r.exit_code == 0, r.output
+
+
+# --- checks on what is read under the lock ------------------------------------------
+
+
+def _race(monkeypatch, store: Store, before_lock) -> None:
+    """Run ``before_lock`` (another officer's command, its own connection) just
+    before ``store`` opens its first transaction, as if it had won the race."""
+    import contextlib
+
+    original = store.transaction
+    fired = []
+
+    @contextlib.contextmanager
+    def transaction():
+        if not fired:
+            fired.append(True)
+            before_lock()
+        with original() as s:
+            yield s
+
+    monkeypatch.setattr(store, "transaction", transaction)
+
+
+def _other(db: Path, fn) -> None:
+    from avustus_cli.config import load_settings
+
+    other = Store.open(db)
+    try:
+        fn(other, load_settings())
+    finally:
+        other.close()
+
+
+def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkeypatch):
+    from avustus_cli import decide as svc
+    from avustus_cli.config import load_settings
+    from avustus_cli.errors import ValidationError
+
+    assert run_decide(decided_round).exit_code == 0
+    day = dt.date(2027, 2, 18)
+    store = Store.open(decided_round.db)
+    try:
+        _race(monkeypatch, store, lambda: _other(decided_round.db, lambda s, st: svc.record_payment(s, st, "H-0001", day)))
+        with pytest.raises(ValidationError, match="jo maksettu kokonaan"):
+            svc.record_payment(store, load_settings(), "H-0001", day)
+        paid = store.query("select sum(amount_cents) as c, count(*) as n from payments where grant_id = 'H-0001'")[0]
+        assert (paid["c"], paid["n"]) == (1250000, 1)  # paid once, not twice
+        # in sequence too: the second payment of the same grant is refused
+        with pytest.raises(ValidationError, match="jo maksettu kokonaan"):
+            svc.record_payment(store, load_settings(), "H-0001", day)
+    finally:
+        store.close()
+
+
+def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch):
+    from avustus_cli import decide as svc
+    from avustus_cli.config import load_settings
+    from avustus_cli.errors import ValidationError
+
+    assert run_decide(decided_round).exit_code == 0
+    store = Store.open(decided_round.db)
+    try:
+        pay = lambda s, st: svc.record_payment(s, st, "H-0002", dt.date(2027, 2, 18))  # noqa: E731 - 15 000 €
+        _race(monkeypatch, store, lambda: _other(decided_round.db, pay))
+        with pytest.raises(ValidationError, match="on jo maksettu 15"):
+            svc.amend(store, load_settings(), "H-0002", amount=Decimal("10000"), reason="Oikaisu.")
+        assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1500000
+    finally:
+        store.close()
+
+
+def test_decide_rereads_existing_grants_under_the_lock(decided_round, workdir, monkeypatch):
+    from avustus_cli import decide as svc
+    from avustus_cli.config import load_settings
+    from avustus_cli.errors import ValidationError
+
+    store = Store.open(decided_round.db)
+    try:
+        other = lambda s, st: svc.decide(s, st, decision_date=dt.date(2027, 1, 26), section="13",  # noqa: E731
+                                         letters_dir=workdir / "muut")
+        _race(monkeypatch, store, lambda: _other(decided_round.db, other))
+        with pytest.raises(ValidationError, match="toisenlainen päätös"):
+            svc.decide(store, load_settings(), decision_date=dt.date(2027, 1, 26), section="12")
+        # the other officer's decision stands, recorded once
+        assert {r["section"] for r in store.query("select section from grants")} == {"13"}
+        decides = [a for a in store.audit_rows("grant") if a["action"] == "decide"]
+        assert len(decides) == 4
+    finally:
+        store.close()
+    assert not (workdir / "paatokset").exists()
+
+
+# --- letters that fail after the commit ----------------------------------------------
+
+
+def broken_template(workdir: Path) -> Path:
+    folder = workdir / "pohjat"
+    folder.mkdir()
+    (folder / "paatoskirje.html").write_text("<p>{{ tata_muuttujaa_ei_ole }}</p>\n", encoding="utf-8")
+    (workdir / "avustus.toml").write_text(f'[system]\ntemplates_dir = "{folder.as_posix()}"\n', encoding="utf-8")
+    return folder / "paatoskirje.html"
+
+
+def test_a_broken_letter_template_says_the_decisions_are_recorded(decided_round, workdir):
+    broken = broken_template(workdir)
+    r = run_decide(decided_round)
+    assert r.exit_code == 2, r.output
+    message = " ".join(r.stderr.split())
+    assert "tata_muuttujaa_ei_ole" in message
+    assert "Päätökset on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen" in message
+    recorded = dump(decided_round.db)
+    assert {row[0] for row in recorded["grants"]} == {"H-0001", "H-0002", "H-0003", "H-0004"}
+    # the template fixed, the same command writes the letters and records nothing new
+    broken.unlink()
+    r = run_decide(decided_round)
+    assert r.exit_code == 0, r.output
+    assert dump(decided_round.db) == recorded
+    assert (workdir / "paatokset" / "paatos_H-0001.docx").exists()
+
+
+def test_a_broken_letter_template_in_amend_says_the_change_is_recorded(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    broken = broken_template(workdir)
+    amend = ("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
+             "--letters", workdir / "oikaisut")
+    r = decided_round(*amend)
+    assert r.exit_code == 2, r.output
+    assert "Muutos on kirjattu tietokantaan; korjaa mallipohja" in " ".join(r.stderr.split())
+    recorded = dump(decided_round.db)
+    store = Store.open(decided_round.db)
+    try:
+        assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1600000
+    finally:
+        store.close()
+    broken.unlink()
+    backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
+    r = decided_round(*amend)
+    assert r.exit_code == 0, r.output
+    assert dump(decided_round.db) == recorded  # the rerun records nothing again
+    assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
+    assert (workdir / "oikaisut" / "paatos_H-0002.docx").exists()
+
+
+# --- the payment list to the cent; references; the audit log read once ----------------------
+
+
+def test_payment_list_shows_cents(decided_round, workdir):
+    from openpyxl import load_workbook
+
+    from avustus_cli.excel import MONEY2_FORMAT
+
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round("amend", "H-0002", "--amount", "12345,67", "--reason", "Oikaisu.").exit_code == 0
+    out = workdir / "maksatus.xlsx"
+    assert decided_round("payments", "--as-of", "2027-02-18", "--xlsx", out).exit_code == 0
+    ws = load_workbook(out)["Maksatus"]
+    cell = next(row[3] for row in ws.iter_rows(min_row=2) if row[5].value == "H-0002")
+    assert cell.value == 12345.67 and cell.number_format == MONEY2_FORMAT
+    total = list(ws.iter_rows())[-1][3]
+    assert total.value == 24845.67 and total.number_format == MONEY2_FORMAT
+
+
+def test_payment_references_are_unique(decided_round):
+    from avustus_cli import decide as svc
+    from avustus_cli.config import load_settings
+    from avustus_cli.store import grants as sql
+
+    assert run_decide(decided_round).exit_code == 0
+    store = Store.open(decided_round.db)
+    try:
+        with store.transaction():  # a grant whose id has H-0001's digits, and one without digits
+            for gid in ("X-0001", "X-ABC"):
+                store.upsert_grant(
+                    {"id": gid, "application_id": None, "applicant": "Toinen ry", "business_id": "7654321-0",
+                     "form": "operating", "year": 2027, "amount_cents": 100000, "requested_cents": 100000,
+                     "decision_date": "2027-01-26", "section": "12", "decision_maker": "Aluehallitus",
+                     "conditions": "", "reason": "", "source": "decision"})
+                sql.record_dispatch(store, gid, {"channel": "letter", "sent": "2027-01-27", "served": "2027-02-03",
+                                                 "last_day": "2027-02-17"})
+        lines = svc.payment_lines(store, load_settings(), dt.date(2027, 2, 18))
+        refs = {p.grant.id: p.reference for p in lines}
+        assert set(refs) == {"H-0001", "H-0002", "X-0001", "X-ABC"}
+        assert len(set(refs.values())) == 4 and all(refs.values())
+        assert refs["H-0001"] == "1 00010"  # the first of the two keeps the plain reference (1 0001 + check 0)
+        # the same reference whichever grant is asked for
+        assert svc.payment_lines(store, load_settings(), dt.date(2027, 2, 18), "X-0001")[0].reference == refs["X-0001"]
+    finally:
+        store.close()
+
+
+def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
+    from avustus_cli.store import grants as sql
+
+    calls = []
+    original = sql.dispatches
+
+    def counting(store):
+        calls.append(1)
+        return original(store)
+
+    monkeypatch.setattr(sql, "dispatches", counting)
+    assert run_decide(decided_round).exit_code == 0
+    assert len(calls) <= 2  # once to plan, once again under the lock; not once per grant
+    store = Store.open(decided_round.db)
+    try:
+        assert len([a for a in store.audit_rows("letter") if a["action"] == "send"]) == 4
+    finally:
+        store.close()
+
+
+def test_report_status_words_are_those_of_the_import(decided_round):
+    from avustus_cli import decide as svc
+    from avustus_cli import propose
+    from avustus_cli.errors import ValidationError
+    from avustus_cli.models import ReportStatus
+
+    assert run_decide(decided_round).exit_code == 0
+    store = Store.open(decided_round.db)
+    try:
+        assert svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "saapunut") is ReportStatus.PROCESSING
+        assert svc.record_report(store, "H-0001", dt.date(2028, 3, 1), " Hyväksytty ") is ReportStatus.APPROVED
+        with pytest.raises(ValidationError, match="tuntematon tila"):
+            svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "outo")
+        with pytest.raises(ValidationError, match="tuntematon tila"):
+            svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "")
+    finally:
+        store.close()
+    assert svc._sentence is propose._sentence  # one helper, not two copies

@@ -19,6 +19,19 @@ def business_id(value: str) -> str | None:
         return None
 
 
+def business_id_error(value: str) -> str | None:
+    """None for a valid Y-tunnus; "checksum" when only the check digit is wrong; "format" otherwise."""
+    from stdnum.exceptions import InvalidChecksum
+
+    try:
+        _ytunnus.validate(value)
+    except InvalidChecksum:
+        return "checksum"
+    except _StdnumError:
+        return "format"
+    return None
+
+
 def business_id_problem(value: str) -> str:
     """Why ``value`` is not a valid Y-tunnus, in Finnish."""
     compact = _ytunnus.compact(value)

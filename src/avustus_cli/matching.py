@@ -12,6 +12,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from .models import LegalForm
+
 _SPACE = re.compile(r"\s+")
 _PUNCT = re.compile(r"[^\w\s-]")
 
@@ -116,3 +118,40 @@ def _needle_pattern(needles: tuple[str, ...]) -> tuple[re.Pattern[str] | None, t
     # longest first so that a needle inside another does not hide it at the same position
     parts.sort(key=len, reverse=True)
     return re.compile(r"(?<!\w)(?=(?:" + "|".join(parts) + "))"), needles
+
+
+# name tokens -> legal form, checked in this order
+_PARISH = ("seurakunta", "seurakuntayhtymä", "församling", "kirkkohallitus")
+_ASSOCIATION = ("ry", "r y", "rf", "r f", "ry:n", "rekisteröity yhdistys", "registrerad förening")
+_FOUNDATION = ("sr", "s r", "säätiö", "stiftelse")
+_COMPANY = ("oy", "oyj", "ab", "osakeyhtiö", "aktiebolag", "tmi", "toiminimi", "ky", "kommandiittiyhtiö", "avoin yhtiö")
+_COOPERATIVE = ("osk", "osuuskunta", "andelslag")
+_MUNICIPALITY_LAST = ("kunta", "kaupunki", "kommun", "stad")
+
+
+def _has_token(norm: str, phrases: tuple[str, ...]) -> bool:
+    hay = f" {norm} "
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", hay) for p in phrases)
+
+
+def guess_legal_form(name: str) -> LegalForm | None:
+    """The legal form a name's suffix or words show (``ry``, ``r.y.``, ``sr``,
+    ``säätiö``, ``oy``, ``osk``, ``seurakunta``, ``... kunta``), or None.
+
+    A registered association's suffix wins: "Kylän seurakunta ry" is an association."""
+    norm = normalize(name or "")
+    if not norm:
+        return None
+    if _has_token(norm, _ASSOCIATION):
+        return LegalForm.ASSOCIATION
+    if _has_token(norm, _PARISH):
+        return LegalForm.PARISH
+    if _has_token(norm, _FOUNDATION) or norm.endswith("säätiö"):
+        return LegalForm.FOUNDATION
+    if _has_token(norm, _COOPERATIVE):
+        return LegalForm.COOPERATIVE
+    if _has_token(norm, _COMPANY):
+        return LegalForm.COMPANY
+    if norm.split()[-1] in _MUNICIPALITY_LAST:
+        return LegalForm.MUNICIPALITY
+    return None

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from . import ids
-from .matching import match_category, normalize
+from .matching import guess_legal_form, match_category, normalize
 from .models import FundingDecision, GrantForm, LegalForm, Party, ReportStatus, Scope
 
 
@@ -269,23 +269,6 @@ def iban(cell: Any) -> str | None:
 
 _PARTY = re.compile(r"^(.*?)\s*[(\[]\s*(?:y-?tunnus:?\s*)?([0-9][0-9\s-]{6,10})\s*[)\]]\s*$", re.I)
 _ID_TAIL = re.compile(r"^(.*?)[\s,;:]+(?:y-?tunnus:?\s*)?(\d{7}-\d)$", re.I)
-
-
-def guess_legal_form(name: str) -> LegalForm | None:
-    n = f" {normalize(name)} "
-    if re.search(r" (ry|r y|rekisteröity yhdistys) ", n) or n.rstrip().endswith(" ry"):
-        return LegalForm.ASSOCIATION
-    if re.search(r" (sr|säätiö|s r) ", n) or "säätiö" in n:
-        return LegalForm.FOUNDATION
-    if re.search(r" (oy|oyj|ab|osakeyhtiö|tmi|ky|ay) ", n):
-        return LegalForm.COMPANY
-    if re.search(r" (osk|osuuskunta) ", n):
-        return LegalForm.COOPERATIVE
-    if re.search(r" (kunta|kaupunki) ", n):
-        return LegalForm.MUNICIPALITY
-    if "seurakunta" in n:
-        return LegalForm.PARISH
-    return None
 
 
 def party(cell: Any) -> Party | None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from stdnum.exceptions import InvalidChecksum, ValidationError
-from stdnum.fi import ytunnus
 
-from ..matching import match_name, normalize
+from .. import ids
+from ..matching import guess_legal_form, match_name, normalize
 from ..models import ELIGIBLE_LEGAL_FORMS, Application, LegalForm, Scope
 from ._examples import BLOCKING, DEFICIENCY, REVIEW, ex
 from ._text import join, label, missing, quote, raw
@@ -18,41 +17,6 @@ SOURCE = (
     "säätiöille toimintaan, jonka tavoitteena on Keski-Suomen hyvinvointialueen asukkaiden terveyden "
     "ja hyvinvoinnin tai turvallisuuden edistäminen."
 )
-
-# name tokens -> legal form, checked in this order
-_PARISH = ("seurakunta", "seurakuntayhtymä", "församling", "kirkkohallitus")
-_ASSOCIATION = ("ry", "r y", "rf", "r f", "ry:n", "rekisteröity yhdistys", "registrerad förening")
-_FOUNDATION = ("sr", "s r", "säätiö", "stiftelse")
-_COMPANY = ("oy", "oyj", "ab", "osakeyhtiö", "aktiebolag", "tmi", "toiminimi", "ky", "kommandiittiyhtiö", "avoin yhtiö")
-_COOPERATIVE = ("osk", "osuuskunta", "andelslag")
-_MUNICIPALITY_LAST = ("kunta", "kaupunki", "kommun", "stad")
-
-
-def _has_token(norm: str, phrases: tuple[str, ...]) -> bool:
-    hay = f" {norm} "
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", hay) for p in phrases)
-
-
-def guess_legal_form(name: str) -> LegalForm | None:
-    """The legal form a name's suffix or words show (``ry``, ``r.y.``, ``sr``,
-    ``säätiö``, ``oy``, ``osk``, ``seurakunta``, ``... kunta``), or None."""
-    norm = normalize(name or "")
-    if not norm:
-        return None
-    if _has_token(norm, _PARISH):
-        return LegalForm.PARISH
-    if _has_token(norm, _ASSOCIATION):
-        return LegalForm.ASSOCIATION
-    if _has_token(norm, _FOUNDATION) or norm.endswith("säätiö"):
-        return LegalForm.FOUNDATION
-    if _has_token(norm, _COOPERATIVE):
-        return LegalForm.COOPERATIVE
-    if _has_token(norm, _COMPANY):
-        return LegalForm.COMPANY
-    if norm.split()[-1] in _MUNICIPALITY_LAST:
-        return LegalForm.MUNICIPALITY
-    return None
-
 
 def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tuple | None:
     """(severity, message) when ``name`` / ``legal_form`` is not an eligible applicant.
@@ -152,11 +116,10 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
     text = business_id if business_id is not None else raw_text
     if text is None:
         return "puuttuu"
-    try:
-        ytunnus.validate(text)
-    except InvalidChecksum:
+    problem = ids.business_id_error(text)
+    if problem == "checksum":
         return f"tarkistusmerkki ei täsmää ({text})"
-    except ValidationError:
+    if problem == "format":
         return f"{quote(text)} ei ole kelvollinen (muoto 1234567-8)"
     return None
 
