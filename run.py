@@ -46,6 +46,7 @@ def demo() -> int:
     avustus = [str(BIN / "avustus"), "--settings", str(ROOT / "sample_data" / "avustus.toml"), "--db", str(out / "avustus.db")]
     sh(*avustus, "import", ROOT / "sample_data" / "hakemukset.xlsx")
     sh(*avustus, "import", "--history", ROOT / "sample_data" / "aiemmat_avustukset.xlsx")
+    sh(*avustus, "positions", "import", ROOT / "sample_data" / "sidonnaisuudet.xlsx")
     sh(*avustus, "status")
     steps = [
         ["check", "--as-of", "2027-01-10", "--xlsx", str(out / "tarkistus.xlsx")],

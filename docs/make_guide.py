@@ -49,15 +49,7 @@ class Outcome:
     seconds: float = 0.0
 
 
-REGISTER_HEADERS = ["Henkilö", "Toimielin/rooli", "Yhdistys", "Y-tunnus", "Asema", "Alkaen", "Päättyen"]
-# a fictional register: the first two match applicants of the sample round, the third has ended
-REGISTER_ROWS = [
-    ["Anna Aaltonen", "Aluehallitus, jäsen", "Jämsänjoen Omaishoitajapiiri ry", "1009249-8", "hallituksen puheenjohtaja",
-     dt.date(2024, 1, 1), None],
-    ["Pekka Pelkonen", "valmistelija", "Keuruun Mielenterveysyhdistys Tyyni r.y.", None, "hallituksen jäsen", None, None],
-    ["Olli Ojala", "esittelijä", "Äänekosken Sydänlanka ry", "1284494-8", "varapuheenjohtaja",
-     dt.date(2020, 1, 1), dt.date(2026, 6, 30)],
-]  # fmt: skip
+from avustus_cli.sample_data.make_sample import REGISTER_HEADERS, REGISTER_ROWS  # noqa: E402  (the sample's register)
 
 STEPS: tuple[Step, ...] = (
     Step(
@@ -114,7 +106,7 @@ STEPS: tuple[Step, ...] = (
         + "\n\nTuonti korvaa tallennetun rekisterin kokonaan; päivitä taulukkoa ja tuo se uudelleen.",
         ("positions", "import", "sidonnaisuudet.xlsx"),
     ),
-    Step("", "Rekisterin asemat ja niiden voimassaolo kokouspäivänä:", ("positions", "list", "--as-of", "2027-01-26")),
+    Step("", "Rekisterin asemat ja niiden voimassaolo kokouspäivänä:", ("positions", "list", "--as-of", "2027-01-20")),
     Step(
         "4. Tarkistus (tammikuun alku)",
         "Jokainen hakemus tarkistetaan avustusohjeen jokaista sääntöä vasten. Tulos on neljässä ryhmässä "
@@ -143,7 +135,7 @@ STEPS: tuple[Step, ...] = (
         "",
         "Esteelliset päättäjät kokouspäivänä: kuka ei saa osallistua minkäkin hakemuksen käsittelyyn. "
         "Poistumiskoodi 1 tarkoittaa, että esteellisiä on.",
-        ("conflicts", "--as-of", "2027-01-26"),
+        ("conflicts", "--as-of", "2027-01-20"),
     ),
     Step(
         "",
@@ -169,7 +161,7 @@ STEPS: tuple[Step, ...] = (
         "6. Päätös (kokous)",
         "Kun toimielin on päättänyt, päätös kirjataan ja päätöskirjeet oikaisuvaatimusohjeineen kirjoitetaan. "
         "Jos toimielin muutti esitystä, muutokset annetaan muokatulla esitys.xlsx:llä (`--from`).",
-        ("decide", "--date", "2027-01-26", "--section", "§ 12"),
+        ("decide", "--date", "2027-01-20", "--section", "§ 12"),
         max_lines=30,
     ),
     Step(
@@ -246,17 +238,9 @@ def command_name(args: tuple[str, ...], names: set[str]) -> str | None:
 
 def prepare(workdir: Path) -> None:
     """A copy of the sample round and the fictional register of positions."""
-    from openpyxl import Workbook
 
-    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx"):
+    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx", "sidonnaisuudet.xlsx"):
         shutil.copy(SAMPLE / name, workdir / name)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Sidonnaisuudet"
-    ws.append(REGISTER_HEADERS)
-    for row in REGISTER_ROWS:
-        ws.append(row)
-    wb.save(workdir / "sidonnaisuudet.xlsx")
 
 
 @contextlib.contextmanager

@@ -1075,11 +1075,34 @@ def check_data(apps: list[dict]) -> None:
                 assert end < dt.date(start.year + 4, start.month, start.day) and a["commitments"], a["id"]
 
 
+# The officer's register of decision makers' positions (conflict of interest, rule J01): fictional people;
+# the first two hold positions in applicants of the sample round, the third position has ended.
+REGISTER_HEADERS = ["Henkilö", "Toimielin/rooli", "Yhdistys", "Y-tunnus", "Asema", "Alkaen", "Päättyen"]
+REGISTER_ROWS = [
+    ["Anna Aaltonen", "Aluehallitus, jäsen", "Jämsänjoen Omaishoitajapiiri ry", "1009249-8", "hallituksen puheenjohtaja",
+     dt.date(2024, 1, 1), None],
+    ["Pekka Pelkonen", "valmistelija", "Keuruun Mielenterveysyhdistys Tyyni r.y.", None, "hallituksen jäsen", None, None],
+    ["Olli Ojala", "esittelijä", "Äänekosken Sydänlanka ry", "1284494-8", "varapuheenjohtaja",
+     dt.date(2020, 1, 1), dt.date(2026, 6, 30)],
+]  # fmt: skip
+
+
+def write_register(path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sidonnaisuudet"
+    ws.append(REGISTER_HEADERS)
+    for row in REGISTER_ROWS:
+        ws.append(row)
+    save_deterministic(wb, path)
+
+
 def main() -> None:
     apps = applications()
     check_data(apps)
     write_applications(apps, HERE / "hakemukset.xlsx")
     write_history(apps, HERE / "aiemmat_avustukset.xlsx")
+    write_register(HERE / "sidonnaisuudet.xlsx")
     order = {c: i for i, c in enumerate(CODE_ORDER)}
     expected = {
         "as_of": "2027-01-10",

@@ -21,6 +21,8 @@ from .conftest import app_row, dump, write_xlsx
 from .test_propose import CLEAN
 
 NBSP = "\u00a0"
+REASON_2 = ("Määräraha ei riittänyt kaikkien avustuskelpoisten hakemusten täysimääräiseen rahoittamiseen, "
+            "ja avustukset mitoitettiin suhteessa haettuihin määriin")
 BIDS = ["1234560-4", "1234561-2", "1234562-0", "1234563-9"]
 
 
@@ -85,8 +87,7 @@ def proposed_round(cli, workdir):
     write_xlsx(workdir / "myohassa.xlsx", [app_row(4, **{"Y-tunnus": BIDS[3], "Haettu summa": "8 000"})])
     assert cli("import", workdir / "myohassa.xlsx").exit_code == 0
     add_proposal(cli.db, "H-0001", "12500", "myönnetään haettu määrä", "FULL")
-    add_proposal(cli.db, "H-0002", "15000", "Määräraha ei riittänyt kaikkien avustuskelpoisten hakemusten "
-                 "täysimääräiseen rahoittamiseen, ja avustukset mitoitettiin suhteessa haettuihin määriin",
+    add_proposal(cli.db, "H-0002", "15000", REASON_2,
                  conditions="Avustusta ei saa käyttää toimintasuunnitelman ruoka-aputoimintaan.")
     add_proposal(cli.db, "H-0003", "0", "", "INELIGIBLE")
     add_proposal(cli.db, "H-0004", "0", "", "BUDGET_EXHAUSTED")  # no reason, no finding: cannot be decided
@@ -376,7 +377,7 @@ def board_sheet(workdir: Path, **changes: dict) -> Path:
     """The decided round's proposal as the board's sheet, with ``changes`` (application -> cells)."""
     rows = {
         "H-0001": {"Hakemus": "H-0001", "Esitys (€)": 12500, "Ehdot": "", "Perustelu": "myönnetään haettu määrä"},
-        "H-0002": {"Hakemus": "H-0002", "Esitys (€)": 15000, "Ehdot": "", "Perustelu": "Määräraha ei riittänyt"},
+        "H-0002": {"Hakemus": "H-0002", "Esitys (€)": 15000, "Ehdot": "", "Perustelu": REASON_2},
         "H-0003": {"Hakemus": "H-0003", "Esitys (€)": 0, "Ehdot": "", "Perustelu": ""},
         "H-0004": {"Hakemus": "H-0004", "Esitys (€)": 0, "Ehdot": "", "Perustelu": "Määräraha käytettiin loppuun"},
     }
@@ -417,7 +418,7 @@ def test_decide_from_refuses_going_over_the_budget(decided_round, workdir):
     r = run_decide(decided_round, "--from", board_sheet(workdir))  # 12 500 + 15 000 > 25 000
     assert r.exit_code == 2, r.output
     message = " ".join(r.stderr.split())
-    assert "rivi 3, sarake Esitys (€)" in message and "kokonaismääräraha" in message and "ylitys 2 500,00 €" in message
+    assert "rivi 3, sarake Esitys (€)" in message and "ylittävät määrärahan" in message and "ylitys 2 500,00 €" in message
     assert dump(decided_round.db) == before
     # the board cut H-0002 to fit: decided
     r = run_decide(decided_round, "--from", board_sheet(

@@ -36,7 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from . import deadlines, fmt
 from .allocation import Budget, Candidate, Method, ReasonCode, allocate, compare
 from .checking import partnership_routing
-from .checks import PAYMENT_HOLD_CODES, Result, current_results, history_index, rules_version
+from .checks import DECIDER_CODES, PAYMENT_HOLD_CODES, Result, current_results, history_index, rules_version
 from .config import Settings
 from .errors import InputFileError, ValidationError
 from .models import GRANT_FORM_LABELS, Grant, GrantForm, Severity
@@ -48,10 +48,15 @@ __all__ = [
     "ESITYS_SHEET",
     "SUMMARY_SHEET",
     "NotCheckedError",
+    "PENDING_CODE",
     "Plan",
     "Row",
     "build_plan",
     "compare_methods",
+    "decider_for",
+    "is_pending",
+    "pending_ids",
+    "pending_reason",
     "load_rows",
     "read_sheet",
     "apply_edits",
@@ -88,6 +93,12 @@ ALLOCATION_CODES: dict[str, tuple[str, str]] = {
     "OFFICER": ("HARK", "Valmistelijan harkinta (perustelu esityksessä)"),
 }
 FULL_CODES = frozenset({ReasonCode.FULL, ReasonCode.SCORE_FUNDED})
+# The stored reason code of an application still pending (käsittely kesken):
+# an open review finding (the officer's judgement), or a supplement whose
+# deadline has not passed by the meeting. It gets 0 € but is not a refusal:
+# the documents leave it out and ``avustus decide`` must not record it.
+PENDING_CODE = "KESKEN"
+_PENDING_LEADS = ("arviointi kesken", "täydennys kesken")
 
 REPORT_LABELS = {"approved": "hyväksytty", "incomplete": "täydennettävä", "processing": "käsittelyssä"}
 
