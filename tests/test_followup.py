@@ -92,6 +92,39 @@ def test_reference_number():
     assert fu.reference_number("abc") == ""
 
 
+def _valid_reference(ref: str) -> bool:
+    digits = ref.replace(" ", "")
+    body, check = digits[:-1], int(digits[-1])
+    total = sum(int(d) * (7, 3, 1)[i % 3] for i, d in enumerate(reversed(body)))
+    return 4 <= len(digits) <= 20 and digits.isascii() and digits.isdigit() and (10 - total % 10) % 10 == check
+
+
+def test_reference_number_takes_ascii_digits_only():
+    # "²".isdigit() is true but int("²") fails; "٣" (Arabic-Indic three) would slip in as a 3
+    assert fu.reference_number("H-²1") == fu.reference_number("H-1")
+    assert fu.reference_number("H-٣٣") == ""
+    assert fu.reference_number("AV-2027-١٢") == fu.reference_number("AV-2027")
+
+
+def test_long_ids_get_distinct_stable_references():
+    a, b = "AV-2027-" + "0" * 17 + "12", "AV-2028-" + "0" * 17 + "12"  # the same last 19 digits
+    ra, rb = fu.reference_number(a), fu.reference_number(b)
+    assert ra != rb and _valid_reference(ra) and _valid_reference(rb)
+    assert len(ra.replace(" ", "")) == 20 and ra.replace(" ", "").startswith("1")
+    assert ra == "11254 23823 02568 50012"  # SHA-256 based: the same on every run and machine
+    assert fu.reference_number("1" * 18) == fu.reference_number("X" + "1" * 18)  # 19 digits fit: not hashed
+    assert fu.reference_number("1" * 18).replace(" ", "")[:-1] == "1" * 19
+
+
+def test_unique_references():
+    refs = fu.unique_references(["H-0002", "G-0002", "abc", "H-0003", "G-0002"])
+    assert len(refs) == 4 and len(set(refs.values())) == 4
+    assert refs["G-0002"] == fu.reference_number("G-0002")  # the first in id order keeps the plain one
+    assert refs["H-0003"] == fu.reference_number("H-0003")
+    assert all(_valid_reference(r) for r in refs.values())
+    assert fu.unique_references(["G-0002", "abc", "H-0002", "H-0003"]) == refs  # depends only on the set
+
+
 # --- avustus overdue ---------------------------------------------------------------
 
 
@@ -119,6 +152,7 @@ def test_reminders_are_sent_once_per_level(history, workdir):
     r = history("overdue", "--as-of", "2026-07-01", "--letters", out)
     assert r.exit_code == 1
     assert (out / "muistutus1_G-2025-A.docx").exists() and (out / "muistutus1_G-2025-A.html").exists()
+    assert "G-2025-A" in (out / "postitus_muistutukset_2026-07-01.csv").read_text(encoding="utf-8-sig")
     before = dump(history.db)
     assert history("overdue", "--as-of", "2026-07-10", "--letters", out).exit_code == 1
     assert dump(history.db) == before  # level 1 already sent
@@ -148,5 +182,21 @@ def test_overdue_xlsx(history, workdir):
     assert history("overdue", "--as-of", "2026-07-01", "--xlsx", path).exit_code == 1
     from openpyxl import load_workbook
 
-    rows = list(load_workbook(path)["Myöhässä"].iter_rows(values_only=True))
+    from avustus_cli.excel import MONEY2_FORMAT
+
+    ws = load_workbook(path)["Myöhässä"]
+    rows = list(ws.iter_rows(values_only=True))
     assert rows[1][0] == "G-2025-A" and rows[1][6] == 1
+    assert ws.cell(row=2, column=5).number_format == MONEY2_FORMAT  # "Myönnetty €" to the cent
+
+
+def test_reminders_leave_the_decisions_mailing_list_alone(history, workdir):
+    """--letters may be the decision letters' folder: its postitus.csv is not overwritten."""
+    out = workdir / "paatokset"
+    out.mkdir()
+    (out / "postitus.csv").write_text("Hakemusnumero;Hakija\r\nH-0001;Päätöksen saaja ry\r\n", encoding="utf-8-sig")
+    before = (out / "postitus.csv").read_bytes()
+    assert history("overdue", "--as-of", "2026-07-01", "--letters", out).exit_code == 1
+    assert (out / "postitus.csv").read_bytes() == before
+    lines = (out / "postitus_muistutukset_2026-07-01.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert lines[1].startswith("G-2025-A;")

@@ -143,3 +143,19 @@ def test_stats_without_grants(cli, workdir):
     cli("import", SAMPLE / "hakemukset.xlsx")
     r = cli("stats")
     assert r.exit_code == 2 and "avustus decide" in r.output
+
+
+def test_requested_is_compared_with_what_was_granted_in_the_same_decisions():
+    """Earlier years' register has no requested amounts: their grants must not be set against this year's requests."""
+    from decimal import Decimal as D
+
+    from avustus_cli.stats import GrantRecord, _row
+
+    rows = [
+        GrantRecord("a", 2025, D("50000"), source="history"),  # nothing known of the request
+        GrantRecord("b", 2027, D("6000"), requested=D("10000")),
+        GrantRecord("c", 2027, D("0"), requested=D("5000")),
+    ]
+    r = _row("all", "Kaikki", rows)
+    assert r["granted"] == D("56000") and r["requested"] == D("15000")
+    assert r["granted_known"] == D("6000") and r["share"] == D("0.400")

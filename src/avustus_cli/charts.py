@@ -95,7 +95,7 @@ def _pct(value: Decimal | None) -> str:
 
 
 def _table(rows: list[dict[str, Any]], with_change: bool = False) -> str:
-    head = ["", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu", "Myönnetty / haettu"]
+    head = ["", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu (tiedossa)", "Myönnetty niistä", "Myönnetty / haettu"]
     if with_change:
         head += ["Muutos", "Muutos %"]
     out = ["<table>", "<tr>" + "".join(f'<th{" class=n" if i else ""}>{_e(h)}</th>' for i, h in enumerate(head)) + "</tr>"]
@@ -106,6 +106,7 @@ def _table(rows: list[dict[str, Any]], with_change: bool = False) -> str:
             fmt.number(r["grants"]),
             fmt.money(r["granted"]),
             fmt.money(r["requested"]),
+            fmt.money(r.get("granted_known")),
             _pct(r["share"]),
         ]
         if with_change:
@@ -144,7 +145,8 @@ def report_html(summary: dict[str, Any], titles: dict[str, str], heading: str, n
             bar_chart(
                 title,
                 [r["label"] for r in rows],
-                [r["granted"] for r in rows],
+                # like with like: against the requests, only what was granted in those same decisions
+                [(r.get("granted_known") or 0) if show_requested else r["granted"] for r in rows],
                 background=[r["requested"] for r in rows] if show_requested else None,
                 legend=("Myönnetty", "Haettu") if show_requested else None,
             )

@@ -172,10 +172,12 @@ def checked_results(store: Store) -> list[Result]:
 
 
 def _relevant(result: Result) -> list:
-    """Open findings that stop the grant (everything but notes and payment holds)."""
+    """Open findings that stop the grant (everything but notes, payment holds
+    and findings about the decision makers, J01)."""
     return [
         f for f in result.open_findings
-        if f.severity is not Severity.NOTE and not (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
+        if f.severity is not Severity.NOTE and f.code not in DECIDER_CODES
+        and not (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
     ]
 
 
@@ -196,33 +198,135 @@ def ineligible_reason(result: Result) -> str:
     worst = found[0].severity
     lead = {
         Severity.BLOCKING: "hylätään",
-        Severity.DEFICIENCY: "täydennys kesken",
+        Severity.DEFICIENCY: "täydennystä ei saatu",
         Severity.REVIEW: "arviointi kesken",
     }[worst]
     same = [f for f in found if f.severity is worst]
     return f"{lead}: " + "; ".join(f"{f.code} {f.message}" for f in same)
 
 
-def refusal_text(row: Row) -> str:
+# --- pending applications (käsittely kesken) -------------------------------------
+
+
+def supplement_due(settings: Settings, as_of: dt.date) -> dt.date:
+    """The last day to supply what a supplement request sent on ``as_of`` asks for."""
+    return deadlines.count_days(as_of, settings.supplement_days)
+
+
+def decision_day(settings: Settings, as_of: dt.date) -> dt.date:
+    """The day the proposal is decided: the meeting, else the proposal's own date."""
+    return settings.meeting_date or as_of
+
+
+def supplement_open(settings: Settings, as_of: dt.date) -> bool:
+    """True when the supplements asked on ``as_of`` may still arrive by the decision day."""
+    return decision_day(settings, as_of) <= supplement_due(settings, as_of)
+
+
+def _open_reviews(result: Result) -> list:
+    """Judgement cases: open review findings (J01 is about the decision makers, never the applicant)."""
+    return [f for f in result.open_findings if f.severity is Severity.REVIEW and f.code not in DECIDER_CODES]
+
+
+def _open_deficiencies(result: Result) -> list:
+    """Open deficiencies a supplement can cure (payment holds excluded)."""
+    return [f for f in result.open_findings if f.severity is Severity.DEFICIENCY and f.code not in PAYMENT_HOLD_CODES]
+
+
+def _codes(findings: Iterable) -> list[str]:
+    return list(dict.fromkeys(f.code for f in sorted(findings, key=lambda f: (f.severity.rank, f.code))))
+
+
+def pending_findings(result: Result, settings: Settings | None = None, as_of: dt.date | None = None) -> list:
+    """Why the application cannot be decided yet: [] when it can.
+
+    - an open review finding (not accepted; J01 excluded): the officer must
+      judge it (``avustus accept``) or correct the data; the tool never
+      decides a judgement case;
+    - with ``settings`` and ``as_of``: an open deficiency whose supplement
+      deadline (``as_of`` + ``supplement_days``, moved to a working day) is on
+      or after the decision day (``meeting_date``, else ``as_of``).
+
+    A blocking finding decides the application: it is never pending."""
+    if not result.checked or result.blocking():
+        return []
+    found = _open_reviews(result)
+    if settings is not None and as_of is not None and supplement_open(settings, as_of):
+        found += _open_deficiencies(result)
+    return sorted(found, key=lambda f: (f.severity.rank, f.code))
+
+
+def is_pending(result: Result, settings: Settings | None = None, as_of: dt.date | None = None) -> bool:
+    """The application waits for the officer's judgement or a supplement: see ``pending_findings``."""
+    return bool(pending_findings(result, settings, as_of))
+
+
+def pending_ids(results: Iterable[Result], settings: Settings | None = None, as_of: dt.date | None = None) -> list[str]:
+    """The ids of the pending applications among ``results`` (``current_results(store)``), in order.
+
+    Without ``settings`` and ``as_of`` only the judgement cases (open review
+    findings) count; the stored proposal marks every pending application of
+    the last ``avustus propose`` run with reason code ``PENDING_CODE``."""
+    return [r.app.id for r in results if is_pending(r, settings, as_of)]
+
+
+def pending_reason(result: Result, settings: Settings | None = None, as_of: dt.date | None = None) -> str:
+    """Finnish, for esitys.xlsx: what keeps the application pending and what to do ("" when not pending)."""
+    found = pending_findings(result, settings, as_of)
+    if not found:
+        return ""
+    parts = []
+    reviews = [f for f in found if f.severity is Severity.REVIEW]
+    waiting = [f for f in found if f.severity is Severity.DEFICIENCY]
+    if reviews:
+        parts.append("arviointi kesken: " + ", ".join(_codes(reviews)))
+    if waiting:
+        due = f" (määräaika {fmt.date(supplement_due(settings, as_of))})" if settings is not None and as_of else ""
+        parts.append("täydennys kesken: " + ", ".join(_codes(waiting)) + due)
+    todo = "kuittaa havainnot (avustus accept) tai korjaa tiedot"
+    if waiting:
+        todo += " ja tuo täydennetyt tiedot (avustus import, avustus check)"
+    return "; ".join(parts) + " – " + todo
+
+
+def _generated_reason(row: Row) -> bool:
+    """The row's reason is the tool's (a finding list or a pending note), not the officer's."""
+    return not row.reason or row.reason == ineligible_reason(row.result) or row.reason.startswith(_PENDING_LEADS)
+
+
+def refusal_text(row: Row, supplement_due_date: dt.date | None = None) -> str:
     """The reason of a refusal as the documents state it: the officer's own
-    text when edited, else the findings' facts (the codes are shown beside)."""
-    if row.reason != ineligible_reason(row.result) or not row.reason:
+    text when edited, else the findings' facts (the codes are shown beside).
+    A refusal for a missing supplement names the supplement's deadline
+    (``supplement_due_date``) when it is known."""
+    if not _generated_reason(row):
         return _sentence(row.reason)
     found = sorted(_relevant(row.result), key=lambda f: (f.severity.rank, f.code))
+    if not found:
+        return _sentence(row.reason)
     worst = found[0].severity
     facts = "; ".join(dict.fromkeys(f.message for f in found if f.severity is worst))
-    lead = {
-        Severity.BLOCKING: "",
-        Severity.DEFICIENCY: "Hakemus on puutteellinen, eikä täydennystä ole saatu: ",
-        Severity.REVIEW: "Hakemuksen arviointi on kesken: ",
-    }[worst]
-    return _sentence(lead + facts)
+    if worst is Severity.DEFICIENCY:
+        if supplement_due_date:
+            return _sentence(f"Täydennystä pyydettiin {fmt.date(supplement_due_date)} mennessä; sitä ei ole saatu ({facts})")
+        return _sentence("Hakemus on puutteellinen: " + facts)
+    if worst is Severity.REVIEW:
+        return _sentence("Hakemuksen arviointi on kesken: " + facts)
+    return _sentence(facts)
 
 
 def auto_conditions(result: Result) -> list[str]:
+    """The payment holds the decision will state, as conditions: P02 while the
+    funding decision is pending, and R01 whenever an earlier grant's usage
+    report is missing, also before its due date (a note: it must be in before
+    the next payment) and also when the officer accepted the finding — the
+    decision letter holds the payment in every such case."""
     out = []
-    for f in result.holds:
-        text = HOLD_CONDITIONS.get(f.code)
+    codes = [f.code for f in result.holds]
+    if any(f.code == "R01" and f.severity is not Severity.BLOCKING for f in result.findings):
+        codes.append("R01")
+    for code in codes:
+        text = HOLD_CONDITIONS.get(code)
         if text and text not in out:
             out.append(text)
     if result.app.form is GrantForm.PROJECT and HOLD_CONDITIONS["P02"] not in out:

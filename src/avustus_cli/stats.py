@@ -124,6 +124,7 @@ def _row(key: str, label: str, items: list[GrantRecord]) -> dict[str, Any]:
         "grants": sum(1 for r in items if r.awarded),
         "granted": granted,
         "requested": requested,
+        "granted_known": granted_of_known if with_req else None,  # granted in the decisions whose request is known
         "share": (granted_of_known / requested).quantize(Decimal("0.001")) if requested else None,
         "requested_known": len(with_req),
     }

@@ -104,7 +104,7 @@ def export_cmd(
 def _stats_table(title: str, rows: list[dict], with_change: bool = False) -> Table:
     t = Table(title=title)
     t.add_column("")
-    for col in ("Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu", "Myönnetty/haettu"):
+    for col in ("Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu (tiedossa)", "Myönnetty niistä", "Myönnetty/haettu"):
         t.add_column(col, justify="right")
     if with_change:
         t.add_column("Muutos", justify="right")
@@ -116,6 +116,7 @@ def _stats_table(title: str, rows: list[dict], with_change: bool = False) -> Tab
             fmt.number(r["grants"]),
             fmt.money(r["granted"]),
             fmt.money(r["requested"]),
+            fmt.money(r.get("granted_known")),
             fmt.percent(r["share"], 1) if r["share"] is not None else "",
         ]
         if with_change:
@@ -125,19 +126,19 @@ def _stats_table(title: str, rows: list[dict], with_change: bool = False) -> Tab
 
 
 def _stats_workbook(path: Path, summary: dict) -> Path:
-    headers = ["Ryhmä", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu", "Myönnetty / haettu"]
+    headers = ["Ryhmä", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu (tiedossa)", "Myönnetty niistä", "Myönnetty / haettu"]
     sheets = []
     for key, title in stats.SECTION_TITLES.items():
         rows = summary.get(key) or []
         extra = ["Muutos", "Muutos %"] if key == "by_year" else []
         data = []
         for r in rows:
-            row = [r["label"], r["decisions"], r["grants"], r["granted"], r["requested"],
+            row = [r["label"], r["decisions"], r["grants"], r["granted"], r["requested"], r.get("granted_known"),
                    float(r["share"]) if r["share"] is not None else None]
             if extra:
                 row += [r.get("change"), float(r["change_pct"]) if r.get("change_pct") is not None else None]
             data.append(row)
-        sheets.append(Sheet(title.split(" (")[0][:31], headers + extra, data, money_columns=(3, 4, 6) if extra else (3, 4),
+        sheets.append(Sheet(title.split(" (")[0][:31], headers + extra, data, money_columns=(3, 4, 5, 7) if extra else (3, 4, 5),
                             widths={0: 48}))
     return write_workbook(path, sheets)
 
