@@ -173,3 +173,8 @@ def test_grant_form_is_never_guessed_from_a_prefix(cell):
         return
     with pytest.raises(values.ValueProblem):
         values.grant_form(cell)
+
+
+@pytest.mark.parametrize("cell", ["§ 11", "11 §", "§11", "11", 11, " § 11. "])
+def test_section_number_without_the_sign(cell):
+    assert values.section(cell) == "11"  # the documents print "§ 11" themselves

@@ -111,7 +111,7 @@ HISTORY_SPECS: tuple[FieldSpec, ...] = (
     _f("year", "year", "Avustusvuosi", "vuosi"),
     _f("amount", "money", "Myönnetty", "myönnetty summa", "myönnetty avustus", "avustus", "amount awarded"),
     _f("decision_date", "date", "Päätöspäivä", "päätös pvm", "päätöspäivämäärä", "award date"),
-    _f("section", "text", "Pykälä", "§", "pykälä nro"),
+    _f("section", "section", "Pykälä", "§", "pykälä nro"),
     _f("decision_maker", "text", "Päättäjä", "päätöksentekijä", "toimielin"),
     _f("paid_amount", "money", "Maksettu", "maksettu summa"),
     _f("paid_date", "date", "Maksupäivä", "maksettu pvm", "maksatuspäivä"),

@@ -384,8 +384,12 @@ def build_plan(
     settings: Settings,
     method: str | None = None,
     budget_total: Decimal | None = None,
+    as_of: dt.date | None = None,
 ) -> Plan:
-    """Allocate the budget over the checked round (nothing is stored)."""
+    """Allocate the budget over the checked round (nothing is stored).
+
+    A pending application (``pending_findings``; with ``as_of`` also one
+    waiting for a supplement) gets 0 € with reason code ``PENDING_CODE``."""
     results = checked_results(store)
     scores = stored_scores(store)
     budget = budget_of(settings, budget_total)
@@ -395,15 +399,20 @@ def build_plan(
     rows = []
     for r, a in zip(results, allocs):
         score, crit = scores.get(r.app.id, (None, {}))
+        code = str(a.reason_code)
         if a.reason_code == ReasonCode.INELIGIBLE:
-            reason = ineligible_reason(r)
+            reason = pending_reason(r, settings, as_of)
+            if reason:
+                code = PENDING_CODE
+            else:
+                reason = ineligible_reason(r)
         else:
             reason = a.reason
         prev = split_conditions(earlier.get(r.app.id, {}).get("conditions"))
         conds = merge_conditions(r, prev) if a.amount > 0 else tuple(
             c for c in prev if c not in AUTO_CONDITIONS
         )
-        rows.append(Row(r, a.amount, str(a.reason_code), reason, conds, m.method, "allocation", score, crit))
+        rows.append(Row(r, a.amount, code, reason, conds, m.method, "allocation", score, crit))
     return Plan(rows, budget, m, settings)
 
 
@@ -528,6 +537,7 @@ COL_LAST = "Edellisen vuoden avustus (€)"
 COL_REPORT = "Käyttöselvitys"
 COL_VERDICT = "Tarkistus"
 COL_CODES = "Havainnot"
+COL_CODE = "Peruste"  # the annex's reason code(s); KESKEN while pending (read-only)
 COL_SCORE = "Pisteet"
 COL_AMOUNT = "Esitys (€)"
 COL_CONDITIONS = "Ehdot"
@@ -542,7 +552,7 @@ def criterion_header(name: str) -> str:
 def esitys_headers(settings: Settings) -> list[str]:
     return [
         COL_ID, COL_APPLICANT, COL_BID, COL_FORM, COL_CATEGORY, COL_MUNICIPALITY, COL_ACTIVITY, COL_DESCRIPTION,
-        COL_REQUESTED, COL_LAST, COL_REPORT, COL_VERDICT, COL_CODES, COL_SCORE,
+        COL_REQUESTED, COL_LAST, COL_REPORT, COL_VERDICT, COL_CODES, COL_CODE, COL_SCORE,
         *[criterion_header(k) for k in sorted(settings.score_weights)],
         COL_AMOUNT, COL_CONDITIONS, COL_REASON,
     ]
@@ -585,7 +595,8 @@ def write_esitys(path: Path, rows: Sequence[Row], budget: Budget, settings: Sett
             a.id, a.applicant, a.business_id or (a.raw.get("business_id") if a.raw else "") or "",
             _form_label(r.form), a.category, a.home_municipality or "", a.activity_name,
             _shorten(a.description, DESCRIPTION_CHARS), a.requested, last_amount, last_state,
-            r.result.verdict.label, ", ".join(codes), r.score,
+            r.result.verdict.label, ", ".join(codes), PENDING_CODE if r.reason_code == PENDING_CODE else ", ".join(_codes_for(r)),
+            r.score,
             *[r.criteria.get(k) for k in weights],
             r.amount, "\n".join(r.conditions), r.reason,
         ]

@@ -389,7 +389,17 @@ def _normalised_names(names: tuple[str, ...]) -> frozenset[str]:
     return _NAMES_CACHE[names]
 
 
+def section(cell: Any) -> str | None:
+    """A minutes section number as the documents print it after "§": "§ 11", "11 §", "§11" -> "11"."""
+    s = text(cell)
+    if s is None:
+        return None
+    s = s.replace("§", " ").strip().strip(".").strip()
+    return " ".join(s.split()) or None
+
+
 PARSERS = {
+    "section": section,
     "id": identifier,
     "text": text,
     "date": date,

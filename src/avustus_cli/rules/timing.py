@@ -88,7 +88,7 @@ def report_in(grant: Grant) -> bool:
 def _grant_text(g: Grant) -> str:
     parts = [f"avustusvuosi {g.year}" if g.year else "avustusvuosi tuntematon", money(g.amount)]
     if g.decision_date:
-        parts.append(f"päätös {fdate(g.decision_date)}" + (f" {g.section}" if (g.section or "").lstrip().startswith("§") else f" § {g.section}" if g.section else ""))
+        parts.append(f"päätös {fdate(g.decision_date)}" + (f" § {g.section.replace('§', '').strip()}" if g.section else ""))
     return ", ".join(parts)
 
 
