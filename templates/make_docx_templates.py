@@ -135,10 +135,26 @@ def _repeat_header(row) -> None:
 
 
 def _set_widths(table, widths_cm: list[float]) -> None:
-    table.autofit = False
-    for row in table.rows:
-        for cell, w in zip(row.cells, widths_cm):
-            cell.width = Cm(w)
+    """Fixed column widths that Word and LibreOffice both keep: the grid
+    (w:gridCol, which LibreOffice lays out by), the table width, a fixed
+    layout, and each cell's width (a merged cell gets the sum of its columns)."""
+    table.autofit = False  # w:tblLayout fixed
+    tbl = table._tbl
+    for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+        col.set(qn("w:w"), str(Cm(w).twips))
+    tblW = tbl.tblPr.find(qn("w:tblW"))
+    if tblW is None:
+        tblW = OxmlElement("w:tblW")
+        tbl.tblPr.append(tblW)
+    tblW.set(qn("w:type"), "dxa")
+    tblW.set(qn("w:w"), str(sum(Cm(w).twips for w in widths_cm)))
+    for tr in tbl.findall(qn("w:tr")):
+        i = 0
+        for tc in tr.findall(qn("w:tc")):
+            span_el = tc.tcPr.find(qn("w:gridSpan")) if tc.tcPr is not None else None
+            span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
+            tc.width = Cm(sum(widths_cm[i:i + span]))
+            i += span
 
 
 def grid_table(doc, headers: list[str], widths: list[float], right: set[int]):
@@ -152,11 +168,21 @@ def grid_table(doc, headers: list[str], widths: list[float], right: set[int]):
     return t
 
 
-def add_row(t, cells: list[str], *, bold: bool = False, right: set[int] = frozenset(), merge: bool = False):
+def add_row(t, cells: list[str], *, bold: bool = False, right: set[int] = frozenset(), merge: bool = False,
+            span: int = 1):
+    """A table row. ``merge``: one cell over the whole row; ``span``: the
+    first cell spans that many columns (``cells`` then holds one text for it
+    and one per remaining column)."""
     row = t.add_row()
     if merge:
         merged = row.cells[0].merge(row.cells[-1])
         _cell_text(merged, cells[0], bold=bold)
+        return row
+    if span > 1:
+        first = row.cells[0].merge(row.cells[span - 1])
+        _cell_text(first, cells[0], bold=bold)
+        for i, text in enumerate(cells[1:], start=span):
+            _cell_text(row.cells[i], text, bold=bold, right=i in right)
         return row
     for i, text in enumerate(cells):
         _cell_text(row.cells[i], text, bold=bold, right=i in right)
@@ -322,8 +348,13 @@ def paatosesitys():
               "{{ window_end|date }}. {{ call_announcement }}")
     para(doc, "Järjestöjen toiminta-avustuksiin on vuoden {{ year }} talousarviossa varattu {{ budget|money }}.")
     para(doc, "Hakemuksia saapui {{ received_count|number }} kpl, ja niissä haettiin avustusta yhteensä "
-              "{{ received_sum|money }}.{% if late_count %} Hakuajan päättymisen jälkeen saapuneita hakemuksia oli "
-              "{{ late_count|number }} kpl.{% endif %}")
+              "{{ received_sum|money }}.{% if late_count + early_count %} Hakuajan ulkopuolella saapuneita hakemuksia "
+              "oli {{ (late_count + early_count)|number }} kpl{% if early_count and late_count %}, joista "
+              "{{ late_count|number }} saapui hakuajan päättymisen jälkeen ja {{ early_count|number }} ennen hakuajan "
+              'alkua{% elif early_count %}, {{ "se" if early_count == 1 else "kaikki" }} ennen hakuajan alkua'
+              '{% else %}, {{ "se" if late_count == 1 else "kaikki" }} hakuajan päättymisen jälkeen{% endif %}.'
+              "{% endif %}{% if pending_count %} {{ pending_count|number }} hakemuksen käsittely on kesken, eikä "
+              "niistä esitetä päätöstä tässä yhteydessä.{% endif %}")
     para(doc, "{{ assessment }}")
     para(doc, "Toiminta-avustusta esitetään myönnettäväksi {{ granted_count|number }} hakijalle yhteensä "
               "{{ granted_sum|money }}. Esitys toimintaluokittain:")
@@ -348,17 +379,34 @@ def paatosesitys():
     tag(doc, "else")
     para(doc, "Hylättäviä hakemuksia ei ole.")
     tag(doc, "endif")
+    tag(doc, "if reductions")
+    para(doc, "Valmistelija esittää seuraaville hakijoille jakotavan mukaisesta poikkeavaa määrää:")
+    bullets(doc, "for r in reductions",
+            "{{ r.applicant }}: esitys {{ r.proposed|money }} (haettu {{ r.requested|money }}). {{ r.reason }}")
+    tag(doc, "endif")
     para(doc, TERMS_PARAGRAPH)
 
     heading(doc, "Kumppanuussopimukset", 3)
+    tag(doc, 'set board_partnerships = partnerships|selectattr("decider", "equalto", body)|list')
+    tag(doc, 'set other_partnerships = partnerships|rejectattr("decider", "equalto", body)|list')
     tag(doc, "if partnerships")
     para(doc, "Kumppanuussopimukset laaditaan enintään neljän vuoden pituisina. Kumppanuussopimuksessa sovittava "
               "avustus ei voi olla järjestön ainoa rahoituslähde. {{ body }} päättää taloudellisesti merkittävistä, "
               "yli {{ partnership_threshold|money }} vuodessa olevista kumppanuussopimuksista; pienemmistä päättää "
               "{{ small_partnership_decider|lower }}.")
-    bullets(doc, "for p in partnerships",
+    tag(doc, "if board_partnerships")
+    para(doc, "{{ body }} päättää seuraavista kumppanuussopimuksista:")
+    bullets(doc, "for p in board_partnerships",
             "{{ p.applicant }}: sopimuskausi {{ p.start|date }}–{{ p.end|date }}, avustus "
-            "{{ p.amount_per_year|money }} vuodessa (päättäjä: {{ p.decider }}).")
+            "{{ p.amount_per_year|money }} vuodessa.")
+    tag(doc, "endif")
+    tag(doc, "if other_partnerships")
+    para(doc, "Tiedoksi: {{ small_partnership_decider|lower }} päättää erikseen seuraavista kumppanuussopimuksista, "
+              "jotka eivät sisälly tähän päätökseen:")
+    bullets(doc, "for p in other_partnerships",
+            "{{ p.applicant }}: sopimuskausi {{ p.start|date }}–{{ p.end|date }}, avustus "
+            "{{ p.amount_per_year|money }} vuodessa.")
+    tag(doc, "endif")
     tag(doc, "else")
     para(doc, "Kumppanuussopimuksia ei esitetä tässä yhteydessä.")
     tag(doc, "endif")
@@ -388,14 +436,15 @@ def paatosesitys():
     heading(doc, "Päätösehdotus", 2)
     rich(doc, ("Esittelijä: ", True), ("{{ presenter.title }} {{ presenter.name }}", False))
     # The numbered resolution: the same items as in paatosesitys.html.
-    tag(doc, 'set board_partnerships = partnerships|selectattr("decider", "equalto", body)|list')
     tag(doc, 'set items = ["myöntää järjestöille toiminta-avustuksia vuodelle " ~ year ~ " liitteen 1 mukaisesti '
              'yhteensä " ~ granted_sum|number ~ " euroa"]')
     tag(doc, 'set items = items + (["hylätä liitteessä 1 mainitut hakemukset niissä esitetyin perustein"] '
              "if refusals else [])")
     tag(doc, 'set items = items + ["että avustuksiin sovelletaan liitteen 2 avustusehtoja"]')
-    tag(doc, 'set items = items + (["hyväksyä selostuksessa mainitut kumppanuussopimukset, joiden avustukset ovat '
-             'yhteensä " ~ board_partnerships|sum(attribute="amount_per_year")|number ~ " euroa vuodessa"] '
+    tag(doc, 'set items = items + ([("hyväksyä selostuksessa mainitun kumppanuussopimuksen, jonka avustus on " '
+             'if board_partnerships|length == 1 else "hyväksyä selostuksessa mainitut " ~ board_partnerships|length ~ '
+             '" kumppanuussopimusta, joiden avustukset ovat yhteensä ") ~ '
+             'board_partnerships|sum(attribute="amount_per_year")|number ~ " euroa vuodessa"] '
              "if board_partnerships else [])")
     tag(doc, 'set items = items + (["myöntää selostuksessa mainitut hankeavustukset yhteensä " ~ '
              'projects|sum(attribute="amount")|number ~ " euroa niissä mainituin ehdoin"] if projects else [])')
@@ -407,7 +456,7 @@ def paatosesitys():
     tag(doc, "endfor")
 
     heading(doc, "Liitteet", 2)
-    para(doc, "Liite 1 Toiminta-avustukset vuodelle {{ year }}: avustusesitys").paragraph_format.space_after = Pt(0)
+    para(doc, "Liite 1 Järjestöavustukset vuodelle {{ year }}: avustusesitys").paragraph_format.space_after = Pt(0)
     para(doc, "Liite 2 Avustusehdot")
     heading(doc, "Tiedoksi", 2)
     para(doc, '{{ recipients|join(", ") }}')
@@ -429,22 +478,33 @@ def annex_head(doc, label: str) -> None:
 def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
     annex_head(doc, "Liite 1")
-    heading(doc, "Toiminta-avustukset vuodelle {{ year }}: avustusesitys", 1)
-    t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot",
+    heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
+    t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut",
                          "Peruste"], [5.0, 2.2, 2.4, 5.2, 2.3, 2.3, 5.5, 1.8], right={4, 5})
     tr_tag(t, "for g in groups")
     add_row(t, ["{{ g.name }}"], bold=True, merge=True)
     tr_tag(t, "for r in g.rows")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
-                "{{ r.requested|money }}", "{{ r.proposed|money }}", "{{ r.conditions }}",
+                "{{ r.requested|money }}", "{{ r.proposed|money }}",
+                "{{ r.conditions }}{% if r.conditions and r.reason %} {% endif %}"
+                "{% if r.reason %}Perustelu: {{ r.reason }}{% endif %}",
                 '{{ r.codes|join(", ") }}'], right={4, 5})
     tr_tag(t, "endfor")
-    add_row(t, ["Yhteensä: {{ g.name }}", "", "", "", "{{ g.requested|money }}", "{{ g.proposed|money }}", "", ""],
-            bold=True, right={4, 5})
+    # the label spans the four text columns, as in liite1.html
+    add_row(t, ["Yhteensä: {{ g.name }}", "{{ g.requested|money }}", "{{ g.proposed|money }}", "", ""],
+            bold=True, right={4, 5}, span=4)
     tr_tag(t, "endfor")
-    add_row(t, ["Kaikki yhteensä", "", "", "", "{{ total_requested|money }}", "{{ total_proposed|money }}", "", ""],
-            bold=True, right={4, 5})
+    add_row(t, ["Kaikki yhteensä", "{{ total_requested|money }}", "{{ total_proposed|money }}", "", ""],
+            bold=True, right={4, 5}, span=4)
     finish_table(t)
+    tag(doc, "if separately")
+    para(doc, "{{ separately.decider }} päättää erikseen kumppanuussopimuksista, joiden avustus on enintään "
+              "{{ partnership_threshold|money }} vuodessa ({{ separately.count|number }} hakemusta); ne eivät sisälly "
+              "tähän liitteeseen.", size=9)
+    tag(doc, "endif")
+    tag(doc, "if pending_count")
+    para(doc, "{{ pending_count|number }} hakemuksen käsittely on kesken; ne eivät sisälly tähän liitteeseen.", size=9)
+    tag(doc, "endif")
     tag(doc, "if codes")
     heading(doc, "Perusteiden selitykset", 2)
     tag(doc, "for c in codes")
@@ -510,21 +570,36 @@ def strategiajohtajan_paatos():
     para(doc, "Asiakirjan {{ guideline }} mukaan {{ body|lower }} päättää taloudellisesti merkittävistä, yli "
               "{{ partnership_threshold|money }} vuodessa olevista kumppanuussopimuksista. Pienemmistä "
               "kumppanuussopimuksista päättää {{ small_partnership_decider|lower }}.")
+    tag(doc, "if agreements")
+    heading(doc, "Hyväksyttäviksi esitetyt kumppanuussopimukset", 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Sopimuskausi", "€ / vuosi"],
                    [3.6, 2.0, 2.0, 4.5, 2.6, 2.0], right={5})
     tr_tag(t, "for a in agreements")
     add_row(t, ["{{ a.applicant }}", "{{ a.business_id }}", "{{ a.municipality }}", "{{ a.purpose }}",
                 "{{ a.start|date }}–{{ a.end|date }}", "{{ a.amount_per_year|money }}"], right={5})
     tr_tag(t, "endfor")
-    add_row(t, ["Yhteensä vuodessa", "", "", "", "", '{{ agreements|sum(attribute="amount_per_year")|money }}'],
-            bold=True, right={5})
+    add_row(t, ["Yhteensä vuodessa", '{{ agreements|sum(attribute="amount_per_year")|money }}'],
+            bold=True, right={5}, span=5)
     finish_table(t)
     tag(doc, "for a in agreements")
     heading(doc, "{{ a.applicant }}", 3)
     rich(doc, ("Sitoumukset: ", True), ("{{ a.commitments }}", False)).paragraph_format.space_after = Pt(0)
     rich(doc, ("Mittarit: ", True), ("{{ a.metrics }}", False))
     tag(doc, "endfor")
+    tag(doc, "endif")
+    tag(doc, "if refusals")
+    heading(doc, "Hylättäviksi esitetyt kumppanuussopimushakemukset", 2)
+    t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Haettu € / vuosi", "Perustelu"],
+                   [3.4, 2.0, 2.0, 3.4, 2.2, 3.7], right={4})
+    tr_tag(t, "for r in refusals")
+    add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
+                "{{ r.requested|money }}", '{% if r.codes %}({{ r.codes|join(", ") }}) {% endif %}{{ r.reason }}'],
+            right={4})
+    tr_tag(t, "endfor")
+    finish_table(t)
+    tag(doc, "endif")
     heading(doc, "Päätös", 2)
+    tag(doc, "if agreements")
     para(doc, "Hyväksyn edellä mainitut kumppanuussopimukset ja niihin perustuvat avustukset yhteensä "
               '{{ agreements|sum(attribute="amount_per_year")|money }} vuodessa. Avustuksiin sovelletaan '
               "hyvinvointialueen avustusehtoja. Avustuksen käytöstä on raportoitava vuosittain, ensimmäisen kerran "
@@ -533,12 +608,16 @@ def strategiajohtajan_paatos():
     para(doc, "Avustus maksetaan, kun päätös on lainvoimainen ja aiempien avustusten käyttöselvitykset on "
               "toimitettu. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto, ja "
               "ehtojen vastaisesti käytetty avustus voidaan periä takaisin.")
+    tag(doc, "endif")
+    tag(doc, "if refusals")
+    para(doc, "Hylkään edellä mainitut kumppanuussopimushakemukset niissä esitetyin perustein.")
+    tag(doc, "endif")
     para(doc)
     para(doc, "{{ decider.title|capitalize }} {{ decider.name }}")
     heading(doc, "Lisätiedot", 2)
     para(doc, person("preparer"))
     heading(doc, "Tiedoksi", 2)
-    para(doc, '{% for a in agreements %}{{ a.applicant }}{{ "" if loop.last else ", " }}{% endfor %}')
+    para(doc, '{{ (agreements + refusals)|map(attribute="applicant")|join(", ") }}')
     review_instructions(doc)
     return doc
 
@@ -575,8 +654,10 @@ def paatoskirje():
     rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
     heading(doc, "Asia", 2)
     para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta vuodelle {{ year }} hakemuksella "
-              "{{ application.id }}{% if application.activity_name %} ({{ application.activity_name }}){% endif %}, "
-              "joka saapui {{ application.received|datetime }}. Haettu määrä on {{ application.requested|money }}.")
+              "{{ application.id }}{% if application.activity_name %} ({{ application.activity_name }}){% endif %}"
+              "{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
+              "{% if application.requested is not none %} Haettu määrä on {{ application.requested|money }}."
+              "{% endif %}")
     heading(doc, "Päätös", 2)
     tag(doc, 'if outcome == "refused"')
     para(doc, "{{ body }} on hylännyt hakemuksen.", bold=True)

@@ -557,6 +557,8 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "received_count": 5,
         "received_sum": D("171500"),
         "late_count": 1,
+        "early_count": 0,
+        "pending_count": 0,
         "assessment": (
             "Hakemukset arvioitiin avustusohjeen kohdentamiskriteerien perusteella. Arvioinnin tekivät "
             "järjestöyhteistyön erityisasiantuntija ja palvelualueiden edustajat."
@@ -575,10 +577,16 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             {"applicant": "Hyvinvointipalvelut Oy", "codes": ["E01"],
              "reason": "Hakija on osakeyhtiö; avustusta voidaan myöntää vain rekisteröidyille yhdistyksille ja säätiöille."},
         ],
+        "reductions": [
+            {"applicant": "Keski-Suomen Mielenterveysseura ry", "requested": D("48000"), "proposed": D("40000"),
+             "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle."},
+        ],
         "report_due": dt.date(2028, 6, 30),
         "partnerships": [
             {"applicant": "Keski-Suomen Omaishoitajat ry", "start": dt.date(2027, 1, 1), "end": dt.date(2030, 12, 31),
              "amount_per_year": D("120000"), "decider": "Aluehallitus"},
+            {"applicant": "Keski-Suomen Sydänpiiri ry", "start": dt.date(2027, 1, 1), "end": dt.date(2028, 12, 31),
+             "amount_per_year": D("25000"), "decider": "Strategiajohtaja"},
         ],
         "projects": [
             {"applicant": "Jyväskylän Nuorisoseura ry", "project": "Nuorten kriisiapu -hanke",
@@ -606,11 +614,12 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                      "business_id": "0123456-7", "municipality": "Jyväskylä",
                      "purpose": "Vertaistukiryhmät ja kohtaamispaikka", "requested": D("48000"),
                      "proposed": D("40000"), "conditions": "Ei kohdennu toimintasuunnitelman ruoka-aputoimintaan.",
-                     "codes": ["T04"]},
+                     "codes": ["HARK"],
+                     "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle."},
                     {"application_id": "H-2027-007", "applicant": "Äänekosken A-kilta ry",
                      "business_id": "1234567-1", "municipality": "Äänekoski",
                      "purpose": "Päihteetön kohtaamispaikka", "requested": D("30000"),
-                     "proposed": D("30000"), "conditions": "", "codes": []},
+                     "proposed": D("30000"), "conditions": "", "codes": [], "reason": ""},
                 ],
                 "requested": D("78000"),
                 "proposed": D("70000"),
@@ -621,22 +630,22 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                     {"application_id": "H-2027-011", "applicant": "Jämsän Seudun Eläkeläiset ry",
                      "business_id": "2345678-2", "municipality": "Jämsä",
                      "purpose": "Kotona asuvien ikäihmisten ystävätoiminta", "requested": D("24000"),
-                     "proposed": D("24000"), "conditions": "", "codes": []},
+                     "proposed": D("24000"), "conditions": "", "codes": [], "reason": ""},
                 ],
                 "requested": D("24000"),
                 "proposed": D("24000"),
             },
             {
-                "name": "Hylätyt hakemukset",
+                "name": "Hylättäviksi esitetyt hakemukset",
                 "rows": [
                     {"application_id": "H-2027-015", "applicant": "Laukaan Kyläyhdistys ry",
                      "business_id": "3456789-3", "municipality": "Laukaa",
                      "purpose": "Kylän turvallisuusilta", "requested": D("3500"),
-                     "proposed": D("0"), "conditions": "", "codes": ["H01"]},
+                     "proposed": D("0"), "conditions": "", "codes": ["H01"], "reason": ""},
                     {"application_id": "H-2027-016", "applicant": "Hyvinvointipalvelut Oy",
                      "business_id": "4567890-4", "municipality": "Jyväskylä",
                      "purpose": "Liikuntaryhmät", "requested": D("66000"),
-                     "proposed": D("0"), "conditions": "", "codes": ["E01"]},
+                     "proposed": D("0"), "conditions": "", "codes": ["E01"], "reason": ""},
                 ],
                 "requested": D("69500"),
                 "proposed": D("0"),
@@ -647,8 +656,10 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "codes": [
             {"code": "E01", "title": "Hakija ei ole rekisteröity yhdistys tai säätiö"},
             {"code": "H01", "title": "Hakemus saapui hakuajan päättymisen jälkeen"},
-            {"code": "T04", "title": "Toiminta on rajattu haun ulkopuolelle (osittain)"},
+            {"code": "HARK", "title": "Valmistelijan harkinta (perustelu esityksessä)"},
         ],
+        "separately": {"decider": "Strategiajohtaja", "count": 1},
+        "pending_count": 0,
     },
     "avustusehdot": {
         "report_due": dt.date(2028, 6, 30),
@@ -665,6 +676,13 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
              "start": dt.date(2027, 1, 1), "end": dt.date(2028, 12, 31), "amount_per_year": D("25000"),
              "commitments": "Järjestö järjestää vertaistukiryhmiä; hyvinvointialue ohjaa asiakkaita ja tarjoaa tilat.",
              "metrics": "Ryhmien määrä, osallistujat, asiakaspalaute."},
+        ],
+        "refusals": [
+            {"application_id": "K-2027-005", "applicant": "Laukaan Kriisikeskus ry", "business_id": "6789012-6",
+             "municipality": "Laukaa", "purpose": "Kriisiapu ja jälkipuinti", "requested": D("45000"),
+             "codes": ["S02"],
+             "reason": "Muu rahoitus: 0 €, eikä muita rahoituslähteitä ole nimetty; avustus ei voi olla järjestön "
+                       "ainoa rahoituslähde."},
         ],
         "report_due": dt.date(2028, 6, 30),
         "report_documents": list(REPORT_DOCUMENTS),

@@ -156,7 +156,7 @@ def propose_cmd(
                 f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
                 f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
             )
-        plan = svc.build_plan(store, settings, method, budget_total)
+        plan = svc.build_plan(store, settings, method, budget_total, as_of=date)
         sheet_before = proposal_store.sheet_edited_ids(store)
         changed = svc.save_plan(store, plan.rows)
         replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})
@@ -172,3 +172,5 @@ def propose_cmd(
     written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
     _print_summary(rows, budget_obj)
     _print_paths(out_dir, written)
+    for warning in svc.proposal_warnings(rows, settings, date):
+        err.print(f"[bold]Varoitus:[/] {escape(warning)}", highlight=False)
