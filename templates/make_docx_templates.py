@@ -590,7 +590,7 @@ def strategiajohtajan_paatos():
     tag(doc, "if refusals")
     heading(doc, "Hylättäviksi esitetyt kumppanuussopimushakemukset", 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Haettu € / vuosi", "Perustelu"],
-                   [3.4, 2.0, 2.0, 3.4, 2.2, 3.7], right={4})
+                   [3.2, 1.9, 1.9, 3.0, 2.0, 4.7], right={4})
     tr_tag(t, "for r in refusals")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
                 "{{ r.requested|money }}", '{% if r.codes %}({{ r.codes|join(", ") }}) {% endif %}{{ r.reason }}'],

@@ -176,3 +176,12 @@ def test_accept_refuses_unknown_and_stale(cli, workdir):
     assert r.exit_code == 2 and "muuttuneet" in r.stderr
     cli("check", "--as-of", "2027-01-10")
     assert cli("accept", "H-0001", "K04", "--reason", "x").exit_code == 0
+
+
+def test_workbooks_print_landscape_on_one_page_width(cli, workdir):
+    cli("import", write_xlsx(workdir / "v.xlsx", [app_row(1)]))
+    out = workdir / "t.xlsx"
+    cli("check", "--as-of", "2027-01-10", "--xlsx", out)
+    ws = load_workbook(out)["Havainnot"]
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"

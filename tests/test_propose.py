@@ -157,7 +157,9 @@ def test_propose_stores_and_audits_one_row_per_application(cli, small):
     assert props["H-0004"]["amount_cents"] == 0
     assert props["H-0004"]["reason"].startswith("hylätään: E01")
     assert props["H-0005"]["amount_cents"] == 0
-    assert props["H-0005"]["reason"].startswith("täydennys kesken: A02")
+    # no meeting date: the supplement asked today cannot be late at the decision, so H-0005 is pending
+    assert props["H-0005"]["reason"].startswith("täydennys kesken: A02 (määräaika 26.1.2027)")
+    assert props["H-0005"]["reason_code"] == "KESKEN"
     assert {p["source"] for p in props.values()} == {"allocation"}
     store = Store.open(cli.db)
     audit = store.audit_rows("proposal")
@@ -218,10 +220,12 @@ def test_documents_list_every_fundable_applicant_with_the_stored_totals(cli, sma
     last = rows[-1]
     assert last[0] == "Kaikki yhteensä" and Decimal(str(last[6])) == total
     listed = {r[0] for r in rows[1:]}
-    assert funded | {"H-0004", "H-0005"} <= listed
+    assert funded | {"H-0004"} <= listed
+    assert "H-0005" not in listed  # waiting for its supplement: pending, not refused
     # refusals with their reasons in the board item
     board = html_text(out / "paatosesitys.html")
     assert "Firma Oy (E01)" in board
+    assert "Testiyhdistys 5 ry" not in board and "1 hakemuksen käsittely on kesken" in board
     # one supplement request: H-0005 (A02); none for the refused company
     letters = sorted(p.name for p in (out / "taydennyspyynnot").iterdir())
     assert letters == ["taydennyspyynto_H-0005.docx", "taydennyspyynto_H-0005.html"]
@@ -432,12 +436,16 @@ def test_sample_documents_match_the_stored_proposal(sample_round):
     board = docx_text(out / "paatosesitys.docx")
     assert f"{len(operating)} hakijalle yhteensä {fmt.money(op_sum)}" in board
     annex = docx_text(out / "liite1.docx")
+    director = html_text(out / "strategiajohtajan_paatos.html")
+    small = {"AV-2027-026", "AV-2027-050"}  # partnerships of at most 100 000 € a year: the strategy director's
     for k, p in props.items():
         if p["amount_cents"] > 0:
-            assert apps[k].applicant in annex
-    assert fmt.money(total) in annex
+            assert (apps[k].applicant in annex) == (k not in small), k
+            assert (apps[k].applicant in director) == (k in small), k
+    # the annex totals are what the board decides
+    body_total = total - Decimal(sum(props[k]["amount_cents"] for k in small)) / 100
+    assert fmt.money(body_total) in annex and fmt.money(total) not in annex
     # the big partnership (AV-2027-010) goes to the board, the small ones to the strategy director
-    director = html_text(out / "strategiajohtajan_paatos.html")
     assert apps["AV-2027-010"].applicant not in director
     assert (out / "strategiajohtajan_paatos.docx").exists()
     # supplement letters: open deficiencies, not pure payment holds (AV-2027-024: R01 only)
@@ -448,3 +456,237 @@ def test_sample_documents_match_the_stored_proposal(sample_round):
     # payment holds become conditions
     assert "käyttöselvitys on toimitettu" in props["AV-2027-024"]["conditions"]
     assert "rahoituspäätös" in props["AV-2027-052"]["conditions"]
+
+
+# --- pending applications, who decides, and what the documents say (officer's walk-through) ----------
+
+REVIEW_APPLICANT = "Rajaseudun Tuki ry"
+
+
+def walkthrough_rows() -> list[dict]:
+    return [
+        app_row(1, **CLEAN, **{"Haettu summa": 20000}),
+        # partly outside the county: E04 and K04 are the officer's judgement (review)
+        app_row(2, **CLEAN, **{"Haettu summa": 9000, "Toimintakunnat": "Jyväskylä; Tampere", "Hakija": REVIEW_APPLICANT}),
+        app_row(3, **{**CLEAN, "Lupa tarkastukseen": "Ei"}, **{"Haettu summa": 8000, "Hakija": "Täydentäjä ry"}),
+        app_row(4, **CLEAN, **{"Haettu summa": 5000, "Saapunut": "20.11.2026", "Hakija": "Etuajassa ry"}),
+        app_row(5, **CLEAN, **{"Haettu summa": 5000, "Saapunut": "5.1.2027", "Hakija": "Myöhässä ry"}),
+    ]
+
+
+@pytest.fixture
+def walkthrough(cli, workdir):
+    """A round with settings in the working folder; ``meeting(date)`` sets the meeting date."""
+    assert cli("init").exit_code == 0
+    write_xlsx(workdir / "hakemukset.xlsx", walkthrough_rows())
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    check(cli, workdir)
+
+    def meeting(day: str | None) -> None:
+        path = workdir / "avustus.toml"
+        text = re.sub(r"(?m)^#? ?meeting_date = \S+", f"meeting_date = {day}" if day else "# meeting_date = 2027-01-20",
+                      path.read_text(encoding="utf-8"))
+        path.write_text(text, encoding="utf-8")
+
+    return meeting
+
+
+def _docs_text(out: Path, stem: str) -> str:
+    return html_text(out / f"{stem}.html") + "\n" + docx_text(out / f"{stem}.docx")
+
+
+def test_review_cases_are_pending_not_refused(cli, workdir, walkthrough):
+    """Item 1: open review findings (E04, K04) are the officer's judgement: pending, not a refusal."""
+    walkthrough("2027-02-03")
+    out = workdir / "out"
+    r = cli("propose", "--out", out, "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    line = " ".join(r.output.split())
+    assert "1 hakemuksen käsittely on kesken" in line and f"H-0002 {REVIEW_APPLICANT}: arviointi kesken: E04, K04" in line
+    p = proposals(cli.db)["H-0002"]
+    assert p["amount_cents"] == 0 and p["reason_code"] == "KESKEN"
+    assert p["reason"] == "arviointi kesken: E04, K04 – kuittaa havainnot (avustus accept) tai korjaa tiedot"
+    ws = load_workbook(out / "esitys.xlsx")["Esitys"]
+    headers = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "H-0002")
+    assert row[headers.index("Peruste")] == "KESKEN" and row[headers.index("Esitys (€)")] == 0
+    # no item for it anywhere the body or the director decides; no instructions to the officer in public text
+    for stem in ("paatosesitys", "liite1"):
+        text = _docs_text(out, stem)
+        assert REVIEW_APPLICANT not in text, stem
+        assert "arvioi, kohdistuuko" not in text and "arviointi on kesken" not in text, stem
+    assert "1 hakemuksen käsittely on kesken" in _docs_text(out, "paatosesitys")
+    annex_ids = {r[0] for r in load_workbook(out / "liite1.xlsx").worksheets[0].iter_rows(values_only=True)}
+    assert "H-0002" not in annex_ids
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["pending"] == ["H-0002"]
+    # the helper the decide command uses
+    from avustus_cli.checks import current_results
+    from avustus_cli.propose import pending_ids
+
+    store = Store.open(cli.db)
+    try:
+        assert pending_ids(current_results(store)) == ["H-0002"]
+    finally:
+        store.close()
+    # the officer judges both findings: the application is funded on the next run
+    for code in ("E04", "K04"):
+        assert cli("accept", "H-0002", code, "--reason", "Toiminta palvelee Jyväskylän asukkaita").exit_code == 0
+    assert cli("propose", "--out", out, "--as-of", AS_OF, "--force").exit_code == 0
+    assert proposals(cli.db)["H-0002"]["amount_cents"] > 0
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["pending"] == []
+
+
+def test_supplement_still_open_at_the_meeting_is_pending(cli, workdir, walkthrough):
+    """Item 2: the meeting (20.1.) is before the supplement deadline (12.1. + 14 d = 26.1.): not a refusal."""
+    walkthrough("2027-01-20")
+    out = workdir / "out"
+    r = cli("propose", "--out", out, "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    line = " ".join(r.output.split())
+    assert "Kokous 20.1.2027 on ennen täydennysten määräaikaa 26.1.2027" in line
+    p = proposals(cli.db)["H-0003"]
+    assert p["reason_code"] == "KESKEN" and p["reason"].startswith("täydennys kesken: A02 (määräaika 26.1.2027)")
+    board = _docs_text(out, "paatosesitys")
+    assert "Täydentäjä ry" not in board and "eikä täydennystä ole saatu" not in board
+    assert (out / "taydennyspyynnot" / "taydennyspyynto_H-0003.html").exists()  # the request still goes out
+
+
+def test_supplement_deadline_past_at_the_meeting_states_the_facts(cli, workdir, walkthrough):
+    """Item 2: with the meeting after the deadline the refusal names the deadline, not a bare claim."""
+    walkthrough("2027-02-03")
+    out = workdir / "out"
+    r = cli("propose", "--out", out, "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    assert "Täydennysten määräaika 26.1.2027 päättyy ennen kokousta 3.2.2027" in " ".join(r.output.split())
+    assert proposals(cli.db)["H-0003"]["reason_code"] == "INELIGIBLE"
+    board = _docs_text(out, "paatosesitys")
+    assert ("Täydentäjä ry (A02): Täydennystä pyydettiin 26.1.2027 mennessä; sitä ei ole saatu "
+            "(Lupa tarkastukseen: ei annettu).") in board
+    assert "eikä täydennystä ole saatu" not in board
+
+
+def test_no_meeting_date_counts_from_the_proposal_date(cli, workdir, walkthrough):
+    """Item 2: without a meeting date the proposal's own date decides: the deadline is still open."""
+    walkthrough(None)
+    r = cli("propose", "--out", workdir / "out", "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    assert "Esityksen päiväys 12.1.2027" in " ".join(r.output.split())
+    assert proposals(cli.db)["H-0003"]["reason_code"] == "KESKEN"
+
+
+def test_early_and_late_applications_are_counted_apart(cli, workdir, walkthrough):
+    """Item 5: one arrived before the window, one after it; the board item says which."""
+    walkthrough("2027-02-03")
+    out = workdir / "out"
+    assert cli("propose", "--out", out, "--as-of", AS_OF).exit_code == 0
+    board = _docs_text(out, "paatosesitys")
+    assert ("Hakuajan ulkopuolella saapuneita hakemuksia oli 2 kpl, joista 1 saapui hakuajan päättymisen jälkeen "
+            "ja 1 ennen hakuajan alkua.") in board
+    assert "Hakuajan päättymisen jälkeen saapuneita hakemuksia oli 2" not in board
+    assert "Etuajassa ry (H01): Saapunut: 20.11.2026, hakuaika alkoi vasta 1.12.2026." in board
+    assert "Myöhässä ry (H01): Saapunut: 5.1.2027, hakuaika päättyi 31.12.2026." in board
+
+
+def test_officer_reason_for_a_reduction_reaches_the_board(cli, proposed):
+    """Item 6: the preparer's reason (HARK) is in the annex (HTML, Word, Excel) and the board item."""
+    sheet = proposed / "esitys.xlsx"
+    reason = "Toimintasuunnitelman retkitoimintaa ei avusteta."
+    edit_sheet(sheet, {"H-0001": {"Esitys (€)": 15000, "Perustelu": reason}})
+    r = cli("propose", "--out", proposed, "--from", sheet, "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    for text in (_docs_text(proposed, "liite1"),):
+        assert "Perustelu: " + reason in text
+    rows = list(load_workbook(proposed / "liite1.xlsx").worksheets[0].iter_rows(values_only=True))
+    h1 = next(r for r in rows if r[0] == "H-0001")
+    assert h1[8] == "HARK" and h1[9] == reason
+    board = _docs_text(proposed, "paatosesitys")
+    assert "Valmistelija esittää seuraaville hakijoille jakotavan mukaisesta poikkeavaa määrää" in board
+    assert f"Testiyhdistys 1 ry: esitys {fmt.money(Decimal(15000))} (haettu {fmt.money(Decimal(20000))}). {reason}" in board
+
+
+def test_sample_small_partnership_refusals_are_the_directors(sample_round):
+    """Item 3: refusals of agreements of at most 100 000 € a year are in the director's decision, with reasons."""
+    c, out = sample_round
+    store = Store.open(c.db)
+    apps = {a.id: a for a in store.applications()}
+    store.close()
+    refused_small = ["AV-2027-047", "AV-2027-048"]  # S01 (80 000 €/v), S02 (45 000 €/v)
+    board, annex = _docs_text(out, "paatosesitys"), _docs_text(out, "liite1")
+    for stem in ("strategiajohtajan_paatos",):
+        director = _docs_text(out, stem)
+        for k in refused_small:
+            assert apps[k].applicant in director and apps[k].applicant not in board and apps[k].applicant not in annex
+        assert "Hylkään edellä mainitut kumppanuussopimushakemukset niissä esitetyin perustein." in director
+        assert "(S01) Sopimuskausi päättyy" in director and "(S02) Muu rahoitus" in director
+        assert "Hyväksyn edellä mainitut kumppanuussopimukset" in director
+    # the board's resolution item counts exactly the agreements listed for it (AV-2027-010)
+    assert "hyväksyä selostuksessa mainitun kumppanuussopimuksen, jonka avustus on 118" in board
+    assert "Strategiajohtaja päättää erikseen kumppanuussopimuksista" in annex
+
+
+def test_decider_of_a_refused_partnership_follows_the_amount_applied_for():
+    from avustus_cli.config import default_settings
+    from avustus_cli.models import Application, GrantForm
+    from avustus_cli.propose import decider_for
+
+    s = default_settings(2027)
+    big = Application(id="K-1", form=GrantForm.PARTNERSHIP, year=2027, requested=Decimal(150000))
+    small_ = Application(id="K-2", form=GrantForm.PARTNERSHIP, year=2027, requested=Decimal(80000))
+    assert decider_for(big, Decimal(0), s) == s.body  # a refusal of a significant agreement is the body's
+    assert decider_for(big, Decimal(90000), s) == s.small_partnership_decider
+    assert decider_for(small_, Decimal(0), s) == s.small_partnership_decider
+    assert decider_for(Application(id="H-1", form=GrantForm.OPERATING), Decimal(0), s) == s.body
+
+
+def test_sample_annex_title_groups_and_payment_holds(sample_round):
+    """Item 7: the annex is "Järjestöavustukset"; refusals "Hylättäviksi esitetyt"; R01 holds are conditions."""
+    c, out = sample_round
+    annex = _docs_text(out, "liite1")
+    assert "Järjestöavustukset vuodelle 2027: avustusesitys" in annex and "Toiminta-avustukset vuodelle 2027" not in annex
+    assert "Hylättäviksi esitetyt hakemukset" in annex and "Hylätyt hakemukset" not in annex
+    assert "Liite 1 Järjestöavustukset vuodelle 2027" in _docs_text(out, "paatosesitys")
+    # AV-2027-007: last year's report not yet due (R01 note) - the payment is still held until it is in
+    hold = "Avustus maksetaan, kun aiemman avustuksen käyttöselvitys on toimitettu."
+    assert hold in proposals(c.db)["AV-2027-007"]["conditions"]
+    ws = load_workbook(out / "esitys.xlsx")["Esitys"]
+    headers = [x.value for x in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[0] == "AV-2027-007")
+    assert hold in row[headers.index("Ehdot")]
+    annex_row = next(r for r in load_workbook(out / "liite1.xlsx").worksheets[0].iter_rows(values_only=True)
+                     if r[0] == "AV-2027-007")
+    assert hold.rstrip(".") in annex_row[7]
+
+
+def test_pending_helpers_on_results():
+    """J01 never makes an application pending; a blocking finding decides it; deficiencies count with a deadline."""
+    from avustus_cli.checks import Result
+    from avustus_cli.config import default_settings
+    from avustus_cli.models import Application, Finding, Severity, verdict_for
+    from avustus_cli.propose import is_pending, pending_ids, pending_reason
+
+    def res(i: int, *findings: Finding) -> Result:
+        return Result(Application(id=f"H-{i}"), verdict_for(findings), tuple(findings))
+
+    j01 = Finding("J01", Severity.REVIEW, "esteellisyys")
+    k04 = Finding("K04", Severity.REVIEW, "Toimintakunnat: Tampere ei ole hyvinvointialueen kunta")
+    a02 = Finding("A02", Severity.DEFICIENCY, "Lupa tarkastukseen: ei annettu")
+    e01 = Finding("E01", Severity.BLOCKING, "osakeyhtiö")
+    accepted = Finding("K04", Severity.REVIEW, "x", accepted_reason="ok")
+    results = [res(1, j01), res(2, k04), res(3, k04, e01), res(4, a02), res(5, accepted)]
+    assert pending_ids(results) == ["H-2"]
+    s = dataclasses_replace(default_settings(2027), meeting_date=dt.date(2027, 1, 20))
+    assert pending_ids(results, s, dt.date(2027, 1, 12)) == ["H-2", "H-4"]  # due 26.1. > meeting 20.1.
+    late = dataclasses_replace(s, meeting_date=dt.date(2027, 2, 3))
+    assert pending_ids(results, late, dt.date(2027, 1, 12)) == ["H-2"]
+    assert not is_pending(results[0], s, dt.date(2027, 1, 12))
+    assert pending_reason(res(6, k04, a02), s, dt.date(2027, 1, 12)) == (
+        "arviointi kesken: K04; täydennys kesken: A02 (määräaika 26.1.2027) – kuittaa havainnot (avustus accept) "
+        "tai korjaa tiedot; tuo täydennys (avustus import, avustus check)"
+    )
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)

@@ -385,3 +385,115 @@ def test_public_documents_scrub_contact_details_from_applicant_text():
     letter = render.example_context("taydennyspyynto")
     letter["items"][0]["text"] = "Soita 040 123 4567"
     assert "040 123 4567" in render.render_html("taydennyspyynto", letter, default_settings())
+
+
+# --- the officer's walk-through: wording and layout of the proposal documents -----------------
+
+
+def _html_plain(html: str) -> str:
+    body = re.sub(r"(?s)<style>.*?</style>", "", html)
+    return re.sub(r"[ \t\r\n]+", " ", re.sub(r"<[^>]+>", "", body))  # NO-BREAK SPACEs kept
+
+
+def _both(name, ctx, settings) -> list[str]:
+    return [_html_plain(render_html(name, ctx, settings)), docx_text(render_docx(name, ctx, settings))]
+
+
+def test_letter_without_received_date_has_no_dangling_words(settings):
+    """Item 4: "…, joka saapui . Haettu määrä…" when the received date is missing."""
+    ctx = example_context("paatoskirje")
+    ctx["application"]["received"] = None
+    for text in _both("paatoskirje", ctx, settings):
+        assert "joka saapui" not in text and "saapui ." not in text and ", ." not in text
+        assert f"hakemuksella H-2027-004 (Vertaistukiryhmät ja kohtaamispaikka). Haettu määrä on 48{NB}000{NB}€." in text
+    ctx = example_context("paatoskirje")
+    for text in _both("paatoskirje", ctx, settings):
+        assert "joka saapui 14.12.2026 klo 14.05. Haettu" in text
+
+
+def test_board_item_separates_early_and_late_and_pending(settings):
+    """Item 5 and item 1: before / after the window counted apart; pending ones only counted."""
+    ctx = example_context("paatosesitys")
+    ctx.update(late_count=1, early_count=1, pending_count=3)
+    for text in _both("paatosesitys", ctx, settings):
+        assert ("Hakuajan ulkopuolella saapuneita hakemuksia oli 2 kpl, joista 1 saapui hakuajan päättymisen "
+                "jälkeen ja 1 ennen hakuajan alkua.") in text
+        assert "3 hakemuksen käsittely on kesken, eikä niistä esitetä päätöstä tässä yhteydessä." in text
+    ctx.update(late_count=0, early_count=1, pending_count=0)
+    for text in _both("paatosesitys", ctx, settings):
+        assert "oli 1 kpl, se ennen hakuajan alkua." in text and "käsittely on kesken" not in text
+
+
+def test_board_item_partnerships_by_decider_and_reductions(settings):
+    """Items 3, 6, 7: the body's agreements apart from the director's; the resolution counts the body's;
+    the preparer's reasons for changed amounts; the annex's new title."""
+    ctx = example_context("paatosesitys")
+    for text in _both("paatosesitys", ctx, settings):
+        body_part = text[text.index("Aluehallitus päättää seuraavista kumppanuussopimuksista"):text.index("Tiedoksi: strategiajohtaja")]
+        assert "Keski-Suomen Omaishoitajat ry" in body_part and "Keski-Suomen Sydänpiiri ry" not in body_part
+        assert "strategiajohtaja päättää erikseen seuraavista kumppanuussopimuksista" in text
+        assert f"hyväksyä selostuksessa mainitun kumppanuussopimuksen, jonka avustus on 120{NB}000 euroa vuodessa" in text
+        assert ("Keski-Suomen Mielenterveysseura ry: esitys 40\u00a0000\u00a0€ (haettu 48\u00a0000\u00a0€). "
+                "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta") in text
+        assert "Liite 1 Järjestöavustukset vuodelle 2027: avustusesitys" in text
+    ctx["partnerships"].append(dict(ctx["partnerships"][0], applicant="Toinen Säätiö sr", amount_per_year=Decimal("150000")))
+    for text in _both("paatosesitys", ctx, settings):
+        assert f"hyväksyä selostuksessa mainitut 2 kumppanuussopimusta, joiden avustukset ovat yhteensä 270{NB}000 euroa" in text
+
+
+def test_annex_title_reason_and_what_is_left_out(settings):
+    """Items 6 and 7: "Järjestöavustukset", the preparer's reason, the director's and pending ones left out."""
+    ctx = example_context("liite1")
+    ctx["pending_count"] = 2
+    for text in _both("liite1", ctx, settings):
+        assert "Järjestöavustukset vuodelle 2027: avustusesitys" in text
+        assert "Hylättäviksi esitetyt hakemukset" in text
+        assert "Perustelu: Toimintasuunnitelman ruoka-aputoimintaa ei avusteta" in text
+        assert "Strategiajohtaja päättää erikseen kumppanuussopimuksista" in text and "(1 hakemusta)" in text
+        assert "2 hakemuksen käsittely on kesken; ne eivät sisälly tähän liitteeseen." in text
+
+
+def test_director_decision_lists_refusals_with_reasons(settings):
+    """Item 3: the strategy director's draft carries approvals and refusals; refusals alone work too."""
+    ctx = example_context("strategiajohtajan_paatos")
+    for text in _both("strategiajohtajan_paatos", ctx, settings):
+        assert "Hyväksyn edellä mainitut kumppanuussopimukset" in text
+        assert "Hylkään edellä mainitut kumppanuussopimushakemukset niissä esitetyin perustein." in text
+        assert "(S02) Muu rahoitus: 0 €" in text.replace(NB, " ")
+        assert "Keski-Suomen Sydänpiiri ry, Laukaan Kriisikeskus ry" in text  # both are told
+    ctx["agreements"] = []
+    for text in _both("strategiajohtajan_paatos", ctx, settings):
+        assert "Hyväksyn" not in text and "Hylkään edellä mainitut" in text and "Laukaan Kriisikeskus ry" in text
+
+
+def test_html_tables_and_boxes_stay_inside_the_margins(settings):
+    """Item 8: border-box sizing and a table a pixel short of the full width (print clips the right border)."""
+    for name in ("paatosesitys", "paatoskirje", "liite1"):
+        html = render_html(name, example_context(name), settings)
+        assert "box-sizing: border-box" in html
+        assert "table { border-collapse: collapse; width: calc(100% - 1px)" in html
+        assert ".box {" in html and "max-width: calc(100% - 1px)" in html
+
+
+def _tables(data: bytes):
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        root = etree.fromstring(z.read("word/document.xml"))
+    return root.findall(".//w:tbl", ns), ns
+
+
+def test_docx_tables_have_fixed_column_widths_and_spanning_totals(settings):
+    """Item 8: the board item's category table keeps its widths in LibreOffice (grid, fixed layout);
+    the annex's subtotal label spans the four text columns."""
+    W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    tables, ns = _tables(render_docx("paatosesitys", example_context("paatosesitys"), settings))
+    cat = next(t for t in tables if "Toimintaluokka" in "".join(t.itertext()))
+    widths = [int(c.get(W + "w")) for c in cat.findall("w:tblGrid/w:gridCol", ns)]
+    assert len(set(widths)) > 1 and widths[0] > 3 * widths[1]
+    assert cat.find("w:tblPr/w:tblLayout", ns).get(W + "type") == "fixed"
+    tables, ns = _tables(render_docx("liite1", example_context("liite1"), settings))
+    rows = [r for r in tables[-1].findall("w:tr", ns) if "".join(r.itertext()).startswith(("Yhteensä:", "Kaikki yhteensä"))]
+    assert len(rows) == 4  # three groups and the total
+    for r in rows:
+        span = r.find("w:tc/w:tcPr/w:gridSpan", ns)
+        assert span is not None and span.get(W + "val") == "4"

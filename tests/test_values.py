@@ -155,7 +155,7 @@ def test_header_mapping_from_settings_wins():
     assert table[header_key("Tunnus")] == "register_number"
 
 
-@pytest.mark.parametrize("cell", ["12,505", "1e3", "2E+4", 1234.5678])
+@pytest.mark.parametrize("cell", ["12,505", "1e3", "2E+4", 1234.5678, 1e300, -1e300])
 def test_money_refuses_more_than_cents_and_exponents(cell):
     with pytest.raises(values.ValueProblem):
         values.money(cell)

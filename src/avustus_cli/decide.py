@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from . import deadlines, fmt, values
-from .backup import backup_before
+from .store.backup import backup_before
 from .checks import PAYMENT_HOLD_CODES, current_results
 from .config import Settings
 from .errors import AvustusError, NotFoundError, ValidationError

@@ -288,6 +288,13 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
         ws.freeze_panes = "A2"
         for i, h in enumerate(sh.headers):
             ws.column_dimensions[get_column_letter(i + 1)].width = sh.widths.get(i, max(10, min(40, len(str(h)) + 4)))
+        # printed as the officer expects: landscape A4, all columns on one page width, header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
     return atomic_save(path, wb.save)
 
 

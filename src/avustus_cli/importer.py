@@ -195,7 +195,7 @@ def import_applications(
     formulas = formula_cells(path, table.sheet)
 
     if force and not dry_run and any(decided for _, decided in store.application_index().values()):
-        from .backup import backup_before  # a backup can't be taken inside the write transaction
+        from .store.backup import backup_before  # a backup can't be taken inside the write transaction
 
         result.backup = str(backup_before(store, "import-force"))
     try:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import backup as _backup
+from .store import backup as _backup
 from . import faults
 from .errors import DatabaseError
 from .store import PERSONAL, SCHEMA_VERSION, Store

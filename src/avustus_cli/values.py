@@ -74,6 +74,14 @@ def yes_no(cell: Any) -> bool | None:
     raise ValueProblem(f"'{s}' ei ole kyllä/ei-arvo")
 
 
+_MAX_AMOUNT = Decimal("1000000000")
+
+
+def _shown(cell: Any) -> str:
+    """A cell's text for a message: long values cut (a 300-digit number says nothing more)."""
+    t = text(cell) or ""
+    return t if len(t) <= 40 else t[:37] + "…"
+
 _EXPONENT = re.compile(r"\d\s*[eE]\s*[+-]?\d")
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
@@ -88,7 +96,7 @@ def money(cell: Any) -> Decimal | None:
         d = Decimal(cell)
     elif isinstance(cell, float):
         d = Decimal(repr(cell))
-        if d.is_finite() and abs(d - d.quantize(Decimal("0.01"))) < Decimal("0.000001"):
+        if d.is_finite() and abs(d) <= _MAX_AMOUNT and abs(d - d.quantize(Decimal("0.01"))) < Decimal("0.000001"):
             d = d.quantize(Decimal("0.01"))  # binary noise of a computed cell (12500.300000000001)
     else:
         s = text(cell)
@@ -124,9 +132,9 @@ def money(cell: Any) -> Decimal | None:
     if not d.is_finite():
         raise ValueProblem(f"'{cell}' ei ole euromäärä")
     if d < 0:
-        raise ValueProblem(f"'{text(cell)}' on negatiivinen euromäärä")
-    if d > Decimal("1000000000"):
-        raise ValueProblem(f"'{text(cell)}' on epäuskottavan suuri euromäärä")
+        raise ValueProblem(f"'{_shown(cell)}' on negatiivinen euromäärä")
+    if d > _MAX_AMOUNT:
+        raise ValueProblem(f"'{_shown(cell)}' on epäuskottavan suuri euromäärä")
     if d != d.quantize(Decimal("0.01")):
         raise ValueProblem(f"'{text(cell)}': euromäärässä voi olla enintään kaksi desimaalia")
     return d.quantize(Decimal("0.01"))

@@ -296,7 +296,7 @@ class Store:
 
     def migrate(self, version: int) -> None:
         if version > 0:
-            from .. import backup as _backup  # a backup before touching an existing schema
+            from . import backup as _backup  # a backup before touching an existing schema
 
             _backup.backup_before(self, f"migraatio-{version}-{SCHEMA_VERSION}")
         with self.transaction():

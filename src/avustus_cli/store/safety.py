@@ -63,7 +63,7 @@ def integrity_check(store: Store) -> list[str]:
 
 def backup_file(db_path: Path, target: Path, lock_timeout: float) -> Path:
     """A consistent copy of the database file ``db_path`` (online backup API)."""
-    from ..backup import backup_to
+    from .backup import backup_to
 
     try:
         conn = sqlite3.connect(str(db_path), timeout=lock_timeout)

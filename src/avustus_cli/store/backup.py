@@ -1,4 +1,4 @@
-"""Consistent copies of the database with SQLite's online backup API."""
+"""Consistent copies of the database with SQLite's online backup API (part of the store: it is SQLite)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import DatabaseError
+from ..errors import DatabaseError
 
 if TYPE_CHECKING:
-    from .store import Store
+    from . import Store
 
 BACKUP_DIR = "varmuuskopiot"
 
