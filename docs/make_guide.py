@@ -139,9 +139,9 @@ STEPS: tuple[Step, ...] = (
     ),
     Step(
         "",
-        "Esteellisyys ei estä avustusta, mutta J01 on arvioitava havainto: hakemus saa rahaa esityksessä vasta, "
-        "kun virkailija on kuitannut havainnon ja kirjannut, miten esteellinen henkilö jäävää itsensä. "
-        "Esteelliset merkitään myös pöytäkirjaan.",
+        "Esteellisyys ei vaikuta hakemuksen avustukseen: se koskee päättäjää, joka ei osallistu asian "
+        "käsittelyyn. Päätösesitys luettelee esteelliset (kohta Esteellisyys). Kuittaamalla havainnon virkailija "
+        "kirjaa, miten esteellinen henkilö jääväsi itsensä.",
         ("accept", "AV-2027-001", "J01", "--reason", "Anna Aaltonen jääväsi itsensä; ei osallistu käsittelyyn"),
     ),
     Step(

@@ -423,3 +423,14 @@ def test_partnership_term_follows_settings():
     found = get_rule("S01").check(PARTNERSHIP, ctx(settings=s))
     assert [f.severity for f in found] == [B]
     assert "yli 2 vuotta" in found[0].message
+
+
+def test_report_due_is_the_next_payment_when_that_came_first():
+    """R01 states the same due date as the reminders: before the grantee's next payment, if that came first."""
+    unreported = Grant("G-2025", None, OPERATING.applicant, OPERATING.business_id, GrantForm.OPERATING, 2025,
+                       Decimal("5000"), decision_date=dt.date(2025, 1, 28))
+    next_paid = Grant("G-2026", None, OPERATING.applicant, OPERATING.business_id, GrantForm.OPERATING, 2026,
+                      Decimal("6000"), decision_date=dt.date(2026, 1, 27), paid_amount=Decimal("6000"),
+                      paid_date=dt.date(2026, 3, 13), report_received=dt.date(2027, 1, 5))
+    [f] = get_rule("R01").check(OPERATING, ctx(as_of=dt.date(2027, 1, 10), history=(unreported, next_paid)))
+    assert f.severity is Severity.DEFICIENCY and "määräaika oli 13.3.2026" in f.message

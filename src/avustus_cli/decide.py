@@ -15,7 +15,7 @@ import datetime as dt
 import io
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -27,9 +27,20 @@ from .config import Settings
 from .errors import AvustusError, NotFoundError, ValidationError
 from .excel import neutralise
 from .followup import Hold, Overdue, hold_reasons, overdue_grants, remaining, unique_references
-from .propose import Edit, Row, _sentence, budget_of, ineligible_reason, read_sheet, split_conditions, validate_edits
+from .propose import (
+    PENDING_CODE,
+    Edit,
+    Row,
+    _sentence,
+    budget_of,
+    decider_for,
+    ineligible_reason,
+    read_sheet,
+    split_conditions,
+    validate_edits,
+)
 from .models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus, Severity
-from .rules import RULES, partnership_routing
+from .rules import RULES
 from .store import Store, cents, euros
 from .store import grants as sql
 
@@ -166,6 +177,7 @@ class DecideResult:
     unchanged: list[str] = field(default_factory=list)
     kept_amended: list[str] = field(default_factory=list)
     routed: list[tuple[str, str]] = field(default_factory=list)  # (application, decider)
+    pending: list[str] = field(default_factory=list)  # assessment not finished: not decided, no letter
     letters: list[Path] = field(default_factory=list)
     mailing: Path | None = None
     backup: Path | None = None
@@ -183,17 +195,11 @@ class DecideResult:
             "unchanged": self.unchanged,
             "kept_amended": self.kept_amended,
             "routed": [{"application": a, "decider": d} for a, d in self.routed],
+            "pending": list(self.pending),
             "letters": [str(p) for p in self.letters],
             "mailing": str(self.mailing) if self.mailing else None,
             "totals": self.totals,
         }
-
-
-def _decider_for(app: Application, amount: Decimal, settings: Settings) -> str:
-    if app.form is GrantForm.PARTNERSHIP:
-        years = partnership_routing(replace(app, requested=amount), settings)
-        return settings.body if any(d == settings.body for _, _, d in years) else settings.small_partnership_decider
-    return settings.body
 
 
 def _finding_reasons(result: Any) -> list[dict[str, str]]:
@@ -314,7 +320,12 @@ def _plan(
             amount = euros(prop["amount_cents"])
             conditions, reason = prop.get("conditions", ""), prop.get("reason", "")
             changed_by_board = False
-        decider = _decider_for(app, amount, settings)
+        if edit is None and prop.get("reason_code") == PENDING_CODE:
+            # the officer's assessment is not done (open review findings, a supplement still due):
+            # nobody has been asked to decide it yet
+            result.pending.append(app_id)
+            continue
+        decider = decider_for(app, amount, settings)  # the same routing as the proposal's documents
         routed_small = app.form is GrantForm.PARTNERSHIP and decider != settings.body
         if routed_small != small:
             result.routed.append((app_id, decider))

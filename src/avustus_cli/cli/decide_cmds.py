@@ -93,6 +93,12 @@ def decide_cmd(
                        + ", ".join(a for a, _ in result.routed)),
                 highlight=False,
             )
+        if result.pending:
+            err.print(
+                escape("Ei kirjattu, käsittely kesken (avoimia huomioita tai täydennyksen määräaika kesken; ne eivät "
+                       "olleet päätösesityksessä): " + ", ".join(result.pending)),
+                highlight=False,
+            )
         if result.backup:
             err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from .. import deadlines
+from ..followup import grant_report_due
 from ..models import Application, Grant, GrantForm, ReportStatus
 from ._examples import BLOCKING, DEFICIENCY, NOTE, REVIEW, ex
 from ._text import fdate, label, missing, money
@@ -134,8 +135,13 @@ def earlier_reports(app: Application, ctx: RuleContext):
         if g.year is None:
             yield NOTE, None, f"{head}: toimitettava ennen seuraavaa maksatusta"
             continue
+        # the same due date the reminders and payments use: six months after the grant year, or the
+        # grantee's next payment if that came first ("ennen seuraavan toiminta-avustuksen maksatusta")
+        paid = {h.id: h.paid_date for h in ctx.history if h.paid_date is not None}
+        due = grant_report_due(g, ctx.history, paid, months) or deadlines.deadline(deadlines.report_due_nominal(g.year, months))
         nominal = deadlines.report_due_nominal(g.year, months)
-        due = deadlines.deadline(nominal)
+        if due < deadlines.deadline(nominal):
+            nominal = due  # the next payment came first: no moving to mention
         if ctx.as_of > due:
             yield DEFICIENCY, None, f"{head}, määräaika oli {_moved(nominal, due)}: {_HELD}"
         else:
