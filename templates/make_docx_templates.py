@@ -662,10 +662,11 @@ def paatoskirje():
     tag(doc, 'if outcome == "refused"')
     para(doc, "{{ body }} on hylännyt hakemuksen.", bold=True)
     tag(doc, 'elif outcome == "reduced"')
-    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}", True),
-         (" haetusta {{ application.requested|money }}.", False))
+    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}{% if per_year %} vuodessa{% endif %}", True),
+         (" haetusta {{ application.requested|money }}{% if per_year %} vuodessa{% endif %}.", False))
     tag(doc, "else")
-    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}", True), (".", False))
+    rich(doc, ("{{ body }} on myöntänyt avustusta ", False), ("{{ granted|money }}{% if per_year %} vuodessa{% endif %}", True),
+         (".", False))
     tag(doc, "endif")
     tag(doc, 'if outcome != "refused"')
     para(doc, "Avustuksen käyttöaika on {{ period_start|date }}–{{ period_end|date }}.")
@@ -686,8 +687,9 @@ def paatoskirje():
     for text in (
         "Avustus on käytettävä ainoastaan siihen toimintaan, johon se on myönnetty, ja käyttöaikana "
         "{{ period_start|date }}–{{ period_end|date }}.",
-        "Avustuksen käytöstä on toimitettava käyttöselvitys viimeistään {{ report_due|date }}. Käyttöselvitykseen "
-        'liitetään: {{ report_documents|join("; ") }}.',
+        "Avustuksen käytöstä on toimitettava käyttöselvitys {% if annual_reports %}jokaisesta käyttöajan vuodesta "
+        "kuuden kuukauden kuluessa vuoden päättymisestä, ensimmäinen {% endif %}viimeistään {{ report_due|date }}. "
+        'Käyttöselvitykseen liitetään: {{ report_documents|join("; ") }}.',
         "Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten käyttöselvitykset "
         "on toimitettu.{% if payment_held %} Avustuksen maksatus on pidätetty: {{ payment_held }}{% endif %}",
         "Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import io
 import json
 import os
@@ -674,3 +675,23 @@ def test_pending_applications_are_not_decided(tmp_path):
     decided = {g.id for g in Store.open(tmp_path / "a.db").grants() if g.decision_date and g.decision_date.isoformat() == "2027-01-20"}
     assert decided and not decided & set(pending)
     assert not any((tmp_path / "paatokset" / f"paatos_{a}.html").exists() for a in pending)
+
+
+def test_partnership_letter_says_per_year_and_yearly_reports():
+    """A partnership agreement's amount is per year and its period runs over years: the letter says so."""
+    from avustus_cli import render
+    from avustus_cli.config import default_settings
+
+    ctx = render.example_context("paatoskirje")
+    ctx.update(per_year=True, annual_reports=True, period_end=dt.date(2029, 12, 31))
+    html = render.render_html("paatoskirje", ctx, default_settings())
+    text = re.sub(r"<[^>]+>", "", html).replace("\u00a0", " ")
+    assert "€ vuodessa" in text and "jokaisesta käyttöajan vuodesta" in text
+    from docx import Document
+    import io
+
+    doc = Document(io.BytesIO(render.render_docx("paatoskirje", ctx, default_settings())))
+    body = "\n".join(p.text for p in doc.paragraphs).replace("\u00a0", " ")
+    assert "€ vuodessa" in body and "jokaisesta käyttöajan vuodesta" in body
+    plain = render.render_html("paatoskirje", render.example_context("paatoskirje"), default_settings())
+    assert "vuodessa" not in re.sub(r"<[^>]+>", "", plain)

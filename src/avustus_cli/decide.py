@@ -544,6 +544,9 @@ def letter_context(
         "conditions": _conditions(row["conditions"]),
         "reasons": parse_reasons(row["reason"]),
         "report_due": deadlines.report_due(year, settings.report_months),
+        # a partnership agreement's sum is per year of the agreement; a period over several years reports yearly
+        "per_year": form is GrantForm.PARTNERSHIP,
+        "annual_reports": end is not None and end.year > year,
         "report_documents": list(_report_documents()),
         "payment_held": _payment_held_text(settings, row, app, grants, accepted) if outcome != "refused" else "",
         "review": {"authority": settings.body, **dispatch},

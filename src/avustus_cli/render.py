@@ -717,6 +717,8 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                                  "rahoittamiseen, ja avustukset mitoitettiin suhteessa haettuihin määriin."},
         ],
         "report_due": dt.date(2028, 6, 30),
+        "per_year": False,
+        "annual_reports": False,
         "report_documents": list(REPORT_DOCUMENTS),
         "payment_held": "",
         "review": _REVIEW_LETTER,
