@@ -695,3 +695,12 @@ def test_partnership_letter_says_per_year_and_yearly_reports():
     assert "€ vuodessa" in body and "jokaisesta käyttöajan vuodesta" in body
     plain = render.render_html("paatoskirje", render.example_context("paatoskirje"), default_settings())
     assert "vuodessa" not in re.sub(r"<[^>]+>", "", plain)
+
+
+def test_decide_again_with_another_date_says_so(decided_round):
+    run_decide(decided_round)
+    before = dump(decided_round.db)
+    r = decided_round("decide", "--date", "2027-01-28", "--section", "§ 13")
+    assert r.exit_code == 2
+    assert "sama päätös on kirjattu 26.1.2027 § 12" in r.stderr and "Tarkista --date ja --section" in r.stderr
+    assert dump(decided_round.db) == before

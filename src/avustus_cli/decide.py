@@ -69,6 +69,11 @@ def _fdate(d: dt.date | None) -> str:
     return fmt.date(d)
 
 
+def _few(ids: list[str], shown: int = 5) -> str:
+    """Ids for a message: the first few and how many more (not 61 ids in one line)."""
+    return ", ".join(ids[:shown]) + (f" ja {len(ids) - shown} muuta" if len(ids) > shown else "")
+
+
 def normalise_section(section: str) -> str:
     """``"§ 12"``, ``"§12"``, ``"12"`` -> ``"12"`` (templates print the § sign)."""
     s = re.sub(r"^\s*§\s*", "", section or "").strip()
@@ -307,6 +312,7 @@ def _plan(
     planned: list[dict[str, Any]] = []
     letter_rows: list[dict[str, Any]] = []
     conflicts: list[str] = []
+    conflict_olds: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     missing: list[str] = []
     for app_id in ids:
         app = apps[app_id]
@@ -366,6 +372,7 @@ def _plan(
             letter_rows.append(old)
         else:
             conflicts.append(app_id)
+            conflict_olds[app_id] = (old, row)
     if missing:
         where = " sarakkeeseen Perustelu" if from_file is None else f" tiedoston {from_file.name} sarakkeeseen Perustelu"
         raise ValidationError(
@@ -373,9 +380,20 @@ def _plan(
             f"{', '.join(missing)}. Mitään ei kirjattu eikä kirjeitä kirjoitettu. Lisää perustelut esitys.xlsx:n"
             f"{where} ja aja komento uudelleen --from-valinnalla."
         )
+    if conflicts and all(
+        o["amount_cents"] == n["amount_cents"] and (o["decision_date"], o["section"]) != (n["decision_date"], n["section"])
+        for o, n in conflict_olds.values()
+    ):
+        o = next(iter(conflict_olds.values()))[0]
+        when = f"{fmt.date(dt.date.fromisoformat(o['decision_date']))} § {o['section']}" if o["decision_date"] else "aiemmin"
+        raise ValidationError(
+            f"hakemuksista {_few(conflicts)} on jo kirjattu toisenlainen päätös: sama päätös on kirjattu {when}, "
+            "ja päätös kirjataan vain kerran. Tarkista --date ja --section. Päätettyä avustusta muutetaan komennolla "
+            'avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
+        )
     if conflicts:
         raise ValidationError(
-            f"hakemuksista {', '.join(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
+            f"hakemuksista {_few(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
             'komennolla avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
         )
     known = sql.dispatches(store)

@@ -798,10 +798,10 @@ def read_sheet(path: Path, settings: Settings, display: str | None = None) -> li
                 column=_col_label(headers, COL_AMOUNT), **where,
             ) from None
         if amount < 0:
-            raise InputFileError(f"esitys {amount} on negatiivinen: kirjoita 0 tai positiivinen euromäärä.",
+            raise InputFileError(f"esitys {fmt.money2(amount)} on negatiivinen: kirjoita 0 tai positiivinen euromäärä.",
                                  column=_col_label(headers, COL_AMOUNT), **where)
         if amount != amount.quantize(Decimal("0.01")):
-            raise InputFileError(f"esitys {amount} on tarkempi kuin sentti: pyöristä euroiksi.",
+            raise InputFileError(f"esitys {amount:f} on tarkempi kuin sentti: pyöristä senteiksi.",
                                  column=_col_label(headers, COL_AMOUNT), **where)
         amount = amount.quantize(Decimal("0.01"))
 
