@@ -134,9 +134,3 @@ def grant_from_dict(data: dict[str, Any]) -> Grant:
     return from_dict(Grant, data)
 
 
-def finding_from_dict(data: dict[str, Any]) -> Finding:
-    return from_dict(Finding, data)
-
-
-def party_from_dict(data: dict[str, Any]) -> Party:
-    return from_dict(Party, data)

@@ -36,12 +36,6 @@ def _parse(spec: str | None) -> tuple[str, int | None] | None:
 _TARGET = _parse(os.environ.get(ENV_AT))
 
 
-def reload() -> None:
-    """Re-read the environment (tests that set it in-process)."""
-    global _TARGET
-    _TARGET = _parse(os.environ.get(ENV_AT))
-
-
 def checkpoint(point: str, n: int | None = None) -> None:
     if _TARGET is None:
         return

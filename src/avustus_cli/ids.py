@@ -6,7 +6,6 @@ from functools import lru_cache
 
 from stdnum import iban as _iban
 from stdnum.exceptions import ValidationError as _StdnumError
-from stdnum.fi import associationid as _assoc
 from stdnum.fi import ytunnus as _ytunnus
 
 
@@ -45,14 +44,5 @@ def iban(value: str) -> str | None:
     """The IBAN in compact form (``FI2112345600000785``) if valid, else None."""
     try:
         return _iban.validate(value)
-    except _StdnumError:
-        return None
-
-
-@lru_cache(maxsize=65536)
-def association_id(value: str) -> str | None:
-    """The association register number (``123.456``) if well formed, else None."""
-    try:
-        return _assoc.format(_assoc.validate(value))
     except _StdnumError:
         return None

@@ -183,15 +183,13 @@ def as_of_date(value: str | None) -> "dt.date":
     return option_date(value, "--as-of") or dt.date.today()
 
 
-# register the commands
-from . import round_cmds  # noqa: E402,F401
-
-for _name in ("check_cmds", "propose_cmds", "decide_cmds", "safety_cmds", "extra_cmds"):
-    try:
-        __import__(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _e:  # a stage not built yet
-        if _e.name != f"{__name__}.{_name}":
-            raise
+# register the commands, one module per stage of the round, in the order of the round (--help lists them so)
+from . import round_cmds  # noqa: E402,F401,I001
+from . import check_cmds  # noqa: E402,F401
+from . import propose_cmds  # noqa: E402,F401
+from . import decide_cmds  # noqa: E402,F401
+from . import safety_cmds  # noqa: E402,F401
+from . import extra_cmds  # noqa: E402,F401
 
 
 def main() -> None:

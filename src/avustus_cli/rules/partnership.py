@@ -19,16 +19,6 @@ def _is_partnership(app: Application) -> bool:
     return app.form is GrantForm.PARTNERSHIP
 
 
-def _months_by_year(start: dt.date, end: dt.date) -> dict[int, int]:
-    """Calendar months the agreement touches, counted per calendar year."""
-    out: dict[int, int] = {}
-    y, m = start.year, start.month
-    while (y, m) <= (end.year, end.month):
-        out[y] = out.get(y, 0) + 1
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out
-
-
 def partnership_routing(app: Application, settings: Settings) -> list[tuple[int, Decimal, str]]:
     """Per year of the agreement: (year, amount, decider).
 

@@ -383,14 +383,6 @@ class Store:
         return data
 
     @staticmethod
-    def split_personal(app: Application) -> tuple[dict[str, Any], dict[str, Any]]:
-        data = codec.to_jsonable(app)
-        personal = {k: data.pop(k) for k in PERSONAL if data.get(k) is not None}
-        for k in PERSONAL:
-            data.pop(k, None)
-        return data, personal
-
-    @staticmethod
     def encode_application(encoded: dict[str, Any]) -> tuple[str, str]:
         """(data JSON without personal data, personal data JSON) of ``codec.to_jsonable(app)``."""
         data = dict(encoded)
