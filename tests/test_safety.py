@@ -362,9 +362,13 @@ def test_purge_removes_only_what_retention_allows(cli, workdir):
     assert not any(v in text for v in PERSONAL_VALUES)
     summary = json.loads(next(a for a in audit if a[6] == "purge")[7])
     assert summary["applications"] == 2 and summary["fields"]["email"] == 2 and summary["raw_cells"] == 8
-    # nothing left to do the second time, and nothing changes
+    # nothing left to do the second time, and no data changes; the pre-purge backup (taken today,
+    # long before the 2037 purge date) is past the backup rotation and goes, which the log records
     again = json.loads(cli("purge", "--as-of", AS_OF.isoformat(), "--json").stdout)
-    assert again["applications"] == 0 and dump(db) == now
+    after = dump(db)
+    assert again["applications"] == 0 and again["old_backups"] == [backup.name]
+    assert {t: r for t, r in after.items() if t != "audit_log"} == {t: r for t, r in now.items() if t != "audit_log"}
+    assert [a[6] for a in after["audit_log"][len(now["audit_log"]):]] == ["delete-backups"]
 
 
 def test_purged_values_are_not_left_in_the_file(cli, workdir):
@@ -418,3 +422,27 @@ def test_unknown_personal_looking_columns_are_personal_data(cli, workdir):
     s.close()
     assert cli("purge", "--as-of", AS_OF.isoformat()).exit_code == 0
     assert b"040 999 8877" not in db.read_bytes()
+
+
+def test_purge_deletes_backups_older_than_the_rotation(cli, workdir):
+    """Backups hold personal data too: purge deletes those older than system.backup_keep_days (default 180)."""
+    import os
+    import time
+
+    db = _round(cli, workdir)
+    folder = db.parent / "varmuuskopiot"
+    assert cli("backup").exit_code == 0
+    old = next(folder.glob("*.db"))
+    stamp = time.mktime(dt.datetime(2030, 1, 1).timetuple())
+    os.utime(old, (stamp, stamp))  # taken long before the purge date
+    assert cli("backup").exit_code == 0
+    recent = [p for p in folder.glob("*.db") if p != old]
+    stamp = time.mktime(dt.datetime(2037, 5, 1).timetuple())
+    for p in recent:
+        os.utime(p, (stamp, stamp))
+    dry = json.loads(cli("purge", "--as-of", AS_OF.isoformat(), "--dry-run", "--json").stdout)
+    assert dry["old_backups"] == [str(old)] and old.exists()
+    res = json.loads(cli("purge", "--as-of", AS_OF.isoformat(), "--json").stdout)
+    assert res["old_backups"] == [old.name] and not old.exists()
+    assert all(p.exists() for p in recent)
+    assert any(a["action"] == "delete-backups" for a in Store.open(db).audit_rows("privacy"))

@@ -139,6 +139,7 @@ class Settings:
     history_columns: dict[str, str] = field(default_factory=dict)
     # [system]
     lock_timeout: float = 30.0
+    backup_keep_days: int = 180
     templates_dir: Path | None = None
     # where the settings came from (None: built-in defaults)
     source: Path | None = None
@@ -207,6 +208,7 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "system": {
         "lock_timeout": ("lock_timeout", "seconds"),
+        "backup_keep_days": ("backup_keep_days", "posint"),
         "templates_dir": ("templates_dir", "path"),
     },
 }
@@ -524,6 +526,7 @@ retention_years = {s.retention_years}               # yhteyshenkilötiedot poist
 
 [system]
 lock_timeout = {s.lock_timeout:g}                # kuinka kauan odotetaan toisen käyttäjän komentoa (s)
+backup_keep_days = {s.backup_keep_days}             # purge poistaa tätä vanhemmat varmuuskopiot (niissä on henkilötietoja)
 templates_dir = ""                # oma mallipohjakansio (tyhjä: ohjelman omat)
 
 [columns]

@@ -271,16 +271,35 @@ class PurgeResult:
     unknown: int = 0
     application_ids: list[str] = field(default_factory=list)
     backup: str | None = None
+    old_backups: list[str] = field(default_factory=list)  # deleted (or, with dry_run, to be deleted)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = False) -> PurgeResult:
+def old_backups(db_path: Path, as_of: dt.date, keep_days: int, keep: Path | None = None) -> list[Path]:
+    """Backups taken more than ``keep_days`` before ``as_of``: they may hold personal data whose
+    retention has ended, so purge deletes them (the rotation is the settings' backup_keep_days)."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    limit = dt.datetime.combine(as_of - dt.timedelta(days=keep_days), dt.time())
+    return sorted(
+        p for p in folder.glob("*.db")
+        if p != keep and dt.datetime.fromtimestamp(p.stat().st_mtime) < limit
+    )
+
+
+def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = False,
+          backup_keep_days: int | None = None) -> PurgeResult:
     result = PurgeResult(as_of.isoformat(), retention_years, dry_run)
     plan = plan_purge(store, as_of, retention_years)
+    stale = old_backups(store.path, as_of, backup_keep_days) if backup_keep_days is not None else []
     if dry_run or not plan.due:
         _count(result, plan)
+        result.old_backups = [str(p) for p in stale]
+        if not dry_run:
+            _delete_backups(store, result, stale)
         return result
     result.backup = str(take_backup(store, label="purge"))
     old = sql.set_secure_delete(store, True)
@@ -308,7 +327,23 @@ def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = Fa
             faults.checkpoint("purge-end")
     finally:
         sql.set_secure_delete(store, old)
+    _delete_backups(store, result, stale)
     return result
+
+
+def _delete_backups(store: Store, result: PurgeResult, stale: list[Path]) -> None:
+    """Delete old backups after the purge has committed; recorded (file names, not contents) in the audit log."""
+    deleted = []
+    for p in stale:
+        try:
+            p.unlink()
+            deleted.append(p.name)
+        except FileNotFoundError:
+            pass
+    result.old_backups = deleted
+    if deleted:
+        with store.transaction():
+            store.audit("privacy", None, "delete-backups", {"files": deleted})
 
 
 def _count(result: PurgeResult, plan: PurgePlan) -> None:

@@ -105,7 +105,8 @@ def purge_cmd(
     """
     env = env_of(ctx)
     day = option_date(as_of, "--as-of")
-    result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run)
+    result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run,
+                          backup_keep_days=env.settings.backup_keep_days)
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
         return
@@ -122,3 +123,7 @@ def purge_cmd(
     out.print(t)
     if result.backup:
         err.print(escape(f"Varmuuskopio ennen poistoa: {result.backup} (sisältää poistetut tiedot: hävitä se, kun sitä ei enää tarvita)."), highlight=False)
+    if result.old_backups:
+        what = "poistettaisiin" if result.dry_run else "poistettiin"
+        err.print(escape(f"Yli {env.settings.backup_keep_days} päivää vanhoja varmuuskopioita {what} "
+                         f"{len(result.old_backups)} (asetus system.backup_keep_days)."), highlight=False)
