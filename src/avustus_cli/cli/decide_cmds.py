@@ -62,6 +62,11 @@ def decide_cmd(
     Esimerkki: [bold]avustus decide --date 2027-01-26 --section "§ 12"[/]
     """
     env = env_of(ctx)
+    day = option_date(date, "--date")
+    meeting = env.settings.meeting_date
+    if meeting is not None and day is not None and day != meeting:
+        err.print(escape(f"Huomio: päätöspäivä {fmt.date(day)} ei ole asetusten kokouspäivä {fmt.date(meeting)} "
+                         "(decision.meeting_date), jolle päätösesitys laadittiin."), highlight=False)
     result = svc.decide(
         env.store(), env.settings,
         decision_date=option_date(date, "--date"), section=section, maker=maker, from_file=from_file,
