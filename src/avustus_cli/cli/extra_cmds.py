@@ -15,7 +15,7 @@ from .. import charts, fmt, opendata, stats
 from ..conflicts import import_positions, registered, step_asides
 from ..errors import AvustusError
 from ..excel import Sheet, write_workbook
-from . import app, env_of, err, out
+from . import app, env_of, err, option_date, out
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
@@ -26,12 +26,7 @@ def _years(text: str | None) -> tuple[int, int] | None:
 
 
 def _day(text: str | None, option: str = "--as-of", default: dt.date | None = None) -> dt.date:
-    if text is None:
-        return default or dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise AvustusError(f"{option} {text!r} ei ole päivämäärä muodossa VVVV-KK-PP (esim. 2027-01-26).") from None
+    return option_date(text, option) or default or dt.date.today()
 
 
 def _records(env) -> list[stats.GrantRecord]:
