@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -207,8 +208,11 @@ def status_cmd(
     t = Table(title="Tuonnit")
     for col in ("#", "Aika", "Laji", "Tiedosto", "Rivejä", "Uusia", "Muuttuneita", "Ennallaan", "Ohitettuja", "Varoituksia"):
         t.add_column(col)
+    kinds = {"applications": "hakemukset", "history": "aiemmat avustukset"}
     for r in data["imports"]:
-        t.add_row(*(escape(str(r[k])) for k in ("id", "at", "kind", "file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
+        at = fmt.datetime(dt.datetime.fromisoformat(r["at"])) if r["at"] else ""
+        t.add_row(str(r["id"]), at, kinds.get(r["kind"], r["kind"]),
+                  *(escape(str(r[k])) for k in ("file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
     out.print(t)
     if data["warnings"]:
         out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}:[/]")
