@@ -37,11 +37,9 @@ def plain(text: str | None) -> str:
 
 
 def root_command():
-    import typer
+    from avustus_cli.cli import command
 
-    from avustus_cli.cli import app
-
-    return typer.main.get_command(app)
+    return command()  # as `avustus` itself shows it (Finnish texts for --help and completion)
 
 
 def walk(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:

@@ -329,3 +329,14 @@ def test_history_payment_without_any_date_refused(cli, workdir):
     for m in ("hist.xlsx", "rivi 3", "sarake G (Maksupäivä)", "ei maksupäivää"):
         assert m in r.stderr, r.stderr
     assert dump(workdir / "avustus.db") == before
+
+
+def test_help_screens_are_finnish():
+    from typer.testing import CliRunner
+
+    from avustus_cli.cli import command
+
+    r = CliRunner().invoke(command(), ["check", "--help"], prog_name="avustus")
+    assert r.exit_code == 0
+    assert "Valitsimet" in r.output and "Näytä tämä ohje." in r.output and "Esimerkki" in r.output
+    assert "Show this message" not in r.output and "Options" not in r.output

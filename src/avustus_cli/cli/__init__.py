@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import typer.main
+import typer.rich_utils
 from typer._click import exceptions as _click_exc  # typer vendors click
 from rich.console import Console
 from rich.markup import escape
@@ -93,6 +95,37 @@ class AvustusGroup(typer.core.TyperGroup):
                 highlight=False,
             )
             sys.exit(2)
+
+
+# The help screens in Finnish (Typer's panel titles are module settings).
+typer.rich_utils.OPTIONS_PANEL_TITLE = "Valitsimet"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Komennot"
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumentit"
+typer.rich_utils.ERRORS_PANEL_TITLE = "Virhe"
+typer.rich_utils.ABORTED_TEXT = "Keskeytetty."
+
+_FINNISH_HELP = {
+    "help": "Näytä tämä ohje.",
+    "install_completion": "Asenna komentojen täydennys (Tab) nykyiseen komentotulkkiin.",
+    "show_completion": "Näytä täydennysskripti kopioitavaksi tai muokattavaksi.",
+}
+
+
+def _finnish_params(command: Any) -> None:
+    """Typer's and Click's own options (--help, completion) explained in Finnish, in every command."""
+    for param in getattr(command, "params", []):
+        if param.name in _FINNISH_HELP:
+            param.help = _FINNISH_HELP[param.name]
+    try:  # the help option is made on first use: make it now, with its Finnish text
+        from typer._click.core import Context
+
+        option = command.get_help_option(Context(command, info_name="avustus", help_option_names=["-h", "--help"]))
+        if option is not None:
+            option.help = _FINNISH_HELP["help"]
+    except Exception:  # pragma: no cover - only the wording of the help screen is at stake
+        pass
+    for sub in getattr(command, "commands", {}).values():
+        _finnish_params(sub)
 
 
 app = typer.Typer(
@@ -192,5 +225,12 @@ from . import safety_cmds  # noqa: E402,F401
 from . import extra_cmds  # noqa: E402,F401
 
 
+def command() -> Any:
+    """The Click command behind ``app``, with the Finnish help texts."""
+    cmd = typer.main.get_command(app)
+    _finnish_params(cmd)
+    return cmd
+
+
 def main() -> None:
-    app(prog_name="avustus")
+    command()(prog_name="avustus")
