@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
 from openpyxl import Workbook
 from typer.testing import CliRunner
+
+# Hypothesis for every test: no per-example deadline (CI machines are slower and busier than a
+# laptop); HYPOTHESIS_PROFILE=thorough|no-shrink|nightly runs the fuzz tests longer.
+settings.register_profile("default", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("no-shrink", max_examples=1000, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("nightly", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
