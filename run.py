@@ -49,9 +49,12 @@ def demo() -> int:
     sh(*avustus, "positions", "import", ROOT / "sample_data" / "sidonnaisuudet.xlsx")
     sh(*avustus, "status")
     steps = [
-        ["check", "--as-of", "2027-01-10", "--xlsx", str(out / "tarkistus.xlsx")],
-        ["propose", "--out", str(out / "esitys"), "--as-of", "2027-01-10"],
+        ["check", "--as-of", "2027-01-04", "--xlsx", str(out / "tarkistus.xlsx")],
+        ["propose", "--out", str(out / "esitys"), "--as-of", "2027-01-04"],
         ["decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", str(out / "paatokset")],
+        # the small partnership agreements: the strategy director's own decision (S04)
+        ["decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
+         "--letters", str(out / "paatokset_strategiajohtaja")],
         ["payments", "--as-of", "2027-03-01"],
         ["overdue", "--as-of", "2027-09-01"],
     ]

@@ -69,7 +69,7 @@ def _fdate(d: dt.date | None) -> str:
     return fmt.date(d)
 
 
-def _few(ids: list[str], shown: int = 5) -> str:
+def few_ids(ids: list[str], shown: int = 5) -> str:
     """Ids for a message: the first few and how many more (not 61 ids in one line)."""
     return ", ".join(ids[:shown]) + (f" ja {len(ids) - shown} muuta" if len(ids) > shown else "")
 
@@ -387,13 +387,13 @@ def _plan(
         o = next(iter(conflict_olds.values()))[0]
         when = f"{fmt.date(dt.date.fromisoformat(o['decision_date']))} § {o['section']}" if o["decision_date"] else "aiemmin"
         raise ValidationError(
-            f"hakemuksista {_few(conflicts)} on jo kirjattu toisenlainen päätös: sama päätös on kirjattu {when}, "
+            f"hakemuksista {few_ids(conflicts)} on jo kirjattu toisenlainen päätös: sama päätös on kirjattu {when}, "
             "ja päätös kirjataan vain kerran. Tarkista --date ja --section. Päätettyä avustusta muutetaan komennolla "
             'avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
         )
     if conflicts:
         raise ValidationError(
-            f"hakemuksista {_few(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
+            f"hakemuksista {few_ids(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
             'komennolla avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
         )
     known = sql.dispatches(store)

@@ -95,13 +95,13 @@ def decide_cmd(
             deciders = sorted({d for _, d in result.routed})
             out.print(
                 escape(f"Ei kirjattu, päättäjä on toinen (S04: {', '.join(deciders)}): "
-                       + ", ".join(a for a, _ in result.routed)),
+                       + svc.few_ids([a for a, _ in result.routed], 8)),
                 highlight=False,
             )
         if result.pending:
             err.print(
                 escape("Ei kirjattu, käsittely kesken (avoimia huomioita tai täydennyksen määräaika kesken; ne eivät "
-                       "olleet päätösesityksessä): " + ", ".join(result.pending)),
+                       "olleet päätösesityksessä): " + svc.few_ids(result.pending, 8)),
                 highlight=False,
             )
         if result.backup:
