@@ -340,3 +340,25 @@ def test_help_screens_are_finnish():
     assert r.returncode == 0
     assert "Valitsimet" in r.stdout and "Näytä tämä ohje." in r.stdout and "Esimerkki" in r.stdout
     assert "Show this message" not in r.stdout and "Options" not in r.stdout
+
+
+def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
+    """An export above excel.STREAM_ABOVE is read row by row (openpyxl read-only): same applications, same warnings."""
+    from avustus_cli import excel
+
+    from .conftest import SAMPLE, Cli
+
+    results = []
+    for limit in (10**12, 0):  # calamine, then streaming
+        monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
+        d = workdir / f"run{limit}"
+        d.mkdir()
+        cli = Cli(d / "a.db", SAMPLE / "avustus.toml")
+        r = cli("import", SAMPLE / "hakemukset.xlsx", "--json")
+        assert r.exit_code == 0, r.output
+        res = json.loads(r.stdout)
+        conn = sqlite3.connect(d / "a.db")
+        rows = sorted(conn.execute("select id, data, personal, requested_cents, received from applications").fetchall())
+        conn.close()
+        results.append((res["new"], res["skipped"], [(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], rows))
+    assert results[0] == results[1]

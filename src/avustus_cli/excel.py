@@ -127,6 +127,57 @@ def _score(row: list[Any], table: dict[str, str]) -> tuple[int, dict[int, str]]:
     return len(mapping), mapping
 
 
+STREAM_ABOVE = 32 * 1024**2  # an .xlsx larger than this is read row by row (bounded memory, slower)
+
+
+class _CalamineSheet:
+    def __init__(self, ws: Any):
+        self.ws = ws
+        self.offset = ws.start[0] if ws.start else 0
+        self.height = ws.height or 0
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        return (list(r) for r in self.ws.iter_rows())
+
+
+class _StreamingSheet:
+    """openpyxl's read-only mode: rows come from the XML as it is read, so a 100 MB export never sits
+    in memory whole (python-calamine, ten times faster, loads the sheet at once)."""
+
+    def __init__(self, ws: Any):
+        self.ws = ws
+        self.offset = 0
+        self.height = ws.max_row or 0
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        return (list(r) for r in self.ws.iter_rows(values_only=True))
+
+
+class _Book:
+    def __init__(self, path: Path, display: str):
+        self.streaming = path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > STREAM_ABOVE
+        if self.streaming:
+            _sniff(path, display)
+            from openpyxl import load_workbook
+
+            try:
+                self.wb = load_workbook(path, read_only=True, data_only=True)
+            except Exception as e:
+                raise InputFileError(
+                    f"tiedostoa ei voi lukea taulukkona ({type(e).__name__}): se on vioittunut tai väärää muotoa.",
+                    file=display,
+                ) from None
+            self.sheet_names = list(self.wb.sheetnames)
+        else:
+            self.wb = open_workbook(path, display)
+            self.sheet_names = list(self.wb.sheet_names)
+
+    def sheet(self, name: str) -> _CalamineSheet | _StreamingSheet:
+        if self.streaming:
+            return _StreamingSheet(self.wb[name])
+        return _CalamineSheet(self.wb.get_sheet_by_name(name))
+
+
 def read_table(
     path: Path,
     specs: tuple[FieldSpec, ...],
@@ -137,9 +188,9 @@ def read_table(
 ) -> Table:
     """Find the sheet and header row holding ``specs`` fields; stream the rows below it."""
     display = display or path.name
-    wb = open_workbook(path, display)
+    book = _Book(path, display)
     table = alias_table(specs, mapping)
-    names = wb.sheet_names
+    names = book.sheet_names
     if not names:
         raise InputFileError("työkirjassa ei ole yhtään taulukkoa.", file=display)
     if sheet is not None and sheet not in names:
@@ -147,14 +198,13 @@ def read_table(
     best: tuple[int, str, int, dict[int, str], list[Any]] | None = None
     for name in [sheet] if sheet else names:
         try:
-            ws = wb.get_sheet_by_name(name)
-            offset = ws.start[0] if ws.start else 0
+            ws = book.sheet(name)
             for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows()):
                 score, found = _score(row, table)
                 has_required = required in found.values()
                 key = (has_required, score)
                 if score >= 2 and (best is None or key > (required in best[3].values(), best[0])):
-                    best = (score, name, i + offset, found, list(row))
+                    best = (score, name, i + ws.offset, found, list(row))
         except InputFileError:
             raise
         except Exception as e:
@@ -168,8 +218,8 @@ def read_table(
             file=display,
         )
     _, name, header_index, found, header = best
-    ws = wb.get_sheet_by_name(name)
-    offset = ws.start[0] if ws.start else 0
+    ws = book.sheet(name)
+    offset = ws.offset
     headers = [("" if c is None else str(c)).strip() for c in header]
     unknown = {i: h for i, h in enumerate(headers) if h and i not in found}
     rows_iter = ws.iter_rows()
@@ -179,7 +229,7 @@ def read_table(
             for i, row in enumerate(rows_iter):
                 if i + offset <= header_index:
                     continue
-                yield i + offset + 1, list(row)
+                yield i + offset + 1, row
         except Exception as e:
             raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
 
@@ -191,7 +241,7 @@ def read_table(
         mapping=found,
         unknown=unknown,
         rows=rows(),
-        total_rows=max(0, (ws.height or 0) - (header_index - offset) - 1),
+        total_rows=max(0, ws.height - (header_index - offset) - 1),
     )
 
 
