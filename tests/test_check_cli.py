@@ -185,3 +185,16 @@ def test_workbooks_print_landscape_on_one_page_width(cli, workdir):
     ws = load_workbook(out)["Havainnot"]
     assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+
+
+def test_changed_contact_details_do_not_reopen_acceptances(cli, workdir):
+    """A new phone number is not a new application: the officer's acceptance and the check stay."""
+    row = app_row(1, Toimintakunnat="Jyväskylä; Tampere")
+    cli("import", write_xlsx(workdir / "v.xlsx", [row]))
+    cli("check", "--as-of", "2027-01-10")
+    assert cli("accept", "H-0001", "K04", "--reason", "vähäinen osuus").exit_code == 0
+    res = json.loads(cli("import", write_xlsx(workdir / "v2.xlsx", [{**row, "Puhelin": "040 111 2222"}]), "--json").stdout)
+    assert res["changed"] == {"H-0001": ["phone"]}  # the change itself is imported ...
+    data = json.loads(cli("check", "--show", "--json").stdout)[0]
+    k04 = [f for f in data["findings"] if f["code"] == "K04"][0]
+    assert k04.get("accepted") == "vähäinen osuus" and data["reopened"] == []  # ... and the acceptance holds

@@ -155,7 +155,9 @@ class _StreamingSheet:
 
 class _Book:
     def __init__(self, path: Path, display: str):
-        self.streaming = path.suffix.lower() in (".xlsx", ".xlsm") and path.stat().st_size > STREAM_ABOVE
+        self.streaming = (
+            path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file() and path.stat().st_size > STREAM_ABOVE
+        )
         if self.streaming:
             _sniff(path, display)
             from openpyxl import load_workbook

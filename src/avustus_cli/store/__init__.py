@@ -214,6 +214,12 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX positions_business_id ON positions(business_id);
     """,
+    # 3: a hash of the application's data without personal data: a changed phone number is not a
+    # changed application (acceptances stay, the check stays current)
+    """
+    ALTER TABLE applications ADD COLUMN data_hash TEXT;
+    ALTER TABLE acceptances ADD COLUMN data_hash TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -245,6 +251,11 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+# an acceptance still holds when the application's data (personal data left out) is as it was
+_SAME_DATA = (
+    "((a.data_hash is not null and a.data_hash = p.data_hash) "
+    "or ((a.data_hash is null or p.data_hash is null) and a.content_hash = p.content_hash))"
+)
 PERSONAL = ("contact_person", "email", "phone", "iban", "personal_extra")
 _USER = os_user()
 
@@ -394,13 +405,13 @@ class Store:
     _UPSERT_APPLICATION = """
         insert into applications (id, year, form, applicant, business_id, category, requested_cents, received, data,
             personal, raw_row, personal_headers, content_hash, source_file, source_sheet, source_row, first_import,
-            last_import, created_at, updated_at)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            last_import, created_at, updated_at, data_hash)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         on conflict(id) do update set year = excluded.year, form = excluded.form, applicant = excluded.applicant,
             business_id = excluded.business_id, category = excluded.category,
             requested_cents = excluded.requested_cents, received = excluded.received, data = excluded.data,
             personal = excluded.personal, raw_row = excluded.raw_row, personal_headers = excluded.personal_headers,
-            content_hash = excluded.content_hash, source_file = excluded.source_file,
+            content_hash = excluded.content_hash, data_hash = excluded.data_hash, source_file = excluded.source_file,
             source_sheet = excluded.source_sheet, source_row = excluded.source_row,
             last_import = excluded.last_import, updated_at = excluded.updated_at
     """
@@ -439,6 +450,7 @@ class Store:
                 json.dumps(raw_row, ensure_ascii=False),
                 json.dumps(personal_headers, ensure_ascii=False),
                 digest, source[0], source[1], source[2], import_id, import_id, ts, ts,
+                hashlib.sha256(data_json.encode()).hexdigest()[:16],
             ),
         )
         if app.business_id:
@@ -484,7 +496,8 @@ class Store:
         return self.query("select form, category, requested_cents from applications")
 
     def content_hashes(self) -> dict[str, str]:
-        return dict(self.conn.execute("select id, content_hash from applications"))
+        """id -> the hash of what the rules see (data without personal data; older rows: the full hash)."""
+        return dict(self.conn.execute("select id, coalesce(data_hash, content_hash) from applications"))
 
     def replace_warnings(self, import_id: int, app_id: str | None, warnings: list[dict[str, Any]]) -> None:
         if app_id is not None:
@@ -629,7 +642,7 @@ class Store:
     # --- acceptances -------------------------------------------------
 
     def accept(self, app_id: str, code: str, reason: str) -> None:
-        row = self.conn.execute("select content_hash from applications where id = ?", (app_id,)).fetchone()
+        row = self.conn.execute("select content_hash, data_hash from applications where id = ?", (app_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa.")
         self.conn.execute(
@@ -637,7 +650,8 @@ class Store:
             (now(), app_id, code),
         )
         self.db["acceptances"].insert(
-            {"application_id": app_id, "code": code, "reason": reason, "content_hash": row[0], "user": os_user(), "at": now()}
+            {"application_id": app_id, "code": code, "reason": reason, "content_hash": row[0], "data_hash": row[1],
+             "user": os_user(), "at": now()}
         )
         self.audit("finding", f"{app_id}/{code}", "accept", {"reason": reason})
 
@@ -653,16 +667,16 @@ class Store:
     def acceptances(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Active acceptances still valid for the application's current data."""
         rows = self.db.query(
-            """select a.* from acceptances a join applications p on p.id = a.application_id
-               where a.revoked_at is null and a.content_hash = p.content_hash"""
+            f"""select a.* from acceptances a join applications p on p.id = a.application_id
+               where a.revoked_at is null and {_SAME_DATA}"""
         )
         return {(r["application_id"], r["code"]): dict(r) for r in rows}
 
     def reopened_acceptances(self) -> list[dict[str, Any]]:
         """Acceptances whose application changed after them (shown as reopened)."""
         rows = self.db.query(
-            """select a.* from acceptances a join applications p on p.id = a.application_id
-               where a.revoked_at is null and a.content_hash != p.content_hash"""
+            f"""select a.* from acceptances a join applications p on p.id = a.application_id
+               where a.revoked_at is null and not ({_SAME_DATA})"""
         )
         return [dict(r) for r in rows]
 
