@@ -16,13 +16,15 @@ from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from pathlib import Path
 from typing import Iterable
 
 from . import codec
 from .checking import check_application
 from .config import Settings
+from .excel import Sheet, write_workbook
 from .errors import NotFoundError, ValidationError
-from .models import Application, Finding, Grant, GrantForm, Severity, Verdict, verdict_for
+from .models import SEVERITY_LABELS, Application, Finding, Grant, GrantForm, Severity, Verdict, verdict_for
 from .rules import RULES, RuleContext
 from .store import Store
 
@@ -272,3 +274,29 @@ def unaccept(store: Store, app_id: str, code: str) -> None:
     with store.transaction():
         if not store.revoke(app_id, code.strip().upper()):
             raise NotFoundError(f"hakemuksella {app_id} ei ole voimassa olevaa kuittausta havainnolle {code}.")
+
+
+_VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
+
+
+def write_check_workbook(path: Path, results: list[Result]) -> Path:
+    headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
+    rows = []
+    for r in results:
+        for f in r.findings:
+            rows.append([r.app.id, r.app.applicant, r.app.business_id, r.app.requested, r.verdict.label, f.code,
+                         SEVERITY_LABELS[f.severity], f.message, f.field, f.accepted_reason or ""])
+    sheets = [Sheet("Havainnot", headers, rows, money_columns=(3,), widths={1: 36, 7: 80})]
+    for verdict in _VERDICT_ORDER:
+        group = [r for r in results if r.verdict is verdict]
+        sheets.append(
+            Sheet(
+                verdict.label.capitalize()[:31],
+                ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Havainnot"],
+                [[r.app.id, r.app.applicant, r.app.business_id, r.app.requested,
+                  "\n".join(f"{f.code} {f.message}" for f in r.open_findings)] for r in group],
+                money_columns=(3,),
+                widths={1: 36, 4: 90},
+            )
+        )
+    return write_workbook(path, sheets)

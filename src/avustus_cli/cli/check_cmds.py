@@ -13,10 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import fmt
-from ..checks import Result, accept, current_results, run_check, unaccept
+from ..checks import Result, accept, current_results, run_check, unaccept, write_check_workbook
 from ..errors import AvustusError
-from ..excel import Sheet, write_workbook
-from ..models import SEVERITY_LABELS, Severity, Verdict
+from ..models import Severity, Verdict
 from ..rules import GROUP_TITLES, RULES
 from . import app, as_of_date, env_of, err, out
 
@@ -126,29 +125,6 @@ def _print_summary(results: list[Result]) -> None:
         for code in (c for c in RULES if c in per_rule):
             t.add_row(code, RULES[code].title, str(per_rule[code][0]), fmt.money(per_rule[code][1]))
         out.print(t)
-
-
-def write_check_workbook(path: Path, results: list[Result]) -> Path:
-    headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
-    rows = []
-    for r in results:
-        for f in r.findings:
-            rows.append([r.app.id, r.app.applicant, r.app.business_id, r.app.requested, r.verdict.label, f.code,
-                         SEVERITY_LABELS[f.severity], f.message, f.field, f.accepted_reason or ""])
-    sheets = [Sheet("Havainnot", headers, rows, money_columns=(3,), widths={1: 36, 7: 80})]
-    for verdict in VERDICT_ORDER:
-        group = [r for r in results if r.verdict is verdict]
-        sheets.append(
-            Sheet(
-                verdict.label.capitalize()[:31],
-                ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Havainnot"],
-                [[r.app.id, r.app.applicant, r.app.business_id, r.app.requested,
-                  "\n".join(f"{f.code} {f.message}" for f in r.open_findings)] for r in group],
-                money_columns=(3,),
-                widths={1: 36, 4: 90},
-            )
-        )
-    return write_workbook(path, sheets)
 
 
 @app.command("check")

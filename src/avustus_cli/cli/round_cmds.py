@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from .. import fmt
 from ..config import SETTINGS_FILE, settings_template
 from ..errors import AvustusError
 from ..importer import ImportResult, import_applications, import_history
+from ..status import round_status
 from ..models import GRANT_FORM_LABELS, GrantForm
-from ..store import euros
 from . import app, env_of, err, out
 
 PROGRESS_MIN_ROWS = 3000
@@ -134,40 +133,6 @@ def import_cmd(
     _print_import(result, as_json)
 
 
-def status_data(env) -> dict:
-    store = env.store()
-    s = env.settings
-    by_form: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    by_cat: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    total = [0, Decimal(0)]
-    for row in store.requested_by_form_and_category():
-        amount = euros(row["requested_cents"]) or Decimal(0)
-        for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
-            bucket[0] += 1
-            bucket[1] += amount
-    verdicts = defaultdict(int)
-    for v in store.verdicts().values():
-        verdicts[v["verdict"]] += 1
-    return {
-        "year": s.year,
-        "database": str(store.path),
-        "applications": total[0],
-        "requested": str(total[1]),
-        "budget": str(s.budget_total),
-        "by_form": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_form.items())},
-        "by_category": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_cat.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))},
-        "imports": [
-            {k: r[k] for k in ("id", "at", "kind", "file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")}
-            for r in store.imports()
-        ],
-        "warnings": [
-            {k: w[k] for k in ("application_id", "sheet", "row", "column_name", "field", "message")} for w in store.warnings()
-        ],
-        "verdicts": dict(verdicts),
-        "grants": store.count("grants"),
-    }
-
-
 @app.command("status")
 def status_cmd(
     ctx: typer.Context,
@@ -179,7 +144,7 @@ def status_cmd(
     Esimerkki: [bold]avustus status[/]
     """
     env = env_of(ctx)
-    data = status_data(env)
+    data = round_status(env.store(), env.settings)
     if as_json:
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
