@@ -249,8 +249,9 @@ def import_applications(
                 parsed.setdefault("year", settings.year)
                 extra = {h: v for i, h in other_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
                 pextra = {h: v for i, h in personal_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
-                app = Application(**parsed, raw=raw, extra=extra, personal_extra=pextra)
-                full = codec.to_jsonable(app)
+                fields = {**parsed, "raw": raw, "extra": extra, "personal_extra": pextra}
+                app = Application(**fields)
+                full = codec.encode_present(Application, fields)
                 data_json, personal_json = store.encode_application(full)
                 digest = hashlib.sha256(f"{data_json}\x00{personal_json}".encode()).hexdigest()[:16]
                 for w in warnings:
