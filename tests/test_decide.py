@@ -704,3 +704,13 @@ def test_decide_again_with_another_date_says_so(decided_round):
     assert r.exit_code == 2
     assert "sama päätös on kirjattu 26.1.2027 § 12" in r.stderr and "Tarkista --date ja --section" in r.stderr
     assert dump(decided_round.db) == before
+
+
+def test_decide_from_checks_the_budget_given_to_the_proposal(decided_round, workdir):
+    """A proposal made with `propose --budget` is checked against that budget with `decide --budget`."""
+    before = dump(decided_round.db)
+    r = run_decide(decided_round, "--from", board_sheet(workdir), "--budget", "25000")  # 12 500 + 15 000 > 25 000
+    assert r.exit_code == 2 and "ylittävät määrärahan" in " ".join(r.stderr.split())
+    assert dump(decided_round.db) == before
+    r = run_decide(decided_round, "--from", board_sheet(workdir), "--budget", "kolme")
+    assert r.exit_code == 2 and "--budget 'kolme' ei ole euromäärä" in r.stderr

@@ -283,6 +283,7 @@ def _plan(
     edits: Sequence[Edit] | None,
     from_file: Path | None,
     dispatch: dict[str, Any],
+    budget_total: Decimal | None = None,
 ) -> _DecidePlan:
     """Read the proposals, the edited sheet's rows, existing grants and
     deliveries and work out what to record. Refuses (nothing written) a sheet
@@ -304,7 +305,7 @@ def _plan(
         # the board's sheet obeys the proposal's rules (money only for a fundable
         # application, a reason above the request, the budget lines and caps)
         rows = {i: _proposal_row(results[i], props.get(i, {})) for i in ids}
-        validate_edits(rows, edits, budget_of(settings), from_file.name if from_file is not None else "",
+        validate_edits(rows, edits, budget_of(settings, budget_total), from_file.name if from_file is not None else "",
                        require_all=False, require_reduction_reasons=False)
     existing = sql.grant_rows_by_id(store)
     amended = sql.amended_ids(store)
@@ -414,6 +415,7 @@ def decide(
     sent: dt.date | None = None,
     letters_dir: Path = DEFAULT_LETTERS,
     formats: Sequence[str] = ("html", "docx"),
+    budget_total: Decimal | None = None,
 ) -> DecideResult:
     """Record the decision on every stored proposal (or the edited sheet's rows) and write the letters.
 
@@ -431,11 +433,12 @@ def decide(
     edits = read_decision_sheet(from_file, settings) if from_file is not None else None
 
     # refusals first, before the backup: the same checks run again under the lock
-    plan = _plan(store, settings, DecideResult(decision_date, section, maker, review), edits, from_file, dispatch)
+    plan = _plan(store, settings, DecideResult(decision_date, section, maker, review), edits, from_file, dispatch,
+                 budget_total)
     backup = backup_before(store, "decide") if plan.writes else None
     with store.transaction():
         result = DecideResult(decision_date, section, maker, review, backup=backup)
-        plan = _plan(store, settings, result, edits, from_file, dispatch)
+        plan = _plan(store, settings, result, edits, from_file, dispatch, budget_total)
         if plan.writes and backup is None:
             raise ValidationError(
                 "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. Aja komento uudelleen."

@@ -55,6 +55,7 @@ def decide_cmd(
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
     letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio päätöskirjeille ja postitus.csv:lle."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+    budget: str = typer.Option(None, "--budget", help="Määräraha, jota --from-taulukko ei saa ylittää, jos esitys tehtiin propose --budget -valinnalla."),
 ) -> None:
     """Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita päätöskirjeet
     oikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata kahdesti.
@@ -71,6 +72,7 @@ def decide_cmd(
         env.store(), env.settings,
         decision_date=option_date(date, "--date"), section=section, maker=maker, from_file=from_file,
         channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
+        budget_total=_money(budget, "--budget"),
     )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
