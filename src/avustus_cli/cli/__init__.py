@@ -16,6 +16,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,19 @@ def option_date(value: str | None, option: str) -> "dt.date | None":
     if d is None:
         raise AvustusError(f"{option} {value!r} ei ole päivämäärä: käytä muotoa VVVV-KK-PP (esim. 2027-01-27) tai 27.1.2027.")
     return d
+
+
+def option_money(value: str | None, option: str) -> "Decimal | None":
+    """A euro amount given on the command line (12500, 12 500,00, 12.500,00 €); None when not given."""
+    if value is None:
+        return None
+    try:
+        amount = values.money(value)
+    except values.ValueProblem:
+        amount = None
+    if amount is None:
+        raise AvustusError(f"{option} {value!r} ei ole euromäärä (esim. 12500 tai 12 500,00).")
+    return amount
 
 
 def as_of_date(value: str | None) -> "dt.date":

@@ -15,19 +15,7 @@ from .. import decide as svc
 from .. import fmt, values
 from ..errors import ValidationError
 from ..followup import LEVEL_LABELS
-from . import app, env_of, err, option_date, out
-
-
-def _money(value: str | None, option: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        m = values.money(value)
-    except Exception:
-        m = None
-    if m is None:
-        raise ValidationError(f"{option} {value!r} ei ole euromäärä (esim. 12500 tai 12 500,00).")
-    return m
+from . import app, env_of, err, option_date, option_money, out
 
 
 def _channel(value: str) -> str:
@@ -72,7 +60,7 @@ def decide_cmd(
         env.store(), env.settings,
         decision_date=option_date(date, "--date"), section=section, maker=maker, from_file=from_file,
         channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
-        budget_total=_money(budget, "--budget"),
+        budget_total=option_money(budget, "--budget"),
     )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
@@ -126,7 +114,7 @@ def amend_cmd(
     """
     env = env_of(ctx)
     r = svc.amend(
-        env.store(), env.settings, grant_id, amount=_money(amount, "--amount"), reason=reason,
+        env.store(), env.settings, grant_id, amount=option_money(amount, "--amount"), reason=reason,
         letters_dir=letters, channel=_channel(channel), sent=option_date(sent, "--sent"),
     )
     err.print(
@@ -189,7 +177,7 @@ def paid_cmd(
     """
     env = env_of(ctx)
     paid, holds = svc.record_payment(
-        env.store(), env.settings, grant_id, option_date(date, "--date"), _money(amount, "--amount"),
+        env.store(), env.settings, grant_id, option_date(date, "--date"), option_money(amount, "--amount"),
         override=override, reason=reason,
     )
     note = " (pidätys ohitettu: " + "; ".join(h.text for h in holds) + ")" if holds else ""

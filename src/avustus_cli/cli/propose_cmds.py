@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -16,23 +15,8 @@ from rich.table import Table
 from .. import fmt
 from .. import propose as svc
 from ..allocation import METHODS, Method
-from ..errors import AvustusError, ValidationError
-from . import app, as_of_date, env_of, err, out
-
-
-def _parse_budget(text: str | None) -> Decimal | None:
-    if text is None:
-        return None
-    cleaned = re.sub(r"[\s\u00a0\u202f€]", "", text)
-    if "," in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    try:
-        d = Decimal(cleaned)
-    except InvalidOperation:
-        d = None
-    if d is None or not d.is_finite() or d < 0:
-        raise ValidationError(f"--budget {text!r} ei ole euromäärä: anna esim. --budget 850000")
-    return d
+from ..errors import AvustusError
+from . import app, as_of_date, env_of, err, option_money, out
 
 
 def _print_summary(rows, budget) -> None:
@@ -127,7 +111,7 @@ def propose_cmd(
     """
     env = env_of(ctx)
     settings = env.settings
-    budget_total = _parse_budget(budget)
+    budget_total = option_money(budget, "--budget")
     date = as_of_date(as_of)
     store = env.store(create=False)
     if compare:
