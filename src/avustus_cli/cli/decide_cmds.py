@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import decide as svc
-from .. import fmt, values
+from .. import fmt
 from ..errors import ValidationError
 from ..followup import LEVEL_LABELS
 from . import app, env_of, err, option_date, option_money, out
