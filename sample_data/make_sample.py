@@ -14,7 +14,7 @@ amounts, lists); ``render_*`` turns each value into one of the messy forms a
 real e-form export uses (text amounts with non-breaking spaces, dates as text,
 K/E, x, TRUE/FALSE, 1/0 ...). The expected verdict and rule codes of every
 application are written by hand next to it, worked out from
-``domain/RULES.md`` for ``avustus check --as-of 2027-01-10`` with the default
+the county's grant guideline (quoted in ``docs/rules.md``) for ``avustus check --as-of 2027-01-10`` with the default
 settings (grant year 2027, window 1.-31.12.2026).
 """
 

@@ -24,9 +24,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
-REALDATA = ROOT.parent / "shared" / "realdata"
+REALDATA = ROOT / "tests" / "data" / "realdata"  # real public files, sources and licences in its README
 
-# The headers of a county export, as COLUMNS.md names them.
+# The headers of a county export, as the e-form service names them.
 HEADERS = [
     "Hakemusnumero", "Saapunut", "Avustusmuoto", "Avustusvuosi", "Hakija", "Y-tunnus", "Oikeudellinen muoto",
     "Yleishyödyllinen", "Kotikunta", "Yhteyshenkilö", "Sähköposti", "Puhelin", "Tilinumero", "Toiminnan nimi",

@@ -32,7 +32,7 @@ B, D, R, N = Severity.BLOCKING, Severity.DEFICIENCY, Severity.REVIEW, Severity.N
 SETTINGS = default_settings(2027)
 AS_OF = dt.date(2027, 1, 10)
 
-# RULES.md: every code and the most severe level it gives
+# The guideline (docs/rules.md): every code and the most severe level it gives
 EXPECTED_SEVERITY = {
     "E01": B, "E02": B, "E03": D, "E04": R,
     "K01": B, "K02": D, "K03": D, "K04": D,
@@ -42,7 +42,7 @@ EXPECTED_SEVERITY = {
     "H01": B, "R01": D,
     "S01": B, "S02": B, "S03": D, "S04": N,
     "P01": B, "P02": B, "P03": R, "P04": D,
-    # beyond RULES.md, a new group: conflict of interest (Hallintolaki 28 §), issue 7
+    # beyond the guideline's own rules, a new group: conflict of interest (Hallintolaki 28 §), issue 7
     "J01": R,
 }  # fmt: skip
 
@@ -374,7 +374,7 @@ def test_each_missing_report_is_its_own_finding():
 
 
 def test_routing_exactly_threshold_goes_to_strategy_director():
-    # "Haettu summa" of a partnership is the amount per year of the agreement (COLUMNS.md)
+    # "Haettu summa" of a partnership is the amount per year of the agreement (the export's field description)
     app = replace(PARTNERSHIP, requested=Decimal("100000"))
     assert partnership_routing(app, SETTINGS) == [
         (y, Decimal("100000"), "Strategiajohtaja") for y in (2027, 2028, 2029, 2030)

@@ -23,7 +23,7 @@ def partnership_routing(app: Application, settings: Settings) -> list[tuple[int,
     """Per year of the agreement: (year, amount, decider).
 
     For a partnership agreement the export's "Haettu summa" is the amount per
-    year of the agreement (COLUMNS.md), so every agreement year carries it.
+    year of the agreement (the e-form export's field description), so every agreement year carries it.
     The years are counted from the agreement's start in 12-month steps
     (1.7.2027–30.6.2029 -> 2027, 2028). A year above
     ``settings.partnership_threshold`` is decided by ``settings.body``, the
