@@ -26,11 +26,11 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def build(db: Path, rows: int) -> None:
-    from avustus_cli import codec
-    from avustus_cli.config import CATEGORIES, MUNICIPALITIES, TARGETS
-    from avustus_cli.ids import business_id
-    from avustus_cli.models import Application, GrantForm, LegalForm, Party, Scope
-    from avustus_cli.store import Store, cents, content_hash
+    from avustus_cli.domain import codec
+    from avustus_cli.domain.config import CATEGORIES, MUNICIPALITIES, TARGETS
+    from avustus_cli.domain.ids import business_id
+    from avustus_cli.domain.models import Application, GrantForm, LegalForm, Party, Scope
+    from avustus_cli.adapters.store import Store, cents, content_hash
 
     rnd = random.Random(7)
 
@@ -104,9 +104,9 @@ CHILD = """
 import datetime as dt, json, resource, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from avustus_cli.checks import run_check
-from avustus_cli.config import default_settings
-from avustus_cli.store import Store
+from avustus_cli.services.checking import run_check
+from avustus_cli.domain.config import default_settings
+from avustus_cli.adapters.store import Store
 store = Store.open(Path(sys.argv[1]))
 results = run_check(store, default_settings(2027), dt.date(2027, 1, 10), slim=True)  # as `avustus check` does
 t1 = time.perf_counter()

@@ -42,7 +42,7 @@ NBSP = "\u00a0"
 
 # ---------------------------------------------------------------- constants (the guideline's, from the settings defaults)
 
-from avustus_cli.config import CATEGORIES, MUNICIPALITIES  # noqa: E402
+from avustus_cli.domain.config import CATEGORIES, MUNICIPALITIES  # noqa: E402
 
 # abbreviations as a form's drop-down might cut them: a prefix of the text, ending in '…' or '.'
 CATEGORY_ABBR = {

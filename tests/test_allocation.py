@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from avustus_cli.allocation import (
+from avustus_cli.domain.allocation import (
     METHODS,
     Allocation,
     AllocationError,
@@ -22,8 +22,8 @@ from avustus_cli.allocation import (
     compare,
     summarise,
 )
-from avustus_cli.config import Settings
-from avustus_cli.errors import ValidationError
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.errors import ValidationError
 
 
 def cand(id_, requested, score=None, *, form="operating", category=None, **kw) -> Candidate:
@@ -304,7 +304,7 @@ def test_bad_input_is_refused_in_finnish(cs, budget, method, match):
 
 
 def test_candidate_from_application():
-    from avustus_cli.models import Application, GrantForm
+    from avustus_cli.domain.models import Application, GrantForm
 
     app = Application(id="H-9", form=GrantForm.PROJECT, category=3, requested=D(12_000))
     c = Candidate.from_application(app, score=D(70))

@@ -88,7 +88,7 @@ def test_accept_then_reimport_reopens(cli, workdir):
     k04 = [f for f in data["findings"] if f["code"] == "K04"][0]
     assert k04["accepted"] == "Tampereen osuus on vähäinen"
     # the officer's judgement is kept with who and when
-    from avustus_cli.store import Store
+    from avustus_cli.adapters.store import Store
 
     audit = Store.open(workdir / "avustus.db").audit_rows("finding", "H-0001/K04")
     assert audit[-1]["action"] == "accept" and audit[-1]["user"]
@@ -137,9 +137,9 @@ def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
     """A big round is checked in worker processes: the findings must be exactly those of one process."""
     import datetime as dt
 
-    from avustus_cli import checks
-    from avustus_cli.config import load_settings
-    from avustus_cli.store import Store
+    from avustus_cli.services import checking as checks
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.adapters.store import Store
 
     cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
     cli("import", SAMPLE / "hakemukset.xlsx")

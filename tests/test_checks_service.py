@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from avustus_cli.checks import Result
-from avustus_cli.models import Application, Finding, Severity, verdict_for
+from avustus_cli.services.checking import Result
+from avustus_cli.domain.models import Application, Finding, Severity, verdict_for
 
 
 def result(*findings: Finding) -> Result:

@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
-from avustus_cli.config import default_settings
-from avustus_cli.models import LegalForm, Party, Position, Severity
-from avustus_cli.rules import RULES, GROUP_ORDER, GROUP_TITLES, RuleContext
-from avustus_cli.rules._examples import OPERATING
-from avustus_cli.rules.conflict import conflicts, organisation_key
-from avustus_cli.store import SCHEMA_VERSION, Store
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.models import LegalForm, Party, Position, Severity
+from avustus_cli.domain.rules import RULES, GROUP_ORDER, GROUP_TITLES, RuleContext
+from avustus_cli.domain.rules._examples import OPERATING
+from avustus_cli.domain.rules.conflict import conflicts, organisation_key
+from avustus_cli.adapters.store import SCHEMA_VERSION, Store
 
 from .conftest import ROOT, app_row, dump, write_xlsx
 
@@ -201,7 +201,7 @@ def test_board_item_lists_who_steps_aside_and_keeps_the_grant(round_db, workdir)
     text = "\n".join(p.text for p in Document(out / "paatosesitys.docx").paragraphs)
     assert "Esteellisyys" in text and "Anna Aaltonen (Aluehallitus, jäsen)" in text
     # the conflict changes who decides, not whether the applicant is funded
-    from avustus_cli.store import Store
+    from avustus_cli.adapters.store import Store
 
     amounts = {r["application_id"]: r["amount_cents"] for r in Store.open(workdir / "avustus.db").query("select * from proposals")}
     reviews = json.loads(cli("check", "--show", "--json").stdout)

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from avustus_cli.config import default_settings
-from avustus_cli.deadlines import (
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.deadlines import (
     add_months,
     count_days,
     deadline,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from avustus_cli import deadlines
-from avustus_cli.decide import write_mailing
-from avustus_cli.rules import RULES
-from avustus_cli.store import Store, cents
+from avustus_cli.domain import deadlines
+from avustus_cli.services.deciding import write_mailing
+from avustus_cli.domain.rules import RULES
+from avustus_cli.adapters.store import Store, cents
 
 from .conftest import app_row, dump, write_xlsx
 from .test_propose import CLEAN
@@ -450,7 +450,7 @@ def _race(monkeypatch, store: Store, before_lock) -> None:
 
 
 def _other(db: Path, fn) -> None:
-    from avustus_cli.config import load_settings
+    from avustus_cli.domain.config import load_settings
 
     other = Store.open(db)
     try:
@@ -460,9 +460,9 @@ def _other(db: Path, fn) -> None:
 
 
 def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkeypatch):
-    from avustus_cli import decide as svc
-    from avustus_cli.config import load_settings
-    from avustus_cli.errors import ValidationError
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.domain.errors import ValidationError
 
     assert run_decide(decided_round).exit_code == 0
     day = dt.date(2027, 2, 18)
@@ -481,9 +481,9 @@ def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkey
 
 
 def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch):
-    from avustus_cli import decide as svc
-    from avustus_cli.config import load_settings
-    from avustus_cli.errors import ValidationError
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.domain.errors import ValidationError
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -498,9 +498,9 @@ def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch)
 
 
 def test_decide_rereads_existing_grants_under_the_lock(decided_round, workdir, monkeypatch):
-    from avustus_cli import decide as svc
-    from avustus_cli.config import load_settings
-    from avustus_cli.errors import ValidationError
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.domain.errors import ValidationError
 
     store = Store.open(decided_round.db)
     try:
@@ -575,7 +575,7 @@ def test_a_broken_letter_template_in_amend_says_the_change_is_recorded(decided_r
 def test_payment_list_shows_cents(decided_round, workdir):
     from openpyxl import load_workbook
 
-    from avustus_cli.excel import MONEY2_FORMAT
+    from avustus_cli.adapters.excel import MONEY2_FORMAT
 
     assert run_decide(decided_round).exit_code == 0
     assert decided_round("amend", "H-0002", "--amount", "12345,67", "--reason", "Oikaisu.").exit_code == 0
@@ -589,9 +589,9 @@ def test_payment_list_shows_cents(decided_round, workdir):
 
 
 def test_payment_references_are_unique(decided_round):
-    from avustus_cli import decide as svc
-    from avustus_cli.config import load_settings
-    from avustus_cli.store import grants as sql
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.adapters.store import grants as sql
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -617,7 +617,7 @@ def test_payment_references_are_unique(decided_round):
 
 
 def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
-    from avustus_cli.store import grants as sql
+    from avustus_cli.adapters.store import grants as sql
 
     calls = []
     original = sql.dispatches
@@ -637,10 +637,10 @@ def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
 
 
 def test_report_status_words_are_those_of_the_import(decided_round):
-    from avustus_cli import decide as svc
-    from avustus_cli import propose
-    from avustus_cli.errors import ValidationError
-    from avustus_cli.models import ReportStatus
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.services import proposing as propose
+    from avustus_cli.domain.errors import ValidationError
+    from avustus_cli.domain.models import ReportStatus
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -679,8 +679,8 @@ def test_pending_applications_are_not_decided(tmp_path):
 
 def test_partnership_letter_says_per_year_and_yearly_reports():
     """A partnership agreement's amount is per year and its period runs over years: the letter says so."""
-    from avustus_cli import render
-    from avustus_cli.config import default_settings
+    from avustus_cli.adapters import render
+    from avustus_cli.domain.config import default_settings
 
     ctx = render.example_context("paatoskirje")
     ctx.update(per_year=True, annual_reports=True, period_end=dt.date(2029, 12, 31))

@@ -30,8 +30,8 @@ RUNNER = textwrap.dedent(
     """
     # Runs the avustus command line with fault checkpoints around the store's writes.
     import sys
-    from avustus_cli import faults
-    from avustus_cli.store import Store
+    from avustus_cli.adapters import faults
+    from avustus_cli.adapters.store import Store
 
     _upsert, _update_import = Store.upsert_application, Store.update_import
     _rows = [0]
@@ -120,7 +120,7 @@ def _kill(proc: subprocess.Popen) -> None:
 
 def _check_integrity(db: Path) -> None:
     """Open as the next command would (rolls back a hot journal) and run integrity_check."""
-    from avustus_cli.store import Store
+    from avustus_cli.adapters.store import Store
 
     s = Store.open(db, create=False)
     try:
@@ -171,7 +171,7 @@ def test_import_killed_after_a_time_is_all_or_nothing(files, base_db, tmp_path, 
 
 
 def _purge_db(base_db: Path, tmp_path: Path) -> Path:
-    from avustus_cli.store import Store
+    from avustus_cli.adapters.store import Store
     import datetime as dt
     from decimal import Decimal
 
@@ -256,7 +256,7 @@ def test_concurrent_imports_all_land(files, base_db, tmp_path):
 
 def test_two_first_opens_interleaved_both_succeed(tmp_path):
     """The interleaving two processes hit when both create a new database at the same moment."""
-    from avustus_cli.store import Store
+    from avustus_cli.adapters.store import Store
 
     db = tmp_path / "uusi.db"
     first = Store.open(db, migrate=False)  # saw user_version 0 ...

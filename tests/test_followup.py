@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from avustus_cli import followup as fu
-from avustus_cli.models import Application, FundingDecision, Grant, GrantForm, ReportStatus
-from avustus_cli.store import Store
+from avustus_cli.domain import followup as fu
+from avustus_cli.domain.models import Application, FundingDecision, Grant, GrantForm, ReportStatus
+from avustus_cli.adapters.store import Store
 
 from .conftest import dump
 from .test_decide import add_history_grant
@@ -182,7 +182,7 @@ def test_overdue_xlsx(history, workdir):
     assert history("overdue", "--as-of", "2026-07-01", "--xlsx", path).exit_code == 1
     from openpyxl import load_workbook
 
-    from avustus_cli.excel import MONEY2_FORMAT
+    from avustus_cli.adapters.excel import MONEY2_FORMAT
 
     ws = load_workbook(path)["Myöhässä"]
     rows = list(ws.iter_rows(values_only=True))

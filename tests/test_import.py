@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from avustus_cli.store import Store
+from avustus_cli.adapters.store import Store
 
 from .conftest import REALDATA, app_row, dump, write_xlsx
 
@@ -270,7 +270,7 @@ def test_bad_setting_refused_naming_key(workdir):
 
 
 def test_init_writes_valid_commented_settings(workdir):
-    from avustus_cli.config import load_settings
+    from avustus_cli.domain.config import load_settings
 
     from .conftest import Cli
 
@@ -344,7 +344,7 @@ def test_help_screens_are_finnish():
 
 def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
     """An export above excel.STREAM_ABOVE is read row by row (openpyxl read-only): same applications, same warnings."""
-    from avustus_cli import excel
+    from avustus_cli.adapters import excel
 
     from .conftest import SAMPLE, Cli
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from avustus_cli import opendata
-from avustus_cli.stats import GrantRecord
+from avustus_cli.services import opendata
+from avustus_cli.domain.stats import GrantRecord
 
 from .conftest import SAMPLE
 
@@ -91,7 +91,7 @@ def test_a_clean_grant_has_every_required_field_and_the_county_as_funder():
 
 
 def test_funder_business_id_is_valid():
-    from avustus_cli import ids
+    from avustus_cli.domain import ids
 
     assert ids.business_id(opendata.FUNDER_BUSINESS_ID) == opendata.FUNDER_BUSINESS_ID
 

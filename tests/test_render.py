@@ -15,10 +15,10 @@ import docx
 import pytest
 from lxml import etree
 
-from avustus_cli import fmt
-from avustus_cli.config import default_settings
-from avustus_cli.errors import AvustusError
-from avustus_cli.render import (
+from avustus_cli.adapters import fmt
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.adapters.render import (
     DOCUMENTS,
     PersonalDataError,
     TemplateError,
@@ -372,7 +372,7 @@ def test_committed_docx_templates_are_up_to_date(tmp_path):
 
 def test_public_documents_scrub_contact_details_from_applicant_text():
     """An applicant writes a phone number and an e-mail into the purpose: the minutes must not carry them."""
-    from avustus_cli import render
+    from avustus_cli.adapters import render
 
     ctx = render.example_context("liite1")
     row = ctx["groups"][0]["rows"][0]

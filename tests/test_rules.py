@@ -4,15 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from avustus_cli.checking import (
+from avustus_cli.domain.checking import (
     RuleContext,
     check_application,
     partnership_routing,
     rules_for_codes,
     verdict_for,
 )
-from avustus_cli.config import default_settings
-from avustus_cli.models import (
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.models import (
     Application,
     Grant,
     GrantForm,
@@ -22,11 +22,11 @@ from avustus_cli.models import (
     Severity,
     Verdict,
 )
-from avustus_cli.rules import RULES, Rule, get_rule
-from avustus_cli.rules._examples import OPERATING, PARTNERSHIP, PROJECT
-from avustus_cli.rules._text import fdate, money
-from avustus_cli.rules.eligibility import guess_legal_form
-from avustus_cli.rules.registry import _findings
+from avustus_cli.domain.rules import RULES, Rule, get_rule
+from avustus_cli.domain.rules._examples import OPERATING, PARTNERSHIP, PROJECT
+from avustus_cli.domain.rules._text import fdate, money
+from avustus_cli.domain.rules.eligibility import guess_legal_form
+from avustus_cli.domain.rules.registry import _findings
 
 B, D, R, N = Severity.BLOCKING, Severity.DEFICIENCY, Severity.REVIEW, Severity.NOTE
 SETTINGS = default_settings(2027)

@@ -1,15 +1,15 @@
 from pathlib import Path
 
-from avustus_cli.rules import RULES
-from avustus_cli.rules.docs import main, render_markdown
+from avustus_cli.domain.rules import RULES
+from avustus_cli.domain.rules.docs import main, render_markdown
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
 
 def test_docs_rules_md_is_up_to_date():
-    assert DOC.exists(), "docs/rules.md puuttuu: python -m avustus_cli.rules.docs docs/rules.md"
+    assert DOC.exists(), "docs/rules.md puuttuu: python -m avustus_cli.domain.rules.docs docs/rules.md"
     assert DOC.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/rules.md on vanhentunut: aja python -m avustus_cli.rules.docs docs/rules.md"
+        "docs/rules.md on vanhentunut: aja python -m avustus_cli.domain.rules.docs docs/rules.md"
     )
 
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from avustus_cli import safety
-from avustus_cli import store as store_mod
-from avustus_cli.store import Store
+from avustus_cli.services import safety
+from avustus_cli.adapters import store as store_mod
+from avustus_cli.adapters.store import Store
 
 from .conftest import app_row, dump, write_xlsx
 
@@ -388,7 +388,7 @@ def test_purge_as_of_must_be_a_date(cli, workdir):
 
 
 def test_retention_basis_rules():
-    from avustus_cli.store.safety import RetentionRow
+    from avustus_cli.adapters.store.safety import RetentionRow
 
     row = RetentionRow("A", "2026-12-10T09:00:00", 2027, {}, {}, [])
     assert safety.retention_basis(row)[0] == dt.date(2026, 12, 31)

@@ -11,8 +11,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from avustus_cli import charts, stats
-from avustus_cli.stats import GrantRecord
+from avustus_cli.adapters import charts
+
+from avustus_cli.domain import stats
+from avustus_cli.domain.stats import GrantRecord
 
 from .conftest import SAMPLE
 
@@ -149,7 +151,7 @@ def test_requested_is_compared_with_what_was_granted_in_the_same_decisions():
     """Earlier years' register has no requested amounts: their grants must not be set against this year's requests."""
     from decimal import Decimal as D
 
-    from avustus_cli.stats import GrantRecord, _row
+    from avustus_cli.domain.stats import GrantRecord, _row
 
     rows = [
         GrantRecord("a", 2025, D("50000"), source="history"),  # nothing known of the request

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from avustus_cli import values
-from avustus_cli.config import CATEGORIES
-from avustus_cli.fields import APPLICATION_SPECS, alias_table, header_key
-from avustus_cli.models import FundingDecision, GrantForm, LegalForm, Scope
+from avustus_cli.domain import values
+from avustus_cli.domain.config import CATEGORIES
+from avustus_cli.domain.fields import APPLICATION_SPECS, alias_table, header_key
+from avustus_cli.domain.models import FundingDecision, GrantForm, LegalForm, Scope
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """``python -m avustus_cli``: the same command line as the ``avustus`` script."""
 
-from .cli import main
+from avustus_cli.cli import main
 
 if __name__ == "__main__":
     main()

@@ -27,10 +27,12 @@ from typer._click import exceptions as _click_exc  # typer vendors click
 from rich.console import Console
 from rich.markup import escape
 
-from .. import __version__, values
-from ..config import SETTINGS_FILE, Settings, load_settings
-from ..errors import AvustusError
-from ..store import DB_FILE, Store
+from avustus_cli import __version__
+
+from avustus_cli.domain import values
+from avustus_cli.domain.config import SETTINGS_FILE, Settings, load_settings
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.adapters.store import DB_FILE, Store
 
 # data: stdout. Piped into a file or a pager, tables get room enough to read.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
@@ -231,12 +233,12 @@ def as_of_date(value: str | None) -> "dt.date":
 
 
 # register the commands, one module per stage of the round, in the order of the round (--help lists them so)
-from . import round_cmds  # noqa: E402,F401,I001
-from . import check_cmds  # noqa: E402,F401
-from . import propose_cmds  # noqa: E402,F401
-from . import decide_cmds  # noqa: E402,F401
-from . import safety_cmds  # noqa: E402,F401
-from . import extra_cmds  # noqa: E402,F401
+from avustus_cli.cli import round_cmds  # noqa: E402,F401,I001
+from avustus_cli.cli import check_cmds  # noqa: E402,F401
+from avustus_cli.cli import propose_cmds  # noqa: E402,F401
+from avustus_cli.cli import decide_cmds  # noqa: E402,F401
+from avustus_cli.cli import safety_cmds  # noqa: E402,F401
+from avustus_cli.cli import extra_cmds  # noqa: E402,F401
 
 
 def command() -> Any:

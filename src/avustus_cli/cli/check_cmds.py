@@ -12,12 +12,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import fmt
-from ..checks import Result, accept, current_results, run_check, unaccept, write_check_workbook
-from ..errors import AvustusError
-from ..models import Severity, Verdict
-from ..rules import GROUP_TITLES, RULES
-from . import app, as_of_date, env_of, err, out
+from avustus_cli.adapters import fmt
+from avustus_cli.services.checking import Result, accept, current_results, run_check, unaccept, write_check_workbook
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.domain.models import Severity, Verdict
+from avustus_cli.domain.rules import GROUP_TITLES, RULES
+from avustus_cli.cli import app, as_of_date, env_of, err, out
 
 VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 VERDICT_STYLE = {

@@ -11,11 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import decide as svc
-from .. import fmt
-from ..errors import ValidationError
-from ..followup import LEVEL_LABELS
-from . import app, env_of, err, option_date, option_money, out
+from avustus_cli.services import deciding as svc
+from avustus_cli.adapters import fmt
+from avustus_cli.domain.errors import ValidationError
+from avustus_cli.domain.followup import LEVEL_LABELS
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out
 
 
 def _channel(value: str) -> str:
@@ -223,7 +223,7 @@ def overdue_cmd(
         if done:
             items = svc.overdue(store, env.settings, day)
     if xlsx is not None:
-        from ..excel import Sheet, write_workbook
+        from avustus_cli.adapters.excel import Sheet, write_workbook
 
         rows = [
             [i.overdue.grant.id, i.overdue.grant.applicant, i.overdue.grant.business_id or "", i.overdue.grant.year,

@@ -11,11 +11,17 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import charts, fmt, opendata, stats
-from ..conflicts import import_positions, registered, step_asides
-from ..errors import AvustusError
-from ..excel import Sheet, write_workbook
-from . import app, env_of, err, option_date, out
+from avustus_cli.adapters import charts
+
+from avustus_cli.adapters import fmt
+
+from avustus_cli.services import opendata
+
+from avustus_cli.domain import stats
+from avustus_cli.services.conflicts import import_positions, registered, step_asides
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.adapters.excel import Sheet, write_workbook
+from avustus_cli.cli import app, env_of, err, option_date, out
 
 
 def _years(text: str | None) -> tuple[int, int] | None:
@@ -169,7 +175,7 @@ def stats_cmd(
     if xlsx:
         _stats_workbook(xlsx, summary)
     if html_file:
-        from ..excel import atomic_save
+        from avustus_cli.adapters.excel import atomic_save
 
         text = charts.report_html(summary, stats.SECTION_TITLES, heading, notes)
         atomic_save(html_file, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

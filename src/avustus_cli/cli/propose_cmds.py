@@ -8,15 +8,15 @@ from pathlib import Path
 
 import typer
 
-from ..store import proposals as proposal_store
+from avustus_cli.adapters.store import proposals as proposal_store
 from rich.markup import escape
 from rich.table import Table
 
-from .. import fmt
-from .. import propose as svc
-from ..allocation import METHODS, Method
-from ..errors import AvustusError
-from . import app, as_of_date, env_of, err, option_money, out
+from avustus_cli.adapters import fmt
+from avustus_cli.services import proposing as svc
+from avustus_cli.domain.allocation import METHODS, Method
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.cli import app, as_of_date, env_of, err, option_money, out
 
 
 def _print_summary(rows, budget) -> None:

@@ -12,13 +12,13 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.markup import escape
 from rich.table import Table
 
-from .. import fmt
-from ..config import SETTINGS_FILE, settings_template
-from ..errors import AvustusError
-from ..importer import ImportResult, import_applications, import_history
-from ..status import round_status
-from ..models import GRANT_FORM_LABELS, GrantForm
-from . import app, env_of, err, out
+from avustus_cli.adapters import fmt
+from avustus_cli.domain.config import SETTINGS_FILE, settings_template
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.services.importing import ImportResult, import_applications, import_history
+from avustus_cli.services.status import round_status
+from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
+from avustus_cli.cli import app, env_of, err, out
 
 PROGRESS_MIN_ROWS = 3000
 
@@ -167,7 +167,7 @@ def status_cmd(
         t.add_row(label, str(v["count"]), fmt.money(Decimal(v["requested"])))
     out.print(t)
     if data["verdicts"]:
-        from ..models import Verdict
+        from avustus_cli.domain.models import Verdict
 
         out.print("Tarkistus: " + ", ".join(f"{Verdict(k).label} {n}" for k, n in data["verdicts"].items()), highlight=False)
     t = Table(title="Tuonnit")

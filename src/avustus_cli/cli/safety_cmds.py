@@ -10,8 +10,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import fmt, safety
-from . import app, env_of, err, option_date, out
+from avustus_cli.adapters import fmt
+
+from avustus_cli.services import safety
+from avustus_cli.cli import app, env_of, err, option_date, out
 
 
 @app.command("backup")

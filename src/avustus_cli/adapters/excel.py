@@ -1,0 +1,450 @@
+"""Spreadsheet I/O: the only module that touches python-calamine and openpyxl.
+
+Reading: any .xlsx/.xlsm/.xls/.ods export, header row found under title and
+group-label rows, the sheet that holds the data found among several.
+Writing: worksheets for the officer, with applicant text neutralised against
+formula injection and written atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+from avustus_cli.domain.errors import InputFileError
+from avustus_cli.domain.fields import FieldSpec, alias_table, header_key
+
+SUPPORTED = (".xlsx", ".xlsm", ".xls", ".ods")
+HEADER_SCAN_ROWS = 30
+MAX_UNCOMPRESSED = 2 * 1024**3  # a zip that unpacks to more than this is refused (zip bomb)
+MAX_RATIO = 200  # ... or that compresses better than this (zip bomb)
+MAX_SIZE = 512 * 1024**2
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    s = ""
+    index += 1
+    while index:
+        index, r = divmod(index - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+@dataclass
+class Table:
+    """Rows of one sheet under its header row, with the header mapped to fields."""
+
+    file: str
+    sheet: str
+    header_row: int  # 1-based row number of the header
+    headers: list[str]  # as written
+    mapping: dict[int, str]  # column index -> field name
+    unknown: dict[int, str]  # column index -> header (kept as extra)
+    rows: Iterator[tuple[int, list[Any]]]  # (1-based row number, cells)
+    total_rows: int  # rows below the header (an upper bound for progress)
+
+    def column_name(self, index: int) -> str:
+        header = self.headers[index] if index < len(self.headers) else ""
+        return f"{column_letter(index)} ({header})" if header else column_letter(index)
+
+
+def _sniff(path: Path, display: str) -> None:
+    if not path.exists():
+        raise InputFileError("tiedostoa ei löydy.", file=display)
+    if path.is_dir():
+        raise InputFileError("on kansio, ei taulukkotiedosto.", file=display)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise InputFileError(
+            f"tiedostomuoto {suffix or '(ei päätettä)'} ei ole tuettu: tallenna Excelistä muodossa .xlsx "
+            "(myös .xlsm, .xls ja .ods käyvät).",
+            file=display,
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError("tiedosto on tyhjä (0 tavua).", file=display)
+    if size > MAX_SIZE:
+        raise InputFileError(f"tiedosto on liian suuri ({size // 1024**2} Mt, enintään {MAX_SIZE // 1024**2} Mt).", file=display)
+    with path.open("rb") as f:
+        head = f.read(8)
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        if head.startswith(_OLE):
+            raise InputFileError(
+                "tiedosto on salasanasuojattu tai salattu: poista suojaus Excelissä ja tallenna uudelleen.", file=display
+            )
+        if not head.startswith(_ZIP):
+            raise InputFileError(
+                f"tiedosto ei ole {suffix}-taulukko (sisältö ei ole Excel-muotoa): tallenna se Excelistä uudelleen.",
+                file=display,
+            )
+        try:
+            with zipfile.ZipFile(path) as z:
+                infos = z.infolist()
+                total = sum(i.file_size for i in infos)
+                packed = sum(i.compress_size for i in infos) or 1
+                if total > MAX_UNCOMPRESSED or (total > 50 * 1024**2 and total / packed > MAX_RATIO):
+                    raise InputFileError(
+                        "tiedosto purkautuu epäilyttävän suureksi (mahdollinen zip-pommi); sitä ei lueta.", file=display
+                    )
+        except zipfile.BadZipFile:
+            raise InputFileError("tiedosto on vioittunut tai katkennut (zip-rakenne ei ole ehjä).", file=display) from None
+    elif suffix == ".xls" and not head.startswith(_OLE):
+        raise InputFileError("tiedosto ei ole Excel 97–2003 -taulukko (.xls): tallenna se Excelistä uudelleen.", file=display)
+
+
+def open_workbook(path: Path, display: str | None = None):
+    import python_calamine as pc
+
+    display = display or path.name
+    _sniff(path, display)
+    try:
+        return pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise InputFileError("tiedosto on salasanasuojattu: poista suojaus ja tallenna uudelleen.", file=display) from None
+    except Exception as e:  # calamine raises several error types for broken files
+        raise InputFileError(
+            f"tiedostoa ei voi lukea taulukkona ({type(e).__name__}): se on vioittunut tai väärää muotoa.", file=display
+        ) from None
+
+
+def _score(row: list[Any], table: dict[str, str]) -> tuple[int, dict[int, str]]:
+    mapping: dict[int, str] = {}
+    for i, cell in enumerate(row):
+        if isinstance(cell, str) and cell.strip():
+            name = table.get(header_key(cell))
+            if name and name not in mapping.values():
+                mapping[i] = name
+    return len(mapping), mapping
+
+
+STREAM_ABOVE = 32 * 1024**2  # an .xlsx larger than this is read row by row (bounded memory, slower)
+
+
+class _CalamineSheet:
+    def __init__(self, ws: Any):
+        self.ws = ws
+        self.offset = ws.start[0] if ws.start else 0
+        self.height = ws.height or 0
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        return (list(r) for r in self.ws.iter_rows())
+
+
+class _StreamingSheet:
+    """openpyxl's read-only mode: rows come from the XML as it is read, so a 100 MB export never sits
+    in memory whole (python-calamine, ten times faster, loads the sheet at once)."""
+
+    def __init__(self, ws: Any):
+        self.ws = ws
+        self.offset = 0
+        self.height = ws.max_row or 0
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        return (list(r) for r in self.ws.iter_rows(values_only=True))
+
+
+class _Book:
+    def __init__(self, path: Path, display: str):
+        self.streaming = (
+            path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file() and path.stat().st_size > STREAM_ABOVE
+        )
+        if self.streaming:
+            _sniff(path, display)
+            from openpyxl import load_workbook
+
+            try:
+                self.wb = load_workbook(path, read_only=True, data_only=True)
+            except Exception as e:
+                raise InputFileError(
+                    f"tiedostoa ei voi lukea taulukkona ({type(e).__name__}): se on vioittunut tai väärää muotoa.",
+                    file=display,
+                ) from None
+            self.sheet_names = list(self.wb.sheetnames)
+        else:
+            self.wb = open_workbook(path, display)
+            self.sheet_names = list(self.wb.sheet_names)
+
+    def sheet(self, name: str) -> _CalamineSheet | _StreamingSheet:
+        if self.streaming:
+            return _StreamingSheet(self.wb[name])
+        return _CalamineSheet(self.wb.get_sheet_by_name(name))
+
+
+def read_table(
+    path: Path,
+    specs: tuple[FieldSpec, ...],
+    mapping: dict[str, str] | None = None,
+    sheet: str | None = None,
+    display: str | None = None,
+    required: str = "id",
+) -> Table:
+    """Find the sheet and header row holding ``specs`` fields; stream the rows below it."""
+    display = display or path.name
+    book = _Book(path, display)
+    table = alias_table(specs, mapping)
+    names = book.sheet_names
+    if not names:
+        raise InputFileError("työkirjassa ei ole yhtään taulukkoa.", file=display)
+    if sheet is not None and sheet not in names:
+        raise InputFileError(f"taulukkoa '{sheet}' ei ole. Taulukot: {', '.join(names)}.", file=display)
+    best: tuple[int, str, int, dict[int, str], list[Any]] | None = None
+    for name in [sheet] if sheet else names:
+        try:
+            ws = book.sheet(name)
+            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows()):
+                score, found = _score(row, table)
+                has_required = required in found.values()
+                key = (has_required, score)
+                if score >= 2 and (best is None or key > (required in best[3].values(), best[0])):
+                    best = (score, name, i + ws.offset, found, list(row))
+        except InputFileError:
+            raise
+        except Exception as e:
+            raise InputFileError(f"taulukkoa ei voi lukea ({type(e).__name__}).", file=display, sheet=name) from None
+    if best is None or required not in best[3].values():
+        label = next(s.label for s in specs if s.name == required)
+        where = f"taulukosta '{sheet}'" if sheet else "yhdestäkään taulukosta"
+        raise InputFileError(
+            f"{where} ei löydy sarakeotsikkoa '{label}' (hakemuksen yksilöivä tunnus). Lisää otsikko tiedostoon "
+            f"tai kerro asetusten [columns]-osiossa, mikä sarake on '{required}'.",
+            file=display,
+        )
+    _, name, header_index, found, header = best
+    ws = book.sheet(name)
+    offset = ws.offset
+    headers = [("" if c is None else str(c)).strip() for c in header]
+    unknown = {i: h for i, h in enumerate(headers) if h and i not in found}
+    rows_iter = ws.iter_rows()
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for i, row in enumerate(rows_iter):
+                if i + offset <= header_index:
+                    continue
+                yield i + offset + 1, row
+        except Exception as e:
+            raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
+
+    return Table(
+        file=display,
+        sheet=name,
+        header_row=header_index + 1,
+        headers=headers,
+        mapping=found,
+        unknown=unknown,
+        rows=rows(),
+        total_rows=max(0, ws.height - (header_index - offset) - 1),
+    )
+
+
+# --- writing -------------------------------------------------------------
+
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet could take for a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_START):
+        return "'" + value
+    return value
+
+
+def unneutralise(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("'") and value[1:2] in DANGEROUS_START and value[1:2]:
+        return value[1:]
+    return value
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula the tool itself writes (never applicant text), e.g. '=SUM(F2:F40)'."""
+
+    text: str
+
+
+@dataclass
+class Sheet:
+    name: str
+    headers: Sequence[str]
+    rows: Sequence[Sequence[Any]]
+    money_columns: Sequence[int] = ()  # 0-based indexes formatted as euros
+    widths: dict[int, int] = field(default_factory=dict)
+    editable_columns: Sequence[int] = ()  # highlighted for the officer
+    footer: Sequence[Sequence[Any]] = ()  # rows after the data (totals)
+    money2_columns: Sequence[int] = ()  # 0-based indexes formatted as euros and cents (sums to be paid)
+
+
+MONEY_FORMAT = '#,##0 "€";-#,##0 "€"'
+MONEY2_FORMAT = '#,##0.00 "€"'
+DATE_FORMAT = "d.m.yyyy"
+
+
+def _cell_value(v: Any) -> Any:
+    if isinstance(v, Formula):
+        return v.text
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, (list, tuple)):
+        v = "; ".join(str(x) for x in v)
+    if isinstance(v, str):
+        import re
+
+        v = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", v)
+        return neutralise(v)
+    return v
+
+
+def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
+    """Write ``sheets`` to ``path`` atomically; strings never become formulas."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="FFF2CC")
+    for sh in sheets:
+        ws = wb.create_sheet(title=sh.name[:31])
+        ws.append([_cell_value(h) for h in sh.headers])
+        for c in ws[1]:
+            c.font = bold
+        for row in [*sh.rows, *sh.footer]:
+            ws.append([_cell_value(v) for v in row])
+            r = ws.max_row
+            for i, v in enumerate(row):
+                cell = ws.cell(row=r, column=i + 1)
+                if isinstance(v, str) and not isinstance(v, Formula):
+                    cell.data_type = "s"  # belt and braces: a string cell is never a formula
+                if i in sh.money2_columns:
+                    cell.number_format = MONEY2_FORMAT
+                elif i in sh.money_columns:
+                    cell.number_format = MONEY_FORMAT
+                elif isinstance(v, (dt.date, dt.datetime)):
+                    cell.number_format = DATE_FORMAT
+                if i in sh.editable_columns and row not in sh.footer:
+                    cell.fill = fill
+        for r in range(ws.max_row - len(sh.footer) + 1, ws.max_row + 1):
+            for c in ws[r]:
+                c.font = bold
+        ws.freeze_panes = "A2"
+        for i, h in enumerate(sh.headers):
+            ws.column_dimensions[get_column_letter(i + 1)].width = sh.widths.get(i, max(10, min(40, len(str(h)) + 4)))
+        # printed as the officer expects: landscape A4, all columns on one page width, header row on every page
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
+    return atomic_save(path, wb.save)
+
+
+def atomic_save(path: Path, save: Callable[[str], None]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    """Header and rows of a sheet the tool itself wrote (e.g. esitys.xlsx after the officer's edits)."""
+    display = display or path.name
+    wb = open_workbook(path, display)
+    if sheet not in wb.sheet_names:
+        raise InputFileError(f"taulukkoa '{sheet}' ei ole. Taulukot: {', '.join(wb.sheet_names)}.", file=display)
+    ws = wb.get_sheet_by_name(sheet)
+    it = ws.iter_rows()
+    header = [str(c).strip() for c in next(it, [])]
+    return header, ((i + 2, [unneutralise(c) for c in row]) for i, row in enumerate(it))
+
+
+# --- formulas ------------------------------------------------------------
+
+_FORMULA_TAG = __import__("re").compile(rb"<(?:\w+:)?f[ >/]")
+
+
+def formula_cells(path: Path, sheet: str, limit: int = 10000) -> set[tuple[int, int]]:
+    """(1-based row, 0-based column) of cells holding a formula in an .xlsx/.xlsm sheet.
+
+    calamine gives a formula cell's cached value (or nothing when the writer
+    stored none), so the importer warns about these cells. A quick byte scan
+    skips sheets without formulas; only sheets with some are parsed.
+    """
+    import re
+    import xml.etree.ElementTree as ET
+
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()
+    try:
+        with zipfile.ZipFile(path) as z:
+            member = _sheet_member(z, sheet)
+            if member is None:
+                return set()
+            with z.open(member) as f:
+                tail = b""
+                found = False
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    if _FORMULA_TAG.search(tail + block):
+                        found = True
+                        break
+                    tail = block[-8:]
+            if not found:
+                return set()
+            cells: set[tuple[int, int]] = set()
+            ref = None
+            with z.open(member) as f:
+                for event, el in ET.iterparse(f, events=("start", "end")):
+                    tag = el.tag.rsplit("}", 1)[-1]
+                    if event == "start" and tag == "c":
+                        ref = el.get("r")
+                    elif event == "end" and tag == "f" and ref:
+                        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+                        if m:
+                            col = 0
+                            for ch in m.group(1):
+                                col = col * 26 + ord(ch) - 64
+                            cells.add((int(m.group(2)), col - 1))
+                            if len(cells) >= limit:
+                                break
+                    elif event == "end" and tag == "c":
+                        el.clear()
+            return cells
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
+        return set()
+
+
+def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:
+    import xml.etree.ElementTree as ET
+
+    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+    wb = ET.fromstring(z.read("xl/workbook.xml"))
+    rid = None
+    for s in wb.iter(f"{ns_main}sheet"):
+        if s.get("name") == sheet:
+            rid = s.get(f"{ns_rel}id")
+    if rid is None:
+        return None
+    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+    for r in rels:
+        if r.get("Id") == rid:
+            target = r.get("Target", "")
+            return target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return None

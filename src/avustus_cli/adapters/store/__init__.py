@@ -1,0 +1,710 @@
+"""The database: the only package that touches SQLite (through sqlite-utils).
+
+One file, created readable by its owner only. Every command that writes does
+so inside one ``transaction()`` (BEGIN IMMEDIATE): a refused input, Ctrl-C or
+a killed process leaves the file exactly as it was; a second writer waits up
+to the lock timeout and then stops with a Finnish message.
+
+Money is stored as integer cents. Schema changes are numbered migrations
+recorded in ``PRAGMA user_version``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import hashlib
+import json
+import os
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+from avustus_cli.domain import codec
+from avustus_cli.domain.errors import DatabaseError, NotFoundError
+from avustus_cli.domain.models import Application, Finding, Grant, Severity
+
+DB_FILE = "avustus.db"
+
+MIGRATIONS: list[str] = [
+    # 1: the first released schema
+    """
+    CREATE TABLE organisations (
+        business_id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        legal_form TEXT,
+        home_municipality TEXT,
+        register_number TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        kind TEXT NOT NULL,              -- applications | history
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        sheet TEXT,
+        header_row INTEGER,
+        rows_total INTEGER NOT NULL,
+        new INTEGER NOT NULL,
+        changed INTEGER NOT NULL,
+        unchanged INTEGER NOT NULL,
+        skipped INTEGER NOT NULL,
+        kept_decided INTEGER NOT NULL DEFAULT 0,
+        warnings INTEGER NOT NULL,
+        unknown_columns TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE applications (
+        id TEXT PRIMARY KEY,
+        year INTEGER,
+        form TEXT,
+        applicant TEXT NOT NULL,
+        business_id TEXT,
+        category INTEGER,
+        requested_cents INTEGER,
+        received TEXT,
+        data TEXT NOT NULL,              -- the parsed application (codec JSON), without personal data
+        personal TEXT NOT NULL DEFAULT '{}',  -- contact person, e-mail, phone, IBAN
+        raw_row TEXT NOT NULL,           -- the exported row whole: header -> cell text
+        personal_headers TEXT NOT NULL DEFAULT '[]',
+        content_hash TEXT NOT NULL,
+        source_file TEXT,
+        source_sheet TEXT,
+        source_row INTEGER,
+        first_import INTEGER REFERENCES imports(id),
+        last_import INTEGER REFERENCES imports(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX applications_business_id ON applications(business_id);
+    CREATE TABLE import_warnings (
+        id INTEGER PRIMARY KEY,
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        application_id TEXT,
+        sheet TEXT,
+        row INTEGER,
+        column_name TEXT,
+        field TEXT,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX import_warnings_application ON import_warnings(application_id);
+    CREATE TABLE checks (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        as_of TEXT NOT NULL,
+        user TEXT NOT NULL,
+        rules_version TEXT NOT NULL,
+        applications INTEGER NOT NULL
+    );
+    CREATE TABLE findings (
+        id INTEGER PRIMARY KEY,
+        check_id INTEGER NOT NULL REFERENCES checks(id),
+        application_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL,
+        field TEXT
+    );
+    CREATE INDEX findings_application ON findings(application_id);
+    CREATE TABLE verdicts (
+        application_id TEXT PRIMARY KEY,
+        verdict TEXT NOT NULL,
+        check_id INTEGER NOT NULL REFERENCES checks(id),
+        as_of TEXT NOT NULL,
+        content_hash TEXT NOT NULL
+    );
+    CREATE TABLE acceptances (
+        id INTEGER PRIMARY KEY,
+        application_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        content_hash TEXT NOT NULL,      -- the application's data when accepted
+        user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    CREATE TABLE scores (
+        application_id TEXT PRIMARY KEY,
+        score TEXT,
+        criteria TEXT NOT NULL DEFAULT '{}',
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE proposals (
+        application_id TEXT PRIMARY KEY,
+        amount_cents INTEGER NOT NULL,
+        reason_code TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        conditions TEXT NOT NULL DEFAULT '',
+        method TEXT NOT NULL,
+        source TEXT NOT NULL,            -- allocation | sheet
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE grants (
+        id TEXT PRIMARY KEY,
+        application_id TEXT,
+        applicant TEXT NOT NULL,
+        business_id TEXT,
+        form TEXT,
+        year INTEGER,
+        amount_cents INTEGER NOT NULL,
+        requested_cents INTEGER,
+        decision_date TEXT,
+        section TEXT,
+        decision_maker TEXT,
+        conditions TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL,            -- history | decision
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX grants_business_id ON grants(business_id);
+    CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants(id),
+        amount_cents INTEGER NOT NULL,
+        paid_date TEXT NOT NULL,
+        reference TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE reports (
+        grant_id TEXT PRIMARY KEY REFERENCES grants(id),
+        received TEXT NOT NULL,
+        status TEXT,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants(id),
+        level INTEGER NOT NULL,
+        sent_date TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE history_state (
+        grant_id TEXT PRIMARY KEY,       -- what the last history import said of a grant
+        state TEXT NOT NULL
+    );
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        command TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        entity_id TEXT,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '{}'
+    );
+    """,
+    # 2: the register of decision makers' positions in organisations (conflicts of interest, J01)
+    """
+    CREATE TABLE positions (
+        id INTEGER PRIMARY KEY,
+        person TEXT NOT NULL,
+        body_role TEXT NOT NULL DEFAULT '',
+        organisation TEXT NOT NULL,
+        business_id TEXT,
+        position TEXT NOT NULL DEFAULT '',
+        "start" TEXT,
+        "end" TEXT,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX positions_business_id ON positions(business_id);
+    """,
+    # 3: a hash of the application's data without personal data: a changed phone number is not a
+    # changed application (acceptances stay, the check stays current)
+    """
+    ALTER TABLE applications ADD COLUMN data_hash TEXT;
+    ALTER TABLE acceptances ADD COLUMN data_hash TEXT;
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in a container: the uid will do
+        return str(os.getuid())
+
+
+def cents(amount: Decimal | None) -> int | None:
+    if amount is None:
+        return None
+    return int((amount * 100).to_integral_value())
+
+
+def euros(value: int | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+# an acceptance still holds when the application's data (personal data left out) is as it was
+_SAME_DATA = (
+    "((a.data_hash is not null and a.data_hash = p.data_hash) "
+    "or ((a.data_hash is null or p.data_hash is null) and a.content_hash = p.content_hash))"
+)
+PERSONAL = ("contact_person", "email", "phone", "iban", "personal_extra")
+_USER = os_user()
+
+
+class Store:
+    """An open avustus database."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock_timeout: float):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.lock_timeout = lock_timeout
+        self.command = "avustus"
+        self._in_tx = False
+
+    # --- opening -----------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path, lock_timeout: float = 30.0, create: bool = True, migrate: bool = True) -> "Store":
+        path = Path(path)
+        new = not path.exists()
+        if new and not create:
+            raise DatabaseError(f"tietokantaa {path} ei ole. Tuo ensin hakemukset: avustus import TIEDOSTO")
+        if new:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+                os.close(fd)
+            except FileExistsError:
+                pass
+            except OSError as e:
+                raise DatabaseError(f"tietokantaa {path} ei voi luoda: {e.strerror}.") from None
+        try:
+            conn = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = FULL")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
+        store = cls(path, conn, lock_timeout)
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"tietokanta {path} on tehty uudemmalla avustus-versiolla (skeema {version}, tämä versio tuntee "
+                f"{SCHEMA_VERSION}). Päivitä avustus."
+            )
+        if version < SCHEMA_VERSION and migrate:
+            store.migrate(version)
+        return store
+
+    def migrate(self, version: int) -> None:
+        if version > 0:
+            from avustus_cli.adapters.store import backup as _backup  # a backup before touching an existing schema
+
+            _backup.backup_before(self, f"migraatio-{version}-{SCHEMA_VERSION}")
+        with self.transaction():
+            # Another process may have migrated between our first look and the lock: look again.
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            for i in range(version, SCHEMA_VERSION):
+                for statement in _split_sql(MIGRATIONS[i]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {i + 1}")
+            if 0 < version < SCHEMA_VERSION:
+                self.audit("database", None, "migrate", {"from": version, "to": SCHEMA_VERSION})
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- transactions ------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """BEGIN IMMEDIATE … COMMIT; anything raised rolls everything back."""
+        if self._in_tx:
+            yield self
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise DatabaseError(
+                    f"tietokanta {self.path.name} on toisen käyttäjän komennon käytössä; odotettiin "
+                    f"{self.lock_timeout:g} s. Yritä hetken kuluttua uudelleen."
+                ) from None
+            raise DatabaseError(f"tietokantaan {self.path.name} ei voi kirjoittaa: {e}.") from None
+        self._in_tx = True
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.OperationalError as e:
+                self.conn.execute("ROLLBACK")
+                raise DatabaseError(f"tallennus epäonnistui: {e}. Tietokanta on ennallaan.") from None
+        finally:
+            self._in_tx = False
+
+    # --- audit -------------------------------------------------------
+
+    def audit(self, entity: str, entity_id: str | None, action: str, detail: dict[str, Any] | None = None) -> None:
+        self.conn.execute(
+            "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
+            (now(), _USER, self.command, entity, entity_id, action,
+             json.dumps(detail or {}, ensure_ascii=False, default=str)),
+        )
+
+    def audit_rows(self, entity: str | None = None, entity_id: str | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if entity:
+            where.append("entity = ?")
+            params.append(entity)
+        if entity_id:
+            where.append("entity_id = ?")
+            params.append(entity_id)
+        sql = "select * from audit_log" + (" where " + " and ".join(where) if where else "") + " order by id"
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    # --- applications ------------------------------------------------
+
+    def application_index(self) -> dict[str, tuple[str, bool]]:
+        """id -> (content_hash, decided) for every stored application."""
+        decided = {r[0] for r in self.conn.execute("select application_id from grants where source = 'decision'")}
+        return {r[0]: (r[1], r[0] in decided) for r in self.conn.execute("select id, content_hash from applications")}
+
+    def application_data(self, app_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("select data, personal from applications where id = ?", (app_id,)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row[0])
+        data.update(json.loads(row[1]))
+        return data
+
+    @staticmethod
+    def encode_application(encoded: dict[str, Any]) -> tuple[str, str]:
+        """(data JSON without personal data, personal data JSON) of ``codec.to_jsonable(app)``."""
+        data = dict(encoded)
+        personal = {k: data.pop(k) for k in PERSONAL if data.get(k) not in (None, "", {})}
+        for k in PERSONAL:
+            data.pop(k, None)
+        return json.dumps(data, ensure_ascii=False, sort_keys=True), json.dumps(personal, ensure_ascii=False, sort_keys=True)
+
+    _UPSERT_APPLICATION = """
+        insert into applications (id, year, form, applicant, business_id, category, requested_cents, received, data,
+            personal, raw_row, personal_headers, content_hash, source_file, source_sheet, source_row, first_import,
+            last_import, created_at, updated_at, data_hash)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        on conflict(id) do update set year = excluded.year, form = excluded.form, applicant = excluded.applicant,
+            business_id = excluded.business_id, category = excluded.category,
+            requested_cents = excluded.requested_cents, received = excluded.received, data = excluded.data,
+            personal = excluded.personal, raw_row = excluded.raw_row, personal_headers = excluded.personal_headers,
+            content_hash = excluded.content_hash, data_hash = excluded.data_hash, source_file = excluded.source_file,
+            source_sheet = excluded.source_sheet, source_row = excluded.source_row,
+            last_import = excluded.last_import, updated_at = excluded.updated_at
+    """
+    _UPSERT_ORGANISATION = """
+        insert into organisations (business_id, name, legal_form, home_municipality, register_number, updated_at)
+        values (?, ?, ?, ?, ?, ?)
+        on conflict(business_id) do update set name = excluded.name, legal_form = excluded.legal_form,
+            home_municipality = excluded.home_municipality, register_number = excluded.register_number,
+            updated_at = excluded.updated_at
+    """
+
+    def upsert_application(
+        self,
+        app: Application,
+        raw_row: dict[str, Any],
+        personal_headers: list[str],
+        source: tuple[str, str, int],
+        import_id: int,
+        digest: str,
+        encoded: tuple[str, str] | None = None,
+    ) -> None:
+        """Insert or update one application (first import and creation time are kept).
+
+        ``encoded`` is ``encode_application(codec.to_jsonable(app))`` when the
+        caller has it already. Plain SQL: this is the import's hot path.
+        """
+        data_json, personal_json = encoded if encoded is not None else self.encode_application(codec.to_jsonable(app))
+        ts = now()
+        self.conn.execute(
+            self._UPSERT_APPLICATION,
+            (
+                app.id, app.year, app.form.value if app.form else None, app.applicant, app.business_id, app.category,
+                cents(app.requested), app.received.isoformat(timespec="seconds") if app.received else None,
+                data_json,
+                personal_json,
+                json.dumps(raw_row, ensure_ascii=False),
+                json.dumps(personal_headers, ensure_ascii=False),
+                digest, source[0], source[1], source[2], import_id, import_id, ts, ts,
+                hashlib.sha256(data_json.encode()).hexdigest()[:16],
+            ),
+        )
+        if app.business_id:
+            self.conn.execute(
+                self._UPSERT_ORGANISATION,
+                (app.business_id, app.applicant, app.legal_form.value if app.legal_form else None,
+                 app.home_municipality, app.register_number, ts),
+            )
+
+    def iter_applications(self) -> Iterator[Application]:
+        """Every application, one at a time (without personal data): memory stays flat."""
+        for (data_text,) in self.conn.execute("select data from applications order by id"):
+            yield codec.application_from_dict(json.loads(data_text))
+
+    def iter_application_json(self, chunk: int) -> Iterator[list[str]]:
+        """The applications' stored JSON (without personal data) in chunks, for worker processes."""
+        cur = self.conn.execute("select data from applications order by id")
+        while rows := cur.fetchmany(chunk):
+            yield [r[0] for r in rows]
+
+    def applications(self, ids: list[str] | None = None, with_personal: bool = False) -> list[Application]:
+        sql = "select data, personal from applications"
+        params: list[Any] = []
+        if ids:
+            sql += f" where id in ({','.join('?' * len(ids))})"
+            params = list(ids)
+        sql += " order by id"
+        out = []
+        for data_text, personal_text in self.conn.execute(sql, params):
+            data = json.loads(data_text)
+            if with_personal:
+                data.update(json.loads(personal_text))
+            out.append(codec.application_from_dict(data))
+        return out
+
+    def application(self, app_id: str, with_personal: bool = False) -> Application:
+        apps = self.applications([app_id], with_personal)
+        if not apps:
+            raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa.")
+        return apps[0]
+
+    def requested_by_form_and_category(self) -> list[dict[str, Any]]:
+        return self.query("select form, category, requested_cents from applications")
+
+    def content_hashes(self) -> dict[str, str]:
+        """id -> the hash of what the rules see (data without personal data; older rows: the full hash)."""
+        return dict(self.conn.execute("select id, coalesce(data_hash, content_hash) from applications"))
+
+    def replace_warnings(self, import_id: int, app_id: str | None, warnings: list[dict[str, Any]]) -> None:
+        if app_id is not None:
+            self.conn.execute("delete from import_warnings where application_id = ?", (app_id,))
+        if warnings:
+            self.conn.executemany(
+                "insert into import_warnings (import_id, application_id, sheet, row, column_name, field, message) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [(import_id, app_id, w.get("sheet"), w.get("row"), w.get("column_name"), w.get("field"), w["message"])
+                 for w in warnings],
+            )
+
+    def warnings(self, app_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "select * from import_warnings"
+        params: list[Any] = []
+        if app_id:
+            sql += " where application_id = ?"
+            params.append(app_id)
+        return [dict(r) for r in self.db.query(sql + " order by application_id, row, id", params)]
+
+    def record_import(self, row: dict[str, Any]) -> int:
+        row = {**row, "at": now(), "user": os_user(), "unknown_columns": json.dumps(row.get("unknown_columns", []), ensure_ascii=False)}
+        return self.db["imports"].insert(row).last_pk
+
+    def update_import(self, import_id: int, values: dict[str, Any]) -> None:
+        self.db["imports"].update(import_id, values)
+
+    def imports(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query("select * from imports order by id")]
+
+    # --- grants (earlier and decided) --------------------------------
+
+    def upsert_grant(self, row: dict[str, Any]) -> None:
+        ts = now()
+        existing = self.conn.execute("select created_at from grants where id = ?", (row["id"],)).fetchone()
+        self.db["grants"].upsert({**row, "created_at": existing[0] if existing else ts, "updated_at": ts}, pk="id")
+
+    def grant_rows(self, business_id: str | None = None) -> list[dict[str, Any]]:
+        sql = "select * from grants"
+        params: list[Any] = []
+        if business_id:
+            sql += " where business_id = ?"
+            params.append(business_id)
+        return [dict(r) for r in self.db.query(sql + " order by year, id", params)]
+
+    def grants(self, business_id: str | None = None) -> list[Grant]:
+        """Grants with their payment and report state, as domain objects."""
+        paid = {
+            r[0]: (r[1], r[2])
+            for r in self.conn.execute("select grant_id, sum(amount_cents), max(paid_date) from payments group by grant_id")
+        }
+        reports = {r[0]: (r[1], r[2]) for r in self.conn.execute("select grant_id, received, status from reports")}
+        out = []
+        for r in self.grant_rows(business_id):
+            p = paid.get(r["id"])
+            rep = reports.get(r["id"])
+            out.append(
+                codec.grant_from_dict(
+                    {
+                        "id": r["id"],
+                        "application_id": r["application_id"],
+                        "applicant": r["applicant"],
+                        "business_id": r["business_id"],
+                        "form": r["form"],
+                        "year": r["year"],
+                        "amount": str(euros(r["amount_cents"])),
+                        "decision_date": r["decision_date"],
+                        "section": r["section"],
+                        "decision_maker": r["decision_maker"],
+                        "paid_amount": str(euros(p[0])) if p else None,
+                        "paid_date": p[1] if p else None,
+                        "report_received": rep[0] if rep else None,
+                        "report_status": rep[1] if rep else None,
+                    }
+                )
+            )
+        return out
+
+    def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
+        self.db["payments"].insert(
+            {
+                "grant_id": grant_id,
+                "amount_cents": cents(amount),
+                "paid_date": paid_date.isoformat(),
+                "reference": reference,
+                "created_at": now(),
+            }
+        )
+
+    def set_report(self, grant_id: str, received: dt.date, status: str | None) -> None:
+        self.db["reports"].upsert(
+            {"grant_id": grant_id, "received": received.isoformat(), "status": status, "updated_at": now()},
+            pk="grant_id",
+        )
+
+    # --- findings ----------------------------------------------------
+
+    def save_check(
+        self,
+        as_of: dt.date,
+        rules_version: str,
+        results: dict[str, tuple[str, list[Finding]]],
+        hashes: dict[str, str],
+    ) -> int:
+        """Store the findings of a check run, replacing earlier ones of the same applications."""
+        check_id = self.db["checks"].insert(
+            {"at": now(), "as_of": as_of.isoformat(), "user": os_user(), "rules_version": rules_version, "applications": len(results)}
+        ).last_pk
+        ids = list(results)
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"delete from findings where application_id in ({marks})", chunk)
+        self.conn.executemany(
+            "insert into findings (check_id, application_id, code, severity, message, field) values (?, ?, ?, ?, ?, ?)",
+            (
+                (check_id, app_id, f.code, f.severity.value, f.message, f.field)
+                for app_id, (_, findings) in results.items()
+                for f in findings
+            ),
+        )
+        as_of_text = as_of.isoformat()
+        self.conn.executemany(
+            "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash) values (?, ?, ?, ?, ?)",
+            ((app_id, verdict, check_id, as_of_text, hashes.get(app_id, "")) for app_id, (verdict, _) in results.items()),
+        )
+        return check_id
+
+    def findings(self, app_id: str | None = None) -> dict[str, list[Finding]]:
+        sql = "select application_id, code, severity, message, field from findings"
+        params: list[Any] = []
+        if app_id:
+            sql += " where application_id = ?"
+            params.append(app_id)
+        out: dict[str, list[Finding]] = {}
+        for a, code, sev, msg, fld in self.conn.execute(sql + " order by application_id, id", params):
+            out.setdefault(a, []).append(Finding(code, Severity(sev), msg, fld))
+        return out
+
+    def verdicts(self) -> dict[str, dict[str, Any]]:
+        return {r["application_id"]: dict(r) for r in self.db.query("select * from verdicts")}
+
+    # --- acceptances -------------------------------------------------
+
+    def accept(self, app_id: str, code: str, reason: str) -> None:
+        row = self.conn.execute("select content_hash, data_hash from applications where id = ?", (app_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa.")
+        self.conn.execute(
+            "update acceptances set revoked_at = ? where application_id = ? and code = ? and revoked_at is null",
+            (now(), app_id, code),
+        )
+        self.db["acceptances"].insert(
+            {"application_id": app_id, "code": code, "reason": reason, "content_hash": row[0], "data_hash": row[1],
+             "user": os_user(), "at": now()}
+        )
+        self.audit("finding", f"{app_id}/{code}", "accept", {"reason": reason})
+
+    def revoke(self, app_id: str, code: str) -> bool:
+        cur = self.conn.execute(
+            "update acceptances set revoked_at = ? where application_id = ? and code = ? and revoked_at is null",
+            (now(), app_id, code),
+        )
+        if cur.rowcount:
+            self.audit("finding", f"{app_id}/{code}", "revoke", {})
+        return bool(cur.rowcount)
+
+    def acceptances(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """Active acceptances still valid for the application's current data."""
+        rows = self.db.query(
+            f"""select a.* from acceptances a join applications p on p.id = a.application_id
+               where a.revoked_at is null and {_SAME_DATA}"""
+        )
+        return {(r["application_id"], r["code"]): dict(r) for r in rows}
+
+    def reopened_acceptances(self) -> list[dict[str, Any]]:
+        """Acceptances whose application changed after them (shown as reopened)."""
+        rows = self.db.query(
+            f"""select a.* from acceptances a join applications p on p.id = a.application_id
+               where a.revoked_at is null and not ({_SAME_DATA})"""
+        )
+        return [dict(r) for r in rows]
+
+    # --- generic -----------------------------------------------------
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.db.query(sql, params)]
+
+    def count(self, table: str) -> int:
+        return self.db[table].count
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every row of every table (tests compare before and after)."""
+        out = {}
+        for t in self.db.table_names():
+            out[t] = sorted(self.conn.execute(f"select * from [{t}]").fetchall(), key=repr)
+        return out
+
+
+def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i : i + n]
+
+
+def _split_sql(script: str) -> list[str]:
+    out = []
+    for part in script.split(";"):
+        lines = [ln for ln in part.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+        if lines:
+            out.append(part.strip())
+    return out

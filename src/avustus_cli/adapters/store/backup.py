@@ -1,0 +1,51 @@
+"""Consistent copies of the database with SQLite's online backup API (part of the store: it is SQLite)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from avustus_cli.domain.errors import DatabaseError
+
+if TYPE_CHECKING:
+    from avustus_cli.adapters.store import Store
+
+BACKUP_DIR = "varmuuskopiot"
+
+
+def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
+    """Copy the open database ``conn`` to ``target`` (owner-only permissions)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        dest = sqlite3.connect(str(tmp))
+        try:
+            conn.backup(dest)
+        finally:
+            dest.close()
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, target)
+    except sqlite3.Error as e:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e}.") from None
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e.strerror}.") from None
+    return target
+
+
+def backup_name(db_path: Path, label: str = "") -> str:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    return f"{db_path.stem}-{stamp}{('-' + label) if label else ''}.db"
+
+
+def backup_before(store: "Store", label: str) -> Path:
+    """The backup every command that changes decided data takes first."""
+    folder = store.path.parent / BACKUP_DIR
+    return backup_to(store.conn, folder / backup_name(store.path, label))

@@ -1,0 +1,159 @@
+"""SQL for decisions, payments, usage reports and reminders (functions taking a Store).
+
+The delivery of a decision letter (channel, posting date, presumed service,
+last day of the review period) is kept in the audit log as entity
+``letter`` / action ``send``: the schema has no table of its own for it yet.
+:func:`dispatches` reads the latest one per grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import Any
+
+from avustus_cli.adapters.store import Store, cents, now
+
+GRANT_FIELDS = (
+    "application_id",
+    "applicant",
+    "business_id",
+    "form",
+    "year",
+    "amount_cents",
+    "requested_cents",
+    "decision_date",
+    "section",
+    "decision_maker",
+    "conditions",
+    "reason",
+    "source",
+)
+
+
+def proposals(store: Store) -> dict[str, dict[str, Any]]:
+    """application id -> the stored proposal row."""
+    return {r["application_id"]: r for r in store.query("select * from proposals order by application_id")}
+
+
+def grant_row(store: Store, grant_id: str) -> dict[str, Any] | None:
+    rows = store.query("select * from grants where id = ?", (grant_id,))
+    return rows[0] if rows else None
+
+
+def grant_rows_by_id(store: Store) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in store.query("select * from grants")}
+
+
+def same_grant(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    return all(old.get(k) == new.get(k) for k in GRANT_FIELDS)
+
+
+def amended_ids(store: Store) -> set[str]:
+    """Grants changed by ``avustus amend`` after their decision."""
+    return {r["entity_id"] for r in store.query("select entity_id from audit_log where entity = 'grant' and action = 'amend'")}
+
+
+def set_amount(store: Store, grant_id: str, amount: Decimal, reason: str) -> None:
+    store.conn.execute(
+        "update grants set amount_cents = ?, reason = ?, updated_at = ? where id = ?",
+        (cents(amount), reason, now(), grant_id),
+    )
+
+
+def first_payment_dates(store: Store) -> dict[str, dt.date]:
+    return {
+        r["grant_id"]: dt.date.fromisoformat(r["d"])
+        for r in store.query("select grant_id, min(paid_date) as d from payments group by grant_id")
+    }
+
+
+def payments(store: Store, grant_id: str) -> list[dict[str, Any]]:
+    return store.query("select * from payments where grant_id = ? order by paid_date, id", (grant_id,))
+
+
+def reminders(store: Store) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for r in store.query("select grant_id, level, sent_date from reminders order by sent_date, id"):
+        out.setdefault(r["grant_id"], []).append({"level": r["level"], "sent": r["sent_date"]})
+    return out
+
+
+def add_reminder(store: Store, grant_id: str, level: int, sent: dt.date) -> None:
+    store.db["reminders"].insert({"grant_id": grant_id, "level": level, "sent_date": sent.isoformat(), "created_at": now()})
+
+
+def record_dispatch(
+    store: Store, grant_id: str, dispatch: dict[str, Any], known: dict[str, dict[str, Any]] | None = None
+) -> bool:
+    """Record how a decision letter is delivered; False when the same is already recorded.
+
+    ``known`` is :func:`dispatches` read by the caller (in the same
+    transaction): recording many letters then reads the audit log once, not
+    once per grant. It is updated with what is recorded here."""
+    detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
+    if known is None:
+        known = dispatches(store)
+    if known.get(grant_id) == detail:
+        return False
+    store.audit("letter", grant_id, "send", detail)
+    known[grant_id] = detail
+    return True
+
+
+def dispatches(store: Store) -> dict[str, dict[str, Any]]:
+    """grant id -> the latest recorded delivery {channel, sent, served, last_day, ...} (ISO dates)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in store.query(
+        "select entity_id, detail from audit_log where entity = 'letter' and action = 'send' order by id"
+    ):
+        out[r["entity_id"]] = json.loads(r["detail"])
+    return out
+
+
+def accepted_codes(store: Store) -> set[tuple[str, str]]:
+    """(application id, code) of acceptances still valid for the application's data."""
+    return set(store.acceptances())
+
+
+def decided_ids(store: Store) -> set[str]:
+    """Grants recorded by a decision of this tool (not imported history)."""
+    return {r["id"] for r in store.query("select id from grants where source = 'decision'")}
+
+
+def report_row(store: Store, grant_id: str) -> dict[str, Any] | None:
+    rows = store.query("select received, status from reports where grant_id = ?", (grant_id,))
+    return rows[0] if rows else None
+
+
+# --- the earlier-grants register (history import) ---------------------------
+
+
+def history_state(store: Store, grant_id: str) -> str | None:
+    """What the last history import said of a grant (to tell unchanged rows)."""
+    row = store.conn.execute("select state from history_state where grant_id = ?", (grant_id,)).fetchone()
+    return row[0] if row else None
+
+
+def replace_history_details(
+    store: Store,
+    grant_id: str,
+    payment: tuple[Decimal, dt.date] | None,
+    report: tuple[dt.date, str | None] | None,
+    warnings: list[dict[str, Any]],
+    import_id: int,
+    state: str,
+) -> None:
+    """The payment, usage report and warnings of one imported earlier grant, as the register now says."""
+    store.conn.execute("delete from payments where grant_id = ? and reference = 'history'", (grant_id,))
+    if payment is not None:
+        store.add_payment(grant_id, payment[0], payment[1], "history")
+    store.conn.execute("delete from reports where grant_id = ?", (grant_id,))
+    if report is not None:
+        store.set_report(grant_id, report[0], report[1])
+    store.replace_warnings(import_id, grant_id, warnings)
+    store.conn.execute(
+        "insert into history_state (grant_id, state) values (?, ?) on conflict(grant_id) do update set state = excluded.state",
+        (grant_id, state),
+    )

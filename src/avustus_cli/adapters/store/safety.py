@@ -1,0 +1,225 @@
+"""SQL for backups, restore, the personal-data inventory and purge.
+
+Everything that touches SQLite for ``avustus_cli.services.safety`` lives here; the
+functions take a ``Store`` or a path and return plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from avustus_cli.domain.errors import DatabaseError
+from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
+
+# Tables every avustus database has had since the first released schema.
+REQUIRED_TABLES = frozenset({"applications", "imports", "grants", "payments", "audit_log"})
+
+
+@dataclass
+class FileInfo:
+    path: Path
+    schema_version: int
+    tables: list[str]
+    integrity: list[str]  # "ok" or the problems PRAGMA integrity_check lists
+    applications: int | None = None
+    grants: int | None = None
+
+
+def inspect_file(path: Path) -> FileInfo:
+    """Read-only look at a database file; refuses what SQLite cannot read."""
+    uri = Path(path).resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=5)
+    except sqlite3.Error as e:
+        raise DatabaseError(f"tiedostoa {path} ei voi avata tietokantana ({e}).") from None
+    try:
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'table'"))
+            integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(f"{path} ei ole SQLite-tietokanta tai se on vioittunut ({e}).") from None
+        info = FileInfo(Path(path), version, tables, integrity)
+        if integrity == ["ok"] and REQUIRED_TABLES <= set(tables):
+            try:
+                info.applications = conn.execute("select count(*) from applications").fetchone()[0]
+                info.grants = conn.execute("select count(*) from grants").fetchone()[0]
+            except sqlite3.DatabaseError:
+                pass
+        return info
+    finally:
+        conn.close()
+
+
+def integrity_check(store: Store) -> list[str]:
+    return [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
+
+
+def backup_file(db_path: Path, target: Path, lock_timeout: float) -> Path:
+    """A consistent copy of the database file ``db_path`` (online backup API)."""
+    from avustus_cli.adapters.store.backup import backup_to
+
+    try:
+        conn = sqlite3.connect(str(db_path), timeout=lock_timeout)
+    except sqlite3.Error as e:
+        raise DatabaseError(f"tietokantaa {db_path} ei voi avata ({e}).") from None
+    try:
+        return backup_to(conn, target)
+    finally:
+        conn.close()
+
+
+class _Deadline(Exception):
+    pass
+
+
+def copy_into(source: Path, dest: Path, lock_timeout: float) -> None:
+    """Replace the content of the live database ``dest`` by ``source`` in one write transaction.
+
+    The online backup API writes through the destination's own pager and
+    rollback journal: a crash leaves the old or the new content, never a mix,
+    and other processes see the change like any committed write (a writer
+    that has ``dest`` open is waited for up to ``lock_timeout``).
+    """
+    src = sqlite3.connect(Path(source).resolve().as_uri() + "?mode=ro", uri=True, timeout=lock_timeout)
+    try:
+        dst = sqlite3.connect(str(dest), timeout=lock_timeout)
+        try:
+            deadline = time.monotonic() + lock_timeout
+
+            def progress(status: int, remaining: int, total: int) -> None:
+                if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) and time.monotonic() > deadline:
+                    raise _Deadline
+
+            src.backup(dst, pages=-1, progress=progress, sleep=0.05)
+        finally:
+            dst.close()
+    except _Deadline:
+        raise DatabaseError(
+            f"tietokanta {Path(dest).name} on toisen käyttäjän komennon käytössä; odotettiin {lock_timeout:g} s. "
+            "Mitään ei palautettu. Yritä hetken kuluttua uudelleen."
+        ) from None
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            raise DatabaseError(
+                f"tietokanta {Path(dest).name} on toisen käyttäjän komennon käytössä; odotettiin {lock_timeout:g} s. "
+                "Mitään ei palautettu. Yritä hetken kuluttua uudelleen."
+            ) from None
+        raise
+    finally:
+        src.close()
+
+
+# --- personal data ------------------------------------------------------
+
+
+def personal_counts(store: Store) -> dict[str, Any]:
+    """Where personal data is held, and how much (counts only)."""
+    keys = {k: 0 for k in PERSONAL}
+    raw_rows = raw_cells = rows_with_any = 0
+    for personal_text, raw_text, headers_text in store.conn.execute(
+        "select personal, raw_row, personal_headers from applications"
+    ):
+        personal = json.loads(personal_text or "{}")
+        any_here = False
+        for k in PERSONAL:
+            if personal.get(k) not in (None, ""):
+                keys[k] += 1
+                any_here = True
+        cells = _personal_cells(json.loads(raw_text or "{}"), json.loads(headers_text or "[]"))
+        if cells:
+            raw_rows += 1
+            raw_cells += cells
+            any_here = True
+        rows_with_any += any_here
+    total = store.conn.execute("select count(*) from applications").fetchone()[0]
+    return {"applications": total, "with_personal_data": rows_with_any, "keys": keys, "raw_rows": raw_rows, "raw_cells": raw_cells}
+
+
+def _personal_cells(raw: dict[str, Any], headers: list[str]) -> int:
+    return sum(1 for h in headers if raw.get(h) not in (None, ""))
+
+
+@dataclass
+class RetentionRow:
+    app_id: str
+    received: str | None
+    year: int | None
+    personal: dict[str, Any]
+    raw_row: dict[str, Any]
+    personal_headers: list[str]
+    granted: bool = False
+    last_payment: str | None = None
+    decision_dates: list[str] = field(default_factory=list)
+    grant_years: list[int] = field(default_factory=list)
+
+    @property
+    def personal_present(self) -> bool:
+        return any(self.personal.get(k) not in (None, "") for k in PERSONAL) or bool(
+            _personal_cells(self.raw_row, self.personal_headers)
+        )
+
+
+def retention_rows(store: Store) -> Iterator[RetentionRow]:
+    """Every application with what decides its retention: grants, their payments and dates."""
+    grants: dict[str, list[tuple[int, str | None, int | None, str | None]]] = {}
+    for app_id, amount, decided, year, paid in store.conn.execute(
+        """select g.application_id, g.amount_cents, g.decision_date, g.year, max(p.paid_date)
+           from grants g left join payments p on p.grant_id = g.id
+           where g.application_id is not null group by g.id"""
+    ):
+        grants.setdefault(app_id, []).append((amount, decided, year, paid))
+    for app_id, received, year, personal, raw, headers in store.conn.execute(
+        "select id, received, year, personal, raw_row, personal_headers from applications order by id"
+    ):
+        row = RetentionRow(app_id, received, year, json.loads(personal or "{}"), json.loads(raw or "{}"), json.loads(headers or "[]"))
+        for amount, decided, gyear, paid in grants.get(app_id, []):
+            if amount and amount > 0:
+                row.granted = True
+                if decided:
+                    row.decision_dates.append(decided)
+                if gyear:
+                    row.grant_years.append(gyear)
+            if paid and (row.last_payment is None or paid > row.last_payment):
+                row.last_payment = paid
+        yield row
+
+
+def clear_personal(store: Store, app_id: str, raw_row: dict[str, Any], personal_headers: list[str]) -> tuple[list[str], int]:
+    """Remove the personal keys and the personal cells of the raw row of one application.
+
+    Returns the names of the keys removed and the number of raw cells emptied
+    (never the values).
+    """
+    row = store.conn.execute("select personal from applications where id = ?", (app_id,)).fetchone()
+    personal = json.loads(row[0] or "{}") if row else {}
+    removed = sorted(k for k in personal if personal.get(k) not in (None, ""))
+    cells = 0
+    for h in personal_headers:
+        if raw_row.get(h) not in (None, ""):
+            raw_row[h] = None
+            cells += 1
+    store.conn.execute(
+        "update applications set personal = '{}', raw_row = ? where id = ?",
+        (json.dumps(raw_row, ensure_ascii=False), app_id),
+    )
+    return removed, cells
+
+
+def set_secure_delete(store: Store, on: bool) -> bool:
+    """Deleted content is overwritten with zeros (so purged data does not linger in free pages)."""
+    before = bool(store.conn.execute("PRAGMA secure_delete").fetchone()[0])
+    store.conn.execute(f"PRAGMA secure_delete = {1 if on else 0}")
+    return before
+
+
+__all__ = [
+    "FileInfo", "REQUIRED_TABLES", "SCHEMA_VERSION", "inspect_file", "integrity_check", "backup_file", "copy_into",
+    "personal_counts", "retention_rows", "RetentionRow", "clear_personal", "set_secure_delete",
+]

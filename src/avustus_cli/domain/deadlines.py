@@ -1,0 +1,154 @@
+"""Finnish deadline arithmetic (pure; the only module that imports ``holidays``).
+
+Laki säädettyjen määräaikain laskemisesta (150/1930) 5 §: when the last day
+of a time limit falls on a Saturday, a Sunday, a public holiday,
+Independence Day, May Day, Christmas Eve or Midsummer Eve, the time limit
+ends on the next working day. New Year's Eve is an ordinary working day.
+
+Every deadline the tool computes goes through :func:`deadline`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import holidays
+
+if TYPE_CHECKING:  # pragma: no cover
+    from avustus_cli.domain.config import Settings
+
+__all__ = [
+    "CHANNEL_SERVICE_DAYS",
+    "add_months",
+    "count_days",
+    "deadline",
+    "holiday_name",
+    "is_working_day",
+    "month_end",
+    "next_working_day",
+    "report_due",
+    "review_last_day",
+    "served_on",
+    "window_last_day",
+]
+
+# Public holidays from the ``holidays`` package (it expands to new years on lookup).
+_FINLAND = holidays.Finland(language="fi")
+
+# Presumed service (Hallintolaki 59 § ja tiedoksiannosta sähköisesti 19 §):
+# a letter on the 7th day after posting, an ordinary e-mail on the 3rd day.
+CHANNEL_SERVICE_DAYS: dict[str, int] = {"letter": 7, "email": 3}
+
+_DAY_NAMES = ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai")
+
+
+def _as_date(d: dt.date) -> dt.date:
+    return d.date() if isinstance(d, dt.datetime) else d
+
+
+def _is_midsummer_eve(d: dt.date) -> bool:
+    # Juhannusaatto: the Friday between 19 and 25 June.
+    return d.month == 6 and 19 <= d.day <= 25 and d.weekday() == 4
+
+
+def holiday_name(d: dt.date) -> str | None:
+    """The Finnish name of the reason ``d`` is not a working day, or None.
+
+    "lauantai" / "sunnuntai" for weekends, otherwise the holiday (in Finnish
+    for the eves and days the law names, else the ``holidays`` package's name).
+    """
+    d = _as_date(d)
+    if d.month == 12 and d.day == 31:
+        # Uudenvuodenaatto is a working day (unless it is a weekend day).
+        return _DAY_NAMES[d.weekday()] if d.weekday() >= 5 else None
+    if d.month == 12 and d.day == 24:
+        return "jouluaatto"
+    if _is_midsummer_eve(d):
+        return "juhannusaatto"
+    if d.month == 5 and d.day == 1:
+        return "vappu"
+    if d.month == 12 and d.day == 6:
+        return "itsenäisyyspäivä"
+    if d in _FINLAND:
+        return str(_FINLAND.get(d)).split(";")[0].strip().lower()
+    if d.weekday() >= 5:
+        return _DAY_NAMES[d.weekday()]
+    return None
+
+
+def is_working_day(d: dt.date) -> bool:
+    """Not a Saturday, Sunday, Finnish public holiday, Christmas Eve, Midsummer
+    Eve, May Day or Independence Day. New Year's Eve is a working day."""
+    return holiday_name(d) is None
+
+
+def next_working_day(d: dt.date) -> dt.date:
+    """``d`` itself when it is a working day, else the first working day after it."""
+    d = _as_date(d)
+    while not is_working_day(d):
+        d += dt.timedelta(days=1)
+    return d
+
+
+def deadline(last_day: dt.date) -> dt.date:
+    """The effective last day of a time limit whose nominal last day is ``last_day``."""
+    return next_working_day(last_day)
+
+
+def month_end(d: dt.date) -> dt.date:
+    """The last day of ``d``'s month."""
+    d = _as_date(d)
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
+def add_months(d: dt.date, n: int) -> dt.date:
+    """``d`` moved by ``n`` calendar months, the day clamped to the month's end
+    (31.1. + 1 month = 28.2. or 29.2.)."""
+    d = _as_date(d)
+    index = d.year * 12 + (d.month - 1) + n
+    year, month = divmod(index, 12)
+    day = min(d.day, calendar.monthrange(year, month + 1)[1])
+    return dt.date(year, month + 1, day)
+
+
+def report_due(grant_year: int, months: int = 6) -> dt.date:
+    """The last day for the usage report (käyttöselvitys) of a grant for
+    ``grant_year``: the end of the month ``months`` after the grant year ended,
+    moved to a working day (grant year 2026, 6 months -> 30.6.2027)."""
+    return deadline(report_due_nominal(grant_year, months))
+
+
+def report_due_nominal(grant_year: int, months: int = 6) -> dt.date:
+    """As :func:`report_due` but not moved to a working day."""
+    return month_end(add_months(dt.date(grant_year, 12, 31), months))
+
+
+def window_last_day(settings: Settings) -> dt.date:
+    """The effective last day of the application window."""
+    return deadline(settings.window_end)
+
+
+def served_on(sent: dt.date, channel: str) -> dt.date:
+    """The presumed day of service: a letter on the 7th day after it was
+    posted, an e-mail on the 3rd day after it was sent (not moved to a working
+    day). ``channel`` is ``"letter"`` or ``"email"``."""
+    try:
+        days = CHANNEL_SERVICE_DAYS[channel]
+    except KeyError:
+        raise ValueError(f"tuntematon tiedoksiantotapa {channel!r}: käytä 'letter' tai 'email'") from None
+    return _as_date(sent) + dt.timedelta(days=days)
+
+
+def count_days(start: dt.date, n: int) -> dt.date:
+    """The last day of an ``n``-day time limit counted from ``start`` (the
+    day ``start`` itself is not counted), moved to a working day."""
+    return deadline(_as_date(start) + dt.timedelta(days=n))
+
+
+def review_last_day(sent: dt.date, channel: str, days: int = 14) -> dt.date:
+    """The last day to request a review (oikaisuvaatimus) of a decision sent
+    on ``sent`` by ``channel``: ``days`` days from the presumed service, the
+    day of service not counted, moved to a working day."""
+    return count_days(served_on(sent, channel), days)

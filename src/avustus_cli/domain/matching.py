@@ -1,0 +1,157 @@
+"""Forgiving text matching (pure): category names, municipality names, lists.
+
+Used by the importer (to resolve a category written as text) and by rules
+(to compare names against the round's settings).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+from functools import lru_cache
+
+from avustus_cli.domain.models import LegalForm
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[^\w\s-]")
+
+
+def normalize(text: str) -> str:
+    """Lower case, NFC, punctuation dropped, white space folded.
+
+    Cached: names and settings recur across a round; a long text (a
+    description) recurs only within one application's rules, so few are kept.
+    """
+    return _normalize_short(text) if len(text) <= 120 else _normalize_long(text)
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\u00a0", " ").casefold()
+    text = _PUNCT.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+_normalize_short = lru_cache(maxsize=65536)(_normalize)
+_normalize_long = lru_cache(maxsize=16)(_normalize)
+
+
+_NUMBER = re.compile(r"^\s*(\d{1,2})\s*[.)]?(?:\s+(.*))?$", re.S)
+
+
+def match_category(text: str | int | float | None, categories: tuple[str, ...]) -> int | None:
+    """The category number (1-based) that ``text`` names, or None.
+
+    Accepts ``4``, ``4.``, ``4. Mielenterveys...``, the category's text with
+    small differences in case, spacing and spelling, and an abbreviation that
+    is the start of exactly one category's name.
+    """
+    if text is None:
+        return None
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if isinstance(text, float) and not math.isfinite(text):
+            return None
+        n = int(text)
+        return n if n == text and 1 <= n <= len(categories) else None
+    s = str(text).strip()
+    if not s:
+        return None
+    m = _NUMBER.match(s)
+    if m:
+        n = int(m.group(1))
+        return n if 1 <= n <= len(categories) else None
+    wanted = normalize(s)
+    if not wanted:
+        return None
+    names = [normalize(c) for c in categories]
+    if wanted in names:
+        return names.index(wanted) + 1
+    starts = [i for i, n in enumerate(names) if n.startswith(wanted) and len(wanted) >= 8]
+    if len(starts) == 1:
+        return starts[0] + 1
+    scores = [difflib.SequenceMatcher(None, wanted, n).ratio() for n in names]
+    best = max(scores)
+    if best >= 0.85 and scores.count(best) == 1:
+        return scores.index(best) + 1
+    return None
+
+
+def match_name(text: str, names: tuple[str, ...] | list[str], cutoff: float = 0.88) -> str | None:
+    """The entry of ``names`` that ``text`` names (case, spacing, small typos forgiven)."""
+    return _match_name(text, tuple(names), cutoff)
+
+
+@lru_cache(maxsize=16384)
+def _match_name(text: str, names: tuple[str, ...], cutoff: float) -> str | None:
+    wanted = normalize(text)
+    if not wanted:
+        return None
+    table = _name_table(names)
+    if wanted in table:
+        return table[wanted]
+    close = difflib.get_close_matches(wanted, list(table), n=1, cutoff=cutoff)
+    return table[close[0]] if close else None
+
+
+@lru_cache(maxsize=256)
+def _name_table(names: tuple[str, ...]) -> dict[str, str]:
+    return {normalize(n): n for n in names}
+
+
+def contains_any(text: str, needles: tuple[str, ...] | list[str]) -> list[str]:
+    """Those ``needles`` that occur in ``text`` (normalised, as whole words or phrases)."""
+    hay = f" {normalize(text)} "
+    pattern, names = _needle_pattern(tuple(needles))
+    if pattern is None:
+        return []
+    hits = {m.lastgroup for m in pattern.finditer(hay)}
+    return [n for i, n in enumerate(needles) if f"n{i}" in hits]
+
+
+@lru_cache(maxsize=256)
+def _needle_pattern(needles: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """One alternation for all needles: a text is scanned once, however many needles."""
+    parts = [f"(?P<n{i}>{re.escape(normalize(n))})" for i, n in enumerate(needles) if normalize(n)]
+    if not parts:
+        return None, needles
+    # longest first so that a needle inside another does not hide it at the same position
+    parts.sort(key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?=(?:" + "|".join(parts) + "))"), needles
+
+
+# name tokens -> legal form, checked in this order
+_PARISH = ("seurakunta", "seurakuntayhtymä", "församling", "kirkkohallitus")
+_ASSOCIATION = ("ry", "r y", "rf", "r f", "ry:n", "rekisteröity yhdistys", "registrerad förening")
+_FOUNDATION = ("sr", "s r", "säätiö", "stiftelse")
+_COMPANY = ("oy", "oyj", "ab", "osakeyhtiö", "aktiebolag", "tmi", "toiminimi", "ky", "kommandiittiyhtiö", "avoin yhtiö")
+_COOPERATIVE = ("osk", "osuuskunta", "andelslag")
+_MUNICIPALITY_LAST = ("kunta", "kaupunki", "kommun", "stad")
+
+
+def _has_token(norm: str, phrases: tuple[str, ...]) -> bool:
+    hay = f" {norm} "
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", hay) for p in phrases)
+
+
+def guess_legal_form(name: str) -> LegalForm | None:
+    """The legal form a name's suffix or words show (``ry``, ``r.y.``, ``sr``,
+    ``säätiö``, ``oy``, ``osk``, ``seurakunta``, ``... kunta``), or None.
+
+    A registered association's suffix wins: "Kylän seurakunta ry" is an association."""
+    norm = normalize(name or "")
+    if not norm:
+        return None
+    if _has_token(norm, _ASSOCIATION):
+        return LegalForm.ASSOCIATION
+    if _has_token(norm, _PARISH):
+        return LegalForm.PARISH
+    if _has_token(norm, _FOUNDATION) or norm.endswith("säätiö"):
+        return LegalForm.FOUNDATION
+    if _has_token(norm, _COOPERATIVE):
+        return LegalForm.COOPERATIVE
+    if _has_token(norm, _COMPANY):
+        return LegalForm.COMPANY
+    if norm.split()[-1] in _MUNICIPALITY_LAST:
+        return LegalForm.MUNICIPALITY
+    return None

@@ -1,0 +1,219 @@
+"""E: who may receive a grant ("Yleiset periaatteet")."""
+
+from __future__ import annotations
+
+import re
+
+
+from avustus_cli.domain import ids
+from avustus_cli.domain.matching import guess_legal_form, match_name, normalize
+from avustus_cli.domain.models import ELIGIBLE_LEGAL_FORMS, Application, LegalForm, Scope
+from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
+from avustus_cli.domain.rules._text import join, label, missing, quote, raw
+from avustus_cli.domain.rules.registry import RuleContext, rule
+
+SOURCE = (
+    "Hyvinvointialue voi myöntää avustuksia rekisteröidyille yleishyödyllisille yhdistyksille ja "
+    "säätiöille toimintaan, jonka tavoitteena on Keski-Suomen hyvinvointialueen asukkaiden terveyden "
+    "ja hyvinvoinnin tai turvallisuuden edistäminen."
+)
+
+def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tuple | None:
+    """(severity, message) when ``name`` / ``legal_form`` is not an eligible applicant.
+
+    ``who`` begins the message (the field's header, e.g. ``Hakija``)."""
+    form = legal_form
+    guessed = False
+    if form is None:
+        form = guess_legal_form(name)
+        guessed = form is not None
+    if form is None:
+        return (
+            REVIEW,
+            f"{who}: {quote(name) if name else 'nimi puuttuu'}: oikeudellinen muoto puuttuu eikä sitä voi "
+            "päätellä nimestä (ry, sr); tarkista, onko hakija rekisteröity yhdistys tai säätiö",
+        )
+    if form in ELIGIBLE_LEGAL_FORMS:
+        return None
+    how = "nimen perusteella " if guessed else ""
+    if form is LegalForm.OTHER:
+        return (
+            REVIEW,
+            f"{who}: {quote(name)} on oikeudelliselta muodoltaan 'muu'; avustus voidaan myöntää vain "
+            "rekisteröidylle yhdistykselle tai säätiölle",
+        )
+    return (
+        BLOCKING,
+        f"{who}: {quote(name)} on {how}{form.label.lower()}; avustus voidaan myöntää vain "
+        "rekisteröidylle yhdistykselle tai säätiölle",
+    )
+
+
+@rule(
+    "E01",
+    "eligibility.legal_form",
+    title="Hakija on rekisteröity yhdistys tai säätiö",
+    source=SOURCE,
+    severity=BLOCKING,
+    description=(
+        "Hakijan oikeudellinen muoto (Oikeudellinen muoto) on rekisteröity yhdistys tai säätiö. Jos muoto "
+        "puuttuu, se päätellään nimen päätteestä (ry, r.y., rf, sr, säätiö, oy, osk, seurakunta, kunta, "
+        "kaupunki). Yritys, osuuskunta, kunta, seurakunta tai rekisteröimätön ryhmä on hylkäävä; muoto 'muu' "
+        "tai muoto, jota ei voi päätellä, merkitään arvioitavaksi."
+    ),
+    examples=(
+        ex("Rekisteröity yhdistys", ()),
+        ex("Oikeudellinen muoto puuttuu, nimi päättyy 'r.y.'", (), legal_form=None,
+           applicant="Laukaan Mielenterveysseura r.y."),
+        ex("Säätiö, muoto päätelty nimestä 'sr'", (), legal_form=None, applicant="Vanhustenkotisäätiö sr"),
+        ex("Osakeyhtiö", (BLOCKING,), legal_form=LegalForm.COMPANY, applicant="Hoivapalvelu Oy"),
+        ex("Muoto puuttuu, nimi päättyy 'Oy'", (BLOCKING,), legal_form=None, applicant="Hoivapalvelu Oy"),
+        ex("Kaupunki", (BLOCKING,), legal_form=None, applicant="Jyväskylän kaupunki"),
+        ex("Seurakunta", (BLOCKING,), legal_form=LegalForm.PARISH, applicant="Laukaan seurakunta"),
+        ex("Rekisteröimätön ryhmä", (BLOCKING,), legal_form=LegalForm.UNREGISTERED, applicant="Lenkkiporukka"),
+        ex("Muoto puuttuu eikä sitä voi päätellä nimestä", (REVIEW,), legal_form=None,
+           applicant="Keski-Suomen Omaishoitajat"),
+    ),
+)
+def legal_form(app: Application, ctx: RuleContext):
+    problem = party_eligibility(app.applicant, app.legal_form, label("applicant"))
+    if problem:
+        sev, message = problem
+        if app.legal_form is None and raw(app, "legal_form"):
+            message += f" ({label('legal_form')}: {quote(raw(app, 'legal_form'))})"
+        yield sev, "legal_form", message
+
+
+@rule(
+    "E02",
+    "eligibility.non_profit",
+    title="Hakija on yleishyödyllinen",
+    source=SOURCE,
+    severity=BLOCKING,
+    description=(
+        "Hakijan vastaus kohtaan Yleishyödyllinen. Vastaus 'ei' on hylkäävä; puuttuva vastaus on puute, "
+        "josta pyydetään täydennys."
+    ),
+    examples=(
+        ex("Yleishyödyllinen: kyllä", ()),
+        ex("Yleishyödyllinen: ei", (BLOCKING,), non_profit=False),
+        ex("Yleishyödyllisyys jätetty vastaamatta", (DEFICIENCY,), non_profit=None),
+        ex("Vastaus ei ole kyllä/ei", (DEFICIENCY,), non_profit=None, raw={"non_profit": "osittain"}),
+    ),
+)
+def non_profit(app: Application, ctx: RuleContext):
+    if app.non_profit is False:
+        yield BLOCKING, "non_profit", f"{label('non_profit')}: ei; avustus voidaan myöntää vain yleishyödylliselle yhteisölle"
+    elif app.non_profit is None:
+        yield DEFICIENCY, "non_profit", missing(app, "non_profit", "vastaus puuttuu")
+
+
+_REGISTER_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,7}")
+
+
+def business_id_problem(business_id: str | None, raw_text: str | None) -> str | None:
+    """What is wrong with a business ID (Finnish, without the header), or None when valid."""
+    text = business_id if business_id is not None else raw_text
+    if text is None:
+        return "puuttuu"
+    problem = ids.business_id_error(text)
+    if problem == "checksum":
+        return f"tarkistusmerkki ei täsmää ({text})"
+    if problem == "format":
+        return f"{quote(text)} ei ole kelvollinen (muoto 1234567-8)"
+    return None
+
+
+@rule(
+    "E03",
+    "eligibility.identifiers",
+    title="Y-tunnus ja yhdistysrekisterinumero ovat kelvolliset",
+    source=SOURCE,
+    severity=DEFICIENCY,
+    description=(
+        "Y-tunnus on annettu ja sen tarkistusmerkki täsmää (tarkistetaan python-stdnum-kirjastolla). "
+        "Yhdistysrekisterinumero, jos se on annettu, koostuu numeroista (esim. 123.456 tai 123456)."
+    ),
+    examples=(
+        ex("Kelvollinen Y-tunnus ja rekisterinumero", ()),
+        ex("Rekisterinumero puuttuu (ei pakollinen)", (), register_number=None),
+        ex("Y-tunnus puuttuu", (DEFICIENCY,), business_id=None),
+        ex("Väärä tarkistusmerkki", (DEFICIENCY,), business_id=None, raw={"business_id": "2077474-1"}),
+        ex("Y-tunnus väärää muotoa", (DEFICIENCY,), business_id=None, raw={"business_id": "207747"}),
+        ex("Rekisterinumero ei ole numero", (DEFICIENCY,), register_number="ry 12/34"),
+    ),
+)
+def identifiers(app: Application, ctx: RuleContext):
+    problem = business_id_problem(app.business_id, raw(app, "business_id"))
+    if problem:
+        yield DEFICIENCY, "business_id", f"{label('business_id')}: {problem}"
+    reg = app.register_number if app.register_number is not None else raw(app, "register_number")
+    if reg is not None and reg.strip() and not _REGISTER_NUMBER.fullmatch(reg.strip().replace(" ", "")):
+        yield (
+            DEFICIENCY,
+            "register_number",
+            f"{label('register_number')}: {quote(reg)} ei ole kelvollinen (muoto esim. 123.456)",
+        )
+
+
+_FOLD = str.maketrans("äöå", "aoa")
+
+
+def in_county(name: str, municipalities: tuple[str, ...]) -> bool:
+    """``name`` is one of ``municipalities`` (case, spacing, ä/ö written as a/o and small typos forgiven)."""
+    if match_name(name, municipalities) is not None:
+        return True
+    folded = tuple(normalize(m).translate(_FOLD) for m in municipalities)
+    return match_name(normalize(name).translate(_FOLD), folded) is not None
+
+
+@rule(
+    "E04",
+    "eligibility.county_residents",
+    title="Toiminta kohdistuu hyvinvointialueen asukkaisiin",
+    source=SOURCE,
+    severity=REVIEW,
+    description=(
+        "Toiminnan tavoitteena on hyvinvointialueen asukkaiden hyvinvointi: jos toimintakunnissa on "
+        "hyvinvointialueen ulkopuolisia kuntia (tai toimintakuntia ei ole nimetty ja kotikunta on alueen "
+        "ulkopuolella), hakemus merkitään arvioitavaksi. Sääntö K04 nimeää lisäksi jokaisen alueen "
+        "ulkopuolisen kunnan."
+    ),
+    examples=(
+        ex("Toimintakunnat alueella", ()),
+        ex("Koko hyvinvointialue, kuntia ei nimetty", (), scope=Scope.COUNTY, municipalities=()),
+        ex("Toiminta vain Tampereella", (REVIEW,), municipalities=("Tampere",)),
+        ex("Toimintaa myös Kuhmoisissa", (REVIEW,), municipalities=("Jämsä", "Kuhmoinen")),
+        ex("Ei toimintakuntia, kotikunta Helsinki", (REVIEW,), municipalities=(), home_municipality="Helsinki"),
+    ),
+)
+def county_residents(app: Application, ctx: RuleContext):
+    county = ctx.settings.municipalities
+    named = [m for m in app.municipalities if m and m.strip()]
+    outside = [m for m in named if not in_county(m, county)]
+    if named and len(outside) == len(named):
+        yield (
+            REVIEW,
+            "municipalities",
+            f"{label('municipalities')}: yksikään ei ole hyvinvointialueen kunta ({join(outside)}); avustus "
+            "on tarkoitettu hyvinvointialueen asukkaiden hyvinvointiin",
+        )
+    elif outside:
+        yield (
+            REVIEW,
+            "municipalities",
+            f"{label('municipalities')}: toimintaa myös hyvinvointialueen ulkopuolella ({join(outside)}); "
+            "arvioi, kohdistuuko avustus hyvinvointialueen asukkaisiin",
+        )
+    elif not named and app.scope is not Scope.COUNTY and app.home_municipality and not in_county(
+        app.home_municipality, county
+    ):
+        yield (
+            REVIEW,
+            "home_municipality",
+            f"{label('home_municipality')}: {app.home_municipality} ei ole hyvinvointialueen kunta, "
+            "eikä toimintakuntia ole nimetty",
+        )
+
+
+__all__ = ["business_id_problem", "guess_legal_form", "in_county", "party_eligibility"]

@@ -1,0 +1,105 @@
+"""Y: joint applications ("yhteisvastuullisesti")."""
+
+from __future__ import annotations
+
+from avustus_cli.domain.matching import normalize
+from avustus_cli.domain.models import Application, LegalForm, Party
+from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
+from avustus_cli.domain.rules._text import label, missing
+from avustus_cli.domain.rules.eligibility import party_eligibility
+from avustus_cli.domain.rules.registry import RuleContext, rule
+
+SOURCE = (
+    "Avustuskelpoiset hakijat voivat hakea avustuksia yhteisvastuullisesti, tällöin hakemuksesta tulee "
+    "ilmetä sekä päävastuullinen hakija, jolle avustus maksetaan ja joka vastaa avustuksen käytön "
+    "raportoinnista, sekä periaatteet avustuksen ja raportointivastuun jakautumisesta toiminnan "
+    "toteuttamiseen osallistuvien hakijoiden kesken."
+)
+
+_LEAD = Party("Keski-Suomen Omaishoitajat ry", "2077474-0", legal_form=LegalForm.ASSOCIATION)
+_CO = (Party("Laukaan Omaiset ry"), Party("Muuramen Eläkeläiset ry"))
+_SPLIT = "Avustus maksetaan päähakijalle; kukin raportoi omat ryhmänsä päähakijalle."
+
+
+@rule(
+    "Y01",
+    "joint.lead_applicant",
+    title="Yhteishakemuksessa on päävastuullinen hakija",
+    source=SOURCE,
+    severity=DEFICIENCY,
+    description=(
+        "Yhteishakemuksessa (Yhteishakemus: kyllä) on nimetty päävastuullinen hakija, jolle avustus maksetaan "
+        "ja joka raportoi. Muissa hakemuksissa sääntöä ei sovelleta."
+    ),
+    examples=(
+        ex("Päähakija nimetty", (), joint=True, lead_applicant=_LEAD, co_applicants=_CO, responsibility_split=_SPLIT),
+        ex("Ei yhteishakemus", (), joint=False, lead_applicant=None),
+        ex("Päähakija puuttuu", (DEFICIENCY,), joint=True, co_applicants=_CO, responsibility_split=_SPLIT),
+    ),
+)
+def lead_applicant(app: Application, ctx: RuleContext):
+    if app.joint is not True:
+        return
+    if app.lead_applicant is None or not app.lead_applicant.name.strip():
+        yield DEFICIENCY, "lead_applicant", missing(app, "lead_applicant")
+
+
+@rule(
+    "Y02",
+    "joint.responsibility_split",
+    title="Avustuksen ja raportointivastuun jako",
+    source=SOURCE,
+    severity=DEFICIENCY,
+    description=(
+        "Yhteishakemuksessa on kuvattu, miten avustus ja raportointivastuu jakautuvat hakijoiden kesken "
+        "(kohta Vastuunjako)."
+    ),
+    examples=(
+        ex("Jako kuvattu", (), joint=True, lead_applicant=_LEAD, co_applicants=_CO, responsibility_split=_SPLIT),
+        ex("Jako puuttuu", (DEFICIENCY,), joint=True, lead_applicant=_LEAD, co_applicants=_CO),
+    ),
+)
+def responsibility_split(app: Application, ctx: RuleContext):
+    if app.joint is not True:
+        return
+    if not (app.responsibility_split or "").strip():
+        yield DEFICIENCY, "responsibility_split", missing(app, "responsibility_split")
+
+
+@rule(
+    "Y03",
+    "joint.co_applicants_eligible",
+    title="Jokainen yhteishakija on avustuskelpoinen",
+    source=SOURCE,
+    severity=BLOCKING,
+    description=(
+        "Yhteishakemuksen jokainen muu hakija (ja päävastuullinen hakija, jos se on eri kuin hakija) on rekisteröity yhdistys tai säätiö (kuten E01: oikeudellinen "
+        "muoto tai nimen pääte ry / sr). Ei-kelpoinen yhteishakija on hylkäävä, tunnistamaton arvioitava; "
+        "jos muita hakijoita ei ole nimetty, pyydetään täydennys."
+    ),
+    examples=(
+        ex("Yhteishakijat yhdistyksiä", (), joint=True, lead_applicant=_LEAD, co_applicants=_CO,
+           responsibility_split=_SPLIT),
+        ex("Yhteishakijana osakeyhtiö", (BLOCKING,), joint=True, lead_applicant=_LEAD,
+           co_applicants=(_CO[0], Party("Hoivakoti Kotirinne Oy")), responsibility_split=_SPLIT),
+        ex("Yhteishakijan muotoa ei voi päätellä", (REVIEW,), joint=True, lead_applicant=_LEAD,
+           co_applicants=(Party("Kansalaisareena"),), responsibility_split=_SPLIT),
+        ex("Muita hakijoita ei nimetty", (DEFICIENCY,), joint=True, lead_applicant=_LEAD, co_applicants=(),
+           responsibility_split=_SPLIT),
+    ),
+)
+def co_applicants_eligible(app: Application, ctx: RuleContext):
+    if app.joint is not True:
+        return
+    if not app.co_applicants:
+        yield DEFICIENCY, "co_applicants", missing(app, "co_applicants", "yhteishakemuksessa ei ole nimetty muita hakijoita")
+        return
+    lead = app.lead_applicant
+    if lead is not None and lead.name.strip() and normalize(lead.name) != normalize(app.applicant):
+        problem = party_eligibility(lead.name, lead.legal_form, label("lead_applicant"))
+        if problem:
+            yield problem[0], "lead_applicant", problem[1]
+    for party in app.co_applicants:
+        problem = party_eligibility(party.name, party.legal_form, label("co_applicants"))
+        if problem:
+            yield problem[0], "co_applicants", problem[1]

@@ -1,0 +1,116 @@
+"""The rule registry: ``Rule``, ``Example``, ``RuleContext`` and the ``@rule`` decorator.
+
+A rule is one small pure function in its group module (``eligibility`` for
+E, ``targeting`` for K, ...). The function yields ``(severity, field,
+message)`` triples; the decorator turns them into ``Finding`` objects with
+the rule's code and checks that the rule never gives a severity above the
+one it declares. Adding a rule = adding one decorated function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.models import Application, Finding, Grant, Severity
+
+__all__ = ["Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "rule"]
+
+RuleOutput = tuple[Severity, "str | None", str]
+RawCheck = Callable[[Application, "RuleContext"], Iterable[RuleOutput]]
+
+_CODE = re.compile(r"^[A-Z]\d{2}$")
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """What a rule may know besides the application itself."""
+
+    settings: Settings
+    as_of: dt.date
+    # earlier grants of the same applicant (the caller matches them by business ID)
+    history: tuple[Grant, ...] = ()
+    # the decision makers' positions in organisations (tuple[models.Position, ...]; J01 reads them)
+    positions: tuple = ()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A documented case that runs as a test.
+
+    ``expected`` are the severities the rule gives for ``application`` (in
+    any order, each at least once); an empty tuple means the rule finds
+    nothing (a good example). ``history`` and ``as_of`` complete the context
+    (defaults: no earlier grants, 10.1. of the round's grant year).
+    """
+
+    application: Application
+    expected: tuple[Severity, ...]
+    note: str  # Finnish, one line: what the case is
+    history: tuple[Grant, ...] = ()
+    as_of: dt.date | None = None
+
+    @property
+    def good(self) -> bool:
+        return not self.expected
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # E01, stable, never reused
+    name: str  # dotted: eligibility.legal_form
+    title: str  # short Finnish title
+    source: str  # the guideline sentence it rests on (Finnish)
+    severity: Severity  # the most severe it can give
+    description: str  # Finnish: how the tool checks it
+    examples: tuple[Example, ...]
+    check: Callable[[Application, RuleContext], list[Finding]] = field(repr=False, compare=False)
+
+    @property
+    def group(self) -> str:
+        return self.code[0]
+
+
+REGISTRY: dict[str, Rule] = {}
+_NAMES: set[str] = set()
+
+
+def rule(
+    code: str,
+    name: str,
+    *,
+    title: str,
+    source: str,
+    severity: Severity,
+    description: str,
+    examples: Iterable[Example] = (),
+) -> Callable[[RawCheck], Rule]:
+    """Register the decorated function as a rule; the module name becomes the
+    Rule (the decorated name is bound to the ``Rule``, call ``.check``)."""
+    if not _CODE.match(code):
+        raise ValueError(f"rule code {code!r} is not of the form X99")
+    if code in REGISTRY or name in _NAMES:
+        raise ValueError(f"rule {code} / {name} registered twice")
+
+    def decorate(fn: RawCheck) -> Rule:
+        def check(app: Application, ctx: RuleContext) -> list[Finding]:
+            return list(_findings(code, severity, fn(app, ctx)))
+
+        check.__name__ = fn.__name__
+        check.__doc__ = fn.__doc__
+        r = Rule(code, name, title, source, severity, description, tuple(examples), check)
+        REGISTRY[code] = r
+        _NAMES.add(name)
+        return r
+
+    return decorate
+
+
+def _findings(code: str, most: Severity, outputs: Iterable[RuleOutput]) -> Iterator[Finding]:
+    for sev, fld, message in outputs:
+        if sev.rank < most.rank:
+            raise AssertionError(f"rule {code} gave {sev} above its declared {most}")
+        yield Finding(code=code, severity=sev, message=message, field=fld)

@@ -1,0 +1,147 @@
+"""K: the four targeting criteria ("kohdentuvat toimintaan, joka ...")."""
+
+from __future__ import annotations
+
+from avustus_cli.domain.matching import contains_any, match_name, normalize
+from avustus_cli.domain.models import Application
+from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
+from avustus_cli.domain.rules._text import join, label, missing, quote
+from avustus_cli.domain.rules.eligibility import in_county
+from avustus_cli.domain.rules.registry import RuleContext, rule
+
+_INTRO = "Keski-Suomen hyvinvointialueen järjestöavustukset kohdentuvat toimintaan joka "
+
+
+@rule(
+    "K01",
+    "targeting.county_field",
+    title="Toiminta kuuluu hyvinvointialueen toimintakentälle",
+    source=_INTRO + "1. kuuluu hyvinvointialueen toimintakentälle. Rajanvedosta kuntien tukemien toimintojen "
+    "ja hyvinvointialueen tukevien toimintojen välillä neuvotellaan säännöllisesti alueen kuntien ja "
+    "järjestöjen kanssa.",
+    severity=BLOCKING,
+    description=(
+        "Hakijan vastaus kohtaan Hyvinvointialueen toimintakentällä: 'ei' on hylkäävä, puuttuva vastaus "
+        "merkitään arvioitavaksi. Jos toiminnan nimessä tai kuvauksessa mainitaan asetuksissa kuntien "
+        "toimintakentälle luettu toiminta (esim. yleinen nuorisotyö, yleinen liikunta, kirjasto), hakemus "
+        "merkitään arvioitavaksi."
+    ),
+    examples=(
+        ex("Hakija vastaa kyllä, kuvaus sote-toimintaa", ()),
+        ex("Hakija vastaa ei", (BLOCKING,), county_field=False),
+        ex("Vastaus puuttuu", (REVIEW,), county_field=None),
+        ex("Kuvauksessa yleinen nuorisotyö", (REVIEW,), description="Yleinen nuorisotyö ja nuorisotalo."),
+    ),
+)
+def county_field(app: Application, ctx: RuleContext):
+    if app.county_field is False:
+        yield (
+            BLOCKING,
+            "county_field",
+            f"{label('county_field')}: ei; avustus kohdennetaan hyvinvointialueen toimintakentälle",
+        )
+    elif app.county_field is None:
+        yield REVIEW, "county_field", missing(app, "county_field", "vastaus puuttuu")
+    for fld in ("activity_name", "description"):
+        found = contains_any(getattr(app, fld) or "", ctx.settings.municipal_field_types)
+        if found:
+            yield (
+                REVIEW,
+                fld,
+                f"{label(fld)}: {join(quote(x) for x in found)} kuuluu asetusten mukaan kuntien toimintakentälle",
+            )
+
+
+def _target_match(text: str, targets: tuple[str, ...]) -> str | None:
+    hit = match_name(text, targets)
+    if hit:
+        return hit
+    norm = normalize(text)
+    for t in targets:
+        nt = normalize(t)
+        if nt and (nt in norm or (len(norm) >= 12 and norm in nt)):
+            return t
+    return None
+
+
+@rule(
+    "K02",
+    "targeting.targets",
+    title="Toiminta tukee hyvinvointialueen tavoitteita",
+    source=_INTRO + "2. tukee hyvinvointialueen strategian, talousarvioin toiminnallisten tavoitteiden tai "
+    "hyvinvointisuunnitelman tavoitteiden saavuttamista.",
+    severity=DEFICIENCY,
+    description=(
+        "Kohdassa Tuetut tavoitteet on nimetty vähintään yksi asetusten tavoitteista (strategia, talousarvio, "
+        "hyvinvointisuunnitelma); kirjoitusasun pienet erot sallitaan. Jos yhtään asetusten tavoitetta ei ole "
+        "nimetty, pyydetään täydennys."
+    ),
+    examples=(
+        ex("Tavoite asetusten listalta", ()),
+        ex("Tavoite pienin kirjoitusvirhein", (), targets=("ikäihmisten kotona-asumisen tukeminen",)),
+        ex("Ei tavoitteita", (DEFICIENCY,), targets=()),
+        ex("Vain tuntematon tavoite", (DEFICIENCY,), targets=("Hyvä mieli kaikille",)),
+    ),
+)
+def targets(app: Application, ctx: RuleContext):
+    named = [t for t in app.targets if t and t.strip()]
+    if not named:
+        yield DEFICIENCY, "targets", missing(app, "targets", "yhtään tavoitetta ei ole nimetty")
+        return
+    if not any(_target_match(t, ctx.settings.targets) for t in named):
+        yield (
+            DEFICIENCY,
+            "targets",
+            f"{label('targets')}: {join(quote(t) for t in named)}: mikään ei ole hyvinvointialueen "
+            "strategian, talousarvion tai hyvinvointisuunnitelman tavoitteista",
+        )
+
+
+@rule(
+    "K03",
+    "targeting.cooperation",
+    title="Yhteistyö sote- tai pelastuspalveluiden kanssa",
+    source=_INTRO + "3. tukee, täydentää ja tekee yhteistyötä hyvinvointialueen sosiaali- ja "
+    "terveyspalveluiden tai pelastuspalveluiden kanssa.",
+    severity=DEFICIENCY,
+    description=(
+        "Kohdassa Yhteistyö sote- tai pelastuspalveluiden kanssa on nimetty yhteistyötaho tai -yksikkö. "
+        "Tyhjä kohta on puute."
+    ),
+    examples=(
+        ex("Yhteistyö kotihoidon kanssa kuvattu", ()),
+        ex("Yhteistyötä ei kuvattu", (DEFICIENCY,), cooperation=""),
+        ex("Pelkkä viiva", (DEFICIENCY,), cooperation=" - "),
+    ),
+)
+def cooperation(app: Application, ctx: RuleContext):
+    if not normalize(app.cooperation or "").strip(" -"):
+        yield DEFICIENCY, "cooperation", f"{label('cooperation')}: yhteistyötahoa ei ole nimetty"
+
+
+@rule(
+    "K04",
+    "targeting.area",
+    title="Toiminta-alue on hyvinvointialueella",
+    source=_INTRO + "4. voi olla paikallista, seudullista tai koko hyvinvointialueen alueella tapahtuvaa",
+    severity=DEFICIENCY,
+    description=(
+        "Toiminta-alue on paikallinen, seudullinen tai koko hyvinvointialue (puuttuva on puute), ja jokainen "
+        "toimintakunta on asetusten kuntaluettelossa (22 kuntaa). Alueen ulkopuolinen kunta merkitään "
+        "arvioitavaksi ja nimetään."
+    ),
+    examples=(
+        ex("Seudullinen, kunnat alueella", ()),
+        ex("Kirjoitusvirhe kunnan nimessä", (), municipalities=("Jyvaskyla", "Laukaa")),
+        ex("Toiminta-alue puuttuu", (DEFICIENCY,), scope=None),
+        ex("Osin alueen ulkopuolella", (REVIEW,), municipalities=("Jyväskylä", "Tampere")),
+    ),
+)
+def area(app: Application, ctx: RuleContext):
+    if app.scope is None:
+        yield DEFICIENCY, "scope", missing(app, "scope")
+    outside = [m for m in app.municipalities if m and m.strip() and not in_county(m, ctx.settings.municipalities)]
+    for m in outside:
+        yield REVIEW, "municipalities", f"{label('municipalities')}: {m} ei ole hyvinvointialueen kunta"
+
+

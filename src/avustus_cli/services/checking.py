@@ -1,0 +1,302 @@
+"""The check as a service: run the rules over the stored round, store the
+findings, and read back each application's standing with the officer's
+acceptances applied. Every later stage (propose, decide, payments) reads
+applications' standing through ``current_results``.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import json
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Iterable
+
+from avustus_cli.domain import codec
+from avustus_cli.domain.checking import check_application
+from avustus_cli.domain.config import Settings
+from avustus_cli.adapters.excel import Sheet, write_workbook
+from avustus_cli.domain.errors import NotFoundError, ValidationError
+from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, Grant, GrantForm, Severity, Verdict, verdict_for
+from avustus_cli.domain.rules import RULES, RuleContext
+from avustus_cli.adapters.store import Store
+
+# Deficiencies that do not stop a grant from being proposed: they hold its
+# payment instead (R01: an earlier usage report missing; P02: the project's
+# funding decision still pending). They become conditions of the decision.
+PAYMENT_HOLD_CODES = frozenset({"R01", "P02"})
+# Findings about who decides, not about the application: a decision maker's
+# conflict of interest (J01) makes that person step aside; it never costs the
+# applicant its grant.
+DECIDER_CODES = frozenset({"J01"})
+
+
+def rules_version() -> str:
+    """A fingerprint of the rule set (codes, severities, titles)."""
+    text = "|".join(f"{r.code}:{r.severity.value}:{r.title}" for r in RULES.values())
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Result:
+    app: Application
+    verdict: Verdict
+    findings: tuple[Finding, ...]  # accepted ones carry accepted_reason
+    checked: bool = True  # False: not checked since it was imported or changed
+    reopened: tuple[str, ...] = ()  # codes whose acceptance lapsed because the data changed
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.accepted)
+
+    @property
+    def holds(self) -> tuple[Finding, ...]:
+        """Open findings that hold the payment rather than the grant."""
+        return tuple(
+            f for f in self.open_findings if f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY
+        )
+
+    @property
+    def fundable(self) -> bool:
+        """May get money in the proposal: nothing open but payment holds and notes."""
+        return self.checked and all(
+            f.severity is Severity.NOTE
+            or f.code in DECIDER_CODES
+            or (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
+            for f in self.open_findings
+        )
+
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.open_findings if f.severity is Severity.BLOCKING)
+
+
+def history_index(grants: Iterable[Grant]) -> dict[str, tuple[Grant, ...]]:
+    by_id: dict[str, list[Grant]] = defaultdict(list)
+    for g in grants:
+        if g.business_id:
+            by_id[g.business_id].append(g)
+    return {k: tuple(v) for k, v in by_id.items()}
+
+
+def context_for(
+    app: Application,
+    settings: Settings,
+    as_of: dt.date,
+    history: dict[str, tuple[Grant, ...]],
+    positions: tuple = (),
+) -> RuleContext:
+    """The rule context: earlier grants of the applicant (and of a joint application's lead)
+    and the decision makers' positions (J01)."""
+    keys = {app.business_id}
+    if app.joint and app.lead_applicant and app.lead_applicant.business_id:
+        keys.add(app.lead_applicant.business_id)
+    earlier = tuple(
+        g for k in keys if k for g in history.get(k, ()) if g.application_id != app.id and (g.year or 0) < (app.year or 9999)
+    )
+    return RuleContext(settings=settings, as_of=as_of, history=earlier, positions=positions)
+
+
+def run_check(
+    store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None, slim: bool = False
+) -> list[Result]:
+    """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results.
+
+    With ``slim`` the results carry only the application's identifying fields
+    (id, applicant, business ID, form, year, requested): enough to show them,
+    and a 100 000-application round then fits in little memory.
+    """
+    if app_ids:
+        apps: Iterable[Application] = store.applications(app_ids)
+        missing = sorted(set(app_ids) - {a.id for a in apps})
+        if missing:
+            raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
+    else:
+        apps = store.iter_applications()
+    history = history_index(store.grants())
+    positions = _positions(store)  # the conflict-of-interest register (J01)
+    hashes = store.content_hashes()
+    accepted = store.acceptances()
+    raw: dict[str, tuple[str, list[Finding]]] = {}
+    results = []
+    if slim and not app_ids and len(hashes) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        checked: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(store, settings, as_of, history, positions)
+    else:
+        checked = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
+    for app, findings in checked:
+        applied = _apply_acceptances(app.id, findings, accepted)
+        verdict = verdict_for(applied)
+        raw[app.id] = (verdict.value, findings)
+        if slim:
+            app = _slim(app)
+        results.append(Result(app, verdict, tuple(applied)))
+    with store.transaction():
+        store.save_check(as_of, rules_version(), raw, hashes)
+    return _with_reopened(store, results)
+
+
+PARALLEL_MIN = 20000  # below this, starting worker processes costs more than it saves
+_CHUNK = 2000
+_WORKER_STATE: tuple | None = None
+
+
+def _slim(app: Application) -> Application:
+    return Application(id=app.id, applicant=app.applicant, business_id=app.business_id, form=app.form,
+                       year=app.year, requested=app.requested)
+
+
+def _check_chunk(rows: list[str]) -> list[tuple]:
+    """A worker's share: plain tuples of strings travel between processes many times faster than objects."""
+    settings, as_of, history, positions = _WORKER_STATE  # inherited from the parent by fork
+    out = []
+    for data_text in rows:
+        app = codec.application_from_dict(json.loads(data_text))
+        findings = check_application(app, context_for(app, settings, as_of, history, positions))
+        out.append((
+            app.id, app.applicant, app.business_id, app.form.value if app.form else None, app.year,
+            None if app.requested is None else str(app.requested),
+            [(f.code, f.severity.value, f.message, f.field) for f in findings],
+        ))
+    return out
+
+
+def _from_worker(item: tuple) -> tuple[Application, list[Finding]]:
+    app_id, applicant, business_id, form, year, requested, findings = item
+    app = Application(id=app_id, applicant=applicant, business_id=business_id, form=GrantForm(form) if form else None,
+                      year=year, requested=None if requested is None else Decimal(requested))
+    return app, [Finding(code, _SEVERITIES[sev], message, fld) for code, sev, message, fld in findings]
+
+
+_SEVERITIES = {s.value: s for s in Severity}
+
+
+def _check_in_parallel(
+    store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = ()
+) -> Iterable[tuple[Application, list[Finding]]]:
+    """The rules over a big round in one worker process per core (the rules are pure)."""
+    global _WORKER_STATE
+    _WORKER_STATE = (settings, as_of, history, positions)
+    ctx = multiprocessing.get_context("fork")
+    workers = os.cpu_count() or 2
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        pending: collections.deque = collections.deque()
+        for rows in store.iter_application_json(_CHUNK):
+            pending.append(pool.submit(_check_chunk, rows))
+            if len(pending) > 2 * workers:  # a bounded window: memory stays flat, order is kept
+                yield from map(_from_worker, pending.popleft().result())
+        while pending:
+            yield from map(_from_worker, pending.popleft().result())
+
+
+def _positions(store: Store) -> tuple:
+    """The conflict-of-interest register (J01), loaded once per check."""
+    from avustus_cli.adapters.store.positions import positions as load_positions
+
+    return tuple(load_positions(store))
+
+
+def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:
+    out = []
+    for f in findings:
+        a = accepted.get((app_id, f.code))
+        if a is not None and f.severity in (Severity.REVIEW, Severity.DEFICIENCY, Severity.NOTE):
+            f = replace(f, accepted_reason=a["reason"])
+        out.append(f)
+    return out
+
+
+def _with_reopened(store: Store, results: list[Result]) -> list[Result]:
+    reopened: dict[str, list[str]] = defaultdict(list)
+    for r in store.reopened_acceptances():
+        reopened[r["application_id"]].append(r["code"])
+    if not reopened:
+        return results
+    return [replace(r, reopened=tuple(sorted(reopened.get(r.app.id, ())))) for r in results]
+
+
+def current_results(store: Store, with_personal: bool = False) -> list[Result]:
+    """Each stored application with its last check's findings and the acceptances that still hold.
+
+    An application imported or changed since its last check is ``checked=False``
+    and has the verdict of its stored findings (none: eligible) — callers that
+    need a fresh standing run ``run_check`` first.
+    """
+    apps = store.applications(with_personal=with_personal)
+    stored = store.findings()
+    verdicts = store.verdicts()
+    hashes = store.content_hashes()
+    accepted = store.acceptances()
+    results = []
+    for app in apps:
+        applied = _apply_acceptances(app.id, stored.get(app.id, []), accepted)
+        v = verdicts.get(app.id)
+        checked = v is not None and v["content_hash"] == hashes.get(app.id)
+        results.append(Result(app, verdict_for(applied), tuple(applied), checked=checked))
+    return _with_reopened(store, results)
+
+
+def accept(store: Store, app_id: str, code: str, reason: str) -> None:
+    """The officer accepts a finding (review, deficiency or note) with a reason."""
+    code = code.strip().upper()
+    if code not in RULES:
+        raise NotFoundError(f"sääntökoodia {code} ei ole. Luettelo: avustus rules")
+    if not reason.strip():
+        raise ValidationError("perustelu puuttuu: anna --reason \"...\" (se näkyy tarkistuksessa ja lokissa).")
+    if app_id not in store.content_hashes():
+        raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa. Tarkista hakemusnumero (avustus status).")
+    verdict = store.verdicts().get(app_id)
+    if verdict is None or verdict["content_hash"] != store.content_hashes()[app_id]:
+        raise ValidationError(
+            f"hakemuksen {app_id} tiedot ovat muuttuneet viimeisimmän tarkistuksen jälkeen (tai sitä ei ole "
+            "tarkistettu): aja ensin avustus check, jotta kuittaat havainnon nykyisistä tiedoista."
+        )
+    findings = store.findings(app_id).get(app_id, [])
+    match = [f for f in findings if f.code == code]
+    if not match:
+        raise NotFoundError(
+            f"hakemuksella {app_id} ei ole havaintoa {code} viimeisimmässä tarkistuksessa. Aja ensin: avustus check"
+        )
+    if any(f.severity is Severity.BLOCKING for f in match):
+        raise ValidationError(
+            f"havainto {code} on hylkäävä, eikä sitä voi kuitata hyväksytyksi. Korjaa tieto hakemukseen ja tuo se uudelleen."
+        )
+    with store.transaction():
+        store.accept(app_id, code, reason.strip())
+
+
+def unaccept(store: Store, app_id: str, code: str) -> None:
+    with store.transaction():
+        if not store.revoke(app_id, code.strip().upper()):
+            raise NotFoundError(f"hakemuksella {app_id} ei ole voimassa olevaa kuittausta havainnolle {code}.")
+
+
+_VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
+
+
+def write_check_workbook(path: Path, results: list[Result]) -> Path:
+    headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
+    rows = []
+    for r in results:
+        for f in r.findings:
+            rows.append([r.app.id, r.app.applicant, r.app.business_id, r.app.requested, r.verdict.label, f.code,
+                         SEVERITY_LABELS[f.severity], f.message, f.field, f.accepted_reason or ""])
+    sheets = [Sheet("Havainnot", headers, rows, money_columns=(3,), widths={1: 36, 7: 80})]
+    for verdict in _VERDICT_ORDER:
+        group = [r for r in results if r.verdict is verdict]
+        sheets.append(
+            Sheet(
+                verdict.label.capitalize()[:31],
+                ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Havainnot"],
+                [[r.app.id, r.app.applicant, r.app.business_id, r.app.requested,
+                  "\n".join(f"{f.code} {f.message}" for f in r.open_findings)] for r in group],
+                money_columns=(3,),
+                widths={1: 36, 4: 90},
+            )
+        )
+    return write_workbook(path, sheets)

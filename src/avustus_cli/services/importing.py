@@ -1,0 +1,421 @@
+"""Importing exports into the store: applications and earlier grants.
+
+The whole file goes in one transaction. Rows are parsed as they stream from
+the reader, so memory stays bounded by the database index, not the file.
+A value that cannot be parsed is stored as missing with a warning naming
+sheet, row and column; a file that cannot be used is refused whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from avustus_cli.domain import codec
+
+from avustus_cli.domain import values
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.errors import InputFileError
+from avustus_cli.adapters.excel import Table, formula_cells, read_table
+from avustus_cli.domain.fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS, looks_personal
+from avustus_cli.domain.matching import normalize
+from avustus_cli.domain.models import Application
+from avustus_cli.adapters.store import Store, cents
+from avustus_cli.adapters.store import grants as history_store
+
+TOTAL_WORDS = {"yhteensä", "yhteensa", "summa", "kaikki yhteensä", "total", "totals", "grand total", "sum", "totalt", "summa yhteensä"}
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file: str
+    sheet: str
+    header_row: int
+    rows_total: int = 0
+    new: list[str] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)  # id -> changed field names
+    unchanged: list[str] = field(default_factory=list)
+    skipped_blank: int = 0
+    skipped_total: int = 0
+    kept_decided: list[str] = field(default_factory=list)  # decided, not changed (no --force)
+    forced: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    personal_columns: list[str] = field(default_factory=list)  # unknown columns kept as personal data
+    mapped_columns: dict[str, str] = field(default_factory=dict)  # header -> field
+    import_id: int | None = None
+    dry_run: bool = False
+    backup: str | None = None
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_blank + self.skipped_total
+
+    def as_json(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["skipped"] = self.skipped
+        return d
+
+
+class _DryRun(Exception):
+    pass
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_blank(cells: list[Any]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _is_total(cells: list[Any], id_index: int) -> bool:
+    idv = cells[id_index] if id_index < len(cells) else None
+    if idv is not None and not (isinstance(idv, str) and (not idv.strip() or normalize(idv) in TOTAL_WORDS)):
+        return False  # a row with a real id is an application, whatever else it says
+    texts = [normalize(c) for c in cells if isinstance(c, str) and c.strip()]
+    if any(t in TOTAL_WORDS or t.startswith("yhteensä ") for t in texts):
+        return idv is None or (isinstance(idv, str) and (not idv.strip() or normalize(idv) in TOTAL_WORDS))
+    return False
+
+
+def _empty_as_none(value: Any) -> Any:
+    """An empty list, mapping or text compares equal to a missing value."""
+    return None if isinstance(value, (list, dict, str)) and not value else value
+
+
+def _cell_text(cell: Any) -> Any:
+    """The exported cell as JSON-able text (the raw row keeps what was exported)."""
+    if cell is None or (isinstance(cell, str) and cell == ""):
+        return None
+    if isinstance(cell, (dt.datetime, dt.date)):
+        return cell.isoformat()
+    if isinstance(cell, (dt.time, dt.timedelta)):
+        return str(cell)
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return cell
+
+
+def _parse_row(
+    table: Table,
+    rownum: int,
+    cells: list[Any],
+    specs: dict[str, Any],
+    settings: Settings,
+    formulas: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
+) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
+    parsed: dict[str, Any] = {}
+    raw: dict[str, str] = {}
+    warnings: list[dict[str, Any]] = []
+    for index, name in table.mapping.items():
+        cell = cells[index] if index < len(cells) else None
+        spec = specs[name]
+        if formulas and (rownum, index) in formulas:
+            empty = cell is None or (isinstance(cell, str) and not cell.strip())
+            warnings.append(
+                {
+                    "sheet": table.sheet,
+                    "row": rownum,
+                    "column_name": table.column_name(index),
+                    "field": name,
+                    "message": f"{spec.label}: solussa on kaava; "
+                    + ("sillä ei ole tallennettua arvoa, tallennettu puuttuvana" if empty else "tuotu Excelin tallentama arvo"),
+                }
+            )
+        try:
+            if spec.kind == "category":
+                value = values.category(cell, settings.categories)
+            else:
+                value = values.PARSERS[spec.kind](cell)
+        except values.ValueProblem as e:
+            value = None
+            text = None
+            try:
+                text = values.text(cell)
+            except values.ValueProblem:
+                text = str(cell)
+            if name not in PERSONAL_FIELDS and text is not None:
+                raw[name] = text[:500]
+            warnings.append(
+                {
+                    "sheet": table.sheet,
+                    "row": rownum,
+                    "column_name": table.column_name(index),
+                    "field": name,
+                    "message": f"{spec.label}: {e}; tallennettu puuttuvana",
+                }
+            )
+        if value is not None and value != ():
+            parsed[name] = value
+    return parsed, raw, warnings
+
+
+def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | None, display: str, dry_run: bool,
+          required: str) -> tuple[Table, ImportResult]:
+    """The table to import and an empty result describing it."""
+    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required)
+    result = ImportResult(kind, display, table.sheet, table.header_row, dry_run=dry_run)
+    result.unknown_columns = list(table.unknown.values())
+    result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
+    return table, result
+
+
+def import_applications(
+    store: Store,
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    display: str | None = None,
+) -> ImportResult:
+    display = display or path.name
+    table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id")
+    id_index = next(i for i, n in table.mapping.items() if n == "id")
+    personal_unknown = {i: h for i, h in table.unknown.items() if looks_personal(h)}
+    other_unknown = {i: h for i, h in table.unknown.items() if i not in personal_unknown}
+    result.unknown_columns = list(other_unknown.values())
+    result.personal_columns = list(personal_unknown.values())
+    personal_headers = [table.headers[i] for i, n in table.mapping.items() if n in PERSONAL_FIELDS]
+    personal_headers += list(personal_unknown.values())
+    sha = file_sha256(path)
+    seen: dict[str, int] = {}
+    specs = APPLICATION_FIELDS
+    formulas = formula_cells(path, table.sheet)
+
+    if force and not dry_run and any(decided for _, decided in store.application_index().values()):
+        from avustus_cli.adapters.store.backup import backup_before  # a backup can't be taken inside the write transaction
+
+        result.backup = str(backup_before(store, "import-force"))
+    try:
+        with store.transaction():
+            # read under the write lock: another officer's import or decide may have just committed
+            index = store.application_index()
+            import_id = store.record_import(
+                {
+                    "kind": "applications",
+                    "file": display,
+                    "sha256": sha,
+                    "sheet": table.sheet,
+                    "header_row": table.header_row,
+                    "rows_total": 0,
+                    "new": 0,
+                    "changed": 0,
+                    "unchanged": 0,
+                    "skipped": 0,
+                    "warnings": 0,
+                    "unknown_columns": result.unknown_columns,
+                }
+            )
+            result.import_id = import_id
+            for n, (rownum, cells) in enumerate(table.rows, 1):
+                result.rows_total += 1
+                if progress and n % 500 == 0:
+                    progress(n, table.total_rows)
+                if _is_blank(cells):
+                    result.skipped_blank += 1
+                    continue
+                if _is_total(cells, id_index):
+                    result.skipped_total += 1
+                    continue
+                try:
+                    app_id = values.identifier(cells[id_index] if id_index < len(cells) else None)
+                except values.ValueProblem as e:
+                    raise InputFileError(f"hakemusnumero ei kelpaa: {e}.", file=display, sheet=table.sheet, row=rownum, column=table.column_name(id_index)) from None
+                if app_id is None:
+                    raise InputFileError(
+                        "rivillä on tietoja mutta ei hakemusnumeroa; lisää numero tai poista rivi. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(id_index),
+                    )
+                if app_id in seen:
+                    raise InputFileError(
+                        f"hakemusnumero {app_id} toistuu (myös rivillä {seen[app_id]}); jokaisella hakemuksella on oltava oma numero. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(id_index),
+                    )
+                seen[app_id] = rownum
+                parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings, formulas)
+                parsed["id"] = app_id
+                parsed.setdefault("year", settings.year)
+                extra = {h: v for i, h in other_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
+                pextra = {h: v for i, h in personal_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
+                fields = {**parsed, "raw": raw, "extra": extra, "personal_extra": pextra}
+                app = Application(**fields)
+                full = codec.encode_present(Application, fields)
+                data_json, personal_json = store.encode_application(full)
+                digest = hashlib.sha256(f"{data_json}\x00{personal_json}".encode()).hexdigest()[:16]
+                for w in warnings:
+                    w["application_id"] = app_id
+                result.warnings.extend(warnings)
+                old = index.get(app_id)
+                if old is not None and old[0] == digest:
+                    result.unchanged.append(app_id)
+                    continue
+                if old is not None and old[1] and not force:
+                    result.kept_decided.append(app_id)
+                    continue
+                if old is not None:
+                    before = store.application_data(app_id) or {}
+                    changed = sorted(k for k in set(before) | set(full) if _empty_as_none(before.get(k)) != _empty_as_none(full.get(k)))
+                    result.changed[app_id] = changed
+                    if old[1]:
+                        result.forced.append(app_id)
+                    store.audit("application", app_id, "update", {"fields": changed, "import": import_id, "forced": bool(old[1])})
+                else:
+                    result.new.append(app_id)
+                    store.audit("application", app_id, "create", {"import": import_id})
+                raw_row = {
+                    (table.headers[i] or str(i)): _cell_text(c)
+                    for i, c in enumerate(cells)
+                    if i < len(table.headers) and (table.headers[i] or _cell_text(c) is not None)
+                }
+                store.upsert_application(app, raw_row, personal_headers, (display, table.sheet, rownum), import_id, digest,
+                                         encoded=(data_json, personal_json))
+                store.replace_warnings(import_id, app_id, warnings)
+            if progress:
+                progress(result.rows_total, result.rows_total)
+            store.update_import(
+                import_id,
+                {
+                    "rows_total": result.rows_total,
+                    "new": len(result.new),
+                    "changed": len(result.changed),
+                    "unchanged": len(result.unchanged),
+                    "skipped": result.skipped,
+                    "kept_decided": len(result.kept_decided),
+                    "warnings": len(result.warnings),
+                },
+            )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.import_id = None
+    return result
+
+
+def import_history(
+    store: Store,
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    display: str | None = None,
+) -> ImportResult:
+    """Earlier grants with their payments and usage reports."""
+    display = display or path.name
+    table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount")
+    amount_index = next(i for i, n in table.mapping.items() if n == "amount")
+    sha = file_sha256(path)
+    history_formulas = formula_cells(path, table.sheet)
+    seen: dict[str, int] = {}
+    try:
+        with store.transaction():
+            existing = {r["id"]: r for r in store.grant_rows()}  # under the write lock
+            import_id = store.record_import(
+                {"kind": "history", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
+                 "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
+                 "unknown_columns": result.unknown_columns}
+            )
+            result.import_id = import_id
+            for rownum, cells in table.rows:
+                result.rows_total += 1
+                if _is_blank(cells):
+                    result.skipped_blank += 1
+                    continue
+                if _is_total(cells, amount_index if "application_id" not in table.mapping.values() else next(i for i, n in table.mapping.items() if n == "application_id")):
+                    result.skipped_total += 1
+                    continue
+                parsed, raw, warnings = _parse_row(table, rownum, cells, HISTORY_FIELDS, settings, history_formulas)
+                for w in warnings:
+                    w["application_id"] = parsed.get("application_id")
+                result.warnings.extend(warnings)
+                if parsed.get("amount") is None:
+                    raise InputFileError(
+                        "avustukselta puuttuu myönnetty summa tai se ei ole euromäärä; korjaa rivi. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(amount_index),
+                    )
+                if not parsed.get("applicant") and not parsed.get("business_id"):
+                    raise InputFileError(
+                        "avustukselta puuttuu sekä hakija että Y-tunnus; korjaa rivi. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum,
+                    )
+                gid = parsed.get("application_id") or "-".join(
+                    str(x) for x in (parsed.get("business_id") or parsed.get("applicant"), parsed.get("year") or "", (parsed.get("form").value if parsed.get("form") else ""))
+                )
+                if gid in seen:
+                    raise InputFileError(
+                        f"avustus {gid} toistuu (myös rivillä {seen[gid]}). Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum,
+                    )
+                seen[gid] = rownum
+                row = {
+                    "id": gid,
+                    "application_id": parsed.get("application_id"),
+                    "applicant": parsed.get("applicant") or "",
+                    "business_id": parsed.get("business_id"),
+                    "form": parsed["form"].value if parsed.get("form") else None,
+                    "year": parsed.get("year"),
+                    "amount_cents": cents(parsed["amount"]),
+                    "requested_cents": None,
+                    "decision_date": parsed["decision_date"].isoformat() if parsed.get("decision_date") else None,
+                    "section": parsed.get("section"),
+                    "decision_maker": parsed.get("decision_maker"),
+                    "conditions": "",
+                    "reason": "",
+                    "source": "history",
+                }
+                state = json.dumps(
+                    [row, codec.to_jsonable(parsed.get("paid_amount")), codec.to_jsonable(parsed.get("paid_date")),
+                     codec.to_jsonable(parsed.get("report_received")), codec.to_jsonable(parsed.get("report_status"))],
+                    sort_keys=True, default=str,
+                )
+                if parsed.get("paid_amount") is not None and not (parsed.get("paid_date") or parsed.get("decision_date")):
+                    col = next((i for i, n in table.mapping.items() if n == "paid_date"), None)
+                    col = col if col is not None else next(i for i, n in table.mapping.items() if n == "paid_amount")
+                    raise InputFileError(
+                        "avustukselle on kirjattu maksettu summa mutta ei maksupäivää eikä päätöspäivää; lisää "
+                        "maksupäivä. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(col),
+                    )
+                old = existing.get(gid)
+                if old is not None and old["source"] == "decision":
+                    result.kept_decided.append(gid)
+                    continue
+                if history_store.history_state(store, gid) == state:
+                    result.unchanged.append(gid)
+                    continue
+                if old is None:
+                    result.new.append(gid)
+                else:
+                    result.changed[gid] = ["history"]
+                store.upsert_grant(row)
+                payment = None
+                if parsed.get("paid_amount") is not None:
+                    payment = (parsed["paid_amount"], parsed.get("paid_date") or parsed["decision_date"])
+                report = None
+                if parsed.get("report_received") is not None:
+                    st = parsed.get("report_status")
+                    report = (parsed["report_received"], st.value if st else None)
+                history_store.replace_history_details(store, gid, payment, report, warnings, import_id, state)
+                store.audit("grant", gid, "import", {"import": import_id, "new": old is None})
+            store.update_import(import_id, {"rows_total": result.rows_total, "new": len(result.new), "changed": len(result.changed),
+                                            "unchanged": len(result.unchanged), "skipped": result.skipped,
+                                            "kept_decided": len(result.kept_decided), "warnings": len(result.warnings)})
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.import_id = None
+    return result

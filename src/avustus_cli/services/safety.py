@@ -1,0 +1,355 @@
+"""Backups, restore, the personal-data inventory and purge (orchestration over the store).
+
+- ``take_backup``: a consistent copy with SQLite's online backup API.
+- ``restore``: checks the file first (integrity, schema version, an avustus
+  database), keeps a backup of the current file, then replaces the content in
+  one write transaction.
+- ``privacy_report``: where personal data is held and how much (counts).
+- ``purge``: removes contact people's data whose retention has ended; keeps
+  decisions and amounts; a backup first; counts (never data) to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from avustus_cli.adapters.store import backup as _backup
+from avustus_cli.adapters import faults
+from avustus_cli.domain.errors import DatabaseError
+from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
+from avustus_cli.adapters.store import safety as sql
+
+PERSONAL_LABELS = {
+    "contact_person": "yhteyshenkilön nimi",
+    "email": "sähköpostiosoite",
+    "phone": "puhelinnumero",
+    "iban": "tilinumero (IBAN)",
+    "personal_extra": "muut henkilötiedoilta näyttävät sarakkeet",
+}
+
+
+def backup_dir(db_path: Path) -> Path:
+    return Path(db_path).parent / _backup.BACKUP_DIR
+
+
+# --- backup and restore ---------------------------------------------------
+
+
+def take_backup(store: Store, folder: Path | None = None, label: str = "") -> Path:
+    """A timestamped, owner-only copy of the open database in ``folder`` (default: varmuuskopiot/)."""
+    if store._in_tx:  # the online backup cannot read past our own open write transaction
+        raise DatabaseError("varmuuskopio on otettava ennen muutosten aloittamista (ohjelmavirhe).")
+    folder = Path(folder) if folder else backup_dir(store.path)
+    if folder.exists() and not folder.is_dir():
+        raise DatabaseError(f"{folder} ei ole kansio.")
+    return _backup.backup_to(store.conn, folder / _backup.backup_name(store.path, label))
+
+
+@dataclass
+class RestoreResult:
+    restored_from: str
+    database: str
+    previous_backup: str | None
+    schema_version: int
+    migrated_to: int
+    applications: int | None
+    grants: int | None
+
+
+def check_restorable(source: Path, db_path: Path | None = None) -> sql.FileInfo:
+    """Refuse anything that is not a whole avustus database this version can open."""
+    source = Path(source)
+    if not source.exists():
+        raise DatabaseError(f"palautettavaa tiedostoa {source} ei löydy.")
+    if not source.is_file():
+        raise DatabaseError(f"{source} ei ole tiedosto.")
+    if db_path is not None and Path(db_path).exists() and os.path.samefile(source, db_path):
+        raise DatabaseError(f"{source} on sama tiedosto kuin käytössä oleva tietokanta; anna varmuuskopion polku.")
+    with source.open("rb") as f:
+        head = f.read(16)
+    if head != b"SQLite format 3\x00":
+        raise DatabaseError(f"{source} ei ole avustus-tietokanta eikä sen varmuuskopio (ei SQLite-tiedosto). Mitään ei palautettu.")
+    info = sql.inspect_file(source)
+    if info.integrity != ["ok"]:
+        shown = "; ".join(info.integrity[:3])
+        raise DatabaseError(f"{source} on vioittunut (eheystarkistus: {shown}). Mitään ei palautettu; valitse toinen varmuuskopio.")
+    missing = sorted(sql.REQUIRED_TABLES - set(info.tables))
+    if info.schema_version < 1 or missing:
+        raise DatabaseError(
+            f"{source} ei ole avustus-tietokanta (puuttuu: {', '.join(missing) or 'skeeman versio'}). Mitään ei palautettu."
+        )
+    if info.schema_version > SCHEMA_VERSION:
+        raise DatabaseError(
+            f"{source} on tehty uudemmalla avustus-versiolla (skeema {info.schema_version}, tämä versio tuntee "
+            f"{SCHEMA_VERSION}). Päivitä avustus ennen palautusta. Mitään ei palautettu."
+        )
+    return info
+
+
+def restore(db_path: Path, source: Path, lock_timeout: float = 30.0) -> RestoreResult:
+    db_path = Path(db_path)
+    info = check_restorable(source, db_path)
+    previous = None
+    if db_path.exists() and db_path.stat().st_size > 0:
+        previous = _keep_current(db_path, lock_timeout)
+    elif not db_path.exists():
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    faults.checkpoint("restore-copy")
+    try:
+        sql.copy_into(Path(source), db_path, lock_timeout)
+    except DatabaseError:
+        raise
+    except Exception:  # the current file is not a database at all: replace the file itself
+        _replace_file(Path(source), db_path, lock_timeout)
+    store = Store.open(db_path, lock_timeout=lock_timeout, create=False)  # migrates (with a backup) if older
+    try:
+        if sql.integrity_check(store) != ["ok"]:
+            raise DatabaseError(f"palautettu tietokanta {db_path} ei läpäise eheystarkistusta; edellinen on tallessa: {previous}.")
+        store.command = "avustus restore"
+        with store.transaction():
+            store.audit("database", None, "restore", {"from": str(source), "previous_backup": previous, "schema": info.schema_version})
+        version = store.schema_version()
+    finally:
+        store.close()
+    return RestoreResult(str(source), str(db_path), previous, info.schema_version, version, info.applications, info.grants)
+
+
+def _keep_current(db_path: Path, lock_timeout: float) -> str:
+    target = backup_dir(db_path) / _backup.backup_name(db_path, "ennen-palautusta")
+    try:
+        return str(sql.backup_file(db_path, target, lock_timeout))
+    except DatabaseError:
+        # not readable as a database: keep the bytes as they are
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+        shutil.copyfile(db_path, target)
+        return str(target)
+
+
+def _replace_file(source: Path, db_path: Path, lock_timeout: float) -> None:
+    """Atomic file replace, used only when the current file is not a database."""
+    tmp = db_path.with_name(f".{db_path.name}.palautus")
+    tmp.unlink(missing_ok=True)
+    sql.backup_file(source, tmp, lock_timeout)
+    journal = db_path.with_name(db_path.name + "-journal")
+    if journal.exists():  # a journal of the broken file must never be played onto the restored one
+        os.replace(journal, backup_dir(db_path) / _backup.backup_name(db_path, "journal"))
+    os.replace(tmp, db_path)
+
+
+# --- personal data --------------------------------------------------------
+
+
+def privacy_report(store: Store, retention_years: int, as_of: dt.date | None = None) -> dict[str, Any]:
+    counts = sql.personal_counts(store)
+    as_of = as_of or dt.date.today()
+    plan = plan_purge(store, as_of, retention_years)
+    locations = [
+        {
+            "table": "applications",
+            "column": f"personal.{k}",
+            "what": PERSONAL_LABELS[k],
+            "rows": counts["keys"][k],
+        }
+        for k in PERSONAL
+    ]
+    locations.append(
+        {
+            "table": "applications",
+            "column": "raw_row",
+            "what": "viennin alkuperäisen rivin henkilötietosarakkeet (personal_headers)",
+            "rows": counts["raw_rows"],
+            "cells": counts["raw_cells"],
+        }
+    )
+    folder = backup_dir(store.path)
+    backups = sorted(folder.glob("*.db")) if folder.is_dir() else []
+    return {
+        "database": str(store.path),
+        "applications": counts["applications"],
+        "applications_with_personal_data": counts["with_personal_data"],
+        "locations": locations,
+        "backups": {
+            "folder": str(folder),
+            "files": len(backups),
+            "oldest": dt.datetime.fromtimestamp(backups[0].stat().st_mtime).date().isoformat() if backups else None,
+            "note": "varmuuskopiot sisältävät henkilötiedot sellaisina kuin ne olivat varmuuskopion hetkellä",
+        },
+        "retention_years": retention_years,
+        "as_of": as_of.isoformat(),
+        "retention_ended": len(plan.due),
+        "retention_unknown": len(plan.unknown),
+        "not_in_database": [
+            "lokit ja virheilmoitukset (henkilötietoja ei kirjoiteta niihin)",
+            "--json-tulosteet (vain valitsimella --with-personal-data)",
+            "julkinen liite",
+        ],
+    }
+
+
+def _add_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def retention_basis(row: sql.RetentionRow) -> tuple[dt.date | None, str]:
+    """The date the retention period runs from, and why.
+
+    - paid grant: the last payment;
+    - granted, nothing paid yet: the decision date, else the end of the grant year;
+    - never granted: the end of the year the application arrived (else of its grant year).
+    """
+    if row.last_payment:
+        return _date(row.last_payment), "viimeinen maksu"
+    if row.granted:
+        dates = [d for d in (_date(x) for x in row.decision_dates) if d]
+        if dates:
+            return max(dates), "päätös (ei maksuja)"
+        if row.grant_years:
+            return dt.date(max(row.grant_years), 12, 31), "avustusvuoden loppu (ei maksuja)"
+        return None, "myönnetty, ei päivämääriä"
+    received = _date(row.received)
+    if received:
+        return dt.date(received.year, 12, 31), "saapumisvuoden loppu"
+    if row.year:
+        return dt.date(row.year, 12, 31), "avustusvuoden loppu"
+    return None, "ei päivämääriä"
+
+
+@dataclass
+class PurgePlan:
+    as_of: str
+    retention_years: int
+    due: list[sql.RetentionRow] = field(default_factory=list)
+    kept: int = 0  # retention still running
+    unknown: list[str] = field(default_factory=list)  # no date to count from: kept
+
+
+def plan_purge(store: Store, as_of: dt.date, retention_years: int) -> PurgePlan:
+    plan = PurgePlan(as_of.isoformat(), retention_years)
+    for row in sql.retention_rows(store):
+        if not row.personal_present:
+            continue
+        basis, _ = retention_basis(row)
+        if basis is None:
+            plan.unknown.append(row.app_id)
+        elif _add_years(basis, retention_years) <= as_of:
+            plan.due.append(row)
+        else:
+            plan.kept += 1
+    return plan
+
+
+@dataclass
+class PurgeResult:
+    as_of: str
+    retention_years: int
+    dry_run: bool
+    applications: int = 0
+    fields: dict[str, int] = field(default_factory=lambda: {k: 0 for k in PERSONAL})
+    raw_cells: int = 0
+    kept: int = 0
+    unknown: int = 0
+    application_ids: list[str] = field(default_factory=list)
+    backup: str | None = None
+    old_backups: list[str] = field(default_factory=list)  # deleted (or, with dry_run, to be deleted)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def old_backups(db_path: Path, as_of: dt.date, keep_days: int, keep: Path | None = None) -> list[Path]:
+    """Backups taken more than ``keep_days`` before ``as_of``: they may hold personal data whose
+    retention has ended, so purge deletes them (the rotation is the settings' backup_keep_days)."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    limit = dt.datetime.combine(as_of - dt.timedelta(days=keep_days), dt.time())
+    return sorted(
+        p for p in folder.glob("*.db")
+        if p != keep and dt.datetime.fromtimestamp(p.stat().st_mtime) < limit
+    )
+
+
+def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = False,
+          backup_keep_days: int | None = None) -> PurgeResult:
+    result = PurgeResult(as_of.isoformat(), retention_years, dry_run)
+    plan = plan_purge(store, as_of, retention_years)
+    stale = old_backups(store.path, as_of, backup_keep_days) if backup_keep_days is not None else []
+    if dry_run or not plan.due:
+        _count(result, plan)
+        result.old_backups = [str(p) for p in stale]
+        if not dry_run:
+            _delete_backups(store, result, stale)
+        return result
+    result.backup = str(take_backup(store, label="purge"))
+    old = sql.set_secure_delete(store, True)
+    try:
+        with store.transaction():
+            plan = plan_purge(store, as_of, retention_years)  # again, under the write lock
+            _count(result, plan)
+            for n, row in enumerate(plan.due, 1):
+                removed, cells = sql.clear_personal(store, row.app_id, row.raw_row, row.personal_headers)
+                store.audit("application", row.app_id, "purge-personal", {"fields": removed, "raw_cells": cells})
+                faults.checkpoint("purge-row", n)
+            store.audit(
+                "privacy",
+                None,
+                "purge",
+                {
+                    "as_of": result.as_of,
+                    "retention_years": retention_years,
+                    "applications": result.applications,
+                    "fields": result.fields,
+                    "raw_cells": result.raw_cells,
+                    "backup": result.backup,
+                },
+            )
+            faults.checkpoint("purge-end")
+    finally:
+        sql.set_secure_delete(store, old)
+    _delete_backups(store, result, stale)
+    return result
+
+
+def _delete_backups(store: Store, result: PurgeResult, stale: list[Path]) -> None:
+    """Delete old backups after the purge has committed; recorded (file names, not contents) in the audit log."""
+    deleted = []
+    for p in stale:
+        try:
+            p.unlink()
+            deleted.append(p.name)
+        except FileNotFoundError:
+            pass
+    result.old_backups = deleted
+    if deleted:
+        with store.transaction():
+            store.audit("privacy", None, "delete-backups", {"files": deleted})
+
+
+def _count(result: PurgeResult, plan: PurgePlan) -> None:
+    result.applications = len(plan.due)
+    result.kept = plan.kept
+    result.unknown = len(plan.unknown)
+    result.application_ids = [r.app_id for r in plan.due]
+    result.fields = {k: sum(1 for r in plan.due if r.personal.get(k) not in (None, "")) for k in PERSONAL}
+    result.raw_cells = sum(sum(1 for h in r.personal_headers if r.raw_row.get(h) not in (None, "")) for r in plan.due)

@@ -1,0 +1,43 @@
+"""What a round holds (the `status` command's data): a service over the store."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from avustus_cli.domain.config import Settings
+from avustus_cli.adapters.store import Store, euros
+
+
+def round_status(store: Store, s: Settings) -> dict[str, Any]:
+    """What the round holds: counts and sums requested by form and category, imports, open warnings, verdicts."""
+    by_form: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    by_cat: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
+    total = [0, Decimal(0)]
+    for row in store.requested_by_form_and_category():
+        amount = euros(row["requested_cents"]) or Decimal(0)
+        for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
+            bucket[0] += 1
+            bucket[1] += amount
+    verdicts = defaultdict(int)
+    for v in store.verdicts().values():
+        verdicts[v["verdict"]] += 1
+    return {
+        "year": s.year,
+        "database": str(store.path),
+        "applications": total[0],
+        "requested": str(total[1]),
+        "budget": str(s.budget_total),
+        "by_form": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_form.items())},
+        "by_category": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_cat.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))},
+        "imports": [
+            {k: r[k] for k in ("id", "at", "kind", "file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")}
+            for r in store.imports()
+        ],
+        "warnings": [
+            {k: w[k] for k in ("application_id", "sheet", "row", "column_name", "field", "message")} for w in store.warnings()
+        ],
+        "verdicts": dict(verdicts),
+        "grants": store.count("grants"),
+    }
