@@ -55,7 +55,9 @@ def restore_cmd(
         return
     err.print(escape(f"Palautettu {result.restored_from} → {result.database}."), highlight=False)
     if result.previous_backup:
-        err.print(escape(f"Edellinen tietokanta on tallessa: {result.previous_backup}"), highlight=False)
+        err.print(escape(f"Edellinen tietokanta on tallessa: {result.previous_backup}. Kun olet todennut palautetun "
+                         "tietokannan oikeaksi, poista tämä tiedosto (siinä on henkilötietoja; purge ei poista sitä)."),
+                  highlight=False)
     out.print(f"hakemuksia {result.applications}, avustuksia {result.grants}, skeema {result.migrated_to}", highlight=False)
 
 

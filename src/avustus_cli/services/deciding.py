@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from avustus_cli.domain import deadlines
+from avustus_cli.domain import filenames
 
 from avustus_cli.adapters import fmt
 
@@ -103,7 +104,7 @@ def review_dates(sent: dt.date, channel: str) -> dict[str, Any]:
 
 
 def _stem(prefix: str, ident: str) -> str:
-    return f"{prefix}_{re.sub(r'[^0-9A-Za-z_.-]', '_', ident)}"
+    return filenames.stem(prefix, ident)  # one file per id by construction (K/1, K_1, K:1 differ)
 
 
 def reason_lines(reasons: Sequence[dict[str, str]]) -> str:
@@ -439,6 +440,7 @@ def decide(
     # refusals first, before the backup: the same checks run again under the lock
     plan = _plan(store, settings, DecideResult(decision_date, section, maker, review), edits, from_file, dispatch,
                  budget_total)
+    filenames.unique_stems("paatos", [r["id"] for r in plan.letter_rows])  # one letter per applicant, or nothing
     backup = backup_before(store, "decide") if plan.writes else None
     with store.transaction():
         result = DecideResult(decision_date, section, maker, review, backup=backup)
@@ -599,10 +601,11 @@ def write_decision_letters(
     mailing: list[dict[str, str]] = []
     grants = store.grants()
     accepted = sql.accepted_codes(store)
+    stems = filenames.unique_stems("paatos", [row["id"] for row in rows])
     for row in rows:
         app = apps.get(row["application_id"] or "")
         ctx = letter_context(store, settings, row, app, dispatch, grants, accepted)
-        stem = _stem("paatos", row["id"])
+        stem = stems[row["id"]]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
         mailing.append(
@@ -946,6 +949,7 @@ def send_reminders(
         todo.append((item, level))
     done: list[tuple[str, int, list[Path]]] = []
     mailing = []
+    filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
     for item, level in todo:
         g = item.overdue.grant
         row = rows.get(g.id, {})

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from avustus_cli.domain import deadlines
+from avustus_cli.domain import filenames
 
 from avustus_cli.adapters import fmt
 from avustus_cli.domain.allocation import Budget, Candidate, Method, ReasonCode, allocate, compare
@@ -1467,11 +1468,8 @@ def _received(value: dt.datetime | None) -> dt.datetime | dt.date | None:
     return value
 
 
-_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
 def safe_stem(app_id: str) -> str:
-    return _SAFE.sub("_", app_id).strip("._") or "hakemus"
+    return filenames.file_stem(app_id)  # one file per id by construction (K/1, K_1, K:1 differ)
 
 
 @dataclass
@@ -1496,6 +1494,8 @@ def write_documents(
     from avustus_cli.adapters.render import write_document
 
     out_dir = Path(out_dir)
+    # one supplement request per applicant, or nothing written
+    filenames.unique_stems("taydennyspyynto", [r.app.id for r in rows if supplement_items(r.result)])
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = _manifest_docs(out_dir)
     written: list[Path] = []

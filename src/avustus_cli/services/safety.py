@@ -1,9 +1,12 @@
 """Backups, restore, the personal-data inventory and purge (orchestration over the store).
 
 - ``take_backup``: a consistent copy with SQLite's online backup API.
-- ``restore``: checks the file first (integrity, schema version, an avustus
-  database), keeps a backup of the current file, then replaces the content in
-  one write transaction.
+- ``restore``: restores only what this program wrote: the file's schema (tables,
+  indexes, triggers, views) must be the one this program's migrations make, its
+  integrity and foreign keys intact; its rows are copied into a fresh database
+  made by those migrations (nothing of the file's own schema is adopted). The
+  current database is kept as a backup, then its content replaced in one write
+  transaction. A refused file leaves the live database byte for byte as it was.
 - ``privacy_report``: where personal data is held and how much (counts).
 - ``purge``: removes contact people's data whose retention has ended; keeps
   decisions and amounts; a backup first; counts (never data) to the audit log.
@@ -31,6 +34,9 @@ PERSONAL_LABELS = {
     "iban": "tilinumero (IBAN)",
     "personal_extra": "muut henkilötiedoilta näyttävät sarakkeet",
 }
+
+
+PRE_RESTORE = "ennen-palautusta"  # the label of the copy of the database a restore replaced
 
 
 def backup_dir(db_path: Path) -> Path:
@@ -88,26 +94,47 @@ def check_restorable(source: Path, db_path: Path | None = None) -> sql.FileInfo:
             f"{source} on tehty uudemmalla avustus-versiolla (skeema {info.schema_version}, tämä versio tuntee "
             f"{SCHEMA_VERSION}). Päivitä avustus ennen palautusta. Mitään ei palautettu."
         )
+    if info.schema_differences:
+        shown = ", ".join(info.schema_differences[:4]) + (" …" if len(info.schema_differences) > 4 else "")
+        raise DatabaseError(
+            f"{source} ei ole tämän ohjelman tekemä avustus-tietokanta: sen rakenne poikkeaa ohjelman omasta "
+            f"({shown}). Mitään ei palautettu; valitse avustus backup -komennon tekemä varmuuskopio."
+        )
+    if info.foreign_key_errors:
+        raise DatabaseError(
+            f"{source} on vioittunut: siinä on viittauksia puuttuviin riveihin (foreign_key_check). "
+            "Mitään ei palautettu; valitse toinen varmuuskopio."
+        )
     return info
 
 
 def restore(db_path: Path, source: Path, lock_timeout: float = 30.0) -> RestoreResult:
     db_path = Path(db_path)
     info = check_restorable(source, db_path)
-    previous = None
-    if db_path.exists() and db_path.stat().st_size > 0:
-        previous = _keep_current(db_path, lock_timeout)
-    elif not db_path.exists():
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        os.close(fd)
-    faults.checkpoint("restore-copy")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = db_path.with_name(f".{db_path.name}.palautus-{os.getpid()}")
+    fresh.unlink(missing_ok=True)
     try:
-        sql.copy_into(Path(source), db_path, lock_timeout)
-    except DatabaseError:
-        raise
-    except Exception:  # the current file is not a database at all: replace the file itself
-        _replace_file(Path(source), db_path, lock_timeout)
+        try:
+            sql.rebuild(Path(source), fresh, info.schema_version)
+        except DatabaseError as e:
+            raise DatabaseError(f"{e.message} Mitään ei palautettu.") from None
+        previous = None
+        if db_path.exists() and db_path.stat().st_size > 0:
+            previous = _keep_current(db_path, lock_timeout)
+        elif not db_path.exists():
+            fd = os.open(db_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+            os.close(fd)
+        faults.checkpoint("restore-copy")
+        try:
+            sql.copy_into(fresh, db_path, lock_timeout)
+        except DatabaseError:
+            raise
+        except Exception:  # the current file is not a database at all: replace the file itself
+            _replace_file(fresh, db_path, lock_timeout)
+    finally:
+        fresh.unlink(missing_ok=True)
+        fresh.with_name(fresh.name + "-journal").unlink(missing_ok=True)
     store = Store.open(db_path, lock_timeout=lock_timeout, create=False)  # migrates (with a backup) if older
     try:
         if sql.integrity_check(store) != ["ok"]:
@@ -122,7 +149,7 @@ def restore(db_path: Path, source: Path, lock_timeout: float = 30.0) -> RestoreR
 
 
 def _keep_current(db_path: Path, lock_timeout: float) -> str:
-    target = backup_dir(db_path) / _backup.backup_name(db_path, "ennen-palautusta")
+    target = backup_dir(db_path) / _backup.backup_name(db_path, PRE_RESTORE)
     try:
         return str(sql.backup_file(db_path, target, lock_timeout))
     except DatabaseError:
@@ -287,6 +314,7 @@ def old_backups(db_path: Path, as_of: dt.date, keep_days: int, keep: Path | None
     return sorted(
         p for p in folder.glob("*.db")
         if p != keep and dt.datetime.fromtimestamp(p.stat().st_mtime) < limit
+        and not p.stem.endswith(PRE_RESTORE)  # kept until the officer has checked the restore and removes it
     )
 
 

@@ -29,13 +29,76 @@ class FileInfo:
     integrity: list[str]  # "ok" or the problems PRAGMA integrity_check lists
     applications: int | None = None
     grants: int | None = None
+    schema_differences: list[str] = field(default_factory=list)  # vs. what this program's migrations make
+    foreign_key_errors: int = 0
+
+
+# Kinds of schema objects, as the officer reads them.
+_KINDS = {"table": "taulu", "index": "indeksi", "trigger": "herätin (trigger)", "view": "näkymä (view)"}
+
+SchemaRow = tuple[str, str, str, "str | None"]
+
+
+def _schema(conn: sqlite3.Connection, db: str = "main") -> set[SchemaRow]:
+    """Every object of the schema: (type, name, table, SQL); SQLite's own statistics left out."""
+    return {
+        (t, n, tb, sql)
+        for t, n, tb, sql in conn.execute(f"select type, name, tbl_name, sql from {db}.sqlite_master")
+        if not n.startswith("sqlite_stat")
+    }
+
+
+def _migrations() -> list[str]:
+    from avustus_cli.adapters import store as store_mod  # read at call time: a test may add a migration
+
+    return list(store_mod.MIGRATIONS)
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    from avustus_cli.adapters.store import _split_sql
+
+    for i, migration in enumerate(_migrations()[:version]):
+        for statement in _split_sql(migration):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {i + 1}")
+
+
+def expected_schema(version: int) -> set[SchemaRow]:
+    """The schema this program's own migrations make at ``version``."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        _migrate(conn, version)
+        return _schema(conn)
+    finally:
+        conn.close()
+
+
+def schema_differences(found: set[SchemaRow], expected: set[SchemaRow]) -> list[str]:
+    """What differs, named for the officer: 'ylimääräinen herätin (trigger) x', 'muutettu taulu grants'."""
+    exp = {(t, n): sql for t, n, _tb, sql in expected}
+    got = {(t, n): sql for t, n, _tb, sql in found}
+    out = []
+    for key in sorted(set(got) | set(exp)):
+        kind = _KINDS.get(key[0], key[0])
+        if key not in exp:
+            out.append(f"ylimääräinen {kind} {key[1]}")
+        elif key not in got:
+            out.append(f"puuttuva {kind} {key[1]}")
+        elif got[key] != exp[key]:
+            out.append(f"muutettu {kind} {key[1]}")
+    return out
+
+
+def _connect_ro(path: Path, timeout: float = 5) -> sqlite3.Connection:
+    conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=timeout)
+    conn.execute("PRAGMA trusted_schema = OFF")  # nothing in a file's schema runs functions on our behalf
+    return conn
 
 
 def inspect_file(path: Path) -> FileInfo:
     """Read-only look at a database file; refuses what SQLite cannot read."""
-    uri = Path(path).resolve().as_uri() + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=5)
+        conn = _connect_ro(path)
     except sqlite3.Error as e:
         raise DatabaseError(f"tiedostoa {path} ei voi avata tietokantana ({e}).") from None
     try:
@@ -43,10 +106,17 @@ def inspect_file(path: Path) -> FileInfo:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             tables = sorted(r[0] for r in conn.execute("select name from sqlite_master where type = 'table'"))
             integrity = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+            found = _schema(conn)
         except sqlite3.DatabaseError as e:
             raise DatabaseError(f"{path} ei ole SQLite-tietokanta tai se on vioittunut ({e}).") from None
         info = FileInfo(Path(path), version, tables, integrity)
-        if integrity == ["ok"] and REQUIRED_TABLES <= set(tables):
+        if integrity == ["ok"] and 1 <= version <= len(_migrations()):
+            info.schema_differences = schema_differences(found, expected_schema(version))
+        if integrity == ["ok"] and REQUIRED_TABLES <= set(tables) and not info.schema_differences:
+            try:
+                info.foreign_key_errors = len(conn.execute("PRAGMA foreign_key_check").fetchall())
+            except sqlite3.DatabaseError:
+                info.foreign_key_errors = -1
             try:
                 info.applications = conn.execute("select count(*) from applications").fetchone()[0]
                 info.grants = conn.execute("select count(*) from grants").fetchone()[0]
@@ -71,6 +141,47 @@ def backup_file(db_path: Path, target: Path, lock_timeout: float) -> Path:
         raise DatabaseError(f"tietokantaa {db_path} ei voi avata ({e}).") from None
     try:
         return backup_to(conn, target)
+    finally:
+        conn.close()
+
+
+def rebuild(source: Path, target: Path, version: int) -> None:
+    """Make ``target`` a fresh database with this program's own schema at ``version`` and copy the
+    rows of ``source`` into it, table by table (nothing of the file's own schema is adopted).
+
+    ``source`` is checked again here, on the connection that reads it: its schema must be the
+    expected one, its integrity and foreign keys intact. Raises DatabaseError otherwise;
+    ``target`` is then left for the caller to remove."""
+    target = Path(target)
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    conn = sqlite3.connect(target.resolve().as_uri(), uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA foreign_keys = OFF")  # rows come table by table; checked as a whole below
+        conn.execute("BEGIN")
+        _migrate(conn, version)
+        conn.execute("ATTACH DATABASE ? AS src", (Path(source).resolve().as_uri() + "?mode=ro",))
+        try:
+            problems = schema_differences(_schema(conn, "src"), _schema(conn, "main"))
+            if problems:
+                raise DatabaseError(f"{source}: rakenne poikkeaa ohjelman omasta ({', '.join(problems[:4])}).")
+            tables = [r[0] for r in conn.execute(
+                "select name from main.sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")]
+            for table in tables:
+                cols = ", ".join(f'"{r[1]}"' for r in conn.execute(f'PRAGMA main.table_info("{table}")'))
+                conn.execute(f'insert into main."{table}" ({cols}) select {cols} from src."{table}"')
+            conn.execute("COMMIT")
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.execute("DETACH DATABASE src")
+        if [r[0] for r in conn.execute("PRAGMA integrity_check")] != ["ok"]:
+            raise DatabaseError(f"{source}: kopio ei läpäise eheystarkistusta.")
+        if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+            raise DatabaseError(f"{source}: viittauksia puuttuviin riveihin (foreign_key_check).")
+    except sqlite3.DatabaseError as e:
+        raise DatabaseError(f"{source} ei kelpaa palautettavaksi ({e}).") from None
     finally:
         conn.close()
 
@@ -220,6 +331,6 @@ def set_secure_delete(store: Store, on: bool) -> bool:
 
 
 __all__ = [
-    "FileInfo", "REQUIRED_TABLES", "SCHEMA_VERSION", "inspect_file", "integrity_check", "backup_file", "copy_into",
+    "FileInfo", "REQUIRED_TABLES", "expected_schema", "schema_differences", "rebuild", "SCHEMA_VERSION", "inspect_file", "integrity_check", "backup_file", "copy_into",
     "personal_counts", "retention_rows", "RetentionRow", "clear_personal", "set_secure_delete",
 ]

@@ -1,0 +1,186 @@
+"""Hostile and careless inputs that must not reach the wrong person or destroy data.
+
+- ids that differ only in characters unsafe in file names get one letter each;
+- restore accepts only a database this program wrote;
+- personal data under headers the tool does not know is found, reported and purged.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from avustus_cli.domain.errors import ValidationError
+from avustus_cli.domain.filenames import file_stem, stem, unique_stems
+from avustus_cli.adapters.store import Store
+
+from .conftest import app_row, dump, write_xlsx
+from .test_propose import CLEAN
+
+BIDS = ["1234560-4", "1234561-2", "1234562-0", "1234563-9"]
+
+# --- 1. one letter per application --------------------------------------------------
+
+COLLIDING = ["K/1", "K_1", "K:1"]
+
+
+def test_file_stems_of_ids_differing_in_unsafe_characters_differ():
+    stems = [file_stem(i) for i in [*COLLIDING, "K%2F1", "K 1", "K\\1", "K..1", "../K1", "K1" + "x" * 500, "K1" + "x" * 501]]
+    assert len(set(stems)) == len(stems)
+    for s in stems:
+        assert all(c.isascii() and (c.isalnum() or c in "._-%~") for c in s)
+        assert not s.startswith(".") and len(s) <= 120
+    assert file_stem("AV-2027-013") == "AV-2027-013"  # the county's ids keep their names
+
+
+def test_unique_stems_refuses_ids_one_file_system_folds_together():
+    assert unique_stems("paatos", COLLIDING) == {i: stem("paatos", i) for i in COLLIDING}
+    with pytest.raises(ValidationError) as e:
+        unique_stems("paatos", ["k-1", "K-1"])
+    assert "k-1" in e.value.message and "K-1" in e.value.message
+
+
+def test_decide_writes_each_applicant_its_own_letter(cli, workdir):
+    from .test_decide import add_proposal, docx_text
+
+    rows = [
+        app_row(n, **CLEAN, **{"Hakemusnumero": ident, "Y-tunnus": BIDS[n], "Hakija": f"Hakija {n} ry",
+                               "Sähköposti": f"hakija{n}@example.fi", "Haettu summa": "1 000"})
+        for n, ident in enumerate(COLLIDING)
+    ]
+    write_xlsx(workdir / "hakemukset.xlsx", rows)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    for n, ident in enumerate(COLLIDING):
+        add_proposal(cli.db, ident, str(100 * (n + 1)), "myönnetään osittain", "PROPORTIONAL")
+    r = cli("decide", "--date", "2027-01-26", "--section", "§ 12")
+    assert r.exit_code == 0, r.output
+    letters = sorted((workdir / "paatokset").glob("paatos_*.docx"))
+    assert len(letters) == 3, letters
+    with (workdir / "paatokset" / "postitus.csv").open(encoding="utf-8-sig") as f:
+        mailing = list(csv.reader(f, delimiter=";"))
+    header, body = mailing[0], mailing[1:]
+    assert len(body) == 3
+    email_col = next(i for i, h in enumerate(header) if "posti" in h.lower())
+    file_col = next(i for i, h in enumerate(header) if h.lower().startswith("tiedosto") or "docx" in h.lower())
+    files = {}
+    for line in body:
+        files[line[email_col]] = line[file_col]
+    assert len(set(files.values())) == 3
+    for n, ident in enumerate(COLLIDING):
+        letter = workdir / "paatokset" / files[f"hakija{n}@example.fi"]
+        text = docx_text(letter)
+        assert f"Hakija {n} ry" in text
+        assert all(f"Hakija {m} ry" not in text for m in range(3) if m != n)
+
+
+def test_propose_writes_each_applicant_its_own_supplement_request(cli, workdir):
+    from .test_propose import AS_OF, check, html_text
+
+    rows = [
+        app_row(n, **{**CLEAN, "Lupa tarkastukseen": "Ei"},
+                **{"Hakemusnumero": ident, "Y-tunnus": BIDS[n], "Hakija": f"Hakija {n} ry", "Haettu summa": "1 000"})
+        for n, ident in enumerate(COLLIDING)
+    ]
+    write_xlsx(workdir / "hakemukset.xlsx", rows)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    check(cli, workdir)
+    r = cli("propose", "--out", workdir / "out", "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    letters = sorted((workdir / "out" / "taydennyspyynnot").glob("*.html"))
+    assert len(letters) == 3, letters
+    for n, ident in enumerate(COLLIDING):
+        text = html_text(workdir / "out" / "taydennyspyynnot" / f"{stem('taydennyspyynto', ident)}.html")
+        assert f"Hakija {n} ry" in text
+
+
+# --- 2. restore only what this program wrote ------------------------------------------
+
+
+def _imported_with_grant(cli, workdir: Path) -> tuple[Path, Path]:
+    """A round with a decided, paid grant, and a good backup of it."""
+    import datetime as dt
+    from decimal import Decimal
+
+    rows = [app_row(n, **{"Y-tunnus": BIDS[n]}) for n in range(1, 3)]
+    assert cli("import", write_xlsx(workdir / "v.xlsx", rows)).exit_code == 0
+    s = Store.open(cli.db)
+    with s.transaction():
+        s.upsert_grant({"id": "H-0001", "application_id": "H-0001", "applicant": "x", "business_id": None,
+                        "form": "operating", "year": 2027, "amount_cents": 500000, "decision_date": "2027-01-28",
+                        "source": "decision"})
+        s.add_payment("H-0001", Decimal("5000"), dt.date(2027, 3, 1), "maksu")
+    s.close()
+    r = cli("backup")
+    assert r.exit_code == 0, r.output
+    return cli.db, Path(r.stdout.strip())
+
+
+def _crafted(good: Path, path: Path, *statements: str) -> Path:
+    path.write_bytes(good.read_bytes())
+    conn = sqlite3.connect(path)
+    for st in statements:
+        conn.execute(st)
+    conn.commit()
+    conn.close()
+    return path
+
+
+CRAFTED = [
+    # (name, statements, words in the refusal)
+    ("herätin.db", ["create trigger wipe after insert on audit_log begin delete from payments; "
+                    "update grants set amount_cents = 0; end"], ["herätin (trigger) wipe"]),
+    ("näkymä.db", ["create view v_grants as select * from grants"], ["näkymä (view) v_grants"]),
+    ("lisätaulu.db", ["create table extra (x)"], ["ylimääräinen taulu extra"]),
+    ("muutettu.db", ["alter table grants add column note text"], ["muutettu taulu grants"]),
+    ("indeksi.db", ["drop index grants_business_id"], ["puuttuva indeksi grants_business_id"]),
+    ("viittaus.db", ["pragma foreign_keys = off",
+                     "insert into payments (grant_id, amount_cents, paid_date, created_at) values ('EI-OLE', 1, '2027-01-01', 'x')"],
+     ["foreign_key_check"]),
+]
+
+
+@pytest.mark.parametrize("name,statements,words", CRAFTED, ids=[c[0] for c in CRAFTED])
+def test_restore_refuses_a_file_this_program_did_not_write(cli, workdir, name, statements, words):
+    db, good = _imported_with_grant(cli, workdir)
+    bad = _crafted(good, workdir / name, *statements)
+    before = db.read_bytes()
+    backups = sorted((workdir / "varmuuskopiot").iterdir())
+    r = cli("restore", bad)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "Mitään ei palautettu" in r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+    assert db.read_bytes() == before  # byte for byte
+    assert sorted((workdir / "varmuuskopiot").iterdir()) == backups
+    assert not list(workdir.glob(".*palautus*"))
+    assert cli("status").exit_code == 0  # and the round goes on
+
+
+def test_restore_refuses_a_file_that_is_not_sqlite(cli, workdir):
+    db, _good = _imported_with_grant(cli, workdir)
+    bad = workdir / "kuva.db"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(5000))
+    before = db.read_bytes()
+    r = cli("restore", bad)
+    assert r.exit_code == 2 and "ei SQLite-tiedosto" in r.stderr and "Mitään ei palautettu" in r.stderr
+    assert db.read_bytes() == before
+
+
+def test_restore_of_a_good_backup_copies_its_rows_into_the_programs_own_schema(cli, workdir):
+    db, good = _imported_with_grant(cli, workdir)
+    at_backup = dump(good)
+    assert cli("import", write_xlsx(workdir / "v2.xlsx", [app_row(1, Hakija="Muutettu ry", **{"Y-tunnus": BIDS[1]})])).exit_code == 0
+    r = cli("restore", good)
+    assert r.exit_code == 0, r.output
+    now = dump(db)
+    assert {t: v for t, v in now.items() if t != "audit_log"} == {t: v for t, v in at_backup.items() if t != "audit_log"}
+    assert len(now["payments"]) == 1 and now["grants"][0][6] == 500000
+    kept = [p for p in (workdir / "varmuuskopiot").glob("*ennen-palautusta.db")]
+    assert len(kept) == 1 and str(kept[0]) in r.stderr.replace("\n", "") and "poista" in r.stderr
+    assert not list(workdir.glob(".*palautus*"))
