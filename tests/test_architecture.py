@@ -100,7 +100,6 @@ def test_no_import_points_up_a_layer():
     assert _upward() == []
 
 
-@pytest.mark.xfail(reason="proposing and deciding still import the checking service: being untangled (issue 10, part 1)", strict=True)
 def test_services_never_import_each_other():
     crossing = []
     for path, src, line, mod in _edges():

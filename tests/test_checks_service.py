@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from avustus_cli.services.checking import Result
+from avustus_cli.domain.standing import Standing
 from avustus_cli.domain.models import Application, Finding, Severity, verdict_for
 
 
-def result(*findings: Finding) -> Result:
-    return Result(Application(id="A"), verdict_for(list(findings)), tuple(findings))
+def result(*findings: Finding) -> Standing:
+    return Standing(Application(id="A"), verdict_for(list(findings)), tuple(findings))
 
 
 def test_payment_holds_and_notes_do_not_stop_funding():
@@ -31,5 +31,5 @@ def test_open_review_deficiency_or_blocking_stop_funding():
 
 
 def test_unchecked_application_is_not_fundable():
-    r = Result(Application(id="A"), verdict_for([]), (), checked=False)
+    r = Standing(Application(id="A"), verdict_for([]), (), checked=False)
     assert not r.fundable

@@ -638,7 +638,7 @@ def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
 
 def test_report_status_words_are_those_of_the_import(decided_round):
     from avustus_cli.services import deciding as svc
-    from avustus_cli.services import proposing as propose
+    from avustus_cli.domain import standing
     from avustus_cli.domain.errors import ValidationError
     from avustus_cli.domain.models import ReportStatus
 
@@ -653,7 +653,7 @@ def test_report_status_words_are_those_of_the_import(decided_round):
             svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "")
     finally:
         store.close()
-    assert svc._sentence is propose._sentence  # one helper, not two copies
+    assert svc.sentence is standing.sentence  # one helper, not two copies
 
 
 def test_pending_applications_are_not_decided(tmp_path):

@@ -521,8 +521,8 @@ def test_review_cases_are_pending_not_refused(cli, workdir, walkthrough):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["pending"] == ["H-0002"]
     # the helper the decide command uses
-    from avustus_cli.services.checking import current_results
-    from avustus_cli.services.proposing import pending_ids
+    from avustus_cli.adapters.store.standings import current_standings as current_results
+    from avustus_cli.domain.standing import pending_ids
 
     store = Store.open(cli.db)
     try:
@@ -628,7 +628,7 @@ def test_sample_small_partnership_refusals_are_the_directors(sample_round):
 def test_decider_of_a_refused_partnership_follows_the_amount_applied_for():
     from avustus_cli.domain.config import default_settings
     from avustus_cli.domain.models import Application, GrantForm
-    from avustus_cli.services.proposing import decider_for
+    from avustus_cli.domain.proposal import decider_for
 
     s = default_settings(2027)
     big = Application(id="K-1", form=GrantForm.PARTNERSHIP, year=2027, requested=Decimal(150000))
@@ -660,10 +660,11 @@ def test_sample_annex_title_groups_and_payment_holds(sample_round):
 
 def test_pending_helpers_on_results():
     """J01 never makes an application pending; a blocking finding decides it; deficiencies count with a deadline."""
-    from avustus_cli.services.checking import Result
     from avustus_cli.domain.config import default_settings
     from avustus_cli.domain.models import Application, Finding, Severity, verdict_for
-    from avustus_cli.services.proposing import is_pending, pending_ids, pending_reason
+    from avustus_cli.domain.standing import Standing as Result
+    from avustus_cli.domain.standing import is_pending, pending_ids
+    from avustus_cli.services.proposing import pending_reason
 
     def res(i: int, *findings: Finding) -> Result:
         return Result(Application(id=f"H-{i}"), verdict_for(findings), tuple(findings))

@@ -13,7 +13,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.adapters import fmt
-from avustus_cli.services.checking import Result, accept, current_results, run_check, unaccept, write_check_workbook
+from avustus_cli.domain.standing import Standing
+from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.domain.models import Severity, Verdict
 from avustus_cli.domain.rules import GROUP_TITLES, RULES
@@ -35,7 +36,7 @@ def finding_json(f) -> dict:
     return d
 
 
-def result_json(r: Result) -> dict:
+def result_json(r: Standing) -> dict:
     return {
         "id": r.app.id,
         "applicant": r.app.applicant,
@@ -48,7 +49,7 @@ def result_json(r: Result) -> dict:
     }
 
 
-def _filtered(results: list[Result], codes: list[str], severities: list[str], verdicts: list[str]) -> list[Result]:
+def _filtered(results: list[Standing], codes: list[str], severities: list[str], verdicts: list[str]) -> list[Standing]:
     if codes:
         wanted = {c.strip().upper() for c in codes}
         unknown = sorted(c for c in wanted if c not in RULES and not (len(c) == 1 and c in GROUP_TITLES))
@@ -74,7 +75,7 @@ def _filtered(results: list[Result], codes: list[str], severities: list[str], ve
     return results
 
 
-def _findings_text(r: Result) -> str:
+def _findings_text(r: Standing) -> str:
     lines = []
     for f in r.findings:
         if f.accepted:
@@ -86,7 +87,7 @@ def _findings_text(r: Result) -> str:
     return "\n".join(lines) or "–"
 
 
-def _print_tables(results: list[Result]) -> None:
+def _print_tables(results: list[Standing]) -> None:
     for verdict in VERDICT_ORDER:
         group = [r for r in results if r.verdict is verdict]
         if not group:
@@ -101,7 +102,7 @@ def _print_tables(results: list[Result]) -> None:
         out.print(t)
 
 
-def _print_summary(results: list[Result]) -> None:
+def _print_summary(results: list[Standing]) -> None:
     t = Table(title="Yhteenveto")
     t.add_column("Tulos")
     t.add_column("Hakemuksia", justify="right")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-from avustus_cli.adapters.store import proposals as proposal_store
 from rich.markup import escape
 from rich.table import Table
 
@@ -44,7 +43,7 @@ def _print_summary(rows, budget) -> None:
         rs = by_form.get(form)
         if not rs:
             continue
-        t2.add_row(svc._form_label(form), str(len(rs)), str(sum(1 for r in rs if r.amount > 0)),
+        t2.add_row(svc.form_label(form), str(len(rs)), str(sum(1 for r in rs if r.amount > 0)),
                    fmt.money(sum((r.requested for r in rs), Decimal(0))), fmt.money(sum((r.amount for r in rs), Decimal(0))))
     out.print(t2)
 
@@ -140,19 +139,17 @@ def propose_cmd(
                 f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
                 f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
             )
-        plan = svc.build_plan(store, settings, method, budget_total, as_of=date)
-        sheet_before = proposal_store.sheet_edited_ids(store)
-        changed = svc.save_plan(store, plan.rows)
-        replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})
-        if replaced:
+        proposed = svc.propose(store, settings, method, budget_total, as_of=date)
+        if proposed.replaced:
             err.print(
-                f"Huom: {len(replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella "
+                f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella "
                 "(muutokset ovat tapahtumalokissa).",
                 highlight=False,
             )
-        err.print(f"Jakotapa {plan.method.method}: {changed} esitystä tallennettiin tai muuttui.", highlight=False)
+        err.print(f"Jakotapa {proposed.plan.method.method}: {proposed.changed} esitystä tallennettiin tai muuttui.",
+                  highlight=False)
         rows = svc.load_rows(store, settings)
-        m = plan.method
+        m = proposed.plan.method
     written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
     _print_summary(rows, budget_obj)
     _print_paths(out_dir, written)

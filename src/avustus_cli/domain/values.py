@@ -90,6 +90,22 @@ _MONEY_CLEAN = re.compile(r"[\s\u00a0\u202f']|€|eur(?:oa)?|e$", re.I)
 
 def money(cell: Any) -> Decimal | None:
     """Euros: 12500, 12 500, 12 500,00 €, 12.500,00, 12,500.00, 12500.5."""
+    d = amount(cell)
+    if d is None:
+        return None
+    if d < 0:
+        raise ValueProblem(f"'{_shown(cell)}' on negatiivinen euromäärä")
+    if d > _MAX_AMOUNT:
+        raise ValueProblem(f"'{_shown(cell)}' on epäuskottavan suuri euromäärä")
+    if d != d.quantize(Decimal("0.01")):
+        raise ValueProblem(f"'{text(cell)}': euromäärässä voi olla enintään kaksi desimaalia")
+    return d.quantize(Decimal("0.01"))
+
+
+def amount(cell: Any) -> Decimal | None:
+    """A euro amount as written, read as :func:`money` reads it but with its
+    sign and all its decimals kept (the caller judges the range): the one
+    parser of amounts, for callers with messages of their own."""
     if isinstance(cell, bool):
         raise ValueProblem(f"'{cell}' ei ole euromäärä")
     if isinstance(cell, int):
@@ -131,13 +147,7 @@ def money(cell: Any) -> Decimal | None:
             raise ValueProblem(f"'{raw}' ei ole euromäärä") from None
     if not d.is_finite():
         raise ValueProblem(f"'{cell}' ei ole euromäärä")
-    if d < 0:
-        raise ValueProblem(f"'{_shown(cell)}' on negatiivinen euromäärä")
-    if d > _MAX_AMOUNT:
-        raise ValueProblem(f"'{_shown(cell)}' on epäuskottavan suuri euromäärä")
-    if d != d.quantize(Decimal("0.01")):
-        raise ValueProblem(f"'{text(cell)}': euromäärässä voi olla enintään kaksi desimaalia")
-    return d.quantize(Decimal("0.01"))
+    return d
 
 
 _DATE_FI = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s*(?:klo)?\s*(\d{1,2})[.:](\d{2})(?:[.:](\d{2}))?)?$")

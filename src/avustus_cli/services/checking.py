@@ -1,20 +1,18 @@
 """The check as a service: run the rules over the stored round, store the
 findings, and read back each application's standing with the officer's
 acceptances applied. Every later stage (propose, decide, payments) reads
-applications' standing through ``current_results``.
+applications' standing through the store (``adapters.store.standings``); the
+standing itself and its policy are the domain's (``domain.standing``).
 """
 
 from __future__ import annotations
 
 import collections
 import datetime as dt
-import hashlib
 import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from collections import defaultdict
-from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -24,88 +22,18 @@ from avustus_cli.domain.checking import check_application
 from avustus_cli.domain.config import Settings
 from avustus_cli.adapters.excel import Sheet, write_workbook
 from avustus_cli.domain.errors import NotFoundError, ValidationError
-from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, Grant, GrantForm, Severity, Verdict, verdict_for
-from avustus_cli.domain.rules import RULES, RuleContext
+from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, GrantForm, Severity, Verdict, verdict_for
+from avustus_cli.domain.rules import RULES
+from avustus_cli.domain.standing import Standing, apply_acceptances, context_for, rules_version, with_reopened
 from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import standings as standing_store
 
-# Deficiencies that do not stop a grant from being proposed: they hold its
-# payment instead (R01: an earlier usage report missing; P02: the project's
-# funding decision still pending). They become conditions of the decision.
-PAYMENT_HOLD_CODES = frozenset({"R01", "P02"})
-# Findings about who decides, not about the application: a decision maker's
-# conflict of interest (J01) makes that person step aside; it never costs the
-# applicant its grant.
-DECIDER_CODES = frozenset({"J01"})
-
-
-def rules_version() -> str:
-    """A fingerprint of the rule set (codes, severities, titles)."""
-    text = "|".join(f"{r.code}:{r.severity.value}:{r.title}" for r in RULES.values())
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class Result:
-    app: Application
-    verdict: Verdict
-    findings: tuple[Finding, ...]  # accepted ones carry accepted_reason
-    checked: bool = True  # False: not checked since it was imported or changed
-    reopened: tuple[str, ...] = ()  # codes whose acceptance lapsed because the data changed
-
-    @property
-    def open_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.accepted)
-
-    @property
-    def holds(self) -> tuple[Finding, ...]:
-        """Open findings that hold the payment rather than the grant."""
-        return tuple(
-            f for f in self.open_findings if f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY
-        )
-
-    @property
-    def fundable(self) -> bool:
-        """May get money in the proposal: nothing open but payment holds and notes."""
-        return self.checked and all(
-            f.severity is Severity.NOTE
-            or f.code in DECIDER_CODES
-            or (f.code in PAYMENT_HOLD_CODES and f.severity is Severity.DEFICIENCY)
-            for f in self.open_findings
-        )
-
-    def blocking(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.open_findings if f.severity is Severity.BLOCKING)
-
-
-def history_index(grants: Iterable[Grant]) -> dict[str, tuple[Grant, ...]]:
-    by_id: dict[str, list[Grant]] = defaultdict(list)
-    for g in grants:
-        if g.business_id:
-            by_id[g.business_id].append(g)
-    return {k: tuple(v) for k, v in by_id.items()}
-
-
-def context_for(
-    app: Application,
-    settings: Settings,
-    as_of: dt.date,
-    history: dict[str, tuple[Grant, ...]],
-    positions: tuple = (),
-) -> RuleContext:
-    """The rule context: earlier grants of the applicant (and of a joint application's lead)
-    and the decision makers' positions (J01)."""
-    keys = {app.business_id}
-    if app.joint and app.lead_applicant and app.lead_applicant.business_id:
-        keys.add(app.lead_applicant.business_id)
-    earlier = tuple(
-        g for k in keys if k for g in history.get(k, ()) if g.application_id != app.id and (g.year or 0) < (app.year or 9999)
-    )
-    return RuleContext(settings=settings, as_of=as_of, history=earlier, positions=positions)
+__all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_workbook"]
 
 
 def run_check(
     store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None, slim: bool = False
-) -> list[Result]:
+) -> list[Standing]:
     """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results.
 
     With ``slim`` the results carry only the application's identifying fields
@@ -119,8 +47,8 @@ def run_check(
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     else:
         apps = store.iter_applications()
-    history = history_index(store.grants())
-    positions = _positions(store)  # the conflict-of-interest register (J01)
+    history = standing_store.grant_history(store)
+    positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     hashes = store.content_hashes()
     accepted = store.acceptances()
     raw: dict[str, tuple[str, list[Finding]]] = {}
@@ -130,12 +58,12 @@ def run_check(
     else:
         checked = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
     for app, findings in checked:
-        applied = _apply_acceptances(app.id, findings, accepted)
+        applied = apply_acceptances(app.id, findings, accepted)
         verdict = verdict_for(applied)
         raw[app.id] = (verdict.value, findings)
         if slim:
             app = _slim(app)
-        results.append(Result(app, verdict, tuple(applied)))
+        results.append(Standing(app, verdict, tuple(applied)))
     with store.transaction():
         store.save_check(as_of, rules_version(), raw, hashes)
     return _with_reopened(store, results)
@@ -194,51 +122,13 @@ def _check_in_parallel(
             yield from map(_from_worker, pending.popleft().result())
 
 
-def _positions(store: Store) -> tuple:
-    """The conflict-of-interest register (J01), loaded once per check."""
-    from avustus_cli.adapters.store.positions import positions as load_positions
-
-    return tuple(load_positions(store))
+def _with_reopened(store: Store, results: list[Standing]) -> list[Standing]:
+    return with_reopened(results, standing_store.reopened_codes(store))
 
 
-def _apply_acceptances(app_id: str, findings: list[Finding], accepted: dict) -> list[Finding]:
-    out = []
-    for f in findings:
-        a = accepted.get((app_id, f.code))
-        if a is not None and f.severity in (Severity.REVIEW, Severity.DEFICIENCY, Severity.NOTE):
-            f = replace(f, accepted_reason=a["reason"])
-        out.append(f)
-    return out
-
-
-def _with_reopened(store: Store, results: list[Result]) -> list[Result]:
-    reopened: dict[str, list[str]] = defaultdict(list)
-    for r in store.reopened_acceptances():
-        reopened[r["application_id"]].append(r["code"])
-    if not reopened:
-        return results
-    return [replace(r, reopened=tuple(sorted(reopened.get(r.app.id, ())))) for r in results]
-
-
-def current_results(store: Store, with_personal: bool = False) -> list[Result]:
-    """Each stored application with its last check's findings and the acceptances that still hold.
-
-    An application imported or changed since its last check is ``checked=False``
-    and has the verdict of its stored findings (none: eligible) — callers that
-    need a fresh standing run ``run_check`` first.
-    """
-    apps = store.applications(with_personal=with_personal)
-    stored = store.findings()
-    verdicts = store.verdicts()
-    hashes = store.content_hashes()
-    accepted = store.acceptances()
-    results = []
-    for app in apps:
-        applied = _apply_acceptances(app.id, stored.get(app.id, []), accepted)
-        v = verdicts.get(app.id)
-        checked = v is not None and v["content_hash"] == hashes.get(app.id)
-        results.append(Result(app, verdict_for(applied), tuple(applied), checked=checked))
-    return _with_reopened(store, results)
+def current_results(store: Store, with_personal: bool = False) -> list[Standing]:
+    """Each stored application's standing (see ``adapters.store.standings.current_standings``)."""
+    return standing_store.current_standings(store, with_personal)
 
 
 def accept(store: Store, app_id: str, code: str, reason: str) -> None:
@@ -279,7 +169,7 @@ def unaccept(store: Store, app_id: str, code: str) -> None:
 _VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 
 
-def write_check_workbook(path: Path, results: list[Result]) -> Path:
+def write_check_workbook(path: Path, results: list[Standing]) -> Path:
     headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
     rows = []
     for r in results:

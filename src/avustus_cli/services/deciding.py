@@ -27,23 +27,15 @@ from avustus_cli.adapters import fmt
 
 from avustus_cli.domain import values
 from avustus_cli.adapters.store.backup import backup_before
-from avustus_cli.services.checking import PAYMENT_HOLD_CODES, current_results
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
 from avustus_cli.adapters.excel import neutralise
 from avustus_cli.domain.followup import Hold, Overdue, hold_reasons, overdue_grants, remaining, unique_references
-from avustus_cli.services.proposing import (
-    PENDING_CODE,
-    Edit,
-    Row,
-    _sentence,
-    budget_of,
-    decider_for,
-    ineligible_reason,
-    read_sheet,
-    split_conditions,
-    validate_edits,
-)
+from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
+from avustus_cli.adapters.store import proposals as proposal_store
+from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.domain.proposal import ProposalEdit, ProposalLine, budget_of, decider_for, line_from_record
+from avustus_cli.domain.standing import PAYMENT_HOLD_CODES, PENDING_CODE, ineligible_reason, sentence
 from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus, Severity
 from avustus_cli.domain.rules import RULES
 from avustus_cli.adapters.store import Store, cents, euros
@@ -166,7 +158,7 @@ def write_mailing(path: Path, rows: Iterable[dict[str, str]]) -> Path:
 # --- reading an edited proposal sheet --------------------------------------------
 
 
-def read_decision_sheet(path: Path, settings: Settings) -> list[Edit]:
+def read_decision_sheet(path: Path, settings: Settings) -> list[ProposalEdit]:
     """The board's changes from an edited proposal workbook (esitys.xlsx, sheet
     "Esitys", read by ``propose.read_sheet``: refuses empty, non-numeric and
     negative amounts). Checked against the round by ``propose.validate_edits``
@@ -225,12 +217,12 @@ def _finding_reasons(result: Any) -> list[dict[str, str]]:
     for f in chosen:
         rule = RULES.get(f.code)
         title = rule.title if rule else f.code
-        out.append({"code": f.code, "text": _sentence(f"avustusohjeen ehto ”{title}” ei täyty: {f.message}")})
+        out.append({"code": f.code, "text": sentence(f"avustusohjeen ehto ”{title}” ei täyty: {f.message}")})
     return out
 
 
 def _lines(text: str) -> list[dict[str, str]]:
-    return [{"code": r["code"], "text": _sentence(r["text"])} for r in parse_reasons(text)]
+    return [{"code": r["code"], "text": sentence(r["text"])} for r in parse_reasons(text)]
 
 
 def _generated_refusal(text: str, result: Any) -> bool:
@@ -268,24 +260,11 @@ class _DecidePlan:
         return bool(self.planned or self.new_dispatch)
 
 
-def _proposal_row(result: Any, prop: dict[str, Any]) -> Row:
-    """A stored proposal as ``propose.Row`` (an application without one: 0 €, no reason)."""
-    return Row(
-        result,
-        euros(prop.get("amount_cents")) or Decimal(0),
-        prop.get("reason_code", "") or "",
-        prop.get("reason", "") or "",
-        tuple(split_conditions(prop.get("conditions"))),
-        prop.get("method", "") or "",
-        prop.get("source", "allocation") or "allocation",
-    )
-
-
 def _plan(
     store: Store,
     settings: Settings,
     result: DecideResult,
-    edits: Sequence[Edit] | None,
+    edits: Sequence[ProposalEdit] | None,
     from_file: Path | None,
     dispatch: dict[str, Any],
     budget_total: Decimal | None = None,
@@ -295,7 +274,7 @@ def _plan(
     that breaks the proposal's rules, a conflicting earlier decision, and
     refusals or reductions without reasons (all of them named at once)."""
     small = result.maker.casefold() == settings.small_partnership_decider.casefold()
-    props = sql.proposals(store)
+    props = proposal_store.proposal_records(store)
     sheet = {e.app_id: e for e in edits or ()}
     ids = sorted(set(props) | set(sheet))
     if not ids:
@@ -305,11 +284,11 @@ def _plan(
     if unknown:
         where = f" (tiedosto {from_file.name})" if from_file is not None else ""
         raise NotFoundError(f"hakemusta {', '.join(unknown)} ei ole tietokannassa{where}.")
-    results = {r.app.id: r for r in current_results(store)}
+    results = {r.app.id: r for r in standing_store.current_standings(store)}
     if edits:
         # the board's sheet obeys the proposal's rules (money only for a fundable
         # application, a reason above the request, the budget lines and caps)
-        rows = {i: _proposal_row(results[i], props.get(i, {})) for i in ids}
+        rows = {i: line_from_record(results[i], props.get(i, {})) for i in ids}
         validate_edits(rows, edits, budget_of(settings, budget_total), from_file.name if from_file is not None else "",
                        require_all=False, require_reduction_reasons=False)
     existing = sql.grant_rows_by_id(store)
@@ -327,9 +306,9 @@ def _plan(
         if edit is not None:
             amount = edit.amount
             conditions, reason = "\n".join(edit.conditions), edit.reason
-            changed_by_board = prop == {} or cents(amount) != prop.get("amount_cents") or reason != prop.get("reason", "")
+            changed_by_board = prop == {} or amount != prop.get("amount") or reason != prop.get("reason", "")
         else:
-            amount = euros(prop["amount_cents"])
+            amount = prop["amount"]
             conditions, reason = prop.get("conditions", ""), prop.get("reason", "")
             changed_by_board = False
         if edit is None and prop.get("reason_code") == PENDING_CODE:
@@ -517,7 +496,7 @@ def _payment_held_text(
         grant, grants, {}, row_date(row), None, app, (row["application_id"], "P02") in accepted, settings.report_months
     )
     texts = [h.text for h in holds if h.code in ("report", "funding")]
-    return _sentence("; ".join(texts)) if texts else ""
+    return sentence("; ".join(texts)) if texts else ""
 
 
 def _received(app: Application | None) -> dt.date | dt.datetime | None:

@@ -32,11 +32,6 @@ GRANT_FIELDS = (
 )
 
 
-def proposals(store: Store) -> dict[str, dict[str, Any]]:
-    """application id -> the stored proposal row."""
-    return {r["application_id"]: r for r in store.query("select * from proposals order by application_id")}
-
-
 def grant_row(store: Store, grant_id: str) -> dict[str, Any] | None:
     rows = store.query("select * from grants where id = ?", (grant_id,))
     return rows[0] if rows else None

@@ -1,4 +1,9 @@
-"""Proposals and the officer's scores (SQL for the propose service)."""
+"""Proposals and the officer's scores (SQL for the propose and decide services).
+
+A proposal comes back as a record ``{"amount": Decimal, "reason_code",
+"reason", "conditions", "method", "source"}`` (``ProposalLine.record()``):
+the cents stay in here.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,27 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import Store, cents, euros
+
+RECORD_FIELDS = ("reason_code", "reason", "conditions", "method", "source")
 
 
-def proposal_rows(store: Store) -> dict[str, dict[str, Any]]:
-    return {r["application_id"]: r for r in store.query("select * from proposals")}
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    return {"amount": euros(row["amount_cents"]), **{k: row[k] for k in RECORD_FIELDS}}
+
+
+def proposal_records(store: Store) -> dict[str, dict[str, Any]]:
+    """application id -> the stored proposal, in application id order."""
+    return {r["application_id"]: _record(r) for r in store.query("select * from proposals order by application_id")}
 
 
 def sheet_edited_ids(store: Store) -> set[str]:
     return {r["application_id"] for r in store.query("select application_id from proposals where source = 'sheet'")}
 
 
-def save_proposal(store: Store, application_id: str, values: dict[str, Any], updated_at: str) -> None:
+def save_proposal(store: Store, application_id: str, record: dict[str, Any], updated_at: str) -> None:
+    """Store one proposal (a record as ``proposal_records`` gives it)."""
+    values = {"amount_cents": cents(record["amount"]), **{k: record[k] for k in RECORD_FIELDS}}
     store.db["proposals"].upsert({"application_id": application_id, **values, "updated_at": updated_at}, pk="application_id")
 
 

@@ -1,0 +1,518 @@
+"""The proposal's documents: the contexts of the board item, annex 1, the
+terms, the strategy director's draft decision and the supplement requests,
+and writing them all (with esitys.xlsx and the manifest) from the stored
+proposal."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+from avustus_cli.adapters import fmt
+from avustus_cli.adapters.proposal_sheet import write_esitys
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import positions as position_store
+from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.domain import deadlines, filenames
+from avustus_cli.domain.allocation import Budget, Method
+from avustus_cli.domain.checking import partnership_routing
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.models import GrantForm, Severity
+from avustus_cli.domain.proposal import ProposalLine, codes_for, decider_for, legend, shorten
+from avustus_cli.domain.rules.conflict import conflicts
+from avustus_cli.domain.standing import (
+    PAYMENT_HOLD_CODES,
+    PENDING_LEADS,
+    Standing,
+    by_severity,
+    ineligible_reason,
+    is_pending,
+    sentence,
+    stopping_findings,
+    supplement_due,
+)
+from avustus_cli.services.proposing._manifest import ESITYS_FILE, previous_documents, remove_stale, normalise_zip, write_manifest
+
+LETTERS_DIR = "taydennyspyynnot"
+
+
+def _generated_reason(row: ProposalLine) -> bool:
+    """The row's reason is the tool's (a finding list or a pending note), not the officer's."""
+    return not row.reason or row.reason == ineligible_reason(row.standing) or row.reason.startswith(PENDING_LEADS)
+
+
+def refusal_text(row: ProposalLine, supplement_due_date: dt.date | None = None) -> str:
+    """The reason of a refusal as the documents state it: the officer's own
+    text when edited, else the findings' facts (the codes are shown beside).
+    A refusal for a missing supplement names the supplement's deadline
+    (``supplement_due_date``) when it is known."""
+    if not _generated_reason(row):
+        return sentence(row.reason)
+    found = by_severity(stopping_findings(row.standing))
+    if not found:
+        return sentence(row.reason)
+    worst = found[0].severity
+    facts = "; ".join(dict.fromkeys(f.message for f in found if f.severity is worst))
+    if worst is Severity.DEFICIENCY:
+        if supplement_due_date:
+            return sentence(f"Täydennystä pyydettiin {fmt.date(supplement_due_date)} mennessä; sitä ei ole saatu ({facts})")
+        return sentence("Hakemus on puutteellinen: " + facts)
+    if worst is Severity.REVIEW:
+        return sentence("Hakemuksen arviointi on kesken: " + facts)
+    return sentence(facts)
+
+
+PARALLEL_LETTERS = 40  # from this many letters on, render them in worker processes
+
+
+def _letters_chunk(args: tuple[Path, list[tuple[str, dict[str, Any]]], Settings, tuple[str, ...]]) -> list[Path]:
+    from avustus_cli.adapters.render import write_document
+
+    letter_dir, items, settings, formats = args
+    out: list[Path] = []
+    for stem, ctx in items:
+        # render_docx gives byte-stable .docx already (the template's fixed dates, fixed zip times)
+        out += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
+    return out
+
+
+def write_letters(
+    letter_dir: Path,
+    contexts: Sequence[tuple[str, dict[str, Any]]],
+    settings: Settings,
+    formats: Sequence[str],
+    workers: int | None = None,
+) -> list[Path]:
+    """The supplement requests, in worker processes when there are many
+    (each letter is independent; rendering a .docx is CPU-bound)."""
+    import os
+
+    items = list(contexts)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(items) < PARALLEL_LETTERS:
+        return _letters_chunk((letter_dir, items, settings, tuple(formats)))
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i:i + size] for i in range(0, len(items), size)]
+    out: list[Path] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for paths in pool.map(_letters_chunk, [(letter_dir, c, settings, tuple(formats)) for c in chunks]):
+            out += paths
+    return out
+
+
+def _review(settings: Settings) -> dict[str, Any]:
+    return {"authority": settings.body, "channel": None, "sent": None, "served": None, "last_day": None}
+
+
+def _purpose(app) -> str:
+    return shorten(app.activity_name or app.description, 120)
+
+
+def _category_name(settings: Settings, cat: int | None) -> str:
+    if cat is None or not 1 <= cat <= len(settings.categories):
+        return "Toimintaluokka puuttuu"
+    return f"{cat}. {settings.categories[cat - 1]}"
+
+
+def _partnership(row: ProposalLine, settings: Settings) -> dict[str, Any]:
+    app = row.app
+    routing = partnership_routing(dataclasses.replace(app, requested=row.amount), settings)
+    per_year = max((amt for _, amt, _ in routing), default=Decimal(0))
+    decider = decider_for(app, row.amount, settings)
+    start = app.agreement_start or dt.date(settings.year, 1, 1)
+    end = app.agreement_end or dt.date(settings.year, 12, 31)
+    return {"row": row, "applicant": app.applicant, "start": start, "end": end,
+            "amount_per_year": per_year, "decider": decider}
+
+
+def pending_rows(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None) -> set[str]:
+    """Ids of the rows the documents leave out: no money and still pending."""
+    return {r.app.id for r in rows if r.amount == 0 and is_pending(r.standing, settings, as_of)}
+
+
+def _body_rows(rows: Sequence[ProposalLine], settings: Settings, pending: set[str]) -> list[ProposalLine]:
+    """The rows ``settings.body`` decides (not pending, not a small partnership agreement)."""
+    return [r for r in rows if r.app.id not in pending and decider_for(r.app, r.amount, settings) == settings.body]
+
+
+def _director_rows(rows: Sequence[ProposalLine], settings: Settings, pending: set[str]) -> list[ProposalLine]:
+    """The small partnership agreements (S04), granted or refused, that the strategy director decides."""
+    return [r for r in rows if r.app.id not in pending and decider_for(r.app, r.amount, settings) != settings.body]
+
+
+def _refusal_due(settings: Settings, as_of: dt.date | None) -> dt.date | None:
+    """The supplement deadline a refusal for a missing supplement names (None: not known)."""
+    return supplement_due(settings, as_of) if as_of is not None else None
+
+
+def _outside_window(row: ProposalLine, settings: Settings) -> str | None:
+    """"late" / "early": refused for arriving after the window / before it opened (H01)."""
+    if not any(f.code == "H01" and f.severity is Severity.BLOCKING for f in row.standing.open_findings):
+        return None
+    got = row.app.received
+    got = got.date() if isinstance(got, dt.datetime) else got
+    return "early" if got is not None and got < settings.window_start else "late"
+
+
+def _method_text(method: Method, rows: Sequence[ProposalLine]) -> str:
+    funded = [r for r in rows if r.amount > 0]
+    cut = any(r.amount < r.requested for r in funded)
+    base = ("Hakemukset tarkistettiin avustusohjeen ehtoja vastaan: hakijan avustuskelpoisuus, avustuksen kohdentamiskriteerit, "
+            "tuetut toimintaluokat, hakuaika sekä aiempien avustusten käyttöselvitykset. ")
+    text = {
+        "full": "Avustuskelpoisille hakemuksille esitetään haettu määrä käsittelyjärjestyksessä niin pitkälle kuin määräraha riittää.",
+        "proportional": ("Määräraha ei riitä kaikkien avustuskelpoisten hakemusten täysimääräiseen rahoittamiseen, joten avustukset "
+                         "on mitoitettu samassa suhteessa haettuihin määriin." if cut else
+                         "Määräraha riittää avustuskelpoisten hakemusten rahoittamiseen haetun suuruisina."),
+        "score": ("Hakemukset pisteytettiin kohdentamiskriteerien perusteella, ja avustukset esitetään pistejärjestyksessä "
+                  "niin pitkälle kuin määräraha riittää."),
+        "threshold": ("Hakemukset pisteytettiin kohdentamiskriteerien perusteella. Kynnyspisteet ylittäneille hakemuksille "
+                      "avustukset on mitoitettu samassa suhteessa haettuihin määriin."),
+    }.get(method.method, "")
+    if any(r.source == "sheet" for r in rows):
+        text += " Valmistelija on tarkistanut esityksen ja perustellut poikkeamat hakemuskohtaisesti."
+    return base + text
+
+
+def board_context(
+    rows: Sequence[ProposalLine],
+    settings: Settings,
+    budget: Budget,
+    method: Method,
+    step_asides: Sequence[Mapping[str, Any]] = (),
+    last_year: Mapping[str, Any] | None = None,
+    as_of: dt.date | None = None,
+) -> dict[str, Any]:
+    """The board item: only what ``settings.body`` decides. Pending
+    applications (``pending_findings``, with ``as_of`` also those waiting for
+    a supplement) are counted but get no item; refused small partnership
+    agreements are the strategy director's (``director_context``)."""
+    pending = pending_rows(rows, settings, as_of)
+    body_rows = _body_rows(rows, settings, pending)
+    operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
+    granted = [r for r in operating if r.amount > 0]
+    by_cat: dict[int | None, list[ProposalLine]] = defaultdict(list)
+    for r in granted:
+        by_cat[r.app.category].append(r)
+    outside = [_outside_window(r, settings) for r in rows]
+    due = _refusal_due(settings, as_of)
+    refusals = [
+        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, due)}
+        for r in body_rows if r.amount == 0
+    ]
+    reductions = [
+        {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount, "reason": sentence(r.reason)}
+        for r in body_rows if r.amount > 0 and r.reason_code == "OFFICER" and r.reason
+    ]
+    partnerships = [
+        {k: v for k, v in _partnership(r, settings).items() if k != "row"}
+        for r in rows if r.app.form is GrantForm.PARTNERSHIP and r.amount > 0
+    ]
+    projects = [
+        {"applicant": r.app.applicant, "project": r.app.activity_name, "funder": r.app.external_funder,
+         "start": r.app.project_start or r.app.funding_start, "end": r.app.project_end or r.app.funding_end,
+         "amount": r.amount, "condition": " ".join(r.conditions)}
+        for r in rows if r.app.form is GrantForm.PROJECT and r.amount > 0
+    ]
+    operating_budget = budget.per_form.get("operating")
+    if operating_budget is None:
+        operating_budget = budget.total - sum(budget.per_form.values(), Decimal(0))
+    return {
+        "title": f"Järjestöjen toiminta-avustukset vuodelle {settings.year}",
+        "call_announcement": settings.call_announcement or (
+            "Hakemukset jätettiin hyvinvointialueen sähköisessä asiointipalvelussa."
+        ),
+        "budget": operating_budget,
+        "received_count": len(rows),
+        "received_sum": sum((r.requested for r in rows), Decimal(0)),
+        "late_count": outside.count("late"),
+        "early_count": outside.count("early"),
+        "pending_count": len(pending),
+        "assessment": settings.assessment or _method_text(method, rows),
+        "granted_count": len(granted),
+        "granted_sum": sum((r.amount for r in granted), Decimal(0)),
+        "by_category": [
+            {"number": c, "name": _category_name(settings, c).split(". ", 1)[-1], "count": len(rs),
+             "requested": sum((r.requested for r in rs), Decimal(0)), "proposed": sum((r.amount for r in rs), Decimal(0))}
+            for c, rs in sorted(by_cat.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+        ],
+        "refusals": refusals,
+        "reductions": reductions,
+        "report_due": deadlines.report_due(settings.year, settings.report_months),
+        "partnerships": partnerships,
+        "projects": projects,
+        "extra_resolutions": [],
+        "review": _review(settings),
+        # Hallintolaki 28 §: decision makers with a position in an applicant step aside
+        "conflicts": [dict(c) for c in step_asides],
+        # last year's operating grants, for comparison: {year, count, granted} or None
+        "last_year": dict(last_year) if last_year else None,
+    }
+
+
+def last_year_summary(store: Store, settings: Settings) -> dict[str, Any] | None:
+    """Operating grants decided for the previous grant year (earlier grants register or decisions)."""
+    year = settings.year - 1
+    grants = [g for g in store.grants() if g.year == year and g.amount > 0 and g.form in (None, GrantForm.OPERATING)]
+    if not grants:
+        return None
+    return {"year": year, "count": len(grants), "granted": sum((g.amount for g in grants), Decimal(0))}
+
+
+def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
+    """Who must step aside for which applications on ``day`` (Hallintolaki 28 §, the matching of rule J01),
+    by person, then application."""
+    register = position_store.positions(store)
+    if not register:
+        return []
+    found = sorted(((app, c) for app in store.applications() for c in conflicts(app, register, day)),
+                   key=lambda ac: (ac[1].position.person, ac[0].id))
+    return [
+        {"person": c.position.person, "role": c.position.body_role, "position": c.position.position,
+         "organisation": c.position.organisation, "application_id": app.id, "applicant": app.applicant}
+        for app, c in found
+    ]
+
+
+def _annex_row(r: ProposalLine) -> dict[str, Any]:
+    a = r.app
+    return {
+        "application_id": a.id, "applicant": a.applicant, "business_id": a.business_id or "",
+        "municipality": a.home_municipality or "", "purpose": _purpose(a), "requested": a.requested,
+        "proposed": r.amount, "conditions": "; ".join(c.rstrip(".") for c in r.conditions) + ("." if r.conditions else ""),
+        "codes": codes_for(r),
+        # the officer's own reason for a changed amount (HARK): public text, scrubbed by render
+        "reason": sentence(r.reason) if r.reason_code == "OFFICER" and r.reason else "",
+    }
+
+
+def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Annex 1 of the board item: what ``settings.body`` decides, nothing else.
+    Pending applications and the strategy director's small partnership
+    agreements are left out (and counted in ``pending_count`` / ``separately``)."""
+    pending = pending_rows(rows, settings, as_of)
+    body_rows = _body_rows(rows, settings, pending)
+    groups: list[tuple[str, list[ProposalLine]]] = []
+    granted = [r for r in body_rows if r.amount > 0]
+    by_cat: dict[int | None, list[ProposalLine]] = defaultdict(list)
+    for r in granted:
+        if r.app.form is GrantForm.OPERATING or r.app.form is None:
+            by_cat[r.app.category].append(r)
+    for c in sorted(by_cat, key=lambda c: (c is None, c or 0)):
+        groups.append((f"Toiminta-avustukset: {_category_name(settings, c)}", by_cat[c]))
+    for form, name in ((GrantForm.PARTNERSHIP, "Kumppanuussopimukset"), (GrantForm.PROJECT, "Hankeavustukset")):
+        rs = [r for r in granted if r.app.form is form]
+        if rs:
+            groups.append((name, rs))
+    refused = [r for r in body_rows if r.amount == 0]
+    if refused:
+        groups.append(("Hylättäviksi esitetyt hakemukset", refused))
+    out_groups = []
+    all_codes: list[str] = []
+    for name, rs in groups:
+        ann = [_annex_row(r) for r in rs]
+        for a in ann:
+            all_codes.extend(a["codes"])
+        out_groups.append({
+            "name": name, "rows": ann,
+            "requested": sum((r.requested for r in rs), Decimal(0)),
+            "proposed": sum((r.amount for r in rs), Decimal(0)),
+        })
+    director = _director_rows(rows, settings, pending)
+    return {
+        "groups": out_groups,
+        "total_requested": sum((g["requested"] for g in out_groups), Decimal(0)),
+        "total_proposed": sum((g["proposed"] for g in out_groups), Decimal(0)),
+        "codes": legend(all_codes),
+        "separately": {"decider": settings.small_partnership_decider, "count": len(director)} if director else None,
+        "pending_count": len(pending),
+    }
+
+
+def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> Path:
+    from avustus_cli.adapters.excel import Sheet, write_workbook
+
+    headers = ["Hakemus", "Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu (€)", "Esitys (€)", "Ehdot",
+               "Peruste", "Perustelu"]
+    blank = [None] * len(headers)
+    data: list[list[Any]] = []
+    for g in ctx["groups"]:
+        data.append([g["name"], *blank[1:]])
+        for r in g["rows"]:
+            data.append([r["application_id"], r["applicant"], r["business_id"], r["municipality"], r["purpose"],
+                         r["requested"], r["proposed"], r["conditions"], ", ".join(r["codes"]), r["reason"]])
+        data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None, None])
+    footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None, None]]
+    legend = [[c["code"], c["title"]] for c in ctx["codes"]]
+    sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
+                    widths={1: 36, 4: 40, 7: 40, 9: 40}, footer=footer)]
+    if legend:
+        sheets.append(Sheet("Perusteet", ["Peruste", "Selitys"], legend, widths={1: 80}))
+    return write_workbook(path, sheets)
+
+
+def terms_context(settings: Settings) -> dict[str, Any]:
+    from avustus_cli.adapters.render import REPORT_DOCUMENTS
+
+    return {"report_due": deadlines.report_due(settings.year, settings.report_months),
+            "report_documents": list(REPORT_DOCUMENTS)}
+
+
+def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None) -> dict[str, Any] | None:
+    """The strategy director's draft decision on the small partnership
+    agreements (S04): the approvals and the refusals with their reasons.
+    None when the director has nothing to decide."""
+    from avustus_cli.adapters.render import REPORT_DOCUMENTS
+
+    mine = _director_rows(rows, settings, pending_rows(rows, settings, as_of))
+    small = [_partnership(r, settings) for r in mine if r.amount > 0]
+    refused = [r for r in mine if r.amount == 0]
+    if not small and not refused:
+        return None
+    years = sorted({y for p in small for y in (p["start"].year, p["end"].year)}) or [settings.year]
+    span = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
+    due = _refusal_due(settings, as_of)
+    return {
+        "decider": {"name": settings.strategy_director.name, "title": settings.strategy_director.title or settings.small_partnership_decider.lower()},
+        "decision_date": None,
+        "section": "",
+        "title": f"Kumppanuussopimukset järjestöjen kanssa vuosille {span}" if "–" in span
+        else f"Kumppanuussopimukset järjestöjen kanssa vuodelle {span}",
+        "agreements": [
+            {"application_id": p["row"].app.id, "applicant": p["applicant"], "business_id": p["row"].app.business_id or "",
+             "municipality": p["row"].app.home_municipality or "", "purpose": _purpose(p["row"].app),
+             "start": p["start"], "end": p["end"], "amount_per_year": p["amount_per_year"],
+             **_commitments(p["row"].app.commitments)}
+            for p in small
+        ],
+        "refusals": [
+            {"application_id": r.app.id, "applicant": r.app.applicant, "business_id": r.app.business_id or "",
+             "municipality": r.app.home_municipality or "", "purpose": _purpose(r.app), "requested": r.app.requested,
+             "codes": codes_for(r), "reason": refusal_text(r, due)}
+            for r in refused
+        ],
+        "report_due": deadlines.report_due(settings.year, settings.report_months),
+        "report_documents": list(REPORT_DOCUMENTS),
+        "review": _review(settings),
+    }
+
+
+def _commitments(text: str) -> dict[str, str]:
+    """Split "… Mittarit: …" into the commitments and the metrics."""
+    parts = re.split(r"\s*\bMittarit\s*:\s*", text or "", maxsplit=1, flags=re.IGNORECASE)
+    return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}
+
+
+def supplement_items(result: Standing) -> list[dict[str, str]]:
+    """What the applicant must supply: open deficiencies (holds included when a
+    letter goes out anyway). Empty: no letter (nothing but payment holds, or a
+    blocking finding that a supplement cannot cure)."""
+    if result.blocking():
+        return []
+    deficiencies = [f for f in result.open_findings if f.severity is Severity.DEFICIENCY]
+    if not any(f.code not in PAYMENT_HOLD_CODES for f in deficiencies):
+        return []
+    return [{"code": f.code, "text": sentence(f.message)} for f in deficiencies]
+
+
+def letter_context(result: Standing, personal: Mapping[str, Any], settings: Settings, as_of: dt.date) -> dict[str, Any]:
+    app = result.app
+    # the letter goes to the association: its postal address, for the attention of its contact person
+    address = [x for x in (personal.get("contact_person"),) if x]
+    if app.address:
+        address += [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
+    elif personal.get("email"):
+        address.append(personal["email"])
+    return {
+        "letter_date": as_of,
+        "applicant": {"name": app.applicant, "business_id": app.business_id, "address": address},
+        "application": {"id": app.id, "received": _received(app.received), "requested": app.requested,
+                        "activity_name": app.activity_name,
+                        "form": app.form.label if app.form else "Avustus"},
+        "items": supplement_items(result),
+        "due": supplement_due(settings, as_of),
+        "reply_to": settings.office.email,
+    }
+
+
+def _received(value: dt.datetime | None) -> dt.datetime | dt.date | None:
+    """A time of 00:00 means the export gave a date only: print just the date."""
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0, 0):
+        return value.date()
+    return value
+
+
+def safe_stem(app_id: str) -> str:
+    return filenames.file_stem(app_id)  # one file per id by construction (K/1, K_1, K:1 differ)
+
+
+@dataclass
+class Written:
+    paths: list[Path]
+    manifest: Path
+    pending: list[str] = field(default_factory=list)  # applications left out of the documents (käsittely kesken)
+
+
+def write_documents(
+    store: Store,
+    settings: Settings,
+    out_dir: Path,
+    rows: Sequence[ProposalLine],
+    budget: Budget,
+    method: Method,
+    as_of: dt.date,
+    formats: Sequence[str] = ("html", "docx"),
+    letter_writer: Callable[..., list[Path]] | None = None,
+) -> Written:
+    """Render every document of the proposal into ``out_dir`` and the manifest."""
+    from avustus_cli.adapters.render import write_document
+
+    out_dir = Path(out_dir)
+    # one supplement request per applicant, or nothing written
+    filenames.unique_stems("taydennyspyynto", [r.app.id for r in rows if supplement_items(r.standing)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    previous = previous_documents(out_dir)
+    written: list[Path] = []
+    history = standing_store.grant_history(store)
+    written.append(write_esitys(out_dir / ESITYS_FILE, rows, budget, settings, history))
+    board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of),
+                          last_year_summary(store, settings), as_of=as_of)
+    written += write_document(out_dir, "paatosesitys", "paatosesitys", board, settings, formats)
+    annex = annex_context(rows, settings, as_of)
+    written += write_document(out_dir, "liite1", "liite1", annex, settings, formats)
+    written.append(write_annex_xlsx(out_dir / "liite1.xlsx", annex, settings))
+    written += write_document(out_dir, "avustusehdot", "avustusehdot", terms_context(settings), settings, formats)
+    director = director_context(rows, settings, as_of)
+    if director is not None:
+        written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
+    letters = [r for r in rows if supplement_items(r.standing)]
+    if letters:
+        personal = {a.id: a for a in store.applications([r.app.id for r in letters], with_personal=True)}
+        contexts = []
+        for r in letters:
+            p = personal[r.app.id]
+            contexts.append((safe_stem(r.app.id), letter_context(
+                r.standing, {"contact_person": p.contact_person, "email": p.email}, settings, as_of)))
+        letter_dir = out_dir / LETTERS_DIR
+        written_letters = (letter_writer or write_letters)(letter_dir, contexts, settings, formats)
+    else:
+        written_letters = []
+    for p in written:
+        if p.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
+            normalise_zip(p)
+    written += written_letters
+    left_out = pending_rows(rows, settings, as_of)
+    pending = [r.app.id for r in rows if r.app.id in left_out]
+    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending)
+    remove_stale(out_dir, written, previous)
+    return Written(written, manifest, pending)
+
+

@@ -1,0 +1,168 @@
+"""The proposal folder's manifest (what was written from which inputs, with
+content hashes) and byte-stable Office files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import zipfile
+from pathlib import Path
+from typing import Sequence
+
+from avustus_cli.adapters.store import Store
+from avustus_cli.domain.allocation import Budget, Method
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.standing import rules_version, supplement_due
+
+ESITYS_FILE = "esitys.xlsx"
+MANIFEST_FILE = "manifest.json"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_sha256(path: Path) -> str:
+    """A hash of what a document says, not of its container: HTML bytes as
+    they are; for .docx/.xlsx (zip) the member names and bytes, leaving out
+    the zip timestamps and the workbook's creation/modification properties."""
+    data = path.read_bytes()
+    if path.suffix.lower() not in (".docx", ".xlsx"):
+        return _sha256(data)
+    h = hashlib.sha256()
+    with zipfile.ZipFile(path) as z:
+        for info in sorted(z.infolist(), key=lambda i: i.filename):
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", z.read(info))
+                digest = _sha256(body)
+            else:
+                # the member's CRC-32 and size from the zip directory: what it says, without unpacking it
+                digest = f"{info.CRC:08x}:{info.file_size}"
+            h.update(info.filename.encode() + b"\0" + digest.encode() + b"\n")
+    return h.hexdigest()
+
+
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def fix_zip_times(path: Path) -> None:
+    """Set every member's timestamp in a .docx/.xlsx file to 1.1.1980 in place (see render.fixed_zip_times)."""
+    from avustus_cli.adapters.excel import atomic_save
+    from avustus_cli.adapters.render import fixed_zip_times
+
+    data = path.read_bytes()
+    fixed = fixed_zip_times(data)
+    if fixed != data:
+        atomic_save(path, lambda tmp: Path(tmp).write_bytes(fixed))
+
+
+def normalise_zip(path: Path) -> None:
+    """Make a written .docx/.xlsx byte-stable: fixed creation/modification
+    dates in its properties (openpyxl writes the current time there) and fixed
+    member timestamps."""
+    from avustus_cli.adapters.excel import atomic_save
+
+    with zipfile.ZipFile(path) as z:
+        core = z.read("docProps/core.xml") if "docProps/core.xml" in z.namelist() else None
+        fixed = None
+        if core is not None:
+            fixed = re.sub(
+                rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", core
+            )
+        if fixed == core:
+            members = None
+        else:
+            members = [(i, fixed if i.filename == "docProps/core.xml" else z.read(i.filename)) for i in z.infolist()]
+    if members is not None:
+        def save(tmp: str) -> None:
+            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
+                for info, body in members:
+                    zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+                    zi.compress_type = zipfile.ZIP_DEFLATED
+                    zi.external_attr = 0o600 << 16
+                    out.writestr(zi, body)
+
+        atomic_save(path, save)
+    fix_zip_times(path)
+
+
+def previous_documents(out_dir: Path) -> list[str]:
+    path = out_dir / MANIFEST_FILE
+    try:
+        return list(json.loads(path.read_text(encoding="utf-8")).get("documents", {}))
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def remove_stale(out_dir: Path, written: Sequence[Path], previous: Sequence[str]) -> None:
+    """Files an earlier run wrote that this run did not (e.g. a supplement
+    request no longer needed) are removed, so the folder matches the manifest."""
+    keep = {p.relative_to(out_dir).as_posix() for p in written}
+    for rel in previous:
+        if rel in keep or rel.startswith("/") or ".." in rel.split("/"):
+            continue
+        target = out_dir / rel
+        if target.is_file():
+            target.unlink()
+
+
+def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Sequence[Path], budget: Budget,
+                   method: Method, as_of: dt.date, pending: Sequence[str] = ()) -> Path:
+    inputs = []
+    seen = set()
+    for imp in store.imports():
+        key = (imp["kind"], imp["sha256"])
+        if key in seen:
+            continue
+        seen.add(key)
+        inputs.append({"kind": imp["kind"], "file": Path(imp["file"]).name, "sha256": imp["sha256"]})
+    settings_hash = _sha256(settings.source.read_bytes()) if settings.source and settings.source.exists() else None
+    docs = {}
+    for p in sorted(written, key=lambda p: p.relative_to(out_dir).as_posix()):
+        rel = p.relative_to(out_dir).as_posix()
+        docs[rel] = {"sha256": _sha256(p.read_bytes()), "content_sha256": content_sha256(p)}
+    data = {
+        "tool": "avustus propose",
+        "year": settings.year,
+        "date": as_of.isoformat(),
+        "rules_version": rules_version(),
+        "method": method.method,
+        "budget": {
+            "total": str(budget.total),
+            "per_form": {k: str(v) for k, v in sorted(budget.per_form.items())},
+            "category_caps": {str(k): str(v) for k, v in sorted(budget.category_caps.items())},
+        },
+        "inputs": inputs,
+        "settings": {"file": settings.source.name if settings.source else None, "sha256": settings_hash},
+        # applications left out of the documents while pending (käsittely kesken): not to be decided yet
+        "pending": list(pending),
+        "supplement_due": supplement_due(settings, as_of).isoformat(),
+        "hashes": (
+            "sha256 on tiedoston tavut; content_sha256 on sisältö: HTML sellaisenaan, .docx ja .xlsx "
+            "zip-jäsenten nimet ja sisällöt ilman aikaleimoja. Samat syötteet antavat samat HTML-, DOCX- ja XLSX-tiedostot "
+            "(zip-aikaleimat ja tiedoston ominaisuuksien päivämäärät kiinnitetään)."
+        ),
+        "documents": docs,
+    }
+    path = out_dir / MANIFEST_FILE
+    from avustus_cli.adapters.excel import atomic_save
+
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    atomic_save(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
+def esitys_is_edited(out_dir: Path) -> bool:
+    """True when DIR/esitys.xlsx differs from what the last run wrote (the
+    officer's unsaved-to-database edits would be overwritten)."""
+    path = out_dir / ESITYS_FILE
+    if not path.exists():
+        return False
+    try:
+        docs = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8")).get("documents", {})
+        recorded = docs.get(ESITYS_FILE, {}).get("content_sha256")
+    except (OSError, ValueError, AttributeError):
+        return True
+    return recorded != content_sha256(path)
