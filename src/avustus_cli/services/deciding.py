@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from avustus_cli.domain import deadlines
 from avustus_cli.domain import filenames
@@ -34,11 +34,18 @@ from avustus_cli.domain.followup import Hold, Overdue, hold_reasons, overdue_gra
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain.proposal import ProposalEdit, ProposalLine, budget_of, decider_for, line_from_record
-from avustus_cli.domain.standing import PAYMENT_HOLD_CODES, PENDING_CODE, ineligible_reason, sentence
-from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus, Severity
-from avustus_cli.domain.rules import RULES
-from avustus_cli.adapters.store import Store, cents, euros
+from avustus_cli.domain.decision import (
+    Decision,
+    condition_lines,
+    parse_reasons,
+    plan_decisions,
+    reason_lines,
+    reason_texts,
+)
+from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record
+from avustus_cli.domain.standing import sentence
+from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus
+from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 
 CHANNELS = ("letter", "email")
@@ -55,9 +62,6 @@ AMEND_LETTER_AFTER_COMMIT = (
     "Muutos on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirje "
     "kirjoitetaan (kirjaukset eivät muutu)."
 )
-
-_REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")
-
 
 # --- small helpers -------------------------------------------------------------
 
@@ -97,37 +101,6 @@ def review_dates(sent: dt.date, channel: str) -> dict[str, Any]:
 
 def _stem(prefix: str, ident: str) -> str:
     return filenames.stem(prefix, ident)  # one file per id by construction (K/1, K_1, K:1 differ)
-
-
-def reason_lines(reasons: Sequence[dict[str, str]]) -> str:
-    """Reasons as stored in ``grants.reason``: one per line, ``"E01: text"`` or ``"text"``."""
-    return "\n".join(f"{r['code']}: {r['text']}" if r["code"] else r["text"] for r in reasons)
-
-
-def parse_reasons(text: str) -> list[dict[str, str]]:
-    out = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        m = _REASON_LINE.match(line)
-        out.append({"code": m["code"], "text": m["text"]} if m else {"code": "", "text": line})
-    return out
-
-
-def _conditions(text: str) -> list[str]:
-    return [c.strip() for c in re.split(r"[\n;]+", text or "") if c.strip()]
-
-
-def outcome_of(amount: Decimal, requested: Decimal | None) -> str:
-    if amount <= 0:
-        return "refused"
-    if requested is not None and amount < requested:
-        return "reduced"
-    return "granted"
-
-
-OUTCOME_LABELS = {"granted": "myönnetty", "reduced": "myönnetty osittain", "refused": "hylätty"}
 
 
 def _write_private_text(path: Path, text: str, encoding: str) -> None:
@@ -204,54 +177,13 @@ class DecideResult:
         }
 
 
-def _finding_reasons(result: Any) -> list[dict[str, str]]:
-    """Reasons from the application's open findings: blocking ones, else the
-    unresolved deficiencies and review items (payment holds excluded)."""
-    if result is None:
-        return []
-    open_ = [f for f in result.open_findings if f.code not in PAYMENT_HOLD_CODES]
-    chosen = [f for f in open_ if f.severity is Severity.BLOCKING] or [
-        f for f in open_ if f.severity in (Severity.DEFICIENCY, Severity.REVIEW)
-    ]
-    out = []
-    for f in chosen:
-        rule = RULES.get(f.code)
-        title = rule.title if rule else f.code
-        out.append({"code": f.code, "text": sentence(f"avustusohjeen ehto ”{title}” ei täyty: {f.message}")})
-    return out
-
-
-def _lines(text: str) -> list[dict[str, str]]:
-    return [{"code": r["code"], "text": sentence(r["text"])} for r in parse_reasons(text)]
-
-
-def _generated_refusal(text: str, result: Any) -> bool:
-    return result is not None and text == ineligible_reason(result).strip()
-
-
-def _reasons(outcome: str, result: Any, text: str, reason_code: str, from_sheet: bool) -> list[dict[str, str]]:
-    """The letter's reasons: for a refusal the rules the application failed, and
-    the proposal's (or the board's) own reason; a full grant needs none."""
-    text = (text or "").strip()
-    if outcome == "granted":
-        return _lines(text) if from_sheet else []
-    # the rules decide a refusal of an application that could not be funded;
-    # a fundable one refused for lack of money has the proposal's reason only
-    unfundable = result is not None and not result.fundable
-    reasons = _finding_reasons(result) if outcome == "refused" and unfundable else []
-    # the proposal's generated refusal text only repeats the findings already named
-    if text and not (reasons and _generated_refusal(text, result)):
-        reasons += _lines(text)
-    return reasons
-
-
 @dataclass
 class _DecidePlan:
     """What a decide run would write, worked out from one reading of the database."""
 
     apps: dict[str, Application]
-    planned: list[dict[str, Any]]  # grant rows to insert
-    letter_rows: list[dict[str, Any]]  # grant rows to write letters for
+    planned: list[Decision]  # decisions to record
+    letter_rows: list[Decision]  # decisions to write letters for
     new_dispatch: list[str]  # grants whose delivery is not recorded yet
     known: dict[str, dict[str, Any]]  # the recorded deliveries
 
@@ -273,7 +205,6 @@ def _plan(
     deliveries and work out what to record. Refuses (nothing written) a sheet
     that breaks the proposal's rules, a conflicting earlier decision, and
     refusals or reductions without reasons (all of them named at once)."""
-    small = result.maker.casefold() == settings.small_partnership_decider.casefold()
     props = proposal_store.proposal_records(store)
     sheet = {e.app_id: e for e in edits or ()}
     ids = sorted(set(props) | set(sheet))
@@ -284,107 +215,76 @@ def _plan(
     if unknown:
         where = f" (tiedosto {from_file.name})" if from_file is not None else ""
         raise NotFoundError(f"hakemusta {', '.join(unknown)} ei ole tietokannassa{where}.")
-    results = {r.app.id: r for r in standing_store.current_standings(store)}
+    standings = {r.app.id: r for r in standing_store.current_standings(store)}
     if edits:
         # the board's sheet obeys the proposal's rules (money only for a fundable
         # application, a reason above the request, the budget lines and caps)
-        rows = {i: line_from_record(results[i], props.get(i, {})) for i in ids}
+        rows = {i: line_from_record(standings[i], props.get(i, {})) for i in ids}
         validate_edits(rows, edits, budget_of(settings, budget_total), from_file.name if from_file is not None else "",
                        require_all=False, require_reduction_reasons=False)
-    existing = sql.grant_rows_by_id(store)
-    amended = sql.amended_ids(store)
-
-    planned: list[dict[str, Any]] = []
-    letter_rows: list[dict[str, Any]] = []
-    conflicts: list[str] = []
-    conflict_olds: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    missing: list[str] = []
-    for app_id in ids:
-        app = apps[app_id]
-        prop = props.get(app_id, {})
-        edit = sheet.get(app_id)
-        if edit is not None:
-            amount = edit.amount
-            conditions, reason = "\n".join(edit.conditions), edit.reason
-            changed_by_board = prop == {} or amount != prop.get("amount") or reason != prop.get("reason", "")
-        else:
-            amount = prop["amount"]
-            conditions, reason = prop.get("conditions", ""), prop.get("reason", "")
-            changed_by_board = False
-        if edit is None and prop.get("reason_code") == PENDING_CODE:
-            # the officer's assessment is not done (open review findings, a supplement still due):
-            # nobody has been asked to decide it yet
-            result.pending.append(app_id)
-            continue
-        decider = decider_for(app, amount, settings)  # the same routing as the proposal's documents
-        routed_small = app.form is GrantForm.PARTNERSHIP and decider != settings.body
-        if routed_small != small:
-            result.routed.append((app_id, decider))
-            continue
-        outcome = outcome_of(amount, app.requested)
-        reasons = _reasons(outcome, results.get(app_id), reason, prop.get("reason_code", ""), changed_by_board)
-        if outcome != "granted" and not reasons:
-            missing.append(app_id)
-            continue
-        row = {
-            "id": app_id,
-            "application_id": app_id,
-            "applicant": app.applicant,
-            "business_id": app.business_id,
-            "form": app.form.value if app.form else None,
-            "year": app.year or settings.year,
-            "amount_cents": cents(amount),
-            "requested_cents": cents(app.requested),
-            "decision_date": result.decision_date.isoformat(),
-            "section": result.section,
-            "decision_maker": result.maker,
-            "conditions": "\n".join(_conditions(conditions)),
-            "reason": reason_lines(reasons),
-            "source": "decision",
-        }
-        old = existing.get(app_id)
-        if old is None:
-            planned.append(row)
-            result.new.append(app_id)
-            letter_rows.append(row)
-        elif old["source"] != "decision":
-            conflicts.append(f"{app_id} (aiempi avustus samalla tunnuksella)")
-        elif sql.same_grant(old, row):
-            result.unchanged.append(app_id)
-            letter_rows.append(old)
-        elif app_id in amended:
-            result.kept_amended.append(app_id)
-            letter_rows.append(old)
-        else:
-            conflicts.append(app_id)
-            conflict_olds[app_id] = (old, row)
-    if missing:
+    plan = plan_decisions(ids, apps, standings, props, sheet, settings, decision_date=result.decision_date,
+                          section=result.section, maker=result.maker)
+    result.pending += plan.pending
+    result.routed += plan.routed
+    if plan.missing_reasons:
+        missing = plan.missing_reasons
         where = " sarakkeeseen Perustelu" if from_file is None else f" tiedoston {from_file.name} sarakkeeseen Perustelu"
         raise ValidationError(
             f"perustelu puuttuu {len(missing)} hylkäykseltä tai haettua pienemmältä avustukselta (hallintolaki 45 §): "
             f"{', '.join(missing)}. Mitään ei kirjattu eikä kirjeitä kirjoitettu. Lisää perustelut esitys.xlsx:n"
             f"{where} ja aja komento uudelleen --from-valinnalla."
         )
-    if conflicts and all(
-        o["amount_cents"] == n["amount_cents"] and (o["decision_date"], o["section"]) != (n["decision_date"], n["section"])
-        for o, n in conflict_olds.values()
-    ):
-        o = next(iter(conflict_olds.values()))[0]
-        when = f"{fmt.date(dt.date.fromisoformat(o['decision_date']))} § {o['section']}" if o["decision_date"] else "aiemmin"
+    planned, letter_rows = _against_recorded(store, plan.decisions, result)
+    known = sql.dispatches(store)
+    as_iso = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
+    new_dispatch = [d.id for d in letter_rows if known.get(d.id) != as_iso]
+    return _DecidePlan(apps, planned, letter_rows, new_dispatch, known)
+
+
+def _against_recorded(store: Store, decisions: Sequence[Decision], result: DecideResult) -> tuple[list[Decision], list[Decision]]:
+    """The decisions to record and those to write letters for, against what is
+    recorded already; refuses a decision that differs from a recorded one."""
+    existing = sql.decisions_by_id(store)
+    amended = sql.amended_ids(store)
+    planned: list[Decision] = []
+    letter_rows: list[Decision] = []
+    conflicts: list[str] = []
+    conflict_olds: dict[str, tuple[Decision, Decision]] = {}
+    for d in decisions:
+        old = existing.get(d.id)
+        if old is None:
+            planned.append(d)
+            result.new.append(d.id)
+            letter_rows.append(d)
+        elif old.source != "decision":
+            conflicts.append(f"{d.id} (aiempi avustus samalla tunnuksella)")
+        elif old.same_as(d):
+            result.unchanged.append(d.id)
+            letter_rows.append(old)
+        elif d.id in amended:
+            result.kept_amended.append(d.id)
+            letter_rows.append(old)
+        else:
+            conflicts.append(d.id)
+            conflict_olds[d.id] = (old, d)
+    if conflicts:
+        _refuse_conflicts(conflicts, conflict_olds)
+    return planned, letter_rows
+
+
+def _refuse_conflicts(conflicts: list[str], olds: Mapping[str, tuple[Decision, Decision]]) -> None:
+    if all(o.amount == n.amount and (o.decision_date, o.section) != (n.decision_date, n.section) for o, n in olds.values()):
+        o = next(iter(olds.values()))[0]
+        when = f"{fmt.date(o.decision_date)} § {o.section}" if o.decision_date else "aiemmin"
         raise ValidationError(
             f"hakemuksista {few_ids(conflicts)} on jo kirjattu toisenlainen päätös: sama päätös on kirjattu {when}, "
             "ja päätös kirjataan vain kerran. Tarkista --date ja --section. Päätettyä avustusta muutetaan komennolla "
             'avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
         )
-    if conflicts:
-        raise ValidationError(
-            f"hakemuksista {few_ids(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
-            'komennolla avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
-        )
-    known = sql.dispatches(store)
-    as_iso = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
-    new_dispatch = [r["id"] for r in letter_rows if known.get(r["id"]) != as_iso]
-    return _DecidePlan(apps, planned, letter_rows, new_dispatch, known)
+    raise ValidationError(
+        f"hakemuksista {few_ids(conflicts)} on jo kirjattu toisenlainen päätös. Päätettyä avustusta muutetaan "
+        'komennolla avustus amend TUNNUS --amount EUR --reason "..."; mitään ei tallennettu.'
+    )
 
 
 def decide(
@@ -419,7 +319,7 @@ def decide(
     # refusals first, before the backup: the same checks run again under the lock
     plan = _plan(store, settings, DecideResult(decision_date, section, maker, review), edits, from_file, dispatch,
                  budget_total)
-    filenames.unique_stems("paatos", [r["id"] for r in plan.letter_rows])  # one letter per applicant, or nothing
+    filenames.unique_stems("paatos", [d.id for d in plan.letter_rows])  # one letter per applicant, or nothing
     backup = backup_before(store, "decide") if plan.writes else None
     with store.transaction():
         result = DecideResult(decision_date, section, maker, review, backup=backup)
@@ -428,14 +328,8 @@ def decide(
             raise ValidationError(
                 "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. Aja komento uudelleen."
             )
-        for row in plan.planned:
-            store.upsert_grant(row)
-            store.audit(
-                "grant",
-                row["id"],
-                "decide",
-                {k: row[k] for k in ("amount_cents", "decision_date", "section", "decision_maker", "year")},
-            )
+        for d in plan.planned:
+            sql.record_decision(store, d)
         for gid in plan.new_dispatch:
             sql.record_dispatch(store, gid, dispatch, plan.known)
 
@@ -450,14 +344,14 @@ def decide(
         raise AvustusError(f"{e.message} {LETTERS_AFTER_COMMIT}") from e
     decided = plan.letter_rows
     result.totals = {
-        "granted_count": sum(1 for r in decided if r["amount_cents"] > 0),
-        "granted_sum": str(euros(sum(r["amount_cents"] for r in decided)) or Decimal(0)),
-        "refused_count": sum(1 for r in decided if r["amount_cents"] <= 0),
+        "granted_count": sum(1 for d in decided if d.amount > 0),
+        "granted_sum": str(sum((d.amount for d in decided), Decimal(0)).quantize(Decimal("0.01")) or Decimal(0)),
+        "refused_count": sum(1 for d in decided if d.amount <= 0),
     }
     return result
 
 
-def _addressee(app: Application | None, row: dict[str, Any]) -> dict[str, Any]:
+def _addressee(app: Application | None, name: str, business_id: str | None) -> dict[str, Any]:
     address: list[str] = []
     if app is not None and app.address:
         address = [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
@@ -473,7 +367,7 @@ def _addressee(app: Application | None, row: dict[str, Any]) -> dict[str, Any]:
                 break
         if not address and app.home_municipality:
             address.append(app.home_municipality)
-    return {"name": row["applicant"], "business_id": row.get("business_id"), "address": address}
+    return {"name": name, "business_id": business_id, "address": address}
 
 
 def _period(app: Application | None, year: int) -> tuple[dt.date, dt.date]:
@@ -486,14 +380,15 @@ def _period(app: Application | None, year: int) -> tuple[dt.date, dt.date]:
 
 
 def _payment_held_text(
-    settings: Settings, row: dict[str, Any], app: Application | None, grants: Sequence[Grant], accepted: set
+    settings: Settings, row: Decision, app: Application | None, grants: Sequence[Grant], accepted: set
 ) -> str:
     """Why the payment is held from the start (an earlier report missing, P02), or ""."""
-    grant = next((g for g in grants if g.id == row["id"]), None)
+    grant = next((g for g in grants if g.id == row.id), None)
     if grant is None:
         return ""
     holds = hold_reasons(
-        grant, grants, {}, row_date(row), None, app, (row["application_id"], "P02") in accepted, settings.report_months
+        grant, grants, {}, row.decision_date or dt.date.today(), None, app, (row.application_id, "P02") in accepted,
+        settings.report_months,
     )
     texts = [h.text for h in holds if h.code in ("report", "funding")]
     return sentence("; ".join(texts)) if texts else ""
@@ -507,14 +402,10 @@ def _received(app: Application | None) -> dt.date | dt.datetime | None:
     return r
 
 
-def row_date(row: dict[str, Any]) -> dt.date:
-    return dt.date.fromisoformat(row["decision_date"]) if row.get("decision_date") else dt.date.today()
-
-
 def letter_context(
     store: Store,
     settings: Settings,
-    row: dict[str, Any],
+    row: Decision,
     app: Application | None,
     dispatch: dict[str, Any],
     grants: Sequence[Grant] | None = None,
@@ -523,21 +414,19 @@ def letter_context(
     """The ``paatoskirje`` context (docs/templates.md) of a stored decision."""
     grants = store.grants() if grants is None else grants
     accepted = sql.accepted_codes(store) if accepted is None else accepted
-    amount = euros(row["amount_cents"]) or Decimal(0)
-    requested = euros(row["requested_cents"])
-    outcome = outcome_of(amount, requested)
-    year = row["year"] or settings.year
+    amount, requested, outcome = row.amount, row.requested, row.outcome
+    year = row.year or settings.year
     start, end = _period(app, year)
-    form = GrantForm(row["form"]) if row["form"] else None
+    form = GrantForm(row.form) if row.form else None
     return {
         "letter_date": dispatch["sent"],
-        "decision_date": dt.date.fromisoformat(row["decision_date"]),
-        "section": row["section"] or "",
-        "body": row["decision_maker"] or settings.body,
+        "decision_date": row.decision_date,
+        "section": row.section or "",
+        "body": row.decision_maker or settings.body,
         "year": year,
-        "applicant": _addressee(app, row),
+        "applicant": _addressee(app, row.applicant, row.business_id),
         "application": {
-            "id": row["application_id"] or row["id"],
+            "id": row.application_id or row.id,
             "received": _received(app),
             "requested": requested,
             "activity_name": app.activity_name if app is not None else "",
@@ -547,8 +436,8 @@ def letter_context(
         "granted": amount,
         "period_start": start,
         "period_end": end,
-        "conditions": _conditions(row["conditions"]),
-        "reasons": parse_reasons(row["reason"]),
+        "conditions": condition_lines(row.conditions),
+        "reasons": parse_reasons(row.reason),
         "report_due": deadlines.report_due(year, settings.report_months),
         # a partnership agreement's sum is per year of the agreement; a period over several years reports yearly
         "per_year": form is GrantForm.PARTNERSHIP,
@@ -568,7 +457,7 @@ def _report_documents() -> tuple[str, ...]:
 def write_decision_letters(
     store: Store,
     settings: Settings,
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Decision],
     apps: dict[str, Application],
     dispatch: dict[str, Any],
     letters_dir: Path,
@@ -580,17 +469,17 @@ def write_decision_letters(
     mailing: list[dict[str, str]] = []
     grants = store.grants()
     accepted = sql.accepted_codes(store)
-    stems = filenames.unique_stems("paatos", [row["id"] for row in rows])
+    stems = filenames.unique_stems("paatos", [row.id for row in rows])
     for row in rows:
-        app = apps.get(row["application_id"] or "")
+        app = apps.get(row.application_id or "")
         ctx = letter_context(store, settings, row, app, dispatch, grants, accepted)
-        stem = stems[row["id"]]
+        stem = stems[row.id]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
         mailing.append(
             {
-                "application": row["id"],
-                "name": row["applicant"],
+                "application": row.id,
+                "name": row.applicant,
                 "email": (app.email if app is not None else "") or "",
                 "file": f"{stem}.docx" if "docx" in formats else "",
                 "html": f"{stem}.html" if "html" in formats else "",
@@ -612,25 +501,25 @@ class AmendResult:
     letters: list[Path] = field(default_factory=list)
 
 
-def _amend_check(store: Store, grant_id: str, amount: Decimal | None) -> tuple[dict[str, Any], Decimal, Decimal]:
-    """The grant's row, its old and new amount; refuses an unknown grant, an
+def _amend_check(store: Store, grant_id: str, amount: Decimal | None) -> tuple[Decision, Decimal, Decimal]:
+    """The grant's decision, its old and new amount; refuses an unknown grant, an
     imported one, a negative amount, one below what is paid or above the request."""
-    row = sql.grant_row(store, grant_id)
+    row = sql.decision(store, grant_id)
     if row is None:
         raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-    if row["source"] != "decision":
+    if row.source != "decision":
         raise ValidationError(f"avustus {grant_id} on aiemman vuoden avustus (tuotu rekisteristä), ei tämän kierroksen päätös.")
-    old = euros(row["amount_cents"]) or Decimal(0)
+    old = row.amount
     new = old if amount is None else amount
     if new < 0:
         raise ValidationError("summa ei voi olla negatiivinen.")
-    paid = sum((euros(p["amount_cents"]) or Decimal(0)) for p in sql.payments(store, grant_id))
+    paid = sql.paid_total(store, grant_id)
     if new < paid:
         raise ValidationError(
             f"avustuksesta {grant_id} on jo maksettu {fmt.money2(paid)}; summaa ei voi laskea sen alle. "
             "Liikaa maksetun osuuden takaisinperintä on erillinen päätös."
         )
-    requested = euros(row["requested_cents"])
+    requested = row.requested
     if requested is not None and new > requested:
         raise ValidationError(f"summa {fmt.money(new)} on suurempi kuin haettu {fmt.money(requested)}.")
     return row, old, new
@@ -657,14 +546,14 @@ def amend(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
-    new_reason = reason_lines(_lines(reason))
+    new_reason = reason_lines(reason_texts(reason))
     dispatch = None
     if letters_dir is not None:
         dispatch = {k: v for k, v in review_dates(sent or posting_date(today or dt.date.today()), channel).items()}
     detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in (dispatch or {}).items()}
 
-    def changes(row: dict[str, Any], old: Decimal, new: Decimal) -> tuple[bool, bool]:
-        changed = new != old or new_reason != row["reason"]
+    def changes(row: Decision, old: Decimal, new: Decimal) -> tuple[bool, bool]:
+        changed = new != old or new_reason != row.reason
         send = dispatch is not None and sql.dispatches(store).get(grant_id) != detail
         return changed, send
 
@@ -685,14 +574,14 @@ def amend(
             sql.set_amount(store, grant_id, new, new_reason)
             store.audit(
                 "grant", grant_id, "amend",
-                {"old_amount": str(old), "new_amount": str(new), "old_reason": row["reason"], "reason": reason},
+                {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
             )
         if send and dispatch is not None:
             sql.record_dispatch(store, grant_id, dispatch)
     if letters_dir is not None and dispatch is not None:
         try:
-            row = sql.grant_row(store, grant_id)
-            apps = {a.id: a for a in store.applications([row["application_id"]], with_personal=True)} if row["application_id"] else {}
+            row = sql.decision(store, grant_id)
+            apps = {a.id: a for a in store.applications([row.application_id], with_personal=True)} if row.application_id else {}
             paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, letters_dir)
             result.letters = paths
             write_mailing(Path(letters_dir) / f"postitus_{_stem('oikaisu', grant_id)}.csv", mailing)
@@ -937,7 +826,7 @@ def send_reminders(
         ctx = {
             "letter_date": letter_date,
             "level": level,
-            "applicant": _addressee(app, {"applicant": g.applicant, "business_id": g.business_id}),
+            "applicant": _addressee(app, g.applicant, g.business_id),
             "grant": {
                 "id": g.id,
                 "year": g.year,

@@ -13,23 +13,46 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.adapters.store import Store, cents, now
+from avustus_cli.adapters.store import Store, cents, euros, now
+from avustus_cli.domain.decision import Decision
 
-GRANT_FIELDS = (
-    "application_id",
-    "applicant",
-    "business_id",
-    "form",
-    "year",
-    "amount_cents",
-    "requested_cents",
-    "decision_date",
-    "section",
-    "decision_maker",
-    "conditions",
-    "reason",
-    "source",
-)
+
+def _decision_row(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.id, "application_id": d.application_id, "applicant": d.applicant, "business_id": d.business_id,
+        "form": d.form, "year": d.year, "amount_cents": cents(d.amount), "requested_cents": cents(d.requested),
+        "decision_date": d.decision_date.isoformat() if d.decision_date else None, "section": d.section,
+        "decision_maker": d.decision_maker, "conditions": d.conditions, "reason": d.reason, "source": d.source,
+    }
+
+
+def _decision(r: dict[str, Any]) -> Decision:
+    return Decision(
+        id=r["id"], application_id=r["application_id"], applicant=r["applicant"], business_id=r["business_id"],
+        form=r["form"], year=r["year"], amount=euros(r["amount_cents"]) or Decimal(0),
+        requested=euros(r["requested_cents"]),
+        decision_date=dt.date.fromisoformat(r["decision_date"]) if r["decision_date"] else None,
+        section=r["section"], decision_maker=r["decision_maker"], conditions=r["conditions"] or "",
+        reason=r["reason"] or "", source=r["source"],
+    )
+
+
+def decisions_by_id(store: Store) -> dict[str, Decision]:
+    """Every stored grant (decisions and the imported register) as a ``Decision``."""
+    return {r["id"]: _decision(r) for r in store.query("select * from grants")}
+
+
+def decision(store: Store, grant_id: str) -> Decision | None:
+    row = grant_row(store, grant_id)
+    return _decision(row) if row is not None else None
+
+
+def record_decision(store: Store, d: Decision) -> None:
+    """Store a decision, with its audit entry."""
+    row = _decision_row(d)
+    store.upsert_grant(row)
+    store.audit("grant", d.id, "decide",
+                {k: row[k] for k in ("amount_cents", "decision_date", "section", "decision_maker", "year")})
 
 
 def grant_row(store: Store, grant_id: str) -> dict[str, Any] | None:
@@ -39,10 +62,6 @@ def grant_row(store: Store, grant_id: str) -> dict[str, Any] | None:
 
 def grant_rows_by_id(store: Store) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in store.query("select * from grants")}
-
-
-def same_grant(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return all(old.get(k) == new.get(k) for k in GRANT_FIELDS)
 
 
 def amended_ids(store: Store) -> set[str]:
@@ -62,6 +81,11 @@ def first_payment_dates(store: Store) -> dict[str, dt.date]:
         r["grant_id"]: dt.date.fromisoformat(r["d"])
         for r in store.query("select grant_id, min(paid_date) as d from payments group by grant_id")
     }
+
+
+def paid_total(store: Store, grant_id: str) -> Decimal:
+    """What has been paid of a grant so far."""
+    return sum((euros(p["amount_cents"]) or Decimal(0) for p in payments(store, grant_id)), Decimal(0))
 
 
 def payments(store: Store, grant_id: str) -> list[dict[str, Any]]:

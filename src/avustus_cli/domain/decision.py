@@ -1,0 +1,182 @@
+"""A decision on one application, and the policy from a stored proposal (or the
+board's edited sheet) to the decisions a ``decide`` run records.
+
+Pure: ``plan_decisions`` takes the standings, the stored proposals and the
+sheet's edits as plain data and says what to record, what waits (pending),
+what another decision maker decides (S04) and what lacks reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from typing import Any, Mapping, Sequence
+
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.models import Application, GrantForm, Severity
+from avustus_cli.domain.proposal import ProposalEdit, decider_for
+from avustus_cli.domain.rules import RULES
+from avustus_cli.domain.standing import PAYMENT_HOLD_CODES, PENDING_CODE, Standing, ineligible_reason, sentence
+
+_REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One recorded decision on a grant (this round's), Decimal money."""
+
+    id: str
+    application_id: str | None
+    applicant: str
+    business_id: str | None
+    form: str | None
+    year: int | None
+    amount: Decimal
+    requested: Decimal | None
+    decision_date: dt.date | None
+    section: str | None
+    decision_maker: str | None
+    conditions: str
+    reason: str
+    source: str = "decision"
+
+    @property
+    def outcome(self) -> str:
+        return outcome_of(self.amount, self.requested)
+
+    def same_as(self, other: "Decision") -> bool:
+        """The same decision (every field but the id)."""
+        return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self) if f.name != "id")
+
+
+@dataclass
+class DecisionPlan:
+    """What a decide run records, and what it leaves for now and why."""
+
+    decisions: list[Decision] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)  # assessment not finished: not decided, no letter
+    routed: list[tuple[str, str]] = field(default_factory=list)  # (application, its decider)
+    missing_reasons: list[str] = field(default_factory=list)  # refusals / reductions without reasons
+
+
+def plan_decisions(
+    ids: Sequence[str],
+    apps: Mapping[str, Application],
+    standings: Mapping[str, Standing],
+    proposals: Mapping[str, Mapping[str, Any]],
+    edits: Mapping[str, ProposalEdit],
+    settings: Settings,
+    *,
+    decision_date: dt.date,
+    section: str,
+    maker: str,
+) -> DecisionPlan:
+    """The decisions ``maker`` makes on ``ids``: the board's edit where there is
+    one, else the stored proposal (records as ``ProposalLine.record()``).
+    Pending proposals (``PENDING_CODE``) wait; an application another decider
+    decides (S04, the proposal's routing) is left to it; a refusal or reduction
+    without reasons is listed in ``missing_reasons`` (hallintolaki 45 §)."""
+    small = maker.casefold() == settings.small_partnership_decider.casefold()
+    out = DecisionPlan()
+    for app_id in ids:
+        app, prop, edit = apps[app_id], proposals.get(app_id, {}), edits.get(app_id)
+        if edit is not None:
+            amount, conditions, reason = edit.amount, "\n".join(edit.conditions), edit.reason
+            changed_by_board = prop == {} or amount != prop.get("amount") or reason != prop.get("reason", "")
+        else:
+            amount, conditions, reason = prop["amount"], prop.get("conditions", ""), prop.get("reason", "")
+            changed_by_board = False
+        if edit is None and prop.get("reason_code") == PENDING_CODE:
+            out.pending.append(app_id)  # the officer's assessment is not done: nobody has been asked to decide it
+            continue
+        decider = decider_for(app, amount, settings)  # the same routing as the proposal's documents
+        if (app.form is GrantForm.PARTNERSHIP and decider != settings.body) != small:
+            out.routed.append((app_id, decider))
+            continue
+        reasons = letter_reasons(outcome_of(amount, app.requested), standings.get(app_id), reason, changed_by_board)
+        if outcome_of(amount, app.requested) != "granted" and not reasons:
+            out.missing_reasons.append(app_id)
+            continue
+        out.decisions.append(Decision(
+            id=app_id, application_id=app_id, applicant=app.applicant, business_id=app.business_id,
+            form=app.form.value if app.form else None, year=app.year or settings.year, amount=amount,
+            requested=app.requested, decision_date=decision_date, section=section, decision_maker=maker,
+            conditions="\n".join(condition_lines(conditions)), reason=reason_lines(reasons),
+        ))
+    return out
+
+
+def reason_lines(reasons: Sequence[dict[str, str]]) -> str:
+    """Reasons as stored in ``grants.reason``: one per line, ``"E01: text"`` or ``"text"``."""
+    return "\n".join(f"{r['code']}: {r['text']}" if r["code"] else r["text"] for r in reasons)
+
+
+def parse_reasons(text: str) -> list[dict[str, str]]:
+    out = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        m = _REASON_LINE.match(line)
+        out.append({"code": m["code"], "text": m["text"]} if m else {"code": "", "text": line})
+    return out
+
+
+def condition_lines(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"[\n;]+", text or "") if c.strip()]
+
+
+def outcome_of(amount: Decimal, requested: Decimal | None) -> str:
+    if amount <= 0:
+        return "refused"
+    if requested is not None and amount < requested:
+        return "reduced"
+    return "granted"
+
+
+OUTCOME_LABELS = {"granted": "myönnetty", "reduced": "myönnetty osittain", "refused": "hylätty"}
+
+
+def _finding_reasons(result: Any) -> list[dict[str, str]]:
+    """Reasons from the application's open findings: blocking ones, else the
+    unresolved deficiencies and review items (payment holds excluded)."""
+    if result is None:
+        return []
+    open_ = [f for f in result.open_findings if f.code not in PAYMENT_HOLD_CODES]
+    chosen = [f for f in open_ if f.severity is Severity.BLOCKING] or [
+        f for f in open_ if f.severity in (Severity.DEFICIENCY, Severity.REVIEW)
+    ]
+    out = []
+    for f in chosen:
+        rule = RULES.get(f.code)
+        title = rule.title if rule else f.code
+        out.append({"code": f.code, "text": sentence(f"avustusohjeen ehto ”{title}” ei täyty: {f.message}")})
+    return out
+
+
+def reason_texts(text: str) -> list[dict[str, str]]:
+    return [{"code": r["code"], "text": sentence(r["text"])} for r in parse_reasons(text)]
+
+
+def _generated_refusal(text: str, result: Any) -> bool:
+    return result is not None and text == ineligible_reason(result).strip()
+
+
+def letter_reasons(outcome: str, result: Any, text: str, from_sheet: bool) -> list[dict[str, str]]:
+    """The letter's reasons: for a refusal the rules the application failed, and
+    the proposal's (or the board's) own reason; a full grant needs none."""
+    text = (text or "").strip()
+    if outcome == "granted":
+        return reason_texts(text) if from_sheet else []
+    # the rules decide a refusal of an application that could not be funded;
+    # a fundable one refused for lack of money has the proposal's reason only
+    unfundable = result is not None and not result.fundable
+    reasons = _finding_reasons(result) if outcome == "refused" and unfundable else []
+    # the proposal's generated refusal text only repeats the findings already named
+    if text and not (reasons and _generated_refusal(text, result)):
+        reasons += reason_texts(text)
+    return reasons
+
+
