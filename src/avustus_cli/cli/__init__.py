@@ -6,37 +6,102 @@ run (bad input, bad settings, locked database). Messages go to stderr in
 Finnish as ``Virhe: ...``; data (tables, --json) go to stdout.
 
 Commands live in one module per stage of the round (``round_cmds``,
-``check_cmds``, ...) and register themselves on ``app``.
+``check_cmds``, ...) and register themselves on ``app``. The modules are
+loaded lazily: ``COMMANDS`` below names every command, its module and its
+one-line help, so ``avustus --help`` lists the commands without importing
+them, and ``avustus status`` imports the status command's module (and so its
+service) only. Outside libraries are imported by the adapter function that
+needs them; ``tests/test_startup.py`` holds that ``import avustus_cli.cli``
+imports none of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator, MutableMapping
 
 import typer
+import typer.core
 import typer.main
-import typer.rich_utils
 from typer._click import exceptions as _click_exc  # typer vendors click
+from typer._click.core import ParameterSource
+from typer._click.globals import get_current_context
+from typer.models import DefaultPlaceholder
 from rich.console import Console
 from rich.markup import escape
 
 from avustus_cli import __version__
 
-from avustus_cli.domain import values
-from avustus_cli.domain.config import SETTINGS_FILE, Settings, load_settings
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.adapters.store import DB_FILE, Store
+
+if TYPE_CHECKING:
+    from avustus_cli.adapters.store import Store
+    from avustus_cli.domain.config import Settings
 
 # data: stdout. Piped into a file or a pager, tables get room enough to read.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
+
+# The settings file's name (domain.config.SETTINGS_FILE; tests/test_startup.py holds them equal): spelled
+# here so that the help screen does not import the settings module.
+SETTINGS_FILE = "avustus.toml"
+
+# Every command, in the order of the round (``avustus --help`` lists them so): name -> (module under
+# avustus_cli.cli, the first paragraph of its help, as the command's docstring has it). The module is
+# imported only when the command runs or shows its own help; tests/test_startup.py holds this table
+# equal to what the modules register.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("round_cmds", "Luo kommentoitu asetustiedosto ohjeen oletusarvoilla."),
+    "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset) taulukosta. Saman tiedoston voi "
+               "tuoda uudelleen:\nuudet lisätään, muuttuneet päivitetään, mitään ei monisteta."),
+    "status": ("round_cmds", "Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja "
+               "toimintaluokittain, tuonnit ja\navoimet varoitukset."),
+    "check": ("check_cmds", "Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot."),
+    "rules": ("check_cmds", "Luettele avustusohjeen säännöt: koodi, vakavuus, otsikko ja ohjeen lause."),
+    "accept": ("check_cmds", "Kuittaa havainto hyväksytyksi virkailijan harkinnalla (huomio, puute tai tiedoksi; "
+               "ei hylkäävää)."),
+    "unaccept": ("check_cmds", "Peru havainnon kuittaus."),
+    "propose": ("propose_cmds", "Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, "
+                "päätösesitys, liite 1\n(myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja "
+                "täydennyspyynnöt."),
+    "decide": ("decide_cmds", "Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita "
+               "päätöskirjeet\noikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata "
+               "kahdesti."),
+    "amend": ("decide_cmds", "Muuta päätetyn avustuksen summaa tai perusteluja (varmuuskopio ensin, kirjataan "
+              "lokiin)."),
+    "payments": ("decide_cmds", "Päätetyt avustukset: maksettavissa, pidätetty (ja miksi) tai maksettu."),
+    "paid": ("decide_cmds", "Kirjaa avustuksen maksu. Pidätettyä avustusta ei kirjata maksetuksi ilman "
+             "--override --reason."),
+    "report": ("decide_cmds", "Kirjaa saapunut käyttöselvitys (kirjataan lokiin)."),
+    "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
+                "muistutusporras ja pidätys.\nPoistumiskoodi 1, jos jotain on myöhässä."),
+    "backup": ("safety_cmds", "Ota tietokannasta eheä varmuuskopio."),
+    "restore": ("safety_cmds", "Palauta tietokanta varmuuskopiosta."),
+    "privacy": ("safety_cmds", "Missä henkilötietoja säilytetään ja kuinka paljon."),
+    "purge": ("safety_cmds", "Poista yhteyshenkilöiden tiedot, joiden säilytysaika on päättynyt."),
+    "audit": ("audit_cmds", "Tapahtumaloki: kuka muutti mitä ja millä komennolla, uusin ensin."),
+    "export": ("extra_cmds", "Julkaise päätetyt avustukset avoimena datana: 360Giving-muotoinen JSON ja CSV sekä "
+               "Excel\nvaltionavustustietojen sarakkein. Ensin laatutarkistus: nollasummat, tulevat "
+               "päätöspäivät,\nsähköpostiosoitteet ja puhelinnumerot tekstissä, virheelliset Y-tunnukset, "
+               "toistuvat tunnisteet.\nHenkilötietoja ei julkaista: yhteystiedot jätetään pois ja teksteistä "
+               "poistetaan sähköpostiosoitteet\nja puhelinnumerot. Kielteiset päätökset (0 €) eivät ole "
+               "avustuksia, eikä niitä julkaista."),
+    "stats": ("extra_cmds", "Tilastot päätetyistä avustuksista: summat ja määrät vuosittain, avustusmuodoittain, "
+              "toimintaluokittain,\nkotikunnittain, toiminta-alueittain ja suuruusluokittain, ensikertalaiset ja "
+              "palaavat hakijat (Y-tunnus\naiempien vuosien avustuksissa) sekä haettu ja myönnetty."),
+    "conflicts": ("extra_cmds", "Ketkä päättäjistä ovat esteellisiä ja minkä hakemusten käsittelystä (hallintolaki "
+                  "28 §): rekisterin\nasemat, jotka ovat voimassa kokouspäivänä, hakijoissa ja yhteishakijoissa "
+                  "(sama tarkistus kuin J01)."),
+    "positions": ("extra_cmds", "Päättäjien sidonnaisuusrekisteri (esteellisyys, hallintolaki 28 §): tuonti ja "
+                  "luettelo."),
+}
 
 
 _USAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
@@ -64,12 +129,181 @@ def _finnish_usage(message: str) -> str:
     return message
 
 
+def _finnish_rich() -> None:
+    """Typer's help and error panels in Finnish. ``typer.rich_utils`` (rich's Markdown, pygments) is
+    imported only here, when a help screen or a usage error is printed: not by a command that runs."""
+    import typer.rich_utils as ru
+
+    ru.OPTIONS_PANEL_TITLE = "Valitsimet"
+    ru.COMMANDS_PANEL_TITLE = "Komennot"
+    ru.ARGUMENTS_PANEL_TITLE = "Argumentit"
+    ru.ERRORS_PANEL_TITLE = "Virhe"
+    ru.ABORTED_TEXT = "Keskeytetty."
+
+
+_FINNISH_HELP = {
+    "help": "Näytä tämä ohje.",
+    "install_completion": "Asenna komentojen täydennys (Tab) nykyiseen komentotulkkiin.",
+    "show_completion": "Näytä täydennysskripti kopioitavaksi tai muokattavaksi.",
+}
+
+
+def _finnish_params(command: Any, recurse: bool = True) -> None:
+    """Typer's and Click's own options (--help, completion) explained in Finnish, in every command."""
+    for param in getattr(command, "params", []):
+        if param.name in _FINNISH_HELP:
+            param.help = _FINNISH_HELP[param.name]
+    try:  # the help option is made on first use: make it now, with its Finnish text
+        from typer._click.core import Context
+
+        option = command.get_help_option(Context(command, info_name="avustus", help_option_names=["-h", "--help"]))
+        if option is not None:
+            option.help = _FINNISH_HELP["help"]
+    except Exception:  # pragma: no cover - only the wording of the help screen is at stake
+        pass
+    if recurse:
+        for sub in getattr(command, "commands", {}).values():
+            _finnish_params(sub)
+
+
+class AvustusCommand(typer.core.TyperCommand):
+    """A command whose help screen is in Finnish."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _finnish_rich()
+        return super().format_help(ctx, formatter)
+
+
+class AvustusSubgroup(typer.core.TyperGroup):
+    """A group of commands (``avustus positions``) whose help screen is in Finnish."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _finnish_rich()
+        return super().format_help(ctx, formatter)
+
+
+def _load_command(name: str) -> Any:
+    """Import the module of command ``name`` and build its Click command (Finnish help, Finnish panels)."""
+    module, _summary = COMMANDS[name]
+    importlib.import_module(f"avustus_cli.cli.{module}")
+    for info in app.registered_commands:
+        if (info.name or typer.main.get_command_name(info.callback.__name__)) == name:  # type: ignore[union-attr]
+            if info.cls in (None, typer.core.TyperCommand):  # Typer's default: ours, with the Finnish panels
+                info.cls = AvustusCommand
+            cmd = typer.main.get_command_from_info(
+                info, pretty_exceptions_short=app.pretty_exceptions_short, rich_markup_mode=app.rich_markup_mode
+            )
+            break
+    else:
+        for group in app.registered_groups:
+            if group.name == name:
+                _finnish_classes(group)
+                cmd = typer.main.get_group_from_info(
+                    group, pretty_exceptions_short=app.pretty_exceptions_short,
+                    rich_markup_mode=app.rich_markup_mode, suggest_commands=app.suggest_commands,
+                )
+                break
+        else:  # pragma: no cover - tests/test_startup.py holds COMMANDS equal to what the modules register
+            raise RuntimeError(f"avustus_cli.cli.{module} does not register the command {name!r}")
+    _finnish_params(cmd)
+    return cmd
+
+
+def _finnish_classes(group: Any) -> None:
+    """A group added with add_typer: it and its commands get the Finnish help screens."""
+    if isinstance(group.cls, DefaultPlaceholder) and isinstance(group.typer_instance.info.cls, DefaultPlaceholder):
+        group.cls = AvustusSubgroup
+    for info in group.typer_instance.registered_commands:
+        if info.cls in (None, typer.core.TyperCommand):
+            info.cls = AvustusCommand
+    for sub in group.typer_instance.registered_groups:
+        _finnish_classes(sub)
+
+
+class _LazyCommands(MutableMapping[str, Any]):
+    """``group.commands`` of the root: the names come from ``COMMANDS``; a command's module is imported
+    when the command itself is first asked for (running it, its own help, the CLI reference)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._loaded:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._loaded[name] = _load_command(name)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:  # pragma: no cover - Click never removes a command
+        del self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from COMMANDS
+        yield from (n for n in self._loaded if n not in COMMANDS)
+
+    def __len__(self) -> int:
+        return len(COMMANDS) + sum(1 for n in self._loaded if n not in COMMANDS)
+
+    def __contains__(self, name: object) -> bool:
+        return name in COMMANDS or name in self._loaded
+
+
 class AvustusGroup(typer.core.TyperGroup):
-    """Turns domain errors into one Finnish line and an exit code; never a traceback."""
+    """The root command: lazy commands, Finnish help, and domain errors as one Finnish line and an exit
+    code; never a traceback."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["commands"] = None  # whatever Typer built eagerly is built again lazily, the same way
+        super().__init__(*args, **kwargs)
+        self.commands = _LazyCommands()
+        self._listing = False
+        self._finnish = False
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self._listing and cmd_name in COMMANDS and cmd_name not in self.commands._loaded:  # type: ignore[attr-defined]
+            # a row of the command list: the name and the first paragraph of the help, no import
+            return AvustusCommand(name=cmd_name, help=COMMANDS[cmd_name][1], rich_markup_mode=self.rich_markup_mode)
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)  # the names only: nothing is imported
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _finnish_rich()
+        self._listing = True
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        self._listing = True  # Tab lists the command names without importing every command
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        if not self._finnish:  # the completion options are added after __init__: explain them now
+            _finnish_params(self, recurse=False)
+            self._finnish = True
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except _click_exc.ClickException:  # `avustus --tuntematon`: Typer prints the panel, in Finnish
+            _finnish_rich()
+            raise
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except _click_exc.NoArgsIsHelpError:  # `avustus positions`: its help screen was printed, as for `avustus`
+            raise
         except _click_exc.UsageError as e:  # typos in commands and options: Finnish, with where to look
             where = f"avustus {e.ctx.info_name} --help" if e.ctx is not None and e.ctx.parent is not None else "avustus --help"
             err.print(f"[bold red]Virhe:[/] {escape(_finnish_usage(e.format_message()))} Ohje: {escape(where)}", highlight=False)
@@ -86,7 +320,10 @@ class AvustusGroup(typer.core.TyperGroup):
         except KeyboardInterrupt:
             err.print("Keskeytetty. Keskeneräiset muutokset peruttiin; tietokanta on ennallaan.")
             sys.exit(130)
-        except (typer.Exit, typer.Abort, _click_exc.ClickException, _click_exc.TyperException, SystemExit):
+        except (typer.Abort, _click_exc.ClickException, _click_exc.TyperException):
+            _finnish_rich()  # Typer prints these in a panel
+            raise
+        except (typer.Exit, SystemExit):
             raise
         except Exception as e:  # a bug: no traceback (it could hold personal data) unless asked
             if os.environ.get("AVUSTUS_DEBUG"):
@@ -100,37 +337,6 @@ class AvustusGroup(typer.core.TyperGroup):
             sys.exit(2)
 
 
-# The help screens in Finnish (Typer's panel titles are module settings).
-typer.rich_utils.OPTIONS_PANEL_TITLE = "Valitsimet"
-typer.rich_utils.COMMANDS_PANEL_TITLE = "Komennot"
-typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumentit"
-typer.rich_utils.ERRORS_PANEL_TITLE = "Virhe"
-typer.rich_utils.ABORTED_TEXT = "Keskeytetty."
-
-_FINNISH_HELP = {
-    "help": "Näytä tämä ohje.",
-    "install_completion": "Asenna komentojen täydennys (Tab) nykyiseen komentotulkkiin.",
-    "show_completion": "Näytä täydennysskripti kopioitavaksi tai muokattavaksi.",
-}
-
-
-def _finnish_params(command: Any) -> None:
-    """Typer's and Click's own options (--help, completion) explained in Finnish, in every command."""
-    for param in getattr(command, "params", []):
-        if param.name in _FINNISH_HELP:
-            param.help = _FINNISH_HELP[param.name]
-    try:  # the help option is made on first use: make it now, with its Finnish text
-        from typer._click.core import Context
-
-        option = command.get_help_option(Context(command, info_name="avustus", help_option_names=["-h", "--help"]))
-        if option is not None:
-            option.help = _FINNISH_HELP["help"]
-    except Exception:  # pragma: no cover - only the wording of the help screen is at stake
-        pass
-    for sub in getattr(command, "commands", {}).values():
-        _finnish_params(sub)
-
-
 app = typer.Typer(
     cls=AvustusGroup,
     no_args_is_help=True,
@@ -142,37 +348,104 @@ app = typer.Typer(
 )
 
 
+# --- the command line as the audit log records it ------------------------------------------------
+
+_FREE_TEXT = {"reason"}  # the officer's own words: in the audit detail where needed, not in the command line
+_MAX_VALUE = 60
+_MAX_COMMAND = 300
+
+
+def _shown(value: Any, name: str) -> str:
+    if name in _FREE_TEXT:
+        return "…"
+    if isinstance(value, Path):  # the file's name: no long paths, no home folder (a user name)
+        text = value.name or str(value)
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    else:
+        text = str(value)
+    if len(text) > _MAX_VALUE:
+        text = text[: _MAX_VALUE - 1] + "…"
+    if not text or any(c.isspace() or c in "\"'\\" for c in text):
+        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return text
+
+
+def command_line(ctx: Any) -> str:
+    """The command as the officer gave it, for the audit log: ``avustus import hakemukset.xlsx``.
+
+    The command's name and the arguments and options given on the command line, in the order of the
+    command's parameters; paths as their file name; free text (``--reason``) as ``…``; the global
+    options (``--db``, ``--settings``) left out. At most 300 characters."""
+    chain = []
+    c = ctx
+    while c is not None and c.parent is not None:
+        chain.append(c)
+        c = c.parent
+    words = ["avustus"]
+    for c in reversed(chain):
+        words.append(c.info_name or "")
+        for param in c.command.params:
+            name = param.name or ""
+            if c.get_parameter_source(name) is not ParameterSource.COMMANDLINE:
+                continue
+            value = c.params.get(name)
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            if param.param_type_name == "argument":
+                words.extend(_shown(v, name) for v in values if v is not None)
+                continue
+            for v in values:
+                if isinstance(v, bool) and getattr(param, "is_flag", False):
+                    flag = param.opts[0] if v else (param.secondary_opts or param.opts)[0]
+                    words.append(flag)
+                elif v is not None:
+                    words += [param.opts[0], _shown(v, name)]
+    text = " ".join(words)
+    return text if len(text) <= _MAX_COMMAND else text[: _MAX_COMMAND - 1] + "…"
+
+
 @dataclass
 class Env:
     settings_path: Path | None = None
     db_path: Path | None = None
     _settings: Settings | None = None
     _store: Store | None = None
-    command: str = "avustus"
+    command: str | None = None  # the audit log's command; None: read from the running command
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from avustus_cli.domain.config import load_settings
+
             self._settings = load_settings(self.settings_path)
         return self._settings
 
     def database_path(self) -> Path:
         if self.db_path is not None:
             return self.db_path
+        from avustus_cli.adapters.store import DB_FILE
+
         source = self.settings.source
         return (source.parent if source else Path.cwd()) / DB_FILE
 
     def store(self, create: bool = True) -> Store:
         if self._store is None:
+            from avustus_cli.adapters.store import Store
+
             self._store = Store.open(self.database_path(), lock_timeout=self.settings.lock_timeout, create=create)
-            self._store.command = self.command
+            self._store.command = self.command or _running_command()
         return self._store
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+
+def _running_command() -> str:
+    ctx = get_current_context(silent=True)
+    return command_line(ctx) if ctx is not None else "avustus"
 
 
 def _version(value: bool) -> None:
@@ -188,7 +461,7 @@ def main_callback(
     settings: Path = typer.Option(None, "--settings", help=f"Asetustiedosto (oletus: {SETTINGS_FILE} työkansiossa, muuten ohjeen oletukset).", show_default=False),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Näytä versio."),
 ) -> None:
-    env = Env(settings_path=settings, db_path=db, command=" ".join(["avustus", *sys.argv[1:2]]))
+    env = Env(settings_path=settings, db_path=db)
     ctx.obj = env
     ctx.call_on_close(env.close)
 
@@ -205,6 +478,8 @@ def option_date(value: str | None, option: str) -> "dt.date | None":
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         pass
+    from avustus_cli.domain import values
+
     try:
         d = values.date(value)
     except values.ValueProblem:
@@ -218,6 +493,8 @@ def option_money(value: str | None, option: str) -> "Decimal | None":
     """A euro amount given on the command line (12500, 12 500,00, 12.500,00 €); None when not given."""
     if value is None:
         return None
+    from avustus_cli.domain import values
+
     try:
         amount = values.money(value)
     except values.ValueProblem:
@@ -232,19 +509,10 @@ def as_of_date(value: str | None) -> "dt.date":
     return option_date(value, "--as-of") or dt.date.today()
 
 
-# register the commands, one module per stage of the round, in the order of the round (--help lists them so)
-from avustus_cli.cli import round_cmds  # noqa: E402,F401,I001
-from avustus_cli.cli import check_cmds  # noqa: E402,F401
-from avustus_cli.cli import propose_cmds  # noqa: E402,F401
-from avustus_cli.cli import decide_cmds  # noqa: E402,F401
-from avustus_cli.cli import safety_cmds  # noqa: E402,F401
-from avustus_cli.cli import extra_cmds  # noqa: E402,F401
-
-
 def command() -> Any:
-    """The Click command behind ``app``, with the Finnish help texts."""
+    """The Click command behind ``app``, with the Finnish help texts (commands load when asked for)."""
     cmd = typer.main.get_command(app)
-    _finnish_params(cmd)
+    _finnish_params(cmd, recurse=False)
     return cmd
 
 

@@ -1,0 +1,111 @@
+"""Start-up benchmark: how long a short command takes, against a two-command Typer app.
+
+    .venv/bin/python bench/bench_startup.py            # 9 runs of each
+    .venv/bin/python bench/bench_startup.py --runs 21
+
+Every measurement is a whole process (interpreter start, imports, the command,
+exit), timed from the outside, run in turns so that a busy machine slows every
+row alike; the medians are printed with their ratio to the anchor:
+
+- anchor: a two-command Typer app in the same environment, ``--help``;
+- ``python -c pass``: the interpreter alone;
+- ``avustus --help``, ``avustus --version``;
+- ``avustus status`` on the sample round (imported once into a temporary folder).
+
+Targets (issue 14): ``--help`` within 1.2x the anchor; ``--version`` and
+``status`` within 2x. Nothing is asserted: read the ratios (a shared machine
+moves the seconds, much less the ratios).
+To see where the time goes: ``python -X importtime -c "import avustus_cli.cli"``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+
+ANCHOR_APP = '''\
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def hello(name: str) -> None:
+    """Say hello."""
+    print(f"Hello {name}")
+
+
+@app.command()
+def goodbye(name: str, formal: bool = False) -> None:
+    """Say goodbye."""
+    print(f"Goodbye {name}")
+
+
+if __name__ == "__main__":
+    app()
+'''
+
+
+def avustus_command() -> list[str]:
+    """The installed ``avustus`` script beside this interpreter, else ``python -m avustus_cli``."""
+    script = Path(sys.executable).with_name("avustus.exe" if os.name == "nt" else "avustus")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "avustus_cli"]
+
+
+def run_once(argv: list[str], cwd: Path) -> float:
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - t0
+    if done.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(argv)} exited with {done.returncode}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=9, help="runs of each command (median reported)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="avustus-startup-") as tmp:
+        work = Path(tmp)
+        anchor = work / "anchor.py"
+        anchor.write_text(ANCHOR_APP, encoding="utf-8")
+        avustus = avustus_command()
+        round_ = [*avustus, "--settings", str(SAMPLE / "avustus.toml"), "--db", str(work / "avustus.db")]
+        subprocess.run([*round_, "import", str(SAMPLE / "hakemukset.xlsx")], cwd=work, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+
+        rows: list[tuple[str, list[str]]] = [
+            ("anchor: Typer app --help", [sys.executable, str(anchor), "--help"]),
+            ("python -c pass", [sys.executable, "-c", "pass"]),
+            ("avustus --help", [*avustus, "--help"]),
+            ("avustus --version", [*avustus, "--version"]),
+            ("avustus status (sample round)", [*round_, "status"]),
+        ]
+        for _, cmd in rows:  # warm the file cache and the bytecode
+            run_once(cmd, work)
+        times: dict[str, list[float]] = {label: [] for label, _ in rows}
+        for _ in range(args.runs):
+            for label, cmd in rows:
+                times[label].append(run_once(cmd, work))
+
+    medians = {label: statistics.median(values) for label, values in times.items()}
+    base = medians[rows[0][0]]
+    print(f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cores; medians of {args.runs} runs")
+    print(f"{'':32} {'median':>9} {'x anchor':>9}")
+    for label, _ in rows:
+        print(f"{label:32} {medians[label]:8.3f}s {medians[label] / base:8.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
