@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from avustus_cli.domain import deadlines
-from avustus_cli.services.deciding import write_mailing
+from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.domain.rules import RULES
 from avustus_cli.adapters.store import Store, cents
 
@@ -266,10 +266,9 @@ def test_email_letter_prints_the_christmas_last_day(decided_round, workdir):
 
 
 def test_mailing_cells_are_neutralised(tmp_path):
-    path = write_mailing(tmp_path / "postitus.csv", [
-        {"application": "H-1", "name": "=HYPERLINK(\"http://x\") ry", "email": "@evil", "file": "+a", "html": "-b",
-         "channel": "kirje"},
-    ])
+    from avustus_cli.domain.letter import Letter
+
+    path = write_mailing(tmp_path / "postitus.csv", [Letter("H-1", "=HYPERLINK(\"http://x\") ry", "@evil", "+a", "-b", "kirje")])
     row = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))[1]
     assert row[1].startswith("'=") and row[2] == "'@evil" and row[3] == "'+a" and row[4] == "'-b"
 
@@ -461,6 +460,7 @@ def _other(db: Path, fn) -> None:
 
 def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkeypatch):
     from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
 
@@ -468,27 +468,28 @@ def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkey
     day = dt.date(2027, 2, 18)
     store = Store.open(decided_round.db)
     try:
-        _race(monkeypatch, store, lambda: _other(decided_round.db, lambda s, st: svc.record_payment(s, st, "H-0001", day)))
+        _race(monkeypatch, store, lambda: _other(decided_round.db, lambda s, st: paying.record_payment(s, st, "H-0001", day)))
         with pytest.raises(ValidationError, match="jo maksettu kokonaan"):
-            svc.record_payment(store, load_settings(), "H-0001", day)
+            paying.record_payment(store, load_settings(), "H-0001", day)
         paid = store.query("select sum(amount_cents) as c, count(*) as n from payments where grant_id = 'H-0001'")[0]
         assert (paid["c"], paid["n"]) == (1250000, 1)  # paid once, not twice
         # in sequence too: the second payment of the same grant is refused
         with pytest.raises(ValidationError, match="jo maksettu kokonaan"):
-            svc.record_payment(store, load_settings(), "H-0001", day)
+            paying.record_payment(store, load_settings(), "H-0001", day)
     finally:
         store.close()
 
 
 def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch):
     from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
     try:
-        pay = lambda s, st: svc.record_payment(s, st, "H-0002", dt.date(2027, 2, 18))  # noqa: E731 - 15 000 €
+        pay = lambda s, st: paying.record_payment(s, st, "H-0002", dt.date(2027, 2, 18))  # noqa: E731 - 15 000 €
         _race(monkeypatch, store, lambda: _other(decided_round.db, pay))
         with pytest.raises(ValidationError, match="on jo maksettu 15"):
             svc.amend(store, load_settings(), "H-0002", amount=Decimal("10000"), reason="Oikaisu.")
@@ -499,6 +500,7 @@ def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch)
 
 def test_decide_rereads_existing_grants_under_the_lock(decided_round, workdir, monkeypatch):
     from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
 
@@ -590,6 +592,7 @@ def test_payment_list_shows_cents(decided_round, workdir):
 
 def test_payment_references_are_unique(decided_round):
     from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.adapters.store import grants as sql
 
@@ -605,13 +608,13 @@ def test_payment_references_are_unique(decided_round):
                      "conditions": "", "reason": "", "source": "decision"})
                 sql.record_dispatch(store, gid, {"channel": "letter", "sent": "2027-01-27", "served": "2027-02-03",
                                                  "last_day": "2027-02-17"})
-        lines = svc.payment_lines(store, load_settings(), dt.date(2027, 2, 18))
+        lines = paying.payment_lines(store, load_settings(), dt.date(2027, 2, 18))
         refs = {p.grant.id: p.reference for p in lines}
         assert set(refs) == {"H-0001", "H-0002", "X-0001", "X-ABC"}
         assert len(set(refs.values())) == 4 and all(refs.values())
         assert refs["H-0001"] == "1 00010"  # the first of the two keeps the plain reference (1 0001 + check 0)
         # the same reference whichever grant is asked for
-        assert svc.payment_lines(store, load_settings(), dt.date(2027, 2, 18), "X-0001")[0].reference == refs["X-0001"]
+        assert paying.payment_lines(store, load_settings(), dt.date(2027, 2, 18), "X-0001")[0].reference == refs["X-0001"]
     finally:
         store.close()
 
@@ -638,6 +641,7 @@ def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
 
 def test_report_status_words_are_those_of_the_import(decided_round):
     from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup, paying
     from avustus_cli.domain import standing
     from avustus_cli.domain.errors import ValidationError
     from avustus_cli.domain.models import ReportStatus
@@ -645,12 +649,12 @@ def test_report_status_words_are_those_of_the_import(decided_round):
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
     try:
-        assert svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "saapunut") is ReportStatus.PROCESSING
-        assert svc.record_report(store, "H-0001", dt.date(2028, 3, 1), " Hyväksytty ") is ReportStatus.APPROVED
+        assert followup.record_report(store, "H-0001", dt.date(2028, 3, 1), "saapunut") is ReportStatus.PROCESSING
+        assert followup.record_report(store, "H-0001", dt.date(2028, 3, 1), " Hyväksytty ") is ReportStatus.APPROVED
         with pytest.raises(ValidationError, match="tuntematon tila"):
-            svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "outo")
+            followup.record_report(store, "H-0001", dt.date(2028, 3, 1), "outo")
         with pytest.raises(ValidationError, match="tuntematon tila"):
-            svc.record_report(store, "H-0001", dt.date(2028, 3, 1), "")
+            followup.record_report(store, "H-0001", dt.date(2028, 3, 1), "")
     finally:
         store.close()
     assert svc.sentence is standing.sentence  # one helper, not two copies

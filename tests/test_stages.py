@@ -104,3 +104,22 @@ def test_the_same_decision_differs_only_by_its_id():
     d = Decision("H-1", "H-1", "Y", None, "operating", 2027, Decimal(100), Decimal(100), DAY, "12", "Aluehallitus", "", "")
     assert d.same_as(dataclasses.replace(d, id="other"))
     assert not d.same_as(dataclasses.replace(d, section="13"))
+
+
+def test_payment_holds_name_the_review_period_the_funding_and_the_account():
+    from avustus_cli.domain.models import Grant
+    from avustus_cli.domain.payment import Payment, payment_holds
+
+    grant = Grant("P-1", "P-1", "Hanke ry", "1234567-8", GrantForm.PROJECT, 2027, Decimal(5000), decision_date=DAY)
+    project = Application(id="P-1", form=GrantForm.PROJECT, year=2027, iban="FI2112345600000785")
+    last_day = dt.date(2027, 2, 10)
+    before = payment_holds(grant, [grant], {}, dt.date(2027, 2, 1), last_day, project, set(), SETTINGS)
+    assert [h.code for h in before] == ["review", "funding"]
+    after = payment_holds(grant, [grant], {}, dt.date(2027, 3, 1), last_day, project, {("P-1", "P02")}, SETTINGS)
+    assert after == ()
+    no_account = dataclasses.replace(project, iban=None)
+    (hold,) = payment_holds(grant, [grant], {}, dt.date(2027, 3, 1), last_day, no_account, {("P-1", "P02")}, SETTINGS)
+    assert hold.code == "account"
+    assert Payment(grant, project, after, last_day, "123", Decimal(5000)).status == "payable"
+    assert Payment(grant, project, before, last_day, "123", Decimal(5000)).status == "held"
+    assert Payment(grant, project, (), last_day, "123", Decimal(0)).status == "paid"

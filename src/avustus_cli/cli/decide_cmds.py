@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.services import deciding as svc
+from avustus_cli.services import followup, paying
 from avustus_cli.adapters import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
@@ -139,9 +140,9 @@ def payments_cmd(
     """
     env = env_of(ctx)
     day = option_date(as_of, "--as-of") or _today()
-    lines = svc.payment_lines(env.store(), env.settings, day)
+    lines = paying.payment_lines(env.store(), env.settings, day)
     if xlsx is not None:
-        path = svc.write_payment_list(xlsx, lines, day)
+        path = paying.write_payment_list(xlsx, lines, day)
         err.print(escape(f"Maksatuslista (vain omistajan luettavissa, sisältää tilinumerot): {path}"), highlight=False)
     if as_json:
         out.print_json(json.dumps([p.as_json(with_personal) for p in lines], ensure_ascii=False))
@@ -176,7 +177,7 @@ def paid_cmd(
     Esimerkki: [bold]avustus paid AV-2027-004 --date 2027-03-02[/]
     """
     env = env_of(ctx)
-    paid, holds = svc.record_payment(
+    paid, holds = paying.record_payment(
         env.store(), env.settings, grant_id, option_date(date, "--date"), option_money(amount, "--amount"),
         override=override, reason=reason,
     )
@@ -196,7 +197,7 @@ def report_cmd(
     Esimerkki: [bold]avustus report AV-2026-031 --received 2027-06-12 --status hyväksytty[/]
     """
     env = env_of(ctx)
-    st = svc.record_report(env.store(), grant_id, option_date(received, "--received"), status)
+    st = followup.record_report(env.store(), grant_id, option_date(received, "--received"), status)
     err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(option_date(received, '--received'))}, {st.label}."), highlight=False)
 
 
@@ -216,12 +217,12 @@ def overdue_cmd(
     env = env_of(ctx)
     day = option_date(as_of, "--as-of") or _today()
     store = env.store()
-    items = svc.overdue(store, env.settings, day)
+    items = followup.overdue(store, env.settings, day)
     if letters is not None and items:
-        done = svc.send_reminders(store, env.settings, items, letters, day)
+        done = followup.send_reminders(store, env.settings, items, letters, day)
         err.print(f"Muistutuksia kirjoitettu {len(done)} → {escape(str(letters))}", highlight=False)
         if done:
-            items = svc.overdue(store, env.settings, day)
+            items = followup.overdue(store, env.settings, day)
     if xlsx is not None:
         from avustus_cli.adapters.excel import Sheet, write_workbook
 

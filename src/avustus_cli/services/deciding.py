@@ -1,39 +1,36 @@
-"""Decisions and their follow-up as a service: record what was decided, write
-the decision letters, amend a decision, list payments and record them,
-record usage reports, find overdue reports and send reminders.
+"""Decisions as a service: record what was decided, write the decision
+letters, amend a decision.
 
-The pure arithmetic (due dates, the reminder ladder, payment holds) is in
-``followup``; the SQL in ``store.grants``; the documents in ``render``.
+What a decide run records is the domain's (``domain.decision.plan_decisions``);
+the SQL is ``adapters.store.grants``; the documents ``render``. Payments are
+``services.paying``, usage reports and reminders ``services.followup``.
 Every command that changes decided data takes a backup first
 (``backup.backup_before``) and then writes in one transaction.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from avustus_cli.domain import deadlines
 from avustus_cli.domain import filenames
 
 from avustus_cli.adapters import fmt
 
-from avustus_cli.domain import values
 from avustus_cli.adapters.store.backup import backup_before
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
-from avustus_cli.adapters.excel import neutralise
-from avustus_cli.domain.followup import Hold, Overdue, hold_reasons, overdue_grants, remaining, unique_references
+from avustus_cli.domain.followup import hold_reasons
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.adapters.mailing import write_mailing
+from avustus_cli.domain.letter import CHANNEL_LABELS, CHANNELS, Letter, addressee, letter_files
 from avustus_cli.domain.decision import (
     Decision,
     condition_lines,
@@ -44,15 +41,12 @@ from avustus_cli.domain.decision import (
 )
 from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record
 from avustus_cli.domain.standing import sentence
-from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm, ReportStatus
+from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 
-CHANNELS = ("letter", "email")
-CHANNEL_LABELS = {"letter": "kirje", "email": "sähköposti"}
 DEFAULT_LETTERS = Path("paatokset")
 MAILING_FILE = "postitus.csv"
-REMINDER_MAILING = "postitus_muistutukset_{date}.csv"  # not postitus.csv: --letters may be the decisions' folder
 
 LETTERS_AFTER_COMMIT = (
     "Päätökset on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirjeet "
@@ -101,31 +95,6 @@ def review_dates(sent: dt.date, channel: str) -> dict[str, Any]:
 
 def _stem(prefix: str, ident: str) -> str:
     return filenames.stem(prefix, ident)  # one file per id by construction (K/1, K_1, K:1 differ)
-
-
-def _write_private_text(path: Path, text: str, encoding: str) -> None:
-    """Write ``text`` atomically with owner-only permissions (it holds personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-def write_mailing(path: Path, rows: Iterable[dict[str, str]]) -> Path:
-    """The mail-merge list: UTF-8 with BOM, ``;`` separated (Finnish Excel),
-    every cell neutralised against formulas. Owner-only: it holds e-mails."""
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(["Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto", "HTML-tiedosto", "Lähetystapa"])
-    for r in rows:
-        w.writerow(
-            [neutralise(str(r.get(k) or "")) for k in ("application", "name", "email", "file", "html", "channel")]
-        )
-    _write_private_text(path, buf.getvalue(), "utf-8-sig")
-    return path
 
 
 # --- reading an edited proposal sheet --------------------------------------------
@@ -351,25 +320,6 @@ def decide(
     return result
 
 
-def _addressee(app: Application | None, name: str, business_id: str | None) -> dict[str, Any]:
-    address: list[str] = []
-    if app is not None and app.address:
-        address = [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
-    elif app is not None:
-        extra = {str(k).casefold(): v for k, v in (app.extra or {}).items()}
-        for key in ("postiosoite", "lähiosoite", "katuosoite", "osoite"):
-            if extra.get(key):
-                address.append(str(extra[key]))
-                break
-        for key in ("postinumero ja -toimipaikka", "postitoimipaikka"):
-            if extra.get(key):
-                address.append(str(extra[key]))
-                break
-        if not address and app.home_municipality:
-            address.append(app.home_municipality)
-    return {"name": name, "business_id": business_id, "address": address}
-
-
 def _period(app: Application | None, year: int) -> tuple[dt.date, dt.date]:
     if app is not None:
         if app.form is GrantForm.PROJECT and app.project_start and app.project_end:
@@ -424,7 +374,7 @@ def letter_context(
         "section": row.section or "",
         "body": row.decision_maker or settings.body,
         "year": year,
-        "applicant": _addressee(app, row.applicant, row.business_id),
+        "applicant": addressee(app, row.applicant, row.business_id),
         "application": {
             "id": row.application_id or row.id,
             "received": _received(app),
@@ -462,11 +412,11 @@ def write_decision_letters(
     dispatch: dict[str, Any],
     letters_dir: Path,
     formats: Sequence[str] = ("html", "docx"),
-) -> tuple[list[Path], list[dict[str, str]]]:
+) -> tuple[list[Path], list[Letter]]:
     from avustus_cli.adapters.render import write_document
 
     written: list[Path] = []
-    mailing: list[dict[str, str]] = []
+    mailing: list[Letter] = []
     grants = store.grants()
     accepted = sql.accepted_codes(store)
     stems = filenames.unique_stems("paatos", [row.id for row in rows])
@@ -476,16 +426,8 @@ def write_decision_letters(
         stem = stems[row.id]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
-        mailing.append(
-            {
-                "application": row.id,
-                "name": row.applicant,
-                "email": (app.email if app is not None else "") or "",
-                "file": f"{stem}.docx" if "docx" in formats else "",
-                "html": f"{stem}.html" if "html" in formats else "",
-                "channel": CHANNEL_LABELS[dispatch["channel"]],
-            }
-        )
+        mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
+                                    dispatch["channel"]))
     return written, mailing
 
 
@@ -590,269 +532,3 @@ def amend(
     return result
 
 
-# --- payments ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PaymentLine:
-    grant: Grant
-    application: Application | None
-    holds: tuple[Hold, ...]
-    review_last_day: dt.date | None
-    reference: str
-    to_pay: Decimal
-
-    @property
-    def status(self) -> str:
-        if self.to_pay <= 0:
-            return "paid"
-        return "held" if self.holds else "payable"
-
-    @property
-    def iban(self) -> str | None:
-        return self.application.iban if self.application is not None else None
-
-    def as_json(self, with_personal: bool = False) -> dict[str, Any]:
-        g = self.grant
-        data = {
-            "grant": g.id,
-            "application": g.application_id,
-            "applicant": g.applicant,
-            "business_id": g.business_id,
-            "year": g.year,
-            "amount": str(g.amount),
-            "paid": str(g.paid_amount or Decimal("0.00")),
-            "to_pay": str(self.to_pay),
-            "status": self.status,
-            "holds": [{"code": h.code, "text": h.text} for h in self.holds],
-            "review_last_day": self.review_last_day.isoformat() if self.review_last_day else None,
-            "reference": self.reference,
-        }
-        if with_personal:
-            data["iban"] = self.iban
-        return data
-
-
-def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: str | None = None) -> list[PaymentLine]:
-    """Every decided grant with money: payable, held (and why) or paid."""
-    grants = store.grants()
-    first = sql.first_payment_dates(store)
-    sent = sql.dispatches(store)
-    accepted = sql.accepted_codes(store)
-    decided = sql.decided_ids(store)
-    app_ids = [g.application_id for g in grants if g.id in decided and g.application_id]
-    apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
-    # over every decided grant, not only the ones listed: a grant's reference does not depend on the filter
-    refs = unique_references(decided)
-    out = []
-    for g in grants:
-        if g.id not in decided or g.amount <= 0 or (grant_id is not None and g.id != grant_id):
-            continue
-        app = apps.get(g.application_id or "")
-        d = sent.get(g.id)
-        last_day = dt.date.fromisoformat(d["last_day"]) if d and d.get("last_day") else None
-        holds = hold_reasons(
-            g, grants, first, as_of, last_day, app, (g.application_id, "P02") in accepted,
-            settings.report_months, settings.hold_after_days,
-        )
-        if app is None or not app.iban:
-            holds.append(Hold("account", "tilinumero puuttuu hakemukselta"))
-        out.append(PaymentLine(g, app, tuple(holds), last_day, refs.get(g.id, ""), remaining(g)))
-    out.sort(key=lambda p: (p.grant.applicant.casefold(), p.grant.id))
-    return out
-
-
-def write_payment_list(path: Path, lines: Sequence[PaymentLine], as_of: dt.date) -> Path:
-    """The finance office's list of payable grants (holds the IBAN: owner-only file)."""
-    from avustus_cli.adapters.excel import Sheet, write_workbook
-
-    payable = [p for p in lines if p.status == "payable"]
-    rows = [
-        [p.grant.applicant, p.grant.business_id or "", p.iban or "", p.to_pay, p.reference, p.grant.id,
-         f"{p.grant.decision_maker or ''} {_fdate(p.grant.decision_date)} § {p.grant.section or ''}".strip()]
-        for p in payable
-    ]
-    total = sum((p.to_pay for p in payable), Decimal(0))
-    sheet = Sheet(
-        name="Maksatus",
-        headers=["Saaja", "Y-tunnus", "Tilinumero (IBAN)", "Summa €", "Viitenumero", "Avustus", "Päätös"],
-        rows=rows,
-        money2_columns=(3,),  # to the cent: the finance office pays these sums
-        widths={0: 40, 2: 24, 4: 16, 6: 30},
-        footer=[[f"Yhteensä ({len(payable)} kpl, tilanne {_fdate(as_of)})", "", "", total, "", "", ""]],
-    )
-    path = Path(path)
-    write_workbook(path, [sheet])
-    os.chmod(path, 0o600)
-    return path
-
-
-def record_payment(
-    store: Store,
-    settings: Settings,
-    grant_id: str,
-    paid_date: dt.date,
-    amount: Decimal | None = None,
-    *,
-    override: bool = False,
-    reason: str | None = None,
-) -> tuple[Decimal, tuple[Hold, ...]]:
-    """Record a payment; refused while the grant is held unless overridden with a reason.
-
-    The outstanding amount and the holds are read inside the transaction
-    (BEGIN IMMEDIATE): two officers recording the same payment at once
-    cannot both pass the check."""
-    if override and not (reason or "").strip():
-        raise ValidationError('--override vaatii perustelun: anna --reason "...".')
-    with store.transaction():
-        row = sql.grant_row(store, grant_id)
-        if row is None:
-            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-        lines = payment_lines(store, settings, paid_date, grant_id)
-        if not lines:
-            raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös: sitä ei makseta tällä komennolla.")
-        line = lines[0]
-        holds = tuple(h for h in line.holds)
-        if line.to_pay <= 0:
-            raise ValidationError(f"avustus {grant_id} on jo maksettu kokonaan ({fmt.money2(line.grant.amount)}).")
-        amount = line.to_pay if amount is None else amount
-        if amount <= 0:
-            raise ValidationError("maksun summan on oltava suurempi kuin 0 €.")
-        if amount > line.to_pay:
-            raise ValidationError(
-                f"maksu {fmt.money2(amount)} on suurempi kuin maksamatta oleva osuus {fmt.money2(line.to_pay)}."
-            )
-        if holds and not override:
-            raise ValidationError(
-                f"avustuksen {grant_id} maksatus on pidätetty: " + "; ".join(h.text for h in holds)
-                + '. Jos maksu on silti tehtävä, anna --override --reason "...".'
-            )
-        store.add_payment(grant_id, amount, paid_date, line.reference or None)
-        store.audit(
-            "payment", grant_id, "pay",
-            {"amount": str(amount), "date": paid_date.isoformat(), "override": bool(holds and override),
-             "reason": (reason or "").strip(), "holds": [h.code for h in holds]},
-        )
-    return amount, holds
-
-
-# --- usage reports -------------------------------------------------------------
-
-def record_report(store: Store, grant_id: str, received: dt.date, status: str = "käsittelyssä") -> ReportStatus:
-    """Record a usage report; ``status`` is read as the import reads it (``values.report_status``)."""
-    try:
-        st = values.report_status(status)
-    except values.ValueProblem:
-        st = None
-    if st is None:
-        raise ValidationError(f"tuntematon tila {status!r}: käytä hyväksytty, täydennettävä tai käsittelyssä.")
-    if sql.grant_row(store, grant_id) is None:
-        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-    old = sql.report_row(store, grant_id)
-    if old and old["received"] == received.isoformat() and old["status"] == st.value:
-        return st
-    with store.transaction():
-        store.set_report(grant_id, received, st.value)
-        store.audit(
-            "report", grant_id, "record",
-            {"received": received.isoformat(), "status": st.value, "before": old},
-        )
-    return st
-
-
-# --- overdue reports and reminders ---------------------------------------------
-
-
-@dataclass
-class OverdueItem:
-    overdue: Overdue
-    reminders_sent: list[dict[str, Any]]
-
-    def as_json(self) -> dict[str, Any]:
-        o, g = self.overdue, self.overdue.grant
-        return {
-            "grant": g.id,
-            "application": g.application_id,
-            "applicant": g.applicant,
-            "due": o.due.isoformat(),
-            "days_late": o.days_late,
-            "amount": str(g.amount),
-            "year": g.year,
-            "held": o.held,
-            "level": o.level,
-            "reminders_sent": self.reminders_sent,
-        }
-
-
-def overdue(store: Store, settings: Settings, as_of: dt.date) -> list[OverdueItem]:
-    grants = store.grants()
-    sent = sql.reminders(store)
-    items = overdue_grants(
-        grants, sql.first_payment_dates(store), as_of, settings.report_months,
-        settings.reminder_second_days, settings.hold_after_days,
-    )
-    return [OverdueItem(o, sent.get(o.grant.id, [])) for o in items]
-
-
-def send_reminders(
-    store: Store,
-    settings: Settings,
-    items: Sequence[OverdueItem],
-    letters_dir: Path,
-    letter_date: dt.date,
-    formats: Sequence[str] = ("html", "docx"),
-) -> list[tuple[str, int, list[Path]]]:
-    """Write a reminder (level 1, or 2 once the second step is reached) for each
-    overdue grant that has not had one of that level, and record it."""
-    from avustus_cli.adapters.render import write_document
-
-    rows = sql.grant_rows_by_id(store)
-    app_ids = [i.overdue.grant.application_id for i in items if i.overdue.grant.application_id]
-    apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
-    todo = []
-    for item in items:
-        level = min(item.overdue.level, 2)
-        if any(r["level"] >= level for r in item.reminders_sent):
-            continue
-        todo.append((item, level))
-    done: list[tuple[str, int, list[Path]]] = []
-    mailing = []
-    filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
-    for item, level in todo:
-        g = item.overdue.grant
-        row = rows.get(g.id, {})
-        app = apps.get(g.application_id or "")
-        form = GRANT_FORM_LABELS.get(g.form) if g.form else None
-        ctx = {
-            "letter_date": letter_date,
-            "level": level,
-            "applicant": _addressee(app, g.applicant, g.business_id),
-            "grant": {
-                "id": g.id,
-                "year": g.year,
-                "amount": g.amount,
-                "form": form or "Avustus",
-                "decision_body": g.decision_maker or settings.body,
-                "decision_date": g.decision_date,
-                "section": g.section or "",
-            },
-            "report_due": item.overdue.due,
-            "new_due": deadlines.count_days(letter_date, 14),
-            "report_documents": list(_report_documents()),
-            "diary_number": settings.diary_number if row.get("source") == "decision" else "",
-        }
-        stem = _stem(f"muistutus{level}", g.id)
-        paths = write_document(Path(letters_dir), stem, "muistutus", ctx, settings, formats)
-        done.append((g.id, level, paths))
-        mailing.append(
-            {"application": g.application_id or g.id, "name": g.applicant, "email": (app.email if app else "") or "",
-             "file": f"{stem}.docx" if "docx" in formats else "", "html": f"{stem}.html" if "html" in formats else "",
-             "channel": CHANNEL_LABELS["email"] if app and app.email else CHANNEL_LABELS["letter"]}
-        )
-    if done:
-        with store.transaction():
-            for gid, level, _paths in done:
-                sql.add_reminder(store, gid, level, letter_date)
-                store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
-        write_mailing(Path(letters_dir) / REMINDER_MAILING.format(date=letter_date.isoformat()), mailing)
-    return done
