@@ -12,12 +12,54 @@ _SEGREGATE = (
     "palvelutuotannosta tai muusta taloudellisesta toiminnasta."
 )
 _AUDIT = "Avustuksen hakija antaa hyvinvointialueelle luvan tarvittaessa tarkastaa kirjanpidon ja hallinnon."
+_SEGREGATE_RULE = (
+    "Avustusohjeen mukaan hakijan tulee eriyttää yleishyödyllinen toiminta kirjanpidossa palvelutuotannosta "
+    "ja muusta taloudellisesta toiminnasta, joten avustusta ei voida myöntää."
+)
+_AUDIT_RULE = (
+    "Avustusohjeen mukaan hakija antaa hyvinvointialueelle luvan tarvittaessa tarkastaa kirjanpidon ja "
+    "hallinnon, joten avustusta ei voida myöntää."
+)
 
 
 @rule(
     "A01",
     "accounting.segregation",
     title="Yleishyödyllinen toiminta eriytetty kirjanpidossa",
+    refusal={
+        "not_segregated": (
+            "Hakemuksen mukaan hakija harjoittaa palvelutuotantoa tai muuta taloudellista toimintaa, eikä "
+            "yleishyödyllistä toimintaa ole eriytetty kirjanpidossa. " + _SEGREGATE_RULE
+        ),
+        "unconfirmed": (
+            "Hakemuksen mukaan hakija harjoittaa palvelutuotantoa tai muuta taloudellista toimintaa, eikä "
+            "hakemuksesta käy ilmi, onko yleishyödyllinen toiminta eriytetty kirjanpidossa. " + _SEGREGATE_RULE
+        ),
+    },
+    request={
+        "not_segregated": (
+            "Toimittakaa selvitys siitä, miten yleishyödyllinen toiminta eriytetään kirjanpidossa "
+            "palvelutuotannosta ja muusta taloudellisesta toiminnasta."
+        ),
+        "unconfirmed": (
+            "Toimittakaa selvitys siitä, miten yleishyödyllinen toiminta on eriytetty kirjanpidossa "
+            "palvelutuotannosta ja muusta taloudellisesta toiminnasta."
+        ),
+        "economic_activity": (
+            "Ilmoittakaa, harjoittaako yhteisönne palvelutuotantoa tai muuta taloudellista toimintaa, ja jos "
+            "harjoittaa, miten yleishyödyllinen toiminta on eriytetty kirjanpidossa."
+        ),
+    },
+    review={
+        "economic_activity": (
+            "Hakija ei ole vastannut, harjoittaako se palvelutuotantoa tai muuta taloudellista toimintaa. Arvioi "
+            "asia hakemuksen tietojen perusteella tai pyydä hakijalta täydennys."
+        ),
+    },
+    cases=lambda f, app, ctx: (
+        "economic_activity" if f.field == "economic_activity"
+        else "not_segregated" if app.accounts_segregated is False else "unconfirmed"
+    ),
     source=_SEGREGATE,
     severity=DEFICIENCY,
     description=(
@@ -51,6 +93,21 @@ def segregation(app: Application, ctx: RuleContext):
     "A02",
     "accounting.audit_consent",
     title="Lupa kirjanpidon ja hallinnon tarkastukseen",
+    refusal={
+        "refused": (
+            "Hakemuksen mukaan hakija ei anna hyvinvointialueelle lupaa tarkastaa tarvittaessa kirjanpitoaan "
+            "ja hallintoaan. " + _AUDIT_RULE
+        ),
+        "missing": (
+            "Hakemuksesta ei käy ilmi, antaako hakija hyvinvointialueelle luvan tarkastaa tarvittaessa "
+            "kirjanpitonsa ja hallintonsa. " + _AUDIT_RULE
+        ),
+    },
+    request=(
+        "Antakaa hyvinvointialueelle lupa tarkastaa tarvittaessa yhteisönne kirjanpito ja hallinto "
+        "(yhteisön nimenkirjoittajan allekirjoittama ilmoitus)."
+    ),
+    cases=lambda f, app, ctx: "refused" if app.audit_consent is False else "missing",
     source=_AUDIT,
     severity=DEFICIENCY,
     description="Hakija on antanut luvan kirjanpidon ja hallinnon tarkastukseen (kohta Lupa tarkastukseen).",

@@ -6,6 +6,7 @@ from avustus_cli.domain.matching import contains_any, match_category, normalize
 from avustus_cli.domain.models import Application, GrantForm, LegalForm
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, NOTE, REVIEW, ex
 from avustus_cli.domain.rules._text import join, label, quote, raw
+from avustus_cli.domain.rules.reasons import and_list, quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 _CATEGORIES_SOURCE = (
@@ -23,10 +24,62 @@ def valid_category(app: Application, ctx: RuleContext) -> int | None:
     return c if c is not None and 1 <= c <= len(ctx.settings.categories) else None
 
 
+_CATEGORY_RULE = (
+    "Avustusohjeen mukaan avustettavan toiminnan tulee kuulua johonkin ohjeen tuetun toiminnan luokista, "
+    "joten avustusta ei voida myöntää."
+)
+
+
+def _category_case(app: Application, ctx: RuleContext) -> str:
+    if app.category is not None:
+        return "not_a_category"
+    text = raw(app, "category")
+    if text is None:
+        return "missing"
+    cats = ctx.settings.categories
+    return "guessed" if (match_category(text, cats) or _loose_category(text, cats)) else "unknown"
+
+
+def _category_facts(app: Application, ctx: RuleContext) -> dict[str, str]:
+    text = raw(app, "category") or ""
+    cats = ctx.settings.categories
+    guess = (match_category(text, cats) or _loose_category(text, cats)) if text else None
+    return {
+        "category_text": quoted(text),
+        "guess": quoted(f"{guess}. {cats[guess - 1]}") if guess else "",
+    }
+
+
 @rule(
     "T01",
     "activity.category",
     title="Toiminta kuuluu tuettuihin toimintaluokkiin",
+    refusal={
+        "missing": (
+            "Hakemuksessa ei ole ilmoitettu, mihin avustusohjeen toimintaluokkaan toiminta kuuluu. "
+            + _CATEGORY_RULE
+        ),
+        "not_a_category": (
+            "Hakemuksessa ilmoitettu toimintaluokka {category} ei ole avustusohjeen toimintaluokka (luokat "
+            "1–{category_count}). " + _CATEGORY_RULE
+        ),
+        "unknown": (
+            "Hakemuksessa ilmoitettu toiminta {category_text} ei vastaa mitään avustusohjeen toimintaluokista. "
+            + _CATEGORY_RULE
+        ),
+    },
+    request={
+        "missing": "Ilmoittakaa, mihin avustusohjeen toimintaluokkaan (1–{category_count}) toiminta kuuluu.",
+        "not_a_category": "Ilmoittakaa, mihin avustusohjeen toimintaluokkaan (1–{category_count}) toiminta kuuluu.",
+    },
+    review={
+        "guessed": (
+            "Hakemuksessa ilmoitettu toimintaluokka {category_text} on tulkittu luokaksi {guess}. Tarkista "
+            "luokka toiminnan kuvauksesta."
+        ),
+    },
+    cases=lambda f, app, ctx: _category_case(app, ctx),
+    facts=lambda f, app, ctx: _category_facts(app, ctx),
     source=_CATEGORIES_SOURCE,
     severity=BLOCKING,
     description=(
@@ -90,6 +143,14 @@ _LINKED_COSTS = ("kehittä", "ennaltaehkäis", "ennalta ehkäis", "tila", "tapah
     "T02",
     "activity.linked_costs",
     title="Kehittämis-, ennaltaehkäisy-, tila- ja tapahtumakulut liittyvät tuettuun toimintaan",
+    review=(
+        "Kustannuslajeissa on {flagged}, mutta hakemuksella ei ole avustusohjeen toimintaluokkaa. "
+        "Avustusohjeen mukaan kehittämistyötä, ennaltaehkäisevää työtä sekä tila- ja tapahtumakustannuksia "
+        "voidaan tukea, kun ne liittyvät tuettuun toimintaan; arvioi, mihin toimintaan kulut liittyvät."
+    ),
+    facts=lambda f, app, ctx: {
+        "flagged": and_list(quoted(c) for c in app.cost_types if contains_any(c, _LINKED_COSTS)),
+    },
     source=_COSTS_SOURCE,
     severity=REVIEW,
     description=(
@@ -127,6 +188,17 @@ def looks_like_village_association(name: str) -> bool:
     "T03",
     "activity.village_safety",
     title="Luokka 10 on kylä- ja asukasyhdistyksille",
+    review={
+        "applicant": (
+            "Toimintaluokka 10 (kylä- ja asukasyhdistysten turvallisuustyö) on tarkoitettu kylä- ja "
+            "asukasyhdistyksille, mutta hakija {applicant} ei nimensä perusteella ole sellainen. Arvioi, "
+            "kuuluuko toiminta luokkaan 10."
+        ),
+        "legal_form": (
+            "Hakija {applicant} on {legal_form}, mutta toimintaluokka 10 (kylä- ja asukasyhdistysten "
+            "turvallisuustyö) on tarkoitettu kylä- ja asukasyhdistyksille. Arvioi, kuuluuko toiminta luokkaan 10."
+        ),
+    },
     source="Kylä- ja asukasyhdistysten turvallisuustyö (tuetun toiminnan luokka 10).",
     severity=REVIEW,
     description=(
@@ -165,6 +237,16 @@ def village_safety(app: Application, ctx: RuleContext):
     "T04",
     "activity.round_focus",
     title="Haun rajaukset ja painotukset",
+    review=(
+        "Toiminnan {where} mainitaan {excluded}, joka on rajattu tämän haun ulkopuolelle. Arvioi, kohdistuuko "
+        "haettu avustus rajattuun toimintaan."
+    ),
+    facts=lambda f, app, ctx: {
+        "where": {"activity_name": "nimessä"}.get(f.field, "kuvauksessa"),
+        "excluded": and_list(
+            quoted(x) for x in contains_any(getattr(app, f.field or "description", "") or "", ctx.settings.excluded_types)
+        ),
+    },
     source=(
         "Hakukierros voi rajata toimintamuotoja pois (vuoden 2026 haku: ruoka-apu, sopimuspalokunnat, "
         "järvipelastus) ja painottaa teemoja; molemmat luettelot ovat kierroksen asetuksissa."
@@ -199,6 +281,16 @@ _PLAN = ("toimintasuunnitelm", "toimintajataloussuunnitelm", "verksamhetsplan")
 _BUDGET = ("talousarvi", "budjet", "taloussuunnitelm", "budget")
 
 
+def _lacking(app: Application) -> list[str]:
+    """The documents T05 wants that the attachments lack."""
+    lacking = []
+    if not _has(app.attachments, _PLAN):
+        lacking.append("toimintasuunnitelma")
+    if not _has(app.attachments, _BUDGET):
+        lacking.append("talousarvio")
+    return lacking
+
+
 def is_operating(app: Application) -> bool:
     """An operating grant; an application whose form is unknown is treated as one
     (the yearly round is for operating grants)."""
@@ -209,6 +301,13 @@ def is_operating(app: Application) -> bool:
     "T05",
     "activity.action_plan",
     title="Toimintasuunnitelma ja talousarvio liitteinä",
+    refusal=(
+        "Hakemuksen liitteistä puuttuu {lacking}. Avustusohjeen mukaan toiminta-avustus myönnetään "
+        "toimintasuunnitelman mukaiseen toimintaan, eikä toimintaa ja sen kustannuksia voida arvioida ilman "
+        "näitä tietoja, joten avustusta ei voida myöntää."
+    ),
+    request="Toimittakaa {lacking} vuodelle {year}.",
+    facts=lambda f, app, ctx: {"lacking": and_list(_lacking(app))},
     source="Toiminta-avustukset myönnetään vuosittain toimintasuunnitelman mukaiseen toimintaan.",
     severity=DEFICIENCY,
     description=(
@@ -227,11 +326,7 @@ def is_operating(app: Application) -> bool:
 def action_plan(app: Application, ctx: RuleContext):
     if not is_operating(app):
         return
-    lacking = []
-    if not _has(app.attachments, _PLAN):
-        lacking.append("toimintasuunnitelma")
-    if not _has(app.attachments, _BUDGET):
-        lacking.append("talousarvio")
+    lacking = _lacking(app)
     if lacking:
         given = join(app.attachments) if app.attachments else "ei liitteitä"
         yield DEFICIENCY, "attachments", f"{label('attachments')}: puuttuu {' ja '.join(lacking)} ({given})"

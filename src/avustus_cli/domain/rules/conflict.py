@@ -110,6 +110,18 @@ def conflict_message(c: Conflict) -> str:
     )
 
 
+def _conflict_text(finding, app: Application, ctx: RuleContext) -> str:
+    """The conflict a J01 finding states, as a clause: ``Anna Aaltonen (Aluehallitus, jäsen) on hakijan … ``."""
+    register = ctx.positions or _example_register(app)
+    for c in conflicts(app, register, ctx.as_of):
+        if conflict_message(c) == finding.message:
+            p = c.position
+            role = f" ({p.body_role})" if p.body_role else ""
+            position = p.position or "asemassa"
+            return f"{p.person}{role} on {position} yhteisössä {c.party_name}, joka on hakemuksessa {c.party_role}"
+    return "Päättäjällä on asema hakijayhteisössä"
+
+
 # --- examples ---------------------------------------------------------------
 # A J01 example needs a register of positions besides the application. The
 # examples' registers are kept here and looked up by the example application
@@ -151,6 +163,12 @@ _CO = (Party("Laukaan Omaiset ry"), Party("Muuramen Eläkeläiset ry"))
     "J01",
     "conflict.decision_maker_position",
     title="Päättäjällä ei ole asemaa hakijayhteisössä",
+    # about the decision makers, never the applicant: a review for the officer only
+    review=(
+        "{conflict}. Esteellinen henkilö ei saa osallistua asian valmisteluun, esittelyyn eikä "
+        "päätöksentekoon eikä olla läsnä asiaa käsiteltäessä (hallintolaki 27 ja 28 §)."
+    ),
+    facts=lambda f, app, ctx: {"conflict": _conflict_text(f, app, ctx)},
     source=SOURCE,
     severity=REVIEW,
     description=(

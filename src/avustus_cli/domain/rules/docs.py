@@ -15,6 +15,7 @@ from pathlib import Path
 
 from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.rules import GROUP_TITLES, RULES, Example, Rule, RuleContext
+from avustus_cli.domain.rules.reasons import HOLD, REFUSAL, REQUEST, REVIEW, kind_of, reason_sentence, request_sentence, sentence
 
 HEADER = """\
 # Tarkistussäännöt
@@ -38,7 +39,20 @@ Vakavuusasteet:
 Säännön vakavuus on ankarin, jonka se voi antaa; moni sääntö antaa tapauksen
 mukaan myös lievemmän asteen (ks. esimerkit). Esimerkit ajetaan testeinä
 oletusasetuksilla (avustusvuosi 2027, hakuaika 1.–31.12.2026, tarkistuspäivä 10.1.2027).
+
+Kunkin säännön lauseet ovat ne, joilla päätösesitys ja kirjeet perustelevat
+ratkaisun (hallintolaki 45 §): hylkäysperuste (tosiasia, avustusohjeen sääntö
+ja seuraus), täydennyspyyntö (mitä hakijan tulee toimittaa tai tehdä),
+virkailijan tarkistettava asia (ei koskaan hylkäysperuste) ja maksatuksen
+pidätys. Lauseissa ei ole sääntöjen tunnuksia eikä kenttien nimiä.
 """
+
+_KIND_LABELS = {
+    REFUSAL: "hylkäysperuste",
+    REQUEST: "täydennyspyyntö",
+    REVIEW: "virkailija tarkistaa",
+    HOLD: "maksatus pidätetään",
+}
 
 
 def _example_ctx(example: Example) -> RuleContext:
@@ -51,6 +65,26 @@ def _result(rule: Rule, example: Example) -> str:
     if not findings:
         return "ei havaintoja"
     return "; ".join(f"{f.severity.label}: {f.message}" for f in findings)
+
+
+def _sentences(rule: Rule, example: Example) -> list[tuple[str, str]]:
+    """(kind label, sentence) for each finding of a bad example: its own sentence, then,
+    for a deficiency, the refusal if no supplement arrives, and any request beside a review or hold."""
+    ctx = _example_ctx(example)
+    app = example.application
+    out: list[tuple[str, str]] = []
+    for f in rule.check(app, ctx):
+        kind = kind_of(f, app, ctx)
+        if kind is None:
+            continue
+        own = sentence(f, app, ctx)
+        if own:
+            out.append((_KIND_LABELS[kind], own))
+        if kind == REQUEST and (refusal := reason_sentence(f, app, ctx)):
+            out.append(("hylkäysperuste, jos täydennystä ei saada", refusal))
+        if kind in (REFUSAL, REVIEW, HOLD) and (ask := request_sentence(f, app, ctx)):
+            out.append((_KIND_LABELS[REQUEST], ask))
+    return list(dict.fromkeys(out))
 
 
 def _md(text: str) -> str:
@@ -74,6 +108,11 @@ def render_rule(rule: Rule) -> str:
             expected = ", ".join(s.label for s in sorted(set(e.expected), key=lambda s: s.rank)) or "hyväksytty"
             lines.append(f"| {_md(e.note)} | {expected} | {_md(_result(rule, e))} |")
         lines.append("")
+        said = [(e, kind, text) for e in rule.examples for kind, text in _sentences(rule, e)]
+        if said:
+            lines += ["Lauseet päätösesitykseen ja kirjeisiin:", "", "| esimerkki | laji | lause |", "|---|---|---|"]
+            lines += [f"| {_md(e.note)} | {kind} | {_md(text)} |" for e, kind, text in said]
+            lines.append("")
     return "\n".join(lines)
 
 

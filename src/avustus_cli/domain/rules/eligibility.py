@@ -7,9 +7,10 @@ import re
 
 from avustus_cli.domain import ids
 from avustus_cli.domain.matching import guess_legal_form, match_name, normalize
-from avustus_cli.domain.models import ELIGIBLE_LEGAL_FORMS, Application, LegalForm, Scope
+from avustus_cli.domain.models import ELIGIBLE_LEGAL_FORMS, Application, Finding, LegalForm, Scope
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
 from avustus_cli.domain.rules._text import join, label, missing, quote, raw
+from avustus_cli.domain.rules.reasons import and_list, quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 SOURCE = (
@@ -17,6 +18,37 @@ SOURCE = (
     "säätiöille toimintaan, jonka tavoitteena on Keski-Suomen hyvinvointialueen asukkaiden terveyden "
     "ja hyvinvoinnin tai turvallisuuden edistäminen."
 )
+
+# the guideline's rule and the consequence, as the refusals of E01, E02 and Y03 state them
+ONLY_REGISTERED = (
+    "Avustusohjeen mukaan avustusta voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille "
+    "ja säätiöille, joten avustusta ei voida myöntää."
+)
+
+def party_form(name: str, legal_form: LegalForm | None) -> tuple[LegalForm | None, bool]:
+    """The party's legal form and whether it was guessed from the name."""
+    if legal_form is not None:
+        return legal_form, False
+    guess = guess_legal_form(name)
+    return guess, guess is not None
+
+
+def form_facts(name: str, legal_form: LegalForm | None) -> dict[str, str]:
+    """``form`` (``osakeyhtiö``) and ``basis`` (how it is known) for a refusal sentence."""
+    form, guessed = party_form(name, legal_form)
+    return {
+        "form": form.label.lower() if form else "",
+        "basis": "Nimensä perusteella" if guessed else "Hakemuksen mukaan",
+    }
+
+
+def party_case(name: str, legal_form: LegalForm | None) -> str:
+    """``ineligible``, ``other`` or ``unknown`` (the cases of E01 and Y03)."""
+    form, _ = party_form(name, legal_form)
+    if form is None:
+        return "unknown"
+    return "other" if form is LegalForm.OTHER else "ineligible"
+
 
 def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tuple | None:
     """(severity, message) when ``name`` / ``legal_form`` is not an eligible applicant.
@@ -53,6 +85,20 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
     "E01",
     "eligibility.legal_form",
     title="Hakija on rekisteröity yhdistys tai säätiö",
+    refusal={"ineligible": "{basis} hakija {applicant} on {form}. " + ONLY_REGISTERED},
+    review={
+        "unknown": (
+            "Hakemuksessa ei ole ilmoitettu hakijan oikeudellista muotoa, eikä sitä voi päätellä hakijan nimestä "
+            "{applicant}. Tarkista yhdistysrekisteristä tai säätiörekisteristä, onko hakija rekisteröity "
+            "yhdistys tai säätiö."
+        ),
+        "other": (
+            "Hakija {applicant} on ilmoittanut oikeudelliseksi muodokseen ”muu”. Tarkista yhdistysrekisteristä "
+            "tai säätiörekisteristä, onko hakija rekisteröity yhdistys tai säätiö."
+        ),
+    },
+    cases=lambda f, app, ctx: party_case(app.applicant, app.legal_form),
+    facts=lambda f, app, ctx: form_facts(app.applicant, app.legal_form),
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -88,6 +134,12 @@ def legal_form(app: Application, ctx: RuleContext):
     "E02",
     "eligibility.non_profit",
     title="Hakija on yleishyödyllinen",
+    refusal={
+        "no": "Hakemuksen mukaan hakija ei ole yleishyödyllinen. " + ONLY_REGISTERED,
+        "missing": "Hakemuksesta ei käy ilmi, onko hakija yleishyödyllinen. " + ONLY_REGISTERED,
+    },
+    request={"missing": "Ilmoittakaa, onko yhteisönne yleishyödyllinen."},
+    cases=lambda f, app, ctx: "no" if app.non_profit is False else "missing",
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -128,6 +180,37 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
     "E03",
     "eligibility.identifiers",
     title="Y-tunnus ja yhdistysrekisterinumero ovat kelvolliset",
+    refusal={
+        "business_id.missing": (
+            "Hakemuksessa ei ole ilmoitettu hakijan Y-tunnusta. Avustusohjeen mukaan avustusta voidaan myöntää "
+            "vain rekisteröidyille yhdistyksille ja säätiöille, eikä hakijaa voida yksilöidä ilman Y-tunnusta, "
+            "joten avustusta ei voida myöntää."
+        ),
+    },
+    request={"business_id.missing": "Ilmoittakaa yhteisönne Y-tunnus."},
+    # a mistyped identifier is the county's to look up (Hallintolaki 31 §), never a reason to refuse
+    review={
+        "business_id.checksum": (
+            "Hakemuksessa ilmoitetun Y-tunnuksen {business_id} tarkistusmerkki ei täsmää. Hae hakijan "
+            "{applicant} oikea Y-tunnus yritys- ja yhteisötietojärjestelmästä (YTJ); tunnuksen kirjoitusvirhe "
+            "ei ole peruste hylätä hakemusta."
+        ),
+        "business_id.format": (
+            "Hakemuksessa ilmoitettu Y-tunnus {business_id_text} ei ole muodoltaan kelvollinen (oikea muoto "
+            "1234567-8). Hae hakijan {applicant} oikea Y-tunnus yritys- ja yhteisötietojärjestelmästä (YTJ); "
+            "tunnuksen kirjoitusvirhe ei ole peruste hylätä hakemusta."
+        ),
+        "register_number": (
+            "Hakemuksessa ilmoitettu yhdistysrekisterinumero {register_number_text} ei ole muodoltaan "
+            "kelvollinen (esimerkiksi 123.456). Tarkista hakijan {applicant} rekisterinumero "
+            "yhdistysrekisteristä; numeron kirjoitusvirhe ei ole peruste hylätä hakemusta."
+        ),
+    },
+    cases=lambda f, app, ctx: identifier_case(f, app),
+    facts=lambda f, app, ctx: {
+        "business_id_text": quoted(app.business_id or raw(app, "business_id") or ""),
+        "register_number_text": quoted(app.register_number or raw(app, "register_number") or ""),
+    },
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -144,6 +227,7 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
     ),
 )
 def identifiers(app: Application, ctx: RuleContext):
+    """Findings of E03 (the cases: see ``identifier_case``)."""
     problem = business_id_problem(app.business_id, raw(app, "business_id"))
     if problem:
         yield DEFICIENCY, "business_id", f"{label('business_id')}: {problem}"
@@ -154,6 +238,16 @@ def identifiers(app: Application, ctx: RuleContext):
             "register_number",
             f"{label('register_number')}: {quote(reg)} ei ole kelvollinen (muoto esim. 123.456)",
         )
+
+
+def identifier_case(finding: Finding, app: Application) -> str:
+    """``business_id.missing`` / ``.checksum`` / ``.format``, or ``register_number``."""
+    if finding.field == "register_number":
+        return "register_number"
+    text = app.business_id if app.business_id is not None else raw(app, "business_id")
+    if text is None:
+        return "business_id.missing"
+    return "business_id.checksum" if ids.business_id_error(text) == "checksum" else "business_id.format"
 
 
 _FOLD = str.maketrans("äöå", "aoa")
@@ -167,10 +261,36 @@ def in_county(name: str, municipalities: tuple[str, ...]) -> bool:
     return match_name(normalize(name).translate(_FOLD), folded) is not None
 
 
+def _residents(app: Application, ctx: RuleContext) -> tuple[str, list[str]]:
+    """E04's case and the municipalities outside the county."""
+    named = [m for m in app.municipalities if m and m.strip()]
+    outside = [m for m in named if not in_county(m, ctx.settings.municipalities)]
+    if named and len(outside) == len(named):
+        return "all_outside", outside
+    return ("partly_outside" if outside else "home_outside"), outside
+
+
 @rule(
     "E04",
     "eligibility.county_residents",
     title="Toiminta kohdistuu hyvinvointialueen asukkaisiin",
+    review={
+        "all_outside": (
+            "Yksikään hakemuksessa nimetyistä toimintakunnista ({outside}) ei ole hyvinvointialueen kunta. "
+            "Arvioi, kohdistuuko toiminta hyvinvointialueen asukkaisiin; avustusohjeen mukaan avustus on "
+            "tarkoitettu hyvinvointialueen asukkaiden terveyden, hyvinvoinnin tai turvallisuuden edistämiseen."
+        ),
+        "partly_outside": (
+            "Hakemuksen mukaan toimintaa on myös hyvinvointialueen ulkopuolella ({outside}). Arvioi, "
+            "kohdistuuko avustettava toiminta hyvinvointialueen asukkaisiin."
+        ),
+        "home_outside": (
+            "Hakijan kotikunta {home_municipality} ei ole hyvinvointialueen kunta, eikä hakemuksessa ole nimetty "
+            "toimintakuntia. Arvioi, kohdistuuko toiminta hyvinvointialueen asukkaisiin."
+        ),
+    },
+    cases=lambda f, app, ctx: _residents(app, ctx)[0],
+    facts=lambda f, app, ctx: {"outside": and_list(_residents(app, ctx)[1])},
     source=SOURCE,
     severity=REVIEW,
     description=(
@@ -216,4 +336,12 @@ def county_residents(app: Application, ctx: RuleContext):
         )
 
 
-__all__ = ["business_id_problem", "guess_legal_form", "in_county", "party_eligibility"]
+__all__ = [
+    "ONLY_REGISTERED",
+    "business_id_problem",
+    "form_facts",
+    "guess_legal_form",
+    "in_county",
+    "party_case",
+    "party_eligibility",
+]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.models import Application, LegalForm, Party
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
-from avustus_cli.domain.rules._text import label, missing
-from avustus_cli.domain.rules.eligibility import party_eligibility
+from avustus_cli.domain.rules._text import label, missing, quote
+from avustus_cli.domain.rules.eligibility import ONLY_REGISTERED, form_facts, party_case, party_eligibility
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 SOURCE = (
@@ -19,12 +19,48 @@ SOURCE = (
 _LEAD = Party("Keski-Suomen Omaishoitajat ry", "2077474-0", legal_form=LegalForm.ASSOCIATION)
 _CO = (Party("Laukaan Omaiset ry"), Party("Muuramen Eläkeläiset ry"))
 _SPLIT = "Avustus maksetaan päähakijalle; kukin raportoi omat ryhmänsä päähakijalle."
+_JOINT_RULE = (
+    "Avustusohjeen mukaan yhteishakemuksesta tulee ilmetä päävastuullinen hakija, jolle avustus maksetaan ja "
+    "joka vastaa avustuksen käytön raportoinnista, sekä periaatteet avustuksen ja raportointivastuun "
+    "jakautumisesta hakijoiden kesken, joten avustusta ei voida myöntää."
+)
+
+
+def _party(finding, app: Application) -> Party | None:
+    """The party a Y03 finding names (its message quotes the name)."""
+    candidates = [app.lead_applicant] if finding.field == "lead_applicant" else list(app.co_applicants)
+    return next((p for p in candidates if p is not None and quote(p.name) in finding.message), None)
+
+
+def _party_facts(finding, app: Application) -> dict[str, str]:
+    p = _party(finding, app)
+    if p is None:
+        return {"party": "", "role": "yhteishakija", "role_gen": "yhteishakijan", "form": "", "basis": ""}
+    lead = finding.field == "lead_applicant"
+    return {
+        "party": p.name,
+        "role": "päävastuullinen hakija" if lead else "yhteishakija",
+        "role_gen": "päävastuullisen hakijan" if lead else "yhteishakijan",
+        **form_facts(p.name, p.legal_form),
+    }
+
+
+def _party_case(finding, app: Application) -> str:
+    if finding.field == "co_applicants" and not app.co_applicants:
+        return "none_named"
+    p = _party(finding, app)
+    return party_case(p.name, p.legal_form) if p is not None else "unknown"
 
 
 @rule(
     "Y01",
     "joint.lead_applicant",
     title="Yhteishakemuksessa on päävastuullinen hakija",
+    refusal="Yhteishakemuksessa ei ole nimetty päävastuullista hakijaa. " + _JOINT_RULE,
+    request=(
+        "Ilmoittakaa yhteishakemuksen päävastuullinen hakija, jolle avustus maksetaan ja joka vastaa avustuksen "
+        "käytön raportoinnista, sekä sen Y-tunnus."
+    ),
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -48,6 +84,9 @@ def lead_applicant(app: Application, ctx: RuleContext):
     "Y02",
     "joint.responsibility_split",
     title="Avustuksen ja raportointivastuun jako",
+    refusal="Yhteishakemuksesta ei käy ilmi, miten avustus ja raportointivastuu jakautuvat hakijoiden kesken. "
+    + _JOINT_RULE,
+    request="Kuvatkaa, miten avustus ja raportointivastuu jakautuvat toimintaan osallistuvien hakijoiden kesken.",
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -70,6 +109,24 @@ def responsibility_split(app: Application, ctx: RuleContext):
     "Y03",
     "joint.co_applicants_eligible",
     title="Jokainen yhteishakija on avustuskelpoinen",
+    refusal={
+        "ineligible": "{basis} {role} {party} on {form}. " + ONLY_REGISTERED,
+        "none_named": "Yhteishakemuksessa ei ole nimetty muita hakijoita. " + _JOINT_RULE,
+    },
+    request={"none_named": "Nimetkää yhteishakemuksen muut hakijat ja niiden Y-tunnukset."},
+    review={
+        "unknown": (
+            "Hakemuksessa ei ole ilmoitettu {role_gen} {party} oikeudellista muotoa, eikä sitä voi päätellä "
+            "nimestä. Tarkista yhdistysrekisteristä tai säätiörekisteristä, onko {role} rekisteröity yhdistys "
+            "tai säätiö."
+        ),
+        "other": (
+            "Hakemuksen mukaan {role} {party} on oikeudelliselta muodoltaan ”muu”. Tarkista "
+            "yhdistysrekisteristä tai säätiörekisteristä, onko se rekisteröity yhdistys tai säätiö."
+        ),
+    },
+    cases=lambda f, app, ctx: _party_case(f, app),
+    facts=lambda f, app, ctx: _party_facts(f, app),
     source=SOURCE,
     severity=BLOCKING,
     description=(

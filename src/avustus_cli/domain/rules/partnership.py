@@ -10,6 +10,7 @@ from avustus_cli.domain.deadlines import add_months
 from avustus_cli.domain.models import Application, GrantForm
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, NOTE, PARTNERSHIP, ex
 from avustus_cli.domain.rules._text import fdate, join, label, missing, money, raw
+from avustus_cli.domain.rules.reasons import quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 _CENT = Decimal("0.01")
@@ -57,6 +58,31 @@ def _next_agreement_year(start, n: int):
     "S01",
     "partnership.term",
     title="Sopimuskausi enintään neljä vuotta",
+    refusal={
+        "too_long": (
+            "Hakemuksen mukaan sopimuskausi on {agreement_start}–{agreement_end}, eli se on yli {max_years} "
+            "vuoden pituinen. Avustusohjeen mukaan kumppanuussopimukset laaditaan enintään {max_years} vuoden "
+            "pituisina, joten avustusta ei voida myöntää haetulle sopimuskaudelle."
+        ),
+        "end_before_start": (
+            "Hakemuksessa ilmoitettu sopimuskausi päättyy {agreement_end} ennen kuin se alkaa {agreement_start}, "
+            "joten sopimuskautta ei voida määrittää. Avustusohjeen mukaan kumppanuussopimukset laaditaan "
+            "enintään {max_years} vuoden pituisina, joten avustusta ei voida myöntää."
+        ),
+        "missing": (
+            "Hakemuksesta ei käy ilmi kumppanuussopimuksen sopimuskausi. Avustusohjeen mukaan "
+            "kumppanuussopimukset laaditaan enintään {max_years} vuoden pituisina, eikä sopimusta voida laatia "
+            "ilman sopimuskautta, joten avustusta ei voida myöntää."
+        ),
+    },
+    request={
+        "missing": "Ilmoittakaa kumppanuussopimuksen sopimuskauden alkamis- ja päättymispäivä.",
+        "end_before_start": "Ilmoittakaa kumppanuussopimuksen sopimuskauden alkamis- ja päättymispäivä.",
+    },
+    cases=lambda f, app, ctx: (
+        "missing" if app.agreement_start is None or app.agreement_end is None
+        else "end_before_start" if app.agreement_end < app.agreement_start else "too_long"
+    ),
     source="Kumppanuussopimukset laaditaan enintään neljän vuoden pituisina kokonaisuuksina.",
     severity=BLOCKING,
     description=(
@@ -97,10 +123,37 @@ def term(app: Application, ctx: RuleContext):
         )
 
 
+_ONLY_SOURCE = (
+    "Avustusohjeen mukaan kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa "
+    "rahoituslähde, joten avustusta ei voida myöntää."
+)
+
+
 @rule(
     "S02",
     "partnership.other_funding",
     title="Avustus ei ole ainoa rahoituslähde",
+    refusal={
+        "none": (
+            "Hakemuksen mukaan järjestön muu rahoitus on {other_funding}, eikä hakemuksessa ole nimetty muita "
+            "rahoituslähteitä. " + _ONLY_SOURCE
+        ),
+        "not_reported": (
+            "Hakemuksessa ei ole ilmoitettu muuta rahoitusta eikä muita rahoituslähteitä. " + _ONLY_SOURCE
+        ),
+        "unreadable": (
+            "Hakemuksessa ilmoitetusta muusta rahoituksesta {other_funding_text} ei käy ilmi sen määrä. "
+            + _ONLY_SOURCE
+        ),
+    },
+    request={
+        "not_reported": "Ilmoittakaa järjestön muu rahoitus euroina ja sen lähteet.",
+        "unreadable": "Ilmoittakaa järjestön muu rahoitus euroina ja sen lähteet.",
+    },
+    cases=lambda f, app, ctx: (
+        "unreadable" if f.severity is DEFICIENCY else "none" if app.other_funding is not None else "not_reported"
+    ),
+    facts=lambda f, app, ctx: {"other_funding_text": quoted(raw(app, "other_funding") or "")},
     source="Kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa rahoituslähde.",
     severity=BLOCKING,
     description=(
@@ -138,6 +191,15 @@ def other_funding(app: Application, ctx: RuleContext):
     "S03",
     "partnership.commitments",
     title="Sitoumukset ja mittarit",
+    refusal=(
+        "Hakemuksessa ei ole kuvattu osapuolten sitoumuksia eikä mittareita, joilla sopimuksen vaikuttavuutta "
+        "seurataan. Avustusohjeen mukaan kumppanuussopimukseen neuvotellaan hyvinvointialueen ja "
+        "kumppaniorganisaation sitoumukset sekä mittarit, joten avustusta ei voida myöntää."
+    ),
+    request=(
+        "Kuvatkaa kumppanuussopimukseen ehdottamanne yhteisönne ja hyvinvointialueen sitoumukset sekä mittarit, "
+        "joilla sopimuksen vaikuttavuutta seurataan."
+    ),
     source=(
         "Kumppanuussopimukseen neuvotellaan tapauskohtaisesti hyvinvointialueen ja kumppaniorganisaation "
         "sitoumukset sekä mittarit, joilla sopimuksen vaikuttavuutta seurataan."

@@ -9,6 +9,9 @@ from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, PROJECT, RE
 from avustus_cli.domain.rules._text import fdate, label, missing
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
+_PAYMENT_RULE = "Avustusohjeen mukaan hankeavustuksen maksatuksen ehtona on myönteinen rahoituspäätös"
+_AGREED = "Avustusohjeen mukaan hankeavustuksesta neuvotellessa sovitaan"
+
 _FUNDING = (
     "Hankeavustuksilla hyvinvointialue osallistuu sellaisten alueellista, kansallista tai EU-rahoitusta "
     "saavien hankkeiden ja projektien rahoittamiseen, jotka tukevat hyvinvointialueen strategian ja "
@@ -24,6 +27,12 @@ def _is_project(app: Application) -> bool:
     "P01",
     "project.external_funder",
     title="Hankkeella on alueellinen, kansallinen tai EU-rahoitus",
+    refusal=(
+        "Hakemuksessa ei ole nimetty hankkeen ulkopuolista rahoittajaa. Avustusohjeen mukaan hankeavustuksilla "
+        "osallistutaan alueellista, kansallista tai EU-rahoitusta saavien hankkeiden rahoittamiseen, joten "
+        "avustusta ei voida myöntää."
+    ),
+    request="Ilmoittakaa hankkeen alueellinen, kansallinen tai EU-rahoittaja ja toimittakaa rahoituspäätös.",
     source=_FUNDING,
     severity=BLOCKING,
     description="Hankeavustuksen hakemuksessa on nimetty ulkopuolinen rahoittaja (Ulkopuolinen rahoittaja).",
@@ -47,6 +56,29 @@ def external_funder(app: Application, ctx: RuleContext):
     "P02",
     "project.funding_decision",
     title="Myönteinen rahoituspäätös",
+    refusal={
+        "negative": (
+            "Hakemuksen mukaan {funder} on tehnyt hankkeesta kielteisen rahoituspäätöksen. " + _PAYMENT_RULE
+            + ", joten avustusta ei voida myöntää."
+        ),
+        "missing": (
+            "Hakemuksesta ei käy ilmi, onko hankkeelle myönnetty ulkopuolista rahoitusta. " + _PAYMENT_RULE
+            + ", joten avustusta ei voida myöntää."
+        ),
+    },
+    request={
+        "pending": "Toimittakaa hankkeen rahoituspäätös heti, kun rahoittaja on sen tehnyt.",
+        "missing": "Ilmoittakaa, onko hankkeen ulkopuolinen rahoittaja tehnyt rahoituspäätöksen, ja toimittakaa päätös.",
+    },
+    hold={
+        "pending": (
+            "Hakemuksen mukaan {funder} ei ole vielä tehnyt hankkeen rahoituspäätöstä. " + _PAYMENT_RULE
+            + ", joten avustus maksetaan vasta, kun myönteinen rahoituspäätös on toimitettu."
+        ),
+    },
+    cases=lambda f, app, ctx: {FundingDecision.NEGATIVE: "negative", FundingDecision.PENDING: "pending"}.get(
+        app.funding_decision, "missing"
+    ),
     source=(
         "Hankeavustusten maksatusten ehtona on myönteinen rahoituspäätös avustuksen kohteena olleelle "
         "hankkeelle tai projektille."
@@ -93,6 +125,21 @@ def _period(a: dt.date | None, b: dt.date | None) -> str:
     "P03",
     "project.period",
     title="Hankekausi vastaa rahoituskautta",
+    request={"missing": "Ilmoittakaa hankkeen ja sen ulkopuolisen rahoituksen alkamis- ja päättymispäivät."},
+    review={
+        "outside": (
+            "Hankekausi {project_start}–{project_end} ei ole ulkopuolisen rahoituksen kauden "
+            "{funding_start}–{funding_end} sisällä. Avustusohjeen mukaan hankeavustus vastaa kestoltaan "
+            "lähtökohtaisesti ulkopuolisen rahoituksen kestoa; arvioi avustuksen kausi."
+        ),
+        "missing": (
+            "Hakemuksesta puuttuu hankkeen tai sen rahoituksen alkamis- tai päättymispäivä, joten hankekautta ei "
+            "voi verrata rahoituskauteen. Tarkista kaudet rahoituspäätöksestä tai pyydä hakijalta täydennys."
+        ),
+    },
+    cases=lambda f, app, ctx: (
+        "missing" if None in (app.project_start, app.project_end, app.funding_start, app.funding_end) else "outside"
+    ),
     source=(
         "Hankeavustukset neuvotellaan tapauskohtaisesti talousarvion ja käyttötaloussuunnitelman rajoissa "
         "lähtökohtaisesti vastaamaan kestoltaan alueellisen, kansallisen tai EU-rahoituksen kestoa."
@@ -133,6 +180,27 @@ def period(app: Application, ctx: RuleContext):
     "P04",
     "project.cooperation",
     title="Yhteistyö, palveluihin linkittyminen ja mittarit sovittu",
+    refusal={
+        "cooperation": (
+            "Hakemuksessa ei ole kuvattu hankkeen yhteistyötä hyvinvointialueen palveluiden kanssa. " + _AGREED
+            + " hankkeen linkittymisestä hyvinvointialueen palvelukokonaisuuteen, joten avustusta ei voida myöntää."
+        ),
+        "commitments": (
+            "Hakemuksessa ei ole kuvattu hankkeen aikaisia yhteistyökäytäntöjä eikä mittareita. " + _AGREED
+            + " yhteistyökäytännöistä sekä mittareista, joilla toiminnan vaikuttavuutta seurataan, joten "
+            "avustusta ei voida myöntää."
+        ),
+    },
+    request={
+        "cooperation": (
+            "Kuvatkaa, miten hanke linkittyy hyvinvointialueen palveluihin ja minkä palveluiden kanssa hankkeessa "
+            "tehdään yhteistyötä."
+        ),
+        "commitments": (
+            "Kuvatkaa hankkeen aikaiset yhteistyökäytännöt (ohjausryhmätyöskentely, asiakasohjaus, raportointi) "
+            "ja mittarit, joilla toiminnan vaikuttavuutta seurataan."
+        ),
+    },
     source=(
         "Hankeavustuksesta neuvotellessa sovitaan hankkeen tai projektin linkittymisestä hyvinvointialueen "
         "palvelukokonaisuuteen, käytännöt hankkeen tai projektin aikaisesta yhteistyöstä "

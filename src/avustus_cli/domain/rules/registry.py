@@ -5,6 +5,22 @@ E, ``targeting`` for K, ...). The function yields ``(severity, field,
 message)`` triples; the decorator turns them into ``Finding`` objects with
 the rule's code and checks that the rule never gives a severity above the
 one it declares. Adding a rule = adding one decorated function.
+
+Beside its title a rule carries the sentences the board and the letters
+use (Hallintolaki 45 §), as templates keyed by *case*:
+
+- ``refusal``: why no grant can be given (the fact, the guideline's rule,
+  the consequence), for every case that can end in a refusal;
+- ``request``: what the applicant is asked to send or do (täydennyspyyntö);
+- ``review``: what the officer must check; a case listed here is never a
+  refusal reason, whatever its severity (something the county can verify
+  itself, Hallintolaki 31 §);
+- ``hold``: why a grant's payment is held (the grant itself is not refused).
+
+A finding's case is ``cases(finding, app, ctx)`` when the rule gives that
+function, else the finding's field; a template keyed ``"*"`` serves any
+case. ``facts(finding, app, ctx)`` adds the rule's own facts to the
+application's (see ``reasons.py``, which fills the templates).
 """
 
 from __future__ import annotations
@@ -12,15 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Grant, Severity
 
-__all__ = ["Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "rule"]
+__all__ = ["Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "Templates", "rule"]
 
 RuleOutput = tuple[Severity, "str | None", str]
 RawCheck = Callable[[Application, "RuleContext"], Iterable[RuleOutput]]
+# case -> Finnish sentence template ("{applicant}" etc. filled by reasons.py); a plain string is the "*" case
+Templates = Mapping[str, str]
+CaseOf = Callable[[Finding, Application, "RuleContext"], str]
+FactsOf = Callable[[Finding, Application, "RuleContext"], Mapping[str, Any]]
 
 _CODE = re.compile(r"^[A-Z]\d{2}$")
 
@@ -68,6 +88,13 @@ class Rule:
     description: str  # Finnish: how the tool checks it
     examples: tuple[Example, ...]
     check: Callable[[Application, RuleContext], list[Finding]] = field(repr=False, compare=False)
+    # the sentences for the board and the letters (see the module docstring); case -> template
+    refusal: Templates = field(default_factory=dict, repr=False, compare=False)
+    request: Templates = field(default_factory=dict, repr=False, compare=False)
+    review: Templates = field(default_factory=dict, repr=False, compare=False)
+    hold: Templates = field(default_factory=dict, repr=False, compare=False)
+    cases: CaseOf | None = field(default=None, repr=False, compare=False)
+    facts: FactsOf | None = field(default=None, repr=False, compare=False)
 
     @property
     def group(self) -> str:
@@ -83,6 +110,12 @@ def rule(
     name: str,
     *,
     title: str,
+    refusal: Templates | str | None = None,
+    request: Templates | str | None = None,
+    review: Templates | str | None = None,
+    hold: Templates | str | None = None,
+    cases: CaseOf | None = None,
+    facts: FactsOf | None = None,
     source: str,
     severity: Severity,
     description: str,
@@ -101,7 +134,11 @@ def rule(
 
         check.__name__ = fn.__name__
         check.__doc__ = fn.__doc__
-        r = Rule(code, name, title, source, severity, description, tuple(examples), check)
+        r = Rule(
+            code, name, title, source, severity, description, tuple(examples), check,
+            refusal=_templates(refusal), request=_templates(request), review=_templates(review),
+            hold=_templates(hold), cases=cases, facts=facts,
+        )
         REGISTRY[code] = r
         _NAMES.add(name)
         return r
@@ -114,3 +151,9 @@ def _findings(code: str, most: Severity, outputs: Iterable[RuleOutput]) -> Itera
         if sev.rank < most.rank:
             raise AssertionError(f"rule {code} gave {sev} above its declared {most}")
         yield Finding(code=code, severity=sev, message=message, field=fld)
+
+
+def _templates(value: Templates | str | None) -> dict[str, str]:
+    if isinstance(value, str):
+        return {"*": value}
+    return dict(value or {})

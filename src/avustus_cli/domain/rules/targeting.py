@@ -7,15 +7,49 @@ from avustus_cli.domain.models import Application
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, REVIEW, ex
 from avustus_cli.domain.rules._text import join, label, missing, quote
 from avustus_cli.domain.rules.eligibility import in_county
+from avustus_cli.domain.rules.reasons import and_list, quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 _INTRO = "Keski-Suomen hyvinvointialueen järjestöavustukset kohdentuvat toimintaan joka "
+_WHERE = {"activity_name": "nimessä", "description": "kuvauksessa"}
+
+
+def _municipal_types(f, app: Application, ctx: RuleContext) -> dict[str, str]:
+    found = contains_any(getattr(app, f.field, "") or "", ctx.settings.municipal_field_types) if f.field in _WHERE else []
+    return {"where": _WHERE.get(f.field, "kuvauksessa"), "found": and_list(quoted(x) for x in found)}
 
 
 @rule(
     "K01",
     "targeting.county_field",
     title="Toiminta kuuluu hyvinvointialueen toimintakentälle",
+    refusal={
+        "county_field": (
+            "Hakemuksen mukaan toiminta ei kuulu hyvinvointialueen toimintakentälle. Avustusohjeen mukaan "
+            "avustettavan toiminnan tulee kuulua hyvinvointialueen toimintakentälle, joten avustusta ei voida "
+            "myöntää."
+        ),
+    },
+    request={
+        "county_field.missing": (
+            "Kertokaa, kuuluuko toiminta hyvinvointialueen toimintakentälle eli liittyykö se hyvinvointialueen "
+            "sosiaali- ja terveyspalveluihin tai pelastustoimeen."
+        ),
+    },
+    review={
+        "county_field.missing": (
+            "Hakija ei ole vastannut, kuuluuko toiminta hyvinvointialueen toimintakentälle. Arvioi asia "
+            "toiminnan kuvauksen perusteella tai pyydä hakijalta täydennys."
+        ),
+        "municipal_type": (
+            "Toiminnan {where} mainitaan {found}, joka luetaan asetusten mukaan kuntien toimintakentälle. "
+            "Arvioi, kuuluuko toiminta hyvinvointialueen vai kunnan toimintakentälle."
+        ),
+    },
+    cases=lambda f, app, ctx: (
+        "municipal_type" if f.field in _WHERE else "county_field" if app.county_field is False else "county_field.missing"
+    ),
+    facts=_municipal_types,
     source=_INTRO + "1. kuuluu hyvinvointialueen toimintakentälle. Rajanvedosta kuntien tukemien toimintojen "
     "ja hyvinvointialueen tukevien toimintojen välillä neuvotellaan säännöllisesti alueen kuntien ja "
     "järjestöjen kanssa.",
@@ -52,6 +86,13 @@ def county_field(app: Application, ctx: RuleContext):
             )
 
 
+_TARGETS_RULE = (
+    "Avustusohjeen mukaan avustettavan toiminnan tulee tukea hyvinvointialueen strategian, talousarvion "
+    "toiminnallisten tavoitteiden tai hyvinvointisuunnitelman tavoitteiden saavuttamista, joten avustusta ei "
+    "voida myöntää."
+)
+
+
 def _target_match(text: str, targets: tuple[str, ...]) -> str | None:
     hit = match_name(text, targets)
     if hit:
@@ -68,6 +109,21 @@ def _target_match(text: str, targets: tuple[str, ...]) -> str | None:
     "K02",
     "targeting.targets",
     title="Toiminta tukee hyvinvointialueen tavoitteita",
+    refusal={
+        "none": (
+            "Hakemuksessa ei ole nimetty hyvinvointialueen strategian, talousarvion tai hyvinvointisuunnitelman "
+            "tavoitetta, jonka saavuttamista toiminta tukee. " + _TARGETS_RULE
+        ),
+        "unknown": (
+            "Hakemuksessa nimettyjä tavoitteita ({targets}) ei ole hyvinvointialueen strategian, talousarvion "
+            "tai hyvinvointisuunnitelman tavoitteiden joukossa. " + _TARGETS_RULE
+        ),
+    },
+    request=(
+        "Nimetkää ne hyvinvointialueen strategian, talousarvion toiminnallisten tavoitteiden tai "
+        "hyvinvointisuunnitelman tavoitteet, joiden saavuttamista toiminta tukee."
+    ),
+    cases=lambda f, app, ctx: "unknown" if any(t and t.strip() for t in app.targets) else "none",
     source=_INTRO + "2. tukee hyvinvointialueen strategian, talousarvioin toiminnallisten tavoitteiden tai "
     "hyvinvointisuunnitelman tavoitteiden saavuttamista.",
     severity=DEFICIENCY,
@@ -101,6 +157,15 @@ def targets(app: Application, ctx: RuleContext):
     "K03",
     "targeting.cooperation",
     title="Yhteistyö sote- tai pelastuspalveluiden kanssa",
+    refusal=(
+        "Hakemuksessa ei ole nimetty hyvinvointialueen sosiaali- ja terveyspalveluiden tai pelastuspalveluiden "
+        "yhteistyötahoa. Avustusohjeen mukaan avustettavan toiminnan tulee tukea ja täydentää näitä palveluita "
+        "ja tehdä yhteistyötä niiden kanssa, joten avustusta ei voida myöntää."
+    ),
+    request=(
+        "Kertokaa, minkä hyvinvointialueen sosiaali- ja terveyspalveluiden tai pelastuspalveluiden yksikön "
+        "kanssa toimintaa tehdään yhteistyössä ja miten."
+    ),
     source=_INTRO + "3. tukee, täydentää ja tekee yhteistyötä hyvinvointialueen sosiaali- ja "
     "terveyspalveluiden tai pelastuspalveluiden kanssa.",
     severity=DEFICIENCY,
@@ -123,6 +188,30 @@ def cooperation(app: Application, ctx: RuleContext):
     "K04",
     "targeting.area",
     title="Toiminta-alue on hyvinvointialueella",
+    refusal={
+        "scope": (
+            "Hakemuksesta ei käy ilmi, millä alueella toimintaa järjestetään. Avustusohjeen mukaan avustettava "
+            "toiminta voi olla paikallista, seudullista tai koko hyvinvointialueen alueella tapahtuvaa, eikä "
+            "tätä voida arvioida ilman toiminta-aluetta, joten avustusta ei voida myöntää."
+        ),
+    },
+    request={
+        "scope": (
+            "Ilmoittakaa, onko toiminta paikallista, seudullista vai koko hyvinvointialueen alueella "
+            "tapahtuvaa, ja nimetkää kunnat, joissa toimintaa järjestetään."
+        ),
+    },
+    review={
+        "municipalities": (
+            "Hakemuksen toimintakunnista hyvinvointialueen ulkopuolella on {outside}. Arvioi, kohdistuuko "
+            "avustettava toiminta hyvinvointialueen asukkaisiin."
+        ),
+    },
+    facts=lambda f, app, ctx: {
+        "outside": and_list(
+            m for m in app.municipalities if m and m.strip() and not in_county(m, ctx.settings.municipalities)
+        )
+    },
     source=_INTRO + "4. voi olla paikallista, seudullista tai koko hyvinvointialueen alueella tapahtuvaa",
     severity=DEFICIENCY,
     description=(

@@ -9,8 +9,9 @@ from avustus_cli.domain import deadlines
 from avustus_cli.domain.followup import grant_report_due
 from avustus_cli.domain.models import Application, Grant, GrantForm, ReportStatus
 from avustus_cli.domain.rules._examples import BLOCKING, DEFICIENCY, NOTE, REVIEW, ex
-from avustus_cli.domain.rules._text import fdate, label, missing, money
+from avustus_cli.domain.rules._text import fdate, label, missing, money, raw
 from avustus_cli.domain.rules.activity import is_operating
+from avustus_cli.domain.rules.reasons import quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 _WINDOW = (
@@ -24,6 +25,24 @@ _REPORT = (
 )
 
 
+def _window_case(app: Application, ctx: RuleContext) -> str:
+    if app.received is None:
+        return "missing"
+    got = app.received.date() if isinstance(app.received, dt.datetime) else app.received
+    return "early" if got < ctx.settings.window_start else "late"
+
+
+def _window_facts(app: Application, ctx: RuleContext) -> dict[str, str]:
+    s = ctx.settings
+    last = deadlines.window_last_day(s)
+    moved = (
+        f" ({fdate(s.window_end)} oli {deadlines.holiday_name(s.window_end)}, ja määräaika siirtyi seuraavaan "
+        "arkipäivään)" if last != s.window_end else ""
+    )
+    text = raw(app, "received")
+    return {"window_closed": fdate(last) + moved, "received_text": f" (viennissä {quoted(text)})" if text else ""}
+
+
 def _moved(nominal: dt.date, effective: dt.date) -> str:
     if nominal == effective:
         return fdate(effective)
@@ -35,6 +54,25 @@ def _moved(nominal: dt.date, effective: dt.date) -> str:
     "H01",
     "timing.window",
     title="Toiminta-avustushakemus saapui hakuaikana",
+    refusal={
+        "late": (
+            "Hakemus saapui {received}. Avustusohjeen mukaan toiminta-avustukset ovat haettavissa vuosittain "
+            "1.–31.12., ja vuoden {year} toiminta-avustusten hakuaika päättyi {window_closed}, joten avustusta "
+            "ei voida myöntää."
+        ),
+        "early": (
+            "Hakemus saapui {received}, ennen kuin hakuaika alkoi {window_start}. Avustusohjeen mukaan "
+            "toiminta-avustukset ovat haettavissa vuosittain 1.–31.12., joten avustusta ei voida myöntää."
+        ),
+    },
+    review={
+        "missing": (
+            "Hakemuksen saapumispäivä ei ole tiedossa{received_text}. Tarkista saapumispäivä sähköisestä "
+            "asiointipalvelusta."
+        ),
+    },
+    cases=lambda f, app, ctx: _window_case(app, ctx),
+    facts=lambda f, app, ctx: _window_facts(app, ctx),
     source=_WINDOW,
     severity=BLOCKING,
     description=(
@@ -96,10 +134,48 @@ def _grant_text(g: Grant) -> str:
 _HELD = "maksatus pidätetään, kunnes käyttöselvitys on toimitettu"
 
 
+def _report_due(g: Grant, ctx: RuleContext) -> tuple[dt.date, dt.date]:
+    """(nominal, effective) due date of ``g``'s usage report: six months after the grant year, or the
+    grantee's next payment if that came first ("ennen seuraavan toiminta-avustuksen maksatusta")."""
+    months = ctx.settings.report_months
+    paid = {h.id: h.paid_date for h in ctx.history if h.paid_date is not None}
+    due = grant_report_due(g, ctx.history, paid, months) or deadlines.deadline(deadlines.report_due_nominal(g.year, months))
+    nominal = deadlines.report_due_nominal(g.year, months)
+    if due < deadlines.deadline(nominal):
+        nominal = due  # the next payment came first: no moving to mention
+    return nominal, due
+
+
+def _grant_facts(finding, app: Application, ctx: RuleContext) -> dict[str, str]:
+    """The earlier grant an R01 finding names (its message carries the grant's text)."""
+    g = next((g for g in ctx.history if g.year is not None and _grant_text(g) in finding.message), None)
+    if g is None:
+        return {"grant": "aiemmin myönnetyn avustuksen", "report_due": "", "due_part": "", "state": "puuttuu"}
+    decision = f", päätös {fdate(g.decision_date)}" if g.decision_date else ""
+    section = f" § {g.section.replace('§', '').strip()}" if g.decision_date and g.section else ""
+    _, due = _report_due(g, ctx)
+    return {
+        "grant": f"vuoden {g.year} avustuksen ({money(g.amount)}{decision}{section})",
+        "report_due": fdate(due),
+        "due_part": f", vaikka sen määräaika päättyi {fdate(due)}",
+        "state": "on täydennettävä" if g.report_status is ReportStatus.INCOMPLETE else "puuttuu",
+    }
+
+
 @rule(
     "R01",
     "timing.earlier_reports",
     title="Aiempien avustusten käyttöselvitykset on toimitettu",
+    request="Toimittakaa {grant} käyttöselvitys.",
+    hold={
+        "overdue": (
+            "Hakijan {grant} käyttöselvitys {state}{due_part}. Avustusohjeen mukaan avustuksen käytöstä on "
+            "raportoitava ennen seuraavan toiminta-avustuksen maksatusta, joten avustus maksetaan vasta, kun "
+            "käyttöselvitys on toimitettu."
+        ),
+    },
+    cases=lambda f, app, ctx: "overdue" if f.severity is DEFICIENCY else "due",
+    facts=_grant_facts,
     source=_REPORT,
     severity=DEFICIENCY,
     description=(
@@ -126,7 +202,6 @@ _HELD = "maksatus pidätetään, kunnes käyttöselvitys on toimitettu"
     ),
 )
 def earlier_reports(app: Application, ctx: RuleContext):
-    months = ctx.settings.report_months
     for g in ctx.history:
         if (g.application_id is not None and g.application_id == app.id) or g.amount <= 0 or report_in(g):
             continue
@@ -135,13 +210,8 @@ def earlier_reports(app: Application, ctx: RuleContext):
         if g.year is None:
             yield NOTE, None, f"{head}: toimitettava ennen seuraavaa maksatusta"
             continue
-        # the same due date the reminders and payments use: six months after the grant year, or the
-        # grantee's next payment if that came first ("ennen seuraavan toiminta-avustuksen maksatusta")
-        paid = {h.id: h.paid_date for h in ctx.history if h.paid_date is not None}
-        due = grant_report_due(g, ctx.history, paid, months) or deadlines.deadline(deadlines.report_due_nominal(g.year, months))
-        nominal = deadlines.report_due_nominal(g.year, months)
-        if due < deadlines.deadline(nominal):
-            nominal = due  # the next payment came first: no moving to mention
+        # the same due date the reminders and payments use
+        nominal, due = _report_due(g, ctx)
         if ctx.as_of > due:
             yield DEFICIENCY, None, f"{head}, määräaika oli {_moved(nominal, due)}: {_HELD}"
         else:
