@@ -691,3 +691,27 @@ def dataclasses_replace(obj, **changes):
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+def test_propose_reads_the_earlier_proposals_under_its_write_lock(cli, small, monkeypatch):
+    """Another officer's proposal written between the read and the write cannot be lost:
+    every read of the stored proposals happens inside the write transaction."""
+    from avustus_cli.adapters.store import proposals as proposal_store
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.services import proposing
+
+    store = Store.open(cli.db)
+    seen: list[bool] = []
+    real = proposal_store.proposal_records
+
+    def spy(s):
+        seen.append(s._in_tx)
+        return real(s)
+
+    monkeypatch.setattr(proposal_store, "proposal_records", spy)
+    try:
+        done = proposing.propose(store, load_settings(cli.settings, cwd=small), as_of=CHECK_DATE)
+    finally:
+        store.close()
+    assert done.changed == 5
+    assert seen and all(seen)

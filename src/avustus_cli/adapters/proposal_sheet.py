@@ -91,29 +91,53 @@ def last_year(settings: Settings, app, history: Mapping[str, tuple[Grant, ...]])
     return amount, ", ".join(dict.fromkeys(states))
 
 
+def _esitys_row(r: ProposalLine, settings: Settings, history: Mapping[str, tuple[Grant, ...]],
+                weights: Sequence[str]) -> list[Any]:
+    """One application's row of the sheet, in ``esitys_headers`` order."""
+    a = r.app
+    last_amount, last_state = last_year(settings, a, history)
+    codes = sorted({f.code for f in r.standing.open_findings if f.severity is not Severity.NOTE})
+    return [
+        a.id, a.applicant, a.business_id or (a.raw.get("business_id") if a.raw else "") or "",
+        form_label(r.form), a.category, a.home_municipality or "", a.activity_name,
+        shorten(a.description, DESCRIPTION_CHARS), a.requested, last_amount, last_state,
+        r.standing.verdict.label, ", ".join(codes), PENDING_CODE if r.reason_code == PENDING_CODE else ", ".join(codes_for(r)),
+        r.score,
+        *[r.criteria.get(k) for k in weights],
+        r.amount, "\n".join(r.conditions), r.reason,
+    ]
+
+
 def write_esitys(path: Path, rows: Sequence[ProposalLine], budget: Budget, settings: Settings, history) -> Path:
-    from avustus_cli.adapters.excel import Formula, Sheet, column_letter, write_workbook
+    from avustus_cli.adapters.excel import Sheet, write_workbook
 
     headers = esitys_headers(settings)
     idx = {h: i for i, h in enumerate(headers)}
     weights = sorted(settings.score_weights)
-    data = []
-    for r in rows:
-        a = r.app
-        last_amount, last_state = last_year(settings, a, history)
-        codes = sorted({f.code for f in r.standing.open_findings if f.severity is not Severity.NOTE})
-        line = [
-            a.id, a.applicant, a.business_id or (a.raw.get("business_id") if a.raw else "") or "",
-            form_label(r.form), a.category, a.home_municipality or "", a.activity_name,
-            shorten(a.description, DESCRIPTION_CHARS), a.requested, last_amount, last_state,
-            r.standing.verdict.label, ", ".join(codes), PENDING_CODE if r.reason_code == PENDING_CODE else ", ".join(codes_for(r)),
-            r.score,
-            *[r.criteria.get(k) for k in weights],
-            r.amount, "\n".join(r.conditions), r.reason,
-        ]
-        data.append(line)
-    n = len(rows)
-    last_row = n + 1
+    data = [_esitys_row(r, settings, history, weights) for r in rows]
+    summary_rows, cap_rows = _summary_rows(budget, idx, len(rows) + 1)
+    editable = [idx[COL_SCORE], *[idx[criterion_header(k)] for k in weights], idx[COL_AMOUNT], idx[COL_CONDITIONS], idx[COL_REASON]]
+    widths = {idx[COL_APPLICANT]: 36, idx[COL_DESCRIPTION]: 50, idx[COL_CONDITIONS]: 40, idx[COL_REASON]: 50, idx[COL_ACTIVITY]: 30}
+    sheets = [
+        Sheet(
+            ESITYS_SHEET, headers, data,
+            money_columns=[idx[COL_REQUESTED], idx[COL_LAST], idx[COL_AMOUNT]],
+            widths=widths, editable_columns=editable,
+        ),
+        Sheet(
+            SUMMARY_SHEET,
+            ["Määräraha", "Hakemuksia", "Haettu (€)", "Esitetty (€)", "Määräraha (€)", "Jäljellä (€)"],
+            summary_rows + ([[None] * 6] + cap_rows if cap_rows else []),
+            money_columns=[2, 3, 4, 5], widths={0: 34},
+        ),
+    ]
+    return write_workbook(path, sheets)
+
+
+def _summary_rows(budget: Budget, idx: Mapping[str, int], last_row: int) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The summary sheet's rows (per budget line and the total) and its category caps, as formulas over the sheet."""
+    from avustus_cli.adapters.excel import Formula, column_letter
+
     amount_col = column_letter(idx[COL_AMOUNT])
     req_col = column_letter(idx[COL_REQUESTED])
     form_col = column_letter(idx[COL_FORM])
@@ -163,22 +187,7 @@ def write_esitys(path: Path, rows: Sequence[ProposalLine], budget: Budget, setti
                 budget.category_caps[c],
                 Formula(f"=E{rr}-D{rr}"),
             ])
-    editable = [idx[COL_SCORE], *[idx[criterion_header(k)] for k in weights], idx[COL_AMOUNT], idx[COL_CONDITIONS], idx[COL_REASON]]
-    widths = {idx[COL_APPLICANT]: 36, idx[COL_DESCRIPTION]: 50, idx[COL_CONDITIONS]: 40, idx[COL_REASON]: 50, idx[COL_ACTIVITY]: 30}
-    sheets = [
-        Sheet(
-            ESITYS_SHEET, headers, data,
-            money_columns=[idx[COL_REQUESTED], idx[COL_LAST], idx[COL_AMOUNT]],
-            widths=widths, editable_columns=editable,
-        ),
-        Sheet(
-            SUMMARY_SHEET,
-            ["Määräraha", "Hakemuksia", "Haettu (€)", "Esitetty (€)", "Määräraha (€)", "Jäljellä (€)"],
-            summary_rows + ([[None] * 6] + cap_rows if cap_rows else []),
-            money_columns=[2, 3, 4, 5], widths={0: 34},
-        ),
-    ]
-    return write_workbook(path, sheets)
+    return summary_rows, cap_rows
 
 
 def _col_label(headers: list[str], name: str) -> str:
