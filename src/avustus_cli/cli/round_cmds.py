@@ -6,19 +6,21 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.adapters import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.services.importing import ImportResult, import_applications, import_history
 from avustus_cli.services.status import round_status
 from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
 from avustus_cli.cli import app, env_of, err, out
+
+if TYPE_CHECKING:  # the import service (Excel readers) loads only when `avustus import` runs
+    from avustus_cli.services.importing import ImportResult
 
 PROGRESS_MIN_ROWS = 3000
 
@@ -106,6 +108,10 @@ def import_cmd(
 
     Esimerkki: [bold]avustus import hakemukset.xlsx[/]
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from avustus_cli.services.importing import import_applications, import_history
+
     env = env_of(ctx)
     settings = env.settings
     store = env.store()

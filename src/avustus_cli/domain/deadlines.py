@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from typing import TYPE_CHECKING
-
-import holidays
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from avustus_cli.domain.config import Settings
@@ -34,8 +33,17 @@ __all__ = [
     "window_last_day",
 ]
 
-# Public holidays from the ``holidays`` package (it expands to new years on lookup).
-_FINLAND = holidays.Finland(language="fi")
+
+@cache
+def _finland() -> Any:
+    """Finland's public holidays from the ``holidays`` package (it expands to new years on lookup).
+
+    Made on the first deadline computed, from the Finnish module alone: ``holidays.Finland`` would
+    import every country's module first, and a command that computes no deadline pays nothing."""
+    from holidays.countries.finland import Finland
+
+    return Finland(language="fi")
+
 
 # Presumed service (Hallintolaki 59 § ja tiedoksiannosta sähköisesti 19 §):
 # a letter on the 7th day after posting, an ordinary e-mail on the 3rd day.
@@ -71,8 +79,9 @@ def holiday_name(d: dt.date) -> str | None:
         return "vappu"
     if d.month == 12 and d.day == 6:
         return "itsenäisyyspäivä"
-    if d in _FINLAND:
-        return str(_FINLAND.get(d)).split(";")[0].strip().lower()
+    finland = _finland()
+    if d in finland:
+        return str(finland.get(d)).split(";")[0].strip().lower()
     if d.weekday() >= 5:
         return _DAY_NAMES[d.weekday()]
     return None

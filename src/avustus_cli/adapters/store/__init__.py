@@ -20,9 +20,10 @@ import os
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import sqlite_utils
+if TYPE_CHECKING:  # sqlite-utils loads on the first use of Store.db
+    import sqlite_utils
 
 from avustus_cli.domain import codec
 from avustus_cli.domain.errors import DatabaseError, NotFoundError
@@ -266,10 +267,19 @@ class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection, lock_timeout: float):
         self.path = path
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        self._db: sqlite_utils.Database | None = None
         self.lock_timeout = lock_timeout
         self.command = "avustus"
         self._in_tx = False
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        """The connection through sqlite-utils, made on first use (a command that needs none pays nothing)."""
+        if self._db is None:
+            import sqlite_utils
+
+            self._db = sqlite_utils.Database(self.conn)
+        return self._db
 
     # --- opening -----------------------------------------------------
 
