@@ -20,6 +20,7 @@ from avustus_cli.domain.rules.reasons import (
     REQUEST,
     REVIEW,
     and_list,
+    case_of,
     hold_sentence,
     kind_of,
     reason_sentence,
@@ -126,6 +127,15 @@ def test_every_rule_has_the_templates_of_the_findings_it_gives(rule: Rule):
     # every bad example is covered by the examples' kinds (no template unused by a documented case)
     for templates in (rule.refusal, rule.review, rule.hold):
         assert all(t.strip().endswith(".") for t in templates.values())
+
+
+def test_every_template_is_reached_by_an_example_of_its_rule():
+    """Each case a rule words is documented and tested by one of its examples."""
+    reached = {(r.code, case_of(f, e.application, ctx_of(e))) for r, e, f in CASES}
+    for rule in RULES.values():
+        for templates in (rule.refusal, rule.request, rule.review, rule.hold):
+            for case in templates:
+                assert case == "*" or (rule.code, case) in reached, f"{rule.code}: no example reaches case {case!r}"
 
 
 def test_a_deficiency_is_asked_for_and_refused_only_after_the_request():

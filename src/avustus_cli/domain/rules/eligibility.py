@@ -119,6 +119,7 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
         ex("Rekisteröimätön ryhmä", (BLOCKING,), legal_form=LegalForm.UNREGISTERED, applicant="Lenkkiporukka"),
         ex("Muoto puuttuu eikä sitä voi päätellä nimestä", (REVIEW,), legal_form=None,
            applicant="Keski-Suomen Omaishoitajat"),
+        ex("Oikeudellinen muoto 'muu'", (REVIEW,), legal_form=LegalForm.OTHER),
     ),
 )
 def legal_form(app: Application, ctx: RuleContext):

@@ -141,6 +141,8 @@ def responsibility_split(app: Application, ctx: RuleContext):
            co_applicants=(_CO[0], Party("Hoivakoti Kotirinne Oy")), responsibility_split=_SPLIT),
         ex("Yhteishakijan muotoa ei voi päätellä", (REVIEW,), joint=True, lead_applicant=_LEAD,
            co_applicants=(Party("Kansalaisareena"),), responsibility_split=_SPLIT),
+        ex("Yhteishakijan muoto 'muu'", (REVIEW,), joint=True, lead_applicant=_LEAD,
+           co_applicants=(Party("Kansalaisareena", legal_form=LegalForm.OTHER),), responsibility_split=_SPLIT),
         ex("Muita hakijoita ei nimetty", (DEFICIENCY,), joint=True, lead_applicant=_LEAD, co_applicants=(),
            responsibility_split=_SPLIT),
     ),

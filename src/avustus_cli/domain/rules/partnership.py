@@ -165,6 +165,7 @@ _ONLY_SOURCE = (
         ex("Muuta rahoitusta 400 000 €", (), base=PARTNERSHIP),
         ex("Summa puuttuu, rahoittaja nimetty", (), base=PARTNERSHIP, other_funding=None, other_funders="STEA"),
         ex("Ei muuta rahoitusta", (BLOCKING,), base=PARTNERSHIP, other_funding=Decimal(0), other_funders=""),
+        ex("Muuta rahoitusta ei ilmoitettu", (BLOCKING,), base=PARTNERSHIP, other_funding=None, other_funders=""),
         ex("Summa tunnistamaton", (DEFICIENCY,), base=PARTNERSHIP, other_funding=None, other_funders="",
            raw={"other_funding": "n. 20t"}),
         ex("Sopimus ilman rahaa", (), base=PARTNERSHIP, requested=Decimal(0), other_funding=None, other_funders=""),
