@@ -184,3 +184,76 @@ def test_restore_of_a_good_backup_copies_its_rows_into_the_programs_own_schema(c
     kept = [p for p in (workdir / "varmuuskopiot").glob("*ennen-palautusta.db")]
     assert len(kept) == 1 and str(kept[0]) in r.stderr.replace("\n", "") and "poista" in r.stderr
     assert not list(workdir.glob(".*palautus*"))
+
+
+# --- 3. personal data under headers the tool does not know ------------------------------
+
+MARKERS = {
+    "Puh.": "044 777 1234",
+    "Sposti": "merkki.sposti@example.org",
+    "Vastuuhenkilö": "Markku Merkkinen",
+    "Huomautus": "pj. Kerttu Kirjava",
+    "Maksutili": "FI49 5000 9420 0287 30",
+}
+
+
+def _markers_in(path: Path) -> list[str]:
+    data = path.read_bytes()
+    return [v for v in MARKERS.values() if v.encode() in data]
+
+
+def test_personal_data_under_unknown_headers_is_reported_and_purged(cli, workdir):
+    import datetime as dt
+
+    rows = [app_row(1, Saapunut="1.12.2025", **MARKERS, **{"Lomakkeen versio": "v3"})]
+    r = cli("import", write_xlsx(workdir / "v.xlsx", rows), "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert set(res["personal_columns"]) == set(MARKERS) and res["unknown_columns"] == ["Lomakkeen versio"]
+    conn = sqlite3.connect(cli.db)
+    (data,) = conn.execute("select data from applications").fetchone()
+    conn.close()
+    assert not [v for v in MARKERS.values() if v in data] and "v3" in data  # not ordinary extra data
+    assert not [v for v in MARKERS.values() if v in cli("check", "--as-of", "2027-01-10", "--json").stdout]
+
+    before = json.loads(cli("privacy", "--json").stdout)
+    assert set(MARKERS) <= set(before["columns"]) and before["applications_with_personal_data"] == 1
+    assert not [v for v in MARKERS.values() if v in json.dumps(before, ensure_ascii=False)]  # where, never what
+    s = Store.open(cli.db)
+    with s.transaction():  # refused long ago: the retention has ended
+        s.upsert_grant({"id": "H-0001", "application_id": "H-0001", "applicant": "x", "business_id": None,
+                        "form": "operating", "year": 2026, "amount_cents": 0, "source": "decision"})
+    s.close()
+    r = cli("purge", "--as-of", "2037-06-01")
+    assert r.exit_code == 0, r.output
+    assert _markers_in(cli.db) == []
+    conn = sqlite3.connect(cli.db)
+    conn.execute("vacuum")
+    conn.close()
+    assert _markers_in(cli.db) == []
+    after = json.loads(cli("privacy", "--json").stdout)
+    assert after["applications_with_personal_data"] == 0 and after["columns"] == {}
+
+
+def test_letters_and_mailing_lists_are_listed_by_privacy_and_removed_by_purge_files(cli, workdir):
+    from .test_decide import add_proposal
+
+    rows = [app_row(n, **CLEAN, **{"Y-tunnus": BIDS[n], "Sähköposti": f"hakija{n}@example.fi", "Haettu summa": "1 000"})
+            for n in range(1, 3)]
+    assert cli("import", write_xlsx(workdir / "v.xlsx", rows)).exit_code == 0
+    for n in range(1, 3):
+        add_proposal(cli.db, f"H-{n:04d}", "1000", "myönnetään haettu määrä", "FULL")
+    assert cli("decide", "--date", "2027-01-26", "--section", "§ 12").exit_code == 0
+    written = sorted(p for p in (workdir / "paatokset").iterdir())
+    assert len(written) == 5  # two letters as .docx and .html, postitus.csv
+    other = workdir / "paatokset" / "oma_muistio.docx"
+    other.write_bytes(b"the officer's own file")
+    report = json.loads(cli("privacy", "--json").stdout)
+    assert sorted(report["files"]["paths"]) == [str(p) for p in written]
+    assert report["files"]["kinds"]["paatos"] == 4 and report["files"]["kinds"]["postitus"] == 1
+    dry = json.loads(cli("purge", "--as-of", "2027-02-01", "--files", "--dry-run", "--json").stdout)
+    assert sorted(dry["files"]) == [str(p) for p in written] and all(p.exists() for p in written)
+    r = cli("purge", "--as-of", "2027-02-01", "--files")
+    assert r.exit_code == 0, r.output
+    assert not any(p.exists() for p in written) and other.exists()  # only what the program wrote
+    assert json.loads(cli("privacy", "--json").stdout)["files"]["count"] == 0

@@ -85,6 +85,12 @@ def privacy_cmd(
     for loc in data["locations"]:
         t.add_row(loc["table"], loc["column"], loc["what"], str(loc["rows"]), str(loc.get("cells", "")))
     out.print(t)
+    if data["columns"]:
+        out.print(escape("Henkilötietoja viennin sarakkeissa: " + ", ".join(f"{h} ({n})" for h, n in data["columns"].items())),
+                  highlight=False)
+    f = data["files"]
+    out.print(escape(f"Ohjelman kirjoittamia kirjeitä ja postituslistoja {f['count']} kansioissa {', '.join(f['roots'])}"
+                     + (f"; {f['note']}." if f["count"] else ".")), highlight=False)
     b = data["backups"]
     out.print(escape(f"Varmuuskopioita {b['files']} kansiossa {b['folder']}" + (f" (vanhin {fmt.date(dt.date.fromisoformat(b['oldest']))})" if b["oldest"] else "")
                      + f"; {b['note']}."), highlight=False)
@@ -98,6 +104,7 @@ def purge_cmd(
     ctx: typer.Context,
     as_of: str = typer.Option(..., "--as-of", help="Päivä, jonka mukaan säilytysaika lasketaan (esim. 31.12.2037)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Näytä vain määrät; mitään ei poisteta."),
+    files: bool = typer.Option(False, "--files", help="Poista myös ohjelman kirjoittamat kirjeet ja postituslistat (henkilötietoja) tietokannan ja työkansion alta."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
     """Poista yhteyshenkilöiden tiedot, joiden säilytysaika on päättynyt.
@@ -110,7 +117,7 @@ def purge_cmd(
     env = env_of(ctx)
     day = option_date(as_of, "--as-of")
     result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run,
-                          backup_keep_days=env.settings.backup_keep_days)
+                          backup_keep_days=env.settings.backup_keep_days, files=files)
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
         return
@@ -122,6 +129,9 @@ def purge_cmd(
         t.add_row(f"  {safety.PERSONAL_LABELS[k]}", str(n))
     t.add_row("  alkuperäisen rivin soluja", str(result.raw_cells))
     t.add_row("säilytysaika kesken", str(result.kept))
+    if files:
+        t.add_row("kirjeitä ja postituslistoja, jotka poistetaan" if dry_run else "kirjeitä ja postituslistoja poistettiin",
+                  str(len(result.files)))
     if result.unknown:
         t.add_row("säilytysaikaa ei voi laskea (säilytetään)", str(result.unknown))
     out.print(t)

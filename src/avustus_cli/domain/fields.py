@@ -134,9 +134,19 @@ PERSONAL_HINTS = (
 )  # fmt: skip
 
 
+# Short words and abbreviations that mark a personal column only as a whole word (``Puh.``, ``Sposti``,
+# ``Vastuuhenkilö``): as substrings they would catch ``puhdistus`` or ``hotel``.
+PERSONAL_WORDS = ("puh", "puhnro", "sposti", "s-posti", "gsm", "tel", "yhteyshlö", "vastuuhlö")
+PERSONAL_WORD_PREFIXES = ("vastuuhenkil", "yhteyshenkil", "matkapuh")
+_HEADER_WORDS = re.compile(r"[^\s.:;,()/]+")
+
+
 def looks_personal(header: str) -> bool:
     h = unicodedata.normalize("NFC", str(header)).casefold()
-    return any(hint in h for hint in PERSONAL_HINTS)
+    if any(hint in h for hint in PERSONAL_HINTS):
+        return True
+    words = _HEADER_WORDS.findall(h)
+    return any(w in PERSONAL_WORDS or w.startswith(PERSONAL_WORD_PREFIXES) for w in words)
 
 
 _EURO = re.compile(r"\(\s*(€|eur|euroa?)\s*\)|,\s*(€|eur|euroa)\s*$|\s(€|eur|euroa)\s*$")

@@ -17,6 +17,7 @@ anything is written.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from avustus_cli.domain.errors import ValidationError
@@ -65,3 +66,26 @@ def unique_stems(prefix: str, idents: Iterable[str]) -> dict[str, str]:
         seen[name.casefold()] = ident
         stems[ident] = name
     return stems
+
+
+# The files this program writes outside the database that hold personal data: letters
+# (the addressee, the contact person, e-mail addresses) and the mail-merge lists.
+PERSONAL_FILE_KINDS = {
+    "paatos": "päätöskirjeet",
+    "taydennyspyynto": "täydennyspyynnöt",
+    "muistutus": "käyttöselvitysmuistutukset",
+    "postitus": "postituslistat (sähköpostiosoitteet)",
+}
+_PERSONAL_FILE = re.compile(
+    r"^(?:(?P<letter>paatos|taydennyspyynto|muistutus)\d?_[A-Za-z0-9._%~-]+\.(?:docx|html)"
+    r"|(?P<list>postitus)(?:_[A-Za-z0-9._%~-]+)?\.csv)$"
+)
+
+
+def personal_file_kind(name: str) -> str | None:
+    """'paatos', 'taydennyspyynto', 'muistutus' or 'postitus' for a file name this program gives
+    a document holding personal data; None for any other name."""
+    m = _PERSONAL_FILE.match(name)
+    if not m:
+        return None
+    return m.group("letter") or m.group("list")

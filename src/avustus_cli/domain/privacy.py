@@ -31,3 +31,82 @@ def scrub(text: str) -> tuple[str, int]:
     text, n2 = IBAN.subn(REMOVED, text)
     text, n3 = PHONE.subn(REMOVED, text)
     return text, n1 + n2 + n3
+
+
+# --- cells of columns the importer does not know ---------------------------------------
+#
+# An export may carry contact details under headers no alias list foresees (``Puh.``,
+# ``Sposti``, ``Vastuuhenkilö``). Such a cell is personal data when its value looks like
+# contact details itself, or when it is a person's name under a header (or after a word)
+# that says it is a person. Personal cells are stored with the contact details, so that
+# ``privacy`` counts them and ``purge`` removes them.
+
+# Words that say a column or a phrase is about a person (matched at the start of a word,
+# case ignored): contact person, the person in charge, the board's officers.
+PERSON_WORDS = (
+    "yhteyshenkil", "yhteyshlö", "vastuuhenkil", "vastuuhlö", "henkilö", "hlö", "nimi", "nimen", "kontakt",
+    "contact", "person", "name", "puheenjohtaj", "pj", "varapuheenjohtaj", "sihteeri", "rahastonhoitaj",
+    "toiminnanjohtaj", "ohjaaja", "vetäjä", "edustaja", "allekirjoittaj", "hakijan edustaja", "kontaktperson",
+    "ansvarsperson", "namn", "puh", "sposti", "s-posti", "gsm", "tel", "yhteystied", "yhteys",
+)  # fmt: skip
+# a header word that names an organisation or a thing, not a person (``Hankkeen nimi``)
+NOT_PERSON_WORDS = ("henkilöstö", "henkilömäärä", "henkilöä", "hanke", "hankkeen", "toiminna", "yhdistyk", "järjestö", "organisaatio", "projekti", "tapahtum",
+                    "ryhmä", "kerho", "tilan", "paikan", "kunna", "tiedosto", "liitte")  # fmt: skip
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*", re.UNICODE)
+_NAME_PART = r"[A-ZÅÄÖÜÉ][a-zåäöüéèáíóúšž]+(?:-[A-ZÅÄÖÜÉ][a-zåäöüéèáíóúšž]+)?"
+NAME = re.compile(rf"^{_NAME_PART}(?:\s+{_NAME_PART}){{1,3}}$")
+_ORG_ENDINGS = ("ry", "r.y", "oy", "ab", "oyj", "osk", "säätiö", "sr", "rf", "yhdistys", "seura", "liitto", "kerho",
+                "kunta", "kaupunki", "ryhmä", "keskus", "talo", "koti", "palvelut")  # fmt: skip
+# "pj. Kerttu Kirjava", "yhteyshenkilö: Matti Meikäläinen", "vastuuhenkilönä Maija Mallikas"
+_NAME_AFTER_WORD = re.compile(
+    rf"(?i:\b(?:yhteyshenkilö\w*|yhteyshlö|vastuuhenkilö\w*|vastuuhlö|henkilö|pj|puheenjohtaja\w*|sihteeri\w*|"
+    rf"rahastonhoitaja\w*|toiminnanjohtaja\w*|ohjaaja\w*|vetäjä\w*|kontakti\w*|contact|yhteyttä)\b)[\s.:,-]{{0,4}}"
+    rf"{_NAME_PART}\s+{_NAME_PART}"
+)
+MAX_SCAN = 10_000  # characters of a cell looked at (the patterns are linear; this bounds the work)
+
+
+def _header_words(header: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(str(header or ""))] + (
+        [p.casefold() for p in re.split(r"[\s.:;,()/]+", str(header or "")) if p]
+    )
+
+
+def header_names_a_person(header: str) -> bool:
+    """``Vastuuhenkilö``, ``Puh.``, ``Sposti``, ``Pj``: a header that says its column is about a person."""
+    words = _header_words(header)
+    if any(w.startswith(n) for w in words for n in NOT_PERSON_WORDS):
+        return False
+    return any(w == p or (len(p) > 3 and w.startswith(p)) for w in words for p in PERSON_WORDS)
+
+
+def looks_like_name(text: str) -> bool:
+    """Two to four capitalised words of letters, not an organisation's name (``Maija Meikäläinen``)."""
+    t = " ".join(str(text).split())
+    if not NAME.match(t):
+        return False
+    last = t.rsplit(" ", 1)[-1].casefold()
+    return not any(last == e or last.endswith(e) for e in _ORG_ENDINGS if len(e) > 3) and last not in _ORG_ENDINGS
+
+
+def looks_like_iban(text: str) -> bool:
+    from avustus_cli.domain import ids
+
+    return any(ids.iban(m.group(0)) for m in IBAN.finditer(text))
+
+
+def looks_personal_value(header: str, value: object) -> bool:
+    """Whether a cell of a column the importer does not know holds personal data: an e-mail
+    address, a phone number or an IBAN anywhere in it; a person's name under a header that names
+    a person (``Vastuuhenkilö``); or a name right after a word that does (``pj. Kerttu Kirjava``)."""
+    if value is None or isinstance(value, bool):
+        return False
+    text = str(value)[:MAX_SCAN]
+    if not text.strip():
+        return False
+    if EMAIL.search(text) or PHONE.search(text) or looks_like_iban(text):
+        return True
+    if _NAME_AFTER_WORD.search(text):
+        return True
+    return header_names_a_person(header) and looks_like_name(text)

@@ -24,6 +24,7 @@ from avustus_cli.domain.errors import InputFileError
 from avustus_cli.adapters.excel import Table, formula_cells, read_table
 from avustus_cli.domain.fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS, looks_personal
 from avustus_cli.domain.matching import normalize
+from avustus_cli.domain.privacy import looks_personal_value
 from avustus_cli.domain.models import Application
 from avustus_cli.adapters.store import Store, cents
 from avustus_cli.adapters.store import grants as history_store
@@ -251,6 +252,13 @@ def import_applications(
                 parsed.setdefault("year", settings.year)
                 extra = {h: v for i, h in other_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
                 pextra = {h: v for i, h in personal_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
+                # a cell of an unknown column that looks personal by its value (an e-mail, a phone number,
+                # an IBAN, a person's name under Vastuuhenkilö) is personal data, whatever its header says
+                row_personal = [h for h, v in extra.items() if looks_personal_value(h, v)]
+                for h in row_personal:
+                    pextra[h] = extra.pop(h)
+                    if h not in result.personal_columns:
+                        result.personal_columns.append(h)
                 fields = {**parsed, "raw": raw, "extra": extra, "personal_extra": pextra}
                 app = Application(**fields)
                 full = codec.encode_present(Application, fields)
@@ -281,11 +289,12 @@ def import_applications(
                     for i, c in enumerate(cells)
                     if i < len(table.headers) and (table.headers[i] or _cell_text(c) is not None)
                 }
-                store.upsert_application(app, raw_row, personal_headers, (display, table.sheet, rownum), import_id, digest,
+                store.upsert_application(app, raw_row, personal_headers + row_personal, (display, table.sheet, rownum), import_id, digest,
                                          encoded=(data_json, personal_json))
                 store.replace_warnings(import_id, app_id, warnings)
             if progress:
                 progress(result.rows_total, result.rows_total)
+            result.unknown_columns = [h for h in result.unknown_columns if h not in result.personal_columns]
             store.update_import(
                 import_id,
                 {

@@ -26,6 +26,7 @@ from avustus_cli.adapters import faults
 from avustus_cli.domain.errors import DatabaseError
 from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
 from avustus_cli.adapters.store import safety as sql
+from avustus_cli.domain.filenames import PERSONAL_FILE_KINDS, personal_file_kind
 
 PERSONAL_LABELS = {
     "contact_person": "yhteyshenkilön nimi",
@@ -174,6 +175,39 @@ def _replace_file(source: Path, db_path: Path, lock_timeout: float) -> None:
 
 # --- personal data --------------------------------------------------------
 
+MAX_FILE_SCAN = 50_000  # directory entries looked at when looking for the program's letters
+_SCAN_DEPTH = 4
+
+
+def _file_roots(db_path: Path) -> list[Path]:
+    """Where the program's letters are looked for: the database's folder and the working folder."""
+    roots: list[Path] = []
+    for r in (Path(db_path).resolve().parent, Path.cwd().resolve()):
+        if r not in roots and not any(r.is_relative_to(x) for x in roots):
+            roots.append(r)
+    return roots
+
+
+def personal_files(db_path: Path) -> list[Path]:
+    """Files this program wrote outside the database that hold personal data (decision letters,
+    supplement requests, reminders, mail-merge lists), found by their names under the database's
+    folder and the working folder (four levels down; backups, hidden folders and links left out)."""
+    found: set[Path] = set()
+    seen = 0
+    for root in _file_roots(db_path):
+        for here, dirs, names in os.walk(root, followlinks=False):
+            depth = len(Path(here).relative_to(root).parts)
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != _backup.BACKUP_DIR and depth < _SCAN_DEPTH]
+            seen += len(dirs) + len(names)
+            for name in names:
+                p = Path(here) / name
+                if personal_file_kind(name) and not p.is_symlink() and p.is_file():
+                    found.add(p)
+            if seen > MAX_FILE_SCAN:
+                break
+    return sorted(found)
+
+
 
 def privacy_report(store: Store, retention_years: int, as_of: dt.date | None = None) -> dict[str, Any]:
     counts = sql.personal_counts(store)
@@ -199,6 +233,7 @@ def privacy_report(store: Store, retention_years: int, as_of: dt.date | None = N
     )
     folder = backup_dir(store.path)
     backups = sorted(folder.glob("*.db")) if folder.is_dir() else []
+    files = personal_files(store.path)
     return {
         "database": str(store.path),
         "applications": counts["applications"],
@@ -209,6 +244,14 @@ def privacy_report(store: Store, retention_years: int, as_of: dt.date | None = N
             "files": len(backups),
             "oldest": dt.datetime.fromtimestamp(backups[0].stat().st_mtime).date().isoformat() if backups else None,
             "note": "varmuuskopiot sisältävät henkilötiedot sellaisina kuin ne olivat varmuuskopion hetkellä",
+        },
+        "columns": counts["columns"],
+        "files": {
+            "roots": [str(r) for r in _file_roots(store.path)],
+            "count": len(files),
+            "kinds": {k: sum(1 for f in files if personal_file_kind(f.name) == k) for k in PERSONAL_FILE_KINDS},
+            "paths": [str(f) for f in files],
+            "note": "ohjelman kirjoittamat kirjeet ja postituslistat; poista: avustus purge --as-of PVM --files",
         },
         "retention_years": retention_years,
         "as_of": as_of.isoformat(),
@@ -299,6 +342,7 @@ class PurgeResult:
     application_ids: list[str] = field(default_factory=list)
     backup: str | None = None
     old_backups: list[str] = field(default_factory=list)  # deleted (or, with dry_run, to be deleted)
+    files: list[str] = field(default_factory=list)  # letters and mailing lists deleted (--files; dry_run: to be)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -319,15 +363,20 @@ def old_backups(db_path: Path, as_of: dt.date, keep_days: int, keep: Path | None
 
 
 def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = False,
-          backup_keep_days: int | None = None) -> PurgeResult:
+          backup_keep_days: int | None = None, files: bool = False) -> PurgeResult:
+    """Remove the personal data whose retention has ended; with ``files``, also every letter and
+    mailing list this program wrote outside the database (see :func:`personal_files`)."""
     result = PurgeResult(as_of.isoformat(), retention_years, dry_run)
     plan = plan_purge(store, as_of, retention_years)
     stale = old_backups(store.path, as_of, backup_keep_days) if backup_keep_days is not None else []
+    letters = personal_files(store.path) if files else []
     if dry_run or not plan.due:
         _count(result, plan)
         result.old_backups = [str(p) for p in stale]
+        result.files = [str(p) for p in letters]
         if not dry_run:
             _delete_backups(store, result, stale)
+            _delete_files(store, result, letters)
         return result
     result.backup = str(take_backup(store, label="purge"))
     old = sql.set_secure_delete(store, True)
@@ -356,7 +405,24 @@ def purge(store: Store, as_of: dt.date, retention_years: int, dry_run: bool = Fa
     finally:
         sql.set_secure_delete(store, old)
     _delete_backups(store, result, stale)
+    _delete_files(store, result, letters)
     return result
+
+
+def _delete_files(store: Store, result: PurgeResult, files: list[Path]) -> None:
+    """Delete the program's letters and mailing lists; the audit log records how many and where."""
+    deleted = []
+    for p in files:
+        try:
+            p.unlink()
+            deleted.append(str(p))
+        except FileNotFoundError:
+            pass
+    result.files = deleted
+    if deleted:
+        with store.transaction():
+            store.audit("privacy", None, "delete-files",
+                        {"files": len(deleted), "folders": sorted({str(Path(p).parent) for p in deleted})})
 
 
 def _delete_backups(store: Store, result: PurgeResult, stale: list[Path]) -> None:

@@ -234,6 +234,7 @@ def personal_counts(store: Store) -> dict[str, Any]:
     """Where personal data is held, and how much (counts only)."""
     keys = {k: 0 for k in PERSONAL}
     raw_rows = raw_cells = rows_with_any = 0
+    columns: dict[str, int] = {}  # header of the export -> personal cells under it (headers only, never values)
     for personal_text, raw_text, headers_text in store.conn.execute(
         "select personal, raw_row, personal_headers from applications"
     ):
@@ -243,14 +244,19 @@ def personal_counts(store: Store) -> dict[str, Any]:
             if personal.get(k) not in (None, ""):
                 keys[k] += 1
                 any_here = True
-        cells = _personal_cells(json.loads(raw_text or "{}"), json.loads(headers_text or "[]"))
+        raw, headers = json.loads(raw_text or "{}"), json.loads(headers_text or "[]")
+        for h in headers:
+            if raw.get(h) not in (None, ""):
+                columns[h] = columns.get(h, 0) + 1
+        cells = _personal_cells(raw, headers)
         if cells:
             raw_rows += 1
             raw_cells += cells
             any_here = True
         rows_with_any += any_here
     total = store.conn.execute("select count(*) from applications").fetchone()[0]
-    return {"applications": total, "with_personal_data": rows_with_any, "keys": keys, "raw_rows": raw_rows, "raw_cells": raw_cells}
+    return {"applications": total, "with_personal_data": rows_with_any, "keys": keys, "raw_rows": raw_rows, "raw_cells": raw_cells,
+            "columns": dict(sorted(columns.items()))}
 
 
 def _personal_cells(raw: dict[str, Any], headers: list[str]) -> int:
