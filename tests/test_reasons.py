@@ -25,6 +25,8 @@ from avustus_cli.domain.rules.reasons import (
     kind_of,
     reason_sentence,
     refusal_after_request,
+    refusal_reasons,
+    request_lines,
     request_sentence,
     review_sentence,
     sentence,
@@ -217,3 +219,24 @@ def test_unknown_code_and_notes_give_no_sentence():
 def test_and_list():
     assert and_list([]) == "" and and_list(["A"]) == "A"
     assert and_list(["A", "B", "C"]) == "A, B ja C"
+
+
+def test_an_applications_refusal_reasons_and_request_lines():
+    from avustus_cli.domain.checking import check_application
+
+    app = replace(OPERATING, county_field=False, audit_consent=None, business_id=None,
+                  raw={"business_id": "2622197-2"}, attachments=("Toimintasuunnitelma 2027",))
+    ctx = RuleContext(SETTINGS, AS_OF)
+    found = check_application(app, ctx)
+    assert {f.code for f in found} == {"K01", "A02", "E03", "T05"}
+    # a blocking finding decides: only its reason, never the checksum the county looks up itself
+    [reason] = refusal_reasons(found, app, ctx)
+    assert reason.startswith("Hakemuksen mukaan toiminta ei kuulu")
+    lines = request_lines(found, app, ctx)
+    assert lines == [request_sentence(f, app, ctx) for f in found if f.code in ("A02", "T05")]
+    assert not any("Y-tunnus" in line for line in lines)
+    # without the blocking finding the deficiencies' reasons follow the unanswered request
+    rest = [f for f in found if f.code != "K01"]
+    assert len(refusal_reasons(rest, app, ctx)) == 2
+    text = refusal_after_request(rest, app, dt.date(2027, 1, 4), dt.date(2027, 1, 18), ctx)
+    assert "Hakemuksen liitteistä puuttuu talousarvio." in text and "tarkistusmerkki" not in text

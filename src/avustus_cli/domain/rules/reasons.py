@@ -13,6 +13,8 @@ name ever appears in a sentence: those belong to the officer's tools.
   when there is nothing to ask (the county verifies it itself);
 - ``review_sentence``: what the officer must check;
 - ``hold_sentence``: why the payment of a grant is held;
+- ``refusal_reasons`` / ``request_lines``: the sentences of an application's
+  findings for a refusal or a supplement request;
 - ``refusal_after_request``: the refusal of an application whose supplement
   did not arrive: the request's date, its deadline, that nothing arrived,
   and the reasons.
@@ -49,6 +51,8 @@ __all__ = [
     "quoted",
     "reason_sentence",
     "refusal_after_request",
+    "refusal_reasons",
+    "request_lines",
     "request_sentence",
     "review_sentence",
     "sentence",
@@ -243,6 +247,29 @@ def sentence(finding: Finding, app: Application, ctx: RuleContext | Settings | N
     }[kind](finding, app, ctx) if kind else None
 
 
+def refusal_reasons(
+    findings: Iterable[Finding], app: Application, ctx: RuleContext | Settings | None = None
+) -> list[str]:
+    """The refusal sentences of ``findings`` (once each, in order): the blocking ones
+    when there are any, else those of the deficiencies (for a refusal after an
+    unanswered supplement request; see ``refusal_after_request``). Review cases,
+    payment holds and notes are never among them."""
+    findings = list(findings)
+    blocking = [f for f in findings if kind_of(f, app, ctx) == REFUSAL]
+    chosen = blocking or [f for f in findings if kind_of(f, app, ctx) == REQUEST]
+    return list(dict.fromkeys(r for f in chosen if (r := reason_sentence(f, app, ctx))))
+
+
+def request_lines(
+    findings: Iterable[Finding], app: Application, ctx: RuleContext | Settings | None = None
+) -> list[str]:
+    """The supplement request's lines (once each, in order): what to send or do for
+    every deficiency and payment hold of ``findings``. Review cases the county
+    checks itself are never asked of the applicant."""
+    wanted = [f for f in findings if kind_of(f, app, ctx) in (REQUEST, HOLD)]
+    return list(dict.fromkeys(r for f in wanted if (r := request_sentence(f, app, ctx))))
+
+
 def refusal_after_request(
     findings: Iterable[Finding],
     app: Application,
@@ -252,7 +279,7 @@ def refusal_after_request(
 ) -> str:
     """The reasons of a refusal because a supplement did not arrive: the request's
     date, its deadline, that nothing arrived by it, then each finding's reason."""
-    reasons = list(dict.fromkeys(r for f in findings if (r := reason_sentence(f, app, ctx))))
+    reasons = refusal_reasons([f for f in findings if kind_of(f, app, ctx) == REQUEST], app, ctx)
     head = (
         f"Hakemusta pyydettiin täydentämään {fdate(requested_on)} päivätyllä täydennyspyynnöllä {fdate(due)} "
         "mennessä, mutta täydennystä ei saatu määräaikaan mennessä, joten hakemus ratkaistaan käytettävissä "
