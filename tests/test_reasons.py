@@ -97,6 +97,8 @@ def test_every_finding_of_the_examples_reads_as_a_sentence(rule: Rule, example, 
         assert "{" not in text and "}" not in text
         assert "  " not in text and " ." not in text and " ," not in text
         assert "'" not in text, f"Finnish quotation marks ”…” expected: {text}"
+        own = re.sub(r"”[^”]*”", "”…”", text)  # the applicant's quoted words are theirs
+        assert not re.search(r"(^|[.!?] )\d", own), f"a sentence starts with a numeral: {text}"
     fact = fact_of(finding, app)
     stated = [t for t in (reason_sentence(finding, app, ctx), review_sentence(finding, app, ctx),
                           hold_sentence(finding, app, ctx)) if t]  # a request says what to send, not the fact
