@@ -8,6 +8,7 @@ so their free text goes through ``scrub``.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 # Finnish phone numbers: +358 / 00358 / 0 followed by 6-11 more digits, spaces, dashes or brackets allowed
@@ -64,6 +65,10 @@ _NAME_AFTER_WORD = re.compile(
     rf"rahastonhoitaja\w*|toiminnanjohtaja\w*|ohjaaja\w*|vetäjä\w*|kontakti\w*|contact|yhteyttä)\b)[\s.:,-]{{0,4}}"
     rf"{_NAME_PART}\s+{_NAME_PART}"
 )
+# cheap tests first: most cells hold none of these
+_AFTER_WORDS = ("yhteyshenkil", "yhteyshlö", "vastuuhenkil", "vastuuhlö", "henkilö", "pj", "puheenjohtaja", "sihteeri",
+                "rahastonhoitaja", "toiminnanjohtaja", "ohjaaja", "vetäjä", "kontakti", "contact", "yhteyttä")
+_DIGIT = re.compile(r"\d")
 MAX_SCAN = 10_000  # characters of a cell looked at (the patterns are linear; this bounds the work)
 
 
@@ -73,6 +78,7 @@ def _header_words(header: str) -> list[str]:
     )
 
 
+@lru_cache(maxsize=4096)
 def header_names_a_person(header: str) -> bool:
     """``Vastuuhenkilö``, ``Puh.``, ``Sposti``, ``Pj``: a header that says its column is about a person."""
     words = _header_words(header)
@@ -105,8 +111,11 @@ def looks_personal_value(header: str, value: object) -> bool:
     text = str(value)[:MAX_SCAN]
     if not text.strip():
         return False
-    if EMAIL.search(text) or PHONE.search(text) or looks_like_iban(text):
+    if "@" in text and EMAIL.search(text):
         return True
-    if _NAME_AFTER_WORD.search(text):
+    if _DIGIT.search(text) and (PHONE.search(text) or looks_like_iban(text)):
         return True
-    return header_names_a_person(header) and looks_like_name(text)
+    low = text.casefold()
+    if any(w in low for w in _AFTER_WORDS) and _NAME_AFTER_WORD.search(text):
+        return True
+    return looks_like_name(text) and header_names_a_person(str(header))
