@@ -21,7 +21,7 @@ HEADER = """\
 # Tarkistussäännöt
 
 <!-- Tämä tiedosto on tuotettu ohjelmallisesti: python -m avustus_cli.domain.rules.docs docs/rules.md
-     Älä muokkaa käsin; muuta sääntöä (src/avustus_cli/rules/) ja tuota tiedosto uudelleen. -->
+     Älä muokkaa käsin; muuta sääntöä (src/avustus_cli/domain/rules/) ja tuota tiedosto uudelleen. -->
 
 `avustus check` tarkistaa jokaisen hakemuksen näillä säännöillä. Kunkin säännön
 tunnus (esim. `E01`) on pysyvä: sitä käytetään taulukoissa, `--json`-tulosteessa

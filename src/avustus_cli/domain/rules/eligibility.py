@@ -216,7 +216,10 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
     severity=DEFICIENCY,
     description=(
         "Y-tunnus on annettu ja sen tarkistusmerkki täsmää (tarkistetaan python-stdnum-kirjastolla). "
-        "Yhdistysrekisterinumero, jos se on annettu, koostuu numeroista (esim. 123.456 tai 123456)."
+        "Yhdistysrekisterinumero, jos se on annettu, koostuu numeroista (esim. 123.456 tai 123456). Puuttuva "
+        "Y-tunnus pyydetään hakijalta. Väärä tarkistusmerkki tai muoto ja väärän muotoinen rekisterinumero ovat "
+        "virkailijan tarkistettavia (hyvinvointialue voi tarkistaa tunnuksen itse rekisteristä), eivät koskaan "
+        "hylkäysperuste eivätkä täydennyspyyntö."
     ),
     examples=(
         ex("Kelvollinen Y-tunnus ja rekisterinumero", ()),
