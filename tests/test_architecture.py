@@ -27,7 +27,7 @@ LIBRARIES = {
     "jinja2": {"adapters/render.py"},
     "docxtpl": {"adapters/render.py"},
     "docx": {"adapters/render.py"},
-    "babel": {"adapters/fmt.py"},
+    "babel": {"domain/fmt.py"},
     "holidays": {"domain/deadlines.py"},
     "stdnum": {"domain/ids.py"},
     "typer": {"cli/"},

@@ -17,7 +17,7 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.adapters.store import Store
 
 from .conftest import SAMPLE, app_row, dump, write_xlsx

@@ -15,7 +15,7 @@ import docx
 import pytest
 from lxml import etree
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.adapters.render import (

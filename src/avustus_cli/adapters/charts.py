@@ -12,7 +12,7 @@ import html
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 
 BAR = "#2f6f9f"
 BAR_LIGHT = "#c9dced"

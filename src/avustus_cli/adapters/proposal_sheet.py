@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.domain import values
 from avustus_cli.domain.allocation import Budget, ReasonCode
 from avustus_cli.domain.config import Settings

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.domain.standing import Standing
 from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
 from avustus_cli.domain.errors import AvustusError

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from avustus_cli.services import deciding as svc
 from avustus_cli.services import followup, paying
-from avustus_cli.adapters import fmt
+from avustus_cli.domain.letter import CHANNEL_LABELS
+from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
 from avustus_cli.cli import app, env_of, err, option_date, option_money, out
@@ -69,7 +70,7 @@ def decide_cmd(
         r = result.review
         err.print(
             escape(f"Päätös: {result.maker} {fmt.date(result.decision_date)} § {result.section}. "
-                   f"Lähetys {fmt.date(r['sent'])} ({svc.CHANNEL_LABELS[r['channel']]}), tiedoksisaanti "
+                   f"Lähetys {fmt.date(r['sent'])} ({CHANNEL_LABELS[r['channel']]}), tiedoksisaanti "
                    f"{fmt.date(r['served'])}, oikaisuvaatimusaika päättyy {fmt.date(r['last_day'])}."),
             highlight=False,
         )

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from avustus_cli.adapters import charts
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 
 from avustus_cli.services import opendata
 

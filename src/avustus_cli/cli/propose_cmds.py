@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.services import proposing as svc
 from avustus_cli.domain.allocation import METHODS, Method
 from avustus_cli.domain.errors import AvustusError

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.services.status import round_status

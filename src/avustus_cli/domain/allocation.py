@@ -80,6 +80,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any, Iterable, Mapping, Sequence
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 
 __all__ = [
@@ -224,21 +225,9 @@ def _dec(x: Fraction | Decimal, places: int = 2) -> Decimal:
     return (Decimal(n) * q).quantize(q, rounding=ROUND_DOWN)
 
 
-def _group(int_part: str) -> str:
-    sign = "-" if int_part.startswith("-") else ""
-    digits = int_part.lstrip("-")
-    groups = []
-    while digits:
-        groups.append(digits[-3:])
-        digits = digits[:-3]
-    return sign + " ".join(reversed(groups or ["0"]))
-
-
 def fmt_money(x: Fraction | Decimal) -> str:
-    """``60 000 €`` for whole euros, ``12 345,67 €`` otherwise."""
-    d = _dec(x, 2)
-    whole, _, cents = f"{d:.2f}".partition(".")
-    return f"{_group(whole)} €" if cents == "00" else f"{_group(whole)},{cents} €"
+    """``60 000 €`` for whole euros, ``12 345,68 €`` otherwise (half up)."""
+    return fmt.money(x, decimals="auto", space=" ")
 
 
 def _fmt_number(x: Fraction | Decimal) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Mapping, Sequence
 
-from avustus_cli.domain import deadlines
+from avustus_cli.domain import deadlines, fmt
 from avustus_cli.domain.models import Application, FundingDecision, Grant, GrantForm, ReportStatus
 
 __all__ = [
@@ -183,7 +183,7 @@ class Hold:
 
 
 def _fdate(d: dt.date) -> str:
-    return f"{d.day}.{d.month}.{d.year}"
+    return fmt.date(d)
 
 
 def hold_reasons(

@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 from avustus_cli.domain import deadlines
 from avustus_cli.domain import filenames
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 
 from avustus_cli.adapters.store.backup import backup_before
 from avustus_cli.domain.config import Settings
@@ -30,7 +30,7 @@ from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.domain.letter import CHANNEL_LABELS, CHANNELS, Letter, addressee, letter_files
+from avustus_cli.domain.letter import CHANNELS, Letter, addressee, letter_files
 from avustus_cli.domain.decision import (
     Decision,
     condition_lines,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.domain.config import Settings

@@ -1,13 +1,11 @@
-"""Small text helpers for rule messages (Finnish formats).
-
-A shared formatter comes later; these stay local to the rules on purpose.
-"""
+"""Small text helpers for rule messages; money and dates come from :mod:`avustus_cli.domain.fmt`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.fields import APPLICATION_FIELDS
 from avustus_cli.domain.models import Application
 
@@ -21,26 +19,14 @@ def label(field: str) -> str:
 
 
 def fdate(d: dt.date | None) -> str:
-    """``31.12.2026`` (no leading zeros)."""
-    if d is None:
-        return "–"
-    if isinstance(d, dt.datetime):
-        d = d.date()
-    return f"{d.day}.{d.month}.{d.year}"
+    """``31.12.2026`` (no leading zeros); ``–`` when there is no date."""
+    return fmt.date(d, none="–")
 
 
 def money(amount: Decimal | int | None) -> str:
-    """``12 345 €``; cents only when there are any (``12 345,50 €``)."""
-    if amount is None:
-        return "–"
-    amount = Decimal(amount)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    if amount == amount.to_integral_value():
-        text = f"{int(amount):,}".replace(",", " ")
-    else:
-        text = f"{amount.quantize(Decimal('0.01')):,.2f}".replace(",", " ").replace(".", ",")
-    return f"{sign}{text} €"
+    """``12 345 €``; cents only when there are any (``12 345,50 €``), half up;
+    ordinary spaces (a finding is a sentence); ``–`` when there is no amount."""
+    return fmt.money(amount, decimals="auto", space=" ", none="–")
 
 
 def quote(text: str) -> str:

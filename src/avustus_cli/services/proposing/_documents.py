@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
-from avustus_cli.adapters import fmt
+from avustus_cli.domain import fmt
 from avustus_cli.adapters.proposal_sheet import write_esitys
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
