@@ -281,6 +281,13 @@ class Store:
             self._db = sqlite_utils.Database(self.conn)
         return self._db
 
+    def _query(self, sql: str, params: Any = ()) -> Iterator[dict[str, Any]]:
+        """Rows as dicts straight from sqlite3, as sqlite-utils' ``Database.query`` gives them: a command
+        that only reads does not load sqlite-utils."""
+        cur = self.conn.execute(sql, params or ())
+        keys = [d[0] for d in cur.description]
+        return (dict(zip(keys, row)) for row in cur)
+
     # --- opening -----------------------------------------------------
 
     @classmethod
@@ -301,6 +308,7 @@ class Store:
         try:
             conn = sqlite3.connect(str(path), timeout=lock_timeout, isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it (Store.db is made lazily)
             conn.execute("PRAGMA synchronous = FULL")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as e:
@@ -386,7 +394,7 @@ class Store:
             where.append("entity_id = ?")
             params.append(entity_id)
         sql = "select * from audit_log" + (" where " + " and ".join(where) if where else "") + " order by id"
-        return [dict(r) for r in self.db.query(sql, params)]
+        return [dict(r) for r in self._query(sql, params)]
 
     # --- applications ------------------------------------------------
 
@@ -526,7 +534,7 @@ class Store:
         if app_id:
             sql += " where application_id = ?"
             params.append(app_id)
-        return [dict(r) for r in self.db.query(sql + " order by application_id, row, id", params)]
+        return [dict(r) for r in self._query(sql + " order by application_id, row, id", params)]
 
     def record_import(self, row: dict[str, Any]) -> int:
         row = {**row, "at": now(), "user": os_user(), "unknown_columns": json.dumps(row.get("unknown_columns", []), ensure_ascii=False)}
@@ -536,7 +544,7 @@ class Store:
         self.db["imports"].update(import_id, values)
 
     def imports(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.query("select * from imports order by id")]
+        return [dict(r) for r in self._query("select * from imports order by id")]
 
     # --- grants (earlier and decided) --------------------------------
 
@@ -551,7 +559,7 @@ class Store:
         if business_id:
             sql += " where business_id = ?"
             params.append(business_id)
-        return [dict(r) for r in self.db.query(sql + " order by year, id", params)]
+        return [dict(r) for r in self._query(sql + " order by year, id", params)]
 
     def grants(self, business_id: str | None = None) -> list[Grant]:
         """Grants with their payment and report state, as domain objects."""
@@ -647,7 +655,7 @@ class Store:
         return out
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
-        return {r["application_id"]: dict(r) for r in self.db.query("select * from verdicts")}
+        return {r["application_id"]: dict(r) for r in self._query("select * from verdicts")}
 
     # --- acceptances -------------------------------------------------
 
@@ -676,7 +684,7 @@ class Store:
 
     def acceptances(self) -> dict[tuple[str, str], dict[str, Any]]:
         """Active acceptances still valid for the application's current data."""
-        rows = self.db.query(
+        rows = self._query(
             f"""select a.* from acceptances a join applications p on p.id = a.application_id
                where a.revoked_at is null and {_SAME_DATA}"""
         )
@@ -684,7 +692,7 @@ class Store:
 
     def reopened_acceptances(self) -> list[dict[str, Any]]:
         """Acceptances whose application changed after them (shown as reopened)."""
-        rows = self.db.query(
+        rows = self._query(
             f"""select a.* from acceptances a join applications p on p.id = a.application_id
                where a.revoked_at is null and not ({_SAME_DATA})"""
         )
@@ -693,10 +701,10 @@ class Store:
     # --- generic -----------------------------------------------------
 
     def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.db.query(sql, params)]
+        return [dict(r) for r in self._query(sql, params)]
 
     def count(self, table: str) -> int:
-        return self.db[table].count
+        return self.conn.execute(f"select count(*) from [{table}]").fetchone()[0]
 
     def dump(self) -> dict[str, list[tuple]]:
         """Every row of every table (tests compare before and after)."""
