@@ -257,3 +257,69 @@ def test_letters_and_mailing_lists_are_listed_by_privacy_and_removed_by_purge_fi
     assert r.exit_code == 0, r.output
     assert not any(p.exists() for p in written) and other.exists()  # only what the program wrote
     assert json.loads(cli("privacy", "--json").stdout)["files"]["count"] == 0
+
+
+# --- 4. a tiny file that claims a huge sheet ------------------------------------------
+
+
+def _rewrite_member(path: Path, member: str, edit) -> Path:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, body in items:
+            z.writestr(info.filename, edit(body) if info.filename == member else body)
+    return path
+
+
+def _far_cell(path: Path, ref: str) -> Path:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    wb.active[ref] = "x"
+    wb.save(path)
+    return path
+
+
+def _string_count(path: Path, count: int) -> Path:
+    """A shared-string table of one string that claims ``count`` of them."""
+    import zipfile
+
+    sst = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+           b' count="%d" uniqueCount="%d"><si><t>x</t></si></sst>' % (count, count))
+    rel = (b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           b'sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    ctype = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             b'spreadsheetml.sharedStrings+xml"/></Types>')
+    _rewrite_member(path, "xl/_rels/workbook.xml.rels", lambda b: b.replace(b"</Relationships>", rel))
+    _rewrite_member(path, "[Content_Types].xml", lambda b: b.replace(b"</Types>", ctype))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", sst)
+    return path
+
+
+HUGE = [
+    ("kaukainen_solu.xlsx", lambda p: _far_cell(p, "XFD1048576"), ["XFD1048576"]),
+    ("leveä_alue.xlsx", lambda p: _far_cell(p, "XFD3000"), ["XFD3000"]),
+    ("merkkijonomäärä.xlsx", lambda p: _string_count(p, 4_294_967_295), ["4294967295 merkkijonoa"]),
+]
+
+
+@pytest.mark.parametrize("name,make,words", HUGE, ids=[h[0] for h in HUGE])
+def test_a_tiny_file_claiming_a_huge_sheet_is_refused_with_one_line(cli, workdir, name, make, words):
+    path = make(write_xlsx(workdir / name, [app_row(1), app_row(2)]))
+    assert path.stat().st_size < 20_000
+    r = cli("import", path)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0 and "Traceback" not in r.output
+    assert "tiedostoa ei lueta" in r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+    assert not cli.db.exists() or dump(cli.db).get("applications") == []
+
+
+def test_an_ordinary_wide_export_is_not_refused(cli, workdir):
+    row = {**app_row(1), **{f"Lisäsarake {i}": f"arvo {i}" for i in range(200)}}
+    r = cli("import", write_xlsx(workdir / "leveä.xlsx", [row]))
+    assert r.exit_code == 0, r.output

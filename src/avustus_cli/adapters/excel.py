@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
+from avustus_cli.adapters.sheet_limits import check_extents
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import FieldSpec, alias_table, header_key
 
@@ -96,6 +97,8 @@ def _sniff(path: Path, display: str) -> None:
                     raise InputFileError(
                         "tiedosto purkautuu epäilyttävän suureksi (mahdollinen zip-pommi); sitä ei lueta.", file=display
                     )
+                if suffix in (".xlsx", ".xlsm"):
+                    check_extents(z, display)  # before the reader sizes its grid and string table from them
         except zipfile.BadZipFile:
             raise InputFileError("tiedosto on vioittunut tai katkennut (zip-rakenne ei ole ehjä).", file=display) from None
     elif suffix == ".xls" and not head.startswith(_OLE):
