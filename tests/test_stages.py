@@ -123,3 +123,14 @@ def test_payment_holds_name_the_review_period_the_funding_and_the_account():
     assert Payment(grant, project, after, last_day, "123", Decimal(5000)).status == "payable"
     assert Payment(grant, project, before, last_day, "123", Decimal(5000)).status == "held"
     assert Payment(grant, project, (), last_day, "123", Decimal(0)).status == "paid"
+
+
+def test_a_usage_report_is_the_same_when_its_date_and_state_are():
+    from avustus_cli.domain.models import ReportStatus
+    from avustus_cli.domain.report import UsageReport
+
+    a = UsageReport("H-1", dt.date(2028, 3, 1), ReportStatus.APPROVED)
+    assert a == UsageReport("H-1", dt.date(2028, 3, 1), ReportStatus.APPROVED)
+    assert a != dataclasses.replace(a, status=ReportStatus.INCOMPLETE)
+    assert a.record() == {"received": "2028-03-01", "status": "approved"}
+    assert UsageReport("H-1", dt.date(2028, 3, 1)).record()["status"] is None

@@ -20,6 +20,7 @@ from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.followup import Overdue, overdue_grants
 from avustus_cli.domain.letter import Letter, addressee, letter_files
 from avustus_cli.domain.models import GRANT_FORM_LABELS, ReportStatus
+from avustus_cli.domain.report import UsageReport
 
 REMINDER_MAILING = "postitus_muistutukset_{date}.csv"  # not postitus.csv: --letters may be the decisions' folder
 
@@ -36,17 +37,15 @@ def record_report(store: Store, grant_id: str, received: dt.date, status: str = 
         st = None
     if st is None:
         raise ValidationError(f"tuntematon tila {status!r}: käytä hyväksytty, täydennettävä tai käsittelyssä.")
-    if sql.grant_row(store, grant_id) is None:
-        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-    old = sql.report_row(store, grant_id)
-    if old and old["received"] == received.isoformat() and old["status"] == st.value:
-        return st
-    with store.transaction():
-        store.set_report(grant_id, received, st.value)
-        store.audit(
-            "report", grant_id, "record",
-            {"received": received.isoformat(), "status": st.value, "before": old},
-        )
+    new = UsageReport(grant_id, received, st)
+    with store.transaction():  # read and written under one lock
+        if sql.grant_row(store, grant_id) is None:
+            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+        old = sql.usage_report(store, grant_id)
+        if old == new:
+            return st
+        sql.record_report(store, new)
+        store.audit("report", grant_id, "record", {**new.record(), "before": old.record() if old else None})
     return st
 
 

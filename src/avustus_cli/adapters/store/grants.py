@@ -15,6 +15,8 @@ from typing import Any
 
 from avustus_cli.adapters.store import Store, cents, euros, now
 from avustus_cli.domain.decision import Decision
+from avustus_cli.domain.models import ReportStatus
+from avustus_cli.domain.report import UsageReport
 
 
 def _decision_row(d: Decision) -> dict[str, Any]:
@@ -141,9 +143,18 @@ def decided_ids(store: Store) -> set[str]:
     return {r["id"] for r in store.query("select id from grants where source = 'decision'")}
 
 
-def report_row(store: Store, grant_id: str) -> dict[str, Any] | None:
+def usage_report(store: Store, grant_id: str) -> UsageReport | None:
+    """The grant's recorded usage report, if any."""
     rows = store.query("select received, status from reports where grant_id = ?", (grant_id,))
-    return rows[0] if rows else None
+    if not rows:
+        return None
+    r = rows[0]
+    return UsageReport(grant_id, dt.date.fromisoformat(r["received"]), ReportStatus(r["status"]) if r["status"] else None)
+
+
+def record_report(store: Store, report: UsageReport) -> None:
+    """Store a usage report (replacing the grant's earlier one)."""
+    store.set_report(report.grant_id, report.received, report.status.value if report.status else None)
 
 
 # --- the earlier-grants register (history import) ---------------------------
