@@ -323,3 +323,17 @@ def test_an_ordinary_wide_export_is_not_refused(cli, workdir):
     row = {**app_row(1), **{f"Lisäsarake {i}": f"arvo {i}" for i in range(200)}}
     r = cli("import", write_xlsx(workdir / "leveä.xlsx", [row]))
     assert r.exit_code == 0, r.output
+
+
+def test_decide_refuses_ids_whose_letters_one_file_system_would_fold_together(cli, workdir):
+    from .test_decide import add_proposal
+
+    rows = [app_row(n, **CLEAN, **{"Hakemusnumero": ident, "Y-tunnus": BIDS[n], "Haettu summa": "1 000"})
+            for n, ident in enumerate(["k-1", "K-1"])]
+    assert cli("import", write_xlsx(workdir / "hakemukset.xlsx", rows)).exit_code == 0
+    for ident in ("k-1", "K-1"):
+        add_proposal(cli.db, ident, "1000", "myönnetään haettu määrä", "FULL")
+    before = dump(cli.db)
+    r = cli("decide", "--date", "2027-01-26", "--section", "§ 12")
+    assert r.exit_code == 2 and "k-1" in r.stderr and "K-1" in r.stderr and "Mitään ei kirjoitettu" in r.stderr
+    assert dump(cli.db) == before and not (workdir / "paatokset").exists()
