@@ -9,14 +9,13 @@ formula injection and written atomically.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
+from avustus_cli.adapters.files import atomic_save
 from avustus_cli.adapters.sheet_limits import check_extents
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import FieldSpec, alias_table, header_key
@@ -307,8 +306,8 @@ def _cell_value(v: Any) -> Any:
     return v
 
 
-def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
-    """Write ``sheets`` to ``path`` atomically; strings never become formulas."""
+def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False) -> Path:
+    """Write ``sheets`` to ``path`` atomically (owner-only when ``private``); strings never become formulas."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -350,20 +349,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = "1:1"
-    return atomic_save(path, wb.save)
-
-
-def atomic_save(path: Path, save: Callable[[str], None]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_save(path, wb.save, private=private)
 
 
 def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:

@@ -6,23 +6,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 from typing import Iterable
 
 from avustus_cli.adapters.excel import neutralise
+from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain.letter import Letter
 
 
 def write_private_text(path: Path, text: str, encoding: str) -> None:
     """Write ``text`` atomically with owner-only permissions (it holds personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_atomic(path, text, private=True, encoding=encoding)
 
 
 def write_mailing(path: Path, letters: Iterable[Letter]) -> Path:

@@ -23,9 +23,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
@@ -38,6 +36,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.privacy import scrub
@@ -469,21 +468,6 @@ def fixed_zip_times(data: bytes) -> bytes:
     return bytes(buf)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        # atomic, not fsynced: documents are re-made from the database at will
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_document(
     out_dir: Path,
     stem: str,
@@ -511,7 +495,7 @@ def write_document(
         raise TemplateError(f"kansiota {out_dir} ei voitu luoda: {e.strerror}.") from None
     for path, data in rendered:
         try:
-            _write_atomic(path, data)
+            write_atomic(path, data)  # not fsynced: documents are re-made from the database at will
         except OSError as e:
             raise TemplateError(
                 f"tiedostoa {path} ei voitu kirjoittaa: {e.strerror}. Onko tiedosto auki Wordissa?"

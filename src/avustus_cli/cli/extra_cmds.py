@@ -175,7 +175,7 @@ def stats_cmd(
     if xlsx:
         _stats_workbook(xlsx, summary)
     if html_file:
-        from avustus_cli.adapters.excel import atomic_save
+        from avustus_cli.adapters.files import atomic_save
 
         text = charts.report_html(summary, stats.SECTION_TITLES, heading, notes)
         atomic_save(html_file, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

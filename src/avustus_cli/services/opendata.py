@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from avustus_cli.domain import ids
-from avustus_cli.adapters.excel import Sheet, atomic_save, neutralise, write_workbook
+from avustus_cli.adapters.excel import Sheet, neutralise, write_workbook
+from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.stats import FORM_LABELS, GrantRecord, in_years
 
@@ -381,7 +382,7 @@ def export(
 
 
 def _write_text(path: Path, text: str, encoding: str) -> Path:
-    return atomic_save(path, lambda tmp: Path(tmp).write_text(text, encoding=encoding, newline=""))
+    return write_atomic(path, text, encoding=encoding)
 
 
 def _public(path: Path) -> Path:

@@ -9,7 +9,6 @@ under the write lock.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from decimal import Decimal
 from pathlib import Path
 from typing import Sequence
@@ -71,8 +70,7 @@ def write_payment_list(path: Path, lines: Sequence[Payment], as_of: dt.date) -> 
         footer=[[f"Yhteensä ({len(payable)} kpl, tilanne {fmt.date(as_of)})", "", "", total, "", "", ""]],
     )
     path = Path(path)
-    write_workbook(path, [sheet])
-    os.chmod(path, 0o600)
+    write_workbook(path, [sheet], private=True)
     return path
 
 

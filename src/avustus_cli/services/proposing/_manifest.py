@@ -49,7 +49,7 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 def fix_zip_times(path: Path) -> None:
     """Set every member's timestamp in a .docx/.xlsx file to 1.1.1980 in place (see render.fixed_zip_times)."""
-    from avustus_cli.adapters.excel import atomic_save
+    from avustus_cli.adapters.files import atomic_save
     from avustus_cli.adapters.render import fixed_zip_times
 
     data = path.read_bytes()
@@ -62,7 +62,7 @@ def normalise_zip(path: Path) -> None:
     """Make a written .docx/.xlsx byte-stable: fixed creation/modification
     dates in its properties (openpyxl writes the current time there) and fixed
     member timestamps."""
-    from avustus_cli.adapters.excel import atomic_save
+    from avustus_cli.adapters.files import atomic_save
 
     with zipfile.ZipFile(path) as z:
         core = z.read("docProps/core.xml") if "docProps/core.xml" in z.namelist() else None
@@ -147,7 +147,7 @@ def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Seq
         "documents": docs,
     }
     path = out_dir / MANIFEST_FILE
-    from avustus_cli.adapters.excel import atomic_save
+    from avustus_cli.adapters.files import atomic_save
 
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
     atomic_save(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

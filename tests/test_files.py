@@ -1,0 +1,64 @@
+"""The one atomic writer (adapters.files): all or nothing, owner-only on request."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import pytest
+
+from avustus_cli.adapters.files import atomic_save, write_atomic
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_writes_bytes_and_text(tmp_path):
+    p = tmp_path / "sub" / "a.csv"
+    write_atomic(p, "ä;b\r\n", encoding="utf-8-sig")
+    assert p.read_bytes() == "\ufeffä;b\r\n".encode("utf-8")  # BOM kept, line ends as given
+    write_atomic(p, b"\x00\x01")
+    assert p.read_bytes() == b"\x00\x01"
+    assert [f.name for f in p.parent.iterdir()] == ["a.csv"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    p = tmp_path / "esitys.xlsx"
+    p.write_bytes(b"old")
+
+    def half_then_fail(tmp: str) -> None:
+        with open(tmp, "wb") as f:
+            f.write(b"half of the new")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        atomic_save(p, half_then_fail)
+    with pytest.raises(UnicodeEncodeError):
+        write_atomic(p, "€", encoding="latin-1")
+    assert p.read_bytes() == b"old"
+    assert [f.name for f in tmp_path.iterdir()] == ["esitys.xlsx"]
+
+
+def test_a_failed_write_of_a_new_file_leaves_nothing(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        atomic_save(tmp_path / "new.docx", lambda tmp: (_ for _ in ()).throw(KeyboardInterrupt()))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_private_files_are_owner_only(tmp_path):
+    p = tmp_path / "postitus.csv"
+    p.write_text("old")
+    p.chmod(0o644)
+    write_atomic(p, "x", private=True)
+    assert _mode(p) == 0o600
+
+    def save_widening(tmp: str) -> None:  # a writer that sets its own mode does not leak it
+        with open(tmp, "w") as f:
+            f.write("y")
+        os.chmod(tmp, 0o644)
+
+    atomic_save(p, save_widening, private=True)
+    assert _mode(p) == 0o600 and p.read_text() == "y"
