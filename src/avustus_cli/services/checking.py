@@ -7,12 +7,9 @@ standing itself and its policy are the domain's (``domain.standing``).
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -21,6 +18,7 @@ from avustus_cli.domain import codec
 from avustus_cli.domain.checking import check_application
 from avustus_cli.domain.config import Settings
 from avustus_cli.adapters.excel import Sheet, write_workbook
+from avustus_cli.adapters.workers import map_chunks
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, GrantForm, Severity, Verdict, verdict_for
 from avustus_cli.domain.rules import RULES
@@ -81,7 +79,7 @@ def _slim(app: Application) -> Application:
 
 def _check_chunk(rows: list[str]) -> list[tuple]:
     """A worker's share: plain tuples of strings travel between processes many times faster than objects."""
-    settings, as_of, history, positions = _WORKER_STATE  # inherited from the parent by fork
+    settings, as_of, history, positions = _WORKER_STATE  # set by _init_worker in each worker
     out = []
     for data_text in rows:
         app = codec.application_from_dict(json.loads(data_text))
@@ -108,18 +106,14 @@ def _check_in_parallel(
     store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = ()
 ) -> Iterable[tuple[Application, list[Finding]]]:
     """The rules over a big round in one worker process per core (the rules are pure)."""
+    state = (settings, as_of, history, positions)
+    for out in map_chunks(_check_chunk, store.iter_application_json(_CHUNK), initializer=_init_worker, initargs=(state,)):
+        yield from map(_from_worker, out)  # in order; a bounded window keeps memory flat
+
+
+def _init_worker(state: tuple) -> None:
     global _WORKER_STATE
-    _WORKER_STATE = (settings, as_of, history, positions)
-    ctx = multiprocessing.get_context("fork")
-    workers = os.cpu_count() or 2
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        pending: collections.deque = collections.deque()
-        for rows in store.iter_application_json(_CHUNK):
-            pending.append(pool.submit(_check_chunk, rows))
-            if len(pending) > 2 * workers:  # a bounded window: memory stays flat, order is kept
-                yield from map(_from_worker, pending.popleft().result())
-        while pending:
-            yield from map(_from_worker, pending.popleft().result())
+    _WORKER_STATE = state
 
 
 def _with_reopened(store: Store, results: list[Standing]) -> list[Standing]:

@@ -97,14 +97,13 @@ def write_letters(
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers < 2 or len(items) < PARALLEL_LETTERS:
         return _letters_chunk((letter_dir, items, settings, tuple(formats)))
-    from concurrent.futures import ProcessPoolExecutor
+    from avustus_cli.adapters.workers import map_chunks
 
     size = -(-len(items) // (workers * 4))
     chunks = [items[i:i + size] for i in range(0, len(items), size)]
     out: list[Path] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for paths in pool.map(_letters_chunk, [(letter_dir, c, settings, tuple(formats)) for c in chunks]):
-            out += paths
+    for paths in map_chunks(_letters_chunk, [(letter_dir, c, settings, tuple(formats)) for c in chunks], workers=workers):
+        out += paths
     return out
 
 
@@ -199,9 +198,6 @@ def board_context(
     body_rows = _body_rows(rows, settings, pending)
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
-    by_cat: dict[int | None, list[ProposalLine]] = defaultdict(list)
-    for r in granted:
-        by_cat[r.app.category].append(r)
     outside = [_outside_window(r, settings) for r in rows]
     due = _refusal_due(settings, as_of)
     refusals = [
@@ -211,16 +207,6 @@ def board_context(
     reductions = [
         {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount, "reason": sentence(r.reason)}
         for r in body_rows if r.amount > 0 and r.reason_code == "OFFICER" and r.reason
-    ]
-    partnerships = [
-        {k: v for k, v in _partnership(r, settings).items() if k != "row"}
-        for r in rows if r.app.form is GrantForm.PARTNERSHIP and r.amount > 0
-    ]
-    projects = [
-        {"applicant": r.app.applicant, "project": r.app.activity_name, "funder": r.app.external_funder,
-         "start": r.app.project_start or r.app.funding_start, "end": r.app.project_end or r.app.funding_end,
-         "amount": r.amount, "condition": " ".join(r.conditions)}
-        for r in rows if r.app.form is GrantForm.PROJECT and r.amount > 0
     ]
     operating_budget = budget.per_form.get("operating")
     if operating_budget is None:
@@ -239,16 +225,15 @@ def board_context(
         "assessment": settings.assessment or _method_text(method, rows),
         "granted_count": len(granted),
         "granted_sum": sum((r.amount for r in granted), Decimal(0)),
-        "by_category": [
-            {"number": c, "name": _category_name(settings, c).split(". ", 1)[-1], "count": len(rs),
-             "requested": sum((r.requested for r in rs), Decimal(0)), "proposed": sum((r.amount for r in rs), Decimal(0))}
-            for c, rs in sorted(by_cat.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-        ],
+        "by_category": _by_category(granted, settings),
         "refusals": refusals,
         "reductions": reductions,
         "report_due": deadlines.report_due(settings.year, settings.report_months),
-        "partnerships": partnerships,
-        "projects": projects,
+        "partnerships": [
+            {k: v for k, v in _partnership(r, settings).items() if k != "row"}
+            for r in rows if r.app.form is GrantForm.PARTNERSHIP and r.amount > 0
+        ],
+        "projects": [_project(r) for r in rows if r.app.form is GrantForm.PROJECT and r.amount > 0],
         "extra_resolutions": [],
         "review": _review(settings),
         # Hallintolaki 28 §: decision makers with a position in an applicant step aside
@@ -256,6 +241,25 @@ def board_context(
         # last year's operating grants, for comparison: {year, count, granted} or None
         "last_year": dict(last_year) if last_year else None,
     }
+
+
+def _by_category(granted: Sequence[ProposalLine], settings: Settings) -> list[dict[str, Any]]:
+    """The board item's table of operating grants per category: count, requested and proposed."""
+    by_cat: dict[int | None, list[ProposalLine]] = defaultdict(list)
+    for r in granted:
+        by_cat[r.app.category].append(r)
+    return [
+        {"number": c, "name": _category_name(settings, c).split(". ", 1)[-1], "count": len(rs),
+         "requested": sum((r.requested for r in rs), Decimal(0)), "proposed": sum((r.amount for r in rs), Decimal(0))}
+        for c, rs in sorted(by_cat.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
+    ]
+
+
+def _project(r: ProposalLine) -> dict[str, Any]:
+    """A project grant as the board item lists it."""
+    return {"applicant": r.app.applicant, "project": r.app.activity_name, "funder": r.app.external_funder,
+            "start": r.app.project_start or r.app.funding_start, "end": r.app.project_end or r.app.funding_end,
+            "amount": r.amount, "condition": " ".join(r.conditions)}
 
 
 def last_year_summary(store: Store, settings: Settings) -> dict[str, Any] | None:
