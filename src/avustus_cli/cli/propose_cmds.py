@@ -74,7 +74,7 @@ def _print_compare(result: dict, budget) -> None:
     t.add_row("Täysimääräisinä (kpl)", *cells(lambda s: str(s["fully_funded"])))
     t.add_row("Esitys yhteensä", *cells(lambda s: fmt.money(s["granted"])))
     t.add_row("Osuus haetusta", *cells(lambda s: "" if s["granted_percent"] is None
-                                        else str(s["granted_percent"]).replace(".", ",") + "\u00a0%"))
+                                        else fmt.number(s["granted_percent"], 1) + "\u00a0%"))
     t.add_row("Jäljelle jää", *cells(lambda s: fmt.money(budget.total - s["granted"])))
     for i in range(5):
         t.add_row(
