@@ -14,6 +14,7 @@ import re
 import zipfile
 import zlib
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import InputFileError
 
 MAX_CELLS = 20_000_000  # rows x columns of one sheet's extent (a 100 000-row export of 60 columns is 6 000 000)
@@ -50,7 +51,7 @@ def _too_big(rows: int, cols: int) -> bool:
 
 
 def _refuse(display: str, what: str) -> InputFileError:
-    limit = f"{MAX_CELLS:,}".replace(",", " ")
+    limit = fmt.number(MAX_CELLS, space=" ")
     return InputFileError(
         f"{what}; tiedostoa ei lueta. Kopioi tiedot uuteen työkirjaan tai tallenna vienti uudelleen "
         f"(enintään {limit} solua taulukkoa kohden).",
