@@ -7,7 +7,7 @@ from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from avustus_cli.domain.allocation import (
@@ -443,14 +443,12 @@ def check_invariants(cs: list[Candidate], budget: Budget, method: Method, out: l
         assert sum((a.amount for c, a in zip(cs, out) if c.category == cat), D(0)) <= cap
 
 
-@settings(max_examples=300, deadline=None)
 @given(candidates(), budgets(), methods())
 def test_invariants_hold(cs, budget, method):
     out = allocate(cs, budget, method)
     check_invariants(cs, budget, method, out)
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     candidates(scores=st.sampled_from((D(60), D(80)))),
     budgets(),
@@ -470,7 +468,6 @@ def line_of(c: Candidate, budget: Budget) -> str | None:
     return c.form if c.form in budget.per_form else None
 
 
-@settings(max_examples=300, deadline=None)
 @given(candidates(), budgets(), methods())
 def test_money_is_not_left_on_the_table(cs, budget, method):
     """A line that cut someone has less than a step per candidate left (proportional,
@@ -489,7 +486,6 @@ def test_money_is_not_left_on_the_table(cs, budget, method):
             assert left < method.step
 
 
-@settings(max_examples=300, deadline=None)
 @given(candidates(), budgets(), methods(), st.randoms(use_true_random=False))
 def test_deterministic(cs, budget, method, rnd):
     out = allocate(cs, budget, method)
@@ -509,7 +505,6 @@ def test_deterministic(cs, budget, method, rnd):
         assert [by_id[a.id] for a in out] == out
 
 
-@settings(max_examples=300, deadline=None)
 @given(candidates(), budgets(), methods(), money(hi=100_000), st.data())
 def test_monotone_in_the_budget(cs, budget, method, more, data):
     """More money (in the common line, or in a per-form line together with the
@@ -526,7 +521,6 @@ def test_monotone_in_the_budget(cs, budget, method, more, data):
         assert all(b.amount >= s.amount for s, b in zip(small, big))
 
 
-@settings(max_examples=100, deadline=None)
 @given(candidates(), budgets(), methods())
 def test_weighted_scores_respect_invariants_and_do_not_depend_on_weight_order(cs, budget, method):
     weights = {"vaikuttavuus": D(3), "yhteistyo": D(1), "kustannukset": D(2)}
