@@ -24,7 +24,7 @@ import pytest
 
 from .conftest import HEADERS, app_row, dump, write_xlsx
 
-pytestmark = [pytest.mark.fault, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
+pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
 RUNNER = textwrap.dedent(
     """
