@@ -3,6 +3,7 @@
 
     python3 run.py demo    # import, check and propose on sample_data/ into demo/
     python3 run.py test    # the whole test suite (pytest); extra args go to pytest
+    python3 run.py lint    # ruff (style and bugs) and mypy (types), as CI runs them
 
 The environment lives in .venv/ and is reused; it is refreshed when
 pyproject.toml changes.
@@ -67,12 +68,14 @@ def demo() -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("demo", "test"):
+    if not argv or argv[0] not in ("demo", "test", "lint"):
         print(__doc__)
         return 2
     ensure_venv()
     if argv[0] == "demo":
         return demo()
+    if argv[0] == "lint":
+        return sh(PY, "-m", "ruff", "check", "src", "tests", cwd=ROOT, check=False) or sh(PY, "-m", "mypy", cwd=ROOT, check=False)
     return sh(PY, "-m", "pytest", *argv[1:], cwd=ROOT, check=False)
 
 

@@ -356,7 +356,7 @@ def test_compare_runs_every_method_and_reports_the_ones_that_cannot_run():
     assert result["full"]["granted"] == D(30_000) and result["full"]["funded"] == 2
     assert "pisteet puuttuvat" in result["score"]["error"]
     assert "error" in result["threshold"]
-    scored = [replace(c, score=D(s)) for c, s in zip(cs, (90, 40, 70))]
+    scored = [replace(c, score=D(s)) for c, s in zip(cs, (90, 40, 70), strict=True)]
     result = compare(scored, Budget(D(30_000)), Method(threshold=D(50), method="full"))
     assert result["score"]["amounts"] == {"a": D(10_000), "b": D(0), "c": D(20_000)}
     assert result["threshold"]["amounts"] == {"a": D(7_500), "b": D(0), "c": D(22_500)}
@@ -423,7 +423,7 @@ def methods(draw):
 def check_invariants(cs: list[Candidate], budget: Budget, method: Method, out: list[Allocation]) -> None:
     assert [a.id for a in out] == [c.id for c in cs]
     assert all(a.reason_code and a.reason for a in out)
-    for c, a in zip(cs, out):
+    for c, a in zip(cs, out, strict=True):
         assert isinstance(a.amount, D)
         assert D(0) <= a.amount <= c.requested
         assert a.amount == c.requested or a.amount % method.step == 0
@@ -436,11 +436,11 @@ def check_invariants(cs: list[Candidate], budget: Budget, method: Method, out: l
     common = budget.total - sum(budget.per_form.values(), D(0))
     for line in (*budget.per_form, None):
         in_line = sum(
-            (a.amount for c, a in zip(cs, out) if (c.form if c.form in budget.per_form else None) == line), D(0)
+            (a.amount for c, a in zip(cs, out, strict=True) if (c.form if c.form in budget.per_form else None) == line), D(0)
         )
         assert in_line <= (budget.per_form[line] if line is not None else common)
     for cat, cap in budget.category_caps.items():
-        assert sum((a.amount for c, a in zip(cs, out) if c.category == cat), D(0)) <= cap
+        assert sum((a.amount for c, a in zip(cs, out, strict=True) if c.category == cat), D(0)) <= cap
 
 
 @given(candidates(), budgets(), methods())
@@ -475,7 +475,7 @@ def test_money_is_not_left_on_the_table(cs, budget, method):
     out = allocate(cs, budget, method)
     common = budget.total - sum(budget.per_form.values(), D(0))
     for line in (*budget.per_form, None):
-        mine = [(c, a) for c, a in zip(cs, out) if line_of(c, budget) == line]
+        mine = [(c, a) for c, a in zip(cs, out, strict=True) if line_of(c, budget) == line]
         left = (budget.per_form[line] if line is not None else common) - sum((a.amount for _, a in mine), D(0))
         taking_part = [a for _, a in mine if a.reason_code not in ("INELIGIBLE", "BELOW_MIN_SCORE", "THRESHOLD")]
         if method.method in ("proportional", "threshold") and any(a.reason_code == "PROPORTIONAL" for a in taking_part):
@@ -518,7 +518,7 @@ def test_monotone_in_the_budget(cs, budget, method, more, data):
     small, big = allocate(cs, budget, method), allocate(cs, bigger, method)
     assert sum(amounts(big), D(0)) >= sum(amounts(small), D(0))
     if method.method in ("proportional", "threshold"):  # here no single amount falls either
-        assert all(b.amount >= s.amount for s, b in zip(small, big))
+        assert all(b.amount >= s.amount for s, b in zip(small, big, strict=True))
 
 
 @given(candidates(), budgets(), methods())

@@ -171,9 +171,10 @@ def test_import_killed_after_a_time_is_all_or_nothing(files, base_db, tmp_path, 
 
 
 def _purge_db(base_db: Path, tmp_path: Path) -> Path:
-    from avustus_cli.adapters.store import Store
     import datetime as dt
     from decimal import Decimal
+
+    from avustus_cli.adapters.store import Store
 
     db = _fresh(base_db, tmp_path)
     s = Store.open(db)
@@ -244,7 +245,7 @@ def test_concurrent_imports_all_land(files, base_db, tmp_path):
     procs = [subprocess.Popen([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(p), "--json"],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in parts]
     results = [p.communicate(timeout=120) for p in procs]
-    for p, (out, errtext) in zip(procs, results):
+    for p, (out, errtext) in zip(procs, results, strict=True):
         assert p.returncode == 0, errtext
         assert len(json.loads(out)["new"]) == 60
     _check_integrity(db)

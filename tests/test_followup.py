@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from avustus_cli.adapters.store import Store
 from avustus_cli.domain import followup as fu
 from avustus_cli.domain.models import Application, FundingDecision, Grant, GrantForm, ReportStatus
-from avustus_cli.adapters.store import Store
 
 from .conftest import dump
 from .test_decide import add_history_grant
