@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -88,3 +90,46 @@ def test_completion_options_are_enabled():
     root = reference.root_command()
     opts = {o for p in root.params for o in p.opts}
     assert {"--install-completion", "--show-completion", "--version"} <= opts
+
+
+# --- facts the developer docs state about the code ---------------------------------------------
+
+
+def _documented_keys(section: str) -> set[str]:
+    """The top-level context keys a section of docs/templates.md lists: the first cell of its
+    table rows, or the `key: type` items of its prose."""
+    keys: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `"):
+            keys.update(re.findall(r"`(\w+)`", line.split("|")[1]))
+        elif not line.startswith("|"):
+            keys.update(re.findall(r"`(\w+):", line))
+    return keys
+
+
+def test_templates_md_lists_each_documents_context():
+    from avustus_cli.adapters.render import DOCUMENTS, example_context
+
+    text = (DOCS / "templates.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^### `(\w+)` — .*?\n(.*?)(?=^##)", text, flags=re.M | re.S))
+    assert set(sections) == set(DOCUMENTS)
+    for name in DOCUMENTS:
+        assert _documented_keys(sections[name]) == set(example_context(name)), name
+
+
+def test_docs_name_only_files_and_modules_that_exist():
+    src = ROOT / "src" / "avustus_cli"
+    modules = {p.name for p in src.rglob("*.py")}
+    for doc in [*DOCS.glob("*.md"), ROOT / "README.md"]:
+        text = doc.read_text(encoding="utf-8")
+        for path in set(re.findall(r"\btests/test_\w+\.py\b", text)):
+            assert (ROOT / path).exists(), f"{doc.name}: {path}"
+        for dotted in set(re.findall(r"\bavustus_cli(?:\.\w+)+", text)):
+            parts = dotted.split(".")
+            # a module or package, or a name in one
+            assert any(
+                (ROOT / "src" / Path(*parts[:n])).with_suffix(".py").exists() or (ROOT / "src" / Path(*parts[:n])).is_dir()
+                for n in (len(parts) - 1, len(parts)) if n >= 2
+            ) or parts[1] in ("templates", "sample_data"), f"{doc.name}: {dotted}"
+        for name in set(re.findall(r"`(\w+\.py)`", text)):
+            assert name in modules or (ROOT / "docs" / name).exists() or list(ROOT.glob(f"*/{name}")), f"{doc.name}: {name}"
