@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 import sys
 from pathlib import Path
@@ -133,3 +134,19 @@ def test_docs_name_only_files_and_modules_that_exist():
             ) or parts[1] in ("templates", "sample_data"), f"{doc.name}: {dotted}"
         for name in set(re.findall(r"`(\w+\.py)`", text)):
             assert name in modules or (ROOT / "docs" / name).exists() or list(ROOT.glob(f"*/{name}")), f"{doc.name}: {name}"
+
+
+def _params(test) -> list:
+    return [v for mark in getattr(test, "pytestmark", []) if mark.name == "parametrize" for v in mark.args[1]]
+
+
+def test_reliability_md_counts_the_fault_tests_there_are():
+    from . import test_faults as faults
+
+    text = (DOCS / "reliability.md").read_text(encoding="utf-8")
+    points = len(_params(faults.test_import_killed_at_a_point_leaves_the_state_before))
+    times = "/".join(f"{t:g}" for t in _params(faults.test_import_killed_after_a_time_is_all_or_nothing))
+    purge = len(_params(faults.test_purge_killed_leaves_the_state_before))
+    assert f"import killed at {points} fixed points and after {times} s; purge killed at {purge} points" in text
+    procs = re.search(r"for k in range\((\d+)\)", inspect.getsource(faults.test_concurrent_imports_all_land)).group(1)
+    assert f"test_concurrent_imports_all_land` ({procs} processes at once)" in text
