@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -137,9 +136,9 @@ def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
     """A big round is checked in worker processes: the findings must be exactly those of one process."""
     import datetime as dt
 
-    from avustus_cli.services import checking as checks
-    from avustus_cli.domain.config import load_settings
     from avustus_cli.adapters.store import Store
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.services import checking as checks
 
     cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
     cli("import", SAMPLE / "hakemukset.xlsx")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from avustus_cli.domain.standing import Standing
 from avustus_cli.domain.models import Application, Finding, Severity, verdict_for
+from avustus_cli.domain.standing import Standing
 
 
 def result(*findings: Finding) -> Standing:

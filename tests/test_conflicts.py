@@ -9,12 +9,12 @@ from dataclasses import replace
 
 import pytest
 
+from avustus_cli.adapters.store import SCHEMA_VERSION, Store
 from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.models import LegalForm, Party, Position, Severity
-from avustus_cli.domain.rules import RULES, GROUP_ORDER, GROUP_TITLES, RuleContext
+from avustus_cli.domain.rules import GROUP_ORDER, GROUP_TITLES, RULES, RuleContext
 from avustus_cli.domain.rules._examples import OPERATING
 from avustus_cli.domain.rules.conflict import conflicts, organisation_key
-from avustus_cli.adapters.store import SCHEMA_VERSION, Store
 
 from .conftest import ROOT, app_row, dump, write_xlsx
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 import io
 import json
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from avustus_cli.domain import deadlines
 from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.domain.rules import RULES
 from avustus_cli.adapters.store import Store, cents
+from avustus_cli.domain import deadlines
+from avustus_cli.domain.rules import RULES
 
 from .conftest import app_row, dump, write_xlsx
 from .test_propose import CLEAN
@@ -459,10 +459,9 @@ def _other(db: Path, fn) -> None:
 
 
 def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkeypatch):
-    from avustus_cli.services import deciding as svc
-    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
+    from avustus_cli.services import paying
 
     assert run_decide(decided_round).exit_code == 0
     day = dt.date(2027, 2, 18)
@@ -481,10 +480,10 @@ def test_paid_checks_the_outstanding_amount_under_the_lock(decided_round, monkey
 
 
 def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch):
-    from avustus_cli.services import deciding as svc
-    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.services import paying
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -499,10 +498,9 @@ def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch)
 
 
 def test_decide_rereads_existing_grants_under_the_lock(decided_round, workdir, monkeypatch):
-    from avustus_cli.services import deciding as svc
-    from avustus_cli.services import followup, paying
     from avustus_cli.domain.config import load_settings
     from avustus_cli.domain.errors import ValidationError
+    from avustus_cli.services import deciding as svc
 
     store = Store.open(decided_round.db)
     try:
@@ -591,10 +589,9 @@ def test_payment_list_shows_cents(decided_round, workdir):
 
 
 def test_payment_references_are_unique(decided_round):
-    from avustus_cli.services import deciding as svc
-    from avustus_cli.services import followup, paying
-    from avustus_cli.domain.config import load_settings
     from avustus_cli.adapters.store import grants as sql
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.services import paying
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -640,11 +637,11 @@ def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
 
 
 def test_report_status_words_are_those_of_the_import(decided_round):
-    from avustus_cli.services import deciding as svc
-    from avustus_cli.services import followup, paying
     from avustus_cli.domain import standing
     from avustus_cli.domain.errors import ValidationError
     from avustus_cli.domain.models import ReportStatus
+    from avustus_cli.services import deciding as svc
+    from avustus_cli.services import followup
 
     assert run_decide(decided_round).exit_code == 0
     store = Store.open(decided_round.db)
@@ -691,8 +688,9 @@ def test_partnership_letter_says_per_year_and_yearly_reports():
     html = render.render_html("paatoskirje", ctx, default_settings())
     text = re.sub(r"<[^>]+>", "", html).replace("\u00a0", " ")
     assert "€ vuodessa" in text and "jokaisesta käyttöajan vuodesta" in text
-    from docx import Document
     import io
+
+    from docx import Document
 
     doc = Document(io.BytesIO(render.render_docx("paatoskirje", ctx, default_settings())))
     body = "\n".join(p.text for p in doc.paragraphs).replace("\u00a0", " ")

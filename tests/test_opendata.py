@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 
-from avustus_cli.services import opendata
 from avustus_cli.domain.stats import GrantRecord
+from avustus_cli.services import opendata
 
 from .conftest import SAMPLE
 

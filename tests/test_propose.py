@@ -17,8 +17,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from avustus_cli.domain import fmt
 from avustus_cli.adapters.store import Store
+from avustus_cli.domain import fmt
 
 from .conftest import SAMPLE, app_row, dump, write_xlsx
 
@@ -48,8 +48,8 @@ def check(cli, workdir: Path, settings_path: Path | None = None) -> None:
         r = cli("check", "--as-of", CHECK_DATE.isoformat())
         assert r.exit_code in (0, 1), r.output
         return
-    from avustus_cli.services.checking import run_check
     from avustus_cli.domain.config import load_settings
+    from avustus_cli.services.checking import run_check
 
     store = Store.open(cli.db)
     try:

@@ -15,9 +15,6 @@ import docx
 import pytest
 from lxml import etree
 
-from avustus_cli.domain import fmt
-from avustus_cli.domain.config import default_settings
-from avustus_cli.domain.errors import AvustusError
 from avustus_cli.adapters.render import (
     DOCUMENTS,
     PersonalDataError,
@@ -30,6 +27,9 @@ from avustus_cli.adapters.render import (
     settings_context,
     write_document,
 )
+from avustus_cli.domain import fmt
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.errors import AvustusError
 
 NB = "\u00a0"
 DECISIONS = ("paatosesitys", "strategiajohtajan_paatos", "paatoskirje")  # carry the review instructions

@@ -8,16 +8,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
+from avustus_cli.adapters.store import Store
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.filenames import file_stem, stem, unique_stems
-from avustus_cli.adapters.store import Store
 
 from .conftest import app_row, dump, write_xlsx
 from .test_propose import CLEAN
@@ -71,7 +70,7 @@ def test_decide_writes_each_applicant_its_own_letter(cli, workdir):
     for line in body:
         files[line[email_col]] = line[file_col]
     assert len(set(files.values())) == 3
-    for n, ident in enumerate(COLLIDING):
+    for n, _ident in enumerate(COLLIDING):
         letter = workdir / "paatokset" / files[f"hakija{n}@example.fi"]
         text = docx_text(letter)
         assert f"Hakija {n} ry" in text
@@ -203,7 +202,6 @@ def _markers_in(path: Path) -> list[str]:
 
 
 def test_personal_data_under_unknown_headers_is_reported_and_purged(cli, workdir):
-    import datetime as dt
 
     rows = [app_row(1, Saapunut="1.12.2025", **MARKERS, **{"Lomakkeen versio": "v3"})]
     r = cli("import", write_xlsx(workdir / "v.xlsx", rows), "--json")

@@ -10,8 +10,8 @@ from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.decision import Decision, plan_decisions
 from avustus_cli.domain.models import Application, Finding, GrantForm, Severity, verdict_for
 from avustus_cli.domain.proposal import (
-    PROJECT_CONDITION,
     HOLD_CONDITIONS,
+    PROJECT_CONDITION,
     ProposalEdit,
     ProposalLine,
     codes_for,

@@ -39,7 +39,7 @@ def test_the_registry_lists_what_the_modules_register():
 
     root = command()
     registered = {}
-    for name, (module, summary) in COMMANDS.items():
+    for name, (module, _summary) in COMMANDS.items():
         cmd = root.commands[name]  # imports the module
         registered[name] = (module, inspect.cleandoc(cmd.help or "").split("\n\n")[0])
         assert f"avustus_cli.cli.{module}" in sys.modules

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -12,7 +11,6 @@ import pytest
 from openpyxl import load_workbook
 
 from avustus_cli.adapters import charts
-
 from avustus_cli.domain import stats
 from avustus_cli.domain.stats import GrantRecord
 

@@ -42,7 +42,7 @@ def _row(n: int, **over) -> list:
 def build() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     good = _xlsx([_row(1), _row(2)])
-    files["ei_excel.xlsx"] = "Hakemusnumero;Hakija\nH-1;Yhdistys ry\n".encode()
+    files["ei_excel.xlsx"] = b"Hakemusnumero;Hakija\nH-1;Yhdistys ry\n"
     files["tyhja_tiedosto.xlsx"] = b""
     files["katkennut.xlsx"] = good[: len(good) // 2]
     files["salasanasuojattu.xlsx"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2040  # OLE container, as Excel encrypts

@@ -9,8 +9,9 @@ network: it opens from a file and prints.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from avustus_cli.domain import fmt
 
@@ -61,7 +62,7 @@ def bar_chart(
         parts.append(f'<text x="16" y="38" fill="{TEXT}">{_e(legend[0])}</text>')
         parts.append(f'<rect x="160" y="28" width="12" height="12" fill="{BAR_LIGHT}"/>')
         parts.append(f'<text x="176" y="38" fill="{TEXT}">{_e(legend[1])}</text>')
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         y = top + i * (bar_height + gap)
         mid = y + bar_height * 0.7
         parts.append(

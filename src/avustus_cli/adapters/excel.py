@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from avustus_cli.adapters.files import atomic_save
 from avustus_cli.adapters.sheet_limits import check_extents
@@ -203,7 +204,7 @@ def read_table(
     for name in [sheet] if sheet else names:
         try:
             ws = book.sheet(name)
-            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows()):
+            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(), strict=False):
                 score, found = _score(row, table)
                 has_required = required in found.values()
                 key = (has_required, score)

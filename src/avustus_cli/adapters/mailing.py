@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from avustus_cli.adapters.excel import neutralise
 from avustus_cli.adapters.files import write_atomic

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from avustus_cli.domain import fmt
-from avustus_cli.domain import values
+from avustus_cli.domain import fmt, values
 from avustus_cli.domain.allocation import Budget, ReasonCode
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import InputFileError

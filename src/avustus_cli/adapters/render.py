@@ -39,8 +39,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.privacy import scrub
 from avustus_cli.domain.errors import AvustusError
+from avustus_cli.domain.privacy import scrub
 
 __all__ = [
     "DOCUMENTS",

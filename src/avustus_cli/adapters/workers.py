@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import collections
 import os
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 
 __all__ = ["default_workers", "map_chunks"]
 

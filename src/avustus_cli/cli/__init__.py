@@ -22,23 +22,23 @@ import importlib
 import os
 import re
 import sys
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any
 
 import typer
 import typer.core
 import typer.main
+from rich.console import Console
+from rich.markup import escape
 from typer._click import exceptions as _click_exc  # typer vendors click
 from typer._click.core import ParameterSource
 from typer._click.globals import get_current_context
 from typer.models import DefaultPlaceholder
-from rich.console import Console
-from rich.markup import escape
 
 from avustus_cli import __version__
-
 from avustus_cli.domain.errors import AvustusError
 
 if TYPE_CHECKING:
@@ -470,7 +470,7 @@ def env_of(ctx: typer.Context) -> Env:
     return ctx.find_root().obj
 
 
-def option_date(value: str | None, option: str) -> "dt.date | None":
+def option_date(value: str | None, option: str) -> dt.date | None:
     """A date given on the command line: 2027-01-27 or 27.1.2027; None when not given."""
     if value is None:
         return None
@@ -489,7 +489,7 @@ def option_date(value: str | None, option: str) -> "dt.date | None":
     return d
 
 
-def option_money(value: str | None, option: str) -> "Decimal | None":
+def option_money(value: str | None, option: str) -> Decimal | None:
     """A euro amount given on the command line (12500, 12 500,00, 12.500,00 €); None when not given."""
     if value is None:
         return None
@@ -504,7 +504,7 @@ def option_money(value: str | None, option: str) -> "Decimal | None":
     return amount
 
 
-def as_of_date(value: str | None) -> "dt.date":
+def as_of_date(value: str | None) -> dt.date:
     """--as-of: the given day, or today."""
     return option_date(value, "--as-of") or dt.date.today()
 

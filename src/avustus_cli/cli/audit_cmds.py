@@ -11,9 +11,9 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
+from avustus_cli.cli import app, env_of, err, out
 from avustus_cli.domain.audit import AuditEntry
 from avustus_cli.services.audit import audit_log
-from avustus_cli.cli import app, env_of, err, out
 
 # (entity, action) -> what happened, as the officer reads it
 ACTIONS: dict[tuple[str, str], str] = {

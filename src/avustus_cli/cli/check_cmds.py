@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections import defaultdict
 from decimal import Decimal
@@ -12,13 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from avustus_cli.cli import app, as_of_date, env_of, err, out
 from avustus_cli.domain import fmt
-from avustus_cli.domain.standing import Standing
-from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.domain.models import Severity, Verdict
 from avustus_cli.domain.rules import GROUP_TITLES, RULES
-from avustus_cli.cli import app, as_of_date, env_of, err, out
+from avustus_cli.domain.standing import Standing
+from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
 
 VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 VERDICT_STYLE = {

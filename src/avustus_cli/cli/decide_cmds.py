@@ -11,13 +11,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.services import deciding as svc
-from avustus_cli.services import followup, paying
-from avustus_cli.domain.letter import CHANNEL_LABELS
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out
+from avustus_cli.domain.letter import CHANNEL_LABELS
+from avustus_cli.services import deciding as svc
+from avustus_cli.services import followup, paying
 
 
 def _channel(value: str) -> str:

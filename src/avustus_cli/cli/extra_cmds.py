@@ -12,16 +12,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.adapters import charts
-
-from avustus_cli.domain import fmt
-
-from avustus_cli.services import opendata
-
-from avustus_cli.domain import stats
-from avustus_cli.services.conflicts import import_positions, registered, step_asides
-from avustus_cli.domain.errors import AvustusError
 from avustus_cli.adapters.excel import Sheet, write_workbook
 from avustus_cli.cli import app, env_of, err, option_date, out
+from avustus_cli.domain import fmt, stats
+from avustus_cli.domain.errors import AvustusError
+from avustus_cli.services import opendata
+from avustus_cli.services.conflicts import import_positions, registered, step_asides
 
 
 def _years(text: str | None) -> tuple[int, int] | None:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
 import typer
-
 from rich.markup import escape
 from rich.table import Table
 
+from avustus_cli.cli import app, as_of_date, env_of, err, option_money, out
 from avustus_cli.domain import fmt
-from avustus_cli.services import proposing as svc
 from avustus_cli.domain.allocation import METHODS, Method
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.cli import app, as_of_date, env_of, err, option_money, out
+from avustus_cli.services import proposing as svc
 
 
 def _print_summary(rows, budget) -> None:
@@ -79,8 +77,8 @@ def _print_compare(result: dict, budget) -> None:
     for i in range(5):
         t.add_row(
             "Suurimmat leikkaukset" if i == 0 else "",
-            *cells(lambda s: (f"{s['biggest_cuts'][i]['id']} −{fmt.money(s['biggest_cuts'][i]['cut'])}"
-                              if i < len(s["biggest_cuts"]) else "")),
+            *cells(lambda s, i=i: (f"{s['biggest_cuts'][i]['id']} −{fmt.money(s['biggest_cuts'][i]['cut'])}"
+                                   if i < len(s["biggest_cuts"]) else "")),
         )
     out.print(t)
     for n in names:

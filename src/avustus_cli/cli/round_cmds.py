@@ -12,12 +12,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from avustus_cli.cli import app, env_of, err, out
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.services.status import round_status
 from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
-from avustus_cli.cli import app, env_of, err, out
+from avustus_cli.services.status import round_status
 
 if TYPE_CHECKING:  # the import service (Excel readers) loads only when `avustus import` runs
     from avustus_cli.services.importing import ImportResult
@@ -76,7 +76,7 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
     if result.forced:
         out.print(escape(f"Päätettyjä hakemuksia muutettu (--force): {', '.join(result.forced)}. Varmuuskopio: {result.backup}"), highlight=False)
     for w in result.warnings[:100]:
-        out.print(f"  [yellow]varoitus[/] " + escape(f"rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
+        out.print("  [yellow]varoitus[/] " + escape(f"rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
     if len(result.warnings) > 100:
         out.print(f"  … ja {len(result.warnings) - 100} muuta varoitusta (avustus status näyttää kaikki)", highlight=False)
     if result.personal_columns:
@@ -118,7 +118,6 @@ def import_cmd(
     if history:
         result = import_history(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
     else:
-        progress = None
         bar = Progress(TextColumn("Tuodaan"), BarColumn(), TextColumn("{task.completed}/{task.total} riviä"), TimeRemainingColumn(), console=err, transient=True)
         task = None
 

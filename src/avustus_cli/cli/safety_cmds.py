@@ -10,10 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.domain import fmt
-
-from avustus_cli.services import safety
 from avustus_cli.cli import app, env_of, err, option_date, out
+from avustus_cli.domain import fmt
+from avustus_cli.services import safety
 
 
 @app.command("backup")

@@ -74,11 +74,12 @@ Invariants (tested in tests/test_allocation.py)
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Verdict, verdict_for

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from avustus_cli.domain.models import Application, Finding, Grant, Party
+from avustus_cli.domain.models import Application, Grant
 
 _HINTS: dict[type, dict[str, Any]] = {}
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, GrantForm, Severity
@@ -46,7 +47,7 @@ class Decision:
     def outcome(self) -> str:
         return outcome_of(self.amount, self.requested)
 
-    def same_as(self, other: "Decision") -> bool:
+    def same_as(self, other: Decision) -> bool:
         """The same decision (every field but the id)."""
         return all(getattr(self, f.name) == getattr(other, f.name) for f in fields(self) if f.name != "id")
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable, Mapping, Sequence
 
 from avustus_cli.domain import deadlines, fmt
 from avustus_cli.domain.models import Application, FundingDecision, Grant, GrantForm, ReportStatus

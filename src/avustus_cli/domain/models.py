@@ -8,10 +8,11 @@ store, render, cli) translate to and from them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Mapping
+from typing import Any
 
 
 class Severity(StrEnum):

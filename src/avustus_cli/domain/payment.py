@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Collection, Mapping, Sequence
+from typing import Any
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.followup import Hold, hold_reasons

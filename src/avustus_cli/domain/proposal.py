@@ -18,9 +18,10 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from avustus_cli.domain.allocation import Budget, ReasonCode
 from avustus_cli.domain.checking import partnership_routing

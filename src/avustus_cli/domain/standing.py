@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Iterable, Mapping
 
 from avustus_cli.domain import deadlines
 from avustus_cli.domain.config import Settings

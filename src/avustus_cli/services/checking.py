@@ -10,21 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterable
 
+from avustus_cli.adapters.excel import Sheet, write_workbook
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.adapters.workers import map_chunks
 from avustus_cli.domain import codec
 from avustus_cli.domain.checking import check_application
 from avustus_cli.domain.config import Settings
-from avustus_cli.adapters.excel import Sheet, write_workbook
-from avustus_cli.adapters.workers import map_chunks
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, GrantForm, Severity, Verdict, verdict_for
 from avustus_cli.domain.rules import RULES
 from avustus_cli.domain.standing import Standing, apply_acceptances, context_for, rules_version, with_reopened
-from avustus_cli.adapters.store import Store
-from avustus_cli.adapters.store import standings as standing_store
 
 __all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_workbook"]
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters.excel import read_table
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import positions as position_store
 from avustus_cli.domain import values
 from avustus_cli.domain.errors import InputFileError
-from avustus_cli.adapters.excel import read_table
 from avustus_cli.domain.fields import FieldSpec
 from avustus_cli.domain.models import Application, Position
 from avustus_cli.domain.rules.conflict import Conflict, conflicts
-from avustus_cli.adapters.store import Store
-from avustus_cli.adapters.store import positions as position_store
 
 POSITION_SPECS: tuple[FieldSpec, ...] = (
     FieldSpec("person", "text", "Henkilö", ("Henkilö", "nimi", "päättäjä", "henkilön nimi", "person")),

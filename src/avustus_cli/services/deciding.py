@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from avustus_cli.domain import deadlines
-from avustus_cli.domain import filenames
-
-from avustus_cli.domain import fmt
-
-from avustus_cli.adapters.store.backup import backup_before
-from avustus_cli.domain.config import Settings
-from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
-from avustus_cli.domain.followup import hold_reasons
+from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.domain.letter import CHANNELS, Letter, addressee, letter_files
+from avustus_cli.adapters.store.backup import backup_before
+from avustus_cli.domain import deadlines, filenames, fmt
+from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import (
     Decision,
     condition_lines,
@@ -39,11 +35,12 @@ from avustus_cli.domain.decision import (
     reason_lines,
     reason_texts,
 )
+from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
+from avustus_cli.domain.followup import hold_reasons
+from avustus_cli.domain.letter import CHANNELS, Letter, addressee, letter_files
+from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
 from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record
 from avustus_cli.domain.standing import sentence
-from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
-from avustus_cli.adapters.store import Store
-from avustus_cli.adapters.store import grants as sql
 
 DEFAULT_LETTERS = Path("paatokset")
 MAILING_FILE = "postitus.csv"

@@ -7,9 +7,10 @@ a reminder's letter is written first and recorded after.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.store import Store

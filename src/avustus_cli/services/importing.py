@@ -12,22 +12,28 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from avustus_cli.domain import codec
-
-from avustus_cli.domain import values
-from avustus_cli.domain.config import Settings
-from avustus_cli.domain.errors import InputFileError
 from avustus_cli.adapters.excel import Table, formula_cells, read_table
-from avustus_cli.domain.fields import APPLICATION_FIELDS, APPLICATION_SPECS, HISTORY_FIELDS, HISTORY_SPECS, PERSONAL_FIELDS, looks_personal
-from avustus_cli.domain.matching import normalize
-from avustus_cli.domain.privacy import looks_personal_value
-from avustus_cli.domain.models import Application
 from avustus_cli.adapters.store import Store, cents
 from avustus_cli.adapters.store import grants as history_store
+from avustus_cli.domain import codec, values
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.errors import InputFileError
+from avustus_cli.domain.fields import (
+    APPLICATION_FIELDS,
+    APPLICATION_SPECS,
+    HISTORY_FIELDS,
+    HISTORY_SPECS,
+    PERSONAL_FIELDS,
+    looks_personal,
+)
+from avustus_cli.domain.matching import normalize
+from avustus_cli.domain.models import Application
+from avustus_cli.domain.privacy import looks_personal_value
 
 TOTAL_WORDS = {"yhteensä", "yhteensa", "summa", "kaikki yhteensä", "total", "totals", "grand total", "sum", "totalt", "summa yhteensä"}
 

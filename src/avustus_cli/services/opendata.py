@@ -21,14 +21,15 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from avustus_cli.domain import ids
 from avustus_cli.adapters.excel import Sheet, neutralise, write_workbook
 from avustus_cli.adapters.files import write_atomic
+from avustus_cli.domain import ids
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.stats import FORM_LABELS, GrantRecord, in_years
 
@@ -49,7 +50,6 @@ FUNDER = {"id": ORG_PREFIX + FUNDER_BUSINESS_ID, "name": FUNDER_NAME}
 
 from avustus_cli.domain.privacy import EMAIL, PHONE, looks_like_email, looks_like_phone  # noqa: E402,F401  (re-exported)
 
-
 _TAG = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|<[^<>]{0,200}>", re.I | re.S)
 
 
@@ -59,7 +59,6 @@ def plain(text: str) -> str:
 
 
 from avustus_cli.domain.privacy import scrub  # noqa: E402,F401  (re-exported)
-
 
 # --- from the store -------------------------------------------------------
 

@@ -9,13 +9,13 @@ under the write lock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Sequence
 
-from avustus_cli.domain import fmt
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
+from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.followup import Hold, remaining, unique_references

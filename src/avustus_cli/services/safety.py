@@ -21,11 +21,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avustus_cli.adapters.store import backup as _backup
 from avustus_cli.adapters import faults
-from avustus_cli.domain.errors import DatabaseError
 from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
+from avustus_cli.adapters.store import backup as _backup
 from avustus_cli.adapters.store import safety as sql
+from avustus_cli.domain.errors import DatabaseError
 from avustus_cli.domain.filenames import PERSONAL_FILE_KINDS, personal_file_kind
 
 PERSONAL_LABELS = {

@@ -6,8 +6,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.domain.config import Settings
 from avustus_cli.adapters.store import Store, euros
+from avustus_cli.domain.config import Settings
 
 
 def round_status(store: Store, s: Settings) -> dict[str, Any]:

@@ -18,9 +18,10 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # sqlite-utils loads on the first use of Store.db
     import sqlite_utils
@@ -286,12 +287,12 @@ class Store:
         that only reads does not load sqlite-utils."""
         cur = self.conn.execute(sql, params or ())
         keys = [d[0] for d in cur.description]
-        return (dict(zip(keys, row)) for row in cur)
+        return (dict(zip(keys, row, strict=False)) for row in cur)
 
     # --- opening -----------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, lock_timeout: float = 30.0, create: bool = True, migrate: bool = True) -> "Store":
+    def open(cls, path: Path, lock_timeout: float = 30.0, create: bool = True, migrate: bool = True) -> Store:
         path = Path(path)
         new = not path.exists()
         if new and not create:
@@ -347,7 +348,7 @@ class Store:
     # --- transactions ------------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator["Store"]:
+    def transaction(self) -> Iterator[Store]:
         """BEGIN IMMEDIATE … COMMIT; anything raised rolls everything back."""
         if self._in_tx:
             yield self

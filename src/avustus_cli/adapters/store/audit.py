@@ -6,8 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from avustus_cli.domain.audit import APPLICATION_ENTITIES, AuditEntry
 from avustus_cli.adapters.store import Store
+from avustus_cli.domain.audit import APPLICATION_ENTITIES, AuditEntry
 
 
 def _entry(r: dict[str, Any]) -> AuditEntry:

@@ -45,7 +45,7 @@ def backup_name(db_path: Path, label: str = "") -> str:
     return f"{db_path.stem}-{stamp}{('-' + label) if label else ''}.db"
 
 
-def backup_before(store: "Store", label: str) -> Path:
+def backup_before(store: Store, label: str) -> Path:
     """The backup every command that changes decided data takes first."""
     folder = store.path.parent / BACKUP_DIR
     return backup_to(store.conn, folder / backup_name(store.path, label))

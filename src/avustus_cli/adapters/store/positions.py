@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from avustus_cli.domain.models import Position
 from avustus_cli.adapters.store import Store, now
+from avustus_cli.domain.models import Position
 
 COLUMNS = ("person", "body_role", "organisation", "business_id", "position", "start", "end")
 

@@ -10,12 +10,13 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from avustus_cli.domain.errors import DatabaseError
 from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
+from avustus_cli.domain.errors import DatabaseError
 
 # Tables every avustus database has had since the first released schema.
 REQUIRED_TABLES = frozenset({"applications", "imports", "grants", "payments", "audit_log"})

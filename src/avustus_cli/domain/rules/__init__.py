@@ -12,8 +12,17 @@ Codes are never reused for another meaning; a retired code stays retired.
 
 from __future__ import annotations
 
-from avustus_cli.domain.rules import accounting, activity, eligibility, joint, partnership, project, targeting, timing  # noqa: F401  (register)
-from avustus_cli.domain.rules import conflict  # noqa: F401,E402  (register: J, conflicts of interest)
+from avustus_cli.domain.rules import (  # noqa: F401  (register)
+    accounting,
+    activity,
+    conflict,  # noqa: F401,E402  (register: J, conflicts of interest)
+    eligibility,
+    joint,
+    partnership,
+    project,
+    targeting,
+    timing,
+)
 from avustus_cli.domain.rules.partnership import partnership_routing
 from avustus_cli.domain.rules.registry import REGISTRY, Example, Rule, RuleContext, rule
 

@@ -15,8 +15,8 @@ this role are public officials' data. The register holds no contact data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.models import Application, LegalForm, Party, Position

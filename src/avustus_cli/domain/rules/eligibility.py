@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 from avustus_cli.domain import ids
 from avustus_cli.domain.matching import guess_legal_form, match_name, normalize
 from avustus_cli.domain.models import ELIGIBLE_LEGAL_FORMS, Application, Finding, LegalForm, Scope

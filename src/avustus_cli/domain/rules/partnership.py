@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.deadlines import add_months

@@ -26,8 +26,9 @@ from the caller; without one, the round's default settings are used.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from avustus_cli.domain import deadlines
 from avustus_cli.domain.config import Settings, default_settings

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Grant, Severity

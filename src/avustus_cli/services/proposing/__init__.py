@@ -21,15 +21,16 @@ manifest ``_manifest`` here.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-from avustus_cli.domain import fmt
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store, now
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.domain import fmt
 from avustus_cli.domain.allocation import Budget, Candidate, Method, ReasonCode, allocate, compare
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import ValidationError
@@ -207,7 +208,7 @@ def build_plan(
     allocs = allocate(candidates(standings, scores), budget, m)
     earlier = proposal_store.proposal_records(store)
     rows = []
-    for r, a in zip(standings, allocs):
+    for r, a in zip(standings, allocs, strict=False):
         score, crit = scores.get(r.app.id, (None, {}))
         code = str(a.reason_code)
         if a.reason_code == ReasonCode.INELIGIBLE:

@@ -9,17 +9,17 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from avustus_cli.domain import fmt
 from avustus_cli.adapters.proposal_sheet import write_esitys
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain import deadlines, filenames
+from avustus_cli.domain import deadlines, filenames, fmt
 from avustus_cli.domain.allocation import Budget, Method
 from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
@@ -37,7 +37,7 @@ from avustus_cli.domain.standing import (
     stopping_findings,
     supplement_due,
 )
-from avustus_cli.services.proposing._manifest import ESITYS_FILE, previous_documents, remove_stale, normalise_zip, write_manifest
+from avustus_cli.services.proposing._manifest import ESITYS_FILE, normalise_zip, previous_documents, remove_stale, write_manifest
 
 LETTERS_DIR = "taydennyspyynnot"
 

@@ -8,8 +8,8 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from avustus_cli.adapters.store import Store
 from avustus_cli.domain.allocation import Budget, Method
