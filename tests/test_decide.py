@@ -518,7 +518,7 @@ def test_decide_rereads_existing_grants_under_the_lock(decided_round, workdir, m
     assert not (workdir / "paatokset").exists()
 
 
-# --- letters that fail after the commit ----------------------------------------------
+# --- letters that fail: nothing recorded, nothing written ------------------------------------
 
 
 def broken_template(workdir: Path) -> Path:
@@ -529,44 +529,74 @@ def broken_template(workdir: Path) -> Path:
     return folder / "paatoskirje.html"
 
 
-def test_a_broken_letter_template_says_the_decisions_are_recorded(decided_round, workdir):
+def test_a_broken_letter_template_records_nothing_and_writes_nothing(decided_round, workdir):
     broken = broken_template(workdir)
+    before = dump(decided_round.db)
     r = run_decide(decided_round)
     assert r.exit_code == 2, r.output
     message = " ".join(r.stderr.split())
-    assert "tata_muuttujaa_ei_ole" in message
-    assert "Päätökset on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen" in message
-    recorded = dump(decided_round.db)
-    assert {row[0] for row in recorded["grants"]} == {"H-0001", "H-0002", "H-0003", "H-0004"}
-    # the template fixed, the same command writes the letters and records nothing new
+    assert "tata_muuttujaa_ei_ole" in message and "Mitään ei kirjattu eikä yhtään kirjettä kirjoitettu" in message
+    assert dump(decided_round.db) == before  # exit 2: the database as it was
+    assert not (workdir / "paatokset").exists()  # and no letter, no mailing list
+    assert not list(workdir.glob(".paatokset*"))  # no staging folder left behind
+    assert not list((workdir / "varmuuskopiot").glob("*.db"))  # nor this run's backup
+    # the template fixed, the same command records the decisions and writes the letters
     broken.unlink()
     r = run_decide(decided_round)
     assert r.exit_code == 0, r.output
-    assert dump(decided_round.db) == recorded
+    assert {row[0] for row in dump(decided_round.db)["grants"]} == {"H-0001", "H-0002", "H-0003", "H-0004"}
     assert (workdir / "paatokset" / "paatos_H-0001.docx").exists()
 
 
-def test_a_broken_letter_template_in_amend_says_the_change_is_recorded(decided_round, workdir):
+def test_a_broken_letter_template_in_amend_changes_nothing(decided_round, workdir):
     assert run_decide(decided_round).exit_code == 0
     broken = broken_template(workdir)
     amend = ("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
              "--letters", workdir / "oikaisut")
+    before = dump(decided_round.db)
+    backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
     r = decided_round(*amend)
     assert r.exit_code == 2, r.output
-    assert "Muutos on kirjattu tietokantaan; korjaa mallipohja" in " ".join(r.stderr.split())
+    assert "Muutosta ei kirjattu eikä kirjettä kirjoitettu" in " ".join(r.stderr.split())
+    assert dump(decided_round.db) == before  # exit 2: the amount, the audit log and the delivery as they were
+    assert not (workdir / "oikaisut").exists()
+    assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
+    broken.unlink()
+    r = decided_round(*amend)
+    assert r.exit_code == 0, r.output
     recorded = dump(decided_round.db)
     store = Store.open(decided_round.db)
     try:
         assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1600000
     finally:
         store.close()
-    broken.unlink()
-    backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
-    r = decided_round(*amend)
-    assert r.exit_code == 0, r.output
-    assert dump(decided_round.db) == recorded  # the rerun records nothing again
-    assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
     assert (workdir / "oikaisut" / "paatos_H-0002.docx").exists()
+    backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
+    assert decided_round(*amend).exit_code == 0  # the same amend again: nothing new, no new letter
+    assert dump(decided_round.db) == recorded
+    assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
+    assert sorted(p.name for p in (workdir / "oikaisut").iterdir()) == [
+        "paatos_H-0002.docx", "paatos_H-0002.html", "postitus_oikaisu_H-0002.csv"]
+
+
+def test_amend_and_a_decide_rerun_never_overwrite_the_original_letter(decided_round, workdir):
+    """A letter of record is never overwritten: the amendment is a new document beside the original, and
+    the original decision run again leaves the original letter as it was."""
+    assert run_decide(decided_round).exit_code == 0
+    letters = workdir / "paatokset"
+    original = {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"}
+    assert len(original) == 2 and f"15{NBSP}000{NBSP}€" in docx_text(letters / "paatos_H-0002.docx")
+    r = decided_round("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
+                      "--letters", letters)
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"} == original
+    amended = letters / "paatos_H-0002_2.docx"
+    assert amended.exists() and f"16{NBSP}000{NBSP}€" in docx_text(amended)
+    assert "paatos_H-0002_2.docx" in (letters / "postitus_oikaisu_H-0002.csv").read_text(encoding="utf-8-sig")
+    r = run_decide(decided_round)
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"} == original
+    assert f"16{NBSP}000{NBSP}€" in docx_text(amended)
 
 
 # --- the payment list to the cent; references; the audit log read once ----------------------

@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["atomic_save", "write_atomic"]
+__all__ = ["StagedFolder", "atomic_save", "write_atomic"]
 
 
 def atomic_save(path: Path, save: Callable[[str], object], *, private: bool = False) -> Path:
@@ -49,3 +49,70 @@ def write_atomic(path: Path, data: bytes | str, *, private: bool = False, encodi
     to ``path`` atomically; owner-only when ``private``."""
     raw = data.encode(encoding) if isinstance(data, str) else data
     return atomic_save(path, lambda tmp: Path(tmp).write_bytes(raw), private=private)
+
+
+class StagedFolder:
+    """Files for ``target`` written first into a hidden folder beside it and
+    moved into place by :meth:`publish` once the database has committed; a
+    run that fails before that leaves ``target`` as it was (the staged files
+    are removed). A file of record already in ``target`` is never replaced:
+    an identical one is left alone, a different one is kept and named in
+    ``kept``; only the names in ``replaceable`` (a mailing list made again
+    from the database) are replaced.
+
+    Use as a context manager: ``with StagedFolder(folder) as stage: write
+    into stage.path ...; commit; stage.publish()``."""
+
+    def __init__(self, target: Path, replaceable: frozenset[str] = frozenset()) -> None:
+        self.target = Path(target)
+        self.replaceable = replaceable
+        self.path: Path = self.target
+        self.kept: list[Path] = []
+
+    def __enter__(self) -> StagedFolder:
+        base = self.target.parent
+        while not base.exists() and base != base.parent:  # the nearest existing folder: the same file system
+            base = base.parent
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".staging", dir=base))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def final(self, staged: Path) -> Path:
+        """Where a staged file lands."""
+        return self.target / Path(staged).relative_to(self.path)
+
+    def settle(self, stem: str) -> str:
+        """A new document of record: the staged files named ``stem.*`` keep their name when the target
+        folder has no such files or the very same ones; otherwise they are renamed ``stem_2.*``,
+        ``stem_3.*``, ...: the first name under which nothing different is there already."""
+        staged = sorted(self.path.glob(f"{stem}.*"))
+        n, candidate = 1, stem
+        while any((self.target / f"{candidate}{p.suffix}").exists()
+                  and (self.target / f"{candidate}{p.suffix}").read_bytes() != p.read_bytes() for p in staged):
+            n += 1
+            candidate = f"{stem}_{n}"
+        if candidate != stem:
+            for p in staged:
+                p.rename(p.with_name(f"{candidate}{p.suffix}"))
+        return candidate
+
+    def publish(self) -> list[Path]:
+        """Move the staged files into the target folder; returns their final paths (those kept as they
+        were included: the folder holds them). Files of record already there are not replaced."""
+        self.target.mkdir(parents=True, exist_ok=True)
+        out: list[Path] = []
+        for staged in sorted(p for p in self.path.rglob("*") if p.is_file()):
+            dest = self.final(staged)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if dest.exists() and dest.name not in self.replaceable:
+                if dest.read_bytes() != staged.read_bytes():
+                    self.kept.append(dest)
+                staged.unlink()
+            else:
+                os.replace(staged, dest)
+            out.append(dest)
+        return out

@@ -96,6 +96,13 @@ def decide_cmd(
                        "olleet päätösesityksessä): " + svc.few_ids(result.pending, 8)),
                 highlight=False,
             )
+        if result.kept_letters:
+            err.print(
+                escape(f"Huom: {len(result.kept_letters)} kirjettä oli jo kirjoitettu toisin, eikä niitä korvattu "
+                       "(lähetetty kirje on asiakirja): " + ", ".join(p.name for p in result.kept_letters[:6])
+                       + (" ym." if len(result.kept_letters) > 6 else "")),
+                highlight=False,
+            )
         if result.backup:
             err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
 

@@ -10,6 +10,7 @@ Every command that changes decided data takes a backup first
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters.files import StagedFolder
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store
@@ -45,14 +47,7 @@ from avustus_cli.domain.standing import sentence
 DEFAULT_LETTERS = Path("paatokset")
 MAILING_FILE = "postitus.csv"
 
-LETTERS_AFTER_COMMIT = (
-    "Päätökset on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirjeet "
-    "kirjoitetaan (kirjaukset eivät muutu)."
-)
-AMEND_LETTER_AFTER_COMMIT = (
-    "Muutos on kirjattu tietokantaan; korjaa mallipohja ja aja sama komento uudelleen, jolloin kirje "
-    "kirjoitetaan (kirjaukset eivät muutu)."
-)
+NOTHING_WRITTEN = "Mitään ei kirjattu eikä yhtään kirjettä kirjoitettu."
 
 # --- small helpers -------------------------------------------------------------
 
@@ -120,6 +115,7 @@ class DecideResult:
     routed: list[tuple[str, str]] = field(default_factory=list)  # (application, decider)
     pending: list[str] = field(default_factory=list)  # assessment not finished: not decided, no letter
     letters: list[Path] = field(default_factory=list)
+    kept_letters: list[Path] = field(default_factory=list)  # letters of record already there, differing: not replaced
     mailing: Path | None = None
     backup: Path | None = None
     totals: dict[str, Any] = field(default_factory=dict)
@@ -138,6 +134,7 @@ class DecideResult:
             "routed": [{"application": a, "decider": d} for a, d in self.routed],
             "pending": list(self.pending),
             "letters": [str(p) for p in self.letters],
+            "kept_letters": [str(p) for p in self.kept_letters],
             "mailing": str(self.mailing) if self.mailing else None,
             "totals": self.totals,
         }
@@ -287,27 +284,41 @@ def decide(
                  budget_total)
     filenames.unique_stems("paatos", [d.id for d in plan.letter_rows])  # one letter per applicant, or nothing
     backup = backup_before(store, "decide") if plan.writes else None
-    with store.transaction():
-        result = DecideResult(decision_date, section, maker, review, backup=backup)
-        plan = _plan(store, settings, result, edits, from_file, dispatch, budget_total)
-        if plan.writes and backup is None:
-            raise ValidationError(
-                "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. Aja komento uudelleen."
-            )
-        for d in plan.planned:
-            sql.record_decision(store, d)
-        for gid in plan.new_dispatch:
-            sql.record_dispatch(store, gid, dispatch, plan.known)
-
-    # the letters (after the commit: a rerun writes them again, nothing else changes)
+    # The letters are rendered inside the transaction into a staging folder, and the database commits only
+    # when every letter is there: a failure leaves the database, the letters folder and the backups as they were.
     try:
-        result.letters, mailing = write_decision_letters(
-            store, settings, plan.letter_rows, plan.apps, dispatch, letters_dir, formats
-        )
-        if mailing:
-            result.mailing = write_mailing(Path(letters_dir) / MAILING_FILE, mailing)
-    except AvustusError as e:
-        raise AvustusError(f"{e.message} {LETTERS_AFTER_COMMIT}") from e
+        with StagedFolder(Path(letters_dir), replaceable=frozenset({MAILING_FILE})) as stage:
+            with store.transaction():
+                result = DecideResult(decision_date, section, maker, review, backup=backup)
+                plan = _plan(store, settings, result, edits, from_file, dispatch, budget_total)
+                if plan.writes and backup is None:
+                    raise ValidationError(
+                        "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
+                        "Aja komento uudelleen."
+                    )
+                for d in plan.planned:
+                    sql.record_decision(store, d)
+                for gid in plan.new_dispatch:
+                    sql.record_dispatch(store, gid, dispatch, plan.known)
+                # an amended grant's original letter is a letter of record: it is not written again
+                to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
+                try:
+                    staged, mailing = write_decision_letters(
+                        store, settings, to_write, plan.apps, dispatch, stage.path, formats
+                    )
+                    if mailing:
+                        write_mailing(stage.path / MAILING_FILE, mailing)
+                except AvustusError as e:
+                    raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
+            stage.publish()
+            result.letters = [stage.final(p) for p in staged]
+            result.kept_letters = list(stage.kept)
+            if mailing:
+                result.mailing = Path(letters_dir) / MAILING_FILE
+    except BaseException:
+        if backup is not None:  # nothing changed: the backup of this run is not needed
+            backup.unlink(missing_ok=True)
+        raise
     decided = plan.letter_rows
     result.totals = {
         "granted_count": sum(1 for d in decided if d.amount > 0),
@@ -500,32 +511,49 @@ def amend(
     result = AmendResult(grant_id, old, new, None)
     if any(changes(row, old, new)):
         result.backup = backup_before(store, "amend")
-    with store.transaction():
-        row, old, new = _amend_check(store, grant_id, amount)  # again, on what is read under the lock
-        changed, send = changes(row, old, new)
-        result.old_amount, result.new_amount = old, new
-        if (changed or send) and result.backup is None:
-            raise ValidationError(
-                f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
-                "Aja komento uudelleen."
-            )
-        if changed:
-            sql.set_amount(store, grant_id, new, new_reason)
-            store.audit(
-                "grant", grant_id, "amend",
-                {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
-            )
-        if send and dispatch is not None:
-            sql.record_dispatch(store, grant_id, dispatch)
-    if letters_dir is not None and dispatch is not None:
-        try:
-            row = sql.decision(store, grant_id)
-            apps = {a.id: a for a in store.applications([row.application_id], with_personal=True)} if row.application_id else {}
-            paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, letters_dir)
-            result.letters = paths
-            write_mailing(Path(letters_dir) / f"postitus_{_stem('oikaisu', grant_id)}.csv", mailing)
-        except AvustusError as e:
-            raise AvustusError(f"{e.message} {AMEND_LETTER_AFTER_COMMIT}") from e
+    mailing_name = f"postitus_{_stem('oikaisu', grant_id)}.csv"
+    # The new letter is rendered inside the transaction into a staging folder; the database commits only
+    # when it is there. It never replaces a letter already written: a changed one gets a new name.
+    try:
+        with contextlib.ExitStack() as stack:
+            stage = (stack.enter_context(StagedFolder(Path(letters_dir), replaceable=frozenset({mailing_name})))
+                     if letters_dir is not None else None)
+            with store.transaction():
+                row, old, new = _amend_check(store, grant_id, amount)  # again, on what is read under the lock
+                changed, send = changes(row, old, new)
+                result.old_amount, result.new_amount = old, new
+                if (changed or send) and result.backup is None:
+                    raise ValidationError(
+                        f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
+                        "Aja komento uudelleen."
+                    )
+                if changed:
+                    sql.set_amount(store, grant_id, new, new_reason)
+                    store.audit(
+                        "grant", grant_id, "amend",
+                        {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
+                    )
+                if send and dispatch is not None:
+                    sql.record_dispatch(store, grant_id, dispatch)
+                if stage is not None and dispatch is not None:
+                    try:
+                        row = sql.decision(store, grant_id)
+                        apps = ({a.id: a for a in store.applications([row.application_id], with_personal=True)}
+                                if row.application_id else {})
+                        paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, stage.path)
+                        if paths:
+                            stem = stage.settle(paths[0].stem)
+                            mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
+                                                    dispatch["channel"]) for m in mailing]
+                        write_mailing(stage.path / mailing_name, mailing)
+                    except AvustusError as e:
+                        raise AvustusError(f"{e.message} Muutosta ei kirjattu eikä kirjettä kirjoitettu.") from e
+            if stage is not None:
+                result.letters = [p for p in stage.publish() if p.name != mailing_name]
+    except BaseException:
+        if result.backup is not None:  # nothing changed: the backup of this run is not needed
+            result.backup.unlink(missing_ok=True)
+        raise
     return result
 
 
