@@ -79,6 +79,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "payments": ("decide_cmds", "Päätetyt avustukset: maksettavissa, pidätetty (ja miksi) tai maksettu."),
     "paid": ("decide_cmds", "Kirjaa avustuksen maksu. Pidätettyä avustusta ei kirjata maksetuksi ilman "
              "--override --reason."),
+    "instalments": ("decide_cmds", "Avustuksen maksusuunnitelma: erät, niiden ehdot ja tila; --confirm kirjaa erän ehdon "
+                    "täyttyneeksi."),
     "report": ("decide_cmds", "Kirjaa saapunut käyttöselvitys (kirjataan lokiin)."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
                 "muistutusporras ja pidätys.\nPoistumiskoodi 1, jos jotain on myöhässä."),

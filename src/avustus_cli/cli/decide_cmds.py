@@ -157,16 +157,18 @@ def payments_cmd(
         return
     labels = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
     t = Table(title=f"Maksatus {fmt.date(day)}")
-    for col in ("Avustus", "Saaja", "Myönnetty", "Maksamatta", "Tila", "Syy"):
-        t.add_column(col, justify="right" if col in ("Myönnetty", "Maksamatta") else "left")
+    for col in ("Avustus", "Erä", "Saaja", "Summa", "Maksamatta", "Tila", "Syy"):
+        t.add_column(col, justify="right" if col in ("Summa", "Maksamatta") else "left")
     for p in lines:
-        t.add_row(escape(p.grant.id), escape(p.grant.applicant), fmt.money(p.grant.amount), fmt.money(p.to_pay),
+        part = "" if p.instalments == 1 else f"{p.number}/{p.instalments} ({p.instalment.year})" if p.instalment else ""
+        amount = p.amount if p.amount is not None else p.grant.amount
+        t.add_row(escape(p.grant.id), part, escape(p.grant.applicant), fmt.money(amount), fmt.money(p.to_pay),
                   labels[p.status], escape("; ".join(h.text for h in p.holds)))
     out.print(t)
     payable = [p for p in lines if p.status == "payable"]
     out.print(
-        f"Maksettavissa {len(payable)} kpl, yhteensä {fmt.money(sum((p.to_pay for p in payable), Decimal(0)))}; "
-        f"pidätetty {sum(1 for p in lines if p.status == 'held')} kpl.",
+        f"Maksettavissa {len(payable)} erää, yhteensä {fmt.money(sum((p.to_pay for p in payable), Decimal(0)))}; "
+        f"pidätetty {sum(1 for p in lines if p.status == 'held')} erää.",
         highlight=False,
     )
 
@@ -179,18 +181,63 @@ def paid_cmd(
     amount: str = typer.Option(None, "--amount", help="Maksettu summa euroina (oletus: koko maksamatta oleva osuus)."),
     override: bool = typer.Option(False, "--override", help="Kirjaa maksu pidätyksestä huolimatta (vaatii --reason)."),
     reason: str = typer.Option(None, "--reason", help="Perustelu pidätyksen ohittamiselle."),
+    instalment: int = typer.Option(None, "--instalment", help="Maksuerän numero (oletus: ensimmäinen maksamaton erä).", min=1),
 ) -> None:
     """Kirjaa avustuksen maksu. Pidätettyä avustusta ei kirjata maksetuksi ilman --override --reason.
+
+    Maksu kirjataan maksuerälle (payments näyttää erät); kumppanuussopimus maksetaan sopimusvuosittain.
 
     Esimerkki: [bold]avustus paid AV-2027-004 --date 2027-03-02[/]
     """
     env = env_of(ctx)
     paid, holds = paying.record_payment(
         env.store(), env.settings, grant_id, option_date(date, "--date"), option_money(amount, "--amount"),
-        override=override, reason=reason,
+        override=override, reason=reason, instalment=instalment,
     )
     note = " (pidätys ohitettu: " + "; ".join(h.text for h in holds) + ")" if holds else ""
-    err.print(escape(f"Maksu kirjattu: {grant_id} {fmt.money2(paid)} {fmt.date(option_date(date, '--date'))}{note}."), highlight=False)
+    part = f" ({instalment}. erä)" if instalment else ""
+    err.print(escape(f"Maksu kirjattu: {grant_id}{part} {fmt.money2(paid)} {fmt.date(option_date(date, '--date'))}{note}."), highlight=False)
+
+
+@app.command("instalments")
+def instalments_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
+    confirm: int = typer.Option(None, "--confirm", help="Kirjaa tämän erän ehto täyttyneeksi (sopimusvuoden määräraha vahvistettu).", min=1),
+    date: str = typer.Option(None, "--date", help="Päivä, jona ehto täyttyi (oletus: tänään)."),
+    reason: str = typer.Option(None, "--reason", help="Peruste, esim. talousarviopäätöksen päivä ja pykälä."),
+    as_of: str = typer.Option(None, "--as-of", help="Tilannepäivä (oletus: tänään)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+) -> None:
+    """Avustuksen maksusuunnitelma: erät, niiden ehdot ja tila; --confirm kirjaa erän ehdon täyttyneeksi.
+
+    Kumppanuussopimuksen myöhempien vuosien erät maksetaan, kun vuoden talousarviossa on määräraha.
+
+    Esimerkki: [bold]avustus instalments AV-2027-010 --confirm 2 --date 2027-12-10 --reason "Aluevaltuusto 9.12.2027 § 80"[/]
+    """
+    env = env_of(ctx)
+    day = option_date(as_of, "--as-of") or _today()
+    if confirm is not None:
+        when = option_date(date, "--date") or _today()
+        paying.confirm_instalment(env.store(), env.settings, grant_id, confirm, when, reason or "")
+        err.print(escape(f"Kirjattu: avustuksen {grant_id} {confirm}. erän määräraha vahvistettu {fmt.date(when)}."),
+                  highlight=False)
+        day = max(day, when)
+    lines = paying.payment_lines(env.store(), env.settings, day, grant_id)
+    if not lines:
+        raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös, eikä sillä ole maksusuunnitelmaa.")
+    if as_json:
+        out.print_json(json.dumps([p.as_json() for p in lines], ensure_ascii=False))
+        return
+    labels = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
+    t = Table(title=f"Maksusuunnitelma {escape(grant_id)} ({escape(lines[0].grant.applicant)}), tilanne {fmt.date(day)}")
+    for col in ("Erä", "Vuosi", "Summa", "Maksettu", "Ehto", "Tila", "Syy"):
+        t.add_column(col, justify="right" if col in ("Summa", "Maksettu") else "left")
+    for p in lines:
+        it = p.instalment
+        t.add_row(str(p.number), str(it.year if it else ""), fmt.money(p.amount or p.grant.amount), fmt.money(p.paid or 0),
+                  escape(it.condition_text if it else ""), labels[p.status], escape("; ".join(h.text for h in p.holds)))
+    out.print(t)
 
 
 @app.command("report")

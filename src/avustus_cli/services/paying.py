@@ -18,21 +18,37 @@ from avustus_cli.adapters.store import grants as sql
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
-from avustus_cli.domain.followup import Hold, remaining, unique_references
-from avustus_cli.domain.payment import Payment, payment_holds
+from avustus_cli.domain.followup import Hold, unique_references
+from avustus_cli.domain.payment import (
+    YEAR_BUDGET,
+    Payment,
+    allocate_payments,
+    instalment_amounts,
+    instalment_holds,
+    payment_holds,
+    plan_instalments,
+)
 
 PaymentLine = Payment  # the name the command line and older callers use
 
-__all__ = ["Payment", "PaymentLine", "payment_lines", "record_payment", "write_payment_list"]
+__all__ = ["Payment", "PaymentLine", "confirm_instalment", "payment_lines", "record_payment", "write_payment_list"]
 
 
 def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: str | None = None) -> list[Payment]:
-    """Every decided grant with money: payable, held (and why) or paid."""
+    """Every instalment of every decided grant with money: payable, held (and why) or paid.
+
+    A grant's plan is the domain's (``plan_instalments``); an instalment is held by the grant's own holds
+    (review periods, earlier reports, the co-funder's decision, a bank account) and by its own (its first day,
+    its year's budget, an earlier agreement year's report, a reclaim under way)."""
     grants = store.grants()
     first = sql.first_payment_dates(store)
     sent = sql.dispatches(store)
     accepted = sql.accepted_codes(store)
     decided = sql.decided_ids(store)
+    by_instalment = sql.payments_by_instalment(store)
+    confirmed = sql.instalment_confirmations(store)
+    reported = sql.reported_years(store)
+    reclaims = sql.open_reclaims(store)
     app_ids = [g.application_id for g in grants if g.id in decided and g.application_id]
     apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
     # over every decided grant, not only the ones listed: a grant's reference does not depend on the filter
@@ -45,8 +61,17 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
         d = sent.get(g.id)
         last_day = dt.date.fromisoformat(d["last_day"]) if d and d.get("last_day") else None
         holds = payment_holds(g, grants, first, as_of, last_day, app, accepted, settings)
-        out.append(Payment(g, app, holds, last_day, refs.get(g.id, ""), remaining(g)))
-    out.sort(key=lambda p: (p.grant.applicant.casefold(), p.grant.id))
+        plan = plan_instalments(g.form, g.year, app, settings.year)
+        amounts = instalment_amounts(plan, g.amount)
+        paid = allocate_payments(amounts, by_instalment.get(g.id, []))
+        years = {p.year: (p.year in reported.get(g.id, set())) for p in plan if p.year is not None}
+        for item, amount, paid_part in zip(plan, amounts, paid, strict=True):
+            to_pay = max(Decimal(0), amount - paid_part).quantize(Decimal("0.01"))
+            own = instalment_holds(item, g.id, as_of, (g.id, item.number) in confirmed, years, settings.report_months,
+                                   reclaims.get(g.id))
+            all_holds = holds + own if to_pay > 0 else ()
+            out.append(Payment(g, app, all_holds, last_day, refs.get(g.id, ""), to_pay, item, len(plan), amount, paid_part))
+    out.sort(key=lambda p: (p.grant.applicant.casefold(), p.grant.id, p.number))
     return out
 
 
@@ -56,7 +81,8 @@ def write_payment_list(path: Path, lines: Sequence[Payment], as_of: dt.date) -> 
 
     payable = [p for p in lines if p.status == "payable"]
     rows = [
-        [p.grant.applicant, p.grant.business_id or "", p.iban or "", p.to_pay, p.reference, p.grant.id,
+        [p.grant.applicant, p.grant.business_id or "", p.iban or "", p.to_pay, p.reference,
+         p.grant.id if p.instalments == 1 else f"{p.grant.id} ({p.number}/{p.instalments}. erä)",
          f"{p.grant.decision_maker or ''} {fmt.date(p.grant.decision_date)} § {p.grant.section or ''}".strip()]
         for p in payable
     ]
@@ -83,8 +109,10 @@ def record_payment(
     *,
     override: bool = False,
     reason: str | None = None,
+    instalment: int | None = None,
 ) -> tuple[Decimal, tuple[Hold, ...]]:
-    """Record a payment; refused while the grant is held unless overridden with a reason.
+    """Record a payment against one instalment (``instalment``; by default the first not wholly paid);
+    refused while that instalment is held unless overridden with a reason.
 
     The outstanding amount and the holds are read inside the transaction
     (BEGIN IMMEDIATE): two officers recording the same payment at once
@@ -98,26 +126,68 @@ def record_payment(
         lines = payment_lines(store, settings, paid_date, grant_id)
         if not lines:
             raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös: sitä ei makseta tällä komennolla.")
-        line = lines[0]
+        if instalment is not None:
+            chosen = [p for p in lines if p.number == instalment]
+            if not chosen:
+                raise ValidationError(
+                    f"avustuksella {grant_id} ei ole {instalment}. erää: sen maksusuunnitelmassa on {len(lines)} "
+                    f"{'erä' if len(lines) == 1 else 'erää'}."
+                )
+            line = chosen[0]
+        else:
+            line = next((p for p in lines if p.to_pay > 0), lines[-1])
         holds = tuple(h for h in line.holds)
+        what = f"avustus {grant_id}" if line.instalments == 1 else f"avustuksen {grant_id} {line.number}. erä"
         if line.to_pay <= 0:
-            raise ValidationError(f"avustus {grant_id} on jo maksettu kokonaan ({fmt.money2(line.grant.amount)}).")
+            whole = line.amount if line.amount is not None else line.grant.amount
+            raise ValidationError(f"{what} on jo maksettu kokonaan ({fmt.money2(whole)}).")
         amount = line.to_pay if amount is None else amount
         if amount <= 0:
             raise ValidationError("maksun summan on oltava suurempi kuin 0 €.")
         if amount > line.to_pay:
             raise ValidationError(
-                f"maksu {fmt.money2(amount)} on suurempi kuin maksamatta oleva osuus {fmt.money2(line.to_pay)}."
+                f"maksu {fmt.money2(amount)} on suurempi kuin maksamatta oleva osuus {fmt.money2(line.to_pay)}"
+                + ("." if line.instalments == 1 else f" ({line.number}. erä).")
             )
         if holds and not override:
             raise ValidationError(
-                f"avustuksen {grant_id} maksatus on pidätetty: " + "; ".join(h.text for h in holds)
+                (f"avustuksen {grant_id}" if line.instalments == 1 else f"avustuksen {grant_id} {line.number}. erän")
+                + " maksatus on pidätetty: " + "; ".join(h.text for h in holds)
                 + '. Jos maksu on silti tehtävä, anna --override --reason "...".'
             )
-        store.add_payment(grant_id, amount, paid_date, line.reference or None)
+        sql.add_instalment_payment(store, grant_id, line.number, amount, paid_date, line.reference or None)
         store.audit(
             "payment", grant_id, "pay",
-            {"amount": str(amount), "date": paid_date.isoformat(), "override": bool(holds and override),
-             "reason": (reason or "").strip(), "holds": [h.code for h in holds]},
+            {"amount": str(amount), "date": paid_date.isoformat(), "instalment": line.number,
+             "override": bool(holds and override), "reason": (reason or "").strip(), "holds": [h.code for h in holds]},
         )
     return amount, holds
+
+
+def confirm_instalment(
+    store: Store, settings: Settings, grant_id: str, instalment: int, confirmed: dt.date, reason: str
+) -> Payment:
+    """Record that an instalment's own condition is met (a later agreement year's budget holds the money).
+    Recorded once: a second confirmation of the same instalment is refused, nothing changes."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError('perustelu puuttuu: anna --reason "..." (esim. talousarviopäätöksen päivä ja pykälä).')
+    with store.transaction():
+        lines = [p for p in payment_lines(store, settings, confirmed, grant_id) if p.number == instalment]
+        if not lines:
+            raise NotFoundError(f"avustuksella {grant_id} ei ole {instalment}. erää.")
+        line = lines[0]
+        if line.instalment is None or line.instalment.condition != YEAR_BUDGET:
+            raise ValidationError(
+                f"avustuksen {grant_id} {instalment}. erällä ei ole vahvistettavaa ehtoa: se "
+                f"{line.instalment.condition_text if line.instalment else 'maksetaan päätöksen mukaan'}."
+            )
+        done = sql.instalment_confirmations(store).get((grant_id, instalment))
+        if done is not None:
+            raise ValidationError(
+                f"avustuksen {grant_id} {instalment}. erän määräraha on jo kirjattu vahvistetuksi "
+                f"{fmt.date(dt.date.fromisoformat(done['confirmed']))}; mitään ei muutettu."
+            )
+        sql.confirm_instalment(store, grant_id, instalment, confirmed, reason)
+        store.audit("instalment", f"{grant_id}/{instalment}", "confirm", {"date": confirmed.isoformat(), "reason": reason})
+    return payment_lines(store, settings, confirmed, grant_id)[instalment - 1]

@@ -222,6 +222,60 @@ MIGRATIONS: list[str] = [
     ALTER TABLE applications ADD COLUMN data_hash TEXT;
     ALTER TABLE acceptances ADD COLUMN data_hash TEXT;
     """,
+    # 4: the year after the decision: payments against instalments, the budget of an agreement's later year
+    # confirmed, usage reports as filed in the e-form service, reclaims and the money returned
+    """
+    ALTER TABLE payments ADD COLUMN instalment INTEGER;
+    CREATE TABLE instalment_confirmations (
+        grant_id TEXT NOT NULL REFERENCES grants(id),
+        instalment INTEGER NOT NULL,
+        confirmed TEXT NOT NULL,             -- the day the condition was met (e.g. the budget approved)
+        reason TEXT NOT NULL,
+        user TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (grant_id, instalment)
+    );
+    CREATE TABLE usage_reports (
+        grant_id TEXT NOT NULL REFERENCES grants(id),
+        year INTEGER NOT NULL,               -- the year the report covers
+        received TEXT NOT NULL,
+        used_cents INTEGER,
+        unused_cents INTEGER,
+        attachments TEXT NOT NULL DEFAULT '[]',
+        metrics TEXT NOT NULL DEFAULT '',    -- the yearly follow-up of a partnership agreement's metrics
+        content_hash TEXT NOT NULL,
+        import_id INTEGER REFERENCES imports(id),
+        source_row INTEGER,
+        outcome TEXT,                        -- accepted | supplement (the officer's act), null: not handled
+        outcome_date TEXT,
+        supplement_due TEXT,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (grant_id, year)
+    );
+    CREATE TABLE reclaims (
+        grant_id TEXT PRIMARY KEY REFERENCES grants(id),
+        grounds TEXT NOT NULL,
+        proposed_cents INTEGER NOT NULL,
+        hearing_date TEXT NOT NULL,
+        answer_due TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        decision_date TEXT,
+        section TEXT,
+        maker TEXT,
+        amount_cents INTEGER,
+        due TEXT,
+        reasons TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE reclaim_returns (
+        id INTEGER PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES reclaims(grant_id),
+        amount_cents INTEGER NOT NULL,
+        paid_date TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

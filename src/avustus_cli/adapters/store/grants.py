@@ -179,11 +179,65 @@ def replace_history_details(
     store.conn.execute("delete from payments where grant_id = ? and reference = 'history'", (grant_id,))
     if payment is not None:
         store.add_payment(grant_id, payment[0], payment[1], "history")
-    store.conn.execute("delete from reports where grant_id = ?", (grant_id,))
-    if report is not None:
-        store.set_report(grant_id, report[0], report[1])
+    filed = store.conn.execute("select 1 from usage_reports where grant_id = ? limit 1", (grant_id,)).fetchone()
+    if filed is None:  # a report filed in the e-form service (import --reports) is newer than the register
+        store.conn.execute("delete from reports where grant_id = ?", (grant_id,))
+        if report is not None:
+            store.set_report(grant_id, report[0], report[1])
     store.replace_warnings(import_id, grant_id, warnings)
     store.conn.execute(
         "insert into history_state (grant_id, state) values (?, ?) on conflict(grant_id) do update set state = excluded.state",
         (grant_id, state),
     )
+
+
+# --- instalments ---------------------------------------------------------------
+
+
+def payments_by_instalment(store: Store) -> dict[str, list[tuple[int | None, Decimal]]]:
+    """grant id -> [(instalment number or None, amount)] of every recorded payment."""
+    out: dict[str, list[tuple[int | None, Decimal]]] = {}
+    for r in store.query("select grant_id, instalment, amount_cents from payments order by paid_date, id"):
+        out.setdefault(r["grant_id"], []).append((r["instalment"], euros(r["amount_cents"]) or Decimal(0)))
+    return out
+
+
+def add_instalment_payment(
+    store: Store, grant_id: str, instalment: int, amount: Decimal, paid_date: dt.date, reference: str | None
+) -> None:
+    store.conn.execute(
+        "insert into payments (grant_id, amount_cents, paid_date, reference, created_at, instalment) values (?, ?, ?, ?, ?, ?)",
+        (grant_id, cents(amount), paid_date.isoformat(), reference, now(), instalment),
+    )
+
+
+def instalment_confirmations(store: Store) -> dict[tuple[str, int], dict[str, Any]]:
+    """(grant id, instalment) -> {confirmed, reason}: the conditions the officer recorded as met."""
+    return {(r["grant_id"], r["instalment"]): r for r in store.query("select * from instalment_confirmations")}
+
+
+def confirm_instalment(store: Store, grant_id: str, instalment: int, confirmed: dt.date, reason: str) -> None:
+    from avustus_cli.adapters.store import os_user
+
+    store.conn.execute(
+        "insert into instalment_confirmations (grant_id, instalment, confirmed, reason, user, at) values (?, ?, ?, ?, ?, ?)",
+        (grant_id, instalment, confirmed.isoformat(), reason, os_user(), now()),
+    )
+
+
+def reported_years(store: Store) -> dict[str, set[int]]:
+    """grant id -> the years its filed usage reports cover."""
+    out: dict[str, set[int]] = {}
+    for r in store.query("select grant_id, year from usage_reports"):
+        out.setdefault(r["grant_id"], set()).add(r["year"])
+    return out
+
+
+def open_reclaims(store: Store) -> dict[str, dt.date]:
+    """grant id -> the hearing date of a reclaim whose money is not (wholly) back."""
+    rows = store.query(
+        """select r.grant_id, r.hearing_date, coalesce(r.amount_cents, r.proposed_cents) as target,
+                  (select coalesce(sum(x.amount_cents), 0) from reclaim_returns x where x.grant_id = r.grant_id) as back
+           from reclaims r"""
+    )
+    return {r["grant_id"]: dt.date.fromisoformat(r["hearing_date"]) for r in rows if r["back"] < r["target"]}
