@@ -225,7 +225,10 @@ MIGRATIONS: list[str] = [
     # 4: the year after the decision: payments against instalments, the budget of an agreement's later year
     # confirmed, usage reports as filed in the e-form service, reclaims and the money returned
     """
-    ALTER TABLE payments ADD COLUMN instalment INTEGER;
+    CREATE TABLE payment_instalments (
+        payment_id INTEGER PRIMARY KEY REFERENCES payments(id),
+        instalment INTEGER NOT NULL      -- the instalment of the grant's plan the payment was recorded against
+    );
     CREATE TABLE instalment_confirmations (
         grant_id TEXT NOT NULL REFERENCES grants(id),
         instalment INTEGER NOT NULL,

@@ -197,7 +197,10 @@ def replace_history_details(
 def payments_by_instalment(store: Store) -> dict[str, list[tuple[int | None, Decimal]]]:
     """grant id -> [(instalment number or None, amount)] of every recorded payment."""
     out: dict[str, list[tuple[int | None, Decimal]]] = {}
-    for r in store.query("select grant_id, instalment, amount_cents from payments order by paid_date, id"):
+    for r in store.query(
+        "select p.grant_id, i.instalment, p.amount_cents from payments p left join payment_instalments i on i.payment_id = p.id "
+        "order by p.paid_date, p.id"
+    ):
         out.setdefault(r["grant_id"], []).append((r["instalment"], euros(r["amount_cents"]) or Decimal(0)))
     return out
 
@@ -205,10 +208,11 @@ def payments_by_instalment(store: Store) -> dict[str, list[tuple[int | None, Dec
 def add_instalment_payment(
     store: Store, grant_id: str, instalment: int, amount: Decimal, paid_date: dt.date, reference: str | None
 ) -> None:
-    store.conn.execute(
-        "insert into payments (grant_id, amount_cents, paid_date, reference, created_at, instalment) values (?, ?, ?, ?, ?, ?)",
-        (grant_id, cents(amount), paid_date.isoformat(), reference, now(), instalment),
+    cur = store.conn.execute(
+        "insert into payments (grant_id, amount_cents, paid_date, reference, created_at) values (?, ?, ?, ?, ?)",
+        (grant_id, cents(amount), paid_date.isoformat(), reference, now()),
     )
+    store.conn.execute("insert into payment_instalments (payment_id, instalment) values (?, ?)", (cur.lastrowid, instalment))
 
 
 def instalment_confirmations(store: Store) -> dict[tuple[str, int], dict[str, Any]]:

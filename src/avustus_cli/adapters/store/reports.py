@@ -65,6 +65,7 @@ def paid_for_year(store: Store, grant_id: str, year: int, instalment: int | None
         row = store.conn.execute("select coalesce(sum(amount_cents), 0) from payments where grant_id = ?", (grant_id,)).fetchone()
     else:
         row = store.conn.execute(
-            "select coalesce(sum(amount_cents), 0) from payments where grant_id = ? and instalment = ?", (grant_id, instalment)
+            "select coalesce(sum(p.amount_cents), 0) from payments p join payment_instalments i on i.payment_id = p.id "
+            "where p.grant_id = ? and i.instalment = ?", (grant_id, instalment)
         ).fetchone()
     return euros(row[0]) or Decimal(0)
