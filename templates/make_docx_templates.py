@@ -127,11 +127,30 @@ def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False, size
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _repeat_header(row) -> None:
-    trPr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
+def _row_flag(row_or_tr, name: str) -> None:
+    """Set an on/off row property (w:cantSplit, w:tblHeader) in schema order: cantSplit before tblHeader."""
+    tr = getattr(row_or_tr, "_tr", row_or_tr)
+    trPr = tr.get_or_add_trPr()
+    if trPr.find(qn(name)) is not None:
+        return
+    el = OxmlElement(name)
     el.set(qn("w:val"), "true")
-    trPr.append(el)
+    header = trPr.find(qn("w:tblHeader"))
+    if name == "w:cantSplit" and header is not None:
+        header.addprevious(el)
+    else:
+        trPr.append(el)
+
+
+def _repeat_header(row) -> None:
+    _row_flag(row, "w:tblHeader")
+
+
+def _rows_unsplit(table) -> None:
+    """No row of the table breaks across a page (w:cantSplit on every row, docxtpl's loop rows included:
+    the rows a loop repeats carry the property with them)."""
+    for tr in table._tbl.findall(qn("w:tr")):
+        _row_flag(tr, "w:cantSplit")
 
 
 def _set_widths(table, widths_cm: list[float]) -> None:
@@ -155,6 +174,7 @@ def _set_widths(table, widths_cm: list[float]) -> None:
             span = int(span_el.get(qn("w:val"))) if span_el is not None else 1
             tc.width = Cm(sum(widths_cm[i:i + span]))
             i += span
+    _rows_unsplit(table)
 
 
 def grid_table(doc, headers: list[str], widths: list[float], right: set[int]):
@@ -177,6 +197,8 @@ def add_row(t, cells: list[str], *, bold: bool = False, right: set[int] = frozen
     if merge:
         merged = row.cells[0].merge(row.cells[-1])
         _cell_text(merged, cells[0], bold=bold)
+        # a group's title row stays on the page of the group's first row
+        merged.paragraphs[0].paragraph_format.keep_with_next = True
         return row
     if span > 1:
         first = row.cells[0].merge(row.cells[span - 1])
@@ -207,6 +229,93 @@ def plain_table(doc, rows: list[list[str]], widths: list[float], right_cols: set
             _cell_text(t.rows[r].cells[c], text, bold=(r == 0 and c < 2), right=c in right_cols, size=11)
     _set_widths(t, widths)
     return t
+
+
+def _field(p, instruction: str, placeholder: str, size: float) -> None:
+    """A Word field (PAGE, NUMPAGES) as begin / instruction / separate / result / end runs;
+    Word and LibreOffice both update the result when the pages are laid out."""
+
+    def run():
+        r = p.add_run()
+        r.font.size = Pt(size)
+        return r
+
+    for kind, text in (("begin", None), (None, f" {instruction} "), ("separate", None), (None, placeholder), ("end", None)):
+        r = run()
+        if kind:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+            r._r.append(el)
+        elif text == placeholder:
+            r.text = text
+        else:
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+            r._r.append(el)
+
+
+PAGE_NUMBER = "sivu {PAGE} / {NUMPAGES}"
+
+
+def _page_number(footer) -> None:
+    p = footer.paragraphs[0]
+    p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    p.paragraph_format.space_after = Pt(0)
+    r = p.add_run("sivu ")
+    r.font.size = Pt(9)
+    _field(p, "PAGE", "1", 9)
+    r = p.add_run(" / ")
+    r.font.size = Pt(9)
+    _field(p, "NUMPAGES", "1", 9)
+
+
+def page_frame(doc, kind: str, date_key: str, body: str = "{{ body }}") -> None:
+    """The running header and the page number of every page.
+
+    The first page opens with the document's own head (county, kind, date, diary number) in the
+    body text, so its header is left empty; every later page carries the same facts in a small
+    running header (county and body; kind, date and diary number), and every page, the first
+    included, ends with "sivu X / Y" in the footer."""
+    sec = doc.sections[0]
+    sec.different_first_page_header_footer = True
+    sec.header_distance = sec.footer_distance = Cm(1.0)
+    width = (sec.page_width - sec.left_margin - sec.right_margin) / 360000  # cm
+    header = sec.header
+    t = header.add_table(rows=2, cols=3, width=Cm(width))
+    date = "{{ " + date_key + "|date }}" if date_key else ""
+    cells = [["{{ county }}", kind, date], [body, "{{ diary_number }}", ""]]
+    for r, row in enumerate(cells):
+        for c, text in enumerate(row):
+            _cell_text(t.rows[r].cells[c], text, right=c == 2, size=8.5)
+    third = round(width / 3, 2)
+    _set_widths(t, [round(width - 2 * third, 2), third, third])
+    # the header's own paragraph goes after the table (a story ends with a paragraph) and draws a thin rule
+    rule = header.paragraphs[0]
+    t._tbl.addnext(rule._p)
+    rule.paragraph_format.space_after = Pt(6)
+    rule.paragraph_format.line_spacing = Pt(2)
+    pPr = rule._p.get_or_add_pPr()
+    bdr = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for k, v in (("w:val", "single"), ("w:sz", "4"), ("w:space", "1"), ("w:color", "808080")):
+        bottom.set(qn(k), v)
+    bdr.append(bottom)
+    pPr.insert_element_before(bdr, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
+                              "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                              "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+                              "w:mirrorIndents", "w:suppressOverlap", "w:jc")
+    _page_number(sec.footer)
+    _page_number(sec.first_page_footer)
+
+
+def keep_together(*paragraphs) -> None:
+    """A block that a page break never separates (a decision and its signature): each paragraph keeps
+    its lines together and stays on the page of the next one, the last only keeps its lines."""
+    for i, p in enumerate(paragraphs):
+        p.paragraph_format.keep_together = True
+        if i < len(paragraphs) - 1:
+            p.paragraph_format.keep_with_next = True
 
 
 def person(key: str) -> str:
@@ -314,7 +423,8 @@ TERMS_PARAGRAPH = (
 
 def paatosesitys():
     doc = new_document("Päätösesitys")
-    plain_table(doc, [["{{ body }}", "{{ meeting_date|date }}", "§"], ["{{ diary_number }}", "", ""]],
+    page_frame(doc, "Päätösesitys", "meeting_date")
+    plain_table(doc, [["{{ county }}", "{{ meeting_date|date }}", "§"], ["{{ body }}", "{{ diary_number }}", ""]],
                 [9.0, 4.7, 3.0], right_cols={1, 2})
     heading(doc, "{{ title }}", 1)
     tag(doc, "if earlier_handling")
@@ -449,7 +559,7 @@ def paatosesitys():
     tag(doc, 'set items = items + (["myöntää selostuksessa mainitut hankeavustukset yhteensä " ~ '
              'projects|sum(attribute="amount")|number ~ " euroa niissä mainituin ehdoin"] if projects else [])')
     tag(doc, "set items = items + extra_resolutions")
-    para(doc, "{{ body }} päättää")
+    para(doc, "{{ body }} päättää").paragraph_format.keep_with_next = True
     tag(doc, "for item in items")
     p = para(doc, '{{ loop.index }}. {{ item }}{{ "." if loop.last else "," }}')
     p.paragraph_format.left_indent = Cm(0.6)
@@ -477,6 +587,7 @@ def annex_head(doc, label: str) -> None:
 
 def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
+    page_frame(doc, "Liite 1", "meeting_date")
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
     t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut",
@@ -519,6 +630,7 @@ def liite1():
 
 def avustusehdot():
     doc = new_document("Liite 2: avustusehdot")
+    page_frame(doc, "Liite 2", "meeting_date")
     annex_head(doc, "Liite 2")
     heading(doc, "Järjestöjen toiminta-avustusten ehdot vuodelle {{ year }}", 1)
     heading(doc, "1. Käyttötarkoitus", 2)
@@ -555,6 +667,7 @@ def avustusehdot():
 
 def strategiajohtajan_paatos():
     doc = new_document("Viranhaltijapäätös: kumppanuussopimukset")
+    page_frame(doc, "Viranhaltijapäätös § {{ section }}", "decision_date", body="{{ small_partnership_decider }}")
     plain_table(doc, [["{{ county }}", "Viranhaltijapäätös", "{{ decision_date|date }}", "§ {{ section }}"],
                       ["{{ small_partnership_decider }}", "{{ diary_number }}", "", ""]],
                 [5.5, 5.2, 3.0, 3.0], right_cols={2, 3})
@@ -573,7 +686,7 @@ def strategiajohtajan_paatos():
     tag(doc, "if agreements")
     heading(doc, "Hyväksyttäviksi esitetyt kumppanuussopimukset", 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Sopimuskausi", "€ / vuosi"],
-                   [3.6, 2.0, 2.0, 4.5, 2.6, 2.0], right={5})
+                   [3.4, 2.2, 2.4, 3.7, 2.8, 2.2], right={5})
     tr_tag(t, "for a in agreements")
     add_row(t, ["{{ a.applicant }}", "{{ a.business_id }}", "{{ a.municipality }}", "{{ a.purpose }}",
                 "{{ a.start|date }}–{{ a.end|date }}", "{{ a.amount_per_year|money }}"], right={5})
@@ -590,7 +703,7 @@ def strategiajohtajan_paatos():
     tag(doc, "if refusals")
     heading(doc, "Hylättäviksi esitetyt kumppanuussopimushakemukset", 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Haettu € / vuosi", "Perustelu"],
-                   [3.2, 1.9, 1.9, 3.0, 2.0, 4.7], right={4})
+                   [3.4, 2.2, 2.4, 2.6, 2.0, 4.1], right={4})
     tr_tag(t, "for r in refusals")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
                 "{{ r.requested|money }}", '{% if r.codes %}({{ r.codes|join(", ") }}) {% endif %}{{ r.reason }}'],
@@ -605,17 +718,17 @@ def strategiajohtajan_paatos():
               "hyvinvointialueen avustusehtoja. Avustuksen käytöstä on raportoitava vuosittain, ensimmäisen kerran "
               "viimeistään {{ report_due|date }}; käyttöselvitykseen liitetään:")
     report_documents(doc)
-    para(doc, "Avustus maksetaan, kun päätös on lainvoimainen ja aiempien avustusten käyttöselvitykset on "
-              "toimitettu. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto, ja "
-              "ehtojen vastaisesti käytetty avustus voidaan periä takaisin.")
+    granted_end = para(doc, "Avustus maksetaan, kun päätös on lainvoimainen ja aiempien avustusten käyttöselvitykset on "
+                            "toimitettu. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto, ja "
+                            "ehtojen vastaisesti käytetty avustus voidaan periä takaisin.")
     tag(doc, "endif")
     tag(doc, "if refusals")
-    para(doc, "Hylkään edellä mainitut kumppanuussopimushakemukset niissä esitetyin perustein.")
+    refused_end = para(doc, "Hylkään edellä mainitut kumppanuussopimushakemukset niissä esitetyin perustein.")
     tag(doc, "endif")
-    para(doc)
-    para(doc, "{{ decider.title|capitalize }} {{ decider.name }}")
+    # the decision's last paragraph and the signature stay on one page
+    keep_together(granted_end, refused_end, para(doc), para(doc, "{{ decider.title|capitalize }} {{ decider.name }}"))
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     heading(doc, "Tiedoksi", 2)
     para(doc, '{{ (agreements + refusals)|map(attribute="applicant")|join(", ") }}')
     review_instructions(doc)
@@ -624,6 +737,7 @@ def strategiajohtajan_paatos():
 
 def taydennyspyynto():
     doc = new_document("Täydennyspyyntö")
+    page_frame(doc, "Täydennyspyyntö", "letter_date")
     letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
     address(doc)
     heading(doc, "Täydennyspyyntö: {{ application.form|lower }}hakemus vuodelle {{ year }}", 1)
@@ -640,12 +754,13 @@ def taydennyspyynto():
     para(doc, "Jos täydennystä ei saavu määräaikaan mennessä, hakemus ratkaistaan käytettävissä olevien tietojen "
               "perusteella. Puutteellinen hakemus voidaan tällöin hylätä.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 
 def paatoskirje():
     doc = new_document("Päätös")
+    page_frame(doc, "Päätös", "letter_date")
     letter_head(doc, "PÄÄTÖS", "letter_date")
     address(doc)
     heading(doc, "{{ application.form }} vuodelle {{ year }}", 1)
@@ -701,13 +816,14 @@ def paatoskirje():
         para(doc, text, style="List Bullet")
     tag(doc, "endif")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     review_instructions(doc)
     return doc
 
 
 def muistutus():
     doc = new_document("Muistutus")
+    page_frame(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}', "letter_date")
     letter_head(doc, '{{ "MUISTUTUS" if level == 1 else "TOINEN MUISTUTUS" }}', "letter_date")
     address(doc)
     heading(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}: avustuksen käyttöselvitys puuttuu', 1)
@@ -728,7 +844,7 @@ def muistutus():
     tag(doc, "endif")
     para(doc, "Jos olette jo toimittaneet käyttöselvityksen, tämä muistutus on aiheeton.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 
