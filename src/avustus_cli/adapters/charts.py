@@ -69,12 +69,13 @@ def bar_chart(
             f'<text x="{label_width - 6}" y="{mid:.1f}" text-anchor="end" fill="{TEXT}">'
             f"<title>{_e(label)}</title>{_e(_short(label, 34))}</text>"
         )
-        if background is not None and background[i] is not None:
-            bw = float(Decimal(background[i]) / scale_max) * plot
+        behind = background[i] if background is not None else None
+        if behind is not None:
+            bw = float(Decimal(behind) / scale_max) * plot
             parts.append(f'<rect x="{label_width}" y="{y}" width="{bw:.1f}" height="{bar_height}" fill="{BAR_LIGHT}"/>')
         w = float(Decimal(value) / scale_max) * plot
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{w:.1f}" height="{bar_height - 6}" fill="{BAR}"/>')
-        end = label_width + max(w, float(Decimal(background[i]) / scale_max) * plot if background and background[i] is not None else 0)
+        end = label_width + max(w, float(Decimal(behind) / scale_max) * plot if behind is not None else 0)
         parts.append(f'<text x="{end + 6:.1f}" y="{mid:.1f}" fill="{TEXT}">{_e(value_text(value))}</text>')
     parts.append("</svg>")
     return "\n".join(parts)

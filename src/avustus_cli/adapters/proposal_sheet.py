@@ -174,7 +174,7 @@ def _summary_rows(budget: Budget, idx: Mapping[str, int], last_row: int) -> tupl
         budget.total,
         Formula(f"=E{r_no}-D{r_no}"),
     ])
-    cap_rows = []
+    cap_rows: list[list[Any]] = []
     if budget.category_caps:
         cat_col = column_letter(idx[COL_CATEGORY])
         for c in sorted(budget.category_caps):
@@ -227,14 +227,14 @@ class _Row:
 
     def __init__(self, headers: list[str], col: Mapping[str, int], cells: list[Any], display: str, row_no: int):
         self.headers, self.col, self.cells, self.row_no = headers, col, cells, row_no
-        self.where = dict(file=display, sheet=ESITYS_SHEET, row=row_no)
+        self.display = display
 
     def __getitem__(self, name: str) -> Any:
         i = self.col.get(name)
         return self.cells[i] if i is not None and i < len(self.cells) else None
 
     def fail(self, name: str, message: str) -> InputFileError:
-        return InputFileError(message, column=_col_label(self.headers, name), **self.where)
+        return InputFileError(message, file=self.display, sheet=ESITYS_SHEET, row=self.row_no, column=_col_label(self.headers, name))
 
     def amount(self) -> Decimal:
         """The proposed amount, read by the one parser of amounts (``values.amount``)."""
@@ -428,9 +428,10 @@ def _check_budget(rows: Sequence[ProposalLine], edits: Mapping[str, ProposalEdit
                        f"avustusmuodon {form_label(line).lower()} määräraha" if line else
                        ("yhteinen määräraha" if budget.per_form else "määräraha")))
         checks.append(("total", budget.total, "kokonaismääräraha"))
-        if r.app.category in budget.category_caps:
-            checks.append((f"cat:{r.app.category}", budget.category_caps[r.app.category],
-                           f"toimintaluokan {r.app.category} enimmäismäärä"))
+        category = r.app.category
+        if category is not None and category in budget.category_caps:
+            checks.append((f"cat:{category}", budget.category_caps[category],
+                           f"toimintaluokan {category} enimmäismäärä"))
         for key, limit, label in checks:
             sums[key] += r.amount
             if sums[key] > limit:

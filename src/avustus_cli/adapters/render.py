@@ -232,8 +232,10 @@ def _check_tree(tree: nodes.Template, name: str | None) -> None:
             bad = node.attr
         elif isinstance(node, nodes.Getitem):
             bad = node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else ""
-        else:
+        elif isinstance(node, nodes.Name):
             bad = node.name
+        else:  # find_all yields only the three kinds above
+            continue
         if bad.startswith("_"):
             raise SecurityError(f"nimi {bad!r} rivillä {node.lineno}")
 
@@ -452,7 +454,7 @@ def fixed_zip_times(data: bytes) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             offsets = [i.header_offset for i in z.infolist()]
-            start_dir = z.start_dir  # type: ignore[attr-defined]
+            start_dir = z.start_dir
     except (zipfile.BadZipFile, AttributeError):
         return data
     dos_date = ((FIXED_ZIP_TIME[0] - 1980) << 9) | (FIXED_ZIP_TIME[1] << 5) | FIXED_ZIP_TIME[2]

@@ -96,9 +96,9 @@ def _check_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> Non
             letters = set(_CELL_COL.findall(data))
             if letters:
                 max_col = max(max_col, max(column_number(c.decode()) for c in letters))
-            rows = _CELL_ROW.findall(data)
-            if rows:
-                max_row = max(max_row, max(map(int, rows)))
+            row_numbers = _CELL_ROW.findall(data)
+            if row_numbers:
+                max_row = max(max_row, max(map(int, row_numbers)))
             if _too_big(max_row, max_col):
                 raise _refuse(display, f"taulukossa {sheet} on soluja alueella A1:{_letters(max_col)}{max_row}")
             tail = data[-64:]  # a reference cut between two chunks is read whole next time

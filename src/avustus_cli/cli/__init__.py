@@ -474,8 +474,11 @@ def env_of(ctx: typer.Context) -> Env:
 
 def option_date(value: str | None, option: str) -> dt.date | None:
     """A date given on the command line: 2027-01-27 or 27.1.2027; None when not given."""
-    if value is None:
-        return None
+    return None if value is None else required_date(value, option)
+
+
+def required_date(value: str, option: str) -> dt.date:
+    """The date of a required option (see :func:`option_date`)."""
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
@@ -53,14 +53,14 @@ def decide_cmd(
     Esimerkki: [bold]avustus decide --date 2027-01-26 --section "§ 12"[/]
     """
     env = env_of(ctx)
-    day = option_date(date, "--date")
+    day = required_date(date, "--date")
     meeting = env.settings.meeting_date
     if meeting is not None and day is not None and day != meeting:
         err.print(escape(f"Huomio: päätöspäivä {fmt.date(day)} ei ole asetusten kokouspäivä {fmt.date(meeting)} "
                          "(decision.meeting_date), jolle päätösesitys laadittiin."), highlight=False)
     result = svc.decide(
         env.store(), env.settings,
-        decision_date=option_date(date, "--date"), section=section, maker=maker, from_file=from_file,
+        decision_date=day, section=section, maker=maker, from_file=from_file,
         channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
         budget_total=option_money(budget, "--budget"),
     )
@@ -191,7 +191,7 @@ def paid_cmd(
     """
     env = env_of(ctx)
     paid, holds = paying.record_payment(
-        env.store(), env.settings, grant_id, option_date(date, "--date"), option_money(amount, "--amount"),
+        env.store(), env.settings, grant_id, required_date(date, "--date"), option_money(amount, "--amount"),
         override=override, reason=reason, instalment=instalment,
     )
     note = " (pidätys ohitettu: " + "; ".join(h.text for h in holds) + ")" if holds else ""
@@ -252,7 +252,7 @@ def report_cmd(
     Esimerkki: [bold]avustus report AV-2026-031 --received 2027-06-12 --status hyväksytty[/]
     """
     env = env_of(ctx)
-    st = followup.record_report(env.store(), grant_id, option_date(received, "--received"), status)
+    st = followup.record_report(env.store(), grant_id, required_date(received, "--received"), status)
     err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(option_date(received, '--received'))}, {st.label}."), highlight=False)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,8 +20,9 @@ from avustus_cli.services import proposing as svc
 
 def _print_summary(rows, budget) -> None:
     t = Table(title="Esitys määrärahoittain")
-    for col, just in (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"), ("Haettu", "right"),
-                      ("Esitys", "right"), ("Määräraha €", "right"), ("Jäljellä", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"), ("Haettu", "right"),
+                      ("Esitys", "right"), ("Määräraha €", "right"), ("Jäljellä", "right"))
+    for col, just in columns:
         t.add_column(col, justify=just)
     lines = svc.summary_by_form(rows, budget)
     for ln in lines:
@@ -30,7 +33,7 @@ def _print_summary(rows, budget) -> None:
         t.add_row("[bold]Yhteensä[/]", str(sum(ln["count"] for ln in lines)), str(sum(ln["funded"] for ln in lines)),
                   fmt.money(sum((ln["requested"] for ln in lines), Decimal(0))), fmt.money(proposed),
                   fmt.money(budget.total), fmt.money(budget.total - proposed))
-    by_form = {}
+    by_form: dict[str, list[Any]] = {}
     for r in rows:
         by_form.setdefault(r.form, []).append(r)
     out.print(t)

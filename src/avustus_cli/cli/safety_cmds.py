@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, out
+from avustus_cli.cli import app, env_of, err, out, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.services import safety
 
@@ -114,7 +114,7 @@ def purge_cmd(
     Esimerkki: [bold]avustus purge --as-of 31.12.2037 --dry-run[/]
     """
     env = env_of(ctx)
-    day = option_date(as_of, "--as-of")
+    day = required_date(as_of, "--as-of")
     result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run,
                           backup_keep_days=env.settings.backup_keep_days, files=files)
     if as_json:

@@ -275,8 +275,8 @@ def _validate(candidates: Sequence[Candidate], budget: Budget, method: Method) -
     _check_money("kokonaismääräraha (budget.total)", budget.total)
     for f in sorted(budget.per_form):
         _check_money(f"määräraha budget.{f}", budget.per_form[f])
-    for c in sorted(budget.category_caps):
-        _check_money(f"toimintaluokan {c} enimmäismäärä", budget.category_caps[c])
+    for cat in sorted(budget.category_caps):
+        _check_money(f"toimintaluokan {cat} enimmäismäärä", budget.category_caps[cat])
     lines = sum(budget.per_form.values(), Decimal(0))
     if lines > budget.total:
         raise AllocationError(
@@ -397,7 +397,7 @@ def allocate(candidates: Iterable[Candidate], budget: Budget, method: Method) ->
     cat_claims: dict[int, Fraction] = {}
     for it in part:
         if it.cand.category in caps:
-            cat_claims[it.cand.category] = cat_claims.get(it.cand.category, Fraction(0)) + it.claim  # type: ignore[index]
+            cat_claims[it.cand.category] = cat_claims.get(it.cand.category, Fraction(0)) + it.claim
     cap_rate = {c: caps[c] / s for c, s in cat_claims.items() if s > 0}
 
     for key in sorted(by_line, key=lambda k: (k is None, k or "")):
@@ -423,7 +423,7 @@ def _proportional(items, line_budget, cap_rate, budget, step, put) -> None:
     remaining_budget = line_budget
     remaining_claims = sum(claims.values(), Fraction(0))
     saturated: dict[int, Fraction] = {}
-    for rate, cat in sorted((cap_rate[c], c) for c in claims if c in cap_rate):
+    for rate, cat in sorted((cap_rate[c], c) for c in claims if c is not None and c in cap_rate):
         if remaining_claims == 0 or remaining_budget / remaining_claims <= rate:
             break
         saturated[cat] = rate

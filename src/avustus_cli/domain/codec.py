@@ -61,7 +61,7 @@ def _encoders(cls: type) -> tuple[tuple[str, Any], ...]:
     return enc
 
 
-_EMPTY = (None, "", (), [], {})
+_EMPTY: tuple[Any, ...] = (None, "", (), [], {})
 
 
 def encode_present(cls: type, values: dict[str, Any]) -> dict[str, Any]:

@@ -116,7 +116,7 @@ def applicant_history(r: GrantRecord, first_year: dict[str, int], data_from: int
 def _row(key: str, label: str, items: list[GrantRecord]) -> dict[str, Any]:
     granted = sum((r.amount for r in items), ZERO)
     with_req = [r for r in items if r.requested is not None]
-    requested = sum((r.requested for r in with_req), ZERO) if with_req else None
+    requested = sum((q for r in with_req if (q := r.requested) is not None), ZERO) if with_req else None
     granted_of_known = sum((r.amount for r in with_req), ZERO)
     return {
         "key": key,

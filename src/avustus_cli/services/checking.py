@@ -79,6 +79,8 @@ def _slim(app: Application) -> Application:
 
 def _check_chunk(rows: list[str]) -> list[tuple]:
     """A worker's share: plain tuples of strings travel between processes many times faster than objects."""
+    if _WORKER_STATE is None:
+        raise RuntimeError("worker started without its state (_init_worker)")
     settings, as_of, history, positions = _WORKER_STATE  # set by _init_worker in each worker
     out = []
     for data_text in rows:

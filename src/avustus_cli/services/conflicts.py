@@ -63,9 +63,9 @@ def read_positions(path: Path, display: str | None = None) -> list[Position]:
             continue  # an empty row
         for need, label in (("person", "Henkilö"), ("organisation", "Yhdistys")):
             if not parsed.get(need):
-                col = next((c for c, n in table.mapping.items() if n == need), None)
+                need_col = next((c for c, n in table.mapping.items() if n == need), None)
                 raise InputFileError(f"{label} puuttuu.", file=display, sheet=table.sheet, row=row_no,
-                                     column=table.column_name(col) if col is not None else None)
+                                     column=table.column_name(need_col) if need_col is not None else None)
         start, end = parsed.get("start"), parsed.get("end")
         if start and end and end < start:
             raise InputFileError(f"päättymispäivä {end.isoformat()} on ennen alkamispäivää {start.isoformat()}.",

@@ -537,10 +537,12 @@ def amend(
                     sql.record_dispatch(store, grant_id, dispatch)
                 if stage is not None and dispatch is not None:
                     try:
-                        row = sql.decision(store, grant_id)
-                        apps = ({a.id: a for a in store.applications([row.application_id], with_personal=True)}
-                                if row.application_id else {})
-                        paths, mailing = write_decision_letters(store, settings, [row], apps, dispatch, stage.path)
+                        decided = sql.decision(store, grant_id)
+                        if decided is None:  # read under this lock just above
+                            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+                        apps = ({a.id: a for a in store.applications([decided.application_id], with_personal=True)}
+                                if decided.application_id else {})
+                        paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path)
                         if paths:
                             stem = stage.settle(paths[0].stem)
                             mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),

@@ -367,8 +367,9 @@ def import_history(
                         "avustukselta puuttuu sekä hakija että Y-tunnus; korjaa rivi. Tiedostoa ei tuotu.",
                         file=display, sheet=table.sheet, row=rownum,
                     )
+                form = parsed.get("form")
                 gid = parsed.get("application_id") or "-".join(
-                    str(x) for x in (parsed.get("business_id") or parsed.get("applicant"), parsed.get("year") or "", (parsed.get("form").value if parsed.get("form") else ""))
+                    str(x) for x in (parsed.get("business_id") or parsed.get("applicant"), parsed.get("year") or "", (form.value if form else ""))
                 )
                 if gid in seen:
                     raise InputFileError(

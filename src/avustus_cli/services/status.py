@@ -12,15 +12,15 @@ from avustus_cli.domain.config import Settings
 
 def round_status(store: Store, s: Settings) -> dict[str, Any]:
     """What the round holds: counts and sums requested by form and category, imports, open warnings, verdicts."""
-    by_form: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    by_cat: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    total = [0, Decimal(0)]
+    by_form: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    by_cat: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+    total: list[Any] = [0, Decimal(0)]
     for row in store.requested_by_form_and_category():
         amount = euros(row["requested_cents"]) or Decimal(0)
         for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
             bucket[0] += 1
             bucket[1] += amount
-    verdicts = defaultdict(int)
+    verdicts: dict[str, int] = defaultdict(int)
     for v in store.verdicts().values():
         verdicts[v["verdict"]] += 1
     return {

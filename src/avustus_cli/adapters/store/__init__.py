@@ -596,10 +596,10 @@ class Store:
 
     def record_import(self, row: dict[str, Any]) -> int:
         row = {**row, "at": now(), "user": os_user(), "unknown_columns": json.dumps(row.get("unknown_columns", []), ensure_ascii=False)}
-        return self.db["imports"].insert(row).last_pk
+        return _new_id(self.db.table("imports").insert(row))
 
     def update_import(self, import_id: int, values: dict[str, Any]) -> None:
-        self.db["imports"].update(import_id, values)
+        self.db.table("imports").update(import_id, values)
 
     def imports(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._query("select * from imports order by id")]
@@ -609,7 +609,7 @@ class Store:
     def upsert_grant(self, row: dict[str, Any]) -> None:
         ts = now()
         existing = self.conn.execute("select created_at from grants where id = ?", (row["id"],)).fetchone()
-        self.db["grants"].upsert({**row, "created_at": existing[0] if existing else ts, "updated_at": ts}, pk="id")
+        self.db.table("grants").upsert({**row, "created_at": existing[0] if existing else ts, "updated_at": ts}, pk="id")
 
     def grant_rows(self, business_id: str | None = None) -> list[dict[str, Any]]:
         sql = "select * from grants"
@@ -653,7 +653,7 @@ class Store:
         return out
 
     def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
-        self.db["payments"].insert(
+        self.db.table("payments").insert(
             {
                 "grant_id": grant_id,
                 "amount_cents": cents(amount),
@@ -664,7 +664,7 @@ class Store:
         )
 
     def set_report(self, grant_id: str, received: dt.date, status: str | None) -> None:
-        self.db["reports"].upsert(
+        self.db.table("reports").upsert(
             {"grant_id": grant_id, "received": received.isoformat(), "status": status, "updated_at": now()},
             pk="grant_id",
         )
@@ -679,9 +679,9 @@ class Store:
         hashes: dict[str, str],
     ) -> int:
         """Store the findings of a check run, replacing earlier ones of the same applications."""
-        check_id = self.db["checks"].insert(
+        check_id = _new_id(self.db.table("checks").insert(
             {"at": now(), "as_of": as_of.isoformat(), "user": os_user(), "rules_version": rules_version, "applications": len(results)}
-        ).last_pk
+        ))
         ids = list(results)
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
@@ -725,7 +725,7 @@ class Store:
             "update acceptances set revoked_at = ? where application_id = ? and code = ? and revoked_at is null",
             (now(), app_id, code),
         )
-        self.db["acceptances"].insert(
+        self.db.table("acceptances").insert(
             {"application_id": app_id, "code": code, "reason": reason, "content_hash": row[0], "data_hash": row[1],
              "user": os_user(), "at": now()}
         )
@@ -770,6 +770,14 @@ class Store:
         for t in self.db.table_names():
             out[t] = sorted(self.conn.execute(f"select * from [{t}]").fetchall(), key=repr)
         return out
+
+
+def _new_id(table: sqlite_utils.db.Table) -> int:
+    """The id the row just inserted into ``table`` got."""
+    pk = table.last_pk
+    if pk is None:  # sqlite-utils sets it on every insert
+        raise DatabaseError(f"tietokanta ei antanut tunnusta tauluun {table.name} lisätylle riville")
+    return int(pk)
 
 
 def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:

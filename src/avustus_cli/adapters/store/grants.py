@@ -102,7 +102,7 @@ def reminders(store: Store) -> dict[str, list[dict[str, Any]]]:
 
 
 def add_reminder(store: Store, grant_id: str, level: int, sent: dt.date) -> None:
-    store.db["reminders"].insert({"grant_id": grant_id, "level": level, "sent_date": sent.isoformat(), "created_at": now()})
+    store.db.table("reminders").insert({"grant_id": grant_id, "level": level, "sent_date": sent.isoformat(), "created_at": now()})
 
 
 def record_dispatch(

@@ -32,7 +32,7 @@ def sheet_edited_ids(store: Store) -> set[str]:
 def save_proposal(store: Store, application_id: str, record: dict[str, Any], updated_at: str) -> None:
     """Store one proposal (a record as ``proposal_records`` gives it)."""
     values = {"amount_cents": cents(record["amount"]), **{k: record[k] for k in RECORD_FIELDS}}
-    store.db["proposals"].upsert({"application_id": application_id, **values, "updated_at": updated_at}, pk="application_id")
+    store.db.table("proposals").upsert({"application_id": application_id, **values, "updated_at": updated_at}, pk="application_id")
 
 
 def scores(store: Store) -> dict[str, tuple[Decimal | None, dict[str, Decimal]]]:
@@ -45,7 +45,7 @@ def scores(store: Store) -> dict[str, tuple[Decimal | None, dict[str, Decimal]]]
 
 
 def save_score(store: Store, application_id: str, score: Decimal | None, criteria: dict[str, Decimal], updated_at: str) -> None:
-    store.db["scores"].upsert(
+    store.db.table("scores").upsert(
         {
             "application_id": application_id,
             "score": None if score is None else str(score),

@@ -242,7 +242,7 @@ def village_safety(app: Application, ctx: RuleContext):
         "haettu avustus rajattuun toimintaan."
     ),
     facts=lambda f, app, ctx: {
-        "where": {"activity_name": "nimessä"}.get(f.field, "kuvauksessa"),
+        "where": {"activity_name": "nimessä"}.get(f.field or "", "kuvauksessa"),
         "excluded": and_list(
             quoted(x) for x in contains_any(getattr(app, f.field or "description", "") or "", ctx.settings.excluded_types)
         ),

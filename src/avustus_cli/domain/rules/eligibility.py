@@ -125,8 +125,9 @@ def legal_form(app: Application, ctx: RuleContext):
     problem = party_eligibility(app.applicant, app.legal_form, label("applicant"))
     if problem:
         sev, message = problem
-        if app.legal_form is None and raw(app, "legal_form"):
-            message += f" ({label('legal_form')}: {quote(raw(app, 'legal_form'))})"
+        typed = raw(app, "legal_form")
+        if app.legal_form is None and typed:
+            message += f" ({label('legal_form')}: {quote(typed)})"
         yield sev, "legal_form", message
 
 

@@ -19,6 +19,13 @@ _FUNDING = (
 )
 
 
+# the case of the funder's decision; anything else (no answer, an unknown one) is "missing"
+_FUNDING_CASES: dict[FundingDecision | None, str] = {
+    FundingDecision.NEGATIVE: "negative",
+    FundingDecision.PENDING: "pending",
+}
+
+
 def _is_project(app: Application) -> bool:
     return app.form is GrantForm.PROJECT
 
@@ -76,9 +83,7 @@ def external_funder(app: Application, ctx: RuleContext):
             + ", joten avustus maksetaan vasta, kun myönteinen rahoituspäätös on toimitettu."
         ),
     },
-    cases=lambda f, app, ctx: {FundingDecision.NEGATIVE: "negative", FundingDecision.PENDING: "pending"}.get(
-        app.funding_decision, "missing"
-    ),
+    cases=lambda f, app, ctx: _FUNDING_CASES.get(app.funding_decision, "missing"),
     source=(
         "Hankeavustusten maksatusten ehtona on myönteinen rahoituspäätös avustuksen kohteena olleelle "
         "hankkeelle tai projektille."
@@ -159,9 +164,9 @@ def period(app: Application, ctx: RuleContext):
     if not _is_project(app):
         return
     ps, pe, fs, fe = app.project_start, app.project_end, app.funding_start, app.funding_end
-    absent = [f for f, v in (("project_start", ps), ("project_end", pe), ("funding_start", fs),
-                             ("funding_end", fe)) if v is None]
-    if absent:
+    if ps is None or pe is None or fs is None or fe is None:
+        absent = [f for f, v in (("project_start", ps), ("project_end", pe), ("funding_start", fs),
+                                 ("funding_end", fe)) if v is None]
         yield (
             REVIEW,
             absent[0],

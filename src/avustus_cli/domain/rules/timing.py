@@ -134,13 +134,13 @@ def _grant_text(g: Grant) -> str:
 _HELD = "maksatus pidätetään, kunnes käyttöselvitys on toimitettu"
 
 
-def _report_due(g: Grant, ctx: RuleContext) -> tuple[dt.date, dt.date]:
+def _report_due(g: Grant, year: int, ctx: RuleContext) -> tuple[dt.date, dt.date]:
     """(nominal, effective) due date of ``g``'s usage report: six months after the grant year, or the
     grantee's next payment if that came first ("ennen seuraavan toiminta-avustuksen maksatusta")."""
     months = ctx.settings.report_months
     paid = {h.id: h.paid_date for h in ctx.history if h.paid_date is not None}
-    due = grant_report_due(g, ctx.history, paid, months) or deadlines.deadline(deadlines.report_due_nominal(g.year, months))
-    nominal = deadlines.report_due_nominal(g.year, months)
+    due = grant_report_due(g, ctx.history, paid, months) or deadlines.deadline(deadlines.report_due_nominal(year, months))
+    nominal = deadlines.report_due_nominal(year, months)
     if due < deadlines.deadline(nominal):
         nominal = due  # the next payment came first: no moving to mention
     return nominal, due
@@ -149,11 +149,11 @@ def _report_due(g: Grant, ctx: RuleContext) -> tuple[dt.date, dt.date]:
 def _grant_facts(finding, app: Application, ctx: RuleContext) -> dict[str, str]:
     """The earlier grant an R01 finding names (its message carries the grant's text)."""
     g = next((g for g in ctx.history if g.year is not None and _grant_text(g) in finding.message), None)
-    if g is None:
+    if g is None or g.year is None:
         return {"grant": "aiemmin myönnetyn avustuksen", "report_due": "", "due_part": "", "state": "puuttuu"}
     decision = f", päätös {fdate(g.decision_date)}" if g.decision_date else ""
     section = f" § {g.section.replace('§', '').strip()}" if g.decision_date and g.section else ""
-    _, due = _report_due(g, ctx)
+    _, due = _report_due(g, g.year, ctx)
     return {
         "grant": f"vuoden {g.year} avustuksen ({money(g.amount)}{decision}{section})",
         "report_due": fdate(due),
@@ -211,7 +211,7 @@ def earlier_reports(app: Application, ctx: RuleContext):
             yield NOTE, None, f"{head}: toimitettava ennen seuraavaa maksatusta"
             continue
         # the same due date the reminders and payments use
-        nominal, due = _report_due(g, ctx)
+        nominal, due = _report_due(g, g.year, ctx)
         if ctx.as_of > due:
             yield DEFICIENCY, None, f"{head}, määräaika oli {_moved(nominal, due)}: {_HELD}"
         else:

@@ -156,8 +156,8 @@ def _outside_window(row: ProposalLine, settings: Settings) -> str | None:
     """"late" / "early": refused for arriving after the window / before it opened (H01)."""
     if not any(f.code == "H01" and f.severity is Severity.BLOCKING for f in row.standing.open_findings):
         return None
-    got = row.app.received
-    got = got.date() if isinstance(got, dt.datetime) else got
+    received = row.app.received
+    got = received.date() if isinstance(received, dt.datetime) else received
     return "early" if got is not None and got < settings.window_start else "late"
 
 
@@ -319,7 +319,7 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
     refused = [r for r in body_rows if r.amount == 0]
     if refused:
         groups.append(("Hylättäviksi esitetyt hakemukset", refused))
-    out_groups = []
+    out_groups: list[dict[str, Any]] = []
     all_codes: list[str] = []
     for name, rs in groups:
         ann = [_annex_row(r) for r in rs]
@@ -509,9 +509,9 @@ def write_documents(
         written_letters = (letter_writer or write_letters)(letter_dir, contexts, settings, formats)
     else:
         written_letters = []
-    for p in written:
-        if p.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
-            normalise_zip(p)
+    for path in written:
+        if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
+            normalise_zip(path)
     written += written_letters
     left_out = pending_rows(rows, settings, as_of)
     pending = [r.app.id for r in rows if r.app.id in left_out]

@@ -71,7 +71,8 @@ def normalise_zip(path: Path) -> None:
             fixed = re.sub(
                 rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", core
             )
-        if fixed == core:
+        members: list[tuple[zipfile.ZipInfo, bytes]] | None
+        if fixed is None or fixed == core:
             members = None
         else:
             members = [(i, fixed if i.filename == "docProps/core.xml" else z.read(i.filename)) for i in z.infolist()]
