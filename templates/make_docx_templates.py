@@ -848,6 +848,57 @@ def muistutus():
     return doc
 
 
+def _grant_sentence(doc, tail: str = "") -> None:
+    para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} myöntänyt teille "
+              "{{ grant.granted }} (avustus {{ grant.id }})." + tail)
+
+
+def kayttoselvitys_hyvaksynta():
+    doc = new_document("Käyttöselvityksen hyväksyminen")
+    letter_head(doc, "ILMOITUS", "letter_date")
+    address(doc)
+    heading(doc, "Käyttöselvityksen hyväksyminen: avustus {{ grant.id }}, vuosi {{ report.year }}", 1)
+    _grant_sentence(doc, " Vuodelle {{ report.year }} avustusta on maksettu {{ paid|money2 }}.")
+    para(doc, "Käyttöselvityksenne vuodelta {{ report.year }} saapui {{ report.received|date }}. Sen mukaan avustusta "
+              "on käytetty {{ report.used|money2 }}{% if report.unused %} ja käyttämättä on jäänyt "
+              '{{ report.unused|money2 }}{% endif %}. Käyttöselvityksen liitteinä on toimitettu {{ attachments|join(", ") }}.')
+    tag(doc, "if metrics")
+    para(doc, "Kumppanuussopimuksen mittareiden seuranta vuodelta {{ report.year }}: {{ metrics }}")
+    tag(doc, "endif")
+    para(doc, "Hyvinvointialue on tarkastanut käyttöselvityksen ja hyväksyy sen.{% if not report.unused %} Avustus on "
+              "käytetty siihen tarkoitukseen, johon se on myönnetty.{% endif %}")
+    tag(doc, "if report.unused")
+    rich(doc, ("Avustuksesta on jäänyt käyttämättä {{ report.unused|money2 }}. ", True),
+         ("Avustuksen saajan on palautettava käyttämättä jäänyt avustus hyvinvointialueelle. Jos palautatte sen "
+          "vapaaehtoisesti, ilmoittakaa siitä osoitteeseen {{ office.email }}; muussa tapauksessa käyttämättä jääneen "
+          "avustuksen takaisinperinnästä tehdään erillinen päätös, ja ennen sitä teitä kuullaan.", False))
+    tag(doc, "endif")
+    para(doc, "Hyvinvointialueella on edelleen oikeus tarkastaa avustuksen käyttö ja avustuksen saajan kirjanpito.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
+def kayttoselvitys_taydennys():
+    doc = new_document("Käyttöselvityksen täydennyspyyntö")
+    letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
+    address(doc)
+    heading(doc, "Käyttöselvityksen täydennyspyyntö: avustus {{ grant.id }}, vuosi {{ report.year }}", 1)
+    _grant_sentence(doc, " Käyttöselvityksenne vuodelta {{ report.year }} saapui {{ report.received|date }}.")
+    para(doc, "Käyttöselvityksen käsittelyä varten tarvitsemme seuraavat tiedot tai liitteet:")
+    tag(doc, "for item in items")
+    p = para(doc, "{{ loop.index }}. {{ item }}")
+    p.paragraph_format.left_indent = Cm(0.6)
+    tag(doc, "endfor")
+    rich(doc, ("Pyydämme toimittamaan täydennyksen viimeistään ", False), ("{{ due|date }}", True),
+         (" osoitteeseen {{ reply_to }}. Mainitkaa viestissä avustuksen tunnus {{ grant.id }}.", False))
+    para(doc, "Niin kauan kuin käyttöselvitys on puutteellinen, teille myönnettyjen avustusten maksatus on pidätetty. "
+              "Avustus, jonka käytöstä ei ole annettu hyväksyttävää selvitystä, voidaan periä takaisin.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
 BUILDERS = {
     "paatosesitys": paatosesitys,
     "liite1": liite1,
@@ -856,6 +907,8 @@ BUILDERS = {
     "taydennyspyynto": taydennyspyynto,
     "paatoskirje": paatoskirje,
     "muistutus": muistutus,
+    "kayttoselvitys_hyvaksynta": kayttoselvitys_hyvaksynta,
+    "kayttoselvitys_taydennys": kayttoselvitys_taydennys,
 }
 
 

@@ -66,6 +66,8 @@ DOCUMENTS: tuple[str, ...] = (
     "taydennyspyynto",
     "paatoskirje",
     "muistutus",
+    "kayttoselvitys_hyvaksynta",
+    "kayttoselvitys_taydennys",
 )
 # Published with the minutes: their own context must carry no personal data.
 PUBLIC_DOCUMENTS = frozenset({"paatosesitys", "liite1", "avustusehdot", "strategiajohtajan_paatos"})
@@ -532,6 +534,10 @@ _APPLICATION = {
     "form": "Toiminta-avustus",
 }
 
+_GRANT_2026 = {"id": "A-2026-031", "year": 2026, "amount": D("35000"), "form": "Toiminta-avustus",
+               "granted": "35 000 € toiminta-avustusta vuodelle 2026", "decision_body": "Aluehallitus",
+               "decision_date": dt.date(2026, 1, 27), "section": "9"}
+
 EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "paatosesitys": {
         "title": "Järjestöjen toiminta-avustukset vuodelle 2027",
@@ -718,6 +724,28 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "report_due": dt.date(2027, 6, 30),
         "new_due": dt.date(2027, 8, 31),
         "report_documents": list(REPORT_DOCUMENTS),
+    },
+    "kayttoselvitys_hyvaksynta": {
+        "letter_date": dt.date(2027, 6, 14),
+        "applicant": _ADDRESSEE,
+        "grant": _GRANT_2026,
+        "report": {"year": 2026, "received": dt.date(2027, 5, 28), "used": D("33000"), "unused": D("2000")},
+        "paid": D("35000"),
+        "attachments": ["toimintakertomus", "tilinpäätös (tuloslaskelma ja tase)", "toiminnantarkastuskertomus"],
+        "metrics": "",
+    },
+    "kayttoselvitys_taydennys": {
+        "letter_date": dt.date(2027, 6, 14),
+        "applicant": _ADDRESSEE,
+        "grant": _GRANT_2026,
+        "report": {"year": 2026, "received": dt.date(2027, 5, 28)},
+        "items": [
+            "Käyttöselvityksen liitteistä puuttuu vuoden 2026 tilintarkastuskertomus tai toiminnantarkastuskertomus.",
+            "Käyttöselvityksen mukaan avustusta on käytetty 30 000,00 € ja käyttämättä on 0,00 €, yhteensä "
+            "30 000,00 €, mutta vuodelle 2026 on maksettu 35 000,00 €. Pyydämme selvittämään erotuksen 5 000,00 €.",
+        ],
+        "due": dt.date(2027, 6, 28),
+        "reply_to": "kirjaamo@hyvaks.fi",
     },
 }
 

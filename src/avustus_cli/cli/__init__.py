@@ -59,8 +59,9 @@ SETTINGS_FILE = "avustus.toml"
 # equal to what the modules register.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("round_cmds", "Luo kommentoitu asetustiedosto ohjeen oletusarvoilla."),
-    "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset) taulukosta. Saman tiedoston voi "
-               "tuoda uudelleen:\nuudet lisätään, muuttuneet päivitetään, mitään ei monisteta."),
+    "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) "
+               "taulukosta. Saman\ntiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei "
+               "monisteta."),
     "status": ("round_cmds", "Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja "
                "toimintaluokittain, tuonnit ja\navoimet varoitukset."),
     "check": ("check_cmds", "Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot."),
@@ -81,7 +82,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "--override --reason."),
     "instalments": ("decide_cmds", "Avustuksen maksusuunnitelma: erät, niiden ehdot ja tila; --confirm kirjaa erän ehdon "
                     "täyttyneeksi."),
-    "report": ("decide_cmds", "Kirjaa saapunut käyttöselvitys (kirjataan lokiin)."),
+    "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
+               "täydennys\n(--supplement); --received kirjaa selvityksen käsin."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
                 "muistutusporras ja pidätys.\nPoistumiskoodi 1, jos jotain on myöhässä."),
     "backup": ("safety_cmds", "Ota tietokannasta eheä varmuuskopio."),

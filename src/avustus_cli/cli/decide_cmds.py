@@ -244,16 +244,64 @@ def instalments_cmd(
 def report_cmd(
     ctx: typer.Context,
     grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
-    received: str = typer.Option(..., "--received", help="Käyttöselvityksen saapumispäivä (VVVV-KK-PP)."),
-    status: str = typer.Option("käsittelyssä", "--status", help="hyväksytty | täydennettävä | käsittelyssä."),
+    received: str = typer.Option(None, "--received", help="Käyttöselvityksen saapumispäivä (VVVV-KK-PP), kun selvitys kirjataan käsin."),
+    status: str = typer.Option("käsittelyssä", "--status", help="Käsin kirjattavan selvityksen tila: hyväksytty | täydennettävä | käsittelyssä."),
+    accept: bool = typer.Option(False, "--accept", help="Hyväksy tuotu käyttöselvitys ja kirjoita hyväksymiskirje."),
+    supplement: bool = typer.Option(False, "--supplement", help="Pyydä täydennystä tuotuun käyttöselvitykseen: kirjoita täydennyspyyntö."),
+    year: int = typer.Option(None, "--year", help="Selvitysvuosi, jos avustuksella on selvitys useammalta vuodelta."),
+    date: str = typer.Option(None, "--date", help="Kirjeen päiväys (oletus: tänään)."),
+    due: str = typer.Option(None, "--due", help="Täydennyksen määräpäivä (oletus: kirjeen päiväys + asetusten supplement_days)."),
+    letters: Path = typer.Option(Path("kayttoselvitykset"), "--letters", help="Kansio kirjeille."),
+    channel: str = typer.Option("letter", "--channel", help="Kirjeen lähetystapa: letter (kirje) tai email (sähköposti)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
 ) -> None:
-    """Kirjaa saapunut käyttöselvitys (kirjataan lokiin).
+    """Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä täydennys
+    (--supplement); --received kirjaa selvityksen käsin.
 
-    Esimerkki: [bold]avustus report AV-2026-031 --received 2027-06-12 --status hyväksytty[/]
+    Esimerkki: [bold]avustus report AV-2026-031 --accept --date 2027-06-14[/]
     """
     env = env_of(ctx)
-    st = followup.record_report(env.store(), grant_id, required_date(received, "--received"), status)
-    err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(option_date(received, '--received'))}, {st.label}."), highlight=False)
+    if accept and supplement:
+        raise ValidationError("anna joko --accept tai --supplement, ei molempia.")
+    if received is not None:
+        if accept or supplement:
+            raise ValidationError("--received kirjaa selvityksen käsin; tuodun selvityksen hyväksyntä ja täydennys ovat eri komentoja.")
+        st = followup.record_report(env.store(), grant_id, required_date(received, "--received"), status)
+        err.print(escape(f"Käyttöselvitys kirjattu: {grant_id}, saapunut {fmt.date(option_date(received, '--received'))}, {st.label}."), highlight=False)
+        return
+    if accept or supplement:
+        r = followup.handle_report(
+            env.store(), env.settings, grant_id, "accepted" if accept else "supplement", year=year,
+            letter_date=option_date(date, "--date") or _today(), letters_dir=letters, channel=_channel(channel),
+            due=option_date(due, "--due"),
+        )
+        if accept:
+            err.print(escape(f"Käyttöselvitys hyväksytty: {grant_id}, vuosi {r.year}."), highlight=False)
+        else:
+            err.print(escape(f"Täydennyspyyntö: {grant_id}, vuosi {r.year}, määräpäivä {fmt.date(r.due)}."), highlight=False)
+        for p in r.letters:
+            out.print(escape(str(p)), highlight=False)
+        return
+    views = followup.report_views(env.store(), env.settings, grant_id)
+    if as_json:
+        out.print_json(json.dumps([v.as_json() for v in views], ensure_ascii=False))
+        return
+    if not views:
+        out.print(escape(f"Avustuksen {grant_id} käyttöselvitystä ei ole tuotu (avustus import --reports TIEDOSTO)."), highlight=False)
+        return
+    outcomes = {"accepted": "hyväksytty", "supplement": "täydennystä pyydetty"}
+    for v in views:
+        f = v.filing
+        state = outcomes.get(v.outcome or "", "käsittelemättä")
+        when = f" {fmt.date(v.outcome_date)}" if v.outcome_date else ""
+        out.print(escape(f"{grant_id}, vuosi {f.year}: saapunut {fmt.date(f.received)}, {state}{when}. Maksettu vuodelle "
+                         f"{fmt.money2(v.paid)}, käytetty {fmt.money2(f.used) if f.used is not None else 'ei ilmoitettu'}, "
+                         f"käyttämättä {fmt.money2(f.unused or Decimal(0))}."), highlight=False)
+        labels = {"missing": "[red]puute[/]", "unused": "[yellow]käyttämättä[/]", "note": "tiedoksi"}
+        for x in v.findings:
+            out.print(f"  {labels[x.kind]} " + escape(x.text), highlight=False)
+        if not v.findings:
+            out.print("  Selvitys on täydellinen: liitteet toimitettu, summat täsmäävät.", highlight=False)
 
 
 @app.command("overdue")

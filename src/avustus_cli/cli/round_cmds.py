@@ -48,7 +48,7 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False, default=str))
         return
-    what = "Hakemukset" if result.kind == "applications" else "Aiemmat avustukset"
+    what = {"applications": "Hakemukset", "history": "Aiemmat avustukset", "reports": "Käyttöselvitykset"}[result.kind]
     head = "Kuivaharjoitus (ei tallennettu): " if result.dry_run else ""
     err.print(
         f"{head}{what} tiedostosta {result.file}, taulukko {result.sheet}, otsikkorivi {result.header_row}.",
@@ -67,7 +67,12 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         out.print(f"  muuttunut {escape(app_id)}: {', '.join(fields)}", highlight=False)
     if len(result.changed) > 50:
         out.print(f"  … ja {len(result.changed) - 50} muuta", highlight=False)
-    if result.kept_decided:
+    if result.kept_decided and result.kind == "reports":
+        out.print(
+            "Nämä käyttöselvitykset on jo hyväksytty, eikä niitä muutettu tuonnissa: " + escape(", ".join(result.kept_decided)),
+            highlight=False,
+        )
+    elif result.kept_decided:
         out.print(
             "Näistä on jo kirjattu päätös, eikä niitä muutettu (muuta komennolla import --force): "
             + escape(", ".join(result.kept_decided)),
@@ -86,7 +91,12 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
                    + ", ".join(result.personal_columns)),
             highlight=False,
         )
-    if result.unknown_columns:
+    if result.unknown_columns and result.kind == "reports":
+        out.print(
+            escape("Näitä sarakkeita ei tunnistettu, eikä niitä tallennettu: " + ", ".join(result.unknown_columns)),
+            highlight=False,
+        )
+    elif result.unknown_columns:
         out.print(
             escape("Tuntemattomat sarakkeet säilytettiin hakemusten lisätietoina: " + ", ".join(result.unknown_columns)),
             highlight=False,
@@ -98,24 +108,29 @@ def import_cmd(
     ctx: typer.Context,
     file: Path = typer.Argument(..., help="Sähköisen asiointipalvelun vienti (.xlsx, .xlsm, .xls tai .ods)."),
     history: bool = typer.Option(False, "--history", help="Tiedosto on aiempien avustusten rekisteri (maksut ja käyttöselvitykset)."),
+    reports: bool = typer.Option(False, "--reports", help="Tiedosto on käyttöselvityslomakkeen vienti (käytetty ja käyttämättä jäänyt avustus, liitteet)."),
     sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Näytä muutokset tallentamatta mitään."),
     force: bool = typer.Option(False, "--force", help="Muuta myös hakemuksia, joista on jo päätös (varmuuskopio otetaan ensin)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
-    """Tuo hakemukset (tai --history: aiemmat avustukset) taulukosta. Saman tiedoston voi tuoda uudelleen:
-    uudet lisätään, muuttuneet päivitetään, mitään ei monisteta.
+    """Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) taulukosta. Saman
+    tiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei monisteta.
 
-    Esimerkki: [bold]avustus import hakemukset.xlsx[/]
+    Esimerkki: [bold]avustus import hakemukset.xlsx[/]; käyttöselvitykset: [bold]avustus import --reports kayttoselvitykset.xlsx[/]
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from avustus_cli.services.importing import import_applications, import_history
+    from avustus_cli.services.importing import import_applications, import_history, import_reports
 
     env = env_of(ctx)
     settings = env.settings
     store = env.store()
-    if history:
+    if history and reports:
+        raise AvustusError("anna joko --history tai --reports, ei molempia.")
+    if reports:
+        result = import_reports(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
+    elif history:
         result = import_history(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
     else:
         bar = Progress(TextColumn("Tuodaan"), BarColumn(), TextColumn("{task.completed}/{task.total} riviä"), TimeRemainingColumn(), console=err, transient=True)

@@ -121,6 +121,22 @@ HISTORY_SPECS: tuple[FieldSpec, ...] = (
 )  # fmt: skip
 
 APPLICATION_FIELDS = {s.name: s for s in APPLICATION_SPECS}
+# The usage-report e-form export (käyttöselvityslomake): one row per grant and year.
+REPORT_SPECS: tuple[FieldSpec, ...] = (
+    _f("grant_id", "id", "Hakemusnumero", "avustuksen tunnus", "avustus", "hakemus", "hakemusnro", "tunnus"),
+    _f("applicant", "text", "Avustuksen saaja", "hakija", "saaja", "järjestö"),
+    _f("business_id", "business_id", "Y-tunnus", "ytunnus", "y tunnus"),
+    _f("year", "year", "Selvitysvuosi", "vuosi", "avustusvuosi", "toimintavuosi"),
+    _f("received", "date", "Saapunut", "saapumispäivä", "lähetetty", "jätetty"),
+    _f("used", "money", "Käytetty avustus", "käytetty", "käytetty summa", "avustusta käytetty"),
+    _f("unused", "money", "Käyttämättä jäänyt avustus", "käyttämättä", "käyttämättä jäänyt", "palautettava"),
+    _f("activity_report", "bool", "Toimintakertomus", "toimintakertomus liitetty"),
+    _f("financial_statements", "bool", "Tilinpäätös", "tilinpäätös liitetty", "tuloslaskelma ja tase"),
+    _f("audit_report", "bool", "Tilintarkastuskertomus", "tilintarkastajan lausunto"),
+    _f("operations_audit_report", "bool", "Toiminnantarkastuskertomus", "toiminnantarkastajan lausunto"),
+    _f("metrics", "text", "Mittareiden seuranta", "mittarit", "mittareiden toteutuminen", "sopimuksen mittarit"),
+)  # fmt: skip
+REPORT_FIELDS = {s.name: s for s in REPORT_SPECS}
 HISTORY_FIELDS = {s.name: s for s in HISTORY_SPECS}
 PERSONAL_FIELDS = frozenset(s.name for s in APPLICATION_SPECS if s.personal)
 

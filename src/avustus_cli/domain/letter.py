@@ -4,6 +4,7 @@ where it goes and how, as the mail-merge list states it, and the addressee."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from avustus_cli.domain.models import Application
@@ -50,3 +51,17 @@ def addressee(app: Application | None, name: str, business_id: str | None) -> di
         if not address and app.home_municipality:
             address.append(app.home_municipality)
     return {"name": name, "business_id": business_id, "address": address}
+
+
+_FORM_PARTITIVE = {"operating": "toiminta-avustusta", "project": "hankeavustusta"}
+
+
+def grant_phrase(form: str | None, amount: Decimal, years: list[int]) -> str:
+    """What was granted, as a letter's sentence continues it: "20 000 € toiminta-avustusta vuodelle 2027",
+    "30 000 € vuodessa kumppanuussopimukseen perustuvaa avustusta vuosille 2027–2028"."""
+    from avustus_cli.domain import fmt
+
+    span = "" if not years else (f" vuodelle {years[0]}" if len(years) == 1 else f" vuosille {years[0]}–{years[-1]}")
+    if form == "partnership":
+        return f"{fmt.money(amount)} vuodessa kumppanuussopimukseen perustuvaa avustusta{span}"
+    return f"{fmt.money(amount)} {_FORM_PARTITIVE.get(form or '', 'avustusta')}{span}"

@@ -4,6 +4,7 @@ the e-form service (sums, attachments, the metrics' follow-up), with the checkli
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -132,3 +133,9 @@ def report_findings(
             f"Käyttöselvitys saapui {fmt.date(filing.received)}, määräpäivän {fmt.date(due)} jälkeen.",
         ))
     return out
+
+
+def split_commitments(text: str) -> dict[str, str]:
+    """An application's "Sitoumukset ja mittarit" split into the commitments and the metrics ("… Mittarit: …")."""
+    parts = re.split(r"\s*\bMittarit\s*:\s*", text or "", maxsplit=1, flags=re.IGNORECASE)
+    return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}

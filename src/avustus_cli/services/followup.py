@@ -8,20 +8,30 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import Store, euros
 from avustus_cli.adapters.store import grants as sql
-from avustus_cli.domain import deadlines, filenames, values
+from avustus_cli.adapters.store import reports as report_store
+from avustus_cli.domain import deadlines, filenames, fmt, values
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.followup import Overdue, overdue_grants
-from avustus_cli.domain.letter import Letter, addressee, letter_files
-from avustus_cli.domain.models import GRANT_FORM_LABELS, ReportStatus
-from avustus_cli.domain.report import UsageReport
+from avustus_cli.domain.letter import Letter, addressee, grant_phrase, letter_files
+from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm, ReportStatus
+from avustus_cli.domain.payment import plan_instalments
+from avustus_cli.domain.report import (
+    ATTACHMENT_LABELS,
+    ReportFiling,
+    ReportFinding,
+    UsageReport,
+    report_findings,
+    split_commitments,
+)
 
 REMINDER_MAILING = "postitus_muistutukset_{date}.csv"  # not postitus.csv: --letters may be the decisions' folder
 
@@ -143,3 +153,190 @@ def send_reminders(
                 store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
         write_mailing(Path(letters_dir) / REMINDER_MAILING.format(date=letter_date.isoformat()), mailing)
     return done
+
+
+# --- usage reports as filed: the checklist, acceptance and supplement requests --------------------------
+
+
+@dataclass
+class ReportView:
+    """A filed usage report with its checklist."""
+
+    filing: ReportFiling
+    outcome: str | None
+    outcome_date: dt.date | None
+    supplement_due: dt.date | None
+    paid: Decimal
+    due: dt.date | None
+    findings: list[ReportFinding]
+
+    @property
+    def missing(self) -> list[ReportFinding]:
+        return [f for f in self.findings if f.kind == "missing"]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            **self.filing.record(), "outcome": self.outcome,
+            "outcome_date": self.outcome_date.isoformat() if self.outcome_date else None,
+            "supplement_due": self.supplement_due.isoformat() if self.supplement_due else None,
+            "paid_for_year": str(self.paid), "report_due": self.due.isoformat() if self.due else None,
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+def _plan_of(store: Store, settings: Settings, row: dict[str, Any]) -> tuple[Any, list[Any]]:
+    app = None
+    if row.get("application_id"):
+        found = store.applications([row["application_id"]])
+        app = found[0] if found else None
+    form = GrantForm(row["form"]) if row.get("form") else None
+    return app, list(plan_instalments(form, row.get("year"), app, settings.year))
+
+
+def report_views(store: Store, settings: Settings, grant_id: str) -> list[ReportView]:
+    """The grant's filed usage reports (one per year) and what each lacks."""
+    row = sql.grant_row(store, grant_id)
+    if row is None:
+        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+    app, plan = _plan_of(store, settings, row)
+    several = len(plan) > 1
+    metrics = split_commitments(app.commitments)["metrics"] if app is not None else ""
+    out = []
+    for filing, r in report_store.filings(store, grant_id):
+        number = next((p.number for p in plan if p.year == filing.year), None) if several else None
+        paid = report_store.paid_for_year(store, grant_id, filing.year, number)
+        due = deadlines.report_due(filing.year, settings.report_months)
+        findings = report_findings(filing, paid, due, row.get("form") == "partnership", metrics)
+        out.append(ReportView(filing, r["outcome"], _d(r["outcome_date"]), _d(r["supplement_due"]), paid, due, findings))
+    return out
+
+
+def _d(v: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(v) if v else None
+
+
+def _one_view(store: Store, settings: Settings, grant_id: str, year: int | None) -> ReportView:
+    views = report_views(store, settings, grant_id)
+    if year is not None:
+        views = [v for v in views if v.filing.year == year]
+    if not views:
+        what = f" vuodelta {year}" if year is not None else ""
+        raise NotFoundError(
+            f"avustuksen {grant_id} käyttöselvitystä{what} ei ole tuotu: tuo se komennolla avustus import --reports TIEDOSTO."
+        )
+    if len(views) > 1:
+        raise ValidationError(
+            f"avustuksella {grant_id} on käyttöselvitys useammalta vuodelta ({', '.join(str(v.filing.year) for v in views)}): "
+            "valitse vuosi valinnalla --year."
+        )
+    return views[0]
+
+
+def _letter_grant(settings: Settings, row: dict[str, Any], plan: list[Any]) -> dict[str, Any]:
+    amount = euros(row["amount_cents"]) or Decimal(0)
+    years = sorted({p.year for p in plan if p.year is not None}) or ([row["year"]] if row.get("year") else [])
+    return {
+        "id": row["id"], "year": row.get("year"), "amount": amount,
+        "form": GRANT_FORM_LABELS[GrantForm(row["form"])] if row.get("form") else "Avustus",
+        "granted": grant_phrase(row.get("form"), amount, years),
+        "decision_body": row.get("decision_maker") or settings.body,
+        "decision_date": _d(row.get("decision_date")), "section": (row.get("section") or "").removeprefix("§").strip(),
+    }
+
+
+@dataclass
+class ReportLetter:
+    grant_id: str
+    year: int
+    outcome: str
+    letters: list[Path]
+    due: dt.date | None = None
+    findings: list[ReportFinding] = field(default_factory=list)
+
+
+def handle_report(
+    store: Store,
+    settings: Settings,
+    grant_id: str,
+    outcome: str,
+    *,
+    year: int | None = None,
+    letter_date: dt.date,
+    letters_dir: Path,
+    channel: str = "letter",
+    due: dt.date | None = None,
+    formats: Sequence[str] = ("html", "docx"),
+) -> ReportLetter:
+    """Accept a filed usage report (``outcome="accepted"``: the acceptance letter) or ask for a supplement
+    (``"supplement"``: the request letter listing what is missing, answer by ``due``, by default the
+    round's supplement days from the letter). The letter is written to a staging folder, the outcome is
+    recorded, then the letter is moved into ``letters_dir``; a refusal writes and records nothing.
+
+    Refused: accepting a report that lacks something (ask for a supplement first), asking for a supplement
+    of a complete report, and handling a report already accepted."""
+    from avustus_cli.adapters.files import StagedFolder
+    from avustus_cli.adapters.render import write_document
+
+    if outcome not in ("accepted", "supplement"):
+        raise ValidationError(f"tuntematon käsittely {outcome!r}.")
+    view = _one_view(store, settings, grant_id, year)
+    y = view.filing.year
+    if view.outcome == "accepted":
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvitys vuodelta {y} on jo hyväksytty {fmt.date(view.outcome_date)}; mitään ei muutettu."
+        )
+    if outcome == "accepted" and view.missing:
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} puuttuu tietoja, joten sitä ei voi hyväksyä: "
+            + " ".join(f.text for f in view.missing) + " Pyydä täydennys: avustus report " + grant_id + " --supplement."
+        )
+    if outcome == "supplement" and not view.missing:
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} ei puutu mitään, mitä täydennyspyyntö voisi pyytää; "
+            "hyväksy se: avustus report " + grant_id + " --accept."
+        )
+    row = sql.grant_row(store, grant_id) or {}
+    app, plan = _plan_of(store, settings, row)
+    apps = store.applications([row["application_id"]], with_personal=True) if row.get("application_id") else []
+    app_p = apps[0] if apps else None
+    base = {
+        "letter_date": letter_date,
+        "applicant": addressee(app_p, row["applicant"], row.get("business_id")),
+        "grant": _letter_grant(settings, row, plan),
+    }
+    f = view.filing
+    if outcome == "accepted":
+        name, prefix = "kayttoselvitys_hyvaksynta", "kayttoselvitys_hyvaksytty"
+        ctx = {**base, "report": {"year": y, "received": f.received, "used": f.used, "unused": f.unused or None},
+               "paid": view.paid, "attachments": [ATTACHMENT_LABELS[a] for a in f.attachments],
+               "metrics": f.metrics if row.get("form") == "partnership" else ""}
+        due = None
+    else:
+        name, prefix = "kayttoselvitys_taydennys", "kayttoselvitys_taydennys"
+        due = due or deadlines.count_days(letter_date, settings.supplement_days)
+        if due <= letter_date:
+            raise ValidationError("täydennyksen määräpäivän on oltava kirjeen päiväyksen jälkeen.")
+        ctx = {**base, "report": {"year": y, "received": f.received}, "items": [m.text for m in view.missing],
+               "due": due, "reply_to": settings.office.email}
+    stem = filenames.stem(f"{prefix}_{y}", grant_id)
+    with StagedFolder(Path(letters_dir)) as stage:
+        write_document(stage.path, stem, name, ctx, settings, formats)
+        stem = stage.settle(stem)
+        with store.transaction():
+            again = _one_view(store, settings, grant_id, y)  # read again under the lock
+            if again.outcome == "accepted":
+                raise ValidationError(f"avustuksen {grant_id} käyttöselvitys hyväksyttiin toisesta komennosta; mitään ei muutettu.")
+            report_store.set_outcome(store, grant_id, y, outcome, letter_date, due)
+            store.set_report(grant_id, f.received, "approved" if outcome == "accepted" else "incomplete")
+            record_letter(store, grant_id, name, letter_date, channel, [f"{stem}.{x}" for x in formats])
+            store.audit("report", grant_id, "accept" if outcome == "accepted" else "supplement",
+                        {"year": y, "date": letter_date.isoformat(), "due": due.isoformat() if due else None,
+                         "findings": [x.code for x in view.findings]})
+        paths = [p for p in stage.publish() if p.stem == stem]
+    return ReportLetter(grant_id, y, outcome, paths, due, view.findings)
+
+
+def record_letter(store: Store, grant_id: str, kind: str, sent: dt.date, channel: str, files: list[str]) -> None:
+    """A letter of the year after the decision, as sent (the audit log keeps it)."""
+    store.audit("letter", grant_id, kind, {"sent": sent.isoformat(), "channel": channel,
+                                            "served": deadlines.served_on(sent, channel).isoformat(), "files": files})

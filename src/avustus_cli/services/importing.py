@@ -32,7 +32,7 @@ from avustus_cli.domain.fields import (
     looks_personal,
 )
 from avustus_cli.domain.matching import normalize
-from avustus_cli.domain.models import Application
+from avustus_cli.domain.models import Application, GrantForm
 from avustus_cli.domain.privacy import looks_personal_value
 
 TOTAL_WORDS = {"yhteensä", "yhteensa", "summa", "kaikki yhteensä", "total", "totals", "grand total", "sum", "totalt", "summa yhteensä"}
@@ -435,3 +435,138 @@ def import_history(
     except _DryRun:
         result.import_id = None
     return result
+
+
+# --- usage reports (käyttöselvitykset) ---------------------------------------------------------------
+
+REQUIRED_REPORT_ANSWERS = ("activity_report", "financial_statements")
+
+
+def import_reports(
+    store: Store,
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    display: str | None = None,
+) -> ImportResult:
+    """Usage reports from the e-form export: one row per grant and year.
+
+    Strict, unlike applications: a value that cannot be read, a grant that is not in the database, a
+    business ID that is not the grant's, a year outside the grant's or a repeated grant and year refuses
+    the whole file with one Finnish line naming file, sheet, row and column; nothing is stored. A report
+    the officer has already accepted is not changed by a new import (``kept_decided``); a report asked to
+    be supplemented is replaced by the new one (the supplement)."""
+    from avustus_cli.adapters.store import reports as report_store
+    from avustus_cli.domain.fields import REPORT_FIELDS, REPORT_SPECS
+    from avustus_cli.domain.payment import plan_instalments
+    from avustus_cli.domain.report import ReportFiling
+
+    display = display or path.name
+    table, result = _open(path, "reports", REPORT_SPECS, {}, sheet, display, dry_run, "grant_id")
+    col = {n: i for i, n in table.mapping.items()}
+    sha = file_sha256(path)
+    formulas = formula_cells(path, table.sheet)
+    seen: dict[tuple[str, int], int] = {}
+
+    def refuse(message: str, rownum: int, field_name: str | None) -> InputFileError:
+        column = table.column_name(col[field_name]) if field_name in col else None
+        return InputFileError(f"{message} Tiedostoa ei tuotu.", file=display, sheet=table.sheet, row=rownum, column=column)
+
+    try:
+        with store.transaction():
+            grants = {r["id"]: r for r in store.grant_rows()}
+            existing = {(f.grant_id, f.year): row for f, row in report_store.filings(store)}
+            import_id = store.record_import(
+                {"kind": "reports", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
+                 "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
+                 "unknown_columns": result.unknown_columns}
+            )
+            result.import_id = import_id
+            for rownum, cells in table.rows:
+                result.rows_total += 1
+                if _is_blank(cells):
+                    result.skipped_blank += 1
+                    continue
+                if _is_total(cells, col["grant_id"]):
+                    result.skipped_total += 1
+                    continue
+                parsed: dict[str, Any] = {}
+                for index, name in table.mapping.items():
+                    cell = cells[index] if index < len(cells) else None
+                    if (rownum, index) in formulas:
+                        raise refuse(f"{REPORT_FIELDS[name].label}: solussa on kaava; vie lomake uudelleen arvoina.", rownum, name)
+                    try:
+                        value = values.PARSERS[REPORT_FIELDS[name].kind](cell)
+                    except values.ValueProblem as e:
+                        raise refuse(f"{REPORT_FIELDS[name].label}: {e}.", rownum, name) from None
+                    if value is not None:
+                        parsed[name] = value
+                gid = parsed.get("grant_id")
+                if gid is None:
+                    raise refuse("rivillä on tietoja mutta ei hakemusnumeroa; lisää numero tai poista rivi.", rownum, "grant_id")
+                grant = grants.get(gid)
+                if grant is None:
+                    raise refuse(f"avustusta {gid} ei ole tietokannassa; tarkista hakemusnumero.", rownum, "grant_id")
+                if parsed.get("business_id") and grant["business_id"] and parsed["business_id"] != grant["business_id"]:
+                    raise refuse(
+                        f"Y-tunnus {parsed['business_id']} ei ole avustuksen {gid} saajan Y-tunnus {grant['business_id']}; "
+                        "tarkista, kenen selvitys rivillä on.", rownum, "business_id",
+                    )
+                if parsed.get("received") is None:
+                    raise refuse("saapumispäivä puuttuu.", rownum, "received")
+                app = None
+                if grant["application_id"]:
+                    found = store.applications([grant["application_id"]])
+                    app = found[0] if found else None
+                form = GrantForm(grant["form"]) if grant["form"] else None
+                years = [p.year for p in plan_instalments(form, grant["year"], app, settings.year) if p.year is not None]
+                year = parsed.get("year") or grant["year"] or settings.year
+                if years and year not in years:
+                    raise refuse(
+                        f"avustus {gid} on myönnetty vuodelle {', '.join(str(y) for y in years)}, ei vuodelle {year}.",
+                        rownum, "year",
+                    )
+                for name in ("used", "unused"):
+                    if parsed.get(name) is not None and parsed[name] < 0:
+                        raise refuse(f"{REPORT_FIELDS[name].label} ei voi olla negatiivinen.", rownum, name)
+                key = (gid, year)
+                if key in seen:
+                    raise refuse(f"avustuksen {gid} vuoden {year} selvitys toistuu (myös rivillä {seen[key]}).", rownum, "grant_id")
+                seen[key] = rownum
+                filing = ReportFiling(
+                    grant_id=gid, year=year, received=parsed["received"], used=parsed.get("used"),
+                    unused=parsed.get("unused"),
+                    activity_report=bool(parsed.get("activity_report")),
+                    financial_statements=bool(parsed.get("financial_statements")),
+                    audit_report=bool(parsed.get("audit_report")),
+                    operations_audit_report=bool(parsed.get("operations_audit_report")),
+                    metrics=parsed.get("metrics") or "",
+                )
+                digest = hashlib.sha256(json.dumps(filing.record(), sort_keys=True).encode()).hexdigest()[:16]
+                old = existing.get(key)
+                label = f"{gid}/{year}"
+                if old is not None and old["content_hash"] == digest:
+                    result.unchanged.append(label)
+                    continue
+                if old is not None and old["outcome"] == "accepted":
+                    result.kept_decided.append(label)
+                    continue
+                report_store.upsert_filing(store, filing, digest, import_id, rownum)
+                # the grant's report state as the follow-up reads it: in, waiting for the officer's handling
+                store.set_report(gid, filing.received, "processing")
+                if old is None:
+                    result.new.append(label)
+                else:
+                    result.changed[label] = ["käyttöselvitys" if old["outcome"] != "supplement" else "täydennys"]
+                store.audit("report", gid, "import", {**filing.record(), "import": import_id, "new": old is None})
+            store.update_import(import_id, {"rows_total": result.rows_total, "new": len(result.new), "changed": len(result.changed),
+                                            "unchanged": len(result.unchanged), "skipped": result.skipped,
+                                            "kept_decided": len(result.kept_decided), "warnings": 0})
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        result.import_id = None
+    return result
+
