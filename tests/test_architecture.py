@@ -11,6 +11,7 @@ imports included, so a lazy import is held to the same contract.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,15 @@ def test_the_domain_reads_no_files_and_no_terminal():
     banned = {"subprocess", "shutil", "tempfile", "sqlite3", "typer", "rich", "openpyxl", "jinja2"}
     offenders = [f"{path.relative_to(PKG)}:{line} imports {mod}" for path, src, line, mod in _edges()
                  if _layer(src) == "domain" and mod.split(".")[0] in banned]
+    assert offenders == []
+
+
+def test_cents_stay_inside_the_store():
+    """Money is stored as integer cents; everything outside adapters/store/ sees euros (Decimal)."""
+    store = PKG / "adapters" / "store"
+    offenders = [f"{path.relative_to(PKG)}:{n}" for path in sorted(PKG.rglob("*.py")) if store not in path.parents
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if re.search(r"\w+_cents\b|\bcents\(", line)]
     assert offenders == []
 
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.excel import Table, formula_cells, read_table
-from avustus_cli.adapters.store import Store, cents
+from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as history_store
 from avustus_cli.domain import codec, values
 from avustus_cli.domain.config import Settings
+from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import (
     APPLICATION_FIELDS,
@@ -338,7 +338,7 @@ def import_history(
     seen: dict[str, int] = {}
     try:
         with store.transaction():
-            existing = {r["id"]: r for r in store.grant_rows()}  # under the write lock
+            existing = history_store.decisions_by_id(store)  # under the write lock
             import_id = store.record_import(
                 {"kind": "history", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
                  "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
@@ -377,26 +377,26 @@ def import_history(
                         file=display, sheet=table.sheet, row=rownum,
                     )
                 seen[gid] = rownum
-                row = {
-                    "id": gid,
-                    "application_id": parsed.get("application_id"),
-                    "applicant": parsed.get("applicant") or "",
-                    "business_id": parsed.get("business_id"),
-                    "form": parsed["form"].value if parsed.get("form") else None,
-                    "year": parsed.get("year"),
-                    "amount_cents": cents(parsed["amount"]),
-                    "requested_cents": None,
-                    "decision_date": parsed["decision_date"].isoformat() if parsed.get("decision_date") else None,
-                    "section": parsed.get("section"),
-                    "decision_maker": parsed.get("decision_maker"),
-                    "conditions": "",
-                    "reason": "",
-                    "source": "history",
-                }
-                state = json.dumps(
-                    [row, codec.to_jsonable(parsed.get("paid_amount")), codec.to_jsonable(parsed.get("paid_date")),
+                grant = Decision(
+                    id=gid,
+                    application_id=parsed.get("application_id"),
+                    applicant=parsed.get("applicant") or "",
+                    business_id=parsed.get("business_id"),
+                    form=form.value if form else None,
+                    year=parsed.get("year"),
+                    amount=parsed["amount"],
+                    requested=None,
+                    decision_date=parsed.get("decision_date"),
+                    section=parsed.get("section"),
+                    decision_maker=parsed.get("decision_maker"),
+                    conditions="",
+                    reason="",
+                    source="history",
+                )
+                state = history_store.history_row_state(
+                    grant,
+                    [codec.to_jsonable(parsed.get("paid_amount")), codec.to_jsonable(parsed.get("paid_date")),
                      codec.to_jsonable(parsed.get("report_received")), codec.to_jsonable(parsed.get("report_status"))],
-                    sort_keys=True, default=str,
                 )
                 if parsed.get("paid_amount") is not None and not (parsed.get("paid_date") or parsed.get("decision_date")):
                     col = next((i for i, n in table.mapping.items() if n == "paid_date"), None)
@@ -407,7 +407,7 @@ def import_history(
                         file=display, sheet=table.sheet, row=rownum, column=table.column_name(col),
                     )
                 old = existing.get(gid)
-                if old is not None and old["source"] == "decision":
+                if old is not None and old.source == "decision":
                     result.kept_decided.append(gid)
                     continue
                 if history_store.history_state(store, gid) == state:
@@ -417,7 +417,7 @@ def import_history(
                     result.new.append(gid)
                 else:
                     result.changed[gid] = ["history"]
-                store.upsert_grant(row)
+                history_store.record_history_grant(store, grant)
                 payment = None
                 if parsed.get("paid_amount") is not None:
                     payment = (parsed["paid_amount"], parsed.get("paid_date") or parsed["decision_date"])

@@ -66,35 +66,35 @@ from avustus_cli.domain.privacy import scrub  # noqa: E402,F401  (re-exported)
 def decided_grants(store) -> list[GrantRecord]:
     """Every grant in the store (this round's decisions and the earlier ones),
     with the application's public fields where the application is stored."""
-    from avustus_cli.adapters.store import euros
+    from avustus_cli.adapters.store.grants import decisions
     from avustus_cli.adapters.store.positions import home_municipalities
 
     homes = home_municipalities(store)
     apps = {a.id: a for a in store.applications()}  # without personal data
     out = []
-    for g in store.grant_rows():  # ordered by year, id
-        app = apps.get(g["application_id"] or "")
-        requested = euros(g["requested_cents"])
+    for g in decisions(store):  # ordered by year, id
+        app = apps.get(g.application_id or "")
+        requested = g.requested
         if requested is None and app is not None:
             requested = app.requested
-        home = (app.home_municipality if app else None) or homes.get(g["business_id"])
+        home = (app.home_municipality if app else None) or homes.get(g.business_id or "")
         start = end = None
         if app is not None:
             start = app.agreement_start or app.project_start
             end = app.agreement_end or app.project_end
         out.append(
             GrantRecord(
-                id=g["id"],
-                year=g["year"],
-                amount=euros(g["amount_cents"]) or Decimal(0),
-                source=g["source"],
-                application_id=g["application_id"],
-                applicant=g["applicant"],
-                business_id=g["business_id"],
-                form=g["form"],
+                id=g.id,
+                year=g.year,
+                amount=g.amount,
+                source=g.source,
+                application_id=g.application_id,
+                applicant=g.applicant,
+                business_id=g.business_id,
+                form=g.form,
                 requested=requested,
-                decision_date=dt.date.fromisoformat(g["decision_date"]) if g["decision_date"] else None,
-                decision_maker=g["decision_maker"],
+                decision_date=g.decision_date,
+                decision_maker=g.decision_maker,
                 category=app.category if app else None,
                 home_municipality=home,
                 scope=app.scope.value if app and app.scope else None,

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.adapters.store import Store, euros
+from avustus_cli.adapters.store import Store
 from avustus_cli.domain.config import Settings
 
 
@@ -15,9 +15,9 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
     by_form: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     by_cat: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     total: list[Any] = [0, Decimal(0)]
-    for row in store.requested_by_form_and_category():
-        amount = euros(row["requested_cents"]) or Decimal(0)
-        for bucket in (by_form[row["form"] or "-"], by_cat[str(row["category"] or "-")], total):
+    for form, category, requested in store.requested_by_form_and_category():
+        amount = requested or Decimal(0)
+        for bucket in (by_form[form or "-"], by_cat[str(category or "-")], total):
             bucket[0] += 1
             bucket[1] += amount
     verdicts: dict[str, int] = defaultdict(int)

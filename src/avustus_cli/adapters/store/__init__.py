@@ -568,8 +568,10 @@ class Store:
             raise NotFoundError(f"hakemusta {app_id} ei ole tietokannassa.")
         return apps[0]
 
-    def requested_by_form_and_category(self) -> list[dict[str, Any]]:
-        return self.query("select form, category, requested_cents from applications")
+    def requested_by_form_and_category(self) -> list[tuple[str | None, int | None, Decimal | None]]:
+        """(form, category, requested euros) of every application."""
+        return [(form, category, euros(c))
+                for form, category, c in self.conn.execute("select form, category, requested_cents from applications")]
 
     def content_hashes(self) -> dict[str, str]:
         """id -> the hash of what the rules see (data without personal data; older rows: the full hash)."""

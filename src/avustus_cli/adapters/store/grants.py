@@ -39,6 +39,11 @@ def _decision(r: dict[str, Any]) -> Decision:
     )
 
 
+def decisions(store: Store) -> list[Decision]:
+    """Every stored grant as a ``Decision``, by year and id."""
+    return [_decision(r) for r in store.query("select * from grants order by year, id")]
+
+
 def decisions_by_id(store: Store) -> dict[str, Decision]:
     """Every stored grant (decisions and the imported register) as a ``Decision``."""
     return {r["id"]: _decision(r) for r in store.query("select * from grants")}
@@ -158,6 +163,17 @@ def record_report(store: Store, report: UsageReport) -> None:
 
 
 # --- the earlier-grants register (history import) ---------------------------
+
+
+def history_row_state(grant: Decision, details: list[Any]) -> str:
+    """The text kept per earlier grant to tell, on the next import, whether the register's row changed:
+    the grant as stored and ``details`` (its payment and report, JSON-ready)."""
+    return json.dumps([_decision_row(grant), *details], sort_keys=True, default=str)
+
+
+def record_history_grant(store: Store, grant: Decision) -> None:
+    """Store an earlier grant read from the register (``source`` "history"; the import audits it)."""
+    store.upsert_grant(_decision_row(grant))
 
 
 def history_state(store: Store, grant_id: str) -> str | None:
