@@ -17,12 +17,15 @@ the database itself is the only thing that must survive a power cut.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["StagedFolder", "atomic_save", "write_atomic"]
+__all__ = ["StagedFolder", "atomic_save", "content_sha256", "write_atomic"]
 
 
 def atomic_save(path: Path, save: Callable[[str], object], *, private: bool = False) -> Path:
@@ -116,3 +119,23 @@ class StagedFolder:
                 os.replace(staged, dest)
             out.append(dest)
         return out
+
+
+def content_sha256(path: Path) -> str:
+    """A hash of what a document says, not of its container: HTML bytes as
+    they are; for .docx/.xlsx (zip) the member names and bytes, leaving out
+    the zip timestamps and the workbook's creation/modification properties."""
+    data = path.read_bytes()
+    if path.suffix.lower() not in (".docx", ".xlsx"):
+        return hashlib.sha256(data).hexdigest()
+    h = hashlib.sha256()
+    with zipfile.ZipFile(path) as z:
+        for info in sorted(z.infolist(), key=lambda i: i.filename):
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", z.read(info))
+                digest = hashlib.sha256(body).hexdigest()
+            else:
+                # the member's CRC-32 and size from the zip directory: what it says, without unpacking it
+                digest = f"{info.CRC:08x}:{info.file_size}"
+            h.update(info.filename.encode() + b"\0" + digest.encode() + b"\n")
+    return h.hexdigest()

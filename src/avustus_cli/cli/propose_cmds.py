@@ -18,6 +18,10 @@ from avustus_cli.domain.errors import AvustusError
 from avustus_cli.services import proposing as svc
 
 
+def _few(ids: list[str], shown: int = 8) -> str:
+    return ", ".join(ids[:shown]) + (f" ja {len(ids) - shown} muuta" if len(ids) > shown else "")
+
+
 def _print_summary(rows, budget) -> None:
     t = Table(title="Esitys määrärahoittain")
     columns: tuple[tuple[str, JustifyMethod], ...] = (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"), ("Haettu", "right"),
@@ -99,6 +103,7 @@ def propose_cmd(
     compare: bool = typer.Option(False, "--compare", help="Näytä jakotavat rinnakkain; ei kirjoita mitään."),
     as_of: str = typer.Option(None, "--as-of", help="Asiakirjojen päiväys (oletus tänään), esim. 2027-01-12."),
     force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),
+    reset_edits: bool = typer.Option(False, "--reset-edits", help="Korvaa taulukosta luetut valmistelijan muokkaukset jaon tuloksella (oletus: muokkaukset pidetään)."),
 ) -> None:
     """Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, päätösesitys, liite 1
     (myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja täydennyspyynnöt.
@@ -140,11 +145,19 @@ def propose_cmd(
                 f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
                 f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
             )
-        proposed = svc.propose(store, settings, method, budget_total, as_of=date)
-        if proposed.replaced:
+        proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits)
+        if proposed.kept:
             err.print(
-                f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella "
-                "(muutokset ovat tapahtumalokissa).",
+                f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "
+                f"{escape(_few(proposed.kept))}); määräraha jaettiin muille. Jaon tulos niidenkin tilalle: --reset-edits.",
+                highlight=False,
+            )
+        if proposed.replaced:
+            why = ("valinnalla --reset-edits" if reset_edits else
+                   "koska hakemus ei enää ole avustuskelpoinen (hylkäävä havainto tai käsittely kesken)")
+            err.print(
+                f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella {why}: "
+                f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
                 highlight=False,
             )
         err.print(f"Jakotapa {proposed.plan.method.method}: {proposed.changed} esitystä tallennettiin tai muuttui.",
@@ -152,6 +165,7 @@ def propose_cmd(
         rows = svc.load_rows(store, settings)
         m = proposed.plan.method
     written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
+    svc.remember_sheet(store, out_dir / svc.ESITYS_FILE)
     _print_summary(rows, budget_obj)
     _print_paths(out_dir, written)
     for warning in svc.proposal_warnings(rows, settings, date):

@@ -207,6 +207,18 @@ def budget_of(settings: Settings, budget_total: Decimal | None = None) -> Budget
     return b
 
 
+def budget_left(budget: Budget, kept: Sequence[ProposalLine]) -> Budget:
+    """What is left of ``budget`` for the allocation once the officer's kept edits (``kept``) are taken out:
+    the total, each grant form's line and each category's cap less what the edits give (never below 0)."""
+    zero = Decimal(0)
+    total = budget.total - sum((r.amount for r in kept), zero)
+    per_form = {f: max(zero, v - sum((r.amount for r in kept if r.form == f), zero)) for f, v in budget.per_form.items()}
+    caps = {c: max(zero, v - sum((r.amount for r in kept if r.app.category == c), zero))
+            for c, v in budget.category_caps.items()}
+    total = max(total, sum(per_form.values(), zero), zero)
+    return dataclasses.replace(budget, total=total, per_form=per_form, category_caps=caps)
+
+
 def decider_for(app: Application, amount: Decimal, settings: Settings) -> str:
     """Who decides the application (S04): ``settings.body``, except a
     partnership agreement of at most ``partnership_threshold`` € a year, which

@@ -46,6 +46,8 @@ class Standing:
     findings: tuple[Finding, ...]  # accepted ones carry accepted_reason
     checked: bool = True  # False: not checked since it was imported or changed
     reopened: tuple[str, ...] = ()  # codes whose acceptance lapsed because the data changed
+    # (sent, due) of the supplement request as first sent; None: no request recorded yet
+    supplement: tuple[dt.date, dt.date] | None = None
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:
@@ -190,9 +192,17 @@ def decision_day(settings: Settings, as_of: dt.date) -> dt.date:
     return settings.meeting_date or as_of
 
 
-def supplement_open(settings: Settings, as_of: dt.date) -> bool:
-    """True when the supplements asked on ``as_of`` may still arrive by the decision day."""
-    return decision_day(settings, as_of) <= supplement_due(settings, as_of)
+def supplement_open(settings: Settings, as_of: dt.date, request: tuple[dt.date, dt.date] | None = None) -> bool:
+    """True when the supplement may still arrive by the decision day: by the deadline of the request as
+    recorded when it was first sent (``request``: sent, due), else of one sent on ``as_of``."""
+    due = request[1] if request is not None else supplement_due(settings, as_of)
+    return decision_day(settings, as_of) <= due
+
+
+def request_due(standing: Standing, settings: Settings, as_of: dt.date) -> dt.date:
+    """The deadline of the application's supplement request: as recorded when first sent, else that of a
+    request sent on ``as_of``. A recorded deadline never moves."""
+    return standing.supplement[1] if standing.supplement is not None else supplement_due(settings, as_of)
 
 
 def open_reviews(standing: Standing) -> list[Finding]:
@@ -212,14 +222,15 @@ def pending_findings(standing: Standing, settings: Settings | None = None, as_of
       judge it (``avustus accept``) or correct the data; the tool never
       decides a judgement case;
     - with ``settings`` and ``as_of``: an open deficiency whose supplement
-      deadline (``as_of`` + ``supplement_days``, moved to a working day) is on
-      or after the decision day (``meeting_date``, else ``as_of``).
+      deadline (as recorded when the request was first sent, else ``as_of`` +
+      ``supplement_days``, moved to a working day) is on or after the decision
+      day (``meeting_date``, else ``as_of``).
 
     A blocking finding decides the application: it is never pending."""
     if not standing.checked or standing.blocking():
         return []
     found = open_reviews(standing)
-    if settings is not None and as_of is not None and supplement_open(settings, as_of):
+    if settings is not None and as_of is not None and supplement_open(settings, as_of, standing.supplement):
         found += open_deficiencies(standing)
     return by_severity(found)
 

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from avustus_cli.adapters.files import StagedFolder
+from avustus_cli.adapters.files import StagedFolder, content_sha256
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store
@@ -277,6 +277,8 @@ def decide(
         raise ValidationError(f"lähetyspäivä {_fdate(sent)} on ennen päätöspäivää {_fdate(decision_date)}.")
     review = review_dates(sent, channel)
     dispatch = {k: review[k] for k in ("channel", "sent", "served", "last_day")}
+    if from_file is None:
+        _refuse_unread_sheet(store, decision_date, section)
     edits = read_decision_sheet(from_file, settings) if from_file is not None else None
 
     # refusals first, before the backup: the same checks run again under the lock
@@ -326,6 +328,33 @@ def decide(
         "refused_count": sum(1 for d in decided if d.amount <= 0),
     }
     return result
+
+
+def _refuse_unread_sheet(store: Store, decision_date: dt.date, section: str) -> None:
+    """A decision without --from records the stored proposal: refused while the esitys.xlsx that ``propose``
+    last wrote has been edited since (the officer's or the board's changes would be ignored silently)."""
+    recorded = standing_store.proposal_sheet(store)
+    if recorded is None:
+        return
+    path = Path(recorded["path"])
+    if not path.is_file():
+        return
+    try:
+        current = content_sha256(path)
+    except (OSError, ValueError):  # unreadable (a half-saved workbook): it is not what was written either
+        current = None
+    if current == recorded["content_sha256"]:
+        return
+    try:
+        shown = path.relative_to(Path.cwd())
+    except ValueError:
+        shown = path
+    raise ValidationError(
+        f"taulukkoa {shown} on muokattu sen jälkeen, kun esitys tallennettiin, eikä muutoksia ole luettu. "
+        f"Lue ne esitykseen (avustus propose --out {shown.parent} --from {shown}) tai kirjaa päätös taulukon "
+        f'mukaan (avustus decide --date {decision_date.isoformat()} --section "§ {section}" --from {shown}). '
+        "Mitään ei kirjattu."
+    )
 
 
 def _period(app: Application | None, year: int) -> tuple[dt.date, dt.date]:

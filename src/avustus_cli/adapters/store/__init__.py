@@ -279,6 +279,24 @@ MIGRATIONS: list[str] = [
         created_at TEXT NOT NULL
     );
     """,
+    # 5: what the officer has done that a re-run must not move: each supplement request's date and
+    # deadline, as first sent; the proposal sheet (esitys.xlsx) as last written, so that a decision
+    # never ignores the officer's later edits in it
+    """
+    CREATE TABLE supplement_requests (
+        application_id TEXT PRIMARY KEY,
+        sent TEXT NOT NULL,
+        due TEXT NOT NULL,
+        codes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE proposal_sheet (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        path TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL,
+        written_at TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

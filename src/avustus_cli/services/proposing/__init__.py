@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters.files import content_sha256
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store, now
 from avustus_cli.adapters.store import proposals as proposal_store
@@ -38,6 +40,7 @@ from avustus_cli.domain.models import Severity
 from avustus_cli.domain.proposal import (
     FORMS,
     ProposalLine,
+    budget_left,
     budget_of,
     form_label,
     kept_conditions,
@@ -52,7 +55,7 @@ from avustus_cli.domain.standing import (
     ineligible_reason,
     open_deficiencies,
     pending_findings,
-    supplement_due,
+    request_due,
 )
 from avustus_cli.services.proposing._documents import LETTERS_DIR, Written, pending_rows, write_documents
 from avustus_cli.services.proposing._manifest import ESITYS_FILE, esitys_is_edited
@@ -76,6 +79,7 @@ __all__ = [
     "propose",
     "proposal_warnings",
     "read_sheet",
+    "remember_sheet",
     "save_plan",
     "summary_by_form",
     "write_documents",
@@ -92,6 +96,8 @@ class Plan:
     budget: Budget
     method: Method
     settings: Settings
+    kept: list[str] = field(default_factory=list)  # the officer's sheet edits kept as they were
+    dropped: list[str] = field(default_factory=list)  # sheet edits giving money to an application no longer fundable
 
     def by_id(self) -> dict[str, ProposalLine]:
         return {r.app.id: r for r in self.rows}
@@ -127,7 +133,7 @@ def pending_reason(standing: Standing, settings: Settings | None = None, as_of: 
         parts.append("arviointi kesken: " + ", ".join(codes_in_order(reviews)))
         todo.append("kuittaa havainnot (avustus accept) tai korjaa tiedot")
     if waiting:
-        due = f" (määräaika {fmt.date(supplement_due(settings, as_of))})" if settings is not None and as_of else ""
+        due = f" (määräaika {fmt.date(request_due(standing, settings, as_of))})" if settings is not None and as_of else ""
         parts.append("täydennys kesken: " + ", ".join(codes_in_order(waiting)) + due)
         todo.append("tuo täydennys (avustus import, avustus check)" if reviews else
                     "tuo täydennys (avustus import, avustus check) tai kuittaa havainnot (avustus accept)")
@@ -156,18 +162,26 @@ def proposal_warnings(rows: Sequence[ProposalLine], settings: Settings, as_of: d
 
 
 def _supplement_warning(waiting: Sequence[ProposalLine], settings: Settings, as_of: dt.date) -> str:
-    """The supplement deadline against the meeting, for the applications waiting for a supplement."""
-    due, day = supplement_due(settings, as_of), decision_day(settings, as_of)
+    """The supplement deadlines against the meeting, for the applications waiting for a supplement (each
+    request's deadline as recorded when it was first sent)."""
+    day = decision_day(settings, as_of)
     what = f"Kokous {fmt.date(day)}" if settings.meeting_date else (
         f"Esityksen päiväys {fmt.date(day)} (kokouspäivää, asetus meeting_date, ei ole annettu)")
-    ids = ", ".join(r.app.id for r in waiting)
-    if day <= due:
-        when = "ennen täydennysten määräaikaa" if day < due else "täydennysten määräajan viimeinen päivä"
-        return (f"{what} on {when} {fmt.date(due)}: täydennystä odottavia hakemuksia ({len(waiting)} kpl) "
-                "ei esitetä hylättäviksi, vaan niiden käsittely on kesken (luettelo alla).")
-    return (f"Täydennysten määräaika {fmt.date(due)} päättyy ennen kokousta {fmt.date(day)}: {len(waiting)} "
-            f"hakemusta esitetään hylättäviksi, koska täydennystä ei ole saatu ({ids}). Jos täydennyksiä "
-            "saapuu määräaikaan mennessä, tuo ne (avustus import), aja avustus check ja avustus propose uudelleen.")
+    by_due: dict[dt.date, list[str]] = {}
+    for r in waiting:
+        by_due.setdefault(request_due(r.standing, settings, as_of), []).append(r.app.id)
+    texts = []
+    for due, ids in sorted(by_due.items()):
+        if day <= due:
+            when = "ennen täydennysten määräaikaa" if day < due else "täydennysten määräajan viimeinen päivä"
+            texts.append(f"{what} on {when} {fmt.date(due)}: täydennystä odottavia hakemuksia ({len(ids)} kpl) "
+                         "ei esitetä hylättäviksi, vaan niiden käsittely on kesken (luettelo alla).")
+        else:
+            texts.append(
+                f"Täydennysten määräaika {fmt.date(due)} päättyy ennen kokousta {fmt.date(day)}: {len(ids)} "
+                f"hakemusta esitetään hylättäviksi, koska täydennystä ei ole saatu ({', '.join(ids)}). Jos täydennyksiä "
+                "saapuu määräaikaan mennessä, tuo ne (avustus import), aja avustus check ja avustus propose uudelleen.")
+    return "\n".join(texts)
 
 
 # --- the allocation -------------------------------------------------------------------
@@ -196,19 +210,40 @@ def build_plan(
     method: str | None = None,
     budget_total: Decimal | None = None,
     as_of: dt.date | None = None,
+    reset_edits: bool = False,
 ) -> Plan:
     """Allocate the budget over the checked round (nothing is stored).
 
     A pending application (``pending_findings``; with ``as_of`` also one
-    waiting for a supplement) gets 0 € with reason code ``PENDING_CODE``."""
+    waiting for a supplement) gets 0 € with reason code ``PENDING_CODE``.
+    The officer's edits read from esitys.xlsx (stored with source "sheet")
+    are kept as they are and the rest of the budget is allocated over the
+    other applications, unless ``reset_edits``; an edit that gives money to an
+    application no longer fundable cannot be kept (``Plan.dropped``)."""
     standings = checked_standings(store)
     scores = proposal_store.scores(store)
     budget = budget_of(settings, budget_total)
     m = Method.from_settings(settings, method)
-    allocs = allocate(candidates(standings, scores), budget, m)
     earlier = proposal_store.proposal_records(store)
+    kept: dict[str, ProposalLine] = {}
+    dropped: list[str] = []
+    for r in standings:
+        rec = earlier.get(r.app.id)
+        if reset_edits or rec is None or rec["source"] != "sheet":
+            continue
+        line = line_from_record(r, rec, *scores.get(r.app.id, (None, {})))
+        if line.amount > 0 and not r.fundable:
+            dropped.append(r.app.id)
+        else:
+            kept[r.app.id] = line
+    others = [r for r in standings if r.app.id not in kept]
+    allocs = {a.id: a for a in allocate(candidates(others, scores), budget_left(budget, list(kept.values())), m)}
     rows = []
-    for r, a in zip(standings, allocs, strict=False):
+    for r in standings:
+        if r.app.id in kept:
+            rows.append(kept[r.app.id])
+            continue
+        a = allocs[r.app.id]
         score, crit = scores.get(r.app.id, (None, {}))
         code = str(a.reason_code)
         if a.reason_code == ReasonCode.INELIGIBLE:
@@ -222,16 +257,18 @@ def build_plan(
         prev = line_from_record(r, earlier.get(r.app.id, {})).conditions
         rows.append(ProposalLine(r, a.amount, code, reason, kept_conditions(r, a.amount, prev), m.method, "allocation",
                                  score, crit))
-    return Plan(rows, budget, m, settings)
+    return Plan(rows, budget, m, settings, kept=sorted(kept), dropped=dropped)
 
 
 @dataclass
 class Proposed:
-    """What ``propose`` stored: the plan, how many proposals changed and which sheet edits the allocation replaced."""
+    """What ``propose`` stored: the plan, how many proposals changed, the officer's sheet edits kept and
+    those the allocation replaced (``--reset-edits``, or an edit no longer possible)."""
 
     plan: Plan
     changed: int
     replaced: list[str]
+    kept: list[str] = field(default_factory=list)
 
 
 def propose(
@@ -240,15 +277,21 @@ def propose(
     method: str | None = None,
     budget_total: Decimal | None = None,
     as_of: dt.date | None = None,
+    reset_edits: bool = False,
 ) -> Proposed:
     """Allocate and store the proposal in one write transaction: the earlier
     proposals are read under the same lock as the new ones are written."""
     with store.transaction():
-        plan = build_plan(store, settings, method, budget_total, as_of=as_of)
+        plan = build_plan(store, settings, method, budget_total, as_of=as_of, reset_edits=reset_edits)
         sheet_before = proposal_store.sheet_edited_ids(store)
         changed = save_plan(store, plan.rows)
     replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})
-    return Proposed(plan, changed, replaced)
+    return Proposed(plan, changed, replaced, plan.kept)
+
+
+def remember_sheet(store: Store, sheet: Path) -> None:
+    """Record esitys.xlsx as this run wrote it: ``decide`` then refuses to ignore the officer's later edits in it."""
+    standing_store.record_proposal_sheet(store, str(Path(sheet).resolve()), content_sha256(Path(sheet)))
 
 
 def compare_methods(store: Store, settings: Settings, budget_total: Decimal | None = None) -> dict[str, dict[str, Any]]:

@@ -147,8 +147,11 @@ def _director_rows(rows: Sequence[ProposalLine], settings: Settings, pending: se
     return [r for r in rows if r.app.id not in pending and decider_for(r.app, r.amount, settings) != settings.body]
 
 
-def _refusal_due(settings: Settings, as_of: dt.date | None) -> dt.date | None:
-    """The supplement deadline a refusal for a missing supplement names (None: not known)."""
+def _refusal_due(row: ProposalLine, settings: Settings, as_of: dt.date | None) -> dt.date | None:
+    """The supplement deadline a refusal for a missing supplement names: the request's as recorded when
+    it was first sent (None: not known)."""
+    if row.standing.supplement is not None:
+        return row.standing.supplement[1]
     return supplement_due(settings, as_of) if as_of is not None else None
 
 
@@ -199,9 +202,8 @@ def board_context(
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
     outside = [_outside_window(r, settings) for r in rows]
-    due = _refusal_due(settings, as_of)
     refusals = [
-        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, due)}
+        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, _refusal_due(r, settings, as_of))}
         for r in body_rows if r.amount == 0
     ]
     reductions = [
@@ -383,7 +385,6 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
         return None
     years = sorted({y for p in small for y in (p["start"].year, p["end"].year)}) or [settings.year]
     span = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
-    due = _refusal_due(settings, as_of)
     return {
         "decider": {"name": settings.strategy_director.name, "title": settings.strategy_director.title or settings.small_partnership_decider.lower()},
         "decision_date": None,
@@ -400,7 +401,7 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
         "refusals": [
             {"application_id": r.app.id, "applicant": r.app.applicant, "business_id": r.app.business_id or "",
              "municipality": r.app.home_municipality or "", "purpose": _purpose(r.app), "requested": r.app.requested,
-             "codes": codes_for(r), "reason": refusal_text(r, due)}
+             "codes": codes_for(r), "reason": refusal_text(r, _refusal_due(r, settings, as_of))}
             for r in refused
         ],
         "report_due": deadlines.report_due(settings.year, settings.report_months),
@@ -435,14 +436,15 @@ def letter_context(result: Standing, personal: Mapping[str, Any], settings: Sett
         address += [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
     elif personal.get("email"):
         address.append(personal["email"])
+    sent, due = result.supplement or (as_of, supplement_due(settings, as_of))  # as first sent: never moved
     return {
-        "letter_date": as_of,
+        "letter_date": sent,
         "applicant": {"name": app.applicant, "business_id": app.business_id, "address": address},
         "application": {"id": app.id, "received": _received(app.received), "requested": app.requested,
                         "activity_name": app.activity_name,
                         "form": app.form.label if app.form else "Avustus"},
         "items": supplement_items(result),
-        "due": supplement_due(settings, as_of),
+        "due": due,
         "reply_to": settings.office.email,
     }
 
@@ -497,7 +499,18 @@ def write_documents(
     director = director_context(rows, settings, as_of)
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
-    letters = [r for r in rows if supplement_items(r.standing)]
+    letter_dir = out_dir / LETTERS_DIR
+    # A supplement request once sent is a letter of record: a re-run does not write it again (its date and
+    # deadline are stored; a letter lost from the folder is written again with them).
+    sent_letters: list[Path] = []
+    letters = []
+    for r in rows:
+        stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
+        existing = [letter_dir / f"{stem}.{f}" for f in formats]
+        if r.standing.supplement is not None and all(p.exists() for p in existing):
+            sent_letters += existing
+        elif supplement_items(r.standing):
+            letters.append(r)
     if letters:
         personal = {a.id: a for a in store.applications([r.app.id for r in letters], with_personal=True)}
         contexts = []
@@ -505,10 +518,15 @@ def write_documents(
             p = personal[r.app.id]
             contexts.append((safe_stem(r.app.id), letter_context(
                 r.standing, {"contact_person": p.contact_person, "email": p.email}, settings, as_of)))
-        letter_dir = out_dir / LETTERS_DIR
         written_letters = (letter_writer or write_letters)(letter_dir, contexts, settings, formats)
     else:
         written_letters = []
+    written_letters += sent_letters
+    standing_store.record_supplement_requests(store, [
+        (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))),
+         ", ".join(i["code"] for i in supplement_items(r.standing)))
+        for r in letters if r.standing.supplement is None
+    ])
     for path in written:
         if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
             normalise_zip(path)

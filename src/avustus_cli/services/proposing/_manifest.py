@@ -11,6 +11,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from avustus_cli.adapters.files import content_sha256
 from avustus_cli.adapters.store import Store
 from avustus_cli.domain.allocation import Budget, Method
 from avustus_cli.domain.config import Settings
@@ -22,26 +23,6 @@ MANIFEST_FILE = "manifest.json"
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def content_sha256(path: Path) -> str:
-    """A hash of what a document says, not of its container: HTML bytes as
-    they are; for .docx/.xlsx (zip) the member names and bytes, leaving out
-    the zip timestamps and the workbook's creation/modification properties."""
-    data = path.read_bytes()
-    if path.suffix.lower() not in (".docx", ".xlsx"):
-        return _sha256(data)
-    h = hashlib.sha256()
-    with zipfile.ZipFile(path) as z:
-        for info in sorted(z.infolist(), key=lambda i: i.filename):
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", z.read(info))
-                digest = _sha256(body)
-            else:
-                # the member's CRC-32 and size from the zip directory: what it says, without unpacking it
-                digest = f"{info.CRC:08x}:{info.file_size}"
-            h.update(info.filename.encode() + b"\0" + digest.encode() + b"\n")
-    return h.hexdigest()
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
