@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.adapters.store import Store, euros
+from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import reports as report_store
 from avustus_cli.domain import deadlines, filenames, fmt, values
 from avustus_cli.domain.config import Settings
+from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.followup import Overdue, overdue_grants
 from avustus_cli.domain.letter import Letter, addressee, grant_phrase, letter_files
@@ -232,15 +233,15 @@ def _one_view(store: Store, settings: Settings, grant_id: str, year: int | None)
     return views[0]
 
 
-def _letter_grant(settings: Settings, row: dict[str, Any], plan: list[Any]) -> dict[str, Any]:
-    amount = euros(row["amount_cents"]) or Decimal(0)
-    years = sorted({p.year for p in plan if p.year is not None}) or ([row["year"]] if row.get("year") else [])
+def _letter_grant(settings: Settings, d: Decision, plan: list[Any]) -> dict[str, Any]:
+    amount = d.amount
+    years = sorted({p.year for p in plan if p.year is not None}) or ([d.year] if d.year else [])
     return {
-        "id": row["id"], "year": row.get("year"), "amount": amount,
-        "form": GRANT_FORM_LABELS[GrantForm(row["form"])] if row.get("form") else "Avustus",
-        "granted": grant_phrase(row.get("form"), amount, years),
-        "decision_body": row.get("decision_maker") or settings.body,
-        "decision_date": _d(row.get("decision_date")), "section": (row.get("section") or "").removeprefix("§").strip(),
+        "id": d.id, "year": d.year, "amount": amount,
+        "form": GRANT_FORM_LABELS[GrantForm(d.form)] if d.form else "Avustus",
+        "granted": grant_phrase(d.form, amount, years),
+        "decision_body": d.decision_maker or settings.body,
+        "decision_date": d.decision_date, "section": (d.section or "").removeprefix("§").strip(),
     }
 
 
@@ -296,13 +297,16 @@ def handle_report(
             "hyväksy se: avustus report " + grant_id + " --accept."
         )
     row = sql.grant_row(store, grant_id) or {}
+    decided = sql.decision(store, grant_id)
+    if decided is None:  # report_views above refused an unknown grant
+        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
     app, plan = _plan_of(store, settings, row)
     apps = store.applications([row["application_id"]], with_personal=True) if row.get("application_id") else []
     app_p = apps[0] if apps else None
     base = {
         "letter_date": letter_date,
         "applicant": addressee(app_p, row["applicant"], row.get("business_id")),
-        "grant": _letter_grant(settings, row, plan),
+        "grant": _letter_grant(settings, decided, plan),
     }
     f = view.filing
     if outcome == "accepted":
