@@ -457,6 +457,9 @@ def paatosesitys():
     para(doc, "Toiminta-avustukset vuodelle {{ year }} olivat haettavissa {{ window_start|date }}–"
               "{{ window_end|date }}. {{ call_announcement }}")
     para(doc, "Järjestöjen toiminta-avustuksiin on vuoden {{ year }} talousarviossa varattu {{ budget|money }}.")
+    tag(doc, "if budget_warning")
+    para(doc, "Huomio määrärahasta: {{ budget_warning }}", bold=True)
+    tag(doc, "endif")
     para(doc, "Hakemuksia saapui {{ received_count|number }} kpl, ja niissä haettiin avustusta yhteensä "
               "{{ received_sum|money }}.{% if late_count + early_count %} Hakuajan ulkopuolella saapuneita hakemuksia "
               "oli {{ (late_count + early_count)|number }} kpl{% if early_count and late_count %}, joista "

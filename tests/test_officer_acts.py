@@ -94,3 +94,27 @@ def test_supplement_request_date_and_deadline_never_move(cli, workdir, walkthrou
         store.close()
     assert [(r["application_id"], r["sent"], r["due"]) for r in rows] == [("H-0003", "2027-01-12", "2027-01-26")]
     assert len(audit) == 1
+
+
+# --- 1 d: a budget that funds nobody --------------------------------------------------------------
+
+
+def test_a_zero_or_absurd_budget_needs_yes_and_warns_the_board(cli, small):  # noqa: F811
+    from .test_propose import docx_text, html_text
+
+    out = small / "out"
+    for budget in ("0", "1000"):  # 0 €; 1 000 €: below a tenth of what the eligible applications ask
+        before = dump(cli.db)
+        r = cli("propose", "--out", out, "--as-of", AS_OF, "--budget", budget)
+        assert r.exit_code == 2, r.output
+        line = " ".join(r.stderr.split())
+        assert "--yes" in line and "Mitään ei tallennettu" in line and "avustuskelpoisia hakemuksia on" in line, line
+        assert dump(cli.db) == before and not out.exists()
+    r = cli("propose", "--out", out, "--as-of", AS_OF, "--budget", "0", "--yes")
+    assert r.exit_code == 0, r.output
+    for text in (html_text(out / "paatosesitys.html"), docx_text(out / "paatosesitys.docx")):
+        flat = " ".join(text.split())
+        assert "Huomio määrärahasta: Määrärahaksi on annettu 0 €, joten yhtään avustusta ei voida esittää" in flat
+    r = cli("propose", "--out", out, "--as-of", AS_OF, "--force")  # the settings' budget: no warning
+    assert r.exit_code == 0, r.output
+    assert "Huomio määrärahasta" not in html_text(out / "paatosesitys.html")

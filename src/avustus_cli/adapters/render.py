@@ -546,6 +546,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             "tiedotettiin järjestöille sähköpostitse sekä Järjestöjen ja seurakuntien vaikuttamistoimielimen kautta."
         ),
         "budget": D("900000"),
+        "budget_warning": "",
         "received_count": 5,
         "received_sum": D("171500"),
         "late_count": 1,

@@ -103,6 +103,7 @@ def propose_cmd(
     compare: bool = typer.Option(False, "--compare", help="Näytä jakotavat rinnakkain; ei kirjoita mitään."),
     as_of: str = typer.Option(None, "--as-of", help="Asiakirjojen päiväys (oletus tänään), esim. 2027-01-12."),
     force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),
+    yes: bool = typer.Option(False, "--yes", help="Vahvista poikkeuksellinen määräraha: 0 €, ei riitä yhdellekään hakijalle tai alle kymmenesosa avustuskelpoisten hakemusten haetusta."),
     reset_edits: bool = typer.Option(False, "--reset-edits", help="Korvaa taulukosta luetut valmistelijan muokkaukset jaon tuloksella (oletus: muokkaukset pidetään)."),
 ) -> None:
     """Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, päätösesitys, liite 1
@@ -145,7 +146,7 @@ def propose_cmd(
                 f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
                 f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
             )
-        proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits)
+        proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits, yes=yes)
         if proposed.kept:
             err.print(
                 f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "

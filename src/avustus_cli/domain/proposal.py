@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.allocation import Budget, ReasonCode
 from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
@@ -205,6 +206,25 @@ def budget_of(settings: Settings, budget_total: Decimal | None = None) -> Budget
     if budget_total is not None:
         b = dataclasses.replace(b, total=budget_total)
     return b
+
+
+def budget_warning(rows: Sequence[ProposalLine], budget: Budget) -> str:
+    """A Finnish sentence for the board when the budget looks like a mistake, "" otherwise: a budget of
+    0 €, one that funds no application although some are eligible, or one below a tenth of what the
+    eligible applications ask for. ``propose`` asks the officer to confirm such a budget (--yes)."""
+    eligible = [r for r in rows if r.standing.fundable]
+    demand = sum((r.requested for r in eligible), Decimal(0))
+    funded = sum(1 for r in rows if r.amount > 0)
+    facts = (f"avustuskelpoisia hakemuksia on {len(eligible)} kpl ja niissä haetaan yhteensä "
+             f"{fmt.money(demand)}")
+    if budget.total <= 0:
+        return f"Määrärahaksi on annettu {fmt.money(budget.total)}, joten yhtään avustusta ei voida esittää, vaikka {facts}."
+    if eligible and demand > 0 and funded == 0:
+        return f"Määrärahalla {fmt.money(budget.total)} ei voida esittää avustusta yhdellekään hakijalle, vaikka {facts}."
+    if demand > 0 and budget.total * 10 < demand:
+        return (f"Määräraha {fmt.money(budget.total)} on alle kymmenesosa siitä, mitä avustuskelpoiset hakemukset "
+                f"hakevat: {facts}.")
+    return ""
 
 
 def budget_left(budget: Budget, kept: Sequence[ProposalLine]) -> Budget:

@@ -42,6 +42,7 @@ from avustus_cli.domain.proposal import (
     ProposalLine,
     budget_left,
     budget_of,
+    budget_warning,
     form_label,
     kept_conditions,
     line_from_record,
@@ -278,11 +279,20 @@ def propose(
     budget_total: Decimal | None = None,
     as_of: dt.date | None = None,
     reset_edits: bool = False,
+    yes: bool = False,
 ) -> Proposed:
     """Allocate and store the proposal in one write transaction: the earlier
-    proposals are read under the same lock as the new ones are written."""
+    proposals are read under the same lock as the new ones are written.
+    A budget that looks like a mistake (``budget_warning``) is refused unless ``yes``."""
     with store.transaction():
         plan = build_plan(store, settings, method, budget_total, as_of=as_of, reset_edits=reset_edits)
+        warning = budget_warning(plan.rows, plan.budget)
+        if warning and not yes:
+            where = "valinta --budget" if budget_total is not None else "asetus budget.total"
+            raise ValidationError(
+                f"{warning} Tarkista {where}. Jos määräraha on oikea, aja komento uudelleen valinnalla --yes "
+                "(päätösesitykseen tulee tästä huomautus). Mitään ei tallennettu."
+            )
         sheet_before = proposal_store.sheet_edited_ids(store)
         changed = save_plan(store, plan.rows)
     replaced = sorted(sheet_before & {r.app.id for r in plan.rows if r.source == "allocation"})

@@ -24,7 +24,7 @@ from avustus_cli.domain.allocation import Budget, Method
 from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import GrantForm, Severity
-from avustus_cli.domain.proposal import ProposalLine, codes_for, decider_for, legend, shorten
+from avustus_cli.domain.proposal import ProposalLine, budget_warning, codes_for, decider_for, legend, shorten
 from avustus_cli.domain.rules.conflict import conflicts
 from avustus_cli.domain.standing import (
     PAYMENT_HOLD_CODES,
@@ -219,6 +219,8 @@ def board_context(
             "Hakemukset jätettiin hyvinvointialueen sähköisessä asiointipalvelussa."
         ),
         "budget": operating_budget,
+        # "" or a sentence: the budget is 0 €, funds nobody or is below a tenth of the eligible demand
+        "budget_warning": budget_warning(rows, budget),
         "received_count": len(rows),
         "received_sum": sum((r.requested for r in rows), Decimal(0)),
         "late_count": outside.count("late"),
