@@ -160,3 +160,45 @@ def test_deadline_is_first_working_day_on_or_after(day):
     while x < d:
         assert not is_working_day(x)
         x += dt.timedelta(days=1)
+
+
+# --- the county's members' review period (hyvinvointialuelaki 140 §) and the appeal period --------------
+
+
+def test_members_period_across_christmas():
+    from avustus_cli.domain.deadlines import members_review_last_day, members_served_on
+
+    # minutes online 3.12.2026 -> members served 10.12. -> +14 = 24.12. jouluaatto -> ma 28.12.2026
+    assert members_served_on(D(2026, 12, 3)) == D(2026, 12, 10)
+    assert members_review_last_day(D(2026, 12, 3)) == D(2026, 12, 28)
+    # a day earlier the period ends on Wednesday 23.12., a working day
+    assert members_review_last_day(D(2026, 12, 2)) == D(2026, 12, 23)
+    # the members' day of service is not moved even when it is a holiday: 18.12. + 7 = 25.12.
+    assert members_served_on(D(2026, 12, 18)) == D(2026, 12, 25)
+    assert members_review_last_day(D(2026, 12, 18)) == D(2027, 1, 8)
+
+
+def test_members_period_across_midsummer():
+    from avustus_cli.domain.deadlines import members_review_last_day
+
+    # minutes online 4.6.2027 -> served 11.6. -> +14 = 25.6.2027 juhannusaatto -> la, su -> ma 28.6.
+    assert members_review_last_day(D(2027, 6, 4)) == D(2027, 6, 28)
+    # 2026: juhannusaatto 19.6. -> minutes 29.5.2026 -> served 5.6. -> 19.6. -> ma 22.6.2026
+    assert members_review_last_day(D(2026, 5, 29)) == D(2026, 6, 22)
+
+
+def test_served_dates_by_channel_for_the_same_posting_day():
+    # one posting day, two channels: e-mail the 3rd day, post the 7th (not moved: 7.1.2027 + 3 = 10.1., a Sunday)
+    assert served_on(D(2027, 1, 7), "email") == D(2027, 1, 10)
+    assert served_on(D(2027, 1, 7), "letter") == D(2027, 1, 14)
+    # the review period then counts from the served day and is moved: 10.1. + 14 = 24.1. (su) -> 25.1.
+    assert review_last_day(D(2027, 1, 7), "email") == D(2027, 1, 25)
+    assert review_last_day(D(2027, 1, 7), "letter") == D(2027, 1, 28)
+
+
+def test_appeal_period_is_thirty_days_from_service():
+    from avustus_cli.domain.deadlines import appeal_last_day
+
+    assert appeal_last_day(D(2027, 3, 1)) == D(2027, 3, 31)
+    # 25.11.2026 + 30 = 25.12. joulupäivä -> 26. la, 27. su -> ma 28.12.2026
+    assert appeal_last_day(D(2026, 11, 25)) == D(2026, 12, 28)

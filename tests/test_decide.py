@@ -545,7 +545,11 @@ def test_a_broken_letter_template_records_nothing_and_writes_nothing(decided_rou
     r = run_decide(decided_round)
     assert r.exit_code == 0, r.output
     assert {row[0] for row in dump(decided_round.db)["grants"]} == {"H-0001", "H-0002", "H-0003", "H-0004"}
+    assert sorted(row[2] for row in dump(decided_round.db)["letters"]) == ["H-0001", "H-0002", "H-0003", "H-0004"]
     assert (workdir / "paatokset" / "paatos_H-0001.docx").exists()
+    after = dump(decided_round.db)
+    r = run_decide(decided_round)  # and once more: nothing at all
+    assert r.exit_code == 0 and dump(decided_round.db) == after
 
 
 def test_a_broken_letter_template_in_amend_changes_nothing(decided_round, workdir):
@@ -618,8 +622,8 @@ def test_payment_list_shows_cents(decided_round, workdir):
     assert total.value == 24845.67 and total.number_format == MONEY2_FORMAT
 
 
-def test_payment_references_are_unique(decided_round):
-    from avustus_cli.adapters.store import grants as sql
+def test_payment_references_are_unique(decided_round, workdir):
+    from avustus_cli.adapters.store import letters as letter_store
     from avustus_cli.domain.config import load_settings
     from avustus_cli.services import paying
 
@@ -633,8 +637,10 @@ def test_payment_references_are_unique(decided_round):
                      "form": "operating", "year": 2027, "amount_cents": 100000, "requested_cents": 100000,
                      "decision_date": "2027-01-26", "section": "12", "decision_maker": "Aluehallitus",
                      "conditions": "", "reason": "", "source": "decision"})
-                sql.record_dispatch(store, gid, {"channel": "letter", "sent": "2027-01-27", "served": "2027-02-03",
-                                                 "last_day": "2027-02-17"})
+                letter = workdir / f"{gid}.docx"
+                letter.write_bytes(gid.encode())
+                letter_store.record_letter(store, kind="decision", files=[letter], recipient="Toinen ry",
+                                           channel="letter", sent=dt.date(2027, 1, 27), grant_id=gid)
         lines = paying.payment_lines(store, load_settings(), dt.date(2027, 2, 18))
         refs = {p.grant.id: p.reference for p in lines}
         assert set(refs) == {"H-0001", "H-0002", "X-0001", "X-ABC"}
@@ -661,7 +667,8 @@ def test_deliveries_are_read_once_not_per_letter(decided_round, monkeypatch):
     assert len(calls) <= 2  # once to plan, once again under the lock; not once per grant
     store = Store.open(decided_round.db)
     try:
-        assert len([a for a in store.audit_rows("letter") if a["action"] == "send"]) == 4
+        assert len([a for a in store.audit_rows("letter") if a["action"] == "record"]) == 4
+        assert store.count("letters") == 4
     finally:
         store.close()
 

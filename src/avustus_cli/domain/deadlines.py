@@ -19,8 +19,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from avustus_cli.domain.config import Settings
 
 __all__ = [
+    "APPEAL_DAYS",
     "CHANNEL_SERVICE_DAYS",
+    "MEMBER_SERVICE_DAYS",
+    "REVIEW_DAYS",
     "add_months",
+    "appeal_last_day",
+    "members_review_last_day",
+    "members_served_on",
     "count_days",
     "deadline",
     "holiday_name",
@@ -45,9 +51,20 @@ def _finland() -> Any:
     return Finland(language="fi")
 
 
-# Presumed service (Hallintolaki 59 § ja tiedoksiannosta sähköisesti 19 §):
-# a letter on the 7th day after posting, an ordinary e-mail on the 3rd day.
+# Presumed service of a letter to the applicant:
+# - post (ordinary letter): hallintolaki (434/2003) 59 § 2 mom.: the addressee is taken to have received
+#   the letter on the 7th day after it was posted, unless shown otherwise;
+# - e-mail: laki sähköisestä asioinnista viranomaistoiminnassa (13/2003) 19 § 2 mom.: a decision sent
+#   as an ordinary electronic message is taken to be served on the 3rd day after the message was sent.
+# The served day itself is not moved to a working day; a time limit counted from it is (5 § of 150/1930).
 CHANNEL_SERVICE_DAYS: dict[str, int] = {"letter": 7, "email": 3}
+
+# The county's members (hyvinvointialuelaki 611/2021, 140 §; kuntalaki 410/2015, 138 § alike) are taken to
+# have received a decision 7 days after the minutes were published in the public network; their 14-day
+# review period counts from that day.
+MEMBER_SERVICE_DAYS = 7
+REVIEW_DAYS = 14  # oikaisuvaatimus: 14 days from service (hyvinvointialuelaki 140 §)
+APPEAL_DAYS = 30  # valitus to the administrative court: 30 days from service (laki oikeudenkäynnistä hallintoasioissa 13 §)
 
 _DAY_NAMES = ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai")
 
@@ -156,7 +173,26 @@ def count_days(start: dt.date, n: int) -> dt.date:
     return deadline(_as_date(start) + dt.timedelta(days=n))
 
 
-def review_last_day(sent: dt.date, channel: str, days: int = 14) -> dt.date:
+def members_served_on(published: dt.date) -> dt.date:
+    """The day the county's members are taken to have received a decision whose minutes were
+    published in the public network on ``published``: 7 days later (not moved to a working day)."""
+    return _as_date(published) + dt.timedelta(days=MEMBER_SERVICE_DAYS)
+
+
+def members_review_last_day(published: dt.date, days: int = REVIEW_DAYS) -> dt.date:
+    """The last day of the members' review period: ``days`` days from :func:`members_served_on`,
+    moved to a working day (minutes published 3.12.2026: served 10.12., nominal last day
+    24.12. Christmas Eve, so Monday 28.12.2026)."""
+    return count_days(members_served_on(published), days)
+
+
+def appeal_last_day(served: dt.date, days: int = APPEAL_DAYS) -> dt.date:
+    """The last day to appeal to the administrative court: ``days`` days from the served day
+    (the served day not counted), moved to a working day."""
+    return count_days(served, days)
+
+
+def review_last_day(sent: dt.date, channel: str, days: int = REVIEW_DAYS) -> dt.date:
     """The last day to request a review (oikaisuvaatimus) of a decision sent
     on ``sent`` by ``channel``: ``days`` days from the presumed service, the
     day of service not counted, moved to a working day."""

@@ -1,9 +1,11 @@
-"""A letter written to an applicant (decision, supplement request, reminder):
-where it goes and how, as the mail-merge list states it, and the addressee."""
+"""A letter written to an applicant (decision, supplement request, reminder,
+review decision, reclaim): where it goes and how, as the mail-merge list states
+it, the addressee, and the record of it kept in the ``letters`` table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +13,70 @@ from avustus_cli.domain.models import Application
 
 CHANNELS = ("letter", "email")
 CHANNEL_LABELS = {"letter": "kirje", "email": "sähköposti"}
+
+# The kinds of letter the ``letters`` table records, with the Finnish name the officer reads.
+LETTER_KINDS: dict[str, str] = {
+    "decision": "päätöskirje",
+    "amendment": "muutettu päätös",
+    "supplement": "täydennyspyyntö",
+    "reminder": "muistutus",
+    "review_decision": "oikaisuvaatimuspäätös",
+    "reclaim_hearing": "kuulemiskirje (takaisinperintä)",
+    "reclaim_decision": "takaisinperintäpäätös",
+    "report_acceptance": "käyttöselvityksen hyväksyminen",
+    "report_supplement": "käyttöselvityksen täydennyspyyntö",
+    "agreement": "kumppanuussopimus",
+}
+# The letters whose service starts the applicant's review period of a grant (the latest one counts).
+DECISION_KINDS = ("decision", "amendment", "review_decision")
+LETTER_STATUSES = ("written", "sent", "failed", "superseded", "outside")
+
+
+@dataclass(frozen=True)
+class LetterRecord:
+    """One row of the ``letters`` table: a letter as written, and its delivery.
+
+    ``served`` is the day the law presumes the letter served (domain.deadlines.served_on).
+    ``status``: written (not yet sent by this program), sent (handed to the mail server),
+    failed (the last attempt failed; ``error`` says why), superseded (a later letter of the
+    same kind and file replaced it before it was sent), outside (delivered by other means:
+    recorded before the table existed)."""
+
+    id: int
+    kind: str
+    application_id: str | None
+    grant_id: str | None
+    folder: str
+    file: str
+    files: tuple[str, ...]
+    recipient: str
+    email: str | None
+    channel: str
+    sent: dt.date
+    served: dt.date
+    content_hash: str
+    status: str = "written"
+    delivered_at: str | None = None
+    message_id: str | None = None
+    error: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return LETTER_KINDS.get(self.kind, self.kind)
+
+    @property
+    def to_email(self) -> bool:
+        """Waiting for ``avustus send``: an e-mail letter not yet handed to the mail server."""
+        return self.channel == "email" and self.status in ("written", "failed")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "kind": self.kind, "application": self.application_id, "grant": self.grant_id,
+            "file": self.file, "files": list(self.files), "recipient": self.recipient, "channel": self.channel,
+            "sent": self.sent.isoformat(), "served": self.served.isoformat(), "status": self.status,
+            "delivered_at": self.delivered_at, "error": self.error,
+        }
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,7 @@ class DecideResult:
     kept_amended: list[str] = field(default_factory=list)
     routed: list[tuple[str, str]] = field(default_factory=list)  # (application, decider)
     pending: list[str] = field(default_factory=list)  # assessment not finished: not decided, no letter
+    by_post: list[str] = field(default_factory=list)  # e-mail asked, but no address: sent by post
     letters: list[Path] = field(default_factory=list)
     kept_letters: list[Path] = field(default_factory=list)  # letters of record already there, differing: not replaced
     mailing: Path | None = None
@@ -133,6 +134,7 @@ class DecideResult:
             "kept_amended": self.kept_amended,
             "routed": [{"application": a, "decider": d} for a, d in self.routed],
             "pending": list(self.pending),
+            "by_post": list(self.by_post),
             "letters": [str(p) for p in self.letters],
             "kept_letters": [str(p) for p in self.kept_letters],
             "mailing": str(self.mailing) if self.mailing else None,
@@ -199,8 +201,13 @@ def _plan(
         )
     planned, letter_rows = _against_recorded(store, plan.decisions, result)
     known = sql.dispatches(store)
-    as_iso = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
-    new_dispatch = [d.id for d in letter_rows if known.get(d.id) != as_iso]
+
+    def recorded(d: Decision) -> bool:
+        own = letter_channel(dispatch, apps.get(d.application_id or ""))
+        k = known.get(d.id) or {}
+        return (k.get("channel"), k.get("sent")) == (own["channel"], own["sent"].isoformat())
+
+    new_dispatch = [d.id for d in letter_rows if not recorded(d)]
     return _DecidePlan(apps, planned, letter_rows, new_dispatch, known)
 
 
@@ -300,18 +307,21 @@ def decide(
                     )
                 for d in plan.planned:
                     sql.record_decision(store, d)
-                for gid in plan.new_dispatch:
-                    sql.record_dispatch(store, gid, dispatch, plan.known)
                 # an amended grant's original letter is a letter of record: it is not written again
                 to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
+                written: list[WrittenLetter] = []
                 try:
                     staged, mailing = write_decision_letters(
-                        store, settings, to_write, plan.apps, dispatch, stage.path, formats
+                        store, settings, to_write, plan.apps, dispatch, stage.path, formats, written
                     )
                     if mailing:
                         write_mailing(stage.path / MAILING_FILE, mailing)
                 except AvustusError as e:
                     raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
+                # each letter and its delivery in the letters table, in this same transaction (a rerun
+                # records nothing new)
+                record_letters(store, "decision", written, stage)
+                result.by_post = [w.row.id for w in written if w.dispatch["channel"] != channel]
             stage.publish()
             result.letters = [stage.final(p) for p in staged]
             result.kept_letters = list(stage.kept)
@@ -441,6 +451,22 @@ def _report_documents() -> tuple[str, ...]:
     return REPORT_DOCUMENTS
 
 
+def letter_channel(dispatch: dict[str, Any], app: Application | None) -> dict[str, Any]:
+    """The delivery of one letter: e-mail as asked when the application has an address, else post
+    (with the post's served day and review period)."""
+    if dispatch["channel"] == "email" and not (app is not None and (app.email or "").strip()):
+        return review_dates(dispatch["sent"], "letter")
+    return dispatch
+
+
+@dataclass(frozen=True)
+class WrittenLetter:
+    row: Decision
+    app: Application | None
+    dispatch: dict[str, Any]
+    paths: tuple[Path, ...]
+
+
 def write_decision_letters(
     store: Store,
     settings: Settings,
@@ -449,7 +475,10 @@ def write_decision_letters(
     dispatch: dict[str, Any],
     letters_dir: Path,
     formats: Sequence[str] = ("html", "docx"),
+    written_letters: list[WrittenLetter] | None = None,
 ) -> tuple[list[Path], list[Letter]]:
+    """Write the decision letters; each one's files and delivery are appended to ``written_letters``
+    (recorded by :func:`record_letters`)."""
     from avustus_cli.adapters.render import write_document
 
     written: list[Path] = []
@@ -459,13 +488,40 @@ def write_decision_letters(
     stems = filenames.unique_stems("paatos", [row.id for row in rows])
     for row in rows:
         app = apps.get(row.application_id or "")
-        ctx = letter_context(store, settings, row, app, dispatch, grants, accepted)
+        own = letter_channel(dispatch, app)
+        ctx = letter_context(store, settings, row, app, own, grants, accepted)
         stem = stems[row.id]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
+        if written_letters is not None:
+            written_letters.append(WrittenLetter(row, app, own, tuple(paths)))
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
-                                    dispatch["channel"]))
+                                    own["channel"]))
     return written, mailing
+
+
+def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], stage: StagedFolder | None = None) -> int:
+    """Record written letters in the letters table (in the caller's transaction, or one of its own);
+    how many were new. With ``stage`` the letters are staged: the folder recorded is the stage's
+    target, and a letter of record already there (``StagedFolder`` keeps it) is the one recorded."""
+    from avustus_cli.adapters.store import letters as letter_store
+
+    new = 0
+    with store.transaction():
+        for w in written:
+            paths: list[Path] = list(w.paths)
+            folder = None
+            if stage is not None:
+                paths = [stage.final(p) if stage.final(p).exists() else p for p in w.paths]
+                folder = stage.target
+            _rec, is_new = letter_store.record_letter(
+                store, kind=kind, files=paths, recipient=w.row.applicant, channel=w.dispatch["channel"],
+                sent=w.dispatch["sent"], application_id=w.row.application_id, grant_id=w.row.id,
+                email=w.app.email if w.app is not None else None, folder=folder,
+                detail={"decision_date": w.row.decision_date, "section": w.row.section, "maker": w.row.decision_maker},
+            )
+            new += is_new
+    return new
 
 
 # --- amend -------------------------------------------------------------------
@@ -529,16 +585,13 @@ def amend(
     dispatch = None
     if letters_dir is not None:
         dispatch = {k: v for k, v in review_dates(sent or posting_date(today or dt.date.today()), channel).items()}
-    detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in (dispatch or {}).items()}
 
-    def changes(row: Decision, old: Decimal, new: Decimal) -> tuple[bool, bool]:
-        changed = new != old or new_reason != row.reason
-        send = dispatch is not None and sql.dispatches(store).get(grant_id) != detail
-        return changed, send
+    def changes(row: Decision, old: Decimal, new: Decimal) -> bool:
+        return new != old or new_reason != row.reason
 
     row, old, new = _amend_check(store, grant_id, amount)
     result = AmendResult(grant_id, old, new, None)
-    if any(changes(row, old, new)):
+    if changes(row, old, new):
         result.backup = backup_before(store, "amend")
     mailing_name = f"postitus_{_stem('oikaisu', grant_id)}.csv"
     # The new letter is rendered inside the transaction into a staging folder; the database commits only
@@ -549,9 +602,9 @@ def amend(
                      if letters_dir is not None else None)
             with store.transaction():
                 row, old, new = _amend_check(store, grant_id, amount)  # again, on what is read under the lock
-                changed, send = changes(row, old, new)
+                changed = changes(row, old, new)
                 result.old_amount, result.new_amount = old, new
-                if (changed or send) and result.backup is None:
+                if changed and result.backup is None:
                     raise ValidationError(
                         f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
                         "Aja komento uudelleen."
@@ -562,8 +615,6 @@ def amend(
                         "grant", grant_id, "amend",
                         {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
                     )
-                if send and dispatch is not None:
-                    sql.record_dispatch(store, grant_id, dispatch)
                 if stage is not None and dispatch is not None:
                     try:
                         decided = sql.decision(store, grant_id)
@@ -571,12 +622,17 @@ def amend(
                             raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
                         apps = ({a.id: a for a in store.applications([decided.application_id], with_personal=True)}
                                 if decided.application_id else {})
-                        paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path)
+                        written: list[WrittenLetter] = []
+                        paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
+                                                                written_letters=written)
                         if paths:
                             stem = stage.settle(paths[0].stem)
                             mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
                                                     dispatch["channel"]) for m in mailing]
+                            written = [replace(w, paths=tuple(p.with_name(f"{stem}{p.suffix}") for p in w.paths))
+                                       for w in written]
                         write_mailing(stage.path / mailing_name, mailing)
+                        record_letters(store, "amendment", written, stage)
                     except AvustusError as e:
                         raise AvustusError(f"{e.message} Muutosta ei kirjattu eikä kirjettä kirjoitettu.") from e
             if stage is not None:

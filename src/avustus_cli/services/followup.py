@@ -16,6 +16,7 @@ from typing import Any
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
+from avustus_cli.adapters.store import letters as letter_store
 from avustus_cli.adapters.store import reports as report_store
 from avustus_cli.domain import deadlines, filenames, fmt, values
 from avustus_cli.domain.config import Settings
@@ -117,6 +118,7 @@ def send_reminders(
             continue
         todo.append((item, level))
     done: list[tuple[str, int, list[Path]]] = []
+    recipients: dict[str, tuple[str | None, str, str | None, str]] = {}
     mailing: list[Letter] = []
     filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
     for item, level in todo:
@@ -145,13 +147,19 @@ def send_reminders(
         stem = filenames.stem(f"muistutus{level}", g.id)
         paths = write_document(Path(letters_dir), stem, "muistutus", ctx, settings, formats)
         done.append((g.id, level, paths))
+        channel = "email" if app and app.email else "letter"
+        recipients[g.id] = (g.application_id, g.applicant, app.email if app else None, channel)
         mailing.append(letter_files(g.application_id or g.id, g.applicant, app.email if app else "", stem, formats,
-                                    "email" if app and app.email else "letter"))
+                                    channel))
     if done:
         with store.transaction():
-            for gid, level, _paths in done:
+            for gid, level, paths in done:
                 sql.add_reminder(store, gid, level, letter_date)
                 store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
+                app_id, name, email, channel = recipients[gid]
+                letter_store.record_letter(store, kind="reminder", files=paths, recipient=name, channel=channel,
+                                           sent=letter_date, application_id=app_id, grant_id=gid, email=email,
+                                           detail={"level": level})
         write_mailing(Path(letters_dir) / REMINDER_MAILING.format(date=letter_date.isoformat()), mailing)
     return done
 
@@ -332,15 +340,13 @@ def handle_report(
                 raise ValidationError(f"avustuksen {grant_id} käyttöselvitys hyväksyttiin toisesta komennosta; mitään ei muutettu.")
             report_store.set_outcome(store, grant_id, y, outcome, letter_date, due)
             store.set_report(grant_id, f.received, "approved" if outcome == "accepted" else "incomplete")
-            record_letter(store, grant_id, name, letter_date, channel, [f"{stem}.{x}" for x in formats])
+            letter_store.record_letter(
+                store, kind="report_acceptance" if outcome == "accepted" else "report_supplement",
+                files=[stage.path / f"{stem}.{x}" for x in formats], folder=stage.target, recipient=row["applicant"],
+                channel=channel, sent=letter_date, application_id=row.get("application_id"), grant_id=grant_id,
+                email=app_p.email if app_p is not None else None, detail={"year": y, "due": due})
             store.audit("report", grant_id, "accept" if outcome == "accepted" else "supplement",
                         {"year": y, "date": letter_date.isoformat(), "due": due.isoformat() if due else None,
                          "findings": [x.code for x in view.findings]})
         paths = [p for p in stage.publish() if p.stem == stem]
     return ReportLetter(grant_id, y, outcome, paths, due, view.findings)
-
-
-def record_letter(store: Store, grant_id: str, kind: str, sent: dt.date, channel: str, files: list[str]) -> None:
-    """A letter of the year after the decision, as sent (the audit log keeps it)."""
-    store.audit("letter", grant_id, kind, {"sent": sent.isoformat(), "channel": channel,
-                                            "served": deadlines.served_on(sent, channel).isoformat(), "files": files})

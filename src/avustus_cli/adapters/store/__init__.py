@@ -297,6 +297,41 @@ MIGRATIONS: list[str] = [
         written_at TEXT NOT NULL
     );
     """,
+    # 6: every letter written to an applicant, its delivery and the day the law presumes it served
+    # (adapters.store.letters); the delivery of a decision is no longer read back from the audit log
+    """
+    CREATE TABLE letters (
+        id INTEGER PRIMARY KEY,
+        application_id TEXT,             -- the application the letter is about
+        grant_id TEXT,                   -- the grant, once decided (decision, review, reclaim, reminder)
+        kind TEXT NOT NULL,              -- domain.letter.LETTER_KINDS
+        folder TEXT NOT NULL,            -- where the files were written
+        file TEXT NOT NULL,              -- the main file (.docx, else .html) in folder
+        files TEXT NOT NULL DEFAULT '[]',-- every file of the letter (docx, html, pdf), JSON list of names
+        recipient TEXT NOT NULL,         -- the addressee (organisation)
+        email TEXT,                      -- the e-mail address used (personal data: purged with the application)
+        channel TEXT NOT NULL,           -- email | letter (post)
+        sent TEXT NOT NULL,              -- ISO date the letter was (or is to be) sent
+        served TEXT NOT NULL,            -- ISO date of presumed service (domain.deadlines.served_on)
+        content_hash TEXT NOT NULL,      -- SHA-256 of the main file as written
+        status TEXT NOT NULL DEFAULT 'written',  -- written | sent | failed | superseded | outside (delivered by other means)
+        delivered_at TEXT,               -- when send handed it to the mail server
+        message_id TEXT,
+        error TEXT,                      -- the last delivery failure (no personal data)
+        detail TEXT NOT NULL DEFAULT '{}',  -- kind-specific facts (decision date, section, review period ...)
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX letters_grant ON letters(grant_id, kind);
+    CREATE INDEX letters_application ON letters(application_id);
+    INSERT INTO letters (application_id, grant_id, kind, folder, file, recipient, channel, sent, served,
+        content_hash, status, detail, created_at)
+        SELECT g.application_id, a.entity_id, 'decision', '', '', coalesce(g.applicant, ''),
+            json_extract(a.detail, '$.channel'), json_extract(a.detail, '$.sent'), json_extract(a.detail, '$.served'),
+            '', 'outside', a.detail, a.at
+        FROM audit_log a LEFT JOIN grants g ON g.id = a.entity_id
+        WHERE a.entity = 'letter' AND a.action = 'send' AND json_extract(a.detail, '$.sent') IS NOT NULL
+        ORDER BY a.id;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,19 +1,19 @@
 """SQL for decisions, payments, usage reports and reminders (functions taking a Store).
 
-The delivery of a decision letter (channel, posting date, presumed service,
-last day of the review period) is kept in the audit log as entity
-``letter`` / action ``send``: the schema has no table of its own for it yet.
-:func:`dispatches` reads the latest one per grant.
+The delivery of a decision letter (channel, posting date, presumed service)
+is a row of the ``letters`` table (``adapters.store.letters``);
+:func:`dispatches` reads the latest decision letter of each grant and adds
+the last day of the applicant's review period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
 from avustus_cli.adapters.store import Store, cents, euros, now
+from avustus_cli.domain import deadlines
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.models import ReportStatus
 from avustus_cli.domain.report import UsageReport
@@ -110,31 +110,16 @@ def add_reminder(store: Store, grant_id: str, level: int, sent: dt.date) -> None
     store.db.table("reminders").insert({"grant_id": grant_id, "level": level, "sent_date": sent.isoformat(), "created_at": now()})
 
 
-def record_dispatch(
-    store: Store, grant_id: str, dispatch: dict[str, Any], known: dict[str, dict[str, Any]] | None = None
-) -> bool:
-    """Record how a decision letter is delivered; False when the same is already recorded.
-
-    ``known`` is :func:`dispatches` read by the caller (in the same
-    transaction): recording many letters then reads the audit log once, not
-    once per grant. It is updated with what is recorded here."""
-    detail = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in dispatch.items()}
-    if known is None:
-        known = dispatches(store)
-    if known.get(grant_id) == detail:
-        return False
-    store.audit("letter", grant_id, "send", detail)
-    known[grant_id] = detail
-    return True
-
-
 def dispatches(store: Store) -> dict[str, dict[str, Any]]:
-    """grant id -> the latest recorded delivery {channel, sent, served, last_day, ...} (ISO dates)."""
+    """grant id -> the delivery of its latest decision letter {channel, sent, served, last_day} (ISO dates):
+    the last day of the applicant's review period counts from the served day
+    (``domain.deadlines.count_days``, 14 days, moved to a working day)."""
+    from avustus_cli.adapters.store.letters import latest_by_grant
+
     out: dict[str, dict[str, Any]] = {}
-    for r in store.query(
-        "select entity_id, detail from audit_log where entity = 'letter' and action = 'send' order by id"
-    ):
-        out[r["entity_id"]] = json.loads(r["detail"])
+    for gid, rec in latest_by_grant(store).items():
+        out[gid] = {"channel": rec.channel, "sent": rec.sent.isoformat(), "served": rec.served.isoformat(),
+                    "last_day": deadlines.count_days(rec.served, 14).isoformat()}
     return out
 
 

@@ -327,6 +327,10 @@ def clear_personal(store: Store, app_id: str, raw_row: dict[str, Any], personal_
         "update applications set personal = '{}', raw_row = ? where id = ?",
         (json.dumps(raw_row, ensure_ascii=False), app_id),
     )
+    # the e-mail address a letter was sent to is the contact person's too
+    letters = store.conn.execute("update letters set email = null where application_id = ? and email is not null", (app_id,))
+    if letters.rowcount and "email" not in removed:
+        removed = sorted([*removed, "email"])
     return removed, cells
 
 

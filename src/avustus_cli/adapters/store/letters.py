@@ -1,0 +1,233 @@
+"""SQL for the ``letters`` table: every letter written to an applicant and its delivery.
+
+A letter is recorded once it is written (:func:`record_letter`): kind, the
+application and grant it is about, the files, the addressee, the channel
+(``email`` or ``letter``, i.e. post), the day it is sent and the day the law
+presumes it served (``domain.deadlines.served_on``), and a SHA-256 of the main
+file as written. Recording the same letter again (same kind, files, content,
+channel and day) records nothing; a letter rewritten with other content before
+it was sent supersedes the unsent one.
+
+``avustus send`` hands e-mail letters to the mail server and records each
+result here (:func:`mark_sent`, :func:`mark_failed`): a letter marked sent is
+never sent again.
+
+Review periods and payment holds read the served day of a grant's latest
+decision letter (:func:`latest_by_grant`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from avustus_cli.adapters.store import Store, now
+from avustus_cli.domain import deadlines
+from avustus_cli.domain.errors import NotFoundError, ValidationError
+from avustus_cli.domain.letter import CHANNELS, DECISION_KINDS, LETTER_KINDS, LetterRecord
+
+__all__ = [
+    "file_hash",
+    "latest",
+    "latest_by_grant",
+    "letter",
+    "letters",
+    "main_file",
+    "mark_failed",
+    "mark_sent",
+    "pending_email",
+    "record_letter",
+]
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 of a file's bytes (the documents are written with fixed zip times: the same letter, the same hash)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main_file(files: Iterable[Path | str]) -> Path:
+    """The file a letter is known by: its .docx, else its .pdf, else the first one."""
+    paths = [Path(f) for f in files]
+    if not paths:
+        raise ValidationError("kirjeellä ei ole yhtään tiedostoa (ohjelmavirhe).")
+    for ext in (".docx", ".pdf"):
+        for p in paths:
+            if p.suffix.lower() == ext:
+                return p
+    return paths[0]
+
+
+def _record(r: Mapping[str, Any]) -> LetterRecord:
+    return LetterRecord(
+        id=r["id"], kind=r["kind"], application_id=r["application_id"], grant_id=r["grant_id"], folder=r["folder"],
+        file=r["file"], files=tuple(json.loads(r["files"] or "[]")), recipient=r["recipient"], email=r["email"],
+        channel=r["channel"], sent=dt.date.fromisoformat(r["sent"]), served=dt.date.fromisoformat(r["served"]),
+        content_hash=r["content_hash"], status=r["status"], delivered_at=r["delivered_at"], message_id=r["message_id"],
+        error=r["error"], detail=json.loads(r["detail"] or "{}"),
+    )
+
+
+def _jsonable(detail: Mapping[str, Any] | None) -> str:
+    return json.dumps(
+        {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in (detail or {}).items()},
+        ensure_ascii=False, sort_keys=True, default=str,
+    )
+
+
+def record_letter(
+    store: Store,
+    *,
+    kind: str,
+    files: Sequence[Path | str],
+    recipient: str,
+    channel: str,
+    sent: dt.date,
+    application_id: str | None = None,
+    grant_id: str | None = None,
+    email: str | None = None,
+    detail: Mapping[str, Any] | None = None,
+    folder: Path | str | None = None,
+) -> tuple[LetterRecord, bool]:
+    """Record a written letter; (the record, True) when new, (the earlier record, False) when the same
+    letter (kind, application, grant, file, content, channel, day) is recorded already.
+
+    The files must exist (the hash is of the main file as written); ``folder`` is where they are kept
+    when that is not where they are read now (a staging folder published after the commit). Call inside the caller's
+    transaction; an unsent earlier version of the same letter (same kind, application, grant and
+    file, other content or day) is marked superseded."""
+    if kind not in LETTER_KINDS:
+        raise ValidationError(f"tuntematon kirjelaji {kind!r} (ohjelmavirhe).")
+    if channel not in CHANNELS:
+        raise ValidationError(f"tuntematon tiedoksiantotapa {channel!r}: käytä letter (kirje) tai email (sähköposti).")
+    if channel == "email" and not (email or "").strip():
+        raise ValidationError(
+            f"hakijan {recipient} kirjettä ei voi lähettää sähköpostilla: hakemuksella ei ole sähköpostiosoitetta. "
+            "Lähetä se kirjeenä (--channel letter)."
+        )
+    main = main_file(files)
+    folder = str(Path(folder).resolve() if folder is not None else main.resolve().parent)
+    digest = file_hash(main)
+    served = deadlines.served_on(sent, channel)
+    same = store.query(
+        "select * from letters where kind = ? and application_id is ? and grant_id is ? and folder = ? and file = ? "
+        "and content_hash = ? and channel = ? and sent = ? and status != 'superseded' order by id desc limit 1",
+        (kind, application_id, grant_id, folder, main.name, digest, channel, sent.isoformat()),
+    )
+    if same:
+        return _record(same[0]), False
+    older = store.query(
+        "select id from letters where kind = ? and application_id is ? and grant_id is ? and folder = ? and file = ? "
+        "and status in ('written', 'failed')",
+        (kind, application_id, grant_id, folder, main.name),
+    )
+    for r in older:
+        store.conn.execute("update letters set status = 'superseded' where id = ?", (r["id"],))
+    names = [Path(f).name for f in files]
+    cur = store.conn.execute(
+        "insert into letters (application_id, grant_id, kind, folder, file, files, recipient, email, channel, sent, "
+        "served, content_hash, status, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'written', ?, ?)",
+        (application_id, grant_id, kind, folder, main.name, json.dumps(names, ensure_ascii=False), recipient,
+         (email or "").strip() or None, channel, sent.isoformat(), served.isoformat(), digest, _jsonable(detail), now()),
+    )
+    letter_id = int(cur.lastrowid or 0)
+    store.audit(
+        "letter", grant_id or application_id, "record",
+        {"letter": letter_id, "kind": kind, "file": main.name, "channel": channel, "sent": sent.isoformat(),
+         "served": served.isoformat(), "superseded": [r["id"] for r in older]},
+    )
+    return letter(store, letter_id), True
+
+
+def letter(store: Store, letter_id: int) -> LetterRecord:
+    rows = store.query("select * from letters where id = ?", (letter_id,))
+    if not rows:
+        raise NotFoundError(f"kirjettä {letter_id} ei ole tietokannassa.")
+    return _record(rows[0])
+
+
+def letters(
+    store: Store,
+    *,
+    kind: str | Sequence[str] | None = None,
+    grant_id: str | None = None,
+    application_id: str | None = None,
+    status: str | Sequence[str] | None = None,
+) -> list[LetterRecord]:
+    """Recorded letters, oldest first, filtered by kind(s), grant, application and status(es)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("kind", kind), ("status", status)):
+        if value is not None:
+            values = [value] if isinstance(value, str) else list(value)
+            where.append(f"{column} in ({','.join('?' * len(values))})")
+            params += values
+    if grant_id is not None:
+        where.append("grant_id = ?")
+        params.append(grant_id)
+    if application_id is not None:
+        where.append("application_id = ?")
+        params.append(application_id)
+    sql = "select * from letters" + (" where " + " and ".join(where) if where else "") + " order by id"
+    return [_record(r) for r in store.query(sql, params)]
+
+
+def latest_by_grant(store: Store, kinds: Sequence[str] = DECISION_KINDS) -> dict[str, LetterRecord]:
+    """grant id -> its latest letter of ``kinds`` (superseded ones left out): by default the decision
+    letter whose service starts the applicant's review period."""
+    out: dict[str, LetterRecord] = {}
+    for r in letters(store, kind=kinds):
+        if r.grant_id is not None and r.status != "superseded":
+            out[r.grant_id] = r
+    return out
+
+
+def latest(store: Store, grant_id: str, kinds: Sequence[str] = DECISION_KINDS) -> LetterRecord | None:
+    rows = [r for r in letters(store, kind=kinds, grant_id=grant_id) if r.status != "superseded"]
+    return rows[-1] if rows else None
+
+
+def pending_email(store: Store) -> list[LetterRecord]:
+    """E-mail letters not yet handed to the mail server (written, or failed before), oldest first."""
+    return [r for r in letters(store, status=("written", "failed")) if r.channel == "email"]
+
+
+def mark_sent(store: Store, letter_id: int, at: dt.datetime, message_id: str) -> LetterRecord:
+    """Record that the mail server accepted the letter at ``at``. When that day is later than the
+    recorded day of sending, the letter was sent that day: the sent and served days follow (the law
+    counts from the sending), the earlier ones in the audit log."""
+    rec = letter(store, letter_id)
+    if rec.status == "sent":
+        raise ValidationError(f"kirje {letter_id} on jo lähetetty {rec.delivered_at}; sitä ei lähetetä uudelleen.")
+    day = at.date()
+    sent, served = rec.sent, rec.served
+    if day > rec.sent:
+        sent, served = day, deadlines.served_on(day, rec.channel)
+    store.conn.execute(
+        "update letters set status = 'sent', delivered_at = ?, message_id = ?, error = null, sent = ?, served = ? "
+        "where id = ?",
+        (at.isoformat(timespec="seconds"), message_id, sent.isoformat(), served.isoformat(), letter_id),
+    )
+    detail: dict[str, Any] = {"letter": letter_id, "kind": rec.kind, "at": at.isoformat(timespec="seconds")}
+    if sent != rec.sent:
+        detail.update({"planned_sent": rec.sent.isoformat(), "sent": sent.isoformat(), "served": served.isoformat()})
+    store.audit("letter", rec.grant_id or rec.application_id, "email", detail)
+    return letter(store, letter_id)
+
+
+def mark_failed(store: Store, letter_id: int, error: str) -> LetterRecord:
+    """Record a failed delivery (``error``: the server's or the network's words, no addresses)."""
+    rec = letter(store, letter_id)
+    if rec.status == "sent":
+        raise ValidationError(f"kirje {letter_id} on jo lähetetty {rec.delivered_at}.")
+    store.conn.execute("update letters set status = 'failed', error = ? where id = ?", (error[:500], letter_id))
+    store.audit("letter", rec.grant_id or rec.application_id, "email_failed",
+                {"letter": letter_id, "kind": rec.kind, "error": error[:500]})
+    return letter(store, letter_id)
