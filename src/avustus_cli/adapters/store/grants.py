@@ -9,6 +9,7 @@ the last day of the applicant's review period.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 from typing import Any
 
