@@ -864,7 +864,7 @@ def kayttoselvitys_hyvaksynta():
     _grant_sentence(doc, " Vuodelle {{ report.year }} avustusta on maksettu {{ paid|money2 }}.")
     para(doc, "Käyttöselvityksenne vuodelta {{ report.year }} saapui {{ report.received|date }}. Sen mukaan avustusta "
               "on käytetty {{ report.used|money2 }}{% if report.unused %} ja käyttämättä on jäänyt "
-              '{{ report.unused|money2 }}{% endif %}. Käyttöselvityksen liitteinä on toimitettu {{ attachments|join(", ") }}.')
+              '{{ report.unused|money2 }}{% endif %}. Käyttöselvityksen liitteinä on toimitettu {% for a in attachments %}{{ a }}{% if not loop.last %}{{ " ja " if loop.revindex == 2 else ", " }}{% endif %}{% endfor %}.')
     tag(doc, "if metrics")
     para(doc, "Kumppanuussopimuksen mittareiden seuranta vuodelta {{ report.year }}: {{ metrics }}")
     tag(doc, "endif")
@@ -902,6 +902,74 @@ def kayttoselvitys_taydennys():
     return doc
 
 
+RECLAIM_TERMS = (
+    "Avustusehtojen mukaan avustuksen saajan on palautettava avustus, jota ei ole käytetty myönnettyyn tarkoitukseen, "
+    "ja ehtojen vastaisesti käytetty avustus tai avustus, jonka käytöstä ei ole annettu hyväksyttävää selvitystä, "
+    "voidaan periä takaisin."
+)
+
+
+def kuuleminen():
+    doc = new_document("Kuuleminen: avustuksen takaisinperintä")
+    letter_head(doc, "KUULEMINEN", "letter_date")
+    address(doc)
+    heading(doc, "Kuuleminen: avustuksen {{ grant.id }} takaisinperintä", 1)
+    _grant_sentence(doc, " Avustusta on maksettu teille {{ paid|money2 }}.")
+    heading(doc, "Mitä esitetään", 2)
+    rich(doc, ("Hyvinvointialue harkitsee avustuksen takaisinperintää. Esitämme, että teiltä peritään takaisin ", False),
+         ("{{ proposed|money2 }}", True),
+         ("{% if proposed < paid %} maksetusta avustuksesta {{ paid|money2 }}{% else %}, eli koko maksettu avustus"
+          "{% endif %}. Takaisinperinnästä päättää {{ decider }}.", False))
+    heading(doc, "Perusteet", 2)
+    para(doc, "{{ grounds }}")
+    bullets(doc, "for f in facts", "{{ f }}")
+    para(doc, RECLAIM_TERMS)
+    heading(doc, "Mahdollisuus antaa selitys", 2)
+    rich(doc, ("Ennen asian ratkaisemista varaamme teille hallintolain 34 §:n mukaisesti tilaisuuden lausua "
+               "mielipiteenne asiasta sekä antaa selityksenne vaatimuksista ja selvityksistä, jotka saattavat vaikuttaa "
+               "asian ratkaisuun. Pyydämme toimittamaan kirjallisen vastineen viimeistään ", False),
+         ("{{ answer_due|date }}", True),
+         (" osoitteeseen {{ reply_to }}. Mainitkaa vastineessa avustuksen tunnus {{ grant.id }}.", False))
+    para(doc, "Jos vastinetta ei saavu määräaikaan mennessä, asia ratkaistaan käytettävissä olevien tietojen "
+              "perusteella. Jos palautatte esitetyn määrän vapaaehtoisesti ennen asian ratkaisemista, ilmoittakaa siitä "
+              "samaan osoitteeseen.")
+    para(doc, "Tämä kirje ei ole päätös, eikä siihen voi hakea muutosta. Takaisinperintäpäätökseen liitetään "
+              "oikaisuvaatimusohje.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
+def takaisinperinta():
+    doc = new_document("Päätös: avustuksen takaisinperintä")
+    letter_head(doc, "PÄÄTÖS", "letter_date")
+    address(doc)
+    heading(doc, "Avustuksen {{ grant.id }} takaisinperintä", 1)
+    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
+         ).paragraph_format.space_after = Pt(0)
+    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    heading(doc, "Asia", 2)
+    _grant_sentence(doc, " Avustusta on maksettu teille {{ paid|money2 }}.")
+    para(doc, "Hyvinvointialue on {{ hearing.date|date }} päivätyllä kirjeellä varannut teille tilaisuuden antaa "
+              "selityksenne esitetystä takaisinperinnästä {{ hearing.answer_due|date }} mennessä. {% if hearing.answered %}"
+              "Vastineenne saapui {{ hearing.answered|date }}, ja se on otettu huomioon päätöstä tehtäessä.{% else %}"
+              "Vastinetta ei saapunut määräaikaan mennessä.{% endif %}")
+    heading(doc, "Päätös", 2)
+    rich(doc, ("{{ body }} on päättänyt periä avustuksesta takaisin {{ amount|money2 }}.", True),
+         (" Määrä on maksettava viimeistään ", False), ("{{ due|date }}", True),
+         (". Hyvinvointialueen talouspalvelut lähettää palautettavasta määrästä laskun, jossa on maksutiedot.", False))
+    para(doc, "Jos määrää ei makseta viimeistään eräpäivänä, sille peritään eräpäivästä alkaen korkolain 4 §:n "
+              "1 momentin mukainen viivästyskorko.")
+    heading(doc, "Perustelut", 2)
+    para(doc, "{{ grounds }}")
+    bullets(doc, "for r in reasons", "{{ r }}")
+    para(doc, RECLAIM_TERMS + " Päätös perustuu asiakirjaan {{ guideline }}.")
+    heading(doc, "Lisätiedot", 2)
+    para(doc, person("preparer"))
+    review_instructions(doc)
+    return doc
+
+
 BUILDERS = {
     "paatosesitys": paatosesitys,
     "liite1": liite1,
@@ -912,6 +980,8 @@ BUILDERS = {
     "muistutus": muistutus,
     "kayttoselvitys_hyvaksynta": kayttoselvitys_hyvaksynta,
     "kayttoselvitys_taydennys": kayttoselvitys_taydennys,
+    "kuuleminen": kuuleminen,
+    "takaisinperinta": takaisinperinta,
 }
 
 

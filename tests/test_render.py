@@ -32,7 +32,7 @@ from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.errors import AvustusError
 
 NB = "\u00a0"
-DECISIONS = ("paatosesitys", "strategiajohtajan_paatos", "paatoskirje")  # carry the review instructions
+DECISIONS = ("paatosesitys", "strategiajohtajan_paatos", "paatoskirje", "takaisinperinta")  # carry the review instructions
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 

@@ -68,6 +68,8 @@ DOCUMENTS: tuple[str, ...] = (
     "muistutus",
     "kayttoselvitys_hyvaksynta",
     "kayttoselvitys_taydennys",
+    "kuuleminen",
+    "takaisinperinta",
 )
 # Published with the minutes: their own context must carry no personal data.
 PUBLIC_DOCUMENTS = frozenset({"paatosesitys", "liite1", "avustusehdot", "strategiajohtajan_paatos"})
@@ -747,6 +749,34 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "due": dt.date(2027, 6, 28),
         "reply_to": "kirjaamo@hyvaks.fi",
+    },
+    "kuuleminen": {
+        "letter_date": dt.date(2027, 6, 21),
+        "applicant": _ADDRESSEE,
+        "grant": _GRANT_2026,
+        "paid": D("35000"),
+        "proposed": D("2000"),
+        "decider": "Aluehallitus",
+        "grounds": "Avustuksesta on jäänyt käyttämättä osa, jota ei ole palautettu.",
+        "facts": ["Käyttöselvityksen mukaan avustusta on käytetty 33 000,00 € ja käyttämättä on jäänyt 2 000,00 €."],
+        "answer_due": dt.date(2027, 7, 12),
+        "reply_to": "kirjaamo@hyvaks.fi",
+    },
+    "takaisinperinta": {
+        "letter_date": dt.date(2027, 8, 25),
+        "decision_date": dt.date(2027, 8, 24),
+        "section": "41",
+        "body": "Aluehallitus",
+        "applicant": _ADDRESSEE,
+        "grant": _GRANT_2026,
+        "paid": D("35000"),
+        "amount": D("2000"),
+        "due": dt.date(2027, 9, 30),
+        "grounds": "Avustuksesta on jäänyt käyttämättä osa, jota ei ole palautettu.",
+        "reasons": ["Käyttöselvityksen mukaan avustusta on käytetty 33 000,00 € ja käyttämättä on jäänyt 2 000,00 €."],
+        "hearing": {"date": dt.date(2027, 6, 21), "answer_due": dt.date(2027, 7, 12), "answered": None},
+        "review": {**_REVIEW_LETTER, "sent": dt.date(2027, 8, 25), "served": dt.date(2027, 9, 1),
+                   "last_day": dt.date(2027, 9, 15)},
     },
 }
 

@@ -85,7 +85,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
                "täydennys\n(--supplement); --received kirjaa selvityksen käsin."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
-                "muistutusporras ja pidätys.\nPoistumiskoodi 1, jos jotain on myöhässä."),
+                "muistutusporras ja pidätys;\ntakaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos "
+                "jotain on myöhässä."),
+    "reclaim": ("reclaim_cmds", "Avustuksen takaisinperintä: kuuleminen, päätös oikaisuvaatimusohjeineen ja palautukset."),
     "backup": ("safety_cmds", "Ota tietokannasta eheä varmuuskopio."),
     "restore": ("safety_cmds", "Palauta tietokanta varmuuskopiosta."),
     "privacy": ("safety_cmds", "Missä henkilötietoja säilytetään ja kuinka paljon."),

@@ -312,8 +312,8 @@ def overdue_cmd(
     xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita lista Excel-tiedostoon."),
     letters: Path = typer.Option(None, "--letters", help="Kirjoita muistutukset tähän kansioon (kukin lähetetään vain kerran)."),
 ) -> None:
-    """Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, muistutusporras ja pidätys.
-    Poistumiskoodi 1, jos jotain on myöhässä.
+    """Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, muistutusporras ja pidätys;
+    takaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos jotain on myöhässä.
 
     Esimerkki: [bold]avustus overdue --letters muistutukset[/]
     """
@@ -340,9 +340,18 @@ def overdue_cmd(
                                                  "Myöhässä (pv)", "Porras", "Maksatus pidätetty", "Muistutukset"],
                                      rows, money2_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
         err.print(escape(f"Kirjoitettu: {xlsx}"), highlight=False)
+    from avustus_cli.services import reclaiming
+
+    late_reclaims = [r for r in reclaiming.open_reclaims(store) if r.overdue(day)]
     if as_json:
-        out.print_json(json.dumps([i.as_json() for i in items], ensure_ascii=False))
+        out.print_json(json.dumps([{"kind": "report", **i.as_json()} for i in items]
+                                  + [{"kind": "reclaim", **r.as_json()} for r in late_reclaims], ensure_ascii=False))
     else:
+        if late_reclaims:
+            from avustus_cli.cli.reclaim_cmds import print_reclaims
+
+            out.print("Takaisinperinnät, joiden eräpäivä on mennyt ja palautus puuttuu:", highlight=False)
+            print_reclaims(late_reclaims, day)
         if not items:
             out.print(f"Ei myöhässä olevia käyttöselvityksiä {fmt.date(day)}.", highlight=False)
         else:
@@ -355,5 +364,5 @@ def overdue_cmd(
                           fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
                           ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent))
             out.print(t)
-    if items:
+    if items or late_reclaims:
         raise typer.Exit(1)

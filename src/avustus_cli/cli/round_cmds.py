@@ -193,12 +193,17 @@ def status_cmd(
     t = Table(title="Tuonnit")
     for col in ("#", "Aika", "Laji", "Tiedosto", "Rivejä", "Uusia", "Muuttuneita", "Ennallaan", "Ohitettuja", "Varoituksia"):
         t.add_column(col)
-    kinds = {"applications": "hakemukset", "history": "aiemmat avustukset"}
+    kinds = {"applications": "hakemukset", "history": "aiemmat avustukset", "reports": "käyttöselvitykset"}
     for r in data["imports"]:
         at = fmt.datetime(dt.datetime.fromisoformat(r["at"])) if r["at"] else ""
         t.add_row(str(r["id"]), at, kinds.get(r["kind"], r["kind"]),
                   *(escape(str(r[k])) for k in ("file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
     out.print(t)
+    rec = data["reclaims"]
+    if rec["open"]:
+        out.print(escape(f"Avoimia takaisinperintöjä {rec['open']}: kuultavana {rec['hearing']}, päätetty ja palautus kesken "
+                         f"{rec['decided']} ({fmt.money2(Decimal(rec['outstanding']))} palauttamatta): "
+                         + ", ".join(rec["grants"]) + ". Luettelo: avustus reclaim list"), highlight=False)
     if data["warnings"]:
         out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}:[/]")
         for w in data["warnings"]:

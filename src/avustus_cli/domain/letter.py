@@ -7,9 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avustus_cli.domain.models import Application
+
+if TYPE_CHECKING:
+    from avustus_cli.domain.decision import Decision
 
 CHANNELS = ("letter", "email")
 CHANNEL_LABELS = {"letter": "kirje", "email": "sähköposti"}
@@ -131,3 +134,18 @@ def grant_phrase(form: str | None, amount: Decimal, years: list[int]) -> str:
     if form == "partnership":
         return f"{fmt.money(amount)} vuodessa kumppanuussopimukseen perustuvaa avustusta{span}"
     return f"{fmt.money(amount)} {_FORM_PARTITIVE.get(form or '', 'avustusta')}{span}"
+
+
+def grant_facts(d: Decision, years: list[int], default_body: str) -> dict[str, Any]:
+    """The ``grant`` of a letter written after the decision (usage report, hearing, reclaim): a stored grant
+    and the years its plan pays for."""
+    from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
+
+    return {
+        "id": d.id, "year": d.year, "amount": d.amount,
+        "form": GRANT_FORM_LABELS[GrantForm(d.form)] if d.form else "Avustus",
+        "granted": grant_phrase(d.form, d.amount, years or ([d.year] if d.year else [])),
+        "decision_body": d.decision_maker or default_body,
+        "decision_date": d.decision_date,
+        "section": (d.section or "").removeprefix("§").strip(),
+    }

@@ -23,7 +23,7 @@ from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.followup import Overdue, overdue_grants
-from avustus_cli.domain.letter import Letter, addressee, grant_phrase, letter_files
+from avustus_cli.domain.letter import Letter, addressee, grant_facts, letter_files
 from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm, ReportStatus
 from avustus_cli.domain.payment import plan_instalments
 from avustus_cli.domain.report import (
@@ -242,15 +242,8 @@ def _one_view(store: Store, settings: Settings, grant_id: str, year: int | None)
 
 
 def _letter_grant(settings: Settings, d: Decision, plan: list[Any]) -> dict[str, Any]:
-    amount = d.amount
-    years = sorted({p.year for p in plan if p.year is not None}) or ([d.year] if d.year else [])
-    return {
-        "id": d.id, "year": d.year, "amount": amount,
-        "form": GRANT_FORM_LABELS[GrantForm(d.form)] if d.form else "Avustus",
-        "granted": grant_phrase(d.form, amount, years),
-        "decision_body": d.decision_maker or settings.body,
-        "decision_date": d.decision_date, "section": (d.section or "").removeprefix("§").strip(),
-    }
+    years = sorted({p.year for p in plan if p.year is not None})
+    return grant_facts(d, years, settings.body)
 
 
 @dataclass

@@ -40,4 +40,20 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
         ],
         "verdicts": dict(verdicts),
         "grants": store.count("grants"),
+        "reclaims": _reclaims(store),
+    }
+
+
+def _reclaims(store: Store) -> dict[str, Any]:
+    """Open reclaims: heard, decided with money not yet back, and what is outstanding."""
+    from avustus_cli.adapters.store import reclaims as reclaim_store
+    from avustus_cli.domain.reclaim import DECIDED, HEARING
+
+    found = [r for r in reclaim_store.reclaims(store) if r.outstanding > 0]
+    return {
+        "open": len(found),
+        "hearing": sum(1 for r in found if r.state == HEARING),
+        "decided": sum(1 for r in found if r.state == DECIDED),
+        "outstanding": str(sum((r.outstanding for r in found if r.state == DECIDED), Decimal("0.00"))),
+        "grants": [r.grant_id for r in found],
     }
