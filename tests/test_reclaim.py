@@ -72,7 +72,7 @@ def test_full_reclaim_of_unused_funds(year, workdir):
     # past its due date and not returned: overdue says so, exit 1
     late = year("overdue", "--as-of", "2028-06-05", "--json")
     items = json.loads(late.stdout)
-    assert late.exit_code == 1 and [i["grant"] for i in items if i["kind"] == "reclaim"] == ["H-0001"]
+    assert late.exit_code == 1 and [i["grant"] for i in items if i.get("kind") == "reclaim"] == ["H-0001"]
     assert year("reclaim", "paid", "H-0001", "--date", "2028-06-06", "--amount", "500").exit_code == 0
     listed = json.loads(year("reclaim", "list", "--json", "--as-of", "2028-06-07").stdout)
     assert [(r["state"], r["outstanding"], r["overdue"]) for r in listed] == [("decided", "1500.00", True)]

@@ -344,7 +344,7 @@ def overdue_cmd(
 
     late_reclaims = [r for r in reclaiming.open_reclaims(store) if r.overdue(day)]
     if as_json:
-        out.print_json(json.dumps([{"kind": "report", **i.as_json()} for i in items]
+        out.print_json(json.dumps([i.as_json() for i in items]
                                   + [{"kind": "reclaim", **r.as_json()} for r in late_reclaims], ensure_ascii=False))
     else:
         if late_reclaims:
