@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, as_of_date, env_of, err, out
+from avustus_cli.cli import app, as_of_date, env_of, err, out, output_file
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.domain.models import Severity, Verdict
@@ -136,7 +136,7 @@ def check_cmd(
     severity: list[str] = typer.Option(None, "--severity", help="blocking, deficiency, review tai note."),
     verdict: list[str] = typer.Option(None, "--verdict", help="eligible, supplement, review tai ineligible."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa (vain tulos stdoutiin)."),
-    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita tulokset Excel-työkirjaan."),
+    xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita tulokset Excel-työkirjaan."),
     no_store: bool = typer.Option(False, "--show", help="Näytä edellisen tarkistuksen tulokset ajamatta sääntöjä."),
 ) -> None:
     """Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot.

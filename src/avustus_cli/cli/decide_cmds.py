@@ -11,7 +11,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, required_date
+from avustus_cli.cli import (
+    app,
+    env_of,
+    err,
+    input_file,
+    option_date,
+    option_money,
+    out,
+    output_file,
+    output_folder,
+    required_date,
+)
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
@@ -40,10 +51,10 @@ def decide_cmd(
     section: str = typer.Option(..., "--section", help='Pöytäkirjan pykälä, esim. "§ 12".'),
     maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin, esim. Aluehallitus). "
                               "Strategiajohtajan nimike kirjaa vain pienet kumppanuussopimukset (S04)."),
-    from_file: Path = typer.Option(None, "--from", help="Muokattu esitys (esitys.xlsx, taulukko Esitys): toimielimen muutokset."),
+    from_file: Path = typer.Option(None, "--from", callback=input_file, help="Muokattu esitys (esitys.xlsx, taulukko Esitys): toimielimen muutokset."),
     channel: str = typer.Option("letter", "--channel", help="Tiedoksianto: letter (kirje, 7. päivä) tai email (sähköposti, 3. päivä)."),
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
-    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio päätöskirjeille ja postitus.csv:lle."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio päätöskirjeille ja postitus.csv:lle."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
     budget: str = typer.Option(None, "--budget", help="Määräraha, jota --from-taulukko ei saa ylittää, jos esitys tehtiin propose --budget -valinnalla."),
 ) -> None:
@@ -113,7 +124,7 @@ def amend_cmd(
     grant_id: str = typer.Argument(..., help="Avustuksen tunnus (hakemusnumero)."),
     amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (oletus: ennallaan)."),
     reason: str = typer.Option(..., "--reason", help="Muutoksen perustelu (tulee päätöskirjeeseen ja lokiin)."),
-    letters: Path = typer.Option(None, "--letters", help="Kirjoita uusi päätöskirje tähän kansioon."),
+    letters: Path = typer.Option(None, "--letters", callback=output_folder, help="Kirjoita uusi päätöskirje tähän kansioon."),
     channel: str = typer.Option("letter", "--channel", help="Uuden kirjeen tiedoksianto: letter tai email."),
     sent: str = typer.Option(None, "--sent", help="Uuden kirjeen lähetyspäivä (oletus: seuraava arkipäivä)."),
 ) -> None:
@@ -138,7 +149,7 @@ def amend_cmd(
 def payments_cmd(
     ctx: typer.Context,
     as_of: str = typer.Option(None, "--as-of", help="Tilannepäivä (oletus: tänään)."),
-    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita maksettavien lista talouspalveluille (sisältää tilinumerot)."),
+    xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita maksettavien lista talouspalveluille (sisältää tilinumerot)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
     with_personal: bool = typer.Option(False, "--with-personal-data", help="Tilinumerot mukaan JSON-tulosteeseen."),
 ) -> None:
@@ -251,7 +262,7 @@ def report_cmd(
     year: int = typer.Option(None, "--year", help="Selvitysvuosi, jos avustuksella on selvitys useammalta vuodelta."),
     date: str = typer.Option(None, "--date", help="Kirjeen päiväys (oletus: tänään)."),
     due: str = typer.Option(None, "--due", help="Täydennyksen määräpäivä (oletus: kirjeen päiväys + asetusten supplement_days)."),
-    letters: Path = typer.Option(Path("kayttoselvitykset"), "--letters", help="Kansio kirjeille."),
+    letters: Path = typer.Option(Path("kayttoselvitykset"), "--letters", callback=output_folder, help="Kansio kirjeille."),
     channel: str = typer.Option("letter", "--channel", help="Kirjeen lähetystapa: letter (kirje) tai email (sähköposti)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
 ) -> None:
@@ -309,8 +320,8 @@ def overdue_cmd(
     ctx: typer.Context,
     as_of: str = typer.Option(None, "--as-of", help="Tilannepäivä (oletus: tänään)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
-    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita lista Excel-tiedostoon."),
-    letters: Path = typer.Option(None, "--letters", help="Kirjoita muistutukset tähän kansioon (kukin lähetetään vain kerran)."),
+    xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita lista Excel-tiedostoon."),
+    letters: Path = typer.Option(None, "--letters", callback=output_folder, help="Kirjoita muistutukset tähän kansioon (kukin lähetetään vain kerran)."),
 ) -> None:
     """Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, muistutusporras ja pidätys;
     takaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos jotain on myöhässä.

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from avustus_cli.adapters import charts
 from avustus_cli.adapters.excel import Sheet, write_workbook
-from avustus_cli.cli import app, env_of, err, option_date, out
+from avustus_cli.cli import app, env_of, err, input_file, option_date, out, output_file, output_folder
 from avustus_cli.domain import fmt, stats
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.services import opendata
@@ -47,7 +47,7 @@ def _records(env) -> list[stats.GrantRecord]:
 @app.command("export")
 def export_cmd(
     ctx: typer.Context,
-    open_data: Path = typer.Option(..., "--open-data", help="Kansio, johon avoin data kirjoitetaan (360Giving JSON ja CSV, valtionavustustietojen Excel)."),
+    open_data: Path = typer.Option(..., "--open-data", callback=output_folder, help="Kansio, johon avoin data kirjoitetaan (360Giving JSON ja CSV, valtionavustustietojen Excel)."),
     years: str = typer.Option(None, "--years", help="Avustusvuodet, esim. 2025-2027 tai 2027 (oletus: kaikki)."),
     as_of: str = typer.Option(None, "--as-of", help="Päivä, johon päätöspäiviä verrataan (oletus: tänään)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Tee laatutarkistus kirjoittamatta tiedostoja."),
@@ -145,8 +145,8 @@ def stats_cmd(
     ctx: typer.Context,
     years: str = typer.Option(None, "--years", help="Avustusvuodet, esim. 2025-2027 tai 2027 (oletus: kaikki)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta tilastot JSON-muodossa."),
-    xlsx: Path = typer.Option(None, "--xlsx", help="Kirjoita tilastot Excel-työkirjaan."),
-    html_file: Path = typer.Option(None, "--html", help="Kirjoita raportti pylväskuvioineen HTML-tiedostoon (vaikuttamistoimielimelle)."),
+    xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita tilastot Excel-työkirjaan."),
+    html_file: Path = typer.Option(None, "--html", callback=output_file, help="Kirjoita raportti pylväskuvioineen HTML-tiedostoon (vaikuttamistoimielimelle)."),
 ) -> None:
     """Tilastot päätetyistä avustuksista: summat ja määrät vuosittain, avustusmuodoittain, toimintaluokittain,
     kotikunnittain, toiminta-alueittain ja suuruusluokittain, ensikertalaiset ja palaavat hakijat (Y-tunnus
@@ -208,7 +208,7 @@ app.add_typer(positions_app, name="positions")
 @positions_app.command("import")
 def positions_import_cmd(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="Työkirja: Henkilö, Toimielin/rooli, Yhdistys, Y-tunnus, Asema, Alkaen, Päättyen."),
+    file: Path = typer.Argument(..., callback=input_file, help="Työkirja: Henkilö, Toimielin/rooli, Yhdistys, Y-tunnus, Asema, Alkaen, Päättyen."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
     """Tuo päättäjien asemat yhdistyksissä (toimielimen jäsenet, esittelijä, valmistelija). Tuonti korvaa

@@ -11,7 +11,7 @@ from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, as_of_date, env_of, err, option_money, out
+from avustus_cli.cli import app, as_of_date, env_of, err, input_file, option_money, out, output_folder
 from avustus_cli.domain import fmt
 from avustus_cli.domain.allocation import METHODS, Method
 from avustus_cli.domain.errors import AvustusError
@@ -96,10 +96,10 @@ def _print_compare(result: dict, budget) -> None:
 @app.command("propose")
 def propose_cmd(
     ctx: typer.Context,
-    out_dir: Path = typer.Option(None, "--out", help="Kansio, johon esitys ja asiakirjat kirjoitetaan."),
+    out_dir: Path = typer.Option(None, "--out", callback=output_folder, help="Kansio, johon esitys ja asiakirjat kirjoitetaan."),
     method: str = typer.Option(None, "--method", help=f"Jakotapa ({', '.join(METHODS)}); oletus asetuksista."),
     budget: str = typer.Option(None, "--budget", help="Kokonaismääräraha euroina asetusten sijaan, esim. 850000."),
-    from_file: Path = typer.Option(None, "--from", help="Lue valmistelijan muokkaukset esitys.xlsx-tiedostosta ja tallenna ne."),
+    from_file: Path = typer.Option(None, "--from", callback=input_file, help="Lue valmistelijan muokkaukset esitys.xlsx-tiedostosta ja tallenna ne."),
     compare: bool = typer.Option(False, "--compare", help="Näytä jakotavat rinnakkain; ei kirjoita mitään."),
     as_of: str = typer.Option(None, "--as-of", help="Asiakirjojen päiväys (oletus tänään), esim. 2027-01-12."),
     force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),

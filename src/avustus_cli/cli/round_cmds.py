@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, out
+from avustus_cli.cli import app, env_of, err, input_file, out, output_file
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
@@ -29,7 +29,7 @@ PROGRESS_MIN_ROWS = 3000
 def init_cmd(
     ctx: typer.Context,
     year: int = typer.Option(2027, "--year", help="Avustusvuosi; hakuaika on 1.–31.12. edellisenä vuonna."),
-    path: Path = typer.Option(Path(SETTINGS_FILE), "--file", help="Kirjoitettava asetustiedosto."),
+    path: Path = typer.Option(Path(SETTINGS_FILE), "--file", callback=output_file, help="Kirjoitettava asetustiedosto."),
     force: bool = typer.Option(False, "--force", help="Korvaa olemassa oleva tiedosto."),
 ) -> None:
     """Luo kommentoitu asetustiedosto ohjeen oletusarvoilla.
@@ -106,7 +106,7 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
 @app.command("import")
 def import_cmd(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="Sähköisen asiointipalvelun vienti (.xlsx, .xlsm, .xls tai .ods)."),
+    file: Path = typer.Argument(..., callback=input_file, help="Sähköisen asiointipalvelun vienti (.xlsx, .xlsm, .xls tai .ods)."),
     history: bool = typer.Option(False, "--history", help="Tiedosto on aiempien avustusten rekisteri (maksut ja käyttöselvitykset)."),
     reports: bool = typer.Option(False, "--reports", help="Tiedosto on käyttöselvityslomakkeen vienti (käytetty ja käyttämättä jäänyt avustus, liitteet)."),
     sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),

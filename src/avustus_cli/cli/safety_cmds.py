@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, out, required_date
+from avustus_cli.cli import app, env_of, err, input_file, out, output_folder, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.services import safety
 
@@ -18,7 +18,7 @@ from avustus_cli.services import safety
 @app.command("backup")
 def backup_cmd(
     ctx: typer.Context,
-    folder: Path = typer.Argument(None, help="Kansio, johon varmuuskopio tehdään (oletus: varmuuskopiot/ tietokannan vieressä).", show_default=False),
+    folder: Path = typer.Argument(None, callback=output_folder, help="Kansio, johon varmuuskopio tehdään (oletus: varmuuskopiot/ tietokannan vieressä).", show_default=False),
 ) -> None:
     """Ota tietokannasta eheä varmuuskopio.
 
@@ -36,7 +36,7 @@ def backup_cmd(
 @app.command("restore")
 def restore_cmd(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="Palautettava varmuuskopio (avustus backup -komennon tekemä .db-tiedosto)."),
+    file: Path = typer.Argument(..., callback=input_file, help="Palautettava varmuuskopio (avustus backup -komennon tekemä .db-tiedosto)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
     """Palauta tietokanta varmuuskopiosta.
