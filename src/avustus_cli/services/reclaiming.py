@@ -82,13 +82,20 @@ def _write(letters_dir: Path, stem: str, name: str, ctx: dict[str, Any], setting
     with StagedFolder(Path(letters_dir)) as stage:
         write_document(stage.path, stem, name, ctx, settings, formats)
         stem = stage.settle(stem)
-        record([f"{stem}.{x}" for x in formats])
+        record([stage.path / f"{stem}.{x}" for x in formats], stage.target)
         return [p for p in stage.publish() if p.stem == stem]
 
 
-def _record_letter(store: Store, grant_id: str, kind: str, sent: dt.date, channel: str, files: list[str]) -> None:
-    store.audit("letter", grant_id, kind, {"sent": sent.isoformat(), "channel": channel,
-                                            "served": deadlines.served_on(sent, channel).isoformat(), "files": files})
+def _record_letter(store: Store, row: dict[str, Any], app: Any, kind: str, sent: dt.date, channel: str,
+                   files: list[Path], folder: Path, detail: dict[str, Any]) -> None:
+    """The letter in the letters table (its channel, sent and presumed served day), in the caller's transaction."""
+    from avustus_cli.adapters.store import letters as letter_store
+
+    letter_store.record_letter(
+        store, kind=kind, files=files, recipient=row["applicant"], channel=channel, sent=sent,
+        application_id=row.get("application_id"), grant_id=row["id"], email=app.email if app is not None else None,
+        folder=folder, detail=detail,
+    )
 
 
 def start_reclaim(
@@ -137,12 +144,13 @@ def start_reclaim(
         "grounds": grounds, "facts": facts, "answer_due": due, "reply_to": settings.office.email,
     }
 
-    def record(files: list[str]) -> None:
+    def record(files: list[Path], folder: Path) -> None:
         with store.transaction():
             if reclaim_store.reclaim(store, grant_id) is not None:
                 raise ValidationError(f"avustuksen {grant_id} takaisinperintä aloitettiin toisesta komennosta; mitään ei muutettu.")
             reclaim_store.start(store, reclaim, channel)
-            _record_letter(store, grant_id, "kuuleminen", letter_date, channel, files)
+            _record_letter(store, row, app, "reclaim_hearing", letter_date, channel, files, folder,
+                           {"proposed": str(amount), "answer_due": due})
             store.audit("reclaim", grant_id, "hear", {"proposed": str(amount), "answer_due": due.isoformat(),
                                                        "date": letter_date.isoformat()})
 
@@ -198,13 +206,14 @@ def decide_reclaim(
         "review": {"authority": settings.body, "channel": channel, "sent": sent, "served": served, "last_day": last_day},
     }
 
-    def record(files: list[str]) -> None:
+    def record(files: list[Path], folder: Path) -> None:
         with store.transaction():
             again = reclaim_store.reclaim(store, grant_id)
             if again is None or again.decision_date is not None:
                 raise ValidationError(f"avustuksen {grant_id} takaisinperinnästä päätettiin toisesta komennosta; mitään ei muutettu.")
             reclaim_store.decide(store, grant_id, decision_date, section, body, amount, due, " ".join(reason_list))
-            _record_letter(store, grant_id, "takaisinperinta", sent, channel, files)
+            _record_letter(store, row, app, "reclaim_decision", sent, channel, files, folder,
+                           {"decision_date": decision_date, "section": section, "maker": body, "review_last_day": last_day})
             store.audit("reclaim", grant_id, "decide", {"date": decision_date.isoformat(), "section": section, "maker": body,
                                                          "amount": str(amount), "due": due.isoformat(),
                                                          "answered": answered.isoformat() if answered else None,
