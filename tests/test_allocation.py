@@ -73,6 +73,17 @@ def test_proportional_messy_share_rounds_down_to_ten_euros():
     assert out1[0].reason.endswith("pyöristetty alaspäin 1 euroon")
 
 
+def test_reason_numbers_round_down_and_group_like_amounts():
+    # 1/3 is 33,33... %: the share shown is rounded down, never up; a step of 1 000 euros is grouped
+    # like every other amount, with an ordinary space (a reason is a sentence)
+    cs = [cand("a", 30_000), cand("b", 60_000)]
+    out = allocate(cs, Budget(D(30_000)), Method("proportional", step=D(1_000)))
+    assert amounts(out) == [D(10_000), D(20_000)]
+    assert out[0].reason == "määräraha ei riitä: kaikille 33,3 % haetusta, pyöristetty alaspäin 1 000 euroon"
+    out = allocate([cand("a", 3_000)], Budget(D(2_000)), Method("proportional", step=D("2.5")))
+    assert out[0].reason.endswith("66,6 % haetusta, pyöristetty alaspäin 2,5 euroon")
+
+
 def test_proportional_enough_money_gives_the_exact_request():
     cs = [cand("a", "1234.56"), cand("b", 5_000)]
     out = allocate(cs, Budget(D(10_000)), Method("proportional"))

@@ -92,10 +92,6 @@ td.n, th.n { text-align: right; white-space: nowrap; }
 """
 
 
-def _pct(value: Decimal | None) -> str:
-    return fmt.percent(value, 1) if value is not None else ""
-
-
 def _table(rows: list[dict[str, Any]], with_change: bool = False) -> str:
     head = ["", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu (tiedossa)", "Myönnetty niistä", "Myönnetty / haettu"]
     if with_change:
@@ -109,10 +105,10 @@ def _table(rows: list[dict[str, Any]], with_change: bool = False) -> str:
             fmt.money(r["granted"]),
             fmt.money(r["requested"]),
             fmt.money(r.get("granted_known")),
-            _pct(r["share"]),
+            fmt.percent(r["share"], 1),
         ]
         if with_change:
-            cells += [fmt.money(r.get("change")), _pct(r.get("change_pct"))]
+            cells += [fmt.money(r.get("change")), fmt.percent(r.get("change_pct"), 1)]
         out.append("<tr>" + "".join(f'<td{" class=n" if i else ""}>{_e(c)}</td>' for i, c in enumerate(cells)) + "</tr>")
     out.append("</table>")
     return "\n".join(out)
@@ -131,7 +127,7 @@ def report_html(summary: dict[str, Any], titles: dict[str, str], heading: str, n
         f'myönnetty yhteensä {_e(fmt.money(total["granted"]))}'
         + (
             f'; haettu {_e(fmt.money(total["requested"]))} niissä {_e(fmt.number(total["requested_known"]))} päätöksessä, '
-            f'joissa haettu summa on tiedossa (myönnetty niistä {_e(_pct(total["share"]))})'
+            f'joissa haettu summa on tiedossa (myönnetty niistä {_e(fmt.percent(total["share"], 1))})'
             if total["requested"] else ""
         )
         + ".</p>",

@@ -232,15 +232,15 @@ def fmt_money(x: Fraction | Decimal) -> str:
 
 
 def _fmt_number(x: Fraction | Decimal) -> str:
-    """A score or step: at most two decimals (rounded down), decimal comma."""
+    """A score or step: at most two decimals (rounded down, trailing zeros left out), decimal comma."""
     d = _dec(x, 2)
-    s = f"{d:.2f}".rstrip("0").rstrip(".")
-    return s.replace(".", ",")
+    places = next(p for p in (0, 1, 2) if d == d.quantize(Decimal(1).scaleb(-p), rounding=ROUND_DOWN))
+    return fmt.number(d, places, space=" ")
 
 
 def _fmt_percent(x: Fraction) -> str:
-    d = _dec(x * 100, 1)
-    return f"{d:.1f}".replace(".", ",") + " %"
+    """A share as a percentage with one decimal, rounded down (the share shown is never more than given)."""
+    return fmt.percent(_dec(x, 3), 1, space=" ")
 
 
 def _rounding(step: Decimal) -> str:

@@ -118,11 +118,11 @@ def number(value: Amount | None, decimals: int = 0, *, space: str = NBSP) -> str
     return _grouped(_dec(value), decimals, space)
 
 
-def percent(value: Amount | None, decimals: int = 0) -> str:
+def percent(value: Amount | None, decimals: int = 0, *, space: str = NBSP) -> str:
     """A fraction as a percentage: ``Decimal("0.515"), 1 -> "51,5 %"``."""
     if value is None:
         return ""
-    return _grouped(_dec(value) * 100, decimals) + NBSP + "%"
+    return _grouped(_dec(value) * 100, decimals, space) + space + "%"
 
 
 def date(value: _dt.date | None, *, none: str = "") -> str:

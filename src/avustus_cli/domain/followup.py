@@ -182,10 +182,6 @@ class Hold:
     text: str  # Finnish, for the officer and the finance office
 
 
-def _fdate(d: dt.date) -> str:
-    return fmt.date(d)
-
-
 def hold_reasons(
     grant: Grant,
     grants: Sequence[Grant],
@@ -211,7 +207,7 @@ def hold_reasons(
         holds.append(Hold("review", "päätöksen tiedoksiantopäivä ei ole tiedossa: lainvoimaisuutta ei voi todeta"))
     elif as_of <= review_last_day:
         holds.append(
-            Hold("review", f"päätös ei ole lainvoimainen: oikaisuvaatimusaika päättyy {_fdate(review_last_day)}")
+            Hold("review", f"päätös ei ole lainvoimainen: oikaisuvaatimusaika päättyy {fmt.date(review_last_day)}")
         )
     for o in earlier_unreported(grant, grants):
         what = "on täydennettävä" if o.report_status is ReportStatus.INCOMPLETE else "puuttuu"
@@ -228,7 +224,7 @@ def hold_reasons(
         due = grant_report_due(grant, grants, first_payment, months)
         if due is not None and days_late(due, as_of) >= hold_days:
             holds.append(
-                Hold("recovery", f"avustuksen oma käyttöselvitys myöhässä {_fdate(due)} alkaen: takaisinperintää harkitaan")
+                Hold("recovery", f"avustuksen oma käyttöselvitys myöhässä {fmt.date(due)} alkaen: takaisinperintää harkitaan")
             )
     return holds
 

@@ -52,10 +52,6 @@ NOTHING_WRITTEN = "Mitään ei kirjattu eikä yhtään kirjettä kirjoitettu."
 # --- small helpers -------------------------------------------------------------
 
 
-def _fdate(d: dt.date | None) -> str:
-    return fmt.date(d)
-
-
 def few_ids(ids: list[str], shown: int = 5) -> str:
     """Ids for a message: the first few and how many more (not 61 ids in one line)."""
     return ", ".join(ids[:shown]) + (f" ja {len(ids) - shown} muuta" if len(ids) > shown else "")
@@ -281,7 +277,7 @@ def decide(
     maker = (maker or settings.body).strip()
     sent = sent or posting_date(decision_date)
     if sent < decision_date:
-        raise ValidationError(f"lähetyspäivä {_fdate(sent)} on ennen päätöspäivää {_fdate(decision_date)}.")
+        raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
     review = review_dates(sent, channel)
     dispatch = {k: review[k] for k in ("channel", "sent", "served", "last_day")}
     if from_file is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.mailing import write_mailing
-from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import Store, stored_date
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import letters as letter_store
 from avustus_cli.adapters.store import reports as report_store
@@ -216,12 +216,8 @@ def report_views(store: Store, settings: Settings, grant_id: str) -> list[Report
         paid = report_store.paid_for_year(store, grant_id, filing.year, number)
         due = deadlines.report_due(filing.year, settings.report_months)
         findings = report_findings(filing, paid, due, row.get("form") == "partnership", metrics)
-        out.append(ReportView(filing, r["outcome"], _d(r["outcome_date"]), _d(r["supplement_due"]), paid, due, findings))
+        out.append(ReportView(filing, r["outcome"], stored_date(r["outcome_date"]), stored_date(r["supplement_due"]), paid, due, findings))
     return out
-
-
-def _d(v: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(v) if v else None
 
 
 def _one_view(store: Store, settings: Settings, grant_id: str, year: int | None) -> ReportView:

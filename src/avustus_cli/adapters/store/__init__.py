@@ -359,6 +359,11 @@ def euros(value: int | None) -> Decimal | None:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+def stored_date(value: str | None) -> dt.date | None:
+    """A stored ISO date (``2027-01-26``); None for an empty column."""
+    return dt.date.fromisoformat(value) if value else None
+
+
 def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from avustus_cli.adapters.files import atomic_save
 from avustus_cli.domain.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -17,25 +17,20 @@ BACKUP_DIR = "varmuuskopiot"
 
 
 def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
-    """Copy the open database ``conn`` to ``target`` (owner-only permissions)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
-        dest = sqlite3.connect(str(tmp))
+    """Copy the open database ``conn`` to ``target`` (owner-only permissions), atomically."""
+
+    def save(tmp: str) -> None:
+        dest = sqlite3.connect(tmp)
         try:
             conn.backup(dest)
         finally:
             dest.close()
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
+
+    try:
+        atomic_save(target, save, private=True)
     except sqlite3.Error as e:
-        tmp.unlink(missing_ok=True)
         raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e}.") from None
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e.strerror}.") from None
     return target
 

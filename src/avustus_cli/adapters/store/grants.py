@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.adapters.store import Store, cents, euros, now
+from avustus_cli.adapters.store import Store, cents, euros, now, stored_date
 from avustus_cli.domain import deadlines
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.models import ReportStatus
@@ -34,7 +34,7 @@ def _decision(r: dict[str, Any]) -> Decision:
         id=r["id"], application_id=r["application_id"], applicant=r["applicant"], business_id=r["business_id"],
         form=r["form"], year=r["year"], amount=euros(r["amount_cents"]) or Decimal(0),
         requested=euros(r["requested_cents"]),
-        decision_date=dt.date.fromisoformat(r["decision_date"]) if r["decision_date"] else None,
+        decision_date=stored_date(r["decision_date"]),
         section=r["section"], decision_maker=r["decision_maker"], conditions=r["conditions"] or "",
         reason=r["reason"] or "", source=r["source"],
     )

@@ -8,10 +8,9 @@ roles of decision makers, never contact data.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from avustus_cli.adapters.store import Store, now
+from avustus_cli.adapters.store import Store, now, stored_date
 from avustus_cli.domain.models import Position
 
 COLUMNS = ("person", "body_role", "organisation", "business_id", "position", "start", "end")
@@ -36,8 +35,8 @@ def _position(r: dict[str, Any]) -> Position:
         organisation=r["organisation"],
         business_id=r["business_id"],
         position=r["position"] or "",
-        start=dt.date.fromisoformat(r["start"]) if r["start"] else None,
-        end=dt.date.fromisoformat(r["end"]) if r["end"] else None,
+        start=stored_date(r["start"]),
+        end=stored_date(r["end"]),
     )
 
 

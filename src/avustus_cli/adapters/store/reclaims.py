@@ -6,20 +6,16 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from avustus_cli.adapters.store import Store, cents, euros, now
+from avustus_cli.adapters.store import Store, cents, euros, now, stored_date
 from avustus_cli.domain.reclaim import Reclaim
-
-
-def _date(v: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(v) if v else None
 
 
 def _reclaim(r: dict[str, Any], returned: int) -> Reclaim:
     return Reclaim(
         grant_id=r["grant_id"], grounds=r["grounds"], proposed=euros(r["proposed_cents"]) or Decimal(0),
         hearing_date=dt.date.fromisoformat(r["hearing_date"]), answer_due=dt.date.fromisoformat(r["answer_due"]),
-        decision_date=_date(r["decision_date"]), section=r["section"], maker=r["maker"],
-        amount=euros(r["amount_cents"]), due=_date(r["due"]), reasons=r["reasons"] or "",
+        decision_date=stored_date(r["decision_date"]), section=r["section"], maker=r["maker"],
+        amount=euros(r["amount_cents"]), due=stored_date(r["due"]), reasons=r["reasons"] or "",
         returned=euros(returned) or Decimal(0),
     )
 
