@@ -27,6 +27,9 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["stats", "--xlsx", X], "file"),
     (["stats", "--html", X], "file"),
     (["backup", X], "folder"),
+    (["reclaim", "start", "H-0001", "--grounds", "Käyttöselvitys puuttuu.", "--letters", X], "folder"),
+    (["reclaim", "decide", "H-0001", "--date", "2027-09-01", "--section", "§ 41", "--amount", "100", "--due",
+      "2027-10-01", "--reasons", "Käyttöselvitystä ei saatu.", "--letters", X], "folder"),
 ]
 # every path that a command reads
 INPUTS: list[list[str]] = [
@@ -42,7 +45,7 @@ GLOBAL = [("--db", "file"), ("--settings", "file")]
 def _option_of(args: list[str]) -> tuple[str, str]:
     """(command path, option name or "ARG") of the path under test."""
     i = args.index(X)
-    command = "positions import" if args[:2] == ["positions", "import"] else args[0]
+    command = " ".join(args[:2]) if args[0] in ("positions", "reclaim") else args[0]
     return command, args[i - 1] if args[i - 1].startswith("--") else "ARG"
 
 

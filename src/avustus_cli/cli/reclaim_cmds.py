@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, required_date
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.reclaim import STATE_LABELS, Reclaim
@@ -41,7 +41,7 @@ def reclaim_start_cmd(
     date: str = typer.Option(None, "--date", help="Kuulemiskirjeen päiväys ja lähetyspäivä (oletus: tänään)."),
     days: int = typer.Option(14, "--days", help="Vastausaika päivinä tiedoksisaannista."),
     channel: str = typer.Option("letter", "--channel", help="Lähetystapa: letter (kirje, 7. päivä) tai email (sähköposti, 3. päivä)."),
-    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio kirjeille."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio kirjeille."),
 ) -> None:
     """Aloita takaisinperintä kuulemalla avustuksen saajaa (hallintolaki 34 §): kuulemiskirje kertoo, mitä
     esitetään, millä perusteilla ja mihin mennessä voi vastata.
@@ -72,7 +72,7 @@ def reclaim_decide_cmd(
     answered: str = typer.Option(None, "--answered", help="Vastineen saapumispäivä, jos vastine saapui."),
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
     channel: str = typer.Option("letter", "--channel", help="Lähetystapa: letter tai email."),
-    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio kirjeille."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio kirjeille."),
 ) -> None:
     """Kirjaa takaisinperintäpäätös ja kirjoita päätöskirje oikaisuvaatimusohjeineen (vasta kuulemisen jälkeen).
 
