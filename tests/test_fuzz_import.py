@@ -36,7 +36,7 @@ CORPUS_EXPECTED = {
     "vaara_muoto.xls": (2, ["ei ole Excel 97–2003"]),
     "vaara_paate.csv": (2, ["ei ole tuettu"]),
     "tyhja_tyokirja.xlsx": (2, ["ei löydy sarakeotsikkoa 'Hakemusnumero'"]),
-    "ei_tunnussaraketta.xlsx": (2, ["ei löydy sarakeotsikkoa 'Hakemusnumero'"]),
+    "ei_tunnussaraketta.xlsx": (2, ["ei ole saraketta tiedoille, joita säännöt tarvitsevat: Hakemusnumero (id)", "avustus columns"]),
     "toistuva_tunnus.xlsx": (2, ["rivi 4, sarake A (Hakemusnumero)", "H-0001 toistuu", "rivillä 2"]),
     "rivi_ilman_tunnusta.xlsx": (2, ["rivi 3, sarake A (Hakemusnumero)", "ei hakemusnumeroa"]),
     "virheellinen_tunnus.xlsx": (2, ["rivi 3, sarake A (Hakemusnumero)"]),

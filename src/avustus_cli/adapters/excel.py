@@ -19,7 +19,8 @@ from typing import Any
 from avustus_cli.adapters.files import atomic_save
 from avustus_cli.adapters.sheet_limits import check_extents
 from avustus_cli.domain.errors import InputFileError
-from avustus_cli.domain.fields import FieldSpec, alias_table, header_key
+from avustus_cli.domain.fields import FieldSpec
+from avustus_cli.domain.headers import HeaderMatcher, RowMatch
 
 SUPPORTED = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SCAN_ROWS = 30
@@ -53,6 +54,7 @@ class Table:
     unknown: dict[int, str]  # column index -> header (kept as extra)
     rows: Iterator[tuple[int, list[Any]]]  # (1-based row number, cells)
     total_rows: int  # rows below the header (an upper bound for progress)
+    match: RowMatch = field(default_factory=RowMatch)  # how each header was read (ambiguous ones, duplicates)
 
     def column_name(self, index: int) -> str:
         header = self.headers[index] if index < len(self.headers) else ""
@@ -120,14 +122,9 @@ def open_workbook(path: Path, display: str | None = None):
         ) from None
 
 
-def _score(row: list[Any], table: dict[str, str]) -> tuple[int, dict[int, str]]:
-    mapping: dict[int, str] = {}
-    for i, cell in enumerate(row):
-        if isinstance(cell, str) and cell.strip():
-            name = table.get(header_key(cell))
-            if name and name not in mapping.values():
-                mapping[i] = name
-    return len(mapping), mapping
+def _score(row: list[Any], matcher: HeaderMatcher) -> tuple[int, RowMatch]:
+    found = matcher.match_row(row)
+    return len(found.mapping), found
 
 
 STREAM_ABOVE = 32 * 1024**2  # an .xlsx larger than this is read row by row (bounded memory, slower)
@@ -190,31 +187,33 @@ def read_table(
     sheet: str | None = None,
     display: str | None = None,
     required: str = "id",
+    refuse_missing: bool = True,
 ) -> Table:
-    """Find the sheet and header row holding ``specs`` fields; stream the rows below it."""
+    """Find the sheet and header row holding ``specs`` fields; stream the rows below it. Without
+    ``refuse_missing`` a header row lacking ``required`` is returned for the caller to report."""
     display = display or path.name
     book = _Book(path, display)
-    table = alias_table(specs, mapping)
+    matcher = HeaderMatcher(specs, mapping)
     names = book.sheet_names
     if not names:
         raise InputFileError("työkirjassa ei ole yhtään taulukkoa.", file=display)
     if sheet is not None and sheet not in names:
         raise InputFileError(f"taulukkoa '{sheet}' ei ole. Taulukot: {', '.join(names)}.", file=display)
-    best: tuple[int, str, int, dict[int, str], list[Any]] | None = None
+    best: tuple[int, str, int, RowMatch, list[Any]] | None = None
     for name in [sheet] if sheet else names:
         try:
             ws = book.sheet(name)
             for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(), strict=False):
-                score, found = _score(row, table)
-                has_required = required in found.values()
+                score, row_match = _score(row, matcher)
+                has_required = required in row_match.mapping.values()
                 key = (has_required, score)
-                if score >= 2 and (best is None or key > (required in best[3].values(), best[0])):
-                    best = (score, name, i + ws.offset, found, list(row))
+                if score >= 2 and (best is None or key > (required in best[3].mapping.values(), best[0])):
+                    best = (score, name, i + ws.offset, row_match, list(row))
         except InputFileError:
             raise
         except Exception as e:
             raise InputFileError(f"taulukkoa ei voi lukea ({type(e).__name__}).", file=display, sheet=name) from None
-    if best is None or required not in best[3].values():
+    if best is None or (refuse_missing and required not in best[3].mapping.values()):
         label = next(s.label for s in specs if s.name == required)
         where = f"taulukosta '{sheet}'" if sheet else "yhdestäkään taulukosta"
         raise InputFileError(
@@ -222,7 +221,8 @@ def read_table(
             f"tai kerro asetusten [columns]-osiossa, mikä sarake on '{required}'.",
             file=display,
         )
-    _, name, header_index, found, header = best
+    _, name, header_index, match, header = best
+    found = match.mapping
     ws = book.sheet(name)
     offset = ws.offset
     headers = [("" if c is None else str(c)).strip() for c in header]
@@ -247,6 +247,7 @@ def read_table(
         unknown=unknown,
         rows=rows(),
         total_rows=max(0, ws.height - (header_index - offset) - 1),
+        match=match,
     )
 
 

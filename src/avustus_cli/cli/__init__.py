@@ -62,6 +62,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) "
                "taulukosta. Saman\ntiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei "
                "monisteta."),
+    "columns": ("round_cmds", "Näytä tuomatta mitään, mistä sarakkeesta kukin sääntöjen tarvitsema tieto luetaan, mitkä puuttuvat\nja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta, valmiine asetusriveineen."),
     "status": ("round_cmds", "Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja "
                "toimintaluokittain, tuonnit ja\navoimet varoitukset."),
     "check": ("check_cmds", "Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot."),

@@ -153,6 +153,75 @@ def import_cmd(
     _print_import(result, as_json)
 
 
+@app.command("columns")
+def columns_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., help="Tuotava taulukko (.xlsx, .xlsm, .xls tai .ods)."),
+    history: bool = typer.Option(False, "--history", help="Tiedosto on aiempien avustusten rekisteri."),
+    sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+) -> None:
+    """Näytä tuomatta mitään, mistä sarakkeesta kukin sääntöjen tarvitsema tieto luetaan, mitkä puuttuvat
+    ja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta, valmiine asetusriveineen.
+
+    Poistumiskoodi 1, jos pakollinen tieto puuttuu tai otsikko sopii kahteen kenttään.
+
+    Esimerkki: [bold]avustus columns hakemukset.xlsx[/]
+    """
+    from avustus_cli.domain.headers import toml_line
+    from avustus_cli.services.importing import inspect_columns
+
+    env = env_of(ctx)
+    report = inspect_columns(file, env.settings, history=history, sheet=sheet, display=str(file))
+    blocked = bool(report.missing_required or report.ambiguous)
+    if as_json:
+        out.print_json(json.dumps(report.as_json(), ensure_ascii=False))
+        if blocked:
+            raise typer.Exit(1)
+        return
+    out.print(escape(f"Tiedosto {report.file}, taulukko {report.sheet}, otsikkorivi {report.header_row}."), highlight=False)
+    t = Table(title="Tiedot, joita säännöt tarvitsevat", title_justify="left")
+    t.add_column("Tieto (kenttä)", overflow="fold")
+    t.add_column("Sarake", overflow="fold")
+    for f in report.fields:
+        if f.column is not None:
+            where = escape(f.column)
+        elif f.required:
+            where = "[bold red]puuttuu – pakollinen[/]"
+        else:
+            where = "[yellow]puuttuu[/]"
+        t.add_row(escape(f"{f.label} ({f.field})"), where)
+    out.print(t)
+    rule_fields = {f.field for f in report.fields}
+    others = [c for c in report.columns if c.field is not None and c.field not in rule_fields]
+    if others:
+        out.print("Muut tunnistetut sarakkeet: " + escape(", ".join(f"{c.letter} {c.header} → {c.field}" for c in others)),
+                  highlight=False)
+    for c in report.ambiguous:
+        out.print(f"[bold red]Sarake {escape(c.letter)} ({escape(c.header)}) sopii useampaan kenttään:[/] "
+                  + escape(" ja ".join(report.label(n) for n in c.candidates)), highlight=False)
+    unknown = [c for c in report.columns if c.field is None and not c.candidates]
+    if unknown:
+        out.print("Tunnistamattomat sarakkeet (säilytetään lisätietoina) ja lähin kenttä:")
+        for c in unknown:
+            if c.duplicate_of:
+                note = f"sama kenttä ({c.duplicate_of}) on jo toisessa sarakkeessa"
+            elif c.suggestion:
+                note = f"lähin kenttä {report.label(c.suggestion)}: {toml_line(c.header, c.suggestion)}"
+            else:
+                note = "ei lähellä mitään kenttää"
+            out.print(escape(f"  {c.letter} {c.header}"), highlight=False)
+            out.print(escape(f"      {note}"), highlight=False)
+    lines = report.paste_lines()
+    if lines:
+        out.print(f"Pakolliset tiedot, jos ne ovat näissä sarakkeissa – lisää asetustiedostoon ({SETTINGS_FILE}):")
+        out.print(escape("\n".join([f"[{report.section}]", *lines])), highlight=False, soft_wrap=True)
+    if report.missing_required:
+        err.print("Pakollinen tieto puuttuu: tiedostoa ei voi tuoda ennen kuin sarake on kerrottu asetuksissa.")
+    if blocked:
+        raise typer.Exit(1)
+
+
 @app.command("status")
 def status_cmd(
     ctx: typer.Context,

@@ -74,16 +74,17 @@ APPLICATION_SPECS: tuple[FieldSpec, ...] = (
     _f("requested", "money", "Haettu summa", "haettu avustus", "haettava summa", "haettu määrä", "haettu",
        "haettu €", "amount applied for", "amount requested", "amountappliedfor", "ansökt belopp"),
     _f("total_cost", "money", "Kokonaiskustannukset", "kokonaiskustannus", "kustannukset yhteensä",
-       "kokonaisbudjetti", "total cost", "totalkostnad"),
+       "kokonaisbudjetti", "toiminnan kokonaiskustannukset", "hankkeen kokonaiskustannukset",
+       "total cost", "totalkostnad"),
     _f("other_funding", "money", "Muu rahoitus", "muut rahoitus", "muu rahoitus yhteensä", "other funding",
        "annan finansiering"),
     _f("other_funders", "text", "Muut rahoituslähteet", "rahoituslähteet", "muut rahoittajat", "other funders"),
     _f("economic_activity", "bool", "Palvelutuotantoa tai muuta taloudellista toimintaa", "palvelutuotantoa",
        "taloudellista toimintaa", "palvelutuotanto", "economic activity"),
     _f("accounts_segregated", "bool", "Kirjanpito eriytetty", "eriytetty kirjanpito", "kirjanpidon eriyttäminen",
-       "segregated accounts"),
+       "yleishyödyllinen toiminta eriytetty kirjanpidossa", "segregated accounts"),
     _f("audit_consent", "bool", "Lupa tarkastukseen", "tarkastuslupa", "lupa kirjanpidon tarkastukseen",
-       "audit consent"),
+       "lupa kirjanpidon ja hallinnon tarkastukseen", "lupa tarkastaa kirjanpito ja hallinto", "audit consent"),
     _f("joint", "bool", "Yhteishakemus", "yhteinen hakemus", "joint application"),
     _f("lead_applicant", "party", "Päävastuullinen hakija", "päähakija", "vastuuhakija", "lead applicant"),
     _f("co_applicants", "parties", "Muut hakijat", "kumppanit", "muut yhteishakijat", "yhteishakijat",
@@ -101,6 +102,8 @@ APPLICATION_SPECS: tuple[FieldSpec, ...] = (
     _f("project_start", "date", "Hanke alkaa", "hankkeen alku", "hankekausi alkaa", "planned dates start date"),
     _f("project_end", "date", "Hanke päättyy", "hankkeen loppu", "hankekausi päättyy", "planned dates end date"),
     _f("attachments", "list", "Liitteet", "toimitetut liitteet", "attachments", "bilagor"),
+    # the currency the amounts are in: anything but euros is never stored as euros
+    _f("currency", "currency", "Valuutta", "rahayksikkö", "currency", "valuta"),
 )  # fmt: skip
 
 HISTORY_SPECS: tuple[FieldSpec, ...] = (
@@ -118,6 +121,7 @@ HISTORY_SPECS: tuple[FieldSpec, ...] = (
     _f("report_received", "date", "Käyttöselvitys saapunut", "käyttöselvitys", "selvitys saapunut",
        "raportti saapunut"),
     _f("report_status", "report_status", "Käyttöselvityksen tila", "selvityksen tila", "raportin tila"),
+    _f("currency", "currency", "Valuutta", "rahayksikkö", "currency", "valuta"),
 )  # fmt: skip
 
 APPLICATION_FIELDS = {s.name: s for s in APPLICATION_SPECS}
@@ -176,14 +180,3 @@ def header_key(header: str) -> str:
     h = h.replace("€", " ")
     h = _NON_WORD.sub(" ", h)
     return " ".join(h.split()).replace(" ", "")
-
-
-def alias_table(specs: tuple[FieldSpec, ...], mapping: dict[str, str] | None = None) -> dict[str, str]:
-    """header_key -> field name; the settings' mapping wins over built-in aliases."""
-    table: dict[str, str] = {}
-    for spec in specs:
-        for a in spec.aliases:
-            table.setdefault(header_key(a), spec.name)
-    for header, name in (mapping or {}).items():
-        table[header_key(header)] = name
-    return table

@@ -377,6 +377,23 @@ def report_status(cell: Any):
     return _lookup(cell, _REPORT, "'{}' ei ole käyttöselvityksen tila (hyväksytty, täydennettävä tai käsittelyssä)")
 
 
+_EURO_NAMES = {"eur", "€", "euro", "euroa", "euros", "e", "eur €"}
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+def currency(cell: Any) -> str | None:
+    """The currency of a row's amounts as an ISO code: "EUR" for euros in any spelling."""
+    s = text(cell)
+    if s is None:
+        return None
+    n = normalize(s)
+    if n in _EURO_NAMES or s.strip() == "€":
+        return "EUR"
+    if _CURRENCY.fullmatch(s.strip()):
+        return s.strip().upper()
+    raise ValueProblem(f"'{s}' ei ole valuutan tunnus (esim. EUR)")
+
+
 def category(cell: Any, categories: tuple[str, ...]) -> int | None:
     if cell is None or (isinstance(cell, str) and not cell.strip()):
         return None
@@ -436,4 +453,5 @@ PARSERS = {
     "scope": scope,
     "funding": funding,
     "report_status": report_status,
+    "currency": currency,
 }

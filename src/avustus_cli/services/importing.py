@@ -32,6 +32,7 @@ from avustus_cli.domain.fields import (
     PERSONAL_FIELDS,
     looks_personal,
 )
+from avustus_cli.domain.headers import ColumnReport, column_report
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.models import Application, GrantForm
 from avustus_cli.domain.privacy import looks_personal_value
@@ -57,6 +58,8 @@ class ImportResult:
     unknown_columns: list[str] = field(default_factory=list)
     personal_columns: list[str] = field(default_factory=list)  # unknown columns kept as personal data
     mapped_columns: dict[str, str] = field(default_factory=dict)  # header -> field
+    columns: dict[str, Any] = field(default_factory=dict)  # the column report (domain.headers), as JSON
+    missing_fields: list[str] = field(default_factory=list)  # fields the rules read that no column gives
     import_id: int | None = None
     dry_run: bool = False
     backup: str | None = None
@@ -166,14 +169,53 @@ def _parse_row(
             )
         if value is not None and value != ():
             parsed[name] = value
+    currency = parsed.get("currency")
+    if currency is not None and currency != "EUR":
+        _foreign_amounts(table, rownum, cells, specs, currency, parsed, raw, warnings)
     return parsed, raw, warnings
+
+
+def _foreign_amounts(table: Table, rownum: int, cells: list[Any], specs: dict[str, Any], currency: str,
+                     parsed: dict[str, Any], raw: dict[str, str], warnings: list[dict[str, Any]]) -> None:
+    """Amounts of a row in another currency are never stored as euros: each is kept as exported text and
+    stored as missing, with a warning naming the currency column."""
+    where = {n: i for i, n in table.mapping.items()}
+    money_col = table.column_name(where["currency"])
+    for name in [n for n in parsed if specs[n].kind == "money"]:
+        index = where[name]
+        cell = cells[index] if index < len(cells) else None
+        raw[name] = f"{_cell_text(cell)} {currency}"
+        del parsed[name]
+        warnings.append({
+            "sheet": table.sheet, "row": rownum, "column_name": table.column_name(index), "field": name,
+            "message": f"{specs[name].label}: summa on valuutassa {currency} (sarake {money_col}), ei euroina; "
+                       "tallennettu puuttuvana",
+        })
+
+
+def inspect_columns(path: Path, settings: Settings, *, history: bool = False, sheet: str | None = None,
+                    display: str | None = None) -> ColumnReport:
+    """What each column of the export gives and which fields the rules need are missing, without importing."""
+    display = display or path.name
+    specs, mapping, required = (HISTORY_SPECS, settings.history_columns, "amount") if history else (
+        APPLICATION_SPECS, settings.columns, "id")
+    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required, refuse_missing=False)
+    return column_report(display, table.sheet, table.header_row, table.headers, table.match, specs, history=history)
 
 
 def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | None, display: str, dry_run: bool,
           required: str) -> tuple[Table, ImportResult]:
-    """The table to import and an empty result describing it."""
-    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required)
+    """The table to import and an empty result describing it; a file whose header row lacks a field the
+    import cannot do without, or holds an ambiguous header, is refused here with the lines to paste."""
+    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required, refuse_missing=False)
+    report = column_report(display, table.sheet, table.header_row, table.headers, table.match, specs,
+                           history=kind == "history")
+    refusal = report.refusal()
+    if refusal is not None:
+        raise InputFileError(refusal[0], file=display, sheet=table.sheet, column=refusal[1])
     result = ImportResult(kind, display, table.sheet, table.header_row, dry_run=dry_run)
+    result.columns = report.as_json()
+    result.missing_fields = list(report.missing)
     result.unknown_columns = list(table.unknown.values())
     result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
     return table, result
@@ -256,6 +298,7 @@ def import_applications(
                 seen[app_id] = rownum
                 parsed, raw, warnings = _parse_row(table, rownum, cells, specs, settings, formulas)
                 parsed["id"] = app_id
+                parsed.pop("currency", None)  # checked by _parse_row; the application holds euros only
                 parsed.setdefault("year", settings.year)
                 extra = {h: v for i, h in other_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
                 pextra = {h: v for i, h in personal_unknown.items() if i < len(cells) and (v := _cell_text(cells[i])) is not None}
@@ -358,6 +401,13 @@ def import_history(
                 for w in warnings:
                     w["application_id"] = parsed.get("application_id")
                 result.warnings.extend(warnings)
+                currency = parsed.pop("currency", None)
+                if currency not in (None, "EUR"):
+                    raise InputFileError(
+                        f"avustuksen summa on valuutassa {currency}, ei euroina; aiempien avustusten rekisteriin "
+                        "tuodaan vain euromääriä. Muunna summat euroiksi. Tiedostoa ei tuotu.",
+                        file=display, sheet=table.sheet, row=rownum, column=table.column_name(amount_index),
+                    )
                 if parsed.get("amount") is None:
                     raise InputFileError(
                         "avustukselta puuttuu myönnetty summa tai se ei ole euromäärä; korjaa rivi. Tiedostoa ei tuotu.",
