@@ -49,6 +49,8 @@ class Outcome:
     seconds: float = 0.0
 
 
+from avustus_cli.domain.fields import APPLICATION_SPECS  # noqa: E402  (the field names the settings take)
+from avustus_cli.domain.headers import REQUIRED_APPLICATION  # noqa: E402
 from avustus_cli.sample_data.make_sample import REGISTER_HEADERS, REGISTER_ROWS  # noqa: E402  (the sample's register)
 
 STEPS: tuple[Step, ...] = (
@@ -79,6 +81,26 @@ STEPS: tuple[Step, ...] = (
         "Sähköisen asiointipalvelun Excel-vienti tuodaan tietokantaan. Saman tiedoston voi tuoda yhä uudelleen "
         "hakuajan kuluessa: uudet hakemukset lisätään, muuttuneet päivitetään, mitään ei monisteta.",
         ("import", "hakemukset.xlsx"),
+    ),
+    Step(
+        "",
+        "**Jos tuonti ei tunnista sarakkeita.** Otsikot luetaan kuten ihminen ne lukee: kirjainkoko, välimerkit, "
+        "yksiköt (€, (€), euroa), kysymysnumerot, sanajärjestys ja täytesanat (ja, tai) eivät vaikuta, ja ohjeen "
+        "omat sanamuodot (esim. ”Lupa kirjanpidon ja hallinnon tarkastukseen”, ”Toiminnan kokonaiskustannukset, €”) "
+        "tunnistetaan. Jos tiedostosta puuttuu sarake tiedolle, jota ilman hakemusta ei voi käsitellä "
+        "(hakemusnumero, hakija, haettu summa, saapumispäivä), tai jos otsikko sopii kahteen kenttään, tiedostoa ei "
+        "tuoda lainkaan: virheilmoitus nimeää puuttuvat tiedot ja antaa valmiit rivit asetustiedoston "
+        "`[columns]`-osioon. `avustus columns TIEDOSTO` näyttää tuomatta mitään, mistä sarakkeesta kukin sääntöjen "
+        "tarvitsema tieto luetaan, mitkä puuttuvat ja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta:",
+        ("columns", "hakemukset.xlsx"),
+        max_lines=40,
+        after="Kenttien nimet, joita `[columns]`-osiossa voi käyttää (* = pakollinen):\n\n"
+        "| kenttä | tieto |\n|---|---|\n"
+        + "\n".join(f"| `{s.name}`{' *' if s.name in REQUIRED_APPLICATION else ''} | {s.label} |" for s in APPLICATION_SPECS)
+        + "\n\nSummat tuodaan vain euroina: jos tiedostossa on valuuttasarake (Valuutta, Currency) ja rivin valuutta "
+        "on muu kuin EUR, summaa ei tallenneta euroiksi vaan se jää puuttuvaksi, ja rivistä annetaan varoitus. "
+        "Varoitukset näytetään sarakkeittain lukumäärineen ja esimerkkeineen; kaikki ne saa valinnalla `--json` "
+        "tai Excel-taulukkona valinnalla `--warnings varoitukset.xlsx`.",
     ),
     Step(
         "",

@@ -195,3 +195,80 @@ def test_history_in_another_currency_is_refused(workdir):
     assert r.exit_code == 2
     assert "rivi 3" in r.stderr and "USD" in r.stderr and "sarake D (Myönnetty)" in r.stderr
     assert dump(workdir / "avustus.db").get("grants", []) == []
+
+
+# --- history without a year, warnings grouped and written whole ----------------------------------------
+
+
+def test_history_without_year_is_warned_and_shown_by_overdue(workdir):
+    headers = ["Hakemusnumero", "Hakija", "Y-tunnus", "Avustusvuosi", "Myönnetty", "Päätöspäivä"]
+    rows = [["A-1", "Vanha ry", "0737546-2", 2024, 1000, "28.1.2024"], ["A-2", "Toinen ry", "0737546-2", None, 500, "28.1.2024"]]
+    f = write_xlsx(workdir / "hist.xlsx", rows, headers=headers)
+    cli = Cli(workdir / "avustus.db")
+    r = cli("import", "--history", f, "--json")
+    assert r.exit_code == 0, r.output
+    warn = json.loads(r.stdout)["warnings"]
+    assert [(w["application_id"], w["row"], w["column_name"]) for w in warn] == [("A-2", 3, "D (Avustusvuosi)")]
+    assert "Avustusvuosi puuttuu" in warn[0]["message"]
+    o = cli("overdue", "--as-of", "2026-01-15", "--json")
+    assert o.exit_code == 1
+    assert [i["grant"] for i in json.loads(o.stdout)] == ["A-1"]  # A-1 is late (due 31.7.2025)
+    assert "A-2" in o.stderr and "avustusvuosi puuttuu" in o.stderr  # ... and A-2 is not silently left out
+
+
+def test_overdue_exit_1_when_only_an_undated_grant_is_open(workdir):
+    f = write_xlsx(workdir / "hist.xlsx", [["A-2", "Toinen ry", 500, "28.1.2024"]],
+                   headers=["Hakemusnumero", "Hakija", "Myönnetty", "Päätöspäivä"])
+    cli = Cli(workdir / "avustus.db")
+    r = cli("import", "--history", f)
+    assert r.exit_code == 0, r.output
+    assert "sarake (ei saraketta): 1 rivi" in r.stdout
+    o = cli("overdue", "--as-of", "2026-01-15")
+    assert o.exit_code == 1 and "A-2" in o.stderr
+
+
+def test_warnings_grouped_by_column_and_written_whole(workdir):
+    rows = [app_row(n, **{"Haettu summa": "paljon"}) for n in range(1, 8)] + [app_row(9, Saapunut="31.2.2026")]
+    f = write_xlsx(workdir / "vienti.xlsx", rows)
+    cli = Cli(workdir / "avustus.db")
+    out = workdir / "varoitukset.xlsx"
+    r = cli("import", f, "--warnings", out)
+    assert r.exit_code == 0, r.output
+    text = r.stdout
+    assert "sarake S (Haettu summa): 7 riviä" in text and "sarake B (Saapunut): 1 rivi" in text
+    assert text.index("S (Haettu summa)") < text.index("B (Saapunut)")  # the column with most first
+    assert text.count("'paljon'") == 3 and "… ja 4 muuta" in text  # the first three examples, then the count
+    from openpyxl import load_workbook
+
+    ws = load_workbook(out).active
+    got = [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+    assert len(got) == 8 and {g[0] for g in got} == {f"H-{n:04d}" for n in (1, 2, 3, 4, 5, 6, 7, 9)}
+
+
+def test_warnings_xlsx_neutralises_formulas(workdir):
+    f = write_xlsx(workdir / "vienti.xlsx", [app_row(1, Hakemusnumero="+SUM(A1)", **{"Haettu summa": "paljon"})])
+    out = workdir / "v.xlsx"
+    r = Cli(workdir / "avustus.db")("import", f, "--warnings", out)
+    assert r.exit_code == 0, r.output
+    from openpyxl import load_workbook
+
+    cells = [c for row in load_workbook(out).active.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert "'+SUM(A1)" in [c.value for c in cells]  # the applicant's text, never a formula
+
+
+def test_warnings_option_given_a_folder_changes_nothing(workdir):
+    f = write_xlsx(workdir / "vienti.xlsx", [app_row(1)])
+    (workdir / "kansio").mkdir()
+    r = Cli(workdir / "avustus.db")("import", f, "--warnings", workdir / "kansio")
+    assert r.exit_code == 2 and "on kansio" in r.stderr and r.stderr.count("\n") == 1
+    assert dump(workdir / "avustus.db").get("applications", []) == []
+
+
+def test_status_says_when_amounts_are_missing(workdir):
+    f = write_xlsx(workdir / "vienti.xlsx", [app_row(1), app_row(2, **{"Haettu summa": None})])
+    cli = Cli(workdir / "avustus.db")
+    assert cli("import", f).exit_code == 0
+    r = cli("status")
+    assert "Haettu summa puuttuu 1 hakemukselta" in r.stdout
+    assert json.loads(cli("status", "--json").stdout)["requested_missing"] == 1

@@ -375,5 +375,12 @@ def overdue_cmd(
                           fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
                           ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent))
             out.print(t)
-    if items or late_reclaims:
+    undated = followup.undated(store, env.settings)
+    if undated:
+        ids = ", ".join(g.id for g in undated[:20]) + (f" ja {len(undated) - 20} muuta" if len(undated) > 20 else "")
+        err.print(escape(
+            f"Huom: {len(undated)} avustuksen käyttöselvitys puuttuu, mutta eräpäivää ei voi laskea, koska "
+            f"avustusvuosi puuttuu, joten ne eivät ole yllä: {ids}. Lisää vuosi aiempien avustusten "
+            "rekisteriin ja tuo se uudelleen (avustus import --history)."), highlight=False)
+    if items or late_reclaims or undated:
         raise typer.Exit(1)

@@ -80,10 +80,22 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         )
     if result.forced:
         out.print(escape(f"Päätettyjä hakemuksia muutettu (--force): {', '.join(result.forced)}. Varmuuskopio: {result.backup}"), highlight=False)
-    for w in result.warnings[:100]:
-        out.print("  [yellow]varoitus[/] " + escape(f"rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
-    if len(result.warnings) > 100:
-        out.print(f"  … ja {len(result.warnings) - 100} muuta varoitusta (avustus status näyttää kaikki)", highlight=False)
+    if result.missing_fields:
+        labels = {f["field"]: f["label"] for f in result.columns.get("fields", [])}
+        out.print("[yellow]Sääntöjen tarvitsemia tietoja ei ole tiedostossa[/] (näkyvät puutteina tarkistuksessa): "
+                  + escape(", ".join(labels.get(n, n) for n in result.missing_fields))
+                  + escape(f". Sarakkeet ja lähimmät kentät: avustus columns {result.file}"), highlight=False)
+    if result.warnings:
+        from avustus_cli.domain.headers import group_warnings
+
+        out.print(f"[yellow]Varoitukset sarakkeittain[/] ({len(result.warnings)}; kaikki: --json tai --warnings TIEDOSTO.xlsx):")
+        for g in group_warnings(result.warnings):
+            out.print(escape(f"  sarake {g.column or '(ei saraketta)'}: {g.count} {'rivi' if g.count == 1 else 'riviä'}"), highlight=False)
+            for w in g.examples:
+                who = f" ({w['application_id']})" if w.get("application_id") else ""
+                out.print(escape(f"    rivi {w['row']}{who}: {w['message']}"), highlight=False)
+            if g.count > len(g.examples):
+                out.print(f"    … ja {g.count - len(g.examples)} muuta", highlight=False)
     if result.personal_columns:
         out.print(
             escape("Sarakkeet näyttävät henkilötiedoilta, joten ne säilytetään yhteystietojen tapaan suojattuina "
@@ -112,7 +124,8 @@ def import_cmd(
     sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Näytä muutokset tallentamatta mitään."),
     force: bool = typer.Option(False, "--force", help="Muuta myös hakemuksia, joista on jo päätös (varmuuskopio otetaan ensin)."),
-    as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa (kaikki varoitukset)."),
+    warnings_xlsx: Path = typer.Option(None, "--warnings", help="Kirjoita kaikki varoitukset Excel-työkirjaan (.xlsx)."),
 ) -> None:
     """Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) taulukosta. Saman
     tiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei monisteta.
@@ -121,8 +134,15 @@ def import_cmd(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from avustus_cli.services.importing import import_applications, import_history, import_reports
+    from avustus_cli.services.importing import import_applications, import_history, import_reports, write_warnings
 
+    if warnings_xlsx is not None:  # checked before anything is imported: a bad name changes nothing
+        if warnings_xlsx.is_dir():
+            raise AvustusError(f"--warnings {warnings_xlsx} on kansio; anna tiedoston nimi, esim. varoitukset.xlsx.")
+        if warnings_xlsx.suffix.lower() != ".xlsx":
+            raise AvustusError(f"--warnings {warnings_xlsx}: varoitukset kirjoitetaan Excel-työkirjaan, jonka pääte on .xlsx.")
+        if not warnings_xlsx.resolve().parent.is_dir():
+            raise AvustusError(f"--warnings {warnings_xlsx}: kansiota {warnings_xlsx.parent} ei ole.")
     env = env_of(ctx)
     settings = env.settings
     store = env.store()
@@ -151,6 +171,9 @@ def import_cmd(
             if task is not None:
                 bar.stop()
     _print_import(result, as_json)
+    if warnings_xlsx is not None:
+        write_warnings(warnings_xlsx, result)
+        err.print(escape(f"Varoitukset ({len(result.warnings)}) kirjoitettu: {warnings_xlsx}"), highlight=False)
 
 
 @app.command("columns")
@@ -239,6 +262,10 @@ def status_cmd(
         return
     s = env.settings
     out.print(f"[bold]Avustusvuosi {data['year']}[/] — {data['applications']} hakemusta, haettu yhteensä {fmt.money(Decimal(data['requested']))}, määräraha {fmt.money(s.budget_total)}", highlight=False)
+    if data["requested_missing"]:
+        n = data["requested_missing"]
+        out.print(f"[bold yellow]Haettu summa puuttuu {n} hakemukselta[/]: {'se ei ole' if n == 1 else 'ne eivät ole'} yllä "
+                  "olevassa summassa (syy tuontivaroituksissa alla).", highlight=False)
     t = Table(title="Avustusmuodoittain")
     t.add_column("Avustusmuoto")
     t.add_column("Hakemuksia", justify="right")
@@ -274,6 +301,12 @@ def status_cmd(
                          f"{rec['decided']} ({fmt.money2(Decimal(rec['outstanding']))} palauttamatta): "
                          + ", ".join(rec["grants"]) + ". Luettelo: avustus reclaim list"), highlight=False)
     if data["warnings"]:
-        out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}:[/]")
-        for w in data["warnings"]:
-            out.print(escape(f"  {w['application_id']}: rivi {w['row']}, sarake {w['column_name']}: {w['message']}"), highlight=False)
+        from avustus_cli.domain.headers import group_warnings
+
+        out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}[/] sarakkeittain (kaikki: avustus status --json):")
+        for g in group_warnings(data["warnings"], examples=5):
+            out.print(escape(f"  sarake {g.column or '(ei saraketta)'}: {g.count} {'rivi' if g.count == 1 else 'riviä'}"), highlight=False)
+            for w in g.examples:
+                out.print(escape(f"    {w['application_id']}: rivi {w['row']}: {w['message']}"), highlight=False)
+            if g.count > len(g.examples):
+                out.print(f"    … ja {g.count - len(g.examples)} muuta", highlight=False)

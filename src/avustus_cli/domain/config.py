@@ -530,10 +530,24 @@ backup_keep_days = {s.backup_keep_days}             # purge poistaa tätä vanhe
 templates_dir = ""                # oma mallipohjakansio (tyhjä: ohjelman omat)
 
 [columns]
-# Vientitiedoston sarakeotsikko = kenttä, jos otsikkoa ei tunnisteta, esim.:
+# Vientitiedoston sarakeotsikko = kenttä, jos otsikkoa ei tunnisteta. `avustus columns TIEDOSTO` näyttää,
+# mitkä sarakkeet tunnistettiin, mitkä tiedot puuttuvat ja valmiit rivit tähän. Esim.:
 # "Järjestön nimi" = "applicant"
+# Kentät (* = pakollinen: ilman sitä tiedostoa ei tuoda):
+{_field_comments("columns")}
 
 [history_columns]
 # Aiempien avustusten tiedoston sarakeotsikko = kenttä, esim.:
 # "Myönnetty summa" = "amount"
+# Kentät (* = pakollinen; lisäksi hakija tai Y-tunnus):
+{_field_comments("history_columns")}
 """
+
+
+def _field_comments(section: str) -> str:
+    """The valid field names of a [columns] section as comment lines: name, Finnish label, required mark."""
+    from avustus_cli.domain.fields import APPLICATION_SPECS, HISTORY_SPECS  # local: avoids a cycle
+    from avustus_cli.domain.headers import REQUIRED_APPLICATION, REQUIRED_HISTORY
+
+    specs, required = (APPLICATION_SPECS, REQUIRED_APPLICATION) if section == "columns" else (HISTORY_SPECS, REQUIRED_HISTORY)
+    return "\n".join(f"#   {s.name:<22}{'*' if s.name in required else ' '} {s.label}" for s in specs)

@@ -51,6 +51,7 @@ __all__ = [
     "reference_number",
     "unique_references",
     "remaining",
+    "undated_grants",
 ]
 
 LEVEL_LABELS = {
@@ -157,6 +158,15 @@ def overdue_grants(
         out.append(Overdue(g, due, late, level, waiting or level >= 3))
     out.sort(key=lambda o: (o.due, o.grant.applicant, o.grant.id))
     return out
+
+
+def undated_grants(grants: Sequence[Grant], first_payment: Mapping[str, dt.date], months: int = 6) -> list[Grant]:
+    """Grants with money whose report is not in and whose due date cannot be known (no grant year, no later
+    payment): never silently left out of the overdue list, the officer is told to add the year."""
+    return [
+        g for g in grants
+        if g.amount > 0 and not report_in(g) and grant_report_due(g, grants, first_payment, months) is None
+    ]
 
 
 def earlier_unreported(grant: Grant, grants: Iterable[Grant]) -> list[Grant]:

@@ -36,9 +36,10 @@ _DIGITS = re.compile(r"\d+")
 REQUIRED_APPLICATION = ("id", "applicant", "requested", "received")
 REQUIRED_HISTORY = ("amount",)
 
-# The fields the rules read (domain.rules): shown in the column report, a missing one flagged.
+# The fields the rules read (domain.rules): shown in the column report, a missing one flagged. (The grant
+# year is not among them: a file without one is for the round's year.)
 RULE_FIELDS_APPLICATION = (
-    "id", "applicant", "requested", "received", "form", "year", "business_id", "legal_form", "non_profit",
+    "id", "applicant", "requested", "received", "form", "business_id", "legal_form", "non_profit",
     "home_municipality", "category", "scope", "municipalities", "county_field", "targets", "total_cost",
     "other_funding", "economic_activity", "accounts_segregated", "audit_consent", "attachments",
 )  # fmt: skip
@@ -380,3 +381,22 @@ def column_report(
         required = (*required, "applicant")
     fields = tuple(FieldLine(n, labels[n], n in required, where.get(n)) for n in needed if n in labels)
     return ColumnReport("history_columns" if history else "columns", file, sheet, header_row, tuple(columns), fields, labels)
+
+
+# --- import warnings, grouped for the officer --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    column: str  # "I (Amount Awarded)"
+    count: int
+    examples: tuple[dict, ...]  # the first few, in row order
+
+
+def group_warnings(warnings: list[dict], examples: int = 3) -> list[WarningGroup]:
+    """Warnings by column, the column with most first, each with its count and first ``examples``."""
+    groups: dict[str, list[dict]] = {}
+    for w in warnings:
+        groups.setdefault(str(w.get("column_name") or ""), []).append(w)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [WarningGroup(col, len(ws), tuple(sorted(ws, key=lambda w: w.get("row") or 0)[:examples])) for col, ws in ordered]

@@ -22,9 +22,9 @@ from avustus_cli.domain import deadlines, filenames, fmt, values
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import NotFoundError, ValidationError
-from avustus_cli.domain.followup import Overdue, overdue_grants
+from avustus_cli.domain.followup import Overdue, overdue_grants, undated_grants
 from avustus_cli.domain.letter import Letter, addressee, grant_facts, letter_files
-from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm, ReportStatus
+from avustus_cli.domain.models import GRANT_FORM_LABELS, Grant, GrantForm, ReportStatus
 from avustus_cli.domain.payment import plan_instalments
 from avustus_cli.domain.report import (
     ATTACHMENT_LABELS,
@@ -94,6 +94,11 @@ def overdue(store: Store, settings: Settings, as_of: dt.date) -> list[OverdueIte
         settings.reminder_second_days, settings.hold_after_days,
     )
     return [OverdueItem(o, sent.get(o.grant.id, [])) for o in items]
+
+
+def undated(store: Store, settings: Settings) -> list[Grant]:
+    """Grants whose usage report is missing and whose due date cannot be computed (no grant year)."""
+    return undated_grants(store.grants(), sql.first_payment_dates(store), settings.report_months)
 
 
 def send_reminders(

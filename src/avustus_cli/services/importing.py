@@ -207,15 +207,17 @@ def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | No
           required: str) -> tuple[Table, ImportResult]:
     """The table to import and an empty result describing it; a file whose header row lacks a field the
     import cannot do without, or holds an ambiguous header, is refused here with the lines to paste."""
-    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required, refuse_missing=False)
-    report = column_report(display, table.sheet, table.header_row, table.headers, table.match, specs,
-                           history=kind == "history")
-    refusal = report.refusal()
-    if refusal is not None:
-        raise InputFileError(refusal[0], file=display, sheet=table.sheet, column=refusal[1])
+    checked = kind in ("applications", "history")  # the usage-report form has no [columns] section
+    table = read_table(path, specs, mapping, sheet=sheet, display=display, required=required, refuse_missing=not checked)
     result = ImportResult(kind, display, table.sheet, table.header_row, dry_run=dry_run)
-    result.columns = report.as_json()
-    result.missing_fields = list(report.missing)
+    if checked:
+        report = column_report(display, table.sheet, table.header_row, table.headers, table.match, specs,
+                               history=kind == "history")
+        refusal = report.refusal()
+        if refusal is not None:
+            raise InputFileError(refusal[0], file=display, sheet=table.sheet, column=refusal[1])
+        result.columns = report.as_json()
+        result.missing_fields = list(report.missing)
     result.unknown_columns = list(table.unknown.values())
     result.mapped_columns = {table.headers[i]: n for i, n in table.mapping.items()}
     return table, result
@@ -377,6 +379,7 @@ def import_history(
     display = display or path.name
     table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount")
     amount_index = next(i for i, n in table.mapping.items() if n == "amount")
+    year_index = next((i for i, n in table.mapping.items() if n == "year"), None)
     sha = file_sha256(path)
     history_formulas = formula_cells(path, table.sheet)
     seen: dict[str, int] = {}
@@ -398,6 +401,13 @@ def import_history(
                     result.skipped_total += 1
                     continue
                 parsed, raw, warnings = _parse_row(table, rownum, cells, HISTORY_FIELDS, settings, history_formulas)
+                if parsed.get("year") is None and parsed.get("report_received") is None:
+                    warnings.append({
+                        "sheet": table.sheet, "row": rownum, "field": "year",
+                        "column_name": table.column_name(year_index) if year_index is not None else "",
+                        "message": "Avustusvuosi puuttuu: käyttöselvityksen eräpäivää ei voi laskea, joten avustus "
+                                   "ei näy myöhässä olevissa (overdue näyttää sen erikseen); lisää vuosi",
+                    })
                 for w in warnings:
                     w["application_id"] = parsed.get("application_id")
                 result.warnings.extend(warnings)
@@ -621,3 +631,14 @@ def import_reports(
         result.import_id = None
     return result
 
+
+WARNING_HEADERS = ("Hakemusnumero", "Taulukko", "Rivi", "Sarake", "Kenttä", "Varoitus")
+
+
+def write_warnings(path: Path, result: ImportResult) -> Path:
+    """Every warning of an import as a worksheet (cells neutralised against formulas by the writer)."""
+    from avustus_cli.adapters.excel import Sheet, write_workbook
+
+    rows = [[w.get("application_id"), w.get("sheet"), w.get("row"), w.get("column_name"), w.get("field"), w.get("message")]
+            for w in result.warnings]
+    return write_workbook(path, [Sheet("Varoitukset", WARNING_HEADERS, rows, widths={0: 22, 3: 30, 5: 90})])

@@ -15,8 +15,10 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
     by_form: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     by_cat: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0)])
     total: list[Any] = [0, Decimal(0)]
+    no_amount = 0
     for form, category, requested in store.requested_by_form_and_category():
         amount = requested or Decimal(0)
+        no_amount += requested is None
         for bucket in (by_form[form or "-"], by_cat[str(category or "-")], total):
             bucket[0] += 1
             bucket[1] += amount
@@ -28,6 +30,7 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
         "database": str(store.path),
         "applications": total[0],
         "requested": str(total[1]),
+        "requested_missing": no_amount,  # applications without a requested amount (not in the sum)
         "budget": str(s.budget_total),
         "by_form": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_form.items())},
         "by_category": {k: {"count": v[0], "requested": str(v[1])} for k, v in sorted(by_cat.items(), key=lambda kv: (not kv[0].isdigit(), int(kv[0]) if kv[0].isdigit() else 0))},
