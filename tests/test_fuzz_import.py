@@ -44,7 +44,7 @@ CORPUS_EXPECTED = {
     "zip_pommi.xlsx": (2, ["zip-pommi"]),
     # accepted: unreadable values are stored as missing, each with a warning naming row and column
     # (python-calamine reads Excel error cells such as #DIV/0! as empty: column O is stored missing without a warning)
-    "kelvottomat_arvot.xlsx": (0, ["rivi 2, sarake S (Haettu summa)", "rivi 2, sarake B (Saapunut)", "rivi 2, sarake H (Yleishyödyllinen)"]),
+    "kelvottomat_arvot.xlsx": (0, ["sarake S (Haettu summa): 1 rivi", "sarake B (Saapunut): 1 rivi", "sarake H (Yleishyödyllinen): 1 rivi", "rivi 2 (H-0001)"]),
     "vain_otsikko.xlsx": (0, []),
 }
 
