@@ -301,23 +301,7 @@ def decide(
                         "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
                         "Aja komento uudelleen."
                     )
-                for d in plan.planned:
-                    sql.record_decision(store, d)
-                # an amended grant's original letter is a letter of record: it is not written again
-                to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
-                written: list[WrittenLetter] = []
-                try:
-                    staged, mailing = write_decision_letters(
-                        store, settings, to_write, plan.apps, dispatch, stage.path, formats, written
-                    )
-                    if mailing:
-                        write_mailing(stage.path / MAILING_FILE, mailing)
-                except AvustusError as e:
-                    raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
-                # each letter and its delivery in the letters table, in this same transaction (a rerun
-                # records nothing new)
-                record_letters(store, "decision", written, stage)
-                result.by_post = [w.row.id for w in written if w.dispatch["channel"] != channel]
+                staged, mailing = _record_decisions(store, settings, plan, result, dispatch, channel, stage, formats)
             stage.publish()
             result.letters = [stage.final(p) for p in staged]
             result.kept_letters = list(stage.kept)
@@ -327,13 +311,46 @@ def decide(
         if backup is not None:  # nothing changed: the backup of this run is not needed
             backup.unlink(missing_ok=True)
         raise
-    decided = plan.letter_rows
-    result.totals = {
+    result.totals = _totals(plan.letter_rows)
+    return result
+
+
+def _record_decisions(
+    store: Store,
+    settings: Settings,
+    plan: _DecidePlan,
+    result: DecideResult,
+    dispatch: dict[str, Any],
+    channel: str,
+    stage: StagedFolder,
+    formats: Sequence[str],
+) -> tuple[list[Path], list[Letter]]:
+    """Inside decide's transaction: the planned decisions recorded, their letters and the mailing list
+    written into the staging folder, and each letter with its delivery recorded in the letters table (a
+    rerun records nothing new). Returns the staged letter files and the mailing list."""
+    for d in plan.planned:
+        sql.record_decision(store, d)
+    # an amended grant's original letter is a letter of record: it is not written again
+    to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
+    written: list[WrittenLetter] = []
+    try:
+        staged, mailing = write_decision_letters(store, settings, to_write, plan.apps, dispatch, stage.path, formats, written)
+        if mailing:
+            write_mailing(stage.path / MAILING_FILE, mailing)
+    except AvustusError as e:
+        raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
+    record_letters(store, "decision", written, stage)
+    result.by_post = [w.row.id for w in written if w.dispatch["channel"] != channel]
+    return staged, mailing
+
+
+def _totals(decided: Sequence[Decision]) -> dict[str, Any]:
+    """decide's summary: how many granted and refused, and the sum granted."""
+    return {
         "granted_count": sum(1 for d in decided if d.amount > 0),
         "granted_sum": str(sum((d.amount for d in decided), Decimal(0)).quantize(Decimal("0.01")) or Decimal(0)),
         "refused_count": sum(1 for d in decided if d.amount <= 0),
     }
-    return result
 
 
 def _refuse_unread_sheet(store: Store, decision_date: dt.date, section: str) -> None:
