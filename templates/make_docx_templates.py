@@ -970,6 +970,71 @@ def takaisinperinta():
     return doc
 
 
+def sopimus():
+    doc = new_document("Kumppanuussopimus")
+    letter_head(doc, "KUMPPANUUSSOPIMUS", "letter_date")
+    heading(doc, "Kumppanuussopimus {{ agreement.start|date }}–{{ agreement.end|date }}", 1)
+    heading(doc, "1. Sopijapuolet", 2)
+    rich(doc, ("{{ county }}", True), (", {{ office.postal_address }} (jäljempänä hyvinvointialue)", False))
+    rich(doc, ("{{ organisation.name }}", True),
+         ("{% if organisation.business_id %}, Y-tunnus {{ organisation.business_id }}{% endif %}"
+          '{% if organisation.address %}, {{ organisation.address|join(", ") }}{% endif %} (jäljempänä järjestö)', False))
+    heading(doc, "2. Sopimuksen tausta ja tarkoitus", 2)
+    para(doc, "{{ decision.maker }} on {{ decision.date|date }} § {{ decision.section }} päättänyt kumppanuussopimuksesta "
+              "järjestön kanssa ja myöntänyt siihen perustuvan avustuksen (hakemus {{ agreement.id }}"
+              "{% if agreement.activity %}, {{ agreement.activity }}{% endif %}). Kumppanuussopimuksella rakennetaan "
+              "pitkäkestoista yhteistyötä hyvinvointialueen ja järjestön välille. Sopimukseen sovelletaan asiakirjaa "
+              "{{ guideline }} ja hyvinvointialueen avustusehtoja.")
+    heading(doc, "3. Sopimuskausi", 2)
+    para(doc, "Sopimus on voimassa {{ agreement.start|date }}–{{ agreement.end|date }}.")
+    heading(doc, "4. Avustus ja sen maksaminen", 2)
+    para(doc, "Hyvinvointialue maksaa järjestölle avustusta {{ agreement.per_year|money }} kutakin sopimusvuotta "
+              "kohden, sopimuskaudella yhteensä enintään {{ agreement.total|money }}. Avustus maksetaan sopimusvuosittain:")
+    t = grid_table(doc, ["Erä", "Sopimusvuosi", "Avustus", "Maksetaan"], [1.2, 3.2, 2.8, 9.4], right={2})
+    tr_tag(t, "for i in instalments")
+    add_row(t, ["{{ i.number }}", "{{ i.year }}", "{{ i.amount|money }}",
+                "{% if i.due %}aikaisintaan {{ i.due|date }}; {% endif %}{{ i.condition }}"], right={2})
+    tr_tag(t, "endfor")
+    finish_table(t)
+    para(doc)
+    para(doc, "Myöhempien sopimusvuosien avustus edellyttää, että hyvinvointialueen talousarviossa on kyseiselle vuodelle "
+              "varattu määräraha. Avustus maksetaan vasta, kun edellisten avustusten käyttöselvitykset on toimitettu.")
+    heading(doc, "5. Järjestön sitoumukset", 2)
+    para(doc, "{{ commitments.organisation }}")
+    heading(doc, "6. Hyvinvointialueen sitoumukset", 2)
+    para(doc, "{% if commitments.county %}{{ commitments.county }}{% else %}Hyvinvointialue nimeää sopimukselle "
+              "yhteyshenkilön, ja yhteistyön muodoista sovitaan tarkemmin sopimuskauden aikana.{% endif %}")
+    heading(doc, "7. Mittarit ja vuosittainen seuranta", 2)
+    tag(doc, "if metrics")
+    para(doc, "Sopimuksen vaikuttavuutta seurataan seuraavilla mittareilla:")
+    bullets(doc, "for m in metrics", "{{ m }}")
+    tag(doc, "endif")
+    para(doc, "Järjestö antaa kustakin sopimusvuodesta käyttöselvityksen viimeistään {{ report_months }} kuukauden "
+              "kuluttua vuoden päättymisestä, ensimmäisen kerran viimeistään {{ report_due|date }}. Käyttöselvityksessä "
+              "raportoidaan mittareiden toteutuminen vuoden aikana. Käyttöselvitykseen liitetään:")
+    report_documents(doc)
+    heading(doc, "8. Avustuksen käyttö, valvonta ja takaisinperintä", 2)
+    para(doc, "Avustus on käytettävä sopimuksen mukaiseen toimintaan. Hyvinvointialueella on oikeus tarkastaa järjestön "
+              "kirjanpito ja hallinto avustuksen käytön osalta. Käyttämättä jäänyt avustus on palautettava, ja ehtojen "
+              "vastaisesti käytetty avustus tai avustus, jonka käytöstä ei ole annettu hyväksyttävää selvitystä, "
+              "voidaan periä takaisin. Ennen takaisinperintäpäätöstä järjestöä kuullaan.")
+    heading(doc, "9. Sopimuksen muuttaminen ja päättyminen", 2)
+    para(doc, "Sopimusta muutetaan kirjallisesti. Hyvinvointialue voi irtisanoa sopimuksen päättymään kuluvan "
+              "sopimusvuoden lopussa, jos talousarvioon ei ole varattu määrärahaa, ja purkaa sen, jos järjestö "
+              "olennaisesti rikkoo sopimusta tai avustusehtoja. Järjestön on ilmoitettava toimintansa olennaisista "
+              "muutoksista viipymättä osoitteeseen {{ office.email }}.")
+    heading(doc, "10. Allekirjoitukset", 2)
+    para(doc, "Sopimus on laadittu kahtena samasanaisena kappaleena, yksi kummallekin osapuolelle.")
+    plain_table(doc, [["Paikka ja aika ____________________", "Paikka ja aika ____________________"],
+                      ["", ""],
+                      ["______________________________", "______________________________"],
+                      ["{{ county }}", "{{ organisation.name }}"],
+                      ["{{ signer }}", "nimenkirjoitusoikeutettu"]], [8.3, 8.3])
+    heading(doc, "Yhteyshenkilö", 2)
+    para(doc, person("preparer"))
+    return doc
+
+
 BUILDERS = {
     "paatosesitys": paatosesitys,
     "liite1": liite1,
@@ -982,6 +1047,7 @@ BUILDERS = {
     "kayttoselvitys_taydennys": kayttoselvitys_taydennys,
     "kuuleminen": kuuleminen,
     "takaisinperinta": takaisinperinta,
+    "sopimus": sopimus,
 }
 
 

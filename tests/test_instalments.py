@@ -21,7 +21,9 @@ from avustus_cli.domain.payment import (
 )
 
 from .conftest import dump
-from .year_round import decided_round
+from .year_round import BIDS, decided_round
+
+BIDS_PARTNER = BIDS[1]
 
 D = dt.date
 
@@ -116,3 +118,29 @@ def test_confirming_the_budget_releases_the_later_year_once(year):
     assert (second["instalment_paid"], second["to_pay"]) == ("10000.00", "20000.00")
     r = year("paid", "H-0002", "--date", "2028-01-03", "--instalment", "2", "--amount", "25000")
     assert r.exit_code == 2 and "(2. erä)" in r.output
+
+
+def test_agreement_terms_split_both_sides_and_the_metrics():
+    from avustus_cli.domain.report import agreement_terms
+
+    t = agreement_terms("Yhdistys: ryhmät ja ohjaus. Hyvinvointialue: tilat ja asiakasohjaus.\nMittarit: osallistujat, ohjaukset.")
+    assert t == {"organisation": "Ryhmät ja ohjaus.", "county": "Tilat ja asiakasohjaus.",
+                 "metrics": ["osallistujat", "ohjaukset"]}
+    assert agreement_terms("Vain järjestön sitoumus.") == {"organisation": "Vain järjestön sitoumus.", "county": "", "metrics": []}
+
+
+def test_the_partnership_agreement_states_both_sides_the_metrics_and_the_yearly_instalments(year, workdir):
+    from .test_decide import docx_text
+
+    r = year("agreement", "H-0002", "--date", "2027-02-01")
+    assert r.exit_code == 0, r.output
+    text = docx_text(workdir / "sopimukset" / "sopimus_H-0002.docx")
+    nbsp = "\u00a0"
+    assert "KUMPPANUUSSOPIMUS" in text and "Kumppani ry" in text and BIDS_PARTNER in text
+    assert "Strategiajohtaja on 21.1.2027 § 3" in text and "1.1.2027–31.12.2028" in text
+    assert f"30{nbsp}000{nbsp}€ kutakin sopimusvuotta" in text and f"yhteensä enintään 60{nbsp}000{nbsp}€" in text
+    assert "Viikoittaiset ryhmät ja ohjaus palveluihin." in text and "Tilat ja asiakasohjaus." in text
+    assert "osallistujamäärä" in text and "asiakasohjausten määrä" in text and "30.6.2028" in text
+    assert "vuoden 2028 talousarviossa" in text and "mittareiden toteutuminen" in text
+    refused = year("agreement", "H-0001")
+    assert refused.exit_code == 2 and "ei ole tämän kierroksen myönteinen kumppanuussopimuspäätös" in refused.output

@@ -70,6 +70,7 @@ DOCUMENTS: tuple[str, ...] = (
     "kayttoselvitys_taydennys",
     "kuuleminen",
     "takaisinperinta",
+    "sopimus",
 )
 # Published with the minutes: their own context must carry no personal data.
 PUBLIC_DOCUMENTS = frozenset({"paatosesitys", "liite1", "avustusehdot", "strategiajohtajan_paatos"})
@@ -777,6 +778,27 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "hearing": {"date": dt.date(2027, 6, 21), "answer_due": dt.date(2027, 7, 12), "answered": None},
         "review": {**_REVIEW_LETTER, "sent": dt.date(2027, 8, 25), "served": dt.date(2027, 9, 1),
                    "last_day": dt.date(2027, 9, 15)},
+    },
+    "sopimus": {
+        "letter_date": dt.date(2027, 2, 1),
+        "organisation": {"name": "Keski-Suomen Omaishoitajat ry", "business_id": "0123456-7",
+                         "address": ["Kauppakatu 1 A", "40100 Jyväskylä"]},
+        "decision": {"maker": "Aluehallitus", "date": dt.date(2027, 1, 26), "section": "12"},
+        "agreement": {"id": "K-2027-001", "activity": "Omaishoitajien vertaistuki ja valmennus",
+                      "start": dt.date(2027, 1, 1), "end": dt.date(2028, 12, 31), "per_year": D("120000"),
+                      "total": D("240000")},
+        "instalments": [
+            {"number": 1, "year": 2027, "amount": D("120000"), "due": dt.date(2027, 1, 1),
+             "condition": "maksetaan, kun päätös on lainvoimainen"},
+            {"number": 2, "year": 2028, "amount": D("120000"), "due": dt.date(2028, 1, 1),
+             "condition": "maksetaan sopimusvuoden alettua, jos vuoden 2028 talousarviossa on varattu määräraha"},
+        ],
+        "commitments": {"organisation": "Viikoittaiset vertaisryhmät ja ohjaus palveluihin; vuosiraportti maaliskuussa.",
+                        "county": "Yhteyshenkilö, tilat kahdesti kuussa ja asiakasohjaus."},
+        "metrics": ["osallistujamäärä", "asiakasohjausten määrä", "asiakaspalautteen keskiarvo"],
+        "report_due": dt.date(2028, 6, 30),
+        "report_documents": list(REPORT_DOCUMENTS),
+        "signer": "Aluehallitus",
     },
 }
 

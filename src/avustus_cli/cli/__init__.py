@@ -83,6 +83,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "--override --reason."),
     "instalments": ("decide_cmds", "Avustuksen maksusuunnitelma: erät, niiden ehdot ja tila; --confirm kirjaa erän ehdon "
                     "täyttyneeksi."),
+    "agreement": ("decide_cmds", "Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, "
+                  "sopimusvuodet ja\nmaksuerät."),
     "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
                "täydennys\n(--supplement); --received kirjaa selvityksen käsin."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "

@@ -251,6 +251,26 @@ def instalments_cmd(
     out.print(t)
 
 
+@app.command("agreement")
+def agreement_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Kumppanuussopimuksen avustuksen tunnus."),
+    date: str = typer.Option(None, "--date", help="Sopimusasiakirjan päiväys (oletus: tänään)."),
+    out_dir: Path = typer.Option(Path("sopimukset"), "--out", help="Kansio sopimuksille."),
+) -> None:
+    """Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, sopimusvuodet ja
+    maksuerät.
+
+    Esimerkki: [bold]avustus agreement AV-2027-010 --date 2027-02-01[/]
+    """
+    env = env_of(ctx)
+    paths = paying.write_agreement(env.store(), env.settings, grant_id, letter_date=option_date(date, "--date") or _today(),
+                                   out_dir=out_dir)
+    err.print(escape(f"Kumppanuussopimus: {grant_id}."), highlight=False)
+    for p in paths:
+        out.print(escape(str(p)), highlight=False)
+
+
 @app.command("report")
 def report_cmd(
     ctx: typer.Context,

@@ -139,3 +139,24 @@ def split_commitments(text: str) -> dict[str, str]:
     """An application's "Sitoumukset ja mittarit" split into the commitments and the metrics ("… Mittarit: …")."""
     parts = re.split(r"\s*\bMittarit\s*:\s*", text or "", maxsplit=1, flags=re.IGNORECASE)
     return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}
+
+
+def agreement_terms(text: str) -> dict[str, Any]:
+    """A partnership application's "Sitoumukset ja mittarit" as an agreement states it: the organisation's
+    commitments, the county's commitments and the metrics (a list). The parts are found by their labels
+    ("Yhdistys:" / "Järjestö:" / "Säätiö:", "Hyvinvointialue:", "Mittarit:"); text without labels is the
+    organisation's."""
+    parts = split_commitments(text)
+    commitments = parts["commitments"]
+    county = ""
+    m = re.search(r"\bHyvinvointialue\s*:\s*", commitments, flags=re.IGNORECASE)
+    if m:
+        county = commitments[m.end():].strip()
+        commitments = commitments[: m.start()].strip()
+    organisation = re.sub(r"^\s*(Yhdistys|Järjestö|Säätiö|Kumppani)\s*:\s*", "", commitments, flags=re.IGNORECASE).strip()
+    metrics = [x.strip().rstrip(".") for x in re.split(r"[;,\n]", parts["metrics"]) if x.strip().rstrip(".")]
+    return {"organisation": _sentence_case(organisation), "county": _sentence_case(county), "metrics": metrics}
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]

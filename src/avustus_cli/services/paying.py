@@ -191,3 +191,68 @@ def confirm_instalment(
         sql.confirm_instalment(store, grant_id, instalment, confirmed, reason)
         store.audit("instalment", f"{grant_id}/{instalment}", "confirm", {"date": confirmed.isoformat(), "reason": reason})
     return payment_lines(store, settings, confirmed, grant_id)[instalment - 1]
+
+
+# --- the partnership agreement document ----------------------------------------------------------------
+
+
+def write_agreement(
+    store: Store,
+    settings: Settings,
+    grant_id: str,
+    *,
+    letter_date: dt.date,
+    out_dir: Path,
+    formats: Sequence[str] = ("html", "docx"),
+) -> list[Path]:
+    """The partnership agreement (kumppanuussopimus) of a decided partnership grant: both sides' commitments
+    and the metrics from the application, the agreement years and their instalments, the yearly follow-up in
+    the usage report. Written to a staging folder, recorded in the letters table, then moved into ``out_dir``;
+    an agreement of record already there is never overwritten (a changed one gets a new name)."""
+    from avustus_cli.adapters.files import StagedFolder
+    from avustus_cli.adapters.render import REPORT_DOCUMENTS, write_document
+    from avustus_cli.adapters.store import letters as letter_store
+    from avustus_cli.domain import deadlines, filenames
+    from avustus_cli.domain.letter import addressee
+    from avustus_cli.domain.models import GrantForm
+    from avustus_cli.domain.report import agreement_terms
+
+    decided = sql.decision(store, grant_id)
+    if decided is None:
+        raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+    if decided.source != "decision" or decided.form != GrantForm.PARTNERSHIP.value or decided.amount <= 0:
+        raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen kumppanuussopimuspäätös: sopimusta ei laadita.")
+    app = store.application(decided.application_id, with_personal=True) if decided.application_id else None
+    plan = plan_instalments(GrantForm.PARTNERSHIP, decided.year, app, settings.year)
+    amounts = instalment_amounts(plan, decided.amount)
+    start = app.agreement_start if app is not None and app.agreement_start else dt.date(plan[0].year or settings.year, 1, 1)
+    end = app.agreement_end if app is not None and app.agreement_end else dt.date(plan[-1].year or settings.year, 12, 31)
+    terms = agreement_terms(app.commitments if app is not None else "")
+    who = addressee(app, decided.applicant, decided.business_id)
+    ctx = {
+        "letter_date": letter_date,
+        "organisation": {"name": who["name"], "business_id": who["business_id"], "address": who["address"]},
+        "decision": {"maker": decided.decision_maker or settings.body, "date": decided.decision_date,
+                     "section": (decided.section or "").removeprefix("§").strip()},
+        "agreement": {"id": decided.application_id or decided.id, "activity": app.activity_name if app else "",
+                      "start": start, "end": end, "per_year": decided.amount, "total": sum(amounts, Decimal(0))},
+        "instalments": [{"number": p.number, "year": p.year, "amount": a, "due": p.due, "condition": p.condition_text}
+                        for p, a in zip(plan, amounts, strict=True)],
+        "commitments": {"organisation": terms["organisation"], "county": terms["county"]},
+        "metrics": terms["metrics"],
+        "report_due": deadlines.report_due(plan[0].year or settings.year, settings.report_months),
+        "report_documents": list(REPORT_DOCUMENTS),
+        "signer": decided.decision_maker or settings.body,
+    }
+    stem = filenames.stem("sopimus", grant_id)
+    with StagedFolder(Path(out_dir)) as stage:
+        write_document(stage.path, stem, "sopimus", ctx, settings, formats)
+        stem = stage.settle(stem)
+        with store.transaction():
+            letter_store.record_letter(
+                store, kind="agreement", files=[stage.path / f"{stem}.{x}" for x in formats], recipient=decided.applicant,
+                channel="letter", sent=letter_date, application_id=decided.application_id, grant_id=grant_id,
+                email=app.email if app is not None else None, folder=stage.target,
+                detail={"start": start, "end": end, "per_year": str(decided.amount)},
+            )
+        return [p for p in stage.publish() if p.stem == stem]
