@@ -623,31 +623,9 @@ def amend(
                         "Aja komento uudelleen."
                     )
                 if changed:
-                    sql.set_amount(store, grant_id, new, new_reason)
-                    store.audit(
-                        "grant", grant_id, "amend",
-                        {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
-                    )
+                    _record_amendment(store, grant_id, row, old, new, new_reason, reason)
                 if stage is not None and dispatch is not None:
-                    try:
-                        decided = sql.decision(store, grant_id)
-                        if decided is None:  # read under this lock just above
-                            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
-                        apps = ({a.id: a for a in store.applications([decided.application_id], with_personal=True)}
-                                if decided.application_id else {})
-                        written: list[WrittenLetter] = []
-                        paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
-                                                                written_letters=written)
-                        if paths:
-                            stem = stage.settle(paths[0].stem)
-                            mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
-                                                    dispatch["channel"]) for m in mailing]
-                            written = [replace(w, paths=tuple(p.with_name(f"{stem}{p.suffix}") for p in w.paths))
-                                       for w in written]
-                        write_mailing(stage.path / mailing_name, mailing)
-                        record_letters(store, "amendment", written, stage)
-                    except AvustusError as e:
-                        raise AvustusError(f"{e.message} Muutosta ei kirjattu eikä kirjettä kirjoitettu.") from e
+                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name)
             if stage is not None:
                 result.letters = [p for p in stage.publish() if p.name != mailing_name]
     except BaseException:
@@ -657,3 +635,39 @@ def amend(
     return result
 
 
+def _record_amendment(
+    store: Store, grant_id: str, row: Decision, old: Decimal, new: Decimal, new_reason: str, reason: str
+) -> None:
+    """The grant's new amount and reasons, and the audit entry that keeps the old ones."""
+    sql.set_amount(store, grant_id, new, new_reason)
+    store.audit(
+        "grant", grant_id, "amend",
+        {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
+    )
+
+
+def _stage_amendment_letter(
+    store: Store, settings: Settings, grant_id: str, dispatch: dict[str, Any], stage: StagedFolder, mailing_name: str
+) -> None:
+    """Inside amend's transaction: the amended grant's new decision letter and its mailing list written into
+    the staging folder (a changed letter gets a new name, never replacing one already sent) and the letter
+    with its delivery recorded in the letters table."""
+    try:
+        decided = sql.decision(store, grant_id)
+        if decided is None:  # read under this lock just above
+            raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+        apps = ({a.id: a for a in store.applications([decided.application_id], with_personal=True)}
+                if decided.application_id else {})
+        written: list[WrittenLetter] = []
+        paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
+                                                written_letters=written)
+        if paths:
+            stem = stage.settle(paths[0].stem)
+            mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
+                                    dispatch["channel"]) for m in mailing]
+            written = [replace(w, paths=tuple(p.with_name(f"{stem}{p.suffix}") for p in w.paths))
+                       for w in written]
+        write_mailing(stage.path / mailing_name, mailing)
+        record_letters(store, "amendment", written, stage)
+    except AvustusError as e:
+        raise AvustusError(f"{e.message} Muutosta ei kirjattu eikä kirjettä kirjoitettu.") from e
