@@ -501,7 +501,29 @@ def write_documents(
     director = director_context(rows, settings, as_of)
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
-    letter_dir = out_dir / LETTERS_DIR
+    written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, letter_writer)
+    for path in written:
+        if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
+            normalise_zip(path)
+    written += written_letters
+    left_out = pending_rows(rows, settings, as_of)
+    pending = [r.app.id for r in rows if r.app.id in left_out]
+    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending)
+    remove_stale(out_dir, written, previous)
+    return Written(written, manifest, pending)
+
+
+def _supplement_requests(
+    store: Store,
+    settings: Settings,
+    letter_dir: Path,
+    rows: Sequence[ProposalLine],
+    as_of: dt.date,
+    formats: Sequence[str],
+    letter_writer: Callable[..., list[Path]] | None,
+) -> list[Path]:
+    """The supplement requests in ``letter_dir``: the new ones written and recorded (date, deadline,
+    what is asked), the ones sent earlier kept as they are. Returns the letters' files."""
     # A supplement request once sent is a letter of record: a re-run does not write it again (its date and
     # deadline are stored; a letter lost from the folder is written again with them).
     sent_letters: list[Path] = []
@@ -529,14 +551,6 @@ def write_documents(
          ", ".join(i["code"] for i in supplement_items(r.standing)))
         for r in letters if r.standing.supplement is None
     ])
-    for path in written:
-        if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
-            normalise_zip(path)
-    written += written_letters
-    left_out = pending_rows(rows, settings, as_of)
-    pending = [r.app.id for r in rows if r.app.id in left_out]
-    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending)
-    remove_stale(out_dir, written, previous)
-    return Written(written, manifest, pending)
+    return written_letters
 
 
