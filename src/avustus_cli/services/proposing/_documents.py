@@ -210,15 +210,12 @@ def board_context(
         {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount, "reason": sentence(r.reason)}
         for r in body_rows if r.amount > 0 and r.reason_code == "OFFICER" and r.reason
     ]
-    operating_budget = budget.per_form.get("operating")
-    if operating_budget is None:
-        operating_budget = budget.total - sum(budget.per_form.values(), Decimal(0))
     return {
         "title": f"Järjestöjen toiminta-avustukset vuodelle {settings.year}",
         "call_announcement": settings.call_announcement or (
             "Hakemukset jätettiin hyvinvointialueen sähköisessä asiointipalvelussa."
         ),
-        "budget": operating_budget,
+        "budget": _operating_budget(budget),
         # "" or a sentence: the budget is 0 €, funds nobody or is below a tenth of the eligible demand
         "budget_warning": budget_warning(rows, budget),
         "received_count": len(rows),
@@ -245,6 +242,12 @@ def board_context(
         # last year's operating grants, for comparison: {year, count, granted} or None
         "last_year": dict(last_year) if last_year else None,
     }
+
+
+def _operating_budget(budget: Budget) -> Decimal:
+    """The operating grants' own line, or what the other forms' lines leave of the total."""
+    operating = budget.per_form.get("operating")
+    return operating if operating is not None else budget.total - sum(budget.per_form.values(), Decimal(0))
 
 
 def _by_category(granted: Sequence[ProposalLine], settings: Settings) -> list[dict[str, Any]]:
