@@ -99,18 +99,21 @@ def test_report_flags_missing_fields_and_suggests_lines():
 
 
 def test_abct_file_as_a_new_user_is_refused_with_the_lines_to_paste_and_then_comes_in_whole(workdir):
-    cli = Cli(workdir / "avustus.db")
+    settings = workdir / "avustus.toml"
+    cli = Cli(workdir / "avustus.db", settings)
+    assert Cli(workdir / "avustus.db")("init", "--year", "2027").exit_code == 0  # a new officer starts so
     r = cli("import", ABCT)
     assert r.exit_code == 2
     msg = r.stderr
     assert "abct-360giving-grants.xlsx" in msg and "Tiedostoa ei tuotu" in msg
-    assert "Hakija (applicant)" in msg and "Haettu summa (requested)" in msg
+    assert "Hakija (applicant)" in msg and "Haettu summa (requested)" in msg and "Saapunut (received)" in msg
+    assert "rivin [columns] alle" in msg  # the template has the section: a second [columns] would break the file
     lines = re.findall(r'^".*" = "\w+"$', msg, re.M)
     assert '"Recipient Org:Name" = "applicant"' in lines and '"Amount Awarded" = "requested"' in lines
     assert dump(workdir / "avustus.db").get("applications", []) == []  # nothing written
 
-    (workdir / "avustus.toml").write_text("[columns]\n" + "\n".join(lines) + "\n", encoding="utf-8")
-    cli = Cli(workdir / "avustus.db", workdir / "avustus.toml")
+    text = settings.read_text(encoding="utf-8")  # pasted as told, under the [columns] line
+    settings.write_text(text.replace("[columns]\n", "[columns]\n" + "\n".join(lines) + "\n", 1), encoding="utf-8")
     r = cli("import", ABCT, "--json")
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
@@ -126,6 +129,14 @@ def test_abct_file_as_a_new_user_is_refused_with_the_lines_to_paste_and_then_com
     assert len(gbp) == sum(1 for v in raw.values() if v)
     assert len(gbp) > 700 and gbp[0]["column_name"] == "I (Amount Awarded)"
     assert res["columns"]["missing_required"] == []
+    shown = cli("import", ABCT, "--dry-run").stdout  # grouped: one sentence for the column, not 783 lines
+    assert "sarake I (Amount Awarded)" in shown and "kaikilla: Haettu summa: summa on valuutassa GBP" in shown
+    assert shown.count("GBP") == 1
+
+
+def test_lines_come_with_the_section_header_when_the_settings_file_has_none(workdir):
+    r = Cli(workdir / "avustus.db")("import", ABCT)
+    assert r.exit_code == 2 and "loppuun rivit:\n[columns]\n" in r.stderr
 
 
 def test_columns_command_shows_the_mapping_without_importing(workdir):
@@ -228,7 +239,7 @@ def test_overdue_exit_1_when_only_an_undated_grant_is_open(workdir):
 
 
 def test_warnings_grouped_by_column_and_written_whole(workdir):
-    rows = [app_row(n, **{"Haettu summa": "paljon"}) for n in range(1, 8)] + [app_row(9, Saapunut="31.2.2026")]
+    rows = [app_row(n, **{"Haettu summa": f"paljon {n}"}) for n in range(1, 8)] + [app_row(9, Saapunut="31.2.2026")]
     f = write_xlsx(workdir / "vienti.xlsx", rows)
     cli = Cli(workdir / "avustus.db")
     out = workdir / "varoitukset.xlsx"
@@ -237,7 +248,7 @@ def test_warnings_grouped_by_column_and_written_whole(workdir):
     text = r.stdout
     assert "sarake S (Haettu summa): 7 riviä" in text and "sarake B (Saapunut): 1 rivi" in text
     assert text.index("S (Haettu summa)") < text.index("B (Saapunut)")  # the column with most first
-    assert text.count("'paljon'") == 3 and "… ja 4 muuta" in text  # the first three examples, then the count
+    assert text.count("'paljon ") == 3 and "… ja 4 muuta" in text  # the first three examples, then the count
     from openpyxl import load_workbook
 
     ws = load_workbook(out).active

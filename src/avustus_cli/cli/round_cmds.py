@@ -91,6 +91,12 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         out.print(f"[yellow]Varoitukset sarakkeittain[/] ({len(result.warnings)}; kaikki: --json tai --warnings TIEDOSTO.xlsx):")
         for g in group_warnings(result.warnings):
             out.print(escape(f"  sarake {g.column or '(ei saraketta)'}: {g.count} {'rivi' if g.count == 1 else 'riviä'}"), highlight=False)
+            if g.same_message:  # one sentence for the column, then the rows it concerns
+                out.print(escape(f"    kaikilla: {g.same_message}"), highlight=False)
+                rows = ", ".join(f"{w['row']}" + (f" ({w['application_id']})" if w.get("application_id") else "") for w in g.examples)
+                more = f" … ja {g.count - len(g.examples)} muuta" if g.count > len(g.examples) else ""
+                out.print(escape(f"    rivit {rows}{more}"), highlight=False)
+                continue
             for w in g.examples:
                 who = f" ({w['application_id']})" if w.get("application_id") else ""
                 out.print(escape(f"    rivi {w['row']}{who}: {w['message']}"), highlight=False)
@@ -192,7 +198,7 @@ def columns_cmd(
     Esimerkki: [bold]avustus columns hakemukset.xlsx[/]
     """
     from avustus_cli.domain.headers import toml_line
-    from avustus_cli.services.importing import inspect_columns
+    from avustus_cli.services.importing import inspect_columns, settings_place
 
     env = env_of(ctx)
     report = inspect_columns(file, env.settings, history=history, sheet=sheet, display=str(file))
@@ -235,10 +241,12 @@ def columns_cmd(
                 note = "ei lähellä mitään kenttää"
             out.print(escape(f"  {c.letter} {c.header}"), highlight=False)
             out.print(escape(f"      {note}"), highlight=False)
-    lines = report.paste_lines()
-    if lines:
-        out.print(f"Pakolliset tiedot, jos ne ovat näissä sarakkeissa – lisää asetustiedostoon ({SETTINGS_FILE}):")
-        out.print(escape("\n".join([f"[{report.section}]", *lines])), highlight=False, soft_wrap=True)
+    settings_file, present = settings_place(env.settings, report.section)
+    block = report.paste_block(present)
+    if block:
+        out.print(escape(f"Pakolliset tiedot, jos ne ovat näissä sarakkeissa: {report.where_to_paste(settings_file, present)}"),
+                  highlight=False)
+        out.print(escape("\n".join(block)), highlight=False, soft_wrap=True)
     if report.missing_required:
         err.print("Pakollinen tieto puuttuu: tiedostoa ei voi tuoda ennen kuin sarake on kerrottu asetuksissa.")
     if blocked:
@@ -306,6 +314,11 @@ def status_cmd(
         out.print(f"[yellow]Avoimia tuontivaroituksia {len(data['warnings'])}[/] sarakkeittain (kaikki: avustus status --json):")
         for g in group_warnings(data["warnings"], examples=5):
             out.print(escape(f"  sarake {g.column or '(ei saraketta)'}: {g.count} {'rivi' if g.count == 1 else 'riviä'}"), highlight=False)
+            if g.same_message:
+                more = f" … ja {g.count - len(g.examples)} muuta" if g.count > len(g.examples) else ""
+                out.print(escape(f"    kaikilla: {g.same_message}"), highlight=False)
+                out.print(escape(f"    {', '.join(str(w['application_id']) for w in g.examples)}{more}"), highlight=False)
+                continue
             for w in g.examples:
                 out.print(escape(f"    {w['application_id']}: rivi {w['row']}: {w['message']}"), highlight=False)
             if g.count > len(g.examples):

@@ -312,7 +312,18 @@ class ColumnReport:
             "paste": self.paste_lines(), "suggested": self.paste_lines(required_only=False),
         }  # fmt: skip
 
-    def refusal(self) -> tuple[str, str | None] | None:
+    def where_to_paste(self, settings_file: str = "avustus.toml", section_present: bool = False) -> str:
+        """Where the lines go, said so that pasting them gives a valid settings file: under the existing
+        section header (a second [columns] would be a TOML error), or with the header when there is none."""
+        if section_present:
+            return f"lisää asetustiedostoon {settings_file} rivin [{self.section}] alle (ennen seuraavaa [otsikkoa]) rivit:"
+        return f"lisää asetustiedoston {settings_file} loppuun rivit:"
+
+    def paste_block(self, section_present: bool = False) -> list[str]:
+        lines = self.paste_lines()
+        return lines if section_present or not lines else [f"[{self.section}]", *lines]
+
+    def refusal(self, settings_file: str = "avustus.toml", section_present: bool = False) -> tuple[str, str | None] | None:
         """The Finnish refusal (message, column) of an import this report forbids: an ambiguous header, or a
         field without which the import means nothing. None when the file can be imported."""
         if self.ambiguous:
@@ -327,12 +338,10 @@ class ColumnReport:
             return None
         names = ", ".join(self.label(n) for n in self.missing_required)
         text = f"otsikkorivillä {self.header_row} ei ole saraketta tiedoille, joita säännöt tarvitsevat: {names}. Tiedostoa ei tuotu."
-        lines = self.paste_lines()
-        if lines:
-            text += (
-                " Jos tiedot ovat näissä sarakkeissa, lisää asetustiedostoon (avustus.toml) rivit:\n"
-                f"[{self.section}]\n" + "\n".join(lines)
-            )
+        block = self.paste_block(section_present)
+        if block:
+            text += " Jos tiedot ovat näissä sarakkeissa, " + self.where_to_paste(settings_file, section_present) + "\n"
+            text += "\n".join(block)
         else:
             text += f" Kerro asetustiedoston [{self.section}]-osiossa, missä sarakkeessa tiedot ovat."
         history = "--history " if self.section == "history_columns" else ""
@@ -391,6 +400,7 @@ class WarningGroup:
     column: str  # "I (Amount Awarded)"
     count: int
     examples: tuple[dict, ...]  # the first few, in row order
+    same_message: str | None = None  # the one message every warning of the column has, if they all have one
 
 
 def group_warnings(warnings: list[dict], examples: int = 3) -> list[WarningGroup]:
@@ -399,4 +409,9 @@ def group_warnings(warnings: list[dict], examples: int = 3) -> list[WarningGroup
     for w in warnings:
         groups.setdefault(str(w.get("column_name") or ""), []).append(w)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return [WarningGroup(col, len(ws), tuple(sorted(ws, key=lambda w: w.get("row") or 0)[:examples])) for col, ws in ordered]
+    out = []
+    for col, ws in ordered:
+        messages = {str(w.get("message")) for w in ws}
+        first = tuple(sorted(ws, key=lambda w: w.get("row") or 0)[:examples])
+        out.append(WarningGroup(col, len(ws), first, next(iter(messages)) if len(messages) == 1 and len(ws) > 1 else None))
+    return out

@@ -21,7 +21,7 @@ from avustus_cli.adapters.excel import Table, formula_cells, read_table
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as history_store
 from avustus_cli.domain import codec, values
-from avustus_cli.domain.config import Settings
+from avustus_cli.domain.config import SETTINGS_FILE, Settings
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import (
@@ -203,8 +203,21 @@ def inspect_columns(path: Path, settings: Settings, *, history: bool = False, sh
     return column_report(display, table.sheet, table.header_row, table.headers, table.match, specs, history=history)
 
 
+def settings_place(settings: Settings, section: str) -> tuple[str, bool]:
+    """The settings file the officer pastes [columns] lines into, and whether it already has that section."""
+    import re
+
+    source = settings.source
+    name = str(source) if source is not None else SETTINGS_FILE
+    try:
+        text = source.read_text(encoding="utf-8") if source is not None and source.is_file() else ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    return name, re.search(rf"(?m)^\s*\[{section}\]", text) is not None
+
+
 def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | None, display: str, dry_run: bool,
-          required: str) -> tuple[Table, ImportResult]:
+          required: str, settings: Settings) -> tuple[Table, ImportResult]:
     """The table to import and an empty result describing it; a file whose header row lacks a field the
     import cannot do without, or holds an ambiguous header, is refused here with the lines to paste."""
     checked = kind in ("applications", "history")  # the usage-report form has no [columns] section
@@ -213,7 +226,7 @@ def _open(path: Path, kind: str, specs, mapping: dict[str, str], sheet: str | No
     if checked:
         report = column_report(display, table.sheet, table.header_row, table.headers, table.match, specs,
                                history=kind == "history")
-        refusal = report.refusal()
+        refusal = report.refusal(*settings_place(settings, report.section))
         if refusal is not None:
             raise InputFileError(refusal[0], file=display, sheet=table.sheet, column=refusal[1])
         result.columns = report.as_json()
@@ -235,7 +248,7 @@ def import_applications(
     display: str | None = None,
 ) -> ImportResult:
     display = display or path.name
-    table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id")
+    table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id", settings)
     id_index = next(i for i, n in table.mapping.items() if n == "id")
     personal_unknown = {i: h for i, h in table.unknown.items() if looks_personal(h)}
     other_unknown = {i: h for i, h in table.unknown.items() if i not in personal_unknown}
@@ -377,7 +390,7 @@ def import_history(
 ) -> ImportResult:
     """Earlier grants with their payments and usage reports."""
     display = display or path.name
-    table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount")
+    table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount", settings)
     amount_index = next(i for i, n in table.mapping.items() if n == "amount")
     year_index = next((i for i, n in table.mapping.items() if n == "year"), None)
     sha = file_sha256(path)
@@ -525,7 +538,7 @@ def import_reports(
     from avustus_cli.domain.report import ReportFiling
 
     display = display or path.name
-    table, result = _open(path, "reports", REPORT_SPECS, {}, sheet, display, dry_run, "grant_id")
+    table, result = _open(path, "reports", REPORT_SPECS, {}, sheet, display, dry_run, "grant_id", settings)
     col = {n: i for i, n in table.mapping.items()}
     sha = file_sha256(path)
     formulas = formula_cells(path, table.sheet)
