@@ -57,7 +57,26 @@ def demo() -> int:
         ["decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
          "--letters", str(out / "paatokset_strategiajohtaja")],
         ["payments", "--as-of", "2027-03-01"],
+        # the year after the decision: the partnership agreement, its first yearly instalment paid
+        ["agreement", "AV-2027-010", "--date", "2027-02-01", "--out", str(out / "sopimukset")],
+        ["paid", "AV-2027-050", "--date", "2027-03-02", "--instalment", "1"],
+        # usage reports of 2026 from the e-form service: one with unused funds accepted, one incomplete
+        ["import", "--reports", str(ROOT / "sample_data" / "kayttoselvitykset.xlsx")],
+        ["report", "AV-2026-004"],
+        ["report", "AV-2026-004", "--accept", "--date", "2027-05-20", "--letters", str(out / "kayttoselvitykset")],
+        ["report", "AV-2026-011", "--supplement", "--date", "2027-06-10", "--letters", str(out / "kayttoselvitykset")],
+        # the unused funds reclaimed: hearing, decision after the answer time, part returned
+        ["reclaim", "start", "AV-2026-004", "--date", "2027-05-24", "--letters", str(out / "takaisinperinta"),
+         "--grounds", "Käyttöselvityksen mukaan avustuksesta jäi käyttämättä osa, jota ei ole palautettu."],
+        ["reclaim", "decide", "AV-2026-004", "--date", "2027-06-22", "--section", "§ 48", "--amount", "2400",
+         "--due", "2027-07-30", "--letters", str(out / "takaisinperinta"),
+         "--reasons", "Vastinetta ei annettu. Käyttämättä jäänyttä avustusta ei ole palautettu."],
+        ["reclaim", "paid", "AV-2026-004", "--date", "2027-07-20", "--amount", "1200"],
         ["overdue", "--as-of", "2027-09-01"],
+        # the agreement's second year: the 2028 budget holds the money
+        ["instalments", "AV-2027-010", "--confirm", "2", "--date", "2027-12-10",
+         "--reason", "Aluevaltuusto hyväksyi vuoden 2028 talousarvion 9.12.2027 § 80.", "--as-of", "2028-01-10"],
+        ["status"],
     ]
     for step in steps:
         code = sh(*avustus, *step, check=False)

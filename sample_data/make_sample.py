@@ -1097,11 +1097,62 @@ def write_register(path: Path) -> None:
     save_deterministic(wb, path)
 
 
+# The usage-report e-form export (käyttöselvitykset) of five 2026 grants in the register, as they arrive in
+# spring 2027: complete; complete with unused funds (to be returned or reclaimed); a partnership agreement
+# with its metrics' follow-up; one without the auditor's report; one whose sums do not add up to what was paid.
+REPORT_HEADERS = [
+    "Hakemusnumero", "Avustuksen saaja", "Y-tunnus", "Selvitysvuosi", "Saapunut", "Käytetty avustus",
+    "Käyttämättä jäänyt avustus", "Toimintakertomus", "Tilinpäätös", "Tilintarkastuskertomus",
+    "Toiminnantarkastuskertomus", "Mittareiden seuranta",
+]
+REPORT_PLAN = [
+    # grant, received, used, unused, activity report, statements, audit, operations audit, metrics
+    ("AV-2026-002", D(2027, 4, 28), "all", 0, "Kyllä", "Kyllä", "Ei", "Kyllä", None),
+    ("AV-2026-004", D(2027, 5, 12), "rest", 2_400, "Kyllä", "Kyllä", "Kyllä", "Ei", None),
+    ("AV-2026-006", D(2027, 5, 31), "all", 0, "Kyllä", "Kyllä", "Kyllä", "Ei",
+     "Osallistujia 412 (tavoite 380); asiakasohjauksia palveluihin 96; asiakaspalautteen keskiarvo 4,4 / 5."),
+    ("AV-2026-011", D(2027, 6, 7), "all", 0, "Kyllä", "Kyllä", "Ei", "Ei", None),
+    ("AV-2026-013", D(2027, 6, 21), "short", 0, "Kyllä", "Kyllä", "Ei", "Kyllä", None),
+]
+
+
+def report_rows(history: list[tuple]) -> list[list]:
+    by_id = {r[0]: r for r in history}
+    rows = []
+    for gid, received, used, unused, *answers, metrics in REPORT_PLAN:
+        h = by_id[gid]
+        paid = h[9]
+        spent = {"all": paid, "rest": paid - unused, "short": paid - 2_000}[used]
+        rows.append([gid, h[1], h[2], h[4], received, spent, unused, *answers, metrics])
+    return rows
+
+
+def write_reports(history: list[tuple], path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Käyttöselvitykset"
+    for col, h in enumerate(REPORT_HEADERS, 1):
+        ws.cell(row=1, column=col, value=h).font = Font(bold=True)
+    for r_i, values in enumerate(report_rows(history), 2):
+        for col, v in enumerate(values, 1):
+            if v is None:
+                continue
+            c = ws.cell(row=r_i, column=col, value=v)
+            if isinstance(v, dt.date):
+                c.number_format = "d.m.yyyy"
+            if col in (6, 7):
+                c.number_format = "#,##0.00 €"
+    ws.column_dimensions["B"].width = 48
+    ws.column_dimensions["L"].width = 60
+    save_deterministic(wb, path)
+
+
 def main() -> None:
     apps = applications()
     check_data(apps)
     write_applications(apps, HERE / "hakemukset.xlsx")
-    write_history(apps, HERE / "aiemmat_avustukset.xlsx")
+    history = write_history(apps, HERE / "aiemmat_avustukset.xlsx")
+    write_reports(history, HERE / "kayttoselvitykset.xlsx")
     write_register(HERE / "sidonnaisuudet.xlsx")
     order = {c: i for i, c in enumerate(CODE_ORDER)}
     expected = {
