@@ -135,3 +135,143 @@ def test_the_signature_stays_with_the_decision(rendered):
 def test_measure_is_a_real_width():
     """The width table behind the column checks: a longer text needs more room, a business ID about 2 cm."""
     assert needed_cm("Kannonkoski") > needed_cm("1332736-0") > 1.9
+
+
+# --- Excel -------------------------------------------------------------------------------
+
+X = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _write(tmp_path, sheets):
+    from avustus_cli.adapters.excel import write_workbook
+
+    return write_workbook(tmp_path / "t.xlsx", sheets)
+
+
+def _fonts_without_name(path) -> int:
+    with zipfile.ZipFile(path) as z:
+        styles = etree.fromstring(z.read("xl/styles.xml"))
+    fonts = styles.findall(f"{X}fonts/{X}font")
+    assert fonts
+    return sum(1 for f in fonts if f.find(f"{X}name") is None)
+
+
+def test_text_lines_lays_words_out_like_a_spreadsheet():
+    from avustus_cli.adapters.excel import text_lines
+
+    assert text_lines("AV-2027-001", 13) == 1
+    assert text_lines("yksi\nkaksi\nkolme", 40) == 3
+    words = "Avustus maksetaan, kun aiemman avustuksen käyttöselvitys on toimitettu."
+    assert text_lines(words, 80) == 1 and 2 <= text_lines(words, 34) <= 3 and text_lines(words, 12) >= 6
+    assert text_lines("Sosiaalipalvelujenkehittämisyhdistys", 12) >= 3  # a word longer than the line breaks inside
+
+
+def test_sheets_wrap_text_fit_rows_name_fonts_and_print_landscape_on_one_width(tmp_path):
+    from openpyxl import load_workbook
+
+    from avustus_cli.adapters.excel import LINE_PT, Sheet, text_lines
+
+    long = "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle. " * 2
+    rows = [["AV-2027-001", "Yhdistys ry", "rivi 1\nrivi 2\nrivi 3", 12000], ["AV-2027-002", long, "lyhyt", 500]]
+    path = _write(tmp_path, [Sheet("Taulu", ["Hakemus", "Hakija", "Ehdot", "Haettu (€)"], rows, money_columns=[3],
+                                   widths={1: 30, 2: 20})])
+    assert _fonts_without_name(path) == 0
+    ws = load_workbook(path)["Taulu"]
+    assert [c.value for c in ws[1]] == ["Hakemus", "Hakija", "Ehdot", "Haettu (€)"]
+    for r in (2, 3):
+        height = ws.row_dimensions[r].height
+        for c in ws[r]:
+            if isinstance(c.value, str):
+                assert c.alignment.wrap_text, c.coordinate
+                lines = text_lines(c.value, ws.column_dimensions[c.column_letter].width)
+                assert height >= lines * LINE_PT, (c.coordinate, height, lines)
+            assert c.font.name == "Arial"
+    assert ws.row_dimensions[2].height >= 3 * LINE_PT  # three lines of conditions
+    assert ws.row_dimensions[3].height >= 3 * LINE_PT  # the long applicant name in 30 units
+    ps = ws.page_setup
+    assert ps.orientation == "landscape" and ps.fitToWidth == 1 and ps.fitToHeight == 0
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows.replace("$", "") == "1:1" and ws.freeze_panes == "A2"
+    assert "&P" in ws.oddFooter.right.text and "&N" in ws.oddFooter.right.text and ws.oddFooter.right.text.startswith("sivu")
+    # identifiers and amounts get a column wide enough for one line
+    assert text_lines("AV-2027-001", ws.column_dimensions["A"].width) == 1
+    assert ws.column_dimensions["D"].width >= len("12 000 €") + 2
+
+
+def test_money_format_groups_digits_with_spaces_on_any_machine(tmp_path):
+    """Finnish grouping that does not come from the viewer's locale: literal spaces between digit
+    placeholders, the Finnish locale tag, the euro sign after a space."""
+    from openpyxl import load_workbook
+
+    from avustus_cli.adapters.excel import MONEY2_FORMAT, MONEY_FORMAT, Sheet
+
+    for fmt_code in (MONEY_FORMAT, MONEY2_FORMAT):
+        positive = fmt_code.split(";")[0]
+        assert positive.startswith("[$-40B]") and "###\\ ##0" in positive and '\\ "€"' in positive
+        assert "," not in positive  # no locale-dependent grouping for the amounts that are paid and granted
+    path = _write(tmp_path, [Sheet("T", ["Summa"], [[1234567]], money_columns=[0])])
+    assert load_workbook(path)["T"]["A2"].number_format == MONEY_FORMAT
+
+
+def test_public_sheet_has_a_title_block_above_its_header_and_labels_span(tmp_path):
+    import datetime as dt
+
+    from openpyxl import load_workbook
+
+    from avustus_cli.adapters.excel import Sheet, title_block
+
+    title = title_block("Liite 1. Avustusesitys", "Keski-Suomen hyvinvointialue", "Aluehallitus", dt.date(2027, 1, 20),
+                        "Hyvaks/77/00.02.01/2026")
+    assert title == ["Liite 1. Avustusesitys", "Keski-Suomen hyvinvointialue, Aluehallitus 20.1.2027",
+                     "Diaarinumero Hyvaks/77/00.02.01/2026"]
+    rows = [["1. Ryhmä, jonka nimi on pitkä ja kulkee koko leveydeltä", None, None, None],
+            ["AV-1", "Yhdistys ry", "Jyväskylä", 100],
+            ["Yhteensä: 1. Ryhmä", None, None, 100]]
+    path = _write(tmp_path, [Sheet("Liite", ["Hakemus", "Hakija", "Kotikunta", "Esitys (€)"], rows, money_columns=[3],
+                                   title=title, span_labels=True)])
+    ws = load_workbook(path)["Liite"]
+    assert [ws.cell(row=i, column=1).value for i in (1, 2, 3)] == title
+    assert ws.cell(row=5, column=1).value == "Hakemus"  # a blank row, then the header
+    assert ws.print_title_rows.replace("$", "") == "5:5" and ws.freeze_panes == "A6"
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A1:D1", "A6:D6", "A8:C8"} <= merged  # title lines; the group's title; the subtotal's label
+    assert "A7:B7" not in merged  # a data row is never merged
+
+
+def test_sheet_read_back_has_its_header_on_row_one(tmp_path):
+    """The officer's sheet (esitys.xlsx) is read back by header name from row 1: no title block."""
+    from avustus_cli.adapters.excel import Sheet, read_rows
+
+    path = _write(tmp_path, [Sheet("Esitys", ["Hakemus", "Esitys (€)"], [["AV-1", 100]], money_columns=[1])])
+    header, rows = read_rows(path, "Esitys")
+    assert header == ["Hakemus", "Esitys (€)"] and [r for _, r in rows] == [["AV-1", 100]]
+
+
+def test_public_annex_sheet_is_scrubbed_like_the_word_annex(tmp_path, settings):
+    """liite1.xlsx went out with "Maija Meikäläinen p. 0401234567" that the Word annex removed."""
+    from openpyxl import load_workbook
+
+    from avustus_cli.services.proposing._documents import write_annex_xlsx
+
+    ctx = example_context("liite1")
+    row = ctx["groups"][0]["rows"][0]
+    row["purpose"] = "Vertaistukiryhmät, yhteyshenkilö Maija Meikäläinen p. 0401234567"
+    row["conditions"] = "Tiedot: maija.meikalainen@example.fi, tili FI21 1234 5600 0007 85."
+    path = write_annex_xlsx(tmp_path / "liite1.xlsx", ctx, settings)
+    cells = [str(c) for ws in load_workbook(path).worksheets for r in ws.iter_rows(values_only=True) for c in r if c]
+    text = "\n".join(cells)
+    assert "0401234567" not in text and "maija.meikalainen@example.fi" not in text and "FI21 1234" not in text
+    assert "Vertaistukiryhmät, yhteyshenkilö" in text  # the rest of the sentence stays
+    word = render_docx("liite1", ctx, settings)
+    assert b"0401234567" not in word
+    # the business ID, which looks like a phone number to a pattern, is kept
+    assert row["business_id"] in text
+    assert settings.diary_number in text and settings.county in text  # the title block
+
+
+def test_check_sheet_names_fields_in_finnish():
+    from avustus_cli.services.checking import field_label
+
+    assert field_label("legal_form") == "Oikeudellinen muoto"
+    assert field_label("business_id") == "Y-tunnus"
+    assert field_label(None) == ""

@@ -286,11 +286,42 @@ class Sheet:
     editable_columns: Sequence[int] = ()  # highlighted for the officer
     footer: Sequence[Sequence[Any]] = ()  # rows after the data (totals)
     money2_columns: Sequence[int] = ()  # 0-based indexes formatted as euros and cents (sums to be paid)
+    # A public sheet's title block, above the header row: the document's name, then county, body,
+    # date and diary number. Sheets the tool reads back (esitys.xlsx) have none: their header is row 1.
+    title: Sequence[str] = ()
+    # A label in the first cell of a row with empty cells after it (a group's title, "Yhteensä: ...")
+    # spans those cells instead of wrapping in the first column. Off for sheets the tool reads back.
+    span_labels: bool = False
+    percent_columns: Sequence[int] = ()  # 0-based indexes of shares (0.54) shown as percentages (54,0 %)
 
 
-MONEY_FORMAT = '#,##0 "€";-#,##0 "€"'
-MONEY2_FORMAT = '#,##0.00 "€"'
+# Euros with Finnish digit grouping (7 200 €) on any machine. '#,##0 "€"' would group with the
+# viewer's own separator (7,200 € in an English Excel or LibreOffice). Here the groups are literal
+# spaces between digit placeholders, which every spreadsheet program shows as they are, and the
+# [$-40B] tag (Finnish) gives LibreOffice the Finnish decimal comma whatever its own locale; Excel
+# takes the decimal separator from the system (a Finnish one in the county). Leading empty groups
+# only pad the right-aligned cell; "_-" leaves a minus sign's width after the euro sign, so that
+# an amount does not touch the text of the next column. A negative amount falls back to locale grouping (a lone space
+# would follow the minus sign). Tested under LibreOffice in the fi_FI and en_US locales.
+MONEY_FORMAT = '[$-40B]###\\ ###\\ ###\\ ##0\\ "€"_-;[$-40B]\\-#,##0\\ "€"_-'
+MONEY2_FORMAT = '[$-40B]###\\ ###\\ ###\\ ##0.00\\ "€"_-;[$-40B]\\-#,##0.00\\ "€"_-'
+PERCENT_FORMAT = "[$-40B]0.0\\ %"  # the Finnish decimal comma in LibreOffice whatever its locale, as above
 DATE_FORMAT = "d.m.yyyy"
+FONT_NAME = "Arial"  # the documents' font; every style names it (no theme or default fallback)
+FONT_SIZE = 10
+LINE_PT = 12.75  # one line of 10 pt Arial
+BOLD_WIDTH = 0.9  # bold text takes about a tenth more room
+
+
+def title_block(document: str, county: str, body: str, day: dt.date | None, diary_number: str) -> list[str]:
+    """The title block of a published sheet: the document, then county, body and date, then the diary number."""
+    from avustus_cli.domain import fmt
+
+    when = f" {fmt.date(day)}" if day else ""
+    lines = [document, f"{county}, {body}{when}"]
+    if diary_number:
+        lines.append(f"Diaarinumero {diary_number}")
+    return lines
 
 
 def _cell_value(v: Any) -> Any:
@@ -308,49 +339,168 @@ def _cell_value(v: Any) -> Any:
     return v
 
 
+_NARROW = frozenset("iIlj.,:;'!|()[]-/ tfr")
+_WIDE = frozenset("mwMW@%")
+
+
+def _text_width(text: str) -> float:
+    """``text``'s width in digit widths (Excel's unit of column width) in Arial: a lowercase
+    letter a little less than a digit, a capital more, i, l, punctuation and space about half."""
+    w = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            w += 0.5
+        elif ch in _WIDE:
+            w += 1.5
+        elif ch.isupper():
+            w += 1.2
+        else:
+            w += 1.0
+    return w
+
+
+def text_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` wide (Excel's width units): the
+    words are laid out as a spreadsheet does, a word longer than a line taking as many lines as it needs.
+    The estimate errs on the high side: a row a line too high rather than text running over the next row."""
+    room = max(1.0, width - 1.0)  # less the cell's margins
+    space = _text_width(" ")
+    lines = 0
+    for part in str(text).split("\n"):
+        used, n = 0.0, 1
+        for word in part.split():
+            w = _text_width(word)
+            if used and used + space + w > room:
+                n, used = n + 1, 0.0
+            if w > room:  # broken inside the word
+                extra = int((used + w) // room)
+                n += extra
+                used = used + w - extra * room
+            else:
+                used += (space if used else 0.0) + w
+        lines += n
+    return lines
+
+
+def _shown_length(v: Any) -> int:
+    """About how many characters a value shows (a number with its grouping spaces and " €")."""
+    if v is None or isinstance(v, Formula):
+        return 0
+    if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+        digits = len(str(round(abs(float(v)))))
+        return digits + (digits - 1) // 3 + 5
+    if isinstance(v, (dt.date, dt.datetime)):
+        return 10
+    return max((len(line) for line in str(v).split("\n")), default=0)
+
+
+def _auto_width(header: Any, values: Sequence[Any]) -> int:
+    """A column's width when the sheet gives none: its longest value on one line (identifiers and
+    amounts never wrap), the header in at most two lines, between 10 and 40."""
+    words = str(header).split() or [""]
+    need_header = max(max(len(w) for w in words), (len(str(header)) + 1) // 2)
+    need_values = max((_shown_length(v) for v in values), default=0)
+    return max(10, min(40, max(need_header, need_values) + 2))
+
+
+def _label_span(row: Sequence[Any], ncols: int) -> int:
+    """How many columns a text label in the row's first cell may span: itself and the empty cells after it."""
+    if not row or not isinstance(row[0], str) or isinstance(row[0], Formula):
+        return 1
+    n = 1
+    while n < ncols and (n >= len(row) or row[n] in (None, "")):
+        n += 1
+    return n
+
+
 def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False) -> Path:
-    """Write ``sheets`` to ``path`` atomically (owner-only when ``private``); strings never become formulas."""
+    """Write ``sheets`` to ``path`` atomically (owner-only when ``private``); strings never become formulas.
+
+    Every sheet prints as the officer expects: A4 landscape, the columns on one page width, the
+    header row on every page, "sivu X / Y" at the foot. Text wraps in its column and every row is
+    as high as its longest cell, so no text runs over another cell."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
     wb = Workbook()
     wb.remove(wb.active)
-    bold = Font(bold=True)
+    normal = wb._named_styles["Normal"]  # the default style: named font, not the theme's
+    normal.font = Font(name=FONT_NAME, size=FONT_SIZE)
+    plain = Font(name=FONT_NAME, size=FONT_SIZE)
+    bold = Font(name=FONT_NAME, size=FONT_SIZE, bold=True)
+    big = Font(name=FONT_NAME, size=FONT_SIZE + 2, bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     fill = PatternFill("solid", fgColor="FFF2CC")
     for sh in sheets:
         ws = wb.create_sheet(title=sh.name[:31])
+        ncols = max(1, len(sh.headers))
+        measured = [row for row in [*sh.rows, *sh.footer] if not (sh.span_labels and _label_span(row, ncols) > 1)]
+        widths = [sh.widths.get(i) or _auto_width(h, [row[i] if i < len(row) else None for row in measured])
+                  for i, h in enumerate(sh.headers)]
+        for i, w in enumerate(widths):
+            ws.column_dimensions[get_column_letter(i + 1)].width = w
+        page_width = sum(widths) or 10
+        for i, line in enumerate(sh.title):
+            ws.append([_cell_value(line)])
+            r = ws.max_row
+            cell = ws.cell(row=r, column=1)
+            cell.font, cell.alignment = (big if i == 0 else plain), wrap
+            if ncols > 1:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+            ws.row_dimensions[r].height = text_lines(str(line), page_width * BOLD_WIDTH) * LINE_PT * (1.2 if i == 0 else 1) + 2
+        if sh.title:
+            ws.append([None])
         ws.append([_cell_value(h) for h in sh.headers])
-        for c in ws[1]:
-            c.font = bold
+        header_row = ws.max_row
+        for c in ws[header_row]:
+            c.font, c.alignment = bold, wrap
+        if sh.headers:
+            header_lines = max(text_lines(str(h), w * BOLD_WIDTH) for h, w in zip(sh.headers, widths, strict=True))
+            ws.row_dimensions[header_row].height = header_lines * LINE_PT + 2
+        footer_ids = {id(row) for row in sh.footer}
         for row in [*sh.rows, *sh.footer]:
             ws.append([_cell_value(v) for v in row])
             r = ws.max_row
+            lines = 1
+            in_footer = id(row) in footer_ids
+            span = _label_span(row, ncols) if sh.span_labels else 1
             for i, v in enumerate(row):
                 cell = ws.cell(row=r, column=i + 1)
+                cell.font = bold if in_footer else plain
                 if isinstance(v, str) and not isinstance(v, Formula):
                     cell.data_type = "s"  # belt and braces: a string cell is never a formula
+                    cell.alignment = wrap
+                    width = sum(widths[:span]) if i == 0 else (widths[i] if i < len(widths) else 10)
+                    lines = max(lines, text_lines(v, width * (BOLD_WIDTH if in_footer or span > 1 else 1)))
+                else:
+                    cell.alignment = Alignment(vertical="top")
                 if i in sh.money2_columns:
                     cell.number_format = MONEY2_FORMAT
                 elif i in sh.money_columns:
                     cell.number_format = MONEY_FORMAT
+                elif i in sh.percent_columns:
+                    cell.number_format = PERCENT_FORMAT
                 elif isinstance(v, (dt.date, dt.datetime)):
                     cell.number_format = DATE_FORMAT
-                if i in sh.editable_columns and row not in sh.footer:
+                if i in sh.editable_columns and not in_footer:
                     cell.fill = fill
-        for r in range(ws.max_row - len(sh.footer) + 1, ws.max_row + 1):
-            for c in ws[r]:
-                c.font = bold
-        ws.freeze_panes = "A2"
-        for i, h in enumerate(sh.headers):
-            ws.column_dimensions[get_column_letter(i + 1)].width = sh.widths.get(i, max(10, min(40, len(str(h)) + 4)))
+            if span > 1:
+                ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
+                ws.cell(row=r, column=1).font = bold
+            ws.row_dimensions[r].height = lines * LINE_PT + 2
+        ws.freeze_panes = f"A{header_row + 1}"
         # printed as the officer expects: landscape A4, all columns on one page width, header row on every page
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.oddFooter.left.text = sh.name[:31].replace("&", "&&")
+        ws.oddFooter.right.text = "sivu &P / &N"
+        for part in (ws.oddFooter.left, ws.oddFooter.right):
+            part.font, part.size = FONT_NAME, 8
     return atomic_save(path, wb.save, private=private)
 
 

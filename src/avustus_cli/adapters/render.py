@@ -50,6 +50,7 @@ __all__ = [
     "TemplateVariableError",
     "PersonalDataError",
     "settings_context",
+    "published",
     "example_context",
     "render_html",
     "render_docx",
@@ -199,11 +200,17 @@ def _scrubbed(value: Any) -> Any:
     return value
 
 
+def published(name: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """A public document's own context as it may be published, in any format (HTML, Word, Excel):
+    refused if it holds personal fields, and e-mails, phone numbers and IBANs removed from the
+    applicants' free text. The settings' keys (officials' contact details) are left as they are."""
+    _check_public(name, context)
+    return {k: (v if k in _SETTINGS_KEYS else _scrubbed(v)) for k, v in context.items()}
+
+
 def _full_context(name: str, context: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
     if name in PUBLIC_DOCUMENTS:
-        _check_public(name, context)
-        # the document's own data (applicants' text), not the settings' (officials' contact details)
-        context = {k: (v if k in _SETTINGS_KEYS else _scrubbed(v)) for k, v in context.items()}
+        context = published(name, context)
     return {**settings_context(settings), **context}
 
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.adapters import charts
-from avustus_cli.adapters.excel import Sheet, write_workbook
+from avustus_cli.adapters.excel import Sheet, title_block, write_workbook
 from avustus_cli.cli import app, env_of, err, input_file, option_date, out, output_file, output_folder
 from avustus_cli.domain import fmt, stats
 from avustus_cli.domain.errors import AvustusError
@@ -122,7 +122,7 @@ def _stats_table(title: str, rows: list[dict], with_change: bool = False) -> Tab
     return t
 
 
-def _stats_workbook(path: Path, summary: dict) -> Path:
+def _stats_workbook(path: Path, summary: dict, title_lines: list[str]) -> Path:
     headers = ["Ryhmä", "Päätöksiä", "Myönteisiä", "Myönnetty", "Haettu (tiedossa)", "Myönnetty niistä", "Myönnetty / haettu"]
     sheets = []
     for key, title in stats.SECTION_TITLES.items():
@@ -136,7 +136,8 @@ def _stats_workbook(path: Path, summary: dict) -> Path:
                 row += [r.get("change"), float(r["change_pct"]) if r.get("change_pct") is not None else None]
             data.append(row)
         sheets.append(Sheet(title.split(" (")[0][:31], headers + extra, data, money_columns=(3, 4, 5, 7) if extra else (3, 4, 5),
-                            widths={0: 48}))
+                            widths={0: 48}, title=[f"{title_lines[0]}: {title}", *title_lines[1:]],
+                            percent_columns=(6, 8) if extra else (6,)))
     return write_workbook(path, sheets)
 
 
@@ -169,7 +170,12 @@ def stats_cmd(
         "Palaava hakija: sama Y-tunnus on saanut avustuksen aiempana vuonna.",
     ]
     if xlsx:
-        _stats_workbook(xlsx, summary)
+        st = env.settings
+        years_text = heading.removeprefix(f"{st.county}: järjestöavustukset")  # " 2025–2027"
+        # a public sheet: the statistics go to the board and the organisations' advisory body
+        sheet_title = title_block(f"Järjestöavustusten tilastot{years_text}", st.county, st.body, dt.date.today(),
+                                  st.diary_number)
+        _stats_workbook(xlsx, summary, sheet_title)
     if html_file:
         from avustus_cli.adapters.files import atomic_save
 

@@ -22,6 +22,7 @@ from avustus_cli.domain import codec
 from avustus_cli.domain.checking import check_application
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
+from avustus_cli.domain.fields import APPLICATION_FIELDS
 from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, GrantForm, Severity, Verdict, verdict_for
 from avustus_cli.domain.rules import RULES
 from avustus_cli.domain.standing import Standing, apply_acceptances, context_for, rules_version, with_reopened
@@ -165,13 +166,21 @@ def unaccept(store: Store, app_id: str, code: str) -> None:
 _VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 
 
+def field_label(name: str | None) -> str:
+    """The Finnish header of a field as the export names it ("Oikeudellinen muoto", not legal_form)."""
+    if not name:
+        return ""
+    spec = APPLICATION_FIELDS.get(name)
+    return spec.label if spec else name
+
+
 def write_check_workbook(path: Path, results: list[Standing]) -> Path:
     headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
     rows = []
     for r in results:
         for f in r.findings:
             rows.append([r.app.id, r.app.applicant, r.app.business_id, r.app.requested, r.verdict.label, f.code,
-                         SEVERITY_LABELS[f.severity], f.message, f.field, f.accepted_reason or ""])
+                         SEVERITY_LABELS[f.severity], f.message, field_label(f.field), f.accepted_reason or ""])
     sheets = [Sheet("Havainnot", headers, rows, money_columns=(3,), widths={1: 36, 7: 80})]
     for verdict in _VERDICT_ORDER:
         group = [r for r in results if r.verdict is verdict]

@@ -349,7 +349,10 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
 
 
 def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> Path:
-    from avustus_cli.adapters.excel import Sheet, write_workbook
+    from avustus_cli.adapters.excel import Sheet, title_block, write_workbook
+    from avustus_cli.adapters.render import published
+
+    ctx = published("liite1", ctx)  # the same scrub as the HTML and Word annex
 
     headers = ["Hakemus", "Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu (€)", "Esitys (€)", "Ehdot",
                "Peruste", "Perustelu"]
@@ -363,10 +366,13 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
         data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None, None])
     footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None, None]]
     legend = [[c["code"], c["title"]] for c in ctx["codes"]]
+    title = title_block(f"Liite 1. Järjestöavustukset vuodelle {settings.year}: avustusesitys", settings.county,
+                        settings.body, settings.meeting_date, settings.diary_number)
     sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
-                    widths={1: 36, 4: 40, 7: 40, 9: 40}, footer=footer)]
+                    widths={1: 30, 4: 30, 7: 34, 9: 34}, footer=footer, title=title,
+                    span_labels=True)]
     if legend:
-        sheets.append(Sheet("Perusteet", ["Peruste", "Selitys"], legend, widths={1: 80}))
+        sheets.append(Sheet("Perusteet", ["Peruste", "Selitys"], legend, widths={1: 80}, title=title))
     return write_workbook(path, sheets)
 
 
