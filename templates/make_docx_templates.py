@@ -327,6 +327,8 @@ def person(key: str) -> str:
 
 
 def letter_head(doc, kind: str, date_key: str) -> None:
+    """The letter's head on its first page; later pages repeat it in the running header."""
+    page_frame(doc, kind, date_key)
     plain_table(
         doc,
         [["{{ county }}", kind, "{{ %s|date }}" % date_key], ["", "{{ diary_number }}", ""]],
@@ -579,6 +581,7 @@ def paatosesitys():
 
 
 def annex_head(doc, label: str) -> None:
+    page_frame(doc, label, "meeting_date")
     plain_table(
         doc,
         [["{{ county }}", label],
@@ -590,7 +593,6 @@ def annex_head(doc, label: str) -> None:
 
 def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
-    page_frame(doc, "Liite 1", "meeting_date")
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
     t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut",
@@ -633,7 +635,6 @@ def liite1():
 
 def avustusehdot():
     doc = new_document("Liite 2: avustusehdot")
-    page_frame(doc, "Liite 2", "meeting_date")
     annex_head(doc, "Liite 2")
     heading(doc, "Järjestöjen toiminta-avustusten ehdot vuodelle {{ year }}", 1)
     heading(doc, "1. Käyttötarkoitus", 2)
@@ -740,7 +741,6 @@ def strategiajohtajan_paatos():
 
 def taydennyspyynto():
     doc = new_document("Täydennyspyyntö")
-    page_frame(doc, "Täydennyspyyntö", "letter_date")
     letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
     address(doc)
     heading(doc, "Täydennyspyyntö: {{ application.form|lower }}hakemus vuodelle {{ year }}", 1)
@@ -763,7 +763,6 @@ def taydennyspyynto():
 
 def paatoskirje():
     doc = new_document("Päätös")
-    page_frame(doc, "Päätös", "letter_date")
     letter_head(doc, "PÄÄTÖS", "letter_date")
     address(doc)
     heading(doc, "{{ application.form }} vuodelle {{ year }}", 1)
@@ -826,7 +825,6 @@ def paatoskirje():
 
 def muistutus():
     doc = new_document("Muistutus")
-    page_frame(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}', "letter_date")
     letter_head(doc, '{{ "MUISTUTUS" if level == 1 else "TOINEN MUISTUTUS" }}', "letter_date")
     address(doc)
     heading(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}: avustuksen käyttöselvitys puuttuu', 1)
