@@ -147,7 +147,7 @@ def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
     store = Store.open(tmp_path / "a.db")
 
     def run():
-        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True)
+        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True, reuse=False)
         return [(r.app.id, r.app.applicant, r.app.requested, r.app.form, r.verdict, r.findings) for r in res], store.findings()
 
     monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)

@@ -70,7 +70,7 @@ def test_the_check_service_under_spawn_matches_one_process(tmp_path, monkeypatch
     store = Store.open(tmp_path / "a.db")
 
     def run():
-        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True)
+        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True, reuse=False)
         return [(r.app.id, r.app.applicant, r.app.requested, r.app.form, r.verdict, r.findings) for r in res]
 
     monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)

@@ -459,9 +459,10 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
             header_lines = max(text_lines(str(h), w * BOLD_WIDTH) for h, w in zip(sh.headers, widths, strict=True))
             ws.row_dimensions[header_row].height = header_lines * LINE_PT + 2
         footer_ids = {id(row) for row in sh.footer}
+        r = header_row  # the row just appended (``ws.max_row`` scans every cell: quadratic over a big sheet)
         for row in [*sh.rows, *sh.footer]:
             ws.append([_cell_value(v) for v in row])
-            r = ws.max_row
+            r += 1
             lines = 1
             in_footer = id(row) in footer_ids
             span = _label_span(row, ncols) if sh.span_labels else 1

@@ -100,24 +100,33 @@ def _name_table(names: tuple[str, ...]) -> dict[str, str]:
 
 
 def contains_any(text: str, needles: tuple[str, ...] | list[str]) -> list[str]:
-    """Those ``needles`` that occur in ``text`` (normalised, as whole words or phrases)."""
-    hay = f" {normalize(text)} "
-    pattern, names = _needle_pattern(tuple(needles))
-    if pattern is None:
+    """Those ``needles`` that occur in ``text`` (normalised, each starting at the start of a word).
+
+    Where several needles start at the same place, the longest one is the hit there (a needle inside
+    a longer one does not count at that place). Linear in the text: each needle is looked for with
+    ``str.find`` (no pattern is tried at every character of a long description).
+    """
+    order = _needle_order(tuple(needles))
+    if not order:
         return []
-    hits = {m.lastgroup for m in pattern.finditer(hay)}
-    return [n for i, n in enumerate(needles) if f"n{i}" in hits]
+    hay = f" {normalize(text)} "
+    winner: dict[int, int] = {}  # start -> the needle found there (longest first)
+    for i, norm in order:
+        at = hay.find(norm)
+        while at >= 0:
+            before = hay[at - 1]
+            if not (before.isalnum() or before == "_"):  # re's \w: the needle starts a word
+                winner.setdefault(at, i)
+            at = hay.find(norm, at + 1)
+    hits = set(winner.values())
+    return [n for i, n in enumerate(needles) if i in hits]
 
 
 @lru_cache(maxsize=256)
-def _needle_pattern(needles: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
-    """One alternation for all needles: a text is scanned once, however many needles."""
-    parts = [f"(?P<n{i}>{re.escape(normalize(n))})" for i, n in enumerate(needles) if normalize(n)]
-    if not parts:
-        return None, needles
-    # longest first so that a needle inside another does not hide it at the same position
-    parts.sort(key=len, reverse=True)
-    return re.compile(r"(?<!\w)(?=(?:" + "|".join(parts) + "))"), needles
+def _needle_order(needles: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    """(index, normalised needle), longest first (ties in the given order); empty needles left out."""
+    parts = [(i, normalize(n)) for i, n in enumerate(needles)]
+    return tuple(sorted(((i, n) for i, n in parts if n), key=lambda p: len(p[1]), reverse=True))
 
 
 # name tokens -> legal form, checked in this order

@@ -8,9 +8,10 @@ standing itself and its policy are the domain's (``domain.standing``).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,41 +32,127 @@ __all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_wo
 
 
 def run_check(
-    store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None = None, slim: bool = False
+    store: Store,
+    settings: Settings,
+    as_of: dt.date,
+    app_ids: list[str] | None = None,
+    slim: bool = False,
+    *,
+    reuse: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Standing]:
     """Check the round's applications (or ``app_ids``), store findings and verdicts, return the results.
 
+    The rules run only for applications whose findings could differ from the stored ones: each
+    application's *fingerprint* (its data without personal data, its applicant's and lead's earlier
+    grants, the decision makers' register, the settings, the rules' code and the as-of day) is stored
+    with its verdict, and where it is unchanged the stored findings are the result (``reuse=False``
+    runs every rule again). The officer's acceptances are applied afresh either way.
+
     With ``slim`` the results carry only the application's identifying fields
     (id, applicant, business ID, form, year, requested): enough to show them,
-    and a 100 000-application round then fits in little memory.
+    and a 100 000-application round then fits in little memory. ``progress(done, total)`` is called
+    as the rules run.
     """
+    inputs = store.check_inputs(app_ids)
     if app_ids:
-        apps: Iterable[Application] = store.applications(app_ids)
-        missing = sorted(set(app_ids) - {a.id for a in apps})
+        missing = sorted(set(app_ids) - {row[0] for row in inputs})
         if missing:
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
-    else:
-        apps = store.iter_applications()
-    history = standing_store.grant_history(store)
-    positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
-    hashes = store.content_hashes()
-    accepted = store.acceptances()
-    raw: dict[str, tuple[str, list[Finding]]] = {}
-    results = []
-    if slim and not app_ids and len(hashes) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        checked: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(store, settings, as_of, history, positions)
-    else:
-        checked = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
-    for app, findings in checked:
-        applied = apply_acceptances(app.id, findings, accepted)
-        verdict = verdict_for(applied)
-        raw[app.id] = (verdict.value, findings)
+    fingerprints = _fingerprints(store, settings, as_of, inputs)
+    hashes = {row[0]: row[1] for row in inputs}
+    stored = store.check_fingerprints() if reuse else {}
+    fresh_ids = [i for i, fp in fingerprints.items() if stored.get(i, (None,))[0] != fp]
+    fresh_set = set(fresh_ids)
+    kept_ids = [i for i in fingerprints if i not in fresh_set]
+
+    checked: dict[str, tuple[Application, list[Finding]]] = {}
+    if fresh_ids:
+        history = standing_store.grant_history(store)
+        positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
+        total = len(fresh_ids)
+        if progress:
+            progress(0, total)
+        if slim and len(fresh_ids) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+            runs: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(
+                store, settings, as_of, history, positions, fresh_ids)
+        else:
+            apps = store.iter_applications() if len(fresh_ids) == len(fingerprints) and app_ids is None else (
+                store.applications(fresh_ids))
+            runs = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
+        for n, (app, findings) in enumerate(runs, 1):
+            checked[app.id] = (_slim(app) if slim else app, findings)
+            if progress and n % 1000 == 0:
+                progress(n, total)
+        if progress:
+            progress(total, total)
+    if kept_ids:
+        kept_findings = store.findings() if len(kept_ids) * 2 > len(fingerprints) else {
+            i: fs for i in kept_ids for fs in [store.findings(i).get(i, [])]}
         if slim:
-            app = _slim(app)
+            kept_apps: Iterable[Application] = (_slim_row(row) for row in store.slim_applications(
+                None if len(kept_ids) == len(fingerprints) and app_ids is None else kept_ids))
+        else:
+            kept_apps = store.applications(kept_ids)
+        for app in kept_apps:
+            checked[app.id] = (app, kept_findings.get(app.id, []))
+
+    accepted = store.acceptances()
+    fresh: dict[str, tuple[str, list[Finding]]] = {}
+    changed_verdicts: dict[str, str] = {}
+    results = []
+    for app_id in sorted(checked):  # by id, as the store lists them
+        app, findings = checked[app_id]
+        applied = apply_acceptances(app_id, findings, accepted)
+        verdict = verdict_for(applied)
+        if app_id in fresh_set:
+            fresh[app_id] = (verdict.value, findings)
+        elif stored[app_id][1] != verdict.value:
+            changed_verdicts[app_id] = verdict.value
         results.append(Standing(app, verdict, tuple(applied)))
     with store.transaction():
-        store.save_check(as_of, rules_version(), raw, hashes)
+        store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts, hashes, fingerprints)
     return _with_reopened(store, results)
+
+
+def _fingerprints(
+    store: Store, settings: Settings, as_of: dt.date, inputs: list[tuple[str, str, str | None, str | None]]
+) -> dict[str, str]:
+    """application id -> a hash of everything its findings are computed from."""
+    grants = store.grant_fingerprints()
+    register = hashlib.sha256(repr(standing_store.positions(store)).encode()).hexdigest()
+    common = f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}|"
+    out = {}
+    for app_id, data_hash, business_id, lead_id in inputs:
+        key = f"{common}{data_hash}|{grants.get(business_id or '', '')}|{grants.get(lead_id or '', '')}"
+        out[app_id] = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return out
+
+
+_CODE_FINGERPRINT: str | None = None
+
+
+def code_fingerprint() -> str:
+    """A hash of the code the rules are: the domain package's source and the versions of the libraries
+    the findings' wording and dates depend on (a new program version re-runs every rule)."""
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        import importlib.metadata
+
+        import avustus_cli
+        from avustus_cli import domain
+
+        h = hashlib.sha256(avustus_cli.__version__.encode())
+        for path in sorted(Path(domain.__file__).parent.rglob("*.py")):
+            h.update(path.relative_to(Path(domain.__file__).parent).as_posix().encode())
+            h.update(path.read_bytes())
+        for dist in ("holidays", "Babel", "python-stdnum"):
+            try:
+                h.update(f"{dist}={importlib.metadata.version(dist)}".encode())
+            except importlib.metadata.PackageNotFoundError:  # pragma: no cover - a dependency
+                h.update(dist.encode())
+        _CODE_FINGERPRINT = h.hexdigest()[:16]
+    return _CODE_FINGERPRINT
 
 
 PARALLEL_MIN = 20000  # below this, starting worker processes costs more than it saves
@@ -76,6 +163,14 @@ _WORKER_STATE: tuple | None = None
 def _slim(app: Application) -> Application:
     return Application(id=app.id, applicant=app.applicant, business_id=app.business_id, form=app.form,
                        year=app.year, requested=app.requested)
+
+
+def _slim_row(row: tuple) -> Application:
+    """The slim application from its stored JSON's fields (as ``codec`` decodes them)."""
+    app_id, applicant, business_id, form, year, requested = row
+    return Application(id=app_id, applicant="" if applicant is None else applicant, business_id=business_id,
+                       form=GrantForm(form) if form else None,
+                       year=year, requested=None if requested is None else Decimal(requested))
 
 
 def _check_chunk(rows: list[str]) -> list[tuple]:
@@ -106,11 +201,11 @@ _SEVERITIES = {s.value: s for s in Severity}
 
 
 def _check_in_parallel(
-    store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = ()
+    store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = (), ids: list[str] | None = None
 ) -> Iterable[tuple[Application, list[Finding]]]:
     """The rules over a big round in one worker process per core (the rules are pure)."""
     state = (settings, as_of, history, positions)
-    for out in map_chunks(_check_chunk, store.iter_application_json(_CHUNK), initializer=_init_worker, initargs=(state,)):
+    for out in map_chunks(_check_chunk, store.iter_application_json(_CHUNK, ids), initializer=_init_worker, initargs=(state,)):
         yield from map(_from_worker, out)  # in order; a bounded window keeps memory flat
 
 

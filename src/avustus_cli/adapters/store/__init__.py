@@ -332,6 +332,11 @@ MIGRATIONS: list[str] = [
         WHERE a.entity = 'letter' AND a.action = 'send' AND json_extract(a.detail, '$.sent') IS NOT NULL
         ORDER BY a.id;
     """,
+    # 7: what an application's findings were computed from (its data, earlier grants, settings, rules,
+    # the day): a check re-runs the rules only where this changed
+    """
+    ALTER TABLE verdicts ADD COLUMN fingerprint TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -599,21 +604,24 @@ class Store:
         for (data_text,) in self.conn.execute("select data from applications order by id"):
             yield codec.application_from_dict(json.loads(data_text))
 
-    def iter_application_json(self, chunk: int) -> Iterator[list[str]]:
-        """The applications' stored JSON (without personal data) in chunks, for worker processes."""
+    def iter_application_json(self, chunk: int, ids: list[str] | None = None) -> Iterator[list[str]]:
+        """The applications' (or ``ids``') stored JSON (without personal data) in chunks, by id, for
+        worker processes."""
+        if ids is not None:
+            for part in _chunks(sorted(ids), chunk):
+                marks = ",".join("?" * len(part))
+                yield [r[0] for r in self.conn.execute(f"select data from applications where id in ({marks}) order by id", part)]
+            return
         cur = self.conn.execute("select data from applications order by id")
         while rows := cur.fetchmany(chunk):
             yield [r[0] for r in rows]
 
     def applications(self, ids: list[str] | None = None, with_personal: bool = False) -> list[Application]:
-        sql = "select data, personal from applications"
-        params: list[Any] = []
-        if ids:
-            sql += f" where id in ({','.join('?' * len(ids))})"
-            params = list(ids)
-        sql += " order by id"
+        """The applications (or those of ``ids``), by id."""
+        sql = "select id, data, personal from applications"
+        rows = self._by_ids(sql, list(ids)) if ids else self.conn.execute(sql + " order by id").fetchall()
         out = []
-        for data_text, personal_text in self.conn.execute(sql, params):
+        for _id, data_text, personal_text in rows:
             data = json.loads(data_text)
             if with_personal:
                 data.update(json.loads(personal_text))
@@ -712,6 +720,23 @@ class Store:
             )
         return out
 
+    def grant_fingerprints(self) -> dict[str, str]:
+        """business ID -> every value :meth:`grants` reads for that recipient's grants (each grant's row,
+        payments and report), as one text. A check compares these to know whose earlier grants changed;
+        a table that starts to feed :meth:`grants` must feed this too."""
+        columns = [r[1] for r in self.conn.execute("pragma table_info(grants)")]
+        row = " || ',' || ".join(f"quote(g.[{c}])" for c in columns)
+        sql = f"""select business_id, group_concat(line, ';') from (
+                      select g.business_id, {row} || ',' || quote(p.paid) || ',' || quote(p.last_paid) || ','
+                             || quote(r.received) || ',' || quote(r.status) as line
+                      from grants g
+                      left join (select grant_id, sum(amount_cents) as paid, max(paid_date) as last_paid
+                                 from payments group by grant_id) p on p.grant_id = g.id
+                      left join reports r on r.grant_id = g.id
+                      where g.business_id is not null order by g.business_id, g.id)
+                  group by business_id"""
+        return {bid: hashlib.sha256(text.encode()).hexdigest()[:16] for bid, text in self.conn.execute(sql)}
+
     def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
         self.db.table("payments").insert(
             {
@@ -731,33 +756,67 @@ class Store:
 
     # --- findings ----------------------------------------------------
 
+    def check_inputs(self, ids: list[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
+        """(id, data hash, business ID, a joint application's lead's business ID) of each application
+        (or of ``ids``), by id: what a check's fingerprint is made of besides the round's inputs."""
+        sql = ("select id, coalesce(data_hash, content_hash), business_id, "
+               "json_extract(data, '$.lead_applicant.business_id') from applications")
+        return self._by_ids(sql, ids)
+
+    def slim_applications(self, ids: list[str] | None = None) -> list[tuple[str, Any, Any, Any, Any, Any]]:
+        """(id, applicant, business ID, form, year, requested as stored) of each application (or of
+        ``ids``), by id, without decoding the whole application."""
+        sql = ("select id, json_extract(data, '$.applicant'), json_extract(data, '$.business_id'), "
+               "json_extract(data, '$.form'), json_extract(data, '$.year'), json_extract(data, '$.requested') "
+               "from applications")
+        return self._by_ids(sql, ids)
+
+    def _by_ids(self, sql: str, ids: list[str] | None) -> list[Any]:
+        if ids is None:
+            return self.conn.execute(sql + " order by id").fetchall()
+        out: list[Any] = []
+        for chunk in _chunks(sorted(set(ids)), 500):
+            out += self.conn.execute(sql + f" where id in ({','.join('?' * len(chunk))})", chunk).fetchall()
+        return sorted(out)
+
+    def check_fingerprints(self) -> dict[str, tuple[str | None, str]]:
+        """application id -> (the fingerprint of its stored findings, the stored verdict)."""
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute("select application_id, fingerprint, verdict from verdicts")}
+
     def save_check(
         self,
         as_of: dt.date,
         rules_version: str,
-        results: dict[str, tuple[str, list[Finding]]],
+        applications: int,
+        fresh: dict[str, tuple[str, list[Finding]]],
+        verdicts: dict[str, str],
         hashes: dict[str, str],
+        fingerprints: dict[str, str],
     ) -> int:
-        """Store the findings of a check run, replacing earlier ones of the same applications."""
-        check_id = _new_id(self.db.table("checks").insert(
-            {"at": now(), "as_of": as_of.isoformat(), "user": os_user(), "rules_version": rules_version, "applications": len(results)}
-        ))
-        ids = list(results)
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            self.conn.execute(f"delete from findings where application_id in ({marks})", chunk)
+        """Record a check run over ``applications`` applications: the findings and verdicts of those
+        whose rules ran (``fresh``, replacing their earlier ones, in one ``executemany`` each) and the
+        new verdicts of the others (``verdicts``: an acceptance given or revoked since)."""
+        check_id = int(self.conn.execute(
+            "insert into checks (at, as_of, user, rules_version, applications) values (?, ?, ?, ?, ?)",
+            (now(), as_of.isoformat(), os_user(), rules_version, applications),
+        ).lastrowid or 0)
+        for chunk in _chunks(list(fresh), 500):
+            self.conn.execute(f"delete from findings where application_id in ({','.join('?' * len(chunk))})", chunk)
         self.conn.executemany(
             "insert into findings (check_id, application_id, code, severity, message, field) values (?, ?, ?, ?, ?, ?)",
-            (
-                (check_id, app_id, f.code, f.severity.value, f.message, f.field)
-                for app_id, (_, findings) in results.items()
-                for f in findings
-            ),
+            [(check_id, app_id, f.code, f.severity.value, f.message, f.field)
+             for app_id, (_, findings) in fresh.items() for f in findings],
         )
         as_of_text = as_of.isoformat()
         self.conn.executemany(
-            "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash) values (?, ?, ?, ?, ?)",
-            ((app_id, verdict, check_id, as_of_text, hashes.get(app_id, "")) for app_id, (verdict, _) in results.items()),
+            "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [(app_id, verdict, check_id, as_of_text, hashes.get(app_id, ""), fingerprints.get(app_id))
+             for app_id, (verdict, _) in fresh.items()],
+        )
+        self.conn.executemany(
+            "update verdicts set verdict = ?, check_id = ? where application_id = ?",
+            [(verdict, check_id, app_id) for app_id, verdict in verdicts.items()],
         )
         return check_id
 

@@ -1,0 +1,147 @@
+"""A check re-runs the rules only for applications whose inputs changed; the results are those of a
+full run whatever was reused."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from avustus_cli.adapters.store import Store
+from avustus_cli.domain.config import default_settings, load_settings
+from avustus_cli.services import checking as checks
+
+from .conftest import SAMPLE, Cli, app_row, write_xlsx
+
+DAY = dt.date(2027, 1, 10)
+
+
+@pytest.fixture
+def ran(monkeypatch):
+    """The ids of the applications whose rules ran."""
+    ids: list[str] = []
+    real = checks.check_application
+
+    def counting(app, ctx, rules=None):
+        ids.append(app.id)
+        return real(app, ctx, rules)
+
+    monkeypatch.setattr(checks, "check_application", counting)
+    monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)
+    return ids
+
+
+def _shown(results):
+    return [(r.app.id, r.app.applicant, r.app.business_id, r.app.form, r.app.year, r.app.requested, r.verdict, r.findings,
+             r.reopened) for r in results]
+
+
+def _full(store, settings, day=DAY, slim=True):
+    return _shown(checks.run_check(store, settings, day, slim=slim, reuse=False))
+
+
+@pytest.mark.parametrize("slim", [True, False])
+def test_an_unchanged_round_is_not_checked_again_and_the_results_are_the_same(tmp_path, ran, slim):
+    cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
+    cli("import", SAMPLE / "hakemukset.xlsx")
+    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
+    cli("positions", "import", SAMPLE / "sidonnaisuudet.xlsx")
+    settings = load_settings(SAMPLE / "avustus.toml")
+    store = Store.open(tmp_path / "a.db")
+    full = _full(store, settings, slim=slim)
+    stored = store.findings(), store.verdicts()
+    ran.clear()
+    again = _shown(checks.run_check(store, settings, DAY, slim=slim))
+    assert ran == []
+    assert again == full
+    assert (store.findings(), store.verdicts()) == stored
+    assert store.count("checks") == 2  # the run is recorded all the same
+
+
+def _round(tmp_path, rows):
+    cli = Cli(tmp_path / "a.db")
+    cli("import", write_xlsx(tmp_path / "h.xlsx", rows))
+    return cli, Store.open(tmp_path / "a.db")
+
+
+def test_only_the_changed_application_is_checked_again(tmp_path, ran):
+    rows = [app_row(i, **{"Y-tunnus": "0737546-2" if i < 3 else "2077474-0"}) for i in range(1, 6)]
+    cli, store = _round(tmp_path, rows)
+    settings = default_settings()
+    checks.run_check(store, settings, DAY, slim=True)
+    assert sorted(ran) == [f"H-{i:04d}" for i in range(1, 6)]
+
+    ran.clear()
+    rows[3]["Toimintakunnat"] = "Jyväskylä; Tampere"  # K04: outside the county
+    rows[1]["Puhelin"] = "040 000 0099"  # personal data: not what the rules see
+    cli("import", write_xlsx(tmp_path / "h.xlsx", rows))
+    now = _shown(checks.run_check(store, settings, DAY, slim=True))
+    assert ran == ["H-0004"]
+    assert now == _full(store, settings)
+    assert any(f.code == "K04" for f in dict((r[0], r[7]) for r in now)["H-0004"])
+
+
+def test_an_earlier_grant_checks_again_only_its_recipients_applications(tmp_path, ran):
+    rows = [app_row(i, **{"Y-tunnus": "0737546-2" if i < 3 else "2077474-0"}) for i in range(1, 6)]
+    _, store = _round(tmp_path, rows)
+    settings = default_settings()
+    checks.run_check(store, settings, DAY, slim=True)
+    ran.clear()
+    with store.transaction():
+        store.upsert_grant({"id": "G-1", "application_id": None, "applicant": "Testiyhdistys 1 ry", "business_id": "0737546-2",
+                            "form": "operating", "year": 2025, "amount_cents": 500000, "source": "history"})
+    now = _shown(checks.run_check(store, settings, DAY, slim=True))
+    assert sorted(ran) == ["H-0001", "H-0002"]
+    assert now == _full(store, settings)
+    assert any(f.code == "R01" for f in now[0][7])  # its usage report is missing
+
+    ran.clear()
+    with store.transaction():
+        store.set_report("G-1", dt.date(2026, 5, 2), "approved")
+    now = _shown(checks.run_check(store, settings, DAY, slim=True))
+    assert sorted(ran) == ["H-0001", "H-0002"]
+    assert now == _full(store, settings)
+
+
+def test_another_day_other_settings_or_a_forced_run_check_everything_again(tmp_path, ran):
+    _, store = _round(tmp_path, [app_row(i) for i in range(1, 4)])
+    settings = default_settings()
+    checks.run_check(store, settings, DAY, slim=True)
+    everything = ["H-0001", "H-0002", "H-0003"]
+    for settings_now, day in ((settings, DAY + dt.timedelta(days=1)),
+                              (dataclasses.replace(settings, excluded_types=("vertaistuki",)), DAY),
+                              (dataclasses.replace(settings, report_months=7), DAY)):
+        ran.clear()
+        now = _shown(checks.run_check(store, settings_now, day, slim=True))
+        assert sorted(ran) == everything
+        assert now == _full(store, settings_now, day)
+    ran.clear()
+    checks.run_check(store, settings, DAY, slim=True, reuse=False)
+    assert sorted(ran) == everything
+
+
+def test_an_acceptance_changes_the_verdict_without_running_the_rules(tmp_path, ran):
+    _, store = _round(tmp_path, [app_row(1, Toimintakunnat="Jyväskylä; Tampere"), app_row(2)])
+    settings = default_settings()
+    first = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    assert first["H-0001"].verdict.value != "eligible"
+    for code in {f.code for f in first["H-0001"].findings}:  # none blocking: each can be accepted
+        checks.accept(store, "H-0001", code, "Virkailijan harkinta.")
+    ran.clear()
+    now = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    assert ran == []
+    assert now["H-0001"].verdict.value == "eligible"
+    assert store.verdicts()["H-0001"]["verdict"] == now["H-0001"].verdict.value
+    assert [(r[0], r[6], r[7]) for r in _full(store, settings)] == [(i, r.verdict, r.findings) for i, r in sorted(now.items())]
+
+
+def test_the_slim_result_of_a_reused_application_is_the_decoded_one(tmp_path):
+    """Amounts keep their written precision (12500 is not 12500.00), a missing applicant is empty."""
+    _, store = _round(tmp_path, [app_row(1, **{"Haettu summa": "12 500 €"}), app_row(2, Hakija=None)])
+    settings = default_settings()
+    full = _full(store, settings)
+    reused = _shown(checks.run_check(store, settings, DAY, slim=True))
+    assert reused == full
+    assert [str(r[5]) for r in reused] == [str(Decimal(r[5])) for r in full]
