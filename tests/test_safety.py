@@ -271,7 +271,7 @@ def test_v0_file_gets_the_whole_schema(tmp_path):
 def test_database_from_a_newer_version_refused(tmp_path):
     db = _v1_copy(tmp_path)
     conn = sqlite3.connect(db)
-    conn.execute("pragma user_version = 7")
+    conn.execute(f"pragma user_version = {store_mod.SCHEMA_VERSION + 1}")
     conn.close()
     with pytest.raises(Exception, match="uudemmalla avustus-versiolla"):
         Store.open(db)
