@@ -187,24 +187,109 @@ STEPS: tuple[Step, ...] = (
         max_lines=30,
     ),
     Step(
-        "7. Maksatus ja käyttöselvitykset (koko vuosi)",
+        "7. Maksatus ja maksuerät (koko vuosi)",
         "Maksettavat avustukset: lainvoimaiset päätökset, joiden maksua mikään ei pidätä (esim. puuttuva "
-        "käyttöselvitys).",
+        "käyttöselvitys). Jokaisella avustuksella on maksusuunnitelma: toiminta-avustus maksetaan yhtenä eränä, "
+        "kun päätös on lainvoimainen; hankeavustus, kun myös ulkopuolisen rahoittajan myönteinen päätös on "
+        "toimitettu; kumppanuussopimus sopimusvuosittain. Lista näyttää erät, ja `--xlsx` kirjoittaa "
+        "talouspalveluille maksettavien erien listan.",
         ("payments", "--as-of", "2027-03-01"),
+        max_lines=30,
     ),
     Step(
         "",
-        "Saapunut käyttöselvitys kirjataan:",
+        "Yhden avustuksen maksusuunnitelma: kumppanuussopimuksen myöhemmät erät maksetaan sopimusvuoden alettua, "
+        "jos vuoden talousarviossa on varattu määräraha.",
+        ("instalments", "AV-2027-010", "--as-of", "2027-03-01"),
+    ),
+    Step(
+        "",
+        "Maksu kirjataan erälle (`--instalment N`; oletus on ensimmäinen maksamaton erä). Pidätettyä erää ei "
+        "kirjata maksetuksi ilman perusteltua ohitusta (`--override --reason \"...\"`).",
+        ("paid", "AV-2027-031", "--date", "2027-03-02"),
+    ),
+    Step(
+        "",
+        "Kumppanuussopimus laaditaan päätöksen jälkeen. Sopimukseen tulevat molempien osapuolten sitoumukset ja "
+        "mittarit hakemuksen kohdasta Sitoumukset ja mittarit, sopimusvuodet ja maksuerät sekä mittareiden "
+        "vuosittainen seuranta käyttöselvityksessä. Sopimus kirjataan kirjeiden luetteloon.",
+        ("agreement", "AV-2027-010", "--date", "2027-02-01"),
+    ),
+    Step(
+        "8. Käyttöselvitykset (kevät ja kesä)",
+        "Käyttöselvityslomakkeen vienti tuodaan kuten hakemukset. Rivillä on avustuksen tunnus, selvitysvuosi, "
+        "käytetty ja käyttämättä jäänyt avustus, toimitetut liitteet (toimintakertomus, tilinpäätös, "
+        "tilintarkastus- tai toiminnantarkastuskertomus) ja kumppanuussopimuksen mittareiden seuranta. "
+        "Virheellinen tiedosto (tuntematon avustus, väärä Y-tunnus, lukukelvoton summa) hylätään kokonaan yhdellä "
+        "ilmoituksella, joka nimeää rivin ja sarakkeen; tietokanta pysyy ennallaan. Hyväksyttyä selvitystä uusi "
+        "tuonti ei muuta.",
+        ("import", "--reports", "kayttoselvitykset.xlsx"),
+    ),
+    Step(
+        "",
+        "Selvityksen tarkistuslista: puuttuvat liitteet, summat verrattuna vuodelle maksettuun, käyttämättä "
+        "jäänyt avustus ja kumppanuussopimuksen mittareiden seuranta.",
+        ("report", "AV-2026-004"),
+    ),
+    Step(
+        "",
+        "Täydellinen selvitys hyväksytään, ja hyväksymiskirje kirjoitetaan kansioon `kayttoselvitykset/`. Jos "
+        "avustusta jäi käyttämättä, kirje kertoo, että se on palautettava ja että takaisinperinnästä päätetään "
+        "erikseen kuulemisen jälkeen. Puutteellista selvitystä ei voi hyväksyä.",
+        ("report", "AV-2026-004", "--accept", "--date", "2027-05-20"),
+    ),
+    Step(
+        "",
+        "Puutteellisesta selvityksestä pyydetään täydennys: kirje luettelee puutteet kokonaisin lausein ja antaa "
+        "määräpäivän (oletus 14 päivää). Siihen asti avustuksen saajan maksatukset ovat pidätettyjä. Täydennys "
+        "tuodaan uudella viennillä, joka korvaa selvityksen.",
+        ("report", "AV-2026-011", "--supplement", "--date", "2027-06-10"),
+    ),
+    Step(
+        "",
+        "Käsin saapunut käyttöselvitys (esimerkiksi paperilla) kirjataan päivämäärällä ja tilalla:",
         ("report", "AV-2026-001", "--received", "2027-06-12", "--status", "hyväksytty"),
     ),
     Step(
-        "",
-        "Myöhässä olevat käyttöselvitykset ja muistutukset (`--letters KANSIO` kirjoittaa muistutuskirjeet). "
-        "Poistumiskoodi 1 tarkoittaa, että myöhässä olevia on.",
-        ("overdue", "--as-of", "2027-09-01"),
+        "9. Takaisinperintä",
+        "Käyttämättä jäänyt tai ehtojen vastaisesti käytetty avustus peritään takaisin omalla päätöksellään. "
+        "Ensin avustuksen saajaa kuullaan (hallintolaki 34 §): kuulemiskirje kertoo, mitä esitetään (oletuksena "
+        "käyttöselvityksen käyttämättä jäänyt avustus), millä perusteilla ja mihin mennessä voi vastata (14 päivää "
+        "tiedoksisaannista; kirje katsotaan saaduksi seitsemäntenä päivänä).",
+        ("reclaim", "start", "AV-2026-004", "--date", "2027-05-24",
+         "--grounds", "Käyttöselvityksen mukaan avustuksesta jäi käyttämättä osa, jota ei ole palautettu."),
     ),
     Step(
-        "8. Tilastot ja avoin data",
+        "",
+        "Kun vastausaika on kulunut (tai vastine on saapunut: `--answered PÄIVÄ`), takaisinperinnästä päätetään. "
+        "Päätöskirjeessä on eräpäivä, viivästyskorko ja oikaisuvaatimusohje; ennen vastausajan päättymistä "
+        "päätöstä ei kirjata.",
+        ("reclaim", "decide", "AV-2026-004", "--date", "2027-06-22", "--section", "§ 48", "--amount", "2400",
+         "--due", "2027-07-30", "--reasons", "Vastinetta ei annettu. Käyttämättä jäänyttä avustusta ei ole palautettu."),
+    ),
+    Step(
+        "",
+        "Palautettu raha kirjataan (oletuksena koko palauttamatta oleva määrä):",
+        ("reclaim", "paid", "AV-2026-004", "--date", "2027-07-20", "--amount", "1200"),
+    ),
+    Step(
+        "",
+        "Myöhässä olevat käyttöselvitykset ja muistutukset (`--letters KANSIO` kirjoittaa muistutuskirjeet) sekä "
+        "takaisinperinnät, joiden eräpäivä on mennyt. Poistumiskoodi 1 tarkoittaa, että myöhässä olevia on. "
+        "Avoimet takaisinperinnät näkyvät myös komennoilla `avustus reclaim list` ja `avustus status`.",
+        ("overdue", "--as-of", "2027-09-01"),
+        max_lines=30,
+    ),
+    Step(
+        "",
+        "Joulukuussa, kun aluevaltuusto on hyväksynyt seuraavan vuoden talousarvion, kumppanuussopimuksen "
+        "seuraavan vuoden erän ehto kirjataan täyttyneeksi; peruste tulee lokiin, eikä saman erän ehtoa kirjata "
+        "kahdesti. Sopimuksen edellisen vuoden käyttöselvitys on nyt saapunut, joten pidätys R01 on poistunut.",
+        ("instalments", "AV-2027-010", "--confirm", "2", "--date", "2027-12-10",
+         "--reason", "Aluevaltuusto hyväksyi vuoden 2028 talousarvion 9.12.2027 § 80.", "--as-of", "2028-01-10"),
+    ),
+    Step(
+        "10. Tilastot ja avoin data",
         "Tilastot päätetyistä avustuksista vuosittain, avustusmuodoittain, toimintaluokittain, kotikunnittain, "
         "toiminta-alueittain, suuruusluokittain sekä ensikertalaiset ja palaavat hakijat. `--html` kirjoittaa "
         "vaikuttamistoimielimelle raportin pylväskuvioineen, `--xlsx` Excel-taulukot ja `--json` koneluettavan "
@@ -222,7 +307,7 @@ STEPS: tuple[Step, ...] = (
         ("export", "--open-data", "avoin-data", "--as-of", "2027-02-01"),
     ),
     Step(
-        "9. Varmuuskopio",
+        "11. Varmuuskopio",
         "Tietokannasta otetaan varmuuskopio (oletuksena kansioon `varmuuskopiot/`; anna kansio, esimerkiksi "
         "verkkolevy). Palautus: `avustus restore TIEDOSTO`. Mitä henkilötietoja tietokannassa on: "
         "`avustus privacy`.",
@@ -261,7 +346,7 @@ def command_name(args: tuple[str, ...], names: set[str]) -> str | None:
 def prepare(workdir: Path) -> None:
     """A copy of the sample round and the fictional register of positions."""
 
-    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx", "sidonnaisuudet.xlsx"):
+    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx", "sidonnaisuudet.xlsx", "kayttoselvitykset.xlsx"):
         shutil.copy(SAMPLE / name, workdir / name)
 
 
