@@ -319,7 +319,8 @@ def applications() -> list[dict]:
     add(app(15, OPERATING, "Pihtiputaan Diabetesyhdistys Sokeripala ry", "Pihtipudas", 2,
             "Diabeteksen vertaistuki ja ohjatut kävelyt", ["Pihtipudas", "Viitasaari"],
             "Diabetesvastaanotto, terveysasema", [T_PREV], 6_500, 1_900,
-            "supplement", ["E03"], "Y-tunnus check digit is wrong: E03 deficiency", bid="bad"))
+            "review", ["E03"], "Y-tunnus check digit is wrong: E03 review (the county looks it up, never a refusal)",
+            bid="bad"))
     # 016 unregistered group, no business id
     add(app(16, OPERATING, "Vaajakosken Tiistaikävelijät", "Jyväskylä", 6,
             "Kävelyryhmä muistisairaille ja omaisille", ["Jyväskylä"],
@@ -591,7 +592,7 @@ def applications() -> list[dict]:
     add(app(56, OPERATING, "Toivakan Näkövammaiset Valonsäde ry", "Toivakka", 2,
             "Näkövammaisten vertaistuki ja apuvälineopastus", ["Toivakka", "Jyväskylä"],
             "Näkökeskus ja apuvälinepalvelut", [T_WORK], 5_000, 1_300,
-            "supplement", ["E03"], "association register number 'RY-2019/44A' is not well formed: E03 deficiency",
+            "review", ["E03"], "association register number 'RY-2019/44A' is not well formed: E03 review",
             regno="RY-2019/44A"))
     # 057
     add(app(57, OPERATING, "Kivijärven Kotikylän Ikäihmiset ry", "Kivijärvi", 6,

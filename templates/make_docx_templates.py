@@ -489,8 +489,7 @@ def paatosesitys():
     tag(doc, "endif")
     tag(doc, "if refusals")
     para(doc, "Hylättäviksi esitetään seuraavat hakemukset:")
-    bullets(doc, "for r in refusals",
-            '{{ r.applicant }}{% if r.codes %} ({{ r.codes|join(", ") }}){% endif %}: {{ r.reason }}')
+    bullets(doc, "for r in refusals", "{{ r.applicant }}: {{ r.reason }}")
     tag(doc, "else")
     para(doc, "Hylättäviä hakemuksia ei ole.")
     tag(doc, "endif")
@@ -595,22 +594,21 @@ def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
-    t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut",
-                         "Peruste"], [5.0, 2.2, 2.4, 5.2, 2.3, 2.3, 5.5, 1.8], right={4, 5})
+    t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut"],
+                   [4.8, 2.2, 2.4, 4.8, 2.3, 2.3, 7.9], right={4, 5})
     tr_tag(t, "for g in groups")
     add_row(t, ["{{ g.name }}"], bold=True, merge=True)
     tr_tag(t, "for r in g.rows")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
                 "{{ r.requested|money }}", "{{ r.proposed|money }}",
                 "{{ r.conditions }}{% if r.conditions and r.reason %} {% endif %}"
-                "{% if r.reason %}Perustelu: {{ r.reason }}{% endif %}",
-                '{{ r.codes|join(", ") }}'], right={4, 5})
+                "{% if r.reason %}Perustelu: {{ r.reason }}{% endif %}"], right={4, 5})
     tr_tag(t, "endfor")
     # the label spans the four text columns, as in liite1.html
-    add_row(t, ["Yhteensä: {{ g.name }}", "{{ g.requested|money }}", "{{ g.proposed|money }}", "", ""],
+    add_row(t, ["Yhteensä: {{ g.name }}", "{{ g.requested|money }}", "{{ g.proposed|money }}", ""],
             bold=True, right={4, 5}, span=4)
     tr_tag(t, "endfor")
-    add_row(t, ["Kaikki yhteensä", "{{ total_requested|money }}", "{{ total_proposed|money }}", "", ""],
+    add_row(t, ["Kaikki yhteensä", "{{ total_requested|money }}", "{{ total_proposed|money }}", ""],
             bold=True, right={4, 5}, span=4)
     finish_table(t)
     tag(doc, "if separately")
@@ -621,15 +619,9 @@ def liite1():
     tag(doc, "if pending_count")
     para(doc, "{{ pending_count|number }} hakemuksen käsittely on kesken; ne eivät sisälly tähän liitteeseen.", size=9)
     tag(doc, "endif")
-    tag(doc, "if codes")
-    heading(doc, "Perusteiden selitykset", 2)
-    tag(doc, "for c in codes")
-    rich(doc, ("{{ c.code }}", True), ("  {{ c.title }}", False)).paragraph_format.space_after = Pt(0)
-    tag(doc, "endfor")
-    tag(doc, "endif")
     para(doc)
-    para(doc, "Peruste kertoo hylkäyksen tai haettua pienemmän avustuksen syyn avustusohjeen mukaisena "
-              "tarkistuskoodina.", size=9)
+    para(doc, "Sarake ”Ehdot ja perustelut” kertoo jokaisen hylättäväksi esitetyn hakemuksen ja haettua pienemmän "
+              "avustuksen perusteet avustusohjeen mukaan.", size=9)
     return doc
 
 
@@ -710,7 +702,7 @@ def strategiajohtajan_paatos():
                    [3.4, 2.2, 2.4, 2.6, 2.0, 4.1], right={4})
     tr_tag(t, "for r in refusals")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
-                "{{ r.requested|money }}", '{% if r.codes %}({{ r.codes|join(", ") }}) {% endif %}{{ r.reason }}'],
+                "{{ r.requested|money }}", "{{ r.reason }}"],
             right={4})
     tr_tag(t, "endfor")
     finish_table(t)
@@ -748,7 +740,7 @@ def taydennyspyynto():
               "{% endif %}, saapunut {{ application.received|datetime }}, haettu {{ application.requested|money }}.")
     para(doc, "Hakemuksenne käsittelyä varten tarvitsemme seuraavat tiedot tai liitteet:")
     tag(doc, "for item in items")
-    p = para(doc, "{{ loop.index }}. {{ item.text }}{% if item.code %} ({{ item.code }}){% endif %}")
+    p = para(doc, "{{ loop.index }}. {{ item.text }}")
     p.paragraph_format.left_indent = Cm(0.6)
     tag(doc, "endfor")
     rich(doc, ("Pyydämme toimittamaan täydennyksen viimeistään ", False), ("{{ due|date }}", True),
@@ -794,7 +786,7 @@ def paatoskirje():
     tag(doc, "endif")
     heading(doc, "Perustelut", 2)
     tag(doc, "if reasons")
-    bullets(doc, "for r in reasons", "{% if r.code %}({{ r.code }}) {% endif %}{{ r.text }}")
+    bullets(doc, "for r in reasons", "{{ r.text }}")
     tag(doc, 'elif outcome == "granted"')
     para(doc, "Hakemus täyttää avustusohjeen ehdot, ja avustus voitiin myöntää haetun suuruisena.")
     tag(doc, "endif")

@@ -576,9 +576,12 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "refusals": [
             {"applicant": "Laukaan Kyläyhdistys ry", "codes": ["H01"],
-             "reason": "Hakemus saapui hakuajan päättymisen jälkeen 4.1.2027."},
+             "reason": "Hakemus saapui 4.1.2027. Avustusohjeen mukaan toiminta-avustuksia haetaan vuosittain "
+                       "hakuaikana, joka päättyi 31.12.2026, joten avustusta ei voida myöntää."},
             {"applicant": "Hyvinvointipalvelut Oy", "codes": ["E01"],
-             "reason": "Hakija on osakeyhtiö; avustusta voidaan myöntää vain rekisteröidyille yhdistyksille ja säätiöille."},
+             "reason": "Hakemuksen mukaan hakija Hyvinvointipalvelut Oy on osakeyhtiö. Avustusohjeen mukaan avustusta "
+                       "voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille ja säätiöille, joten "
+                       "avustusta ei voida myöntää."},
         ],
         "reductions": [
             {"applicant": "Keski-Suomen Mielenterveysseura ry", "requested": D("48000"), "proposed": D("40000"),
@@ -617,12 +620,11 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                      "business_id": "0123456-7", "municipality": "Jyväskylä",
                      "purpose": "Vertaistukiryhmät ja kohtaamispaikka", "requested": D("48000"),
                      "proposed": D("40000"), "conditions": "Ei kohdennu toimintasuunnitelman ruoka-aputoimintaan.",
-                     "codes": ["HARK"],
                      "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle."},
                     {"application_id": "H-2027-007", "applicant": "Äänekosken A-kilta ry",
                      "business_id": "1234567-1", "municipality": "Äänekoski",
                      "purpose": "Päihteetön kohtaamispaikka", "requested": D("30000"),
-                     "proposed": D("30000"), "conditions": "", "codes": [], "reason": ""},
+                     "proposed": D("30000"), "conditions": "", "reason": ""},
                 ],
                 "requested": D("78000"),
                 "proposed": D("70000"),
@@ -633,7 +635,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                     {"application_id": "H-2027-011", "applicant": "Jämsän Seudun Eläkeläiset ry",
                      "business_id": "2345678-2", "municipality": "Jämsä",
                      "purpose": "Kotona asuvien ikäihmisten ystävätoiminta", "requested": D("24000"),
-                     "proposed": D("24000"), "conditions": "", "codes": [], "reason": ""},
+                     "proposed": D("24000"), "conditions": "", "reason": ""},
                 ],
                 "requested": D("24000"),
                 "proposed": D("24000"),
@@ -644,11 +646,16 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                     {"application_id": "H-2027-015", "applicant": "Laukaan Kyläyhdistys ry",
                      "business_id": "3456789-3", "municipality": "Laukaa",
                      "purpose": "Kylän turvallisuusilta", "requested": D("3500"),
-                     "proposed": D("0"), "conditions": "", "codes": ["H01"], "reason": ""},
+                     "proposed": D("0"), "conditions": "",
+                     "reason": "Hakemus saapui 4.1.2027. Avustusohjeen mukaan toiminta-avustuksia haetaan vuosittain "
+                               "hakuaikana, joka päättyi 31.12.2026, joten avustusta ei voida myöntää."},
                     {"application_id": "H-2027-016", "applicant": "Hyvinvointipalvelut Oy",
                      "business_id": "4567890-4", "municipality": "Jyväskylä",
                      "purpose": "Liikuntaryhmät", "requested": D("66000"),
-                     "proposed": D("0"), "conditions": "", "codes": ["E01"], "reason": ""},
+                     "proposed": D("0"), "conditions": "",
+                     "reason": "Hakemuksen mukaan hakija Hyvinvointipalvelut Oy on osakeyhtiö. Avustusohjeen mukaan "
+                               "avustusta voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille ja "
+                               "säätiöille, joten avustusta ei voida myöntää."},
                 ],
                 "requested": D("69500"),
                 "proposed": D("0"),
@@ -656,11 +663,6 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         ],
         "total_requested": D("171500"),
         "total_proposed": D("94000"),
-        "codes": [
-            {"code": "E01", "title": "Hakija ei ole rekisteröity yhdistys tai säätiö"},
-            {"code": "H01", "title": "Hakemus saapui hakuajan päättymisen jälkeen"},
-            {"code": "HARK", "title": "Valmistelijan harkinta (perustelu esityksessä)"},
-        ],
         "separately": {"decider": "Strategiajohtaja", "count": 1},
         "pending_count": 0,
     },
@@ -684,8 +686,9 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             {"application_id": "K-2027-005", "applicant": "Laukaan Kriisikeskus ry", "business_id": "6789012-6",
              "municipality": "Laukaa", "purpose": "Kriisiapu ja jälkipuinti", "requested": D("45000"),
              "codes": ["S02"],
-             "reason": "Muu rahoitus: 0 €, eikä muita rahoituslähteitä ole nimetty; avustus ei voi olla järjestön "
-                       "ainoa rahoituslähde."},
+             "reason": "Hakemuksen mukaan järjestöllä ei ole muuta rahoitusta. Avustusohjeen mukaan "
+                       "kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa rahoituslähde, joten "
+                       "avustusta ei voida myöntää."},
         ],
         "report_due": dt.date(2028, 6, 30),
         "report_documents": list(REPORT_DOCUMENTS),
@@ -696,8 +699,9 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "applicant": _ADDRESSEE,
         "application": _APPLICATION,
         "items": [
-            {"code": "T05", "text": "Hakemuksen liitteistä puuttuu toimintasuunnitelma vuodelle 2027."},
-            {"code": "A02", "text": "Hakemuksesta ei ilmene, antaako hakija luvan kirjanpidon ja hallinnon tarkastamiseen."},
+            {"code": "T05", "text": "Toimittakaa toimintasuunnitelma vuodelle 2027."},
+            {"code": "A02", "text": "Antakaa hyvinvointialueelle lupa tarkastaa tarvittaessa yhteisönne kirjanpito ja "
+                                    "hallinto (yhteisön nimenkirjoittajan allekirjoittama ilmoitus)."},
         ],
         "due": dt.date(2027, 1, 19),
         "reply_to": "kirjaamo@hyvaks.fi",

@@ -16,10 +16,17 @@ from decimal import Decimal
 from typing import Any
 
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import Application, GrantForm, Severity
+from avustus_cli.domain.models import Application, GrantForm
 from avustus_cli.domain.proposal import ProposalEdit, decider_for
-from avustus_cli.domain.rules import RULES
-from avustus_cli.domain.standing import PAYMENT_HOLD_CODES, PENDING_CODE, Standing, ineligible_reason, sentence
+from avustus_cli.domain.rules import RuleContext, reasons
+from avustus_cli.domain.standing import (
+    PENDING_CODE,
+    Standing,
+    is_generated_reason,
+    sentence,
+    stopping_findings,
+    supplement_dates,
+)
 
 _REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")
 
@@ -96,15 +103,16 @@ def plan_decisions(
         if (app.form is GrantForm.PARTNERSHIP and decider != settings.body) != small:
             out.routed.append((app_id, decider))
             continue
-        reasons = letter_reasons(outcome_of(amount, app.requested), standings.get(app_id), reason, changed_by_board)
-        if outcome_of(amount, app.requested) != "granted" and not reasons:
+        said = letter_reasons(outcome_of(amount, app.requested), standings.get(app_id), reason, changed_by_board,
+                              settings, decision_date)
+        if outcome_of(amount, app.requested) != "granted" and not said:
             out.missing_reasons.append(app_id)
             continue
         out.decisions.append(Decision(
             id=app_id, application_id=app_id, applicant=app.applicant, business_id=app.business_id,
             form=app.form.value if app.form else None, year=app.year or settings.year, amount=amount,
             requested=app.requested, decision_date=decision_date, section=section, decision_maker=maker,
-            conditions="\n".join(condition_lines(conditions)), reason=reason_lines(reasons),
+            conditions="\n".join(condition_lines(conditions)), reason=reason_lines(said),
         ))
     return out
 
@@ -140,20 +148,30 @@ def outcome_of(amount: Decimal, requested: Decimal | None) -> str:
 OUTCOME_LABELS = {"granted": "myönnetty", "reduced": "myönnetty osittain", "refused": "hylätty"}
 
 
-def _finding_reasons(result: Any) -> list[dict[str, str]]:
-    """Reasons from the application's open findings: blocking ones, else the
-    unresolved deficiencies and review items (payment holds excluded)."""
+def _finding_reasons(
+    result: Any, settings: Settings, text: str = "", decision_date: dt.date | None = None
+) -> list[dict[str, str]]:
+    """A refusal's reasons from the application's open findings, as full sentences
+    (the fact and the guideline's rule; ``code`` is kept for the officer's tools,
+    the letter never prints it): the blocking ones, else the deficiencies a
+    supplement request asked for, led by the request's date and deadline when the
+    proposal's reason names them (``text``). Review cases and payment holds are
+    never reasons."""
     if result is None:
         return []
-    open_ = [f for f in result.open_findings if f.code not in PAYMENT_HOLD_CODES]
-    chosen = [f for f in open_ if f.severity is Severity.BLOCKING] or [
-        f for f in open_ if f.severity in (Severity.DEFICIENCY, Severity.REVIEW)
-    ]
-    out = []
-    for f in chosen:
-        rule = RULES.get(f.code)
-        title = rule.title if rule else f.code
-        out.append({"code": f.code, "text": sentence(f"avustusohjeen ehto ”{title}” ei täyty: {f.message}")})
+    app = result.app
+    ctx = RuleContext(settings, decision_date or settings.window_end)
+    found = stopping_findings(result)
+    blocking = [f for f in found if reasons.kind_of(f, app, ctx) == reasons.REFUSAL]
+    chosen = blocking or [f for f in found if reasons.kind_of(f, app, ctx) == reasons.REQUEST]
+    out: list[dict[str, str]] = []
+    dates = getattr(result, "supplement", None) or supplement_dates(text)  # the request as first sent
+    if not blocking and chosen and dates is not None:
+        out.append({"code": "", "text": reasons.after_request_head(*dates)})
+    for f in chosen or found:
+        said = reasons.reason_sentence(f, app, ctx) if chosen else reasons.blocking_fallback(f)
+        if said and all(said != r["text"] for r in out):
+            out.append({"code": f.code, "text": said})
     return out
 
 
@@ -161,23 +179,25 @@ def reason_texts(text: str) -> list[dict[str, str]]:
     return [{"code": r["code"], "text": sentence(r["text"])} for r in parse_reasons(text)]
 
 
-def _generated_refusal(text: str, result: Any) -> bool:
-    return result is not None and text == ineligible_reason(result).strip()
-
-
-def letter_reasons(outcome: str, result: Any, text: str, from_sheet: bool) -> list[dict[str, str]]:
-    """The letter's reasons: for a refusal the rules the application failed, and
-    the proposal's (or the board's) own reason; a full grant needs none."""
+def letter_reasons(
+    outcome: str,
+    result: Any,
+    text: str,
+    from_sheet: bool,
+    settings: Settings,
+    decision_date: dt.date | None = None,
+) -> list[dict[str, str]]:
+    """The letter's reasons: for a refusal the rules the application failed, as
+    full sentences, and the proposal's (or the board's) own reason; a full grant
+    needs none."""
     text = (text or "").strip()
     if outcome == "granted":
         return reason_texts(text) if from_sheet else []
     # the rules decide a refusal of an application that could not be funded;
     # a fundable one refused for lack of money has the proposal's reason only
     unfundable = result is not None and not result.fundable
-    reasons = _finding_reasons(result) if outcome == "refused" and unfundable else []
-    # the proposal's generated refusal text only repeats the findings already named
-    if text and not (reasons and _generated_refusal(text, result)):
-        reasons += reason_texts(text)
-    return reasons
-
-
+    found = _finding_reasons(result, settings, text, decision_date) if outcome == "refused" and unfundable else []
+    # the tool's own refusal text (codes and field names) only repeats the findings already named
+    if text and not (found and is_generated_reason(text)):
+        found += reason_texts(text)
+    return found

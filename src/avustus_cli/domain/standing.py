@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from dataclasses import dataclass, replace
 from avustus_cli.domain import deadlines
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Grant, Severity, Verdict
-from avustus_cli.domain.rules import RULES, RuleContext
+from avustus_cli.domain.rules import RULES, RuleContext, reasons
 
 # Deficiencies that do not stop a grant from being proposed: they hold its
 # payment instead (R01: an earlier usage report missing; P02: the project's
@@ -35,6 +36,8 @@ DECIDER_CODES = frozenset({"J01"})
 # the documents leave it out and ``avustus decide`` must not record it.
 PENDING_CODE = "KESKEN"
 PENDING_LEADS = ("arviointi kesken", "täydennys kesken")
+# how the tool's own reasons of an application without money begin (``ineligible_reason``, ``pending_reason``)
+GENERATED_LEADS = ("hylätään:", "täydennystä ei saatu", *PENDING_LEADS)
 
 
 @dataclass(frozen=True)
@@ -155,8 +158,10 @@ def stop_codes(standing: Standing) -> list[str]:
     return codes_in_order(stopping_findings(standing))
 
 
-def ineligible_reason(standing: Standing) -> str:
-    """Finnish: why the application gets nothing (names the findings and their facts)."""
+def ineligible_reason(standing: Standing, requested_on: dt.date | None = None, due: dt.date | None = None) -> str:
+    """Finnish, for the officer's sheet: why the application gets nothing (names
+    the findings and their facts). A refusal for a missing supplement names the
+    request's date and deadline when given (``supplement_dates`` reads them back)."""
     found = by_severity(stopping_findings(standing))
     if not found:
         return ""
@@ -166,8 +171,65 @@ def ineligible_reason(standing: Standing) -> str:
         Severity.DEFICIENCY: "täydennystä ei saatu",
         Severity.REVIEW: "arviointi kesken",
     }[worst]
+    if worst is Severity.DEFICIENCY and requested_on is not None and due is not None:
+        lead += f" (pyydetty {requested_on:%d.%m.%Y}, määräaika {due:%d.%m.%Y})"
     same = [f for f in found if f.severity is worst]
     return f"{lead}: " + "; ".join(f"{f.code} {f.message}" for f in same)
+
+
+_SUPPLEMENT_DATES = re.compile(r"^täydennystä ei saatu \(pyydetty (\d\d\.\d\d\.\d{4}), määräaika (\d\d\.\d\d\.\d{4})\)")
+
+
+def supplement_dates(reason: str) -> tuple[dt.date, dt.date] | None:
+    """The supplement request's date and deadline from an ``ineligible_reason`` text, if it names them."""
+    m = _SUPPLEMENT_DATES.match((reason or "").strip())
+    if m is None:
+        return None
+    day = [dt.datetime.strptime(g, "%d.%m.%Y").date() for g in m.groups()]
+    return day[0], day[1]
+
+
+def is_generated_reason(reason: str) -> bool:
+    """``reason`` is the tool's own text (``ineligible_reason`` or a pending note), not the officer's:
+    the documents then state the findings' sentences instead."""
+    reason = (reason or "").strip()
+    return not reason or reason.startswith(GENERATED_LEADS)
+
+
+def refusal_sentences(
+    standing: Standing,
+    settings: Settings,
+    *,
+    requested_on: dt.date | None = None,
+    due: dt.date | None = None,
+    today: dt.date | None = None,
+) -> list[str]:
+    """Why the application is refused, as full Finnish sentences for the board and
+    the letters (the fact and the guideline's rule, no rule codes; Hallintolaki 45 §).
+
+    A blocking finding decides alone. Without one, the deficiencies a supplement
+    request asked for: with the request's date and deadline, a document written on
+    ``today`` before the deadline has passed says what is pending and what follows
+    if nothing arrives (never that it did not arrive); after it, that nothing
+    arrived by the deadline. Review cases (what the county verifies itself) and
+    payment holds are never reasons."""
+    app = standing.app
+    ctx = RuleContext(settings, today or due or settings.window_end)
+    found = stopping_findings(standing)
+    blocking = [f for f in found if reasons.kind_of(f, app, ctx) == reasons.REFUSAL]
+    if blocking:
+        return reasons.refusal_reasons(blocking, app, ctx)
+    fallback = [t for f in found if (t := reasons.blocking_fallback(f))]
+    if fallback:
+        return list(dict.fromkeys(fallback))
+    wanted = [f for f in found if reasons.kind_of(f, app, ctx) == reasons.REQUEST]
+    if not wanted:
+        return []
+    if requested_on is None or due is None:
+        return reasons.refusal_reasons(wanted, app, ctx)
+    if today is not None and today <= due:
+        return [reasons.refusal_if_no_supplement(wanted, app, requested_on, due, ctx)]
+    return [reasons.refusal_after_request(wanted, app, requested_on, due, ctx)]
 
 
 def sentence(text: str) -> str:

@@ -400,7 +400,8 @@ def _payment_held_text(
         grant, grants, {}, row.decision_date or dt.date.today(), None, app, (row.application_id, "P02") in accepted,
         settings.report_months,
     )
-    texts = [h.text for h in holds if h.code in ("report", "funding")]
+    # the officer's hold texts end with the rule's code; the letter states the fact only
+    texts = [re.sub(r"\s*\([A-Z]\d\d\)$", "", h.text) for h in holds if h.code in ("report", "funding")]
     return sentence("; ".join(texts)) if texts else ""
 
 

@@ -4,7 +4,7 @@
 per group registers its rules with the ``@rule`` decorator:
 
 - ``eligibility`` E01–E04, ``targeting`` K01–K04, ``activity`` T01–T05,
-  ``accounting`` A01–A02, ``joint`` Y01–Y03, ``timing`` H01 and R01,
+  ``accounting`` A01–A03, ``joint`` Y01–Y03, ``timing`` H01 and R01,
   ``partnership`` S01–S04, ``project`` P01–P04, ``conflict`` J01.
 
 Codes are never reused for another meaning; a retired code stays retired.

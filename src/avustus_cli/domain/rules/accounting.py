@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from avustus_cli.domain.models import Application
 from avustus_cli.domain.rules._examples import DEFICIENCY, REVIEW, ex
-from avustus_cli.domain.rules._text import label, missing
+from avustus_cli.domain.rules._text import label, missing, money, raw
+from avustus_cli.domain.rules.reasons import quoted
 from avustus_cli.domain.rules.registry import RuleContext, rule
 
 _SEGREGATE = (
@@ -122,3 +125,76 @@ def audit_consent(app: Application, ctx: RuleContext):
         yield DEFICIENCY, "audit_consent", f"{label('audit_consent')}: ei annettu"
     elif app.audit_consent is None:
         yield DEFICIENCY, "audit_consent", missing(app, "audit_consent", "vastaus puuttuu")
+
+
+_AMOUNT = (
+    "Hakemuksessa ilmoitetaan haettavan avustuksen määrä ja toiminnan kustannukset; avustus myönnetään "
+    "toimintasuunnitelman ja talousarvion mukaiseen toimintaan."
+)
+
+
+def _amount_case(app: Application) -> str:
+    """``missing`` (no sum), ``unreadable`` (a sum that did not parse) or ``above_cost`` (above the total cost)."""
+    if app.requested is None:
+        return "unreadable" if raw(app, "requested") is not None else "missing"
+    return "above_cost"
+
+
+@rule(
+    "A03",
+    "accounting.requested_amount",
+    title="Haettu summa on ilmoitettu eikä ylitä kokonaiskustannuksia",
+    refusal={
+        "missing": (
+            "Hakemuksessa ei ole ilmoitettu haettavan avustuksen määrää. Avustusohjeen mukaan avustus myönnetään "
+            "toimintasuunnitelman ja talousarvion mukaiseen toimintaan, eikä avustusta voida mitoittaa ilman "
+            "haettua määrää, joten avustusta ei voida myöntää."
+        ),
+        "unreadable": (
+            "Hakemuksessa haetuksi avustukseksi on ilmoitettu {requested_text}, josta ei käy ilmi haettavan "
+            "avustuksen määrä euroina. Avustusohjeen mukaan avustus myönnetään toimintasuunnitelman ja "
+            "talousarvion mukaiseen toimintaan, eikä avustusta voida mitoittaa ilman haettua määrää, joten "
+            "avustusta ei voida myöntää."
+        ),
+        "above_cost": (
+            "Hakemuksen mukaan haettu avustus {requested} on suurempi kuin toiminnan kokonaiskustannukset "
+            "{total_cost}. Avustusohjeen mukaan avustus myönnetään talousarvion mukaisiin kustannuksiin, eikä "
+            "avustus voi ylittää toiminnan kustannuksia, joten avustusta ei voida myöntää."
+        ),
+    },
+    request={
+        "missing": "Ilmoittakaa haettavan avustuksen määrä euroina.",
+        "unreadable": "Ilmoittakaa haettavan avustuksen määrä euroina.",
+        "above_cost": (
+            "Tarkistakaa haettu avustus ja toiminnan kokonaiskustannukset ja ilmoittakaa ne oikein; haettu "
+            "avustus ei voi olla kokonaiskustannuksia suurempi."
+        ),
+    },
+    cases=lambda f, app, ctx: _amount_case(app),
+    facts=lambda f, app, ctx: {"requested_text": quoted(raw(app, "requested") or "")},
+    source=_AMOUNT,
+    severity=DEFICIENCY,
+    description=(
+        "Haettu summa on ilmoitettu euroina, eikä se ole suurempi kuin ilmoitetut kokonaiskustannukset "
+        "(Kokonaiskustannukset). Puuttuva tai kustannuksia suurempi summa on puute, joka pyydetään korjaamaan; "
+        "muuten hakemus saisi esityksessä 0 € ilman perustetta."
+    ),
+    examples=(
+        ex("Summa ja kustannukset ilmoitettu", ()),
+        ex("Kokonaiskustannukset puuttuvat (summaa ei voi verrata)", (), total_cost=None),
+        ex("Haettu summa puuttuu", (DEFICIENCY,), requested=None),
+        ex("Haettu summa ei ole luku", (DEFICIENCY,), requested=None, raw={"requested": "n. 20 t€"}),
+        ex("Haettu summa ylittää kokonaiskustannukset", (DEFICIENCY,), requested=Decimal("50000"),
+           total_cost=Decimal("40000")),
+    ),
+)
+def requested_amount(app: Application, ctx: RuleContext):
+    if app.requested is None:
+        yield DEFICIENCY, "requested", missing(app, "requested")
+    elif app.total_cost is not None and app.requested > app.total_cost:
+        yield (
+            DEFICIENCY,
+            "requested",
+            f"{label('requested')}: {money(app.requested)} on suurempi kuin {label('total_cost')} "
+            f"{money(app.total_cost)}",
+        )

@@ -225,20 +225,22 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
         ex("Kelvollinen Y-tunnus ja rekisterinumero", ()),
         ex("Rekisterinumero puuttuu (ei pakollinen)", (), register_number=None),
         ex("Y-tunnus puuttuu", (DEFICIENCY,), business_id=None),
-        ex("Väärä tarkistusmerkki", (DEFICIENCY,), business_id=None, raw={"business_id": "2077474-1"}),
-        ex("Y-tunnus väärää muotoa", (DEFICIENCY,), business_id=None, raw={"business_id": "207747"}),
-        ex("Rekisterinumero ei ole numero", (DEFICIENCY,), register_number="ry 12/34"),
+        ex("Väärä tarkistusmerkki", (REVIEW,), business_id=None, raw={"business_id": "2077474-1"}),
+        ex("Y-tunnus väärää muotoa", (REVIEW,), business_id=None, raw={"business_id": "207747"}),
+        ex("Rekisterinumero ei ole numero", (REVIEW,), register_number="ry 12/34"),
     ),
 )
 def identifiers(app: Application, ctx: RuleContext):
     """Findings of E03 (the cases: see ``identifier_case``)."""
     problem = business_id_problem(app.business_id, raw(app, "business_id"))
     if problem:
-        yield DEFICIENCY, "business_id", f"{label('business_id')}: {problem}"
+        # a missing ID is asked for; a mistyped one the county looks up itself (review, never a refusal)
+        given = app.business_id if app.business_id is not None else raw(app, "business_id")
+        yield DEFICIENCY if given is None else REVIEW, "business_id", f"{label('business_id')}: {problem}"
     reg = app.register_number if app.register_number is not None else raw(app, "register_number")
     if reg is not None and reg.strip() and not _REGISTER_NUMBER.fullmatch(reg.strip().replace(" ", "")):
         yield (
-            DEFICIENCY,
+            REVIEW,
             "register_number",
             f"{label('register_number')}: {quote(reg)} ei ole kelvollinen (muoto esim. 123.456)",
         )

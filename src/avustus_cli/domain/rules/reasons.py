@@ -43,7 +43,9 @@ __all__ = [
     "REFUSAL",
     "REQUEST",
     "REVIEW",
+    "after_request_head",
     "and_list",
+    "blocking_fallback",
     "application_facts",
     "case_of",
     "context_for",
@@ -52,6 +54,7 @@ __all__ = [
     "quoted",
     "reason_sentence",
     "refusal_after_request",
+    "refusal_if_no_supplement",
     "refusal_reasons",
     "request_lines",
     "request_sentence",
@@ -248,6 +251,16 @@ def sentence(finding: Finding, app: Application, ctx: RuleContext | Settings | N
     }[kind](finding, app, ctx) if kind else None
 
 
+def blocking_fallback(finding: Finding) -> str | None:
+    """A blocking finding whose rule gives no refusal sentence for its case (a
+    data error: e.g. a blocking finding stored for a case the rule now treats as
+    review): the guideline's condition by its title, never the raw message."""
+    rule = _rule(finding)
+    if finding.severity is not Severity.BLOCKING or rule is None:
+        return None
+    return f"Hakemus ei täytä avustusohjeen ehtoa ”{rule.title}”, joten avustusta ei voida myöntää."
+
+
 def refusal_reasons(
     findings: Iterable[Finding], app: Application, ctx: RuleContext | Settings | None = None
 ) -> list[str]:
@@ -281,9 +294,32 @@ def refusal_after_request(
     """The reasons of a refusal because a supplement did not arrive: the request's
     date, its deadline, that nothing arrived by it, then each finding's reason."""
     reasons = refusal_reasons([f for f in findings if kind_of(f, app, ctx) == REQUEST], app, ctx)
-    head = (
+    return " ".join([after_request_head(requested_on, due), *reasons])
+
+
+def after_request_head(requested_on: dt.date, due: dt.date) -> str:
+    """The first sentence of a refusal after an unanswered supplement request."""
+    return (
         f"Hakemusta pyydettiin täydentämään {fdate(requested_on)} päivätyllä täydennyspyynnöllä {fdate(due)} "
-        "mennessä, mutta täydennystä ei saatu määräaikaan mennessä, joten hakemus ratkaistaan käytettävissä "
+        "mennessä, mutta täydennystä ei saatu määräaikaan mennessä, joten hakemus on ratkaistu käytettävissä "
         "olevien tietojen perusteella."
+    )
+
+
+def refusal_if_no_supplement(
+    findings: Iterable[Finding],
+    app: Application,
+    requested_on: dt.date,
+    due: dt.date,
+    ctx: RuleContext | Settings | None = None,
+) -> str:
+    """A document written before the supplement's deadline: what was asked and by
+    when, that the deadline is still running, and the reasons a refusal would rest
+    on if nothing arrives (conditional; it never says that nothing arrived)."""
+    reasons = refusal_reasons([f for f in findings if kind_of(f, app, ctx) == REQUEST], app, ctx)
+    head = (
+        f"Hakemusta on pyydetty täydentämään {fdate(requested_on)} päivätyllä täydennyspyynnöllä {fdate(due)} "
+        "mennessä, eikä määräaika ole vielä päättynyt. Jos täydennystä ei saada määräaikaan mennessä, hakemus "
+        "ratkaistaan käytettävissä olevien tietojen perusteella ja esitetään hylättäväksi seuraavin perustein."
     )
     return " ".join([head, *reasons])

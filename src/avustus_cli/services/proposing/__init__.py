@@ -252,7 +252,8 @@ def build_plan(
             if reason:
                 code = PENDING_CODE
             else:
-                reason = ineligible_reason(r)
+                # a refusal for a missing supplement keeps the request's date and deadline (the letters name them)
+                reason = ineligible_reason(r, as_of, supplement_due(settings, as_of)) if as_of else ineligible_reason(r)
         else:
             reason = a.reason
         prev = line_from_record(r, earlier.get(r.app.id, {})).conditions

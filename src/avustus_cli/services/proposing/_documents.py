@@ -19,22 +19,22 @@ from avustus_cli.adapters.proposal_sheet import write_esitys
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain import deadlines, filenames, fmt
+from avustus_cli.domain import deadlines, filenames
 from avustus_cli.domain.allocation import Budget, Method
 from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import GrantForm, Severity
-from avustus_cli.domain.proposal import ProposalLine, budget_warning, codes_for, decider_for, legend, shorten
+from avustus_cli.domain.proposal import ProposalLine, budget_warning, codes_for, decider_for, shorten
 from avustus_cli.domain.rules.conflict import conflicts
+from avustus_cli.domain.rules.reasons import request_sentence
 from avustus_cli.domain.standing import (
     PAYMENT_HOLD_CODES,
-    PENDING_LEADS,
     Standing,
-    by_severity,
-    ineligible_reason,
+    is_generated_reason,
     is_pending,
+    refusal_sentences,
     sentence,
-    stopping_findings,
+    supplement_dates,
     supplement_due,
 )
 from avustus_cli.services.proposing._manifest import ESITYS_FILE, normalise_zip, previous_documents, remove_stale, write_manifest
@@ -44,28 +44,31 @@ LETTERS_DIR = "taydennyspyynnot"
 
 def _generated_reason(row: ProposalLine) -> bool:
     """The row's reason is the tool's (a finding list or a pending note), not the officer's."""
-    return not row.reason or row.reason == ineligible_reason(row.standing) or row.reason.startswith(PENDING_LEADS)
+    return is_generated_reason(row.reason)
 
 
-def refusal_text(row: ProposalLine, supplement_due_date: dt.date | None = None) -> str:
-    """The reason of a refusal as the documents state it: the officer's own
-    text when edited, else the findings' facts (the codes are shown beside).
-    A refusal for a missing supplement names the supplement's deadline
-    (``supplement_due_date``) when it is known."""
+def refusal_text(row: ProposalLine, settings: Settings, as_of: dt.date | None = None) -> str:
+    """The reason of a refusal as the documents state it: the officer's own text
+    when edited, else the findings' sentences (the fact and the guideline's rule;
+    no rule codes, Hallintolaki 45 §). A refusal for a missing supplement names
+    the request's date and deadline; written on ``as_of`` before the deadline has
+    passed it says so and what follows if nothing arrives."""
     if not _generated_reason(row):
         return sentence(row.reason)
-    found = by_severity(stopping_findings(row.standing))
-    if not found:
-        return sentence(row.reason)
-    worst = found[0].severity
-    facts = "; ".join(dict.fromkeys(f.message for f in found if f.severity is worst))
-    if worst is Severity.DEFICIENCY:
-        if supplement_due_date:
-            return sentence(f"Täydennystä pyydettiin {fmt.date(supplement_due_date)} mennessä; sitä ei ole saatu ({facts})")
-        return sentence("Hakemus on puutteellinen: " + facts)
-    if worst is Severity.REVIEW:
-        return sentence("Hakemuksen arviointi on kesken: " + facts)
-    return sentence(facts)
+    # the request as first sent (stored), else as named in the reason, else one sent today
+    dates = row.standing.supplement or supplement_dates(row.reason)
+    if dates is None and as_of is not None:
+        dates = (as_of, supplement_due(settings, as_of))
+    said = refusal_sentences(row.standing, settings, requested_on=dates[0] if dates else None,
+                             due=dates[1] if dates else None, today=as_of)
+    return " ".join(said) if said else sentence(row.reason)
+
+
+def reduction_text(row: ProposalLine) -> str:
+    """Why a grant is smaller than the request (the allocation's or the officer's sentence), "" for a full one."""
+    if row.amount <= 0 or row.amount >= row.requested or _generated_reason(row):
+        return ""
+    return sentence(row.reason)
 
 
 PARALLEL_LETTERS = 40  # from this many letters on, render them in worker processes
@@ -147,14 +150,6 @@ def _director_rows(rows: Sequence[ProposalLine], settings: Settings, pending: se
     return [r for r in rows if r.app.id not in pending and decider_for(r.app, r.amount, settings) != settings.body]
 
 
-def _refusal_due(row: ProposalLine, settings: Settings, as_of: dt.date | None) -> dt.date | None:
-    """The supplement deadline a refusal for a missing supplement names: the request's as recorded when
-    it was first sent (None: not known)."""
-    if row.standing.supplement is not None:
-        return row.standing.supplement[1]
-    return supplement_due(settings, as_of) if as_of is not None else None
-
-
 def _outside_window(row: ProposalLine, settings: Settings) -> str | None:
     """"late" / "early": refused for arriving after the window / before it opened (H01)."""
     if not any(f.code == "H01" and f.severity is Severity.BLOCKING for f in row.standing.open_findings):
@@ -203,7 +198,7 @@ def board_context(
     granted = [r for r in operating if r.amount > 0]
     outside = [_outside_window(r, settings) for r in rows]
     refusals = [
-        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, _refusal_due(r, settings, as_of))}
+        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
         for r in body_rows if r.amount == 0
     ]
     reductions = [
@@ -293,15 +288,15 @@ def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
     ]
 
 
-def _annex_row(r: ProposalLine) -> dict[str, Any]:
+def _annex_row(r: ProposalLine, settings: Settings, as_of: dt.date | None) -> dict[str, Any]:
     a = r.app
     return {
         "application_id": a.id, "applicant": a.applicant, "business_id": a.business_id or "",
         "municipality": a.home_municipality or "", "purpose": _purpose(a), "requested": a.requested,
         "proposed": r.amount, "conditions": "; ".join(c.rstrip(".") for c in r.conditions) + ("." if r.conditions else ""),
-        "codes": codes_for(r),
-        # the officer's own reason for a changed amount (HARK): public text, scrubbed by render
-        "reason": sentence(r.reason) if r.reason_code == "OFFICER" and r.reason else "",
+        # why it is refused or smaller than the request, as full sentences (the officer's own text is
+        # public text too, scrubbed by render)
+        "reason": refusal_text(r, settings, as_of) if r.amount == 0 else reduction_text(r),
     }
 
 
@@ -327,11 +322,8 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
     if refused:
         groups.append(("Hylättäviksi esitetyt hakemukset", refused))
     out_groups: list[dict[str, Any]] = []
-    all_codes: list[str] = []
     for name, rs in groups:
-        ann = [_annex_row(r) for r in rs]
-        for a in ann:
-            all_codes.extend(a["codes"])
+        ann = [_annex_row(r, settings, as_of) for r in rs]
         out_groups.append({
             "name": name, "rows": ann,
             "requested": sum((r.requested for r in rs), Decimal(0)),
@@ -342,7 +334,6 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
         "groups": out_groups,
         "total_requested": sum((g["requested"] for g in out_groups), Decimal(0)),
         "total_proposed": sum((g["proposed"] for g in out_groups), Decimal(0)),
-        "codes": legend(all_codes),
         "separately": {"decider": settings.small_partnership_decider, "count": len(director)} if director else None,
         "pending_count": len(pending),
     }
@@ -355,13 +346,14 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
     ctx = published("liite1", ctx)  # the same scrub as the HTML and Word annex
 
     headers = ["Hakemus", "Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu (€)", "Esitys (€)", "Ehdot",
-               "Peruste", "Perustelu"]
+               "Perustelu"]
     blank = [None] * len(headers)
     data: list[list[Any]] = []
     for g in ctx["groups"]:
         data.append([g["name"], *blank[1:]])
         for r in g["rows"]:
             data.append([r["application_id"], r["applicant"], r["business_id"], r["municipality"], r["purpose"],
+<<<<<<< HEAD
                          r["requested"], r["proposed"], r["conditions"], ", ".join(r["codes"]), r["reason"]])
         data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None, None])
     footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None, None]]
@@ -373,6 +365,13 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
                     span_labels=True)]
     if legend:
         sheets.append(Sheet("Perusteet", ["Peruste", "Selitys"], legend, widths={1: 80}, title=title))
+=======
+                         r["requested"], r["proposed"], r["conditions"], r["reason"]])
+        data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None])
+    footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None]]
+    sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
+                    widths={1: 36, 4: 40, 7: 40, 8: 60}, footer=footer)]
+>>>>>>> e4997c8 (Refusals, supplement requests and decision letters state their reasons as full Finnish sentences from the rules' templates, without rule codes; verifiable identifiers are review findings; new rule A03 for a missing or excessive requested amount)
     return write_workbook(path, sheets)
 
 
@@ -412,7 +411,7 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
         "refusals": [
             {"application_id": r.app.id, "applicant": r.app.applicant, "business_id": r.app.business_id or "",
              "municipality": r.app.home_municipality or "", "purpose": _purpose(r.app), "requested": r.app.requested,
-             "codes": codes_for(r), "reason": refusal_text(r, _refusal_due(r, settings, as_of))}
+             "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
             for r in refused
         ],
         "report_due": deadlines.report_due(settings.year, settings.report_months),
@@ -427,16 +426,23 @@ def _commitments(text: str) -> dict[str, str]:
     return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}
 
 
-def supplement_items(result: Standing) -> list[dict[str, str]]:
-    """What the applicant must supply: open deficiencies (holds included when a
-    letter goes out anyway). Empty: no letter (nothing but payment holds, or a
-    blocking finding that a supplement cannot cure)."""
+def supplement_items(result: Standing, settings: Settings | None = None) -> list[dict[str, str]]:
+    """What the applicant must send or do: one full sentence per open deficiency
+    (holds included when a letter goes out anyway; ``code`` is for the officer's
+    tools, the letter never prints it). Empty: no letter (nothing but payment
+    holds, or a blocking finding that a supplement cannot cure). What the county
+    verifies itself (review cases) is never asked."""
     if result.blocking():
         return []
     deficiencies = [f for f in result.open_findings if f.severity is Severity.DEFICIENCY]
     if not any(f.code not in PAYMENT_HOLD_CODES for f in deficiencies):
         return []
-    return [{"code": f.code, "text": sentence(f.message)} for f in deficiencies]
+    out: dict[str, dict[str, str]] = {}
+    for f in deficiencies:
+        text = request_sentence(f, result.app, settings)
+        if text and text not in out:
+            out[text] = {"code": f.code, "text": text}
+    return list(out.values())
 
 
 def letter_context(result: Standing, personal: Mapping[str, Any], settings: Settings, as_of: dt.date) -> dict[str, Any]:
@@ -454,7 +460,7 @@ def letter_context(result: Standing, personal: Mapping[str, Any], settings: Sett
         "application": {"id": app.id, "received": _received(app.received), "requested": app.requested,
                         "activity_name": app.activity_name,
                         "form": app.form.label if app.form else "Avustus"},
-        "items": supplement_items(result),
+        "items": supplement_items(result, settings),
         "due": due,
         "reply_to": settings.office.email,
     }
@@ -494,7 +500,7 @@ def write_documents(
 
     out_dir = Path(out_dir)
     # one supplement request per applicant, or nothing written
-    filenames.unique_stems("taydennyspyynto", [r.app.id for r in rows if supplement_items(r.standing)])
+    filenames.unique_stems("taydennyspyynto", [r.app.id for r in rows if supplement_items(r.standing, settings)])
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = previous_documents(out_dir)
     written: list[Path] = []
@@ -542,7 +548,7 @@ def _supplement_requests(
         existing = [letter_dir / f"{stem}.{f}" for f in formats]
         if r.standing.supplement is not None and all(p.exists() for p in existing):
             sent_letters += existing
-        elif supplement_items(r.standing):
+        elif supplement_items(r.standing, settings):
             letters.append(r)
     if letters:
         personal = {a.id: a for a in store.applications([r.app.id for r in letters], with_personal=True)}
@@ -557,7 +563,7 @@ def _supplement_requests(
     written_letters += sent_letters
     standing_store.record_supplement_requests(store, [
         (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))),
-         ", ".join(i["code"] for i in supplement_items(r.standing)))
+         ", ".join(i["code"] for i in supplement_items(r.standing, settings)))
         for r in letters if r.standing.supplement is None
     ])
     return written_letters

@@ -1,0 +1,145 @@
+"""The texts of the sample round's documents, read as the board, an applicant and a lawyer read them
+(Hallintolaki 44-45 §): every refusal and reduction has its reason as full sentences, no rule code or
+field name reaches a board or applicant text, and a reduction can be recomputed from what the letter says."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from avustus_cli.domain.fields import APPLICATION_FIELDS
+from avustus_cli.domain.models import Application
+
+from .conftest import SAMPLE, Cli
+
+CODE = re.compile(r"\b(?:[A-Z]\d\d|HARK|JAKO|KESKEN)\b")
+FIELD_NAMES = {n for n in set(APPLICATION_FIELDS) | set(Application.__dataclass_fields__) if "_" in n}
+
+
+def html_text(path: Path) -> str:
+    body = path.read_text(encoding="utf-8")
+    body = re.sub(r"<style.*?</style>", " ", body, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def docx_text(path: Path) -> str:
+    doc = Document(str(path))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return " ".join(" ".join(parts).split())
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    """The sample round as ``run.py demo`` runs it: check and propose on 4.1.2027, the board
+    decides on 20.1. and the strategy director on 21.1."""
+    d = tmp_path_factory.mktemp("round")
+    cli = Cli(d / "avustus.db", SAMPLE / "avustus.toml")
+    for args in (
+        ("import", SAMPLE / "hakemukset.xlsx"),
+        ("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx"),
+        ("positions", "import", SAMPLE / "sidonnaisuudet.xlsx"),
+        ("check", "--as-of", "2027-01-04"),
+        ("propose", "--out", d / "esitys", "--as-of", "2027-01-04"),
+        ("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", d / "paatokset"),
+        ("decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
+         "--letters", d / "paatokset_sj"),
+    ):
+        r = cli(*args)
+        assert r.exit_code in (0, 1), (args, r.output)
+    return d
+
+
+def public_texts(d: Path) -> dict[str, str]:
+    """Every text the board or an applicant reads, by file name."""
+    out = {}
+    for path in sorted(d.rglob("*")):
+        if path.suffix == ".html":
+            out[str(path.relative_to(d))] = html_text(path)
+        elif path.suffix == ".docx":
+            out[str(path.relative_to(d))] = docx_text(path)
+    rows = load_workbook(d / "esitys" / "liite1.xlsx").worksheets
+    out["esitys/liite1.xlsx"] = " ".join(str(c) for ws in rows for r in ws.iter_rows(values_only=True) for c in r
+                                         if c is not None)
+    return out
+
+
+def test_no_rule_code_or_field_name_in_any_board_or_applicant_text(sample):
+    texts = public_texts(sample)
+    assert len(texts) > 100  # board item, annexes, director's decision, requests and every letter
+    for name, text in texts.items():
+        assert not CODE.findall(text), f"{name}: rule codes {sorted(set(CODE.findall(text)))}"
+        words = set(re.findall(r"\b[a-z]+(?:_[a-z]+)+\b", text))
+        assert not words & FIELD_NAMES, f"{name}: field names {words & FIELD_NAMES}"
+
+
+def _annex_rows(sample: Path) -> list[tuple]:
+    ws = load_workbook(sample / "esitys" / "liite1.xlsx").worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    head = next(i for i, r in enumerate(rows) if r and r[0] == "Hakemus")
+    return [r for r in rows[head + 1:] if r[0] and str(r[0]).startswith("AV-")]
+
+
+def test_every_refused_or_reduced_annex_row_carries_its_reason_as_sentences(sample):
+    rows = _annex_rows(sample)
+    refused = [r for r in rows if r[6] == 0]
+    reduced = [r for r in rows if 0 < r[6] < r[5]]
+    assert refused and reduced
+    for r in refused + reduced:
+        reason = r[8] or ""
+        assert reason[:1].isupper() and reason.endswith("."), r
+    for r in refused:
+        assert "avustusta ei voida myöntää" in r[8] or "esitetään hylättäväksi" in r[8], r
+    annex = html_text(sample / "esitys" / "liite1.html")
+    assert annex.count("Perustelu: ") == len(refused) + len(reduced)
+
+
+def test_refusal_letters_state_the_fact_and_the_rule(sample):
+    letters = [html_text(p) for p in sorted((sample / "paatokset").glob("paatos_*.html"))]
+    refusals = [t for t in letters if "on hylännyt hakemuksen" in t]
+    assert len(refusals) >= 10
+    for text in refusals:
+        reasons = text.split("Perustelut", 1)[1].split("Päätös perustuu", 1)[0]
+        assert "Avustusohjeen mukaan" in reasons or "avustusohjeen ehtoa" in reasons, reasons
+        assert "ei täyty" not in reasons
+
+
+def test_refusal_after_an_unanswered_request_names_the_request_date_and_deadline(sample):
+    # AV-2027-006 left its non-profit status unanswered: asked on 4.1., by 18.1., decided on 20.1.
+    text = html_text(sample / "paatokset" / "paatos_AV-2027-006.html")
+    assert ("Hakemusta pyydettiin täydentämään 4.1.2027 päivätyllä täydennyspyynnöllä 18.1.2027 mennessä, mutta "
+            "täydennystä ei saatu määräaikaan mennessä") in text
+    assert "Hakemuksesta ei käy ilmi, onko hakija yleishyödyllinen." in text
+    assert "ei ole yleishyödyllinen" not in text  # unknown is never stated as a fact
+
+
+def test_the_board_item_written_before_the_deadline_never_says_nothing_arrived(sample):
+    board = html_text(sample / "esitys" / "paatosesitys.html") + docx_text(sample / "esitys" / "paatosesitys.docx")
+    assert "eikä määräaika ole vielä päättynyt" in board
+    assert "ei ole saatu" not in board and "ei saatu" not in board
+
+
+def test_an_identifier_the_county_can_verify_never_reaches_a_refusal(sample):
+    # AV-2027-015: the business ID's check digit fails; AV-2027-056: a malformed register number
+    for app_id in ("AV-2027-015", "AV-2027-056"):
+        assert not (sample / "paatokset" / f"paatos_{app_id}.html").exists()
+        assert not (sample / "esitys" / "taydennyspyynnot" / f"taydennyspyynto_{app_id}.html").exists()
+    texts = public_texts(sample)
+    assert not any("tarkistusmerkki" in t for t in texts.values())
+
+
+def test_supplement_requests_ask_in_full_sentences(sample):
+    letters = sorted((sample / "esitys" / "taydennyspyynnot").glob("*.html"))
+    assert letters
+    for path in letters:
+        text = html_text(path)
+        items = text.split("seuraavat tiedot tai liitteet:", 1)[1].split("Pyydämme toimittamaan", 1)[0].strip()
+        assert items and items.endswith("."), (path.name, items)
+        assert not re.search(r"\b[A-ZÄÖ][a-zäö ]+: (puuttuu|ei|vastaus puuttuu)\b", items), items
