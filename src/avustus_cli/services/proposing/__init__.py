@@ -253,7 +253,8 @@ def build_plan(
                 code = PENDING_CODE
             else:
                 # a refusal for a missing supplement keeps the request's date and deadline (the letters name them)
-                reason = ineligible_reason(r, as_of, supplement_due(settings, as_of)) if as_of else ineligible_reason(r)
+                dates = r.supplement or ((as_of, request_due(r, settings, as_of)) if as_of else None)
+                reason = ineligible_reason(r, *dates) if dates else ineligible_reason(r)
         else:
             reason = a.reason
         prev = line_from_record(r, earlier.get(r.app.id, {})).conditions
