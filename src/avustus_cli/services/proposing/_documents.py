@@ -353,25 +353,14 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
         data.append([g["name"], *blank[1:]])
         for r in g["rows"]:
             data.append([r["application_id"], r["applicant"], r["business_id"], r["municipality"], r["purpose"],
-<<<<<<< HEAD
-                         r["requested"], r["proposed"], r["conditions"], ", ".join(r["codes"]), r["reason"]])
-        data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None, None])
-    footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None, None]]
-    legend = [[c["code"], c["title"]] for c in ctx["codes"]]
-    title = title_block(f"Liite 1. Järjestöavustukset vuodelle {settings.year}: avustusesitys", settings.county,
-                        settings.body, settings.meeting_date, settings.diary_number)
-    sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
-                    widths={1: 30, 4: 30, 7: 34, 9: 34}, footer=footer, title=title,
-                    span_labels=True)]
-    if legend:
-        sheets.append(Sheet("Perusteet", ["Peruste", "Selitys"], legend, widths={1: 80}, title=title))
-=======
                          r["requested"], r["proposed"], r["conditions"], r["reason"]])
         data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None])
     footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None]]
+    title = title_block(f"Liite 1. Järjestöavustukset vuodelle {settings.year}: avustusesitys", settings.county,
+                        settings.body, settings.meeting_date, settings.diary_number)
     sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
-                    widths={1: 36, 4: 40, 7: 40, 8: 60}, footer=footer)]
->>>>>>> e4997c8 (Refusals, supplement requests and decision letters state their reasons as full Finnish sentences from the rules' templates, without rule codes; verifiable identifiers are review findings; new rule A03 for a missing or excessive requested amount)
+                    widths={1: 30, 4: 30, 7: 34, 8: 50}, footer=footer, title=title,
+                    span_labels=True)]
     return write_workbook(path, sheets)
 
 
