@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from dataclasses import replace
 from decimal import Decimal as D
+from fractions import Fraction
 
 import pytest
 from hypothesis import assume, given
@@ -53,7 +56,11 @@ def test_proportional_half_of_each_request():
     out = allocate(cs, Budget(D(30_000)), Method("proportional"))
     assert amounts(out) == [D(5_000), D(10_000), D(15_000)]
     assert codes(out) == ["PROPORTIONAL"] * 3
-    assert out[0].reason == "määräraha ei riitä: kaikille 50,0 % haetusta, pyöristetty alaspäin 10 euroon"
+    assert out[0].reason == (
+        "Määräraha 30 000 € ei riitä avustuskelpoisten hakemusten haettuun yhteismäärään 60 000 €, joten kaikille "
+        "näille hakemuksille esitetään sama osuus haetusta määrästä: 30 000 € / 60 000 € eli 50,00 %. Haettu määrä "
+        "10 000 € × 50,00 % = 5 000 €, joka pyöristetään alaspäin 10 euron tarkkuuteen, joten avustukseksi "
+        "esitetään 5 000 €.")
     assert [a.id for a in out] == ["a", "b", "c"]
     assert [a.requested for a in out] == [D(10_000), D(20_000), D(30_000)]
 
@@ -66,11 +73,11 @@ def test_proportional_messy_share_rounds_down_to_ten_euros():
     cs = [cand("a", 12_345), cand("b", 23_456), cand("c", 34_567)]
     out = allocate(cs, Budget(D(50_000)), Method("proportional"))
     assert amounts(out) == [D(8_770), D(16_660), D(24_560)]
-    assert "kaikille 71,0 % haetusta" in out[0].reason
+    assert "50 000 € / 70 368 € eli noin 71,06 %" in out[0].reason
     # with a step of one euro the same shares round down to whole euros
     out1 = allocate(cs, Budget(D(50_000)), Method("proportional", step=D(1)))
     assert amounts(out1) == [D(8_771), D(16_666), D(24_561)]
-    assert out1[0].reason.endswith("pyöristetty alaspäin 1 euroon")
+    assert out1[0].reason.endswith("pyöristetään alaspäin 1 euron tarkkuuteen, joten avustukseksi esitetään 8 771 €.")
 
 
 def test_reason_numbers_round_down_and_group_like_amounts():
@@ -79,9 +86,11 @@ def test_reason_numbers_round_down_and_group_like_amounts():
     cs = [cand("a", 30_000), cand("b", 60_000)]
     out = allocate(cs, Budget(D(30_000)), Method("proportional", step=D(1_000)))
     assert amounts(out) == [D(10_000), D(20_000)]
-    assert out[0].reason == "määräraha ei riitä: kaikille 33,3 % haetusta, pyöristetty alaspäin 1 000 euroon"
+    assert "30 000 € / 90 000 € eli noin 33,34 %" in out[0].reason
+    assert out[0].reason.endswith("pyöristetään alaspäin 1 000 euron tarkkuuteen, joten avustukseksi esitetään 10 000 €.")
     out = allocate([cand("a", 3_000)], Budget(D(2_000)), Method("proportional", step=D("2.5")))
-    assert out[0].reason.endswith("66,6 % haetusta, pyöristetty alaspäin 2,5 euroon")
+    assert "2 000 € / 3 000 € eli noin 66,67 %" in out[0].reason
+    assert out[0].reason.endswith("pyöristetään alaspäin 2,5 euron tarkkuuteen, joten avustukseksi esitetään 2 000 €.")
 
 
 def test_proportional_enough_money_gives_the_exact_request():
@@ -229,7 +238,8 @@ def test_per_form_lines_and_the_common_remainder():
     out = allocate(cs, budget, Method("proportional"))
     # operating: 20 000 / 30 000; project shares the remaining 30 000: 30 000 / 40 000
     assert amounts(out) == [D(10_000), D(10_000), D(30_000)]
-    assert "66,6 %" in out[0].reason and "75,0 %" in out[2].reason
+    assert out[0].reason.startswith("Toiminta-avustusten määräraha 20 000 € ei riitä") and "noin 66,67 %" in out[0].reason
+    assert out[2].reason.startswith("Yhteinen määräraha 30 000 € ei riitä") and "eli 75,00 %" in out[2].reason
 
 
 def test_per_form_lines_above_total_are_refused():
@@ -243,7 +253,9 @@ def test_category_cap_proportional_frees_money_for_the_others():
     # category 4 limited to 10 000 / 40 000 = 25 %; the 50 000 left covers c fully
     assert amounts(out) == [D(5_000), D(5_000), D(40_000)]
     assert codes(out) == ["CATEGORY_CAP", "CATEGORY_CAP", "FULL"]
-    assert out[0].reason.startswith("toimintaluokan 4 enimmäismäärä 10 000 € ei riitä: luokan hakemuksille 25,0 %")
+    assert out[0].reason.startswith("Toimintaluokan 4 enimmäismäärä 10 000 € ei riitä luokan avustuskelpoisten "
+                                     "hakemusten haettuun yhteismäärään 40 000 €")
+    assert "10 000 € / 40 000 € eli 25,00 %" in out[0].reason
 
 
 def test_category_cap_is_split_between_lines_in_proportion_to_the_requests():
@@ -572,3 +584,54 @@ def test_random_round_of_two_hundred_applications_keeps_the_invariants():
         out = allocate(cs, budget, m)
         check_invariants(cs, budget, m, out)
         assert sum(amounts(out)) > D(800_000)  # a tight round uses nearly all the money
+
+
+# --- a reduction the reader can recompute ----------------------------------------
+
+_REDUCTION = re.compile(
+    r"(?P<money>[\d ]+(?:,\d+)?) € / (?P<demand>[\d ]+(?:,\d+)?) € eli (?:noin )?(?P<pct>\d+,\d+) %\. "
+    r"Haettu määrä (?P<req>[\d ]+(?:,\d+)?) € × [\d,]+ % = [\d ,]+ €, joka pyöristetään alaspäin "
+    r"(?P<step>[\d ]+(?:,\d+)?) euron tarkkuuteen, joten avustukseksi esitetään (?P<amount>[\d ]+(?:,\d+)?) €\."
+)
+
+
+def _num(text: str) -> Fraction:
+    return Fraction(text.replace(" ", "").replace(",", "."))
+
+
+def recompute(reason: str) -> tuple[D, D]:
+    """The amount a reader gets from a reason's own numbers: with the ratio of money to demand, and with the
+    percentage shown; both rounded down to the stated step. Also returns the amount the reason states."""
+    m = _REDUCTION.search(reason)
+    assert m, reason
+    req, step = _num(m["req"]), _num(m["step"])
+
+    def floor(x: Fraction) -> D:
+        return D(math.floor(x / step)) * D(str(step))
+
+    by_ratio = floor(req * _num(m["money"]) / _num(m["demand"]))
+    by_percent = floor(req * _num(m["pct"]) / 100)
+    assert by_ratio == by_percent, reason
+    return by_ratio, D(str(_num(m["amount"])))
+
+
+@given(
+    requests=st.lists(st.integers(min_value=1, max_value=400_000), min_size=1, max_size=12),
+    budget=st.integers(min_value=1_000, max_value=900_000),
+    step=st.sampled_from([D(1), D(10), D(100)]),
+)
+def test_every_proportional_reduction_can_be_recomputed_from_its_reason(requests, budget, step):
+    cs = [cand(f"h{i}", r) for i, r in enumerate(requests)]
+    for a in allocate(cs, Budget(D(budget)), Method("proportional", step=step)):
+        if a.reason_code == "PROPORTIONAL":
+            got, stated = recompute(a.reason)
+            assert got == stated == a.amount, a.reason
+
+
+def test_the_issue_example_is_recomputable_to_the_euro():
+    # the ratio behind "84,3 %": 25 000 € at 84,3 % would be 21 070 €, not the 21 090 € granted
+    cs = [cand("a", 25_000), cand("b", 875_900)]
+    out = allocate(cs, Budget(D(760_000)), Method("proportional"))
+    got, stated = recompute(out[0].reason)
+    assert got == stated == out[0].amount == D(21_090)
+    assert "84,3 %" not in out[0].reason

@@ -143,3 +143,15 @@ def test_supplement_requests_ask_in_full_sentences(sample):
         items = text.split("seuraavat tiedot tai liitteet:", 1)[1].split("Pyydämme toimittamaan", 1)[0].strip()
         assert items and items.endswith("."), (path.name, items)
         assert not re.search(r"\b[A-ZÄÖ][a-zäö ]+: (puuttuu|ei|vastaus puuttuu)\b", items), items
+
+
+def test_every_reduction_letter_can_be_recomputed_from_the_numbers_it_states(sample):
+    from .test_allocation import recompute
+
+    reduced = [html_text(p) for p in sorted((sample / "paatokset").glob("paatos_*.html"))]
+    reduced = [t for t in reduced if "on myöntänyt avustusta" in t and " haetusta " in t.split("Perustelut")[0]]
+    assert len(reduced) >= 20
+    for text in reduced:
+        granted = re.search(r"on myöntänyt avustusta ([\d  ]+) €", text)
+        got, stated = recompute(text.split("Perustelut", 1)[1])
+        assert got == stated == int(granted[1].replace(" ", "").replace("\u00a0", "")), text[:300]

@@ -404,18 +404,29 @@ def allocate(candidates: Iterable[Candidate], budget: Budget, method: Method) ->
         line_items = by_line[key]
         line_budget = Fraction(budget.per_form[key]) if key is not None else common
         if m in ("proportional", "threshold"):
-            _proportional(line_items, line_budget, cap_rate, budget, step, put)
+            _proportional(line_items, line_budget, cap_rate, budget, step, put, _line_label(key, budget))
         else:
             _greedy(line_items, line_budget, cap_rate, budget, method, put)
 
     return [out[i] for i in range(len(items))]
 
 
+_LINE_LABELS = {"operating": "Toiminta-avustusten määräraha", "partnership": "Kumppanuussopimusten määräraha",
+                "project": "Hankeavustusten määräraha"}
+
+
+def _line_label(key: str | None, budget: Budget) -> str:
+    """How a reason names the budget line: its form's appropriation, else the (common) appropriation."""
+    if key is not None:
+        return _LINE_LABELS.get(key, "Määräraha")
+    return "Yhteinen määräraha" if budget.per_form else "Määräraha"
+
+
 def _cap_text(cat: int, budget: Budget) -> str:
     return f"toimintaluokan {cat} enimmäismäärä {fmt_money(budget.category_caps[cat])}"
 
 
-def _proportional(items, line_budget, cap_rate, budget, step, put) -> None:
+def _proportional(items, line_budget, cap_rate, budget, step, put, line_label="Määräraha") -> None:
     """One common share per line; binding category caps get their own (water-filling)."""
     claims: dict[int | None, Fraction] = {}
     for it in items:
@@ -430,18 +441,81 @@ def _proportional(items, line_budget, cap_rate, budget, step, put) -> None:
         remaining_budget -= rate * claims[cat]
         remaining_claims -= claims[cat]
     share = min(Fraction(1), remaining_budget / remaining_claims) if remaining_claims > 0 else Fraction(1)
+    shared = [it for it in items if it.cand.category not in saturated]
+    lead = (
+        f"{line_label} {fmt_money(line_budget)} ei riitä avustuskelpoisten hakemusten haettuun yhteismäärään "
+        f"{fmt_money(remaining_claims)}"
+        if not saturated else
+        f"Kun toimintaluokkien enimmäismäärien mukaiset avustukset on otettu huomioon, määrärahasta jää muille "
+        f"hakemuksille {fmt_money(remaining_budget)}, mikä ei riitä niiden haettuun yhteismäärään "
+        f"{fmt_money(remaining_claims)}"
+    )
+    common = _ShareText(share, [it.claim for it in shared], step, lead + ", joten kaikille näille hakemuksille "
+                        "esitetään sama osuus haetusta määrästä", remaining_budget, remaining_claims)
     for it in items:
         cat = it.cand.category
         if cat in saturated and saturated[cat] < 1:
             rate = saturated[cat]
-            put(it, _floor_step(it.claim * rate, step), ReasonCode.CATEGORY_CAP,
-                f"{_cap_text(cat, budget)} ei riitä: luokan hakemuksille {_fmt_percent(rate)} haetusta, "
-                f"{_rounding(step)}")
+            cap = budget.category_caps[cat]
+            cat_claims = Fraction(cap) / rate if rate else sum((i.claim for i in items if i.cand.category == cat),
+                                                               Fraction(0))
+            text = _ShareText(rate, [i.claim for i in items if i.cand.category == cat], step,
+                              f"Toimintaluokan {cat} enimmäismäärä {fmt_money(cap)} ei riitä luokan avustuskelpoisten "
+                              f"hakemusten haettuun yhteismäärään {fmt_money(cat_claims)}, joten luokan hakemuksille "
+                              "esitetään sama osuus haetusta määrästä", Fraction(cap), cat_claims)
+            put(it, _floor_step(it.claim * rate, step), ReasonCode.CATEGORY_CAP, text.reason(it.claim))
         elif share >= 1 or cat in saturated:
             put(it, it.cand.requested, ReasonCode.FULL, "myönnetään haettu määrä")
         else:
-            put(it, _floor_step(it.claim * share, step), ReasonCode.PROPORTIONAL,
-                f"määräraha ei riitä: kaikille {_fmt_percent(share)} haetusta, {_rounding(step)}")
+            put(it, _floor_step(it.claim * share, step), ReasonCode.PROPORTIONAL, common.reason(it.claim))
+
+
+class _ShareText:
+    """The reason of a proportional reduction as a reader can recompute it: the money, the demand, their
+    ratio as a percentage with enough decimals that every claim of the group gives its exact amount
+    when multiplied by it (rounded up at that precision, never down past the exact ratio), and the
+    rounding rule."""
+
+    def __init__(self, share: Fraction, claims: Sequence[Fraction], step: Decimal, lead: str,
+                 money: Fraction, demand: Fraction) -> None:
+        self.share, self.step, self.lead = share, step, lead
+        self.money, self.demand = money, demand
+        self.shown, self.places = shown_share(share, claims, step)
+
+    def reason(self, claim: Fraction) -> str:
+        pct = percent_text(self.shown, self.places)
+        raw = _dec(claim * self.shown, 2)
+        amount = _floor_step(claim * self.share, self.step)
+        return (
+            f"{self.lead}: {fmt_money(self.money)} / {fmt_money(self.demand)} eli "
+            f"{'' if self.shown == self.share else 'noin '}{pct}. Haettu määrä "
+            f"{fmt_money(claim)} × {pct} = {fmt_money(raw)}, joka pyöristetään alaspäin "
+            f"{_fmt_number(self.step)} euron tarkkuuteen, joten avustukseksi esitetään {fmt_money(amount)}."
+        )
+
+
+def shown_share(share: Fraction, claims: Iterable[Fraction], step: Decimal) -> tuple[Fraction, int]:
+    """``share`` as a percentage with the fewest decimals (two to ten) such that every claim
+    multiplied by the shown percentage and rounded down to ``step`` gives the same amount as the exact
+    share: rounded up at that precision (a value rounded down could fall below a multiple of ``step``
+    that the exact share reaches). Returns the shown share (a fraction of one) and its decimals."""
+    claims = list(claims)
+    places = 2
+    shown = share
+    for places in range(2, 11):
+        unit = Fraction(1, 10 ** (places + 2))
+        shown = math.ceil(share / unit) * unit
+        if all(_floor_step(c * shown, step) == _floor_step(c * share, step) for c in claims):
+            break
+    return shown, places
+
+
+def percent_text(shown: Fraction, places: int) -> str:
+    """``84,3601 %`` (the shown share of :func:`shown_share`, trailing zeros kept to two decimals)."""
+    text = f"{Decimal(shown.numerator * 100) / Decimal(shown.denominator):.{places}f}"
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(2, "0")
+    return f"{whole},{frac} %"
 
 
 def _greedy(items, line_budget, cap_rate, budget, method, put) -> None:
