@@ -431,25 +431,109 @@ def _docx_bytes(fname: str, settings: Settings) -> tuple[bytes, str]:
 
 def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> bytes:
     """Render the Word template ``<name>.docx`` (officer's folder first);
-    returns the bytes of the filled .docx."""
-    from docxtpl import DocxTemplate  # imported here: slow to import, only needed for Word
+    returns the bytes of the filled .docx.
 
+    The first letter from a template is rendered whole (docxtpl, python-docx); the next ones only
+    re-render ``word/document.xml`` through the same compiled template and copy the package's other
+    members as they were written (see :class:`_WordTemplate`): the same bytes, several times faster."""
     doc = name.removesuffix(".docx")
     fname = _file_name(name, ".docx")
     ctx = _clean(_full_context(doc, context, settings))
     data, _ = _docx_bytes(fname, settings)
+    # the Word environment: docxtpl switches autoescape on in it, so it is never shared with HTML
+    env = _environment(settings, autoescape=True)
+    key = (fname, data)
+    cached = _WORD_TEMPLATES.get(key) if FAST_DOCX else None
+    if cached is not None:
+        with _translated(fname):
+            return cached.render(ctx, env)
+    out = _render_docx_whole(fname, data, ctx, env)
+    if FAST_DOCX and key not in _WORD_TEMPLATES:
+        if len(_WORD_TEMPLATES) >= 32:
+            _WORD_TEMPLATES.clear()
+        _WORD_TEMPLATES[key] = _WordTemplate.learn(data, ctx, env, out)
+    return out
+
+
+def _render_docx_whole(fname: str, data: bytes, ctx: dict[str, Any], env: _Environment) -> bytes:
+    from docxtpl import DocxTemplate  # imported here: slow to import, only needed for Word
+
     try:
         tpl = DocxTemplate(io.BytesIO(data))
         tpl.init_docx()
     except Exception as e:  # a damaged or non-Word file
         raise TemplateError(f"Word-mallipohjaa {fname} ei voitu avata: {type(e).__name__}. Onko se .docx-tiedosto?") from None
-    # the Word environment: docxtpl switches autoescape on in it, so it is never shared with HTML
-    env = _environment(settings, autoescape=True)
     with _translated(fname):
         tpl.render(ctx, jinja_env=env, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
     return fixed_zip_times(out.getvalue())
+
+
+FAST_DOCX = True  # False: every letter rendered whole (tests compare the two)
+_WORD_TEMPLATES: dict[tuple[str, bytes], _WordTemplate | None] = {}  # None: this template is always rendered whole
+_BODY = "word/document.xml"
+
+
+class _WordTemplate:
+    """A Word template whose letters differ only in the parts docxtpl renders: ``word/document.xml``
+    and the headers and footers.
+
+    Built from the template and the first letter rendered whole: the template's package is loaded
+    once, and each further letter's parts are made the way docxtpl makes them (its own steps: build
+    the body, fix tables, renumber drawings; render each header and footer) and serialised the way
+    python-docx does, into the first letter's package (:class:`avustus_cli.adapters.zips.Package`),
+    whose other members are copied as they are. Only a template whose other parts (footnotes,
+    properties) hold no template tags qualifies, and only when the first letter made this way is
+    the same bytes as the whole rendering."""
+
+    def __init__(self, tpl: Any, body: Any, package: Any):
+        self._tpl, self._body, self._package = tpl, body, package
+
+    @classmethod
+    def learn(cls, data: bytes, ctx: dict[str, Any], env: _Environment, whole: bytes) -> _WordTemplate | None:
+        import zipfile
+
+        from docxtpl import DocxTemplate
+
+        from avustus_cli.adapters.zips import Package
+
+        try:
+            tpl = DocxTemplate(io.BytesIO(data))
+            tpl.init_docx()
+            if tpl.docx.part.partname != "/" + _BODY:
+                return None
+            rendered = {_BODY} | {part.partname.lstrip("/") for uri in (tpl.HEADER_URI, tpl.FOOTER_URI)
+                                  for _, part in tpl.get_headers_footers(uri)}
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for info in z.infolist():
+                    if info.filename not in rendered and any(tag in z.read(info) for tag in (b"{{", b"{%", b"{#")):
+                        return None
+            made = cls(tpl, copy.deepcopy(tpl.docx.element.body), Package(whole))
+            return made if made.render(ctx, env) == whole else None
+        except Exception:  # anything unexpected: this template is rendered whole, as before
+            return None
+
+    def render(self, ctx: dict[str, Any], env: _Environment) -> bytes:
+        from docx.opc.part import XmlPart
+
+        tpl = self._tpl
+        root = tpl.docx.element
+        root.replace(root.body, copy.deepcopy(self._body))
+        # what DocxTemplate.render_init resets, without reloading the package
+        tpl.pic_map = {}
+        tpl.current_rendering_part = None
+        tpl.docx_ids_index = 1000
+        env.autoescape = True
+        tree = tpl.fix_tables(tpl.build_xml(ctx, env))
+        tpl.fix_docpr_ids(tree)
+        tpl.map_tree(tree)
+        parts = {_BODY: tpl.docx.part.blob}
+        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):  # from the template's own parts: they are never replaced here
+            for key, xml in tpl.build_headers_footers_xml(ctx, uri, env):
+                part = tpl.docx.part.rels[key].target_part
+                parts[part.partname.lstrip("/")] = XmlPart.load(part.partname, part.content_type, xml, part.package).blob
+        return self._package.with_members(parts)
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

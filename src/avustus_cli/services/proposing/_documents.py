@@ -71,42 +71,21 @@ def reduction_text(row: ProposalLine) -> str:
     return sentence(row.reason)
 
 
-PARALLEL_LETTERS = 40  # from this many letters on, render them in worker processes
-
-
-def _letters_chunk(args: tuple[Path, list[tuple[str, dict[str, Any]]], Settings, tuple[str, ...]]) -> list[Path]:
-    from avustus_cli.adapters.render import write_document
-
-    letter_dir, items, settings, formats = args
-    out: list[Path] = []
-    for stem, ctx in items:
-        # render_docx gives byte-stable .docx already (the template's fixed dates, fixed zip times)
-        out += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
-    return out
-
-
 def write_letters(
     letter_dir: Path,
     contexts: Sequence[tuple[str, dict[str, Any]]],
     settings: Settings,
     formats: Sequence[str],
-    workers: int | None = None,
 ) -> list[Path]:
-    """The supplement requests, in worker processes when there are many
-    (each letter is independent; rendering a .docx is CPU-bound)."""
-    import os
+    """The supplement requests, in this process: after the first letter a Word letter re-renders only
+    its filled parts (``adapters.render``), and worker processes measured slower than one process
+    (each had to learn the template again; bench/compare.py)."""
+    from avustus_cli.adapters.render import write_document
 
-    items = list(contexts)
-    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    if workers < 2 or len(items) < PARALLEL_LETTERS:
-        return _letters_chunk((letter_dir, items, settings, tuple(formats)))
-    from avustus_cli.adapters.workers import map_chunks
-
-    size = -(-len(items) // (workers * 4))
-    chunks = [items[i:i + size] for i in range(0, len(items), size)]
     out: list[Path] = []
-    for paths in map_chunks(_letters_chunk, [(letter_dir, c, settings, tuple(formats)) for c in chunks], workers=workers):
-        out += paths
+    for stem, ctx in contexts:
+        # render_docx gives byte-stable .docx already (the template's fixed dates, fixed zip times)
+        out += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
     return out
 
 

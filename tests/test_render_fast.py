@@ -1,0 +1,116 @@
+"""A Word letter made from the cached template (only the filled parts rendered again) is the same
+bytes as the letter rendered whole by docxtpl and python-docx."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from avustus_cli.adapters import render
+from avustus_cli.adapters.zips import Package
+from avustus_cli.domain.config import default_settings
+
+from .conftest import SAMPLE, Cli
+
+_TEXT_KEYS = {"name", "applicant", "activity_name", "text", "reason", "purpose", "id"}
+
+
+def _with_text(value, text: str):
+    """``value`` with every free-text field (names, reasons, ids) set to ``text``."""
+    if isinstance(value, dict):
+        return {k: (text if k in _TEXT_KEYS and isinstance(v, str) else _with_text(v, text)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_text(v, text) for v in value]
+    return value
+
+
+def _variants(name: str) -> list[dict]:
+    """The example context, and copies whose names and texts differ (markup, line breaks, tabs, a very
+    long text): each letter of a batch is different."""
+    base = render.example_context(name)
+    return [base] + [_with_text(copy.deepcopy(base), text)
+                     for text in ("Ääni & <Kuva> ry \"lainaus\"", "Rivi 1\nRivi 2\tsarkain", "Pitkä nimi " * 60)]
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
+
+
+@pytest.mark.parametrize("name", [n for n in render.DOCUMENTS if n != "oikaisuvaatimusohje"])
+def test_the_cached_template_gives_the_bytes_of_the_whole_rendering(name, fresh, monkeypatch):
+    settings = default_settings()
+    contexts = _variants(name)
+    monkeypatch.setattr(render, "FAST_DOCX", False)
+    whole = [render.render_docx(name, c, settings) for c in contexts]
+    monkeypatch.setattr(render, "FAST_DOCX", True)
+    fast = [render.render_docx(name, c, settings) for c in contexts]
+    assert [c for c in render._WORD_TEMPLATES.values()] and all(render._WORD_TEMPLATES.values()), "the cached path was not taken"
+    assert fast == whole
+    if any(c != contexts[0] for c in contexts):  # the terms have no text of an applicant
+        assert len(set(whole)) == len(whole)  # the letters do differ
+
+
+def test_a_template_with_tags_outside_the_rendered_parts_is_always_rendered_whole(tmp_path, fresh):
+    """Footnotes, properties and other parts are rendered by docxtpl in ways the cache does not repeat."""
+    src = Path(__file__).resolve().parent.parent / "templates" / "taydennyspyynto.docx"
+    officer = tmp_path / "pohjat"
+    officer.mkdir()
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(officer / "taydennyspyynto.docx", "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "docProps/core.xml":
+                data = data.replace(b"<dc:subject/>", b"<dc:subject>{{ applicant.name }}</dc:subject>")
+            zout.writestr(info, data)
+    settings = dataclasses.replace(default_settings(), templates_dir=officer)
+    contexts = _variants("taydennyspyynto")[:3]  # a core property holds at most 255 characters
+    letters = [render.render_docx("taydennyspyynto", c, settings) for c in contexts]
+    assert list(render._WORD_TEMPLATES.values()) == [None]
+    with zipfile.ZipFile(io.BytesIO(letters[1])) as z:
+        core = z.read("docProps/core.xml")
+    assert b"Kuva" in core and b"{{" not in core  # filled, for this letter
+
+
+def test_a_package_with_a_member_replaced_is_what_zipfile_writes():
+    def package(members: dict[str, bytes]) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in members.items():
+                z.writestr(zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
+        return buf.getvalue()
+
+    members = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document>" + b"x" * 5000 + b"</w:document>",
+               "word/media/image1.png": bytes(range(256)) * 40}
+    pkg = Package(package(members))
+    changed = {**members, "word/document.xml": b"<w:document>toinen</w:document>"}
+    assert pkg.with_members({"word/document.xml": changed["word/document.xml"]}) == package(changed)
+    with pytest.raises(KeyError):
+        pkg.with_members({"word/puuttuu.xml": b""})
+
+
+@pytest.mark.slow
+def test_propose_on_the_sample_round_writes_the_same_bytes_either_way(tmp_path, monkeypatch):
+    cli = Cli(tmp_path / "round.db", SAMPLE / "avustus.toml")
+    cli("import", SAMPLE / "hakemukset.xlsx")
+    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
+    cli("check", "--as-of", "2027-01-10")
+    outputs = []
+    for fast in (False, True):
+        monkeypatch.setattr(render, "FAST_DOCX", fast)
+        monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
+        db = tmp_path / f"{fast}.db"
+        shutil.copy(tmp_path / "round.db", db)
+        out = tmp_path / f"esitys-{fast}"
+        r = Cli(db, SAMPLE / "avustus.toml")("propose", "--out", out, "--as-of", "2027-01-12")
+        assert r.exit_code == 0, r.output
+        outputs.append({p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    whole, fast_ = outputs
+    assert sum(1 for n in whole if n.endswith(".docx")) > 10
+    assert fast_.keys() == whole.keys()
+    assert [n for n in whole if whole[n] != fast_[n]] == []
