@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.cli import app, as_of_date, env_of, err, out, output_file
+from avustus_cli.cli.progress import Progress
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.domain.models import Severity, Verdict
@@ -148,17 +149,19 @@ def check_cmd(
     env = env_of(ctx)
     store = env.store(create=False)
     day = as_of_date(as_of)
-    if no_store:
-        results = current_results(store)
-        if application:
-            results = [r for r in results if r.app.id in set(application)]
-    else:
-        results = run_check(store, env.settings, day, list(application) if application else None, slim=True)
-    if not results:
-        raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
-    shown = _filtered(results, code or [], severity or [], verdict or [])
-    if xlsx:
-        write_check_workbook(xlsx, shown)
+    with Progress("Tarkistetaan", "hakemusta", enabled=not as_json) as bar:
+        if no_store:
+            results = current_results(store)
+            if application:
+                results = [r for r in results if r.app.id in set(application)]
+        else:
+            results = run_check(store, env.settings, day, list(application) if application else None, slim=True,
+                                progress=bar.update)
+        if not results:
+            raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
+        shown = _filtered(results, code or [], severity or [], verdict or [])
+        if xlsx:
+            write_check_workbook(xlsx, shown)
     if as_json:
         out.print_json(json.dumps([result_json(r) for r in shown], ensure_ascii=False))
     else:

@@ -69,12 +69,15 @@ def decide_cmd(
     if meeting is not None and day is not None and day != meeting:
         err.print(escape(f"Huomio: päätöspäivä {fmt.date(day)} ei ole asetusten kokouspäivä {fmt.date(meeting)} "
                          "(decision.meeting_date), jolle päätösesitys laadittiin."), highlight=False)
-    result = svc.decide(
-        env.store(), env.settings,
-        decision_date=day, section=section, maker=maker, from_file=from_file,
-        channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
-        budget_total=option_money(budget, "--budget"),
-    )
+    from avustus_cli.cli.progress import Progress
+
+    with Progress("Kirjataan päätöksiä ja kirjoitetaan päätöskirjeitä", enabled=not as_json):
+        result = svc.decide(
+            env.store(), env.settings,
+            decision_date=day, section=section, maker=maker, from_file=from_file,
+            channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
+            budget_total=option_money(budget, "--budget"),
+        )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
     else:

@@ -165,7 +165,10 @@ def propose_cmd(
                   highlight=False)
         rows = svc.load_rows(store, settings)
         m = proposed.plan.method
-    written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
+    from avustus_cli.cli.progress import Progress
+
+    with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
+        written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
     svc.remember_sheet(store, out_dir / svc.ESITYS_FILE)
     _print_summary(rows, budget_obj)
     _print_paths(out_dir, written)

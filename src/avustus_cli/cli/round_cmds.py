@@ -22,8 +22,6 @@ from avustus_cli.services.status import round_status
 if TYPE_CHECKING:  # the import service (Excel readers) loads only when `avustus import` runs
     from avustus_cli.services.importing import ImportResult
 
-PROGRESS_MIN_ROWS = 3000
-
 
 @app.command("init")
 def init_cmd(
@@ -138,8 +136,7 @@ def import_cmd(
 
     Esimerkki: [bold]avustus import hakemukset.xlsx[/]; käyttöselvitykset: [bold]avustus import --reports kayttoselvitykset.xlsx[/]
     """
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    from avustus_cli.cli.progress import Progress
     from avustus_cli.services.importing import import_applications, import_history, import_reports, write_warnings
 
     if warnings_xlsx is not None:  # checked before anything is imported: a bad name changes nothing
@@ -154,28 +151,14 @@ def import_cmd(
     store = env.store()
     if history and reports:
         raise AvustusError("anna joko --history tai --reports, ei molempia.")
-    if reports:
-        result = import_reports(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
-    elif history:
-        result = import_history(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
-    else:
-        bar = Progress(TextColumn("Tuodaan"), BarColumn(), TextColumn("{task.completed}/{task.total} riviä"), TimeRemainingColumn(), console=err, transient=True)
-        task = None
-
-        def progress(done: int, total: int) -> None:
-            nonlocal task
-            if total < PROGRESS_MIN_ROWS or as_json:
-                return
-            if task is None:
-                bar.start()
-                task = bar.add_task("import", total=total)
-            bar.update(task, completed=done, total=max(total, done))
-
-        try:
-            result = import_applications(store, file, settings, sheet=sheet, dry_run=dry_run, force=force, progress=progress, display=str(file))
-        finally:
-            if task is not None:
-                bar.stop()
+    with Progress("Tuodaan", "riviä", enabled=not as_json) as bar:  # from the start: reading a big file takes a while
+        if reports:
+            result = import_reports(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
+        elif history:
+            result = import_history(store, file, settings, sheet=sheet, dry_run=dry_run, display=str(file))
+        else:
+            result = import_applications(store, file, settings, sheet=sheet, dry_run=dry_run, force=force,
+                                         progress=lambda done, total: bar.update(done, max(total, done)), display=str(file))
     _print_import(result, as_json)
     if warnings_xlsx is not None:
         write_warnings(warnings_xlsx, result)
