@@ -427,7 +427,7 @@ def paatosesitys():
     doc = new_document("Päätösesitys")
     page_frame(doc, "Päätösesitys", "meeting_date")
     plain_table(doc, [["{{ county }}", "{{ meeting_date|date }}", "§"], ["{{ body }}", "{{ diary_number }}", ""]],
-                [9.0, 4.7, 3.0], right_cols={1, 2})
+                [8.0, 6.2, 2.5], right_cols={1, 2})  # the diary number on one line
     heading(doc, "{{ title }}", 1)
     tag(doc, "if earlier_handling")
     rich(doc, ("Aiempi käsittely: ", True), ("{{ earlier_handling }}", False))
@@ -585,7 +585,7 @@ def annex_head(doc, label: str) -> None:
         doc,
         [["{{ county }}", label],
          ["{{ body }}{% if meeting_date %} {{ meeting_date|date }}{% endif %}", "{{ diary_number }}"]],
-        [12.0, 4.7] if label == "Liite 2" else [18.0, 8.7],
+        [10.7, 6.0] if label == "Liite 2" else [18.0, 8.7],  # the diary number on one line
         right_cols={1},
     )
 
@@ -666,7 +666,7 @@ def strategiajohtajan_paatos():
     page_frame(doc, "Viranhaltijapäätös § {{ section }}", "decision_date", body="{{ small_partnership_decider }}")
     plain_table(doc, [["{{ county }}", "Viranhaltijapäätös", "{{ decision_date|date }}", "§ {{ section }}"],
                       ["{{ small_partnership_decider }}", "{{ diary_number }}", "", ""]],
-                [5.5, 5.2, 3.0, 3.0], right_cols={2, 3})
+                [5.0, 5.7, 3.0, 3.0], right_cols={2, 3})
     heading(doc, "{{ title }}", 1)
     para(doc, "LUONNOS", size=9)
     rich(doc, ("Päättäjä: ", True), ("{{ decider.title }} {{ decider.name }}", False))

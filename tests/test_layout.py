@@ -275,3 +275,28 @@ def test_check_sheet_names_fields_in_finnish():
     assert field_label("legal_form") == "Oikeudellinen muoto"
     assert field_label("business_id") == "Y-tunnus"
     assert field_label(None) == ""
+
+
+# --- docs/sample_pages.md ------------------------------------------------------------------
+
+
+def test_sample_pages_page_shows_every_kind_of_document_and_its_images_exist():
+    """docs/sample_pages.md (written by docs/make_sample_pages.py) references PNGs that are in the
+    repository, at least one for each kind of document the script renders."""
+    import re
+    import runpy
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    script = runpy.run_path(str(docs / "make_sample_pages.py"))
+    text = (docs / "sample_pages.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images
+    for rel in images:
+        path = docs / rel
+        assert path.is_file() and path.stat().st_size > 1000, rel
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
+    shown = {Path(rel).stem.rsplit("-", 1)[0] for rel in images}
+    assert shown == {stem for stem, _title, _pattern in script["DOCUMENTS"]}
+    for _stem, title, _pattern in script["DOCUMENTS"]:
+        assert f"## {title}" in text

@@ -498,6 +498,11 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.print_title_rows = f"{header_row}:{header_row}"
+        if sh.title:  # a public sheet's later pages: the title block in the page header
+            ws.oddHeader.left.text = str(sh.title[0]).replace("&", "&&")
+            ws.oddHeader.right.text = " – ".join(str(t) for t in sh.title[1:]).replace("&", "&&")
+            for part in (ws.oddHeader.left, ws.oddHeader.right):
+                part.font, part.size = FONT_NAME, 8
         ws.oddFooter.left.text = sh.name[:31].replace("&", "&&")
         ws.oddFooter.right.text = "sivu &P / &N"
         for part in (ws.oddFooter.left, ws.oddFooter.right):
