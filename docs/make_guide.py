@@ -105,7 +105,10 @@ STEPS: tuple[Step, ...] = (
     Step(
         "",
         "Aiempien vuosien avustukset, maksut ja käyttöselvitykset tuodaan omasta rekisteristään valinnalla "
-        "`--history`. Niistä tarkistetaan muun muassa puuttuvat käyttöselvitykset (R01).",
+        "`--history`. Niistä tarkistetaan muun muassa puuttuvat käyttöselvitykset (R01). Avustuksesta, jolta "
+        "puuttuu avustusvuosi, annetaan varoitus, koska sen käyttöselvityksen eräpäivää ei voi laskea; "
+        "`avustus overdue` luettelee tällaiset avustukset erikseen. Muussa valuutassa kuin euroina merkitty "
+        "avustus estää rekisterin tuonnin.",
         ("import", "--history", "aiemmat_avustukset.xlsx"),
     ),
     Step(

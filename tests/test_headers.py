@@ -73,6 +73,11 @@ def test_a_spelling_beats_a_header_that_only_holds_its_words():
     assert row.mapping == {1: "requested"} and row.duplicates == {0: "requested"}
 
 
+def test_the_officers_setting_beats_a_known_spelling():
+    row = HeaderMatcher(APPLICATION_SPECS, {"Award Date": "received"}).match_row(["Saapunut", "Award Date"])
+    assert row.mapping == {1: "received"} and row.duplicates == {0: "received"}
+
+
 def test_suggestions_give_each_field_to_one_column():
     got = suggest_fields({0: "Recipient Org:Name", 1: "Recipient Org:Identifier", 2: "Amount Awarded"}, APPLICATION_SPECS)
     assert got[0] == "applicant" and got[2] == "requested" and got.get(1) != "applicant"

@@ -114,7 +114,9 @@ def _print_import(result: ImportResult, as_json: bool) -> None:
         )
     elif result.unknown_columns:
         out.print(
-            escape("Tuntemattomat sarakkeet säilytettiin hakemusten lisätietoina: " + ", ".join(result.unknown_columns)),
+            escape("Tuntemattomat sarakkeet säilytettiin hakemusten lisätietoina: " + ", ".join(result.unknown_columns)
+                   + (f". Lähimmät kentät ja asetusrivit: avustus columns {'--history ' if result.kind == 'history' else ''}{result.file}"
+                      if result.kind in ("applications", "history") else "")),
             highlight=False,
         )
 

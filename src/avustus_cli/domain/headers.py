@@ -154,15 +154,15 @@ class HeaderMatcher:
         return tuple(sorted(names, key=order.index))
 
     def match_row(self, cells: list[object]) -> RowMatch:
-        """Every column of a candidate header row: a spelling or a setting beats a header that only holds
-        a spelling's words; of two columns naming the same field the first wins, the other is noted."""
+        """Every column of a candidate header row: a setting beats a spelling, which beats a header that only
+        holds a spelling's words; of two columns naming the same field the first wins, the other is noted."""
         result = RowMatch()
         matches = {i: self.match(c) for i, c in enumerate(cells)}
-        for strong in (True, False):
+        for how in ("asetus", "otsikko", "sanat"):  # the officer's setting first, a header's words last
             for i, m in matches.items():
-                if m.candidates and strong:
+                if m.candidates and how == "asetus":
                     result.ambiguous[i] = m.candidates
-                if m.field is None or (m.how != "sanat") != strong:
+                if m.field is None or m.how != how:
                     continue
                 if m.field in result.mapping.values():
                     result.duplicates[i] = m.field

@@ -654,4 +654,4 @@ def write_warnings(path: Path, result: ImportResult) -> Path:
 
     rows = [[w.get("application_id"), w.get("sheet"), w.get("row"), w.get("column_name"), w.get("field"), w.get("message")]
             for w in result.warnings]
-    return write_workbook(path, [Sheet("Varoitukset", WARNING_HEADERS, rows, widths={0: 22, 3: 30, 5: 90})])
+    return write_workbook(path, [Sheet("Varoitukset", WARNING_HEADERS, rows, widths={0: 36, 1: 20, 3: 30, 5: 100})])
