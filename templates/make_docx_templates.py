@@ -309,6 +309,16 @@ def page_frame(doc, kind: str, date_key: str, body: str = "{{ body }}") -> None:
     _page_number(sec.first_page_footer)
 
 
+def keep_table_together(table) -> None:
+    """A table that is never divided between pages (a signature block): every row stays on the page of
+    the next one (the first paragraph of each cell keeps with the next), no row splits."""
+    rows = table.rows
+    for row in rows[:-1]:
+        for cell in row.cells:
+            cell.paragraphs[0].paragraph_format.keep_with_next = True
+    _rows_unsplit(table)
+
+
 def keep_together(*paragraphs) -> None:
     """A block that a page break never separates (a decision and its signature): each paragraph keeps
     its lines together and stays on the page of the next one, the last only keeps its lines."""
@@ -868,7 +878,7 @@ def kayttoselvitys_hyvaksynta():
     tag(doc, "endif")
     para(doc, "Hyvinvointialueella on edelleen oikeus tarkastaa avustuksen käyttö ja avustuksen saajan kirjanpito.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 
@@ -888,7 +898,7 @@ def kayttoselvitys_taydennys():
     para(doc, "Niin kauan kuin käyttöselvitys on puutteellinen, teille myönnettyjen avustusten maksatus on pidätetty. "
               "Avustus, jonka käytöstä ei ole annettu hyväksyttävää selvitystä, voidaan periä takaisin.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 
@@ -926,7 +936,7 @@ def kuuleminen():
     para(doc, "Tämä kirje ei ole päätös, eikä siihen voi hakea muutosta. Takaisinperintäpäätökseen liitetään "
               "oikaisuvaatimusohje.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 
@@ -955,7 +965,7 @@ def takaisinperinta():
     bullets(doc, "for r in reasons", "{{ r }}")
     para(doc, RECLAIM_TERMS + " Päätös perustuu asiakirjaan {{ guideline }}.")
     heading(doc, "Lisätiedot", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     review_instructions(doc)
     return doc
 
@@ -1014,14 +1024,17 @@ def sopimus():
               "olennaisesti rikkoo sopimusta tai avustusehtoja. Järjestön on ilmoitettava toimintansa olennaisista "
               "muutoksista viipymättä osoitteeseen {{ office.email }}.")
     heading(doc, "10. Allekirjoitukset", 2)
-    para(doc, "Sopimus on laadittu kahtena samasanaisena kappaleena, yksi kummallekin osapuolelle.")
-    plain_table(doc, [["Paikka ja aika ____________________", "Paikka ja aika ____________________"],
-                      ["", ""],
-                      ["______________________________", "______________________________"],
-                      ["{{ county }}", "{{ organisation.name }}"],
-                      ["{{ signer }}", "nimenkirjoitusoikeutettu"]], [8.3, 8.3])
+    # the heading, this sentence and the signatures stay on one page
+    para(doc, "Sopimus on laadittu kahtena samasanaisena kappaleena, yksi kummallekin osapuolelle."
+         ).paragraph_format.keep_with_next = True
+    signatures = plain_table(doc, [["Paikka ja aika ____________________", "Paikka ja aika ____________________"],
+                                   ["", ""],
+                                   ["______________________________", "______________________________"],
+                                   ["{{ county }}", "{{ organisation.name }}"],
+                                   ["{{ signer }}", "nimenkirjoitusoikeutettu"]], [8.3, 8.3])
+    keep_table_together(signatures)
     heading(doc, "Yhteyshenkilö", 2)
-    para(doc, person("preparer"))
+    keep_together(para(doc, person("preparer")))
     return doc
 
 

@@ -300,3 +300,26 @@ def test_sample_pages_page_shows_every_kind_of_document_and_its_images_exist():
     assert shown == {stem for stem, _title, _pattern in script["DOCUMENTS"]}
     for _stem, title, _pattern in script["DOCUMENTS"]:
         assert f"## {title}" in text
+
+
+def test_the_agreement_signatures_are_one_block(rendered):
+    """The partnership agreement's signature table is never divided between pages: each of its rows
+    keeps with the next and the sentence above keeps with the table."""
+    body = rendered["sopimus"]["word/document.xml"].find("w:body", NS)
+    table = next(t for t in body.findall("w:tbl", NS) if "nimenkirjoitusoikeutettu" in _text(t))
+    rows = table.findall("w:tr", NS)
+    for tr in rows[:-1]:
+        for tc in tr.findall("w:tc", NS):
+            assert tc.find("w:p/w:pPr/w:keepNext", NS) is not None, _text(tr)
+    before = table.getprevious()
+    assert before.tag == f"{{{W}}}p" and before.find("w:pPr/w:keepNext", NS) is not None
+
+
+@pytest.mark.parametrize("name", [d for d in DOCUMENTS if d not in ("liite1", "avustusehdot", "paatosesitys")])
+def test_the_contact_paragraph_keeps_its_lines_together(rendered, name):
+    body = rendered[name]["word/document.xml"].find("w:body", NS)
+    paras = body.findall("w:p", NS)
+    heads = [i for i, p in enumerate(paras) if _text(p).strip() in ("Lisätiedot", "Yhteyshenkilö")]
+    assert heads, name
+    for i in heads:
+        assert paras[i + 1].find("w:pPr/w:keepLines", NS) is not None, (name, _text(paras[i + 1]))
