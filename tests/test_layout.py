@@ -236,6 +236,11 @@ def test_public_sheet_has_a_title_block_above_its_header_and_labels_span(tmp_pat
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert {"A1:D1", "A6:D6", "A8:C8"} <= merged  # title lines; the group's title; the subtotal's label
     assert "A7:B7" not in merged  # a data row is never merged
+    # printed: later pages repeat the title block in the page header, the first shows the block itself
+    assert ws.HeaderFooter.differentFirst
+    assert "Keski-Suomen hyvinvointialue" in ws.oddHeader.right.text and "Hyvaks/77" in ws.oddHeader.right.text
+    assert not ws.firstHeader.left.text and not ws.firstHeader.right.text
+    assert ws.firstFooter.right.text == ws.oddFooter.right.text == "sivu &P / &N"
 
 
 def test_sheet_read_back_has_its_header_on_row_one(tmp_path):

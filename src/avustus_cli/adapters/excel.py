@@ -503,10 +503,14 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
             ws.oddHeader.right.text = " – ".join(str(t) for t in sh.title[1:]).replace("&", "&&")
             for part in (ws.oddHeader.left, ws.oddHeader.right):
                 part.font, part.size = FONT_NAME, 8
-        ws.oddFooter.left.text = sh.name[:31].replace("&", "&&")
-        ws.oddFooter.right.text = "sivu &P / &N"
-        for part in (ws.oddFooter.left, ws.oddFooter.right):
-            part.font, part.size = FONT_NAME, 8
+            # the first page shows the title block itself: its page header is left empty
+            ws.HeaderFooter.differentFirst = True
+        footers = (ws.oddFooter, ws.firstFooter) if sh.title else (ws.oddFooter,)
+        for foot in footers:
+            foot.left.text = sh.name[:31].replace("&", "&&")
+            foot.right.text = "sivu &P / &N"
+            for part in (foot.left, foot.right):
+                part.font, part.size = FONT_NAME, 8
     return atomic_save(path, wb.save, private=private)
 
 
