@@ -52,10 +52,11 @@ def demo() -> int:
     steps = [
         ["check", "--as-of", "2027-01-04", "--xlsx", str(out / "tarkistus.xlsx")],
         ["propose", "--out", str(out / "esitys"), "--as-of", "2027-01-04"],
-        ["decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", str(out / "paatokset")],
+        ["decide", "--date", "2027-01-20", "--section", "§ 12", "--minutes-published", "2027-01-22",
+         "--letters", str(out / "paatokset")],
         # the small partnership agreements: the strategy director's own decision (S04)
         ["decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
-         "--letters", str(out / "paatokset_strategiajohtaja")],
+         "--minutes-published", "2027-01-22", "--letters", str(out / "paatokset_strategiajohtaja")],
         ["payments", "--as-of", "2027-03-01"],
         # the year after the decision: the partnership agreement, its first yearly instalment paid
         ["agreement", "AV-2027-010", "--date", "2027-02-01", "--out", str(out / "sopimukset")],

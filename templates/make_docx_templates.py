@@ -1038,6 +1038,107 @@ def sopimus():
     return doc
 
 
+def appeal_instructions(doc) -> None:
+    """VALITUSOSOITUS: the same text as valitusosoitus.html."""
+    heading(doc, "VALITUSOSOITUS", 2)
+    para(doc, "Tähän päätökseen haetaan muutosta hyvinvointialuevalituksella hallinto-oikeudelta. Oikaisuvaatimusta "
+              "tähän päätökseen ei voi tehdä.")
+    heading(doc, "Valitusoikeus", 3)
+    para(doc, "Valituksen saa tehdä se, joka on tehnyt oikaisuvaatimuksen.{% if outcome == \"changed\" %} Koska päätös "
+              "muuttui oikaisuvaatimuksen johdosta, valituksen saa tehdä myös se, johon päätös on kohdistettu tai jonka "
+              "oikeuteen, velvollisuuteen tai etuun päätös välittömästi vaikuttaa (asianosainen), sekä "
+              "hyvinvointialueen jäsen.{% endif %}")
+    heading(doc, "Valitusperusteet", 3)
+    para(doc, "Valituksen saa tehdä sillä perusteella, että päätös on syntynyt virheellisessä järjestyksessä, päätöksen "
+              "tehnyt viranomainen on ylittänyt toimivaltansa tai päätös on muuten lainvastainen.")
+    heading(doc, "Valitusviranomainen ja yhteystiedot", 3)
+    rich(doc, ("Valitusviranomainen on ", False), ("{{ appeal.court }}", True), (".", False)
+         ).paragraph_format.space_after = Pt(0)
+    para(doc, "Postiosoite: {{ appeal.address }}").paragraph_format.space_after = Pt(0)
+    para(doc, "Sähköposti: {{ appeal.email }}")
+    para(doc, "Valituksen voi tehdä myös hallinto- ja erityistuomioistuinten sähköisessä asiointipalvelussa.")
+    heading(doc, "Valitusaika", 3)
+    para(doc, "Valitus on tehtävä 30 päivän kuluessa päätöksen tiedoksisaannista. Tiedoksisaantipäivää ei lueta "
+              "valitusaikaan.")
+    para(doc, "Asianosaisen katsotaan saaneen päätöksestä tiedon, jollei muuta näytetä, seitsemäntenä päivänä kirjeen "
+              "lähettämisestä tai kolmantena päivänä sähköisen viestin lähettämisestä. Hyvinvointialueen jäsenen "
+              "katsotaan saaneen päätöksestä tiedon seitsemän päivän kuluttua siitä, kun pöytäkirja on julkaistu "
+              "yleisessä tietoverkossa.")
+    tag(doc, "if appeal.last_day")
+    rich(
+        doc,
+        ("Tämä päätös on lähetetty {{ appeal.sent|date }} "
+         '{{ "sähköpostilla" if appeal.channel == "email" else "kirjeenä" }}. Päätös katsotaan saaduksi tiedoksi '
+         "{{ appeal.served|date }}, ja valitusaika päättyy ", False),
+        ("{{ appeal.last_day|date }}", True),
+        (".", False),
+    )
+    tag(doc, "endif")
+    para(doc, "Jos valitusajan viimeinen päivä on lauantai, sunnuntai, pyhäpäivä, itsenäisyyspäivä, vapunpäivä, "
+              "jouluaatto tai juhannusaatto, valituksen saa tehdä ensimmäisenä arkipäivänä sen jälkeen. Valituksen on "
+              "oltava perillä hallinto-oikeudessa viimeistään valitusajan viimeisenä päivänä ennen hallinto-oikeuden "
+              "aukioloajan päättymistä. Valitus lähetetään lähettäjän omalla vastuulla.")
+    heading(doc, "Valituksen sisältö", 3)
+    para(doc, "Valituksessa on ilmoitettava")
+    for item in (
+        "päätös, johon haetaan muutosta (valituksen kohteena oleva päätös),",
+        "miltä kohdin päätökseen haetaan muutosta ja mitä muutoksia siihen vaaditaan tehtäväksi (vaatimukset),",
+        "vaatimusten perustelut,",
+        "mihin valitusoikeus perustuu, jos valituksen kohteena oleva päätös ei kohdistu valittajaan, sekä",
+        "valittajan nimi ja yhteystiedot, postiosoite ja puhelinnumero; jos puhevaltaa käyttää valittajan laillinen "
+        "edustaja tai asiamies, myös tämän yhteystiedot.",
+    ):
+        para(doc, item, style="List Bullet")
+    heading(doc, "Valituksen liitteet", 3)
+    for item in (
+        "valituksen kohteena oleva päätös valitusosoituksineen,",
+        "selvitys siitä, milloin valittaja on saanut päätöksen tiedoksi, tai muu selvitys valitusajan alkamisen "
+        "ajankohdasta, sekä",
+        "asiakirjat, joihin valittaja vetoaa, jollei niitä ole jo aiemmin toimitettu viranomaiselle.",
+    ):
+        para(doc, item, style="List Bullet")
+    heading(doc, "Oikeudenkäyntimaksu", 3)
+    para(doc, "Hallinto-oikeus perii valittajalta oikeudenkäyntimaksun tuomioistuinmaksulain (1455/2015) mukaan. Maksu "
+              "on {{ appeal.fee|money }}. Maksua ei peritä, jos hallinto-oikeus muuttaa valituksen kohteena olevaa "
+              "päätöstä valittajan eduksi.")
+
+
+def oikaisuvaatimuspaatos():
+    doc = new_document("Päätös oikaisuvaatimukseen")
+    letter_head(doc, "PÄÄTÖS", "letter_date")
+    address(doc)
+    heading(doc, "Oikaisuvaatimus avustuspäätökseen {{ grant.id }}", 1)
+    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
+         ).paragraph_format.space_after = Pt(0)
+    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    heading(doc, "Asia", 2)
+    para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} päättänyt hakijan "
+              "{{ applicant.name }} hakemuksesta (avustus {{ grant.id }}, {{ grant.form|lower }} vuodelle "
+              "{{ grant.year }}){% if old_amount > 0 %} ja myöntänyt avustusta {{ old_amount|money2 }}{% else %} ja "
+              "hylännyt hakemuksen{% endif %}.")
+    para(doc, "Päätöksestä on tehty oikaisuvaatimus:")
+    bullets(doc, "for r in requests",
+            '{{ "hyvinvointialueen jäsen" if r.member else "hakija" }}, oikaisuvaatimus saapui {{ r.received|date }}')
+    heading(doc, "Päätös", 2)
+    tag(doc, 'if outcome == "kept"')
+    rich(doc, ("{{ body }} hylkää oikaisuvaatimuksen ja pysyttää päätöksen. ", False),
+         ("{% if old_amount > 0 %}Avustus on edelleen {{ old_amount|money2 }}.{% else %}Hakemus on edelleen "
+          "hylätty.{% endif %}", True))
+    tag(doc, "else")
+    rich(doc, ("{{ body }} hyväksyy oikaisuvaatimuksen ja muuttaa päätöstä: avustus on ", False),
+         ("{{ new_amount|money2 }}", True), (" (aiemmin {{ old_amount|money2 }}).", False))
+    tag(doc, "endif")
+    heading(doc, "Perustelut", 2)
+    bullets(doc, "for r in reasons", "{{ r }}")
+    tag(doc, 'if outcome == "changed" and new_amount > 0')
+    para(doc, "Avustukseen sovelletaan alkuperäisen päätöksen ehtoja. Avustus maksetaan, kun päätös on lainvoimainen.")
+    tag(doc, "endif")
+    heading(doc, "Lisätiedot", 2)
+    keep_together(para(doc, person("preparer")))
+    appeal_instructions(doc)
+    return doc
+
+
 BUILDERS = {
     "paatosesitys": paatosesitys,
     "liite1": liite1,
@@ -1051,6 +1152,7 @@ BUILDERS = {
     "kuuleminen": kuuleminen,
     "takaisinperinta": takaisinperinta,
     "sopimus": sopimus,
+    "oikaisuvaatimuspaatos": oikaisuvaatimuspaatos,
 }
 
 

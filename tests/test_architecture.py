@@ -34,6 +34,8 @@ LIBRARIES = {
     "typer": {"cli/"},
     "click": {"cli/"},
     "rich": {"cli/"},
+    "smtplib": {"adapters/mail.py"},
+    "email": {"adapters/mail.py"},
 }
 
 

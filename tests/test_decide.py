@@ -102,7 +102,8 @@ def decided_round(proposed_round):
 
 
 def run_decide(cli, *extra):
-    return cli("decide", "--date", "2027-01-26", "--section", "§ 12", *extra)
+    # the minutes online on the meeting day: the members' period ends 16.2.2027, before the applicant's (17.2.)
+    return cli("decide", "--date", "2027-01-26", "--section", "§ 12", "--minutes-published", "2027-01-26", *extra)
 
 
 def test_letter_contains_every_required_element(decided_round, workdir):
@@ -330,7 +331,7 @@ def test_paid_records_and_override_needs_a_reason(decided_round):
     store = Store.open(decided_round.db)
     try:
         detail = json.loads(store.audit_rows("payment", "H-0002")[0]["detail"])
-        assert detail["override"] is True and detail["holds"] == ["review"]
+        assert detail["override"] is True and detail["holds"] == ["review", "members"]  # 1.2.: both periods run
     finally:
         store.close()
 

@@ -34,10 +34,11 @@ def build(base: Path) -> Path:
     assert cli("check", "--as-of", "2027-01-10").exit_code in (0, 1)
     add_proposal(cli.db, "H-0001", "20000", "myönnetään haettu määrä", "FULL")
     add_proposal(cli.db, "H-0002", "30000", "myönnetään haettu määrä", "FULL")
-    r = cli("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", base / "paatokset")
+    r = cli("decide", "--date", "2027-01-20", "--section", "§ 12", "--minutes-published", "2027-01-20",
+            "--letters", base / "paatokset")
     assert r.exit_code == 0, r.output
     r = cli("decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
-            "--letters", base / "paatokset_sj")
+            "--minutes-published", "2027-01-21", "--letters", base / "paatokset_sj")
     assert r.exit_code == 0, r.output
     return base
 

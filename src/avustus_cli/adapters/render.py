@@ -72,6 +72,7 @@ DOCUMENTS: tuple[str, ...] = (
     "kuuleminen",
     "takaisinperinta",
     "sopimus",
+    "oikaisuvaatimuspaatos",
 )
 # Published with the minutes: their own context must carry no personal data.
 PUBLIC_DOCUMENTS = frozenset({"paatosesitys", "liite1", "avustusehdot", "strategiajohtajan_paatos"})
@@ -895,6 +896,27 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "report_documents": list(REPORT_DOCUMENTS),
         "signer": "Aluehallitus",
     },
+}
+
+
+EXAMPLE_CONTEXTS["oikaisuvaatimuspaatos"] = {
+    "letter_date": dt.date(2027, 3, 17),
+    "decision_date": dt.date(2027, 3, 16),
+    "section": "41",
+    "applicant": _ADDRESSEE,
+    "grant": {"id": "H-2027-004", "year": 2027, "form": "Toiminta-avustus", "decision_body": "Aluehallitus",
+              "decision_date": dt.date(2027, 1, 26), "section": "12"},
+    "requests": [{"received": dt.date(2027, 2, 10), "member": False}],
+    "outcome": "changed",
+    "old_amount": D("40000"),
+    "new_amount": D("44000"),
+    "reasons": [
+        "Hakija on oikaisuvaatimuksessaan osoittanut, että toimintasuunnitelman ruoka-aputoiminta rahoitetaan "
+        "kokonaan muulla rahoituksella; avustusta ei siten käytetä haun ulkopuolelle rajattuun toimintaan.",
+    ],
+    "appeal": {"court": "Hämeenlinnan hallinto-oikeus", "address": "Raatihuoneenkatu 1, 13100 Hämeenlinna",
+               "email": "hameenlinna.hao@oikeus.fi", "fee": D("310"), "channel": "letter",
+               "sent": dt.date(2027, 3, 17), "served": dt.date(2027, 3, 24), "last_day": dt.date(2027, 4, 23)},
 }
 
 

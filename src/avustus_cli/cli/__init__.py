@@ -91,6 +91,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                 "muistutusporras ja pidätys;\ntakaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos "
                 "jotain on myöhässä."),
     "reclaim": ("reclaim_cmds", "Avustuksen takaisinperintä: kuuleminen, päätös oikaisuvaatimusohjeineen ja palautukset."),
+    "review": ("review_cmds", "Oikaisuvaatimukset: saapuneen kirjaus, päätös valitusosoituksineen ja luettelo."),
+    "send": ("send_cmds", "Lähetä kirjeet sähköpostilla: kukin kirje .eml-tiedostoksi ja SMTP-asetuksilla "
+             "palvelimelle; mitään ei\nlähetetä kahdesti."),
     "backup": ("safety_cmds", "Ota tietokannasta eheä varmuuskopio."),
     "restore": ("safety_cmds", "Palauta tietokanta varmuuskopiosta."),
     "privacy": ("safety_cmds", "Missä henkilötietoja säilytetään ja kuinka paljon."),

@@ -122,7 +122,13 @@ class Settings:
         "Keski-Suomen hyvinvointialueen järjestöavustusohje (aluevaltuuston hyväksymien "
         "järjestöyhteistyön periaatteiden liite 1)"
     )
+    # Keski-Suomi belongs to the judicial district of Hämeenlinnan hallinto-oikeus (Päijät-Häme, Kanta-Häme,
+    # Pirkanmaa, Keski-Suomi); the court fee (tuomioistuinmaksulaki 1455/2015) is set yearly: 310 € in 2025.
     court: str = "Hämeenlinnan hallinto-oikeus"
+    court_address: str = "Raatihuoneenkatu 1, 13100 Hämeenlinna"
+    court_email: str = "hameenlinna.hao@oikeus.fi"
+    court_fee: Decimal = Decimal("310")
+    minutes_published: dt.date | None = None  # the day the meeting's minutes went online (members' review period)
     call_announcement: str = ""  # how the call was announced (board item); empty: a neutral sentence
     assessment: str = ""  # how the applications were assessed (board item); empty: from the method
     strategy_director: Person = Person("N.N.", "strategiajohtaja", "", "")
@@ -137,6 +143,13 @@ class Settings:
     # [columns]: export header -> field name; [history_columns] likewise
     columns: dict[str, str] = field(default_factory=dict)
     history_columns: dict[str, str] = field(default_factory=dict)
+    # [smtp]: sending e-mail letters (avustus send); the password only from AVUSTUS_SMTP_PASSWORD
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_sender: str = ""
+    smtp_username: str = ""
+    smtp_starttls: bool = True
+    smtp_timeout: float = 30.0
     # [system]
     lock_timeout: float = 30.0
     backup_keep_days: int = 180
@@ -197,6 +210,10 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "earlier_handling": ("earlier_handling", "str"),
         "guideline": ("guideline", "str"),
         "court": ("court", "str"),
+        "court_address": ("court_address", "str"),
+        "court_email": ("court_email", "str"),
+        "court_fee": ("court_fee", "money"),
+        "minutes_published": ("minutes_published", "date"),
         "recipients": ("recipients", "strlist"),
         "call_announcement": ("call_announcement", "str"),
         "assessment": ("assessment", "str"),
@@ -205,6 +222,14 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "reminder_second_days": ("reminder_second_days", "posint"),
         "hold_after_days": ("hold_after_days", "posint"),
         "retention_years": ("retention_years", "posint"),
+    },
+    "smtp": {
+        "host": ("smtp_host", "str"),
+        "port": ("smtp_port", "posint"),
+        "sender": ("smtp_sender", "str"),
+        "username": ("smtp_username", "str"),
+        "starttls": ("smtp_starttls", "bool"),
+        "timeout": ("smtp_timeout", "seconds"),
     },
     "system": {
         "lock_timeout": ("lock_timeout", "seconds"),
@@ -226,6 +251,7 @@ _EXPECTED = {
     "categories": "lista, jossa täsmälleen 10 toimintaluokan nimeä",
     "seconds": "sekuntimäärä numerona",
     "path": "kansion polku tekstinä",
+    "bool": "true tai false",
 }
 
 
@@ -267,6 +293,10 @@ def _convert(key: str, kind: str, v: Any, base: Path) -> Any:
     if kind == "seconds":
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0:
             return float(v)
+        raise _bad(key, kind, v)
+    if kind == "bool":
+        if isinstance(v, bool):
+            return v
         raise _bad(key, kind, v)
     if kind == "str":
         if isinstance(v, str):
@@ -489,7 +519,13 @@ diary_number = {_toml_str(s.diary_number)}
 # meeting_date = {s.year}-01-20       # kokouspäivä, kun tiedossa
 earlier_handling = ""             # esim. "Aluehallitus 24.1.2023 § 9"
 guideline = {_toml_str(s.guideline)}
+# Muutoksenhaku oikaisuvaatimukseen annetusta päätöksestä (valitusosoitus): Keski-Suomi kuuluu
+# Hämeenlinnan hallinto-oikeuden tuomiopiiriin. Oikeudenkäyntimaksu vahvistetaan vuosittain (2025: 310 €).
 court = {_toml_str(s.court)}
+court_address = {_toml_str(s.court_address)}
+court_email = {_toml_str(s.court_email)}
+court_fee = {s.court_fee}
+# minutes_published = {s.year}-01-22  # pöytäkirjan julkaisupäivä verkossa (jäsenten oikaisuvaatimusaika)
 recipients = {_toml_list(s.recipients)}
 # Päätösesityksen tekstit (tyhjä: ohjelma kirjoittaa neutraalin lauseen):
 call_announcement = ""            # miten haku julkaistiin, esim. "Haku julkaistiin verkkosivuilla 1.11.2026."
@@ -523,6 +559,13 @@ hours = {_toml_str(s.office.hours)}
 reminder_second_days = {s.reminder_second_days}         # toinen muistutus N päivää eräpäivästä
 hold_after_days = {s.hold_after_days}              # maksatus pidätetään ja takaisinperintää harkitaan N päivän jälkeen
 retention_years = {s.retention_years}               # yhteyshenkilötiedot poistetaan N vuotta viimeisestä maksusta
+
+[smtp]                             # sähköpostikirjeiden lähetys (avustus send); tyhjä host: vain .eml-tiedostot
+host = ""                          # esim. "smtp.hyvaks.fi"
+port = {s.smtp_port}
+sender = ""                        # lähettäjä, esim. "kirjaamo@hyvaks.fi"
+username = ""                      # salasana vain ympäristömuuttujasta AVUSTUS_SMTP_PASSWORD
+starttls = true
 
 [system]
 lock_timeout = {s.lock_timeout:g}                # kuinka kauan odotetaan toisen käyttäjän komentoa (s)

@@ -59,11 +59,11 @@ def _finland() -> Any:
 # The served day itself is not moved to a working day; a time limit counted from it is (5 § of 150/1930).
 CHANNEL_SERVICE_DAYS: dict[str, int] = {"letter": 7, "email": 3}
 
-# The county's members (hyvinvointialuelaki 611/2021, 140 §; kuntalaki 410/2015, 138 § alike) are taken to
-# have received a decision 7 days after the minutes were published in the public network; their 14-day
-# review period counts from that day.
+# The county's members (hyvinvointialuelaki 611/2021, chapter 16 on review and appeal, as kuntalaki
+# 410/2015 chapter 16 for a municipality's members) are taken to have received a decision 7 days after the
+# minutes were published in the public network; their 14-day review period counts from that day.
 MEMBER_SERVICE_DAYS = 7
-REVIEW_DAYS = 14  # oikaisuvaatimus: 14 days from service (hyvinvointialuelaki 140 §)
+REVIEW_DAYS = 14  # oikaisuvaatimus: 14 days from service (hyvinvointialuelaki, chapter 16)
 APPEAL_DAYS = 30  # valitus to the administrative court: 30 days from service (laki oikeudenkäynnistä hallintoasioissa 13 §)
 
 _DAY_NAMES = ("maanantai", "tiistai", "keskiviikko", "torstai", "perjantai", "lauantai", "sunnuntai")

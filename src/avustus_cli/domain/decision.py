@@ -201,3 +201,25 @@ def letter_reasons(
     if text and not (found and is_generated_reason(text)):
         found += reason_texts(text)
     return found
+
+
+def budget_overrun(
+    decided: Sequence[Decision], grant: Decision, new_amount: Decimal, budget_total: Decimal,
+    form_budget: Decimal | None,
+) -> tuple[Decimal, Decimal, Decimal]:
+    """What changing ``grant`` to ``new_amount`` does to its appropriation: (the appropriation, the sum
+    decided in it after the change, the overrun; 0 when within).
+
+    The appropriation is the grant form's own budget when set (``form_budget``: the decided grants of that
+    form count), else the round's total (every decided grant of the grant's year counts)."""
+    same_year = [d for d in decided if d.source == "decision" and d.year == grant.year]
+    if form_budget is not None:
+        pool = [d for d in same_year if d.form == grant.form]
+        budget = form_budget
+    else:
+        pool = same_year
+        budget = budget_total
+    total = sum((new_amount if d.id == grant.id else d.amount for d in pool), Decimal(0))
+    if all(d.id != grant.id for d in pool):
+        total += new_amount
+    return budget, total, max(Decimal(0), total - budget)

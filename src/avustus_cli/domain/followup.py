@@ -202,6 +202,7 @@ def hold_reasons(
     funding_accepted: bool = False,
     months: int = 6,
     hold_days: int = 60,
+    check_review: bool = True,
 ) -> list[Hold]:
     """Why ``grant`` may not be paid on ``as_of`` (empty: payable).
 
@@ -213,7 +214,9 @@ def hold_reasons(
     - the grant's own report is so late that recovery is being considered (ladder level 3).
     """
     holds: list[Hold] = []
-    if review_last_day is None:
+    if not check_review:  # the caller holds for the review periods itself (domain.review.review_holds)
+        pass
+    elif review_last_day is None:
         holds.append(Hold("review", "päätöksen tiedoksiantopäivä ei ole tiedossa: lainvoimaisuutta ei voi todeta"))
     elif as_of <= review_last_day:
         holds.append(

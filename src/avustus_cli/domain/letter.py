@@ -30,8 +30,9 @@ LETTER_KINDS: dict[str, str] = {
     "report_supplement": "käyttöselvityksen täydennyspyyntö",
     "agreement": "kumppanuussopimus",
 }
-# The letters whose service starts the applicant's review period of a grant (the latest one counts).
-DECISION_KINDS = ("decision", "amendment", "review_decision")
+# The letters whose service starts the applicant's review period of a grant (the latest one counts); a review
+# decision is appealed to the court instead (its own 30 days, not a payment hold).
+DECISION_KINDS = ("decision", "amendment")
 LETTER_STATUSES = ("written", "sent", "failed", "superseded", "outside")
 
 

@@ -12,6 +12,7 @@ from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.followup import Hold, hold_reasons
 from avustus_cli.domain.models import Application, Grant, GrantForm
+from avustus_cli.domain.review import ReviewPeriods, ReviewRequest, review_holds
 
 
 @dataclass(frozen=True)
@@ -82,13 +83,17 @@ def payment_holds(
     app: Application | None,
     accepted: Collection[tuple[str | None, str]],
     settings: Settings,
+    periods: ReviewPeriods | None = None,
+    requests: Sequence[ReviewRequest] = (),
 ) -> tuple[Hold, ...]:
     """Why the grant's payment is held on ``as_of``: the follow-up's holds
     (reports, the review period, the funding decision unless P02 is in
-    ``accepted``) and a missing bank account."""
-    holds = hold_reasons(
+    ``accepted``) and a missing bank account. With ``periods`` the review holds are
+    ``domain.review.review_holds``: both the applicant's and the members' period, and pending requests."""
+    holds = review_holds(periods, requests, as_of) if periods is not None else []
+    holds += hold_reasons(
         grant, grants, first_payments, as_of, review_last_day, app, (grant.application_id, "P02") in accepted,
-        settings.report_months, settings.hold_after_days,
+        settings.report_months, settings.hold_after_days, check_review=periods is None,
     )
     if app is None or not app.iban:
         holds.append(Hold("account", "tilinumero puuttuu hakemukselta"))

@@ -266,8 +266,10 @@ def decide(
     letters_dir: Path = DEFAULT_LETTERS,
     formats: Sequence[str] = ("html", "docx"),
     budget_total: Decimal | None = None,
+    minutes_published: dt.date | None = None,
 ) -> DecideResult:
     """Record the decision on every stored proposal (or the edited sheet's rows) and write the letters.
+    ``minutes_published``: the day the meeting's minutes went online (the members' review period).
 
     All or nothing: a sheet that breaks the proposal's rules, a conflicting
     earlier decision or a refusal / reduction without reasons refuses the
@@ -276,6 +278,10 @@ def decide(
     section = normalise_section(section)
     maker = (maker or settings.body).strip()
     sent = sent or posting_date(decision_date)
+    if minutes_published is not None and minutes_published < decision_date:
+        raise ValidationError(
+            f"pöytäkirjan julkaisupäivä {_fdate(minutes_published)} on ennen päätöspäivää {_fdate(decision_date)}."
+        )
     if sent < decision_date:
         raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
     review = review_dates(sent, channel)
@@ -302,6 +308,10 @@ def decide(
                         "Aja komento uudelleen."
                     )
                 staged, mailing = _record_decisions(store, settings, plan, result, dispatch, channel, stage, formats)
+                if minutes_published is not None:
+                    from avustus_cli.adapters.store import reviews as review_store
+
+                    review_store.record_minutes(store, maker, decision_date, minutes_published)
             stage.publish()
             result.letters = [stage.final(p) for p in staged]
             result.kept_letters = list(stage.kept)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
+from avustus_cli.adapters.store import reviews as review_store
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
@@ -28,6 +29,7 @@ from avustus_cli.domain.payment import (
     payment_holds,
     plan_instalments,
 )
+from avustus_cli.domain.review import ReviewRequest, periods_for
 
 PaymentLine = Payment  # the name the command line and older callers use
 
@@ -49,6 +51,10 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
     confirmed = sql.instalment_confirmations(store)
     reported = sql.reported_years(store)
     reclaims = sql.open_reclaims(store)
+    minutes = review_store.minutes(store)
+    requests: dict[str, list[ReviewRequest]] = {}
+    for r in review_store.requests(store):
+        requests.setdefault(r.grant_id, []).append(r)
     app_ids = [g.application_id for g in grants if g.id in decided and g.application_id]
     apps = {a.id: a for a in store.applications(app_ids, with_personal=True)} if app_ids else {}
     # over every decided grant, not only the ones listed: a grant's reference does not depend on the filter
@@ -60,7 +66,11 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
         app = apps.get(g.application_id or "")
         d = sent.get(g.id)
         last_day = dt.date.fromisoformat(d["last_day"]) if d and d.get("last_day") else None
-        holds = payment_holds(g, grants, first, as_of, last_day, app, accepted, settings)
+        served = dt.date.fromisoformat(d["served"]) if d and d.get("served") else None
+        periods = periods_for(served, g.decision_date, g.decision_maker, minutes, settings.minutes_published,
+                              settings.meeting_date)
+        holds = payment_holds(g, grants, first, as_of, last_day, app, accepted, settings, periods,
+                              requests.get(g.id, ()))
         plan = plan_instalments(g.form, g.year, app, settings.year)
         amounts = instalment_amounts(plan, g.amount)
         paid = allocate_payments(amounts, by_instalment.get(g.id, []))

@@ -337,6 +337,34 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE verdicts ADD COLUMN fingerprint TEXT;
     """,
+    # 8: review requests (oikaisuvaatimus) and the body's decisions on them; the day each meeting's minutes
+    # were published (the county's members' review period counts from it)
+    """
+    CREATE TABLE review_requests (
+        id INTEGER PRIMARY KEY,
+        grant_id TEXT NOT NULL REFERENCES grants(id),
+        received TEXT NOT NULL,
+        requester TEXT NOT NULL,         -- who made it (a member may be a private person: purged with the application)
+        member INTEGER NOT NULL DEFAULT 0,   -- 1: a member of the county, 0: the applicant
+        decision_date TEXT,
+        section TEXT,
+        maker TEXT,
+        outcome TEXT,                    -- kept | changed, null while pending
+        old_cents INTEGER,
+        new_cents INTEGER,
+        reasons TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+    );
+    CREATE INDEX review_requests_grant ON review_requests(grant_id);
+    CREATE TABLE minutes (
+        maker TEXT NOT NULL,             -- casefolded
+        decision_date TEXT NOT NULL,
+        published TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        PRIMARY KEY (maker, decision_date)
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,0 +1,80 @@
+"""SQL for review requests (oikaisuvaatimus), the decisions on them and the minutes' publication days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from avustus_cli.adapters.store import Store, cents, euros, now
+from avustus_cli.domain.review import ReviewRequest
+
+__all__ = ["add_request", "decide_request", "minutes", "record_minutes", "requests"]
+
+
+def _request(r: dict[str, Any]) -> ReviewRequest:
+    return ReviewRequest(
+        id=r["id"], grant_id=r["grant_id"], received=dt.date.fromisoformat(r["received"]), requester=r["requester"],
+        member=bool(r["member"]),
+        decision_date=dt.date.fromisoformat(r["decision_date"]) if r["decision_date"] else None,
+        section=r["section"], maker=r["maker"], outcome=r["outcome"], old_amount=euros(r["old_cents"]),
+        new_amount=euros(r["new_cents"]), reasons=r["reasons"] or "",
+    )
+
+
+def requests(store: Store, grant_id: str | None = None) -> list[ReviewRequest]:
+    sql = "select * from review_requests" + (" where grant_id = ?" if grant_id else "") + " order by received, id"
+    return [_request(r) for r in store.query(sql, (grant_id,) if grant_id else ())]
+
+
+def add_request(store: Store, grant_id: str, received: dt.date, requester: str, member: bool) -> tuple[ReviewRequest, bool]:
+    """Record a request; the same one (grant, day, requester, member or not) again records nothing."""
+    same = store.query(
+        "select * from review_requests where grant_id = ? and received = ? and requester = ? and member = ?",
+        (grant_id, received.isoformat(), requester, int(member)),
+    )
+    if same:
+        return _request(same[0]), False
+    cur = store.conn.execute(
+        "insert into review_requests (grant_id, received, requester, member, created_at) values (?, ?, ?, ?, ?)",
+        (grant_id, received.isoformat(), requester, int(member), now()),
+    )
+    rid = int(cur.lastrowid or 0)
+    store.audit("review", grant_id, "request", {"request": rid, "received": received.isoformat(), "member": member})
+    return _request(store.query("select * from review_requests where id = ?", (rid,))[0]), True
+
+
+def decide_request(
+    store: Store, request_id: int, *, decision_date: dt.date, section: str, maker: str, outcome: str,
+    old_amount: Decimal, new_amount: Decimal, reasons: str,
+) -> ReviewRequest:
+    store.conn.execute(
+        "update review_requests set decision_date = ?, section = ?, maker = ?, outcome = ?, old_cents = ?, "
+        "new_cents = ?, reasons = ?, decided_at = ? where id = ?",
+        (decision_date.isoformat(), section, maker, outcome, cents(old_amount), cents(new_amount), reasons, now(),
+         request_id),
+    )
+    return _request(store.query("select * from review_requests where id = ?", (request_id,))[0])
+
+
+def minutes(store: Store) -> dict[tuple[str, str], dt.date]:
+    """(maker casefolded, decision date ISO) -> the day the minutes were published."""
+    return {(r["maker"], r["decision_date"]): dt.date.fromisoformat(r["published"])
+            for r in store.query("select * from minutes")}
+
+
+def record_minutes(store: Store, maker: str, decision_date: dt.date, published: dt.date) -> bool:
+    """Record the minutes' publication day; False when the same is recorded. A different day for the same
+    meeting replaces it, with both days in the audit log."""
+    key = (maker.casefold(), decision_date.isoformat())
+    old = minutes(store).get(key)
+    if old == published:
+        return False
+    store.conn.execute(
+        "insert into minutes (maker, decision_date, published, recorded_at) values (?, ?, ?, ?) "
+        "on conflict(maker, decision_date) do update set published = excluded.published, recorded_at = excluded.recorded_at",
+        (key[0], key[1], published.isoformat(), now()),
+    )
+    store.audit("minutes", f"{maker} {decision_date.isoformat()}", "publish",
+                {"published": published.isoformat(), "before": old.isoformat() if old else None})
+    return True

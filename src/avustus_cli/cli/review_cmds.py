@@ -1,0 +1,130 @@
+"""Review requests (oikaisuvaatimus): review add, review decide, review list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, required_date
+from avustus_cli.domain import fmt
+from avustus_cli.domain.errors import ValidationError
+from avustus_cli.domain.review import OUTCOMES
+from avustus_cli.services import reviewing as svc
+
+review_app = typer.Typer(
+    help="Oikaisuvaatimukset: saapuneen kirjaus, päätös valitusosoituksineen ja luettelo.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+
+
+def _channel(value: str) -> str:
+    v = value.strip().casefold()
+    aliases = {"letter": "letter", "kirje": "letter", "posti": "letter", "post": "letter", "email": "email",
+               "e-mail": "email", "sähköposti": "email"}
+    if v not in aliases:
+        raise ValidationError(f"--channel {value!r}: käytä letter (kirje) tai email (sähköposti).")
+    return aliases[v]
+
+
+@review_app.command("add")
+def review_add_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus (hakemusnumero)."),
+    received: str = typer.Option(..., "--received", help="Oikaisuvaatimuksen saapumispäivä (VVVV-KK-PP)."),
+    by: str = typer.Option(..., "--by", help="Oikaisuvaatimuksen tekijä."),
+    member: bool = typer.Option(False, "--member", help="Tekijä on hyvinvointialueen jäsen (ei hakija)."),
+) -> None:
+    """Kirjaa saapunut oikaisuvaatimus. Avustuksen maksatus pidätetään, kunnes siihen on päätetty.
+
+    Esimerkki: [bold]avustus review add AV-2027-004 --received 2027-02-10 --by "Yhdistys ry"[/]
+    """
+    env = env_of(ctx)
+    r = svc.add_request(env.store(), env.settings, grant_id, received=required_date(received, "--received"), by=by,
+                        member=member)
+    who = "hyvinvointialueen jäsenen" if member else "hakijan"
+    if not r.new:
+        err.print(escape(f"Sama oikaisuvaatimus on jo kirjattu ({grant_id}, saapunut {fmt.date(r.request.received)}); "
+                         "mitään ei muutettu."), highlight=False)
+        return
+    err.print(escape(f"Oikaisuvaatimus kirjattu: {grant_id}, {who}, saapunut {fmt.date(r.request.received)}. "
+                     "Avustuksen maksatus on pidätetty, kunnes oikaisuvaatimukseen on päätetty."), highlight=False)
+    if r.in_time is False and r.last_day is not None:
+        err.print(escape(f"Huomio: {who} oikaisuvaatimusaika päättyi {fmt.date(r.last_day)}; oikaisuvaatimus saapui "
+                         "myöhässä. Myöhässä saapunut oikaisuvaatimus jätetään tutkimatta."), highlight=False)
+    elif r.in_time is None:
+        err.print(escape(f"Huomio: {who} oikaisuvaatimusaikaa ei voi laskea (tiedoksiantopäivä tai pöytäkirjan "
+                         "julkaisupäivä puuttuu); tarkista, saapuiko oikaisuvaatimus ajoissa."), highlight=False)
+
+
+@review_app.command("decide")
+def review_decide_cmd(
+    ctx: typer.Context,
+    grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
+    date: str = typer.Option(..., "--date", help="Oikaisuvaatimuspäätöksen päivämäärä (VVVV-KK-PP)."),
+    section: str = typer.Option(..., "--section", help='Pöytäkirjan pykälä, esim. "§ 41".'),
+    outcome: str = typer.Option(..., "--outcome", help="kept (päätös pysytetään) tai changed (päätöstä muutetaan)."),
+    reasons: str = typer.Option(..., "--reasons", help="Päätöksen perustelut (tulevat kirjeeseen)."),
+    amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (vain --outcome changed)."),
+    maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin)."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio päätöskirjeelle."),
+    channel: str = typer.Option("letter", "--channel", help="Tiedoksianto: letter (kirje) tai email (sähköposti)."),
+    sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
+    yes: bool = typer.Option(False, "--yes", help="Hyväksy määrärahan ylitys (kirjataan lokiin)."),
+    as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+) -> None:
+    """Kirjaa päätös oikaisuvaatimukseen ja kirjoita päätöskirje valitusosoituksineen (hallinto-oikeus).
+
+    Esimerkki: [bold]avustus review decide AV-2027-004 --date 2027-03-16 --section "§ 41" --outcome kept --reasons "..."[/]
+    """
+    env = env_of(ctx)
+    if outcome not in OUTCOMES:
+        raise ValidationError(f"--outcome {outcome!r}: käytä kept (pysytetään) tai changed (muutetaan).")
+    r = svc.decide_review(
+        env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section,
+        outcome=outcome, reasons=reasons, amount=option_money(amount, "--amount"), maker=maker, letters_dir=letters,
+        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes,
+    )
+    if as_json:
+        out.print_json(json.dumps({
+            "grant": r.grant_id, "outcome": r.outcome, "old_amount": str(r.old_amount), "new_amount": str(r.new_amount),
+            "requests": r.decided, "letters": [str(p) for p in r.letters], "overrun": str(r.overrun),
+            "appeal_last_day": r.appeal_last_day.isoformat() if r.appeal_last_day else None}, ensure_ascii=False))
+        return
+    what = ("päätös pysytetään" if r.outcome == "kept"
+            else f"päätöstä muutetaan: {fmt.money2(r.old_amount)} → {fmt.money2(r.new_amount)}")
+    err.print(escape(f"Oikaisuvaatimuspäätös kirjattu: {grant_id}, {what}. Valitusaika päättyy "
+                     f"{fmt.date(r.appeal_last_day)}."), highlight=False)
+    if r.overrun > 0:
+        err.print(escape(f"Määräraha ylittyy {fmt.money2(r.overrun)} (hyväksytty --yes, kirjattu lokiin)."), highlight=False)
+    for p in r.letters:
+        out.print(escape(str(p)), highlight=False)
+
+
+@review_app.command("list")
+def review_list_cmd(
+    ctx: typer.Context,
+    as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+) -> None:
+    """Kirjatut oikaisuvaatimukset ja niihin annetut päätökset.
+
+    Esimerkki: [bold]avustus review list[/]
+    """
+    env = env_of(ctx)
+    rows = svc.requests(env.store())
+    if as_json:
+        out.print_json(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
+        return
+    t = Table(title="Oikaisuvaatimukset")
+    for col in ("Avustus", "Saapui", "Tekijä", "Päätös"):
+        t.add_column(col)
+    for r in rows:
+        decided = ("käsittelemättä" if r.pending else
+                   f"{r.maker} {fmt.date(r.decision_date)} § {r.section}: {OUTCOMES[r.outcome or '']}")
+        t.add_row(escape(r.grant_id), fmt.date(r.received), "hyvinvointialueen jäsen" if r.member else "hakija",
+                  escape(decided))
+    out.print(t)

@@ -1,0 +1,146 @@
+"""Review requests (oikaisuvaatimus): holds while pending, both review periods, the review decision letter
+with its appeal instructions, and the appropriation."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import letters as letter_store
+
+from . import test_decide as _decide
+from .conftest import Cli, dump
+from .test_decide import docx_text, payments_json, run_decide
+
+proposed_round = _decide.proposed_round  # the shared round as fixtures of this module
+decided_round = _decide.decided_round
+
+
+def codes(p: dict) -> list[str]:
+    return [h["code"] for h in p["holds"]]
+
+
+def test_a_pending_request_holds_the_payment_until_it_is_decided(decided_round):
+    assert run_decide(decided_round).exit_code == 0  # both periods over by 18.2.2027
+    assert payments_json(decided_round, "2027-02-18")["H-0001"]["status"] == "payable"
+    r = decided_round("review", "add", "H-0001", "--received", "2027-02-10", "--by", "Testiyhdistys 1 ry")
+    assert r.exit_code == 0, r.output
+    assert "maksatus on pidätetty" in " ".join(r.stderr.split())
+    held = payments_json(decided_round, "2027-02-18")["H-0001"]
+    assert held["status"] == "held" and codes(held) == ["review_pending"]
+    assert "10.2.2027" in held["holds"][0]["text"] and "hakijan" in held["holds"][0]["text"]
+    before = dump(decided_round.db)
+    assert decided_round("review", "add", "H-0001", "--received", "2027-02-10", "--by", "Testiyhdistys 1 ry").exit_code == 0
+    assert dump(decided_round.db) == before  # the same request again: nothing recorded
+    r = decided_round("review", "decide", "H-0001", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+                      "--reasons", "Avustus myönnettiin haetun suuruisena; oikaisuvaatimuksessa ei esitetty uutta selvitystä.")
+    assert r.exit_code == 0, r.output
+    assert payments_json(decided_round, "2027-03-17")["H-0001"]["status"] == "payable"
+    # the review decision's letter does not start a new review period for the applicant
+    assert payments_json(decided_round, "2027-03-17")["H-0001"]["review_last_day"] == "2027-02-17"
+
+
+def test_a_late_request_is_recorded_and_said_to_be_late(decided_round):
+    assert run_decide(decided_round).exit_code == 0
+    r = decided_round("review", "add", "H-0002", "--received", "2027-02-18", "--by", "Keski-Suomen Mielenterveysseura ry")
+    assert r.exit_code == 0 and "päättyi 17.2.2027" in " ".join(r.stderr.split())
+    r = decided_round("review", "add", "H-0002", "--received", "2027-02-18", "--by", "Matti Jäsen", "--member")
+    assert r.exit_code == 0 and "päättyi 16.2.2027" in " ".join(r.stderr.split())  # the members' period
+    r = decided_round("review", "add", "H-0002", "--received", "2027-01-20", "--by", "X")
+    assert r.exit_code == 2 and "ennen päätöstä" in r.stderr
+    assert decided_round("review", "add", "NOPE", "--received", "2027-02-10", "--by", "X").exit_code == 2
+
+
+def test_the_members_period_runs_from_the_minutes(decided_round):
+    # minutes online 5.2.2027: members served 12.2., last day 26.2.2027 (Friday); the applicant's ends 17.2.
+    assert run_decide(decided_round, "--minutes-published", "2027-02-05").exit_code == 0
+    p = payments_json(decided_round, "2027-02-18")["H-0001"]
+    assert codes(p) == ["members"] and "päättyy 26.2.2027" in p["holds"][0]["text"]
+    assert "pöytäkirja julkaistu 5.2.2027" in p["holds"][0]["text"]
+    on_17 = payments_json(decided_round, "2027-02-17")["H-0001"]
+    assert codes(on_17) == ["review", "members"]  # payments says which periods still run
+    assert "hakijan oikaisuvaatimusaika päättyy 17.2.2027" in on_17["holds"][0]["text"]
+    assert payments_json(decided_round, "2027-02-26")["H-0001"]["status"] == "held"
+    assert payments_json(decided_round, "2027-03-01")["H-0001"]["status"] == "payable"
+
+
+def test_unknown_minutes_hold_the_payment_and_say_how_to_fix(decided_round):
+    r = decided_round("decide", "--date", "2027-01-26", "--section", "§ 12")
+    assert r.exit_code == 0, r.output
+    p = payments_json(decided_round, "2027-06-01")["H-0001"]
+    assert codes(p) == ["members"] and "--minutes-published" in p["holds"][0]["text"]
+    # the setting for the meeting gives the day
+    settings = decided_round.db.parent / "avustus.toml"
+    settings.write_text('[decision]\nmeeting_date = 2027-01-26\nminutes_published = 2027-01-26\n', encoding="utf-8")
+    other = Cli(decided_round.db, settings)
+    assert payments_json(other, "2027-06-01")["H-0001"]["status"] == "payable"
+
+
+def test_the_review_decision_letter_carries_the_appeal_instructions(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Keski-Suomen Mielenterveysseura ry").exit_code == 0
+    r = decided_round("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "changed",
+                      "--amount", "18000", "--reasons", "Hakija osoitti, että ruoka-aputoiminta rahoitetaan muulla rahoituksella.",
+                      "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    # sent 17.3.2027 by post: served 24.3., 30 days -> 23.4.2027 (Friday)
+    assert res["appeal_last_day"] == "2027-04-23" and res["old_amount"] == "15000.00" and res["new_amount"] == "18000.00"
+    text = " ".join(docx_text(workdir / "oikaisuvaatimukset" / "oikaisuvaatimuspaatos_H-0002.docx").split())
+    assert "VALITUSOSOITUS" in text and "OIKAISUVAATIMUSOHJE" not in text
+    assert "Valitusviranomainen on Hämeenlinnan hallinto-oikeus" in text and "Raatihuoneenkatu 1, 13100 Hämeenlinna" in text
+    assert "30 päivän kuluessa päätöksen tiedoksisaannista" in text and "valitusaika päättyy 23.4.2027" in text
+    assert "Maksu on 310 €" in text
+    for must in ("vaatimukset", "vaatimusten perustelut", "mihin valitusoikeus perustuu", "valitusosoituksineen"):
+        assert must in text
+    # changed on review: the parties and the members may appeal too
+    assert "sekä hyvinvointialueen jäsen" in text
+    assert "18 000,00 €" in text and "aiemmin 15 000,00 €" in text and "Aluehallitus, 16.3.2027 § 41" in text
+    assert payments_json(decided_round, "2027-03-17")["H-0002"]["to_pay"] == "18000.00"
+    store = Store.open(decided_round.db)
+    try:
+        (rec,) = letter_store.letters(store, kind="review_decision")
+        assert rec.grant_id == "H-0002" and rec.file == "oikaisuvaatimuspaatos_H-0002.docx" and rec.channel == "letter"
+        audit = json.loads([a for a in store.audit_rows("grant", "H-0002") if a["action"] == "review"][0]["detail"])
+        assert audit["outcome"] == "changed" and audit["overrun"] is None
+    finally:
+        store.close()
+
+
+def test_a_review_decision_needs_a_request_and_consistent_options(decided_round):
+    assert run_decide(decided_round).exit_code == 0
+    decide = ("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--reasons", "Perustelu.")
+    r = decided_round(*decide, "--outcome", "kept")
+    assert r.exit_code == 2 and "review add" in r.stderr
+    assert decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Yhdistys").exit_code == 0
+    before = dump(decided_round.db)
+    assert decided_round(*decide, "--outcome", "changed").exit_code == 2  # no --amount
+    assert decided_round(*decide, "--outcome", "kept", "--amount", "16000").exit_code == 2
+    assert decided_round(*decide, "--outcome", "changed", "--amount", "25000").exit_code == 2  # above the request
+    assert decided_round(*decide, "--outcome", "maybe").exit_code == 2
+    assert dump(decided_round.db) == before
+
+
+def test_a_review_decision_over_the_appropriation_needs_yes(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0  # 12 500 + 15 000 decided
+    assert decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Yhdistys").exit_code == 0
+    settings = workdir / "pieni.toml"
+    settings.write_text("[budget]\ntotal = 30000\n", encoding="utf-8")
+    small = Cli(decided_round.db, settings)
+    decide = ("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "changed",
+              "--amount", "20000", "--reasons", "Oikaisuvaatimus hyväksytään.")
+    before = dump(decided_round.db)
+    r = small(*decide)
+    message = " ".join(r.stderr.split())
+    assert r.exit_code == 2 and "ylittäisi määrärahan" in message and "32 500,00 €" in message and "2 500,00 €" in message
+    assert dump(decided_round.db) == before and not (workdir / "oikaisuvaatimukset").exists()
+    r = small(*decide, "--yes")
+    assert r.exit_code == 0, r.output
+    store = Store.open(decided_round.db)
+    try:
+        audit = json.loads([a for a in store.audit_rows("grant", "H-0002") if a["action"] == "review"][0]["detail"])
+        assert audit["overrun"] == "2500.00"
+        assert store.grants()[1].amount == Decimal("20000.00")
+    finally:
+        store.close()

@@ -1,0 +1,166 @@
+"""avustus send: one .eml per e-mail letter, sent through a real SMTP server on 127.0.0.1, nothing twice."""
+
+from __future__ import annotations
+
+import email
+import socket
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import letters as letter_store
+
+from . import test_decide as _decide
+from .conftest import Cli, dump
+from .test_decide import run_decide
+
+proposed_round = _decide.proposed_round  # the shared round as fixtures of this module
+decided_round = _decide.decided_round
+
+
+class Inbox:
+    """An SMTP handler that keeps what it receives; refuses messages whose subject names a refused grant."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse: set[str] = set()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        msg = email.message_from_bytes(envelope.content, policy=default_policy)
+        if any(gid in str(msg["Subject"]) for gid in self.refuse):
+            return "554 5.7.1 Message refused"
+        self.messages.append(msg)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()
+
+
+def _settings(workdir: Path, port: int) -> Path:
+    p = workdir / "smtp.toml"
+    p.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsender = "kirjaamo@hyvaks.fi"\nstarttls = false\n',
+                 encoding="utf-8")
+    return p
+
+
+def _decided_by_email(cli) -> None:
+    r = run_decide(cli, "--channel", "email")
+    assert r.exit_code == 0, r.output
+
+
+def test_send_delivers_each_letter_once(decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    cli = Cli(decided_round.db, _settings(workdir, port))
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0, r.output
+    assert len(inbox.messages) == 4 and sorted(p.name for p in (workdir / "lahtevat").iterdir()) == [
+        "paatos_H-0001.eml", "paatos_H-0002.eml", "paatos_H-0003.eml", "paatos_H-0004.eml"]
+    msg = next(m for m in inbox.messages if "H-0002" in str(m["Subject"]))
+    assert str(msg["To"]) == "maija@example.fi" and str(msg["From"]) == "kirjaamo@hyvaks.fi"
+    assert str(msg["Subject"]) == "Päätöskirje: avustus H-0002 (Keski-Suomen hyvinvointialue)"
+    body = msg.get_body(("plain",)).get_content()
+    assert "kolmantena päivänä viestin lähettämisestä" in body and "19 §" in body
+    (attachment,) = list(msg.iter_attachments())
+    assert attachment.get_filename() == "paatos_H-0002.docx"
+    assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert attachment.get_content() == (workdir / "paatokset" / "paatos_H-0002.docx").read_bytes()
+    # the .eml is the very message, standards-compliant and owner-only
+    eml = email.message_from_bytes((workdir / "lahtevat" / "paatos_H-0002.eml").read_bytes(), policy=default_policy)
+    assert str(eml["Subject"]) == str(msg["Subject"]) and eml["Message-ID"] == msg["Message-ID"] and eml["Date"]
+    assert (workdir / "lahtevat" / "paatos_H-0002.eml").stat().st_mode & 0o077 == 0
+    store = Store.open(decided_round.db)
+    try:
+        rows = letter_store.letters(store, kind="decision")
+        assert [r.status for r in rows] == ["sent"] * 4 and all(r.message_id for r in rows)
+    finally:
+        store.close()
+    # again: nothing is sent twice
+    before = dump(decided_round.db)
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0 and "Ei lähetettäviä" in r.stdout
+    assert len(inbox.messages) == 4 and dump(decided_round.db) == before
+
+
+def test_a_refused_letter_is_recorded_the_rest_sent_and_it_goes_on_the_next_run(decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    inbox.refuse = {"H-0003"}
+    cli = Cli(decided_round.db, _settings(workdir, port))
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1
+    message = " ".join(r.stderr.split())
+    assert "Ei lähetetty: päätöskirje H-0003 (paatos_H-0003.docx)" in message and "554" in message
+    assert "maija@example.fi" not in message  # no address in the reason
+    assert sorted(str(m["Subject"]).split()[2] for m in inbox.messages) == ["H-0001", "H-0002", "H-0004"]
+    store = Store.open(decided_round.db)
+    try:
+        status = {r.grant_id: (r.status, r.error) for r in letter_store.letters(store, kind="decision")}
+        assert status["H-0003"] == ("failed", "palvelin vastasi virheellä 554")
+        assert {status[g][0] for g in ("H-0001", "H-0002", "H-0004")} == {"sent"}
+    finally:
+        store.close()
+    inbox.refuse = set()
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0, r.output
+    assert [str(m["Subject"]).split()[2] for m in inbox.messages[3:]] == ["H-0003"]
+
+
+def test_no_server_no_send(decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    before = dump(decided_round.db)
+    r = decided_round("send", "--dry-run", "--out", workdir / "kokeilu")  # settings name no server anyway
+    assert r.exit_code == 0 and "Kokeiluajo: 4 viestiä" in " ".join(r.stderr.split())
+    assert len(list((workdir / "kokeilu").glob("*.eml"))) == 4 and dump(decided_round.db) == before
+    r = Cli(decided_round.db, _settings(workdir, port))("send", "--dry-run", "--out", workdir / "kokeilu")
+    assert r.exit_code == 0 and inbox.messages == [] and dump(decided_round.db) == before
+    r = decided_round("send", "--out", workdir / "lahtevat")  # no [smtp] host: the .eml files only
+    assert r.exit_code == 0 and "SMTP-asetuksia ei ole" in " ".join(r.stderr.split())
+    assert dump(decided_round.db) == before
+
+
+def test_a_server_that_does_not_answer_fails_every_letter_and_keeps_them(decided_round, workdir):
+    _decided_by_email(decided_round)
+    cli = Cli(decided_round.db, _settings(workdir, _free_port()))  # nothing listens there
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1 and r.stderr.count("Ei lähetetty") == 4
+    store = Store.open(decided_round.db)
+    try:
+        assert [r.status for r in letter_store.pending_email(store)] == ["failed"] * 4
+    finally:
+        store.close()
+
+
+def test_a_changed_file_is_not_sent(decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    (workdir / "paatokset" / "paatos_H-0001.docx").write_bytes(b"toinen")
+    r = Cli(decided_round.db, _settings(workdir, port))("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1 and "on muuttunut kirjauksen jälkeen" in " ".join(r.stderr.split())
+    assert sorted(str(m["Subject"]).split()[2] for m in inbox.messages) == ["H-0002", "H-0003", "H-0004"]
+
+
+def test_post_letters_are_not_emailed(decided_round, workdir, smtp):
+    inbox, port = smtp
+    assert run_decide(decided_round).exit_code == 0  # channel letter (post)
+    r = Cli(decided_round.db, _settings(workdir, port))("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0 and "Ei lähetettäviä" in r.stdout and inbox.messages == []
