@@ -185,9 +185,27 @@ STEPS: tuple[Step, ...] = (
     Step(
         "6. Päätös (kokous)",
         "Kun toimielin on päättänyt, päätös kirjataan ja päätöskirjeet oikaisuvaatimusohjeineen kirjoitetaan. "
-        "Jos toimielin muutti esitystä, muutokset annetaan muokatulla esitys.xlsx:llä (`--from`).",
-        ("decide", "--date", "2027-01-20", "--section", "§ 12"),
+        "Jos toimielin muutti esitystä, muutokset annetaan muokatulla esitys.xlsx:llä (`--from`). "
+        "Jokainen kirje kirjataan kirjeiden luetteloon: tiedoksiantotapa (`--channel email` tai `letter`), "
+        "lähetyspäivä ja päivä, jona kirje lain mukaan katsotaan saaduksi tiedoksi (sähköposti kolmantena päivänä "
+        "lähettämisestä, laki sähköisestä asioinnista viranomaistoiminnassa 19 §; kirje seitsemäntenä päivänä, "
+        "hallintolaki 59 §). Hakemus, jossa ei ole sähköpostiosoitetta, saa kirjeen postitse. "
+        "`--minutes-published` on päivä, jona pöytäkirja julkaistiin verkossa: hyvinvointialueen jäsenet saavat "
+        "päätöksestä tiedon seitsemän päivän kuluttua siitä, ja heidän oikaisuvaatimusaikansa (14 päivää) "
+        "lasketaan siitä. Saman voi antaa asetuksena `decision.minutes_published`.",
+        ("decide", "--date", "2027-01-20", "--section", "§ 12", "--channel", "email", "--minutes-published", "2027-01-22"),
         max_lines=30,
+    ),
+    Step(
+        "",
+        "Sähköpostikirjeet lähetetään komennolla `send`: jokaisesta lähettämättömästä sähköpostikirjeestä "
+        "kirjoitetaan standardinmukainen .eml-tiedosto (saate suomeksi, liitteenä Word-tiedosto ja PDF, jos se on "
+        "tehty), ja kun asetuksissa on `[smtp]`-palvelin, viestit lähetetään ja kunkin tulos kirjataan. Salasana "
+        "annetaan ympäristömuuttujassa AVUSTUS_SMTP_PASSWORD, ei asetustiedostossa. Lähetettyä kirjettä ei lähetetä "
+        "uudelleen; epäonnistunut jää lähetettäväksi, ja komento nimeää sen. `--dry-run` kirjoittaa viestit "
+        "tarkastettaviksi lähettämättä ja kirjaamatta mitään.",
+        ("send", "--dry-run", "--out", "lahtevat"),
+        max_lines=12,
     ),
     Step(
         "7. Maksatus ja maksuerät (koko vuosi)",
@@ -217,6 +235,28 @@ STEPS: tuple[Step, ...] = (
         "mittarit hakemuksen kohdasta Sitoumukset ja mittarit, sopimusvuodet ja maksuerät sekä mittareiden "
         "vuosittainen seuranta käyttöselvityksessä. Sopimus kirjataan kirjeiden luetteloon.",
         ("agreement", "AV-2027-010", "--date", "2027-02-01"),
+    ),
+    Step(
+        "Oikaisuvaatimukset",
+        "Päätökseen tyytymätön hakija tai hyvinvointialueen jäsen voi tehdä oikaisuvaatimuksen 14 päivän kuluessa "
+        "tiedoksisaannista. Saapunut oikaisuvaatimus kirjataan; avustuksen maksatus pidätetään, kunnes siihen on "
+        "päätetty. Myöhässä saapunut kirjataan myös, ja komento kertoo, että se saapui myöhässä. Maksatus odottaa "
+        "lisäksi, kunnes sekä hakijan että jäsenten oikaisuvaatimusaika on päättynyt; `payments` kertoo, kumpi "
+        "aika on vielä kesken.",
+        ("review", "add", "AV-2027-014", "--received", "2027-02-03", "--by", "Hankasalmen Liikuntarajoitteisten Liike ry"),
+    ),
+    Step(
+        "",
+        "Toimielimen päätös oikaisuvaatimukseen kirjataan omalla päivämäärällään ja pykälällään, ja siitä "
+        "kirjoitetaan päätöskirje valitusosoituksineen: muutosta haetaan hyvinvointialuevalituksella hallinto-"
+        "oikeudelta 30 päivän kuluessa tiedoksisaannista (Keski-Suomi kuuluu Hämeenlinnan hallinto-oikeuden "
+        "tuomiopiiriin; tuomioistuimen nimi, osoite ja oikeudenkäyntimaksu ovat asetuksia `decision.court`, "
+        "`court_address`, `court_email` ja `court_fee`). Jos summa muuttuu (`--outcome changed --amount EUR`) ja "
+        "määräraha ylittyisi, komento kieltäytyy, ellei ylitystä hyväksytä valinnalla `--yes`; ylitys kirjataan "
+        "lokiin.",
+        ("review", "decide", "AV-2027-014", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+         "--reasons", "Avustus mitoitettiin samoin perustein kuin muille hakijoille; oikaisuvaatimuksessa ei esitetty "
+         "uutta selvitystä."),
     ),
     Step(
         "8. Käyttöselvitykset (kevät ja kesä)",

@@ -51,7 +51,8 @@ def review_add_cmd(
         err.print(escape(f"Sama oikaisuvaatimus on jo kirjattu ({grant_id}, saapunut {fmt.date(r.request.received)}); "
                          "mitään ei muutettu."), highlight=False)
         return
-    err.print(escape(f"Oikaisuvaatimus kirjattu: {grant_id}, {who}, saapunut {fmt.date(r.request.received)}. "
+    maker = "hyvinvointialueen jäsen" if member else "hakija"
+    err.print(escape(f"Oikaisuvaatimus kirjattu: {grant_id}, tekijä {maker}, saapunut {fmt.date(r.request.received)}. "
                      "Avustuksen maksatus on pidätetty, kunnes oikaisuvaatimukseen on päätetty."), highlight=False)
     if r.in_time is False and r.last_day is not None:
         err.print(escape(f"Huomio: {who} oikaisuvaatimusaika päättyi {fmt.date(r.last_day)}; oikaisuvaatimus saapui "

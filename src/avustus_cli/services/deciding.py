@@ -280,7 +280,7 @@ def decide(
     sent = sent or posting_date(decision_date)
     if minutes_published is not None and minutes_published < decision_date:
         raise ValidationError(
-            f"pöytäkirjan julkaisupäivä {_fdate(minutes_published)} on ennen päätöspäivää {_fdate(decision_date)}."
+            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
         )
     if sent < decision_date:
         raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
