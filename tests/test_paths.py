@@ -21,6 +21,7 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["amend", "H-0001", "--reason", "Oikaisu.", "--letters", X], "folder"),
     (["payments", "--xlsx", X], "file"),
     (["report", "H-0001", "--accept", "--letters", X], "folder"),
+    (["agreement", "H-0001", "--out", X], "folder"),
     (["overdue", "--xlsx", X], "file"),
     (["overdue", "--letters", X], "folder"),
     (["export", "--open-data", X], "folder"),

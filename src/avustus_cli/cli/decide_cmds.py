@@ -262,7 +262,7 @@ def agreement_cmd(
     ctx: typer.Context,
     grant_id: str = typer.Argument(..., help="Kumppanuussopimuksen avustuksen tunnus."),
     date: str = typer.Option(None, "--date", help="Sopimusasiakirjan päiväys (oletus: tänään)."),
-    out_dir: Path = typer.Option(Path("sopimukset"), "--out", help="Kansio sopimuksille."),
+    out_dir: Path = typer.Option(Path("sopimukset"), "--out", callback=output_folder, help="Kansio sopimuksille."),
 ) -> None:
     """Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, sopimusvuodet ja
     maksuerät.
