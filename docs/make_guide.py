@@ -72,7 +72,9 @@ STEPS: tuple[Step, ...] = (
     Step(
         "1. Asetukset (marraskuu)",
         "Uusi kierros alkaa asetustiedostosta. `init` kirjoittaa kommentoidun tiedoston ohjeen oletusarvoin; "
-        "tarkista siitä ainakin määräraha, tavoitteet ja henkilöt. Tässä esimerkissä käytetään valmista "
+        "tarkista siitä ainakin määräraha, tavoitteet ja henkilöt sekä hyvinvointialueen Y-tunnus "
+        "(`county_business_id`) ja avoimen datan tunnisteiden alku (`open_data_prefix`), jotka tulevat "
+        "julkaistavaan avoimeen dataan. Tässä esimerkissä käytetään valmista "
         "esimerkkikierroksen tiedostoa `avustus.toml`, joten uusi tiedosto kirjoitetaan toiselle nimelle:",
         ("init", "--year", "2027", "--file", "uusi-avustus.toml"),
     ),
@@ -346,7 +348,7 @@ STEPS: tuple[Step, ...] = (
         "sarakkein. Ensin tehdään laatutarkistus; osuudet ovat prosentteja valituista päätöksistä. Kielteisiä "
         "päätöksiä (0 €) ei julkaista, ja teksteistä poistetaan sähköpostiosoitteet ja puhelinnumerot. "
         "Yhteyshenkilöitä, sähköposteja, puhelinnumeroita ja tilinumeroita ei julkaista koskaan. Tarkista "
-        "ennen julkaisua hyvinvointialueen Y-tunnus (`FUNDER_BUSINESS_ID` tiedostossa `opendata.py`).",
+        "ennen julkaisua hyvinvointialueen Y-tunnus ja tunnisteiden alku (asetukset `county_business_id` ja `open_data_prefix` osiossa `[round]`).",
         ("export", "--open-data", "avoin-data", "--as-of", "2027-02-01"),
     ),
     Step(
@@ -427,7 +429,8 @@ def run_steps(workdir: Path, steps: tuple[Step, ...] = STEPS) -> list[Outcome]:
                     outcomes.append(Outcome(step, skipped=f"komentoa `avustus {name}` ei ole vielä tässä versiossa"))
                     continue
                 t0 = time.perf_counter()
-                result = runner.invoke(cli_module.app, list(step.args), prog_name="avustus", catch_exceptions=True)
+                result = runner.invoke(cli_module.app, list(step.args), prog_name="avustus", catch_exceptions=True,
+                                       env={"COLUMNS": str(WIDTH)})
                 out = result.output
                 if result.exception is not None and not isinstance(result.exception, SystemExit):
                     out += f"\n[poikkeus: {type(result.exception).__name__}: {result.exception}]"
@@ -465,7 +468,21 @@ komennon alla on sen todellinen tuloste. Voit toistaa kaiken itse:
 Poistumiskoodit: `0` valmis eikä huomautettavaa, `1` havaintoja (esimerkiksi
 tarkistuksessa puutteita tai myöhässä olevia käyttöselvityksiä), `2` komentoa ei
 voitu suorittaa (virheellinen tiedosto tai asetus, lukittu tietokanta). Virheet
-näkyvät yhtenä suomenkielisenä rivinä, ja tietokanta on silloin ennallaan.
+näkyvät yhtenä suomenkielisenä rivinä, ja tietokanta ja tiedostot ovat silloin
+ennallaan. Tuonnin, tarkistuksen, esityksen ja päätöksen jälkeen rivi
+`Seuraavaksi:` kertoo seuraavan komennon.
+
+Valintojen arvot voi antaa samoilla suomenkielisillä sanoilla, joita tulosteet
+käyttävät, tai englanniksi: `--severity hylkäävä` (tai `blocking`),
+`--verdict puute`, `--method suhteellinen`.
+
+Virkailijan tekemä pysyy: esitys.xlsx:stä luetut muokkaukset säilyvät, kun
+esitys lasketaan uudelleen (`--reset-edits` korvaa ne jaon tuloksella);
+täydennyspyynnön päiväys ja määräaika tallennetaan, kun pyyntö lähtee, eivätkä
+ne muutu myöhemmissä ajoissa; kirjoitettua päätöskirjettä ei kirjoiteta yli,
+vaan muutoksesta tehdään uusi kirje. Määräraha, jolla ei voi esittää avustusta
+kenellekään tai joka on alle kymmenesosa haetusta, vaatii valinnan `--yes`, ja
+päätösesityksessä on siitä huomautus.
 """
 
 

@@ -92,8 +92,31 @@ def test_a_clean_grant_has_every_required_field_and_the_county_as_funder():
 
 def test_funder_business_id_is_valid():
     from avustus_cli.domain import ids
+    from avustus_cli.domain.config import default_settings, load_settings
 
-    assert ids.business_id(opendata.FUNDER_BUSINESS_ID) == opendata.FUNDER_BUSINESS_ID
+    assert ids.business_id(default_settings().county_business_id) == default_settings().county_business_id
+    assert load_settings(SAMPLE / "avustus.toml").county_business_id == default_settings().county_business_id
+
+
+def test_funder_and_prefix_come_from_the_settings(tmp_path):
+    """The county's business ID and the identifier prefix are settings, not constants: another county's
+    settings publish under its own ids, and a mistyped business ID or prefix is refused when read."""
+    from avustus_cli.domain.config import load_settings
+    from avustus_cli.domain.errors import SettingsError
+
+    path = tmp_path / "avustus.toml"
+    path.write_text('[round]\ncounty = "Esimerkin hyvinvointialue"\ncounty_business_id = "0737546-2"\n'
+                    'open_data_prefix = "360G-esim-"\n', encoding="utf-8")
+    publisher = opendata.Publisher.of(load_settings(path))
+    [g] = opendata.clean(opendata.build([rec(), rec(2, business_id=None)], publisher))[:1]
+    assert g["id"] == "360G-esim-AV-2027-001"
+    assert g["fundingOrganization"] == [{"id": "FI-PRO-0737546-2", "name": "Esimerkin hyvinvointialue"}]
+    g2 = opendata.clean(opendata.build([rec(2, business_id=None)], publisher), publisher)[0]
+    assert g2["recipientOrganization"][0]["id"].startswith("360G-esim-org-")
+    for bad in ('county_business_id = "0737546-3"', 'open_data_prefix = "hyvaks"'):
+        path.write_text(f"[round]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(SettingsError, match=bad.split(" ")[0]):
+            load_settings(path)
 
 
 SEEDED = [

@@ -28,6 +28,8 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["stats", "--xlsx", X], "file"),
     (["stats", "--html", X], "file"),
     (["backup", X], "folder"),
+    (["import", "hakemukset.xlsx", "--warnings", X], "file"),
+    (["agreement", "H-0001", "--out", X], "folder"),
     (["reclaim", "start", "H-0001", "--grounds", "Käyttöselvitys puuttuu.", "--letters", X], "folder"),
     (["reclaim", "decide", "H-0001", "--date", "2027-09-01", "--section", "§ 41", "--amount", "100", "--due",
       "2027-10-01", "--reasons", "Käyttöselvitystä ei saatu.", "--letters", X], "folder"),
@@ -37,6 +39,7 @@ INPUTS: list[list[str]] = [
     ["import", X],
     ["restore", X],
     ["positions", "import", X],
+    ["columns", X],
     ["propose", "--out", "esitys", "--from", X],
     ["decide", "--date", "2027-01-26", "--section", "§ 12", "--from", X],
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import inspect
 import os
 import re
 import sys
@@ -60,21 +61,21 @@ SETTINGS_FILE = "avustus.toml"
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("round_cmds", "Luo kommentoitu asetustiedosto ohjeen oletusarvoilla."),
     "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) "
-               "taulukosta. Saman\ntiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei "
+               "taulukosta. Saman tiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei "
                "monisteta."),
     "columns": ("round_cmds", "Näytä tuomatta mitään, mistä sarakkeesta kukin sääntöjen tarvitsema tieto luetaan, mitkä puuttuvat\nja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta, valmiine asetusriveineen."),
     "status": ("round_cmds", "Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja "
-               "toimintaluokittain, tuonnit ja\navoimet varoitukset."),
+               "toimintaluokittain, tuonnit ja avoimet varoitukset."),
     "check": ("check_cmds", "Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot."),
     "rules": ("check_cmds", "Luettele avustusohjeen säännöt: koodi, vakavuus, otsikko ja ohjeen lause."),
     "accept": ("check_cmds", "Kuittaa havainto hyväksytyksi virkailijan harkinnalla (huomio, puute tai tiedoksi; "
                "ei hylkäävää)."),
     "unaccept": ("check_cmds", "Peru havainnon kuittaus."),
     "propose": ("propose_cmds", "Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, "
-                "päätösesitys, liite 1\n(myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja "
+                "päätösesitys, liite 1 (myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja "
                 "täydennyspyynnöt."),
     "decide": ("decide_cmds", "Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita "
-               "päätöskirjeet\noikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata "
+               "päätöskirjeet oikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata "
                "kahdesti."),
     "amend": ("decide_cmds", "Muuta päätetyn avustuksen summaa tai perusteluja (varmuuskopio ensin, kirjataan "
               "lokiin)."),
@@ -86,9 +87,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agreement": ("decide_cmds", "Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, "
                   "sopimusvuodet ja\nmaksuerät."),
     "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
-               "täydennys\n(--supplement); --received kirjaa selvityksen käsin."),
+               "täydennys (--supplement); --received kirjaa selvityksen käsin."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
-                "muistutusporras ja pidätys;\ntakaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos "
+                "muistutusporras ja pidätys; takaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos "
                 "jotain on myöhässä."),
     "reclaim": ("reclaim_cmds", "Avustuksen takaisinperintä: kuuleminen, päätös oikaisuvaatimusohjeineen ja palautukset."),
     "review": ("review_cmds", "Oikaisuvaatimukset: saapuneen kirjaus, päätös valitusosoituksineen ja luettelo."),
@@ -100,16 +101,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "purge": ("safety_cmds", "Poista yhteyshenkilöiden tiedot, joiden säilytysaika on päättynyt."),
     "audit": ("audit_cmds", "Tapahtumaloki: kuka muutti mitä ja millä komennolla, uusin ensin."),
     "export": ("extra_cmds", "Julkaise päätetyt avustukset avoimena datana: 360Giving-muotoinen JSON ja CSV sekä "
-               "Excel\nvaltionavustustietojen sarakkein. Ensin laatutarkistus: nollasummat, tulevat "
-               "päätöspäivät,\nsähköpostiosoitteet ja puhelinnumerot tekstissä, virheelliset Y-tunnukset, "
-               "toistuvat tunnisteet.\nHenkilötietoja ei julkaista: yhteystiedot jätetään pois ja teksteistä "
-               "poistetaan sähköpostiosoitteet\nja puhelinnumerot. Kielteiset päätökset (0 €) eivät ole "
+               "Excel valtionavustustietojen sarakkein. Ensin laatutarkistus: nollasummat, tulevat "
+               "päätöspäivät, sähköpostiosoitteet ja puhelinnumerot tekstissä, virheelliset Y-tunnukset, "
+               "toistuvat tunnisteet. Henkilötietoja ei julkaista: yhteystiedot jätetään pois ja teksteistä "
+               "poistetaan sähköpostiosoitteet ja puhelinnumerot. Kielteiset päätökset (0 €) eivät ole "
                "avustuksia, eikä niitä julkaista."),
     "stats": ("extra_cmds", "Tilastot päätetyistä avustuksista: summat ja määrät vuosittain, avustusmuodoittain, "
-              "toimintaluokittain,\nkotikunnittain, toiminta-alueittain ja suuruusluokittain, ensikertalaiset ja "
-              "palaavat hakijat (Y-tunnus\naiempien vuosien avustuksissa) sekä haettu ja myönnetty."),
+              "toimintaluokittain, kotikunnittain, toiminta-alueittain ja suuruusluokittain, ensikertalaiset ja "
+              "palaavat hakijat (Y-tunnus aiempien vuosien avustuksissa) sekä haettu ja myönnetty."),
     "conflicts": ("extra_cmds", "Ketkä päättäjistä ovat esteellisiä ja minkä hakemusten käsittelystä (hallintolaki "
-                  "28 §): rekisterin\nasemat, jotka ovat voimassa kokouspäivänä, hakijoissa ja yhteishakijoissa "
+                  "28 §): rekisterin asemat, jotka ovat voimassa kokouspäivänä, hakijoissa ja yhteishakijoissa "
                   "(sama tarkistus kuin J01)."),
     "positions": ("extra_cmds", "Päättäjien sidonnaisuusrekisteri (esteellisyys, hallintolaki 28 §): tuonti ja "
                   "luettelo."),
@@ -151,6 +152,10 @@ def _finnish_rich() -> None:
     ru.ARGUMENTS_PANEL_TITLE = "Argumentit"
     ru.ERRORS_PANEL_TITLE = "Virhe"
     ru.ABORTED_TEXT = "Keskeytetty."
+    ru.DEFAULT_STRING = "[oletus: {}]"
+    ru.REQUIRED_LONG_STRING = "[pakollinen]"
+    ru.DEPRECATED_STRING = "(vanhentunut) "
+    ru.RICH_HELP = "Ohje: [blue]{command_path} {help_option}[/]"
 
 
 _FINNISH_HELP = {
@@ -160,17 +165,56 @@ _FINNISH_HELP = {
 }
 
 
+# What a value is, in the help screens' type column and usage line, instead of Typer's <str>, <path>, <bool>
+_FOLDER_PARAMS = {"letters", "out_dir", "open_data", "folder"}
+_DATE_PARAMS = {"date", "as_of", "sent", "received", "due", "since", "until", "meeting"}
+_MONEY_PARAMS = {"amount", "budget"}
+_ARGUMENT_NAMES = {"file": "TIEDOSTO", "grant_id": "TUNNUS", "app_id": "HAKEMUS", "application": "HAKEMUS",
+                   "code": "KOODI", "folder": "KANSIO"}
+
+
+def _finnish_metavar(param: Any) -> str | None:
+    """The value's Finnish name (``PVM``, ``EUROA``, ``TIEDOSTO``, ...); "" for a flag; None: leave as is."""
+    descriptor = getattr(param, "type_descriptor", None)
+    annotation = getattr(descriptor, "annotation", None)
+    name = param.name or ""
+    if getattr(param, "param_type_name", "") == "argument":
+        return _ARGUMENT_NAMES.get(name, name.upper())
+    if getattr(param, "is_flag", False) or annotation is bool:
+        return ""
+    if getattr(descriptor, "is_choice", False):
+        return None
+    if annotation is Path:
+        return "KANSIO" if name in _FOLDER_PARAMS else "TIEDOSTO"
+    if annotation is int:
+        return "LUKU"
+    if name in _DATE_PARAMS:
+        return "PVM"
+    if name in _MONEY_PARAMS:
+        return "EUROA"
+    return "TEKSTI"
+
+
 def _finnish_params(command: Any, recurse: bool = True) -> None:
-    """Typer's and Click's own options (--help, completion) explained in Finnish, in every command."""
+    """Typer's and Click's own options (--help, completion) explained in Finnish, in every command, and
+    the values named in Finnish (no <str>, <bool> or <path>)."""
     for param in getattr(command, "params", []):
         if param.name in _FINNISH_HELP:
             param.help = _FINNISH_HELP[param.name]
+        if getattr(param, "metavar", None) is None:
+            metavar = _finnish_metavar(param)
+            if metavar is not None:
+                param.metavar = metavar
+        if getattr(param, "param_type_name", "") == "argument":  # TIEDOSTO, not {TIEDOSTO} <path>
+            param.display_type_rich = lambda ctx: None
+            param._usage_display_name = (lambda p: lambda: p.metavar if p.required else f"[{p.metavar}]")(param)
     try:  # the help option is made on first use: make it now, with its Finnish text
         from typer._click.core import Context
 
         option = command.get_help_option(Context(command, info_name="avustus", help_option_names=["-h", "--help"]))
         if option is not None:
             option.help = _FINNISH_HELP["help"]
+            option.metavar = ""
     except Exception:  # pragma: no cover - only the wording of the help screen is at stake
         pass
     if recurse:
@@ -178,8 +222,27 @@ def _finnish_params(command: Any, recurse: bool = True) -> None:
             _finnish_params(sub)
 
 
+def _single_lines(text: str | None) -> str | None:
+    """Help text with the line breaks inside a paragraph removed (paragraphs stay apart)."""
+    if not text:
+        return text
+    return "\n\n".join(" ".join(p.split("\n")) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def _usage(command: Any, ctx: Any, formatter: Any) -> None:
+    formatter.write_usage(ctx.command_path, " ".join(command.collect_usage_pieces(ctx)), prefix="Käyttö: ")
+
+
 class AvustusCommand(typer.core.TyperCommand):
     """A command whose help screen is in Finnish."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options_metavar = "[VALITSIMET]"
+        self.help = _single_lines(self.help)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _usage(self, ctx, formatter)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _finnish_rich()
@@ -188,6 +251,15 @@ class AvustusCommand(typer.core.TyperCommand):
 
 class AvustusSubgroup(typer.core.TyperGroup):
     """A group of commands (``avustus positions``) whose help screen is in Finnish."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.options_metavar = "[VALITSIMET]"
+        self.subcommand_metavar = "KOMENTO [ARGUMENTIT]..."
+        self.help = _single_lines(self.help)
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _usage(self, ctx, formatter)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _finnish_rich()
@@ -273,10 +345,16 @@ class AvustusGroup(typer.core.TyperGroup):
         self.commands = _LazyCommands()
         self._listing = False
         self._finnish = False
+        self.options_metavar = "[VALITSIMET]"
+        self.subcommand_metavar = "KOMENTO [ARGUMENTIT]..."
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        _usage(self, ctx, formatter)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        if self._listing and cmd_name in COMMANDS and cmd_name not in self.commands._loaded:  # type: ignore[attr-defined]
-            # a row of the command list: the name and the first paragraph of the help, no import
+        if self._listing and cmd_name in COMMANDS:
+            # a row of the command list: the name and the first paragraph of the help (one paragraph, no line
+            # breaks of its own: the terminal wraps it), no import
             return AvustusCommand(name=cmd_name, help=COMMANDS[cmd_name][1], rich_markup_mode=self.rich_markup_mode)
         return super().get_command(ctx, cmd_name)
 
@@ -480,9 +558,41 @@ def main_callback(
     settings: Path = typer.Option(None, "--settings", help=f"Asetustiedosto (oletus: {SETTINGS_FILE} työkansiossa, muuten ohjeen oletukset).", show_default=False),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Näytä versio."),
 ) -> None:
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:  # the terminal's width as the shell (or a test) gives it
+        out.width = err.width = int(columns)
     env = Env(settings_path=settings, db_path=db)
     ctx.obj = env
     ctx.call_on_close(env.close)
+
+
+def show_table(table: Any) -> None:
+    """Print a table, its cells wrapped rather than cut; on a narrow terminal (under 100 columns,
+    ``COLUMNS=80``) that the table does not fit, each row as a block instead: the first cell as the
+    heading, the others as "column: value" lines."""
+    from rich.measure import Measurement
+
+    width = out.width
+    if width >= 100 or not table.columns or Measurement.get(out, out.options.update_width(10_000), table).maximum <= width:
+        for column in table.columns:  # wrapped, never cut with an ellipsis
+            column.overflow = "fold"
+        out.print(table)
+        return
+    if table.title:
+        out.print(table.title, highlight=False)
+    heads = [str(c.header) for c in table.columns]
+    cells = [list(c.cells) for c in table.columns]
+    for i in range(table.row_count):
+        row = [str(col[i]) if i < len(col) else "" for col in cells]
+        out.print(f"[bold]{row[0]}[/]" if row[0] else "–", highlight=False)
+        for head, value in zip(heads[1:], row[1:], strict=True):
+            if value.strip():
+                out.print(f"  {head}: {value}", highlight=False)
+
+
+def next_step(text: str) -> None:
+    """The one line after a stage's command that says what to do next (on stderr: stdout is data)."""
+    err.print(f"[bold]Seuraavaksi:[/] {escape(text)}", highlight=False)
 
 
 def env_of(ctx: typer.Context) -> Env:

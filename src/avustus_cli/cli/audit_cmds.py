@@ -11,7 +11,7 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, out
+from avustus_cli.cli import app, env_of, err, show_table
 from avustus_cli.domain.audit import AuditEntry
 from avustus_cli.services.audit import audit_log
 
@@ -107,7 +107,7 @@ def audit_cmd(
     for e in view.entries:
         t.add_row(_when(e.at), escape(e.user), escape(_command(e.command)), escape(action_text(e)),
                   escape(e.application or ""))
-    out.print(t)
+    show_table(t)
     if view.total > len(view.entries):
         err.print(
             f"Näytetään {len(view.entries)} uusinta {view.total} merkinnästä; kaikki: --limit 0.", highlight=False

@@ -11,11 +11,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, as_of_date, env_of, err, out, output_file
+from avustus_cli.cli import app, as_of_date, env_of, err, next_step, out, output_file
 from avustus_cli.cli.progress import Progress
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.domain.models import Severity, Verdict
+from avustus_cli.domain.models import SEVERITY_LABELS, VERDICT_LABELS, Severity, Verdict, choice_from
 from avustus_cli.domain.rules import GROUP_TITLES, RULES
 from avustus_cli.domain.standing import Standing
 from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
@@ -61,16 +61,17 @@ def _filtered(results: list[Standing], codes: list[str], severities: list[str], 
 
         results = [r for r in results if any(hit(f.code) for f in r.findings)]
     if severities:
-        try:
-            sev = {Severity(s) for s in severities}
-        except ValueError:
-            raise AvustusError("--severity on yksi seuraavista: blocking, deficiency, review, note.") from None
+        sev = {choice_from(s, SEVERITY_LABELS) for s in severities}
+        if None in sev:
+            raise AvustusError("--severity on yksi seuraavista: hylkäävä, puute, huomio, tiedoksi "
+                               "(tai blocking, deficiency, review, note).")
         results = [r for r in results if any(f.severity in sev and not f.accepted for f in r.findings)]
     if verdicts:
-        try:
-            ver = {Verdict(v) for v in verdicts}
-        except ValueError:
-            raise AvustusError("--verdict on yksi seuraavista: eligible, supplement, review, ineligible.") from None
+        ver = {choice_from(v, VERDICT_LABELS, {"hylättävä": Verdict.INELIGIBLE, "puute": Verdict.SUPPLEMENT,
+                                               "huomio": Verdict.REVIEW}) for v in verdicts}
+        if None in ver:
+            raise AvustusError("--verdict on yksi seuraavista: avustuskelpoinen, täydennettävä, arvioitava, "
+                               "ei avustuskelpoinen (tai eligible, supplement, review, ineligible).")
         results = [r for r in results if r.verdict in ver]
     return results
 
@@ -87,18 +88,27 @@ def _findings_text(r: Standing) -> str:
     return "\n".join(lines) or "–"
 
 
+NARROW = 110  # below this many columns the findings table puts the application's facts in one column
+
+
 def _print_tables(results: list[Standing]) -> None:
     for verdict in VERDICT_ORDER:
         group = [r for r in results if r.verdict is verdict]
         if not group:
             continue
         t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(group)})", show_lines=True, expand=True)
-        t.add_column("Hakemus", no_wrap=True)
-        t.add_column("Hakija", max_width=32)
-        t.add_column("Haettu", justify="right", no_wrap=True)
-        t.add_column("Havainnot", min_width=50, ratio=3)
-        for r in group:
-            t.add_row(escape(r.app.id), escape(r.app.applicant), fmt.money(r.app.requested), _findings_text(r))
+        if out.width < NARROW:  # a narrow terminal: the application in one column, the findings whole beside it
+            t.add_column("Hakemus", max_width=24, overflow="fold")
+            t.add_column("Havainnot", ratio=1, overflow="fold")
+            for r in group:
+                t.add_row(f"{escape(r.app.id)}\n{escape(r.app.applicant)}\n{fmt.money(r.app.requested)}", _findings_text(r))
+        else:
+            t.add_column("Hakemus", no_wrap=True)
+            t.add_column("Hakija", max_width=32, overflow="fold")
+            t.add_column("Haettu", justify="right", no_wrap=True)
+            t.add_column("Havainnot", min_width=50, ratio=3, overflow="fold")
+            for r in group:
+                t.add_row(escape(r.app.id), escape(r.app.applicant), fmt.money(r.app.requested), _findings_text(r))
         out.print(t)
 
 
@@ -134,8 +144,8 @@ def check_cmd(
     as_of: str = typer.Option(None, "--as-of", help="Tarkistuspäivä VVVV-KK-PP (oletus: tänään); ratkaisee käyttöselvitysten erääntymisen."),
     application: list[str] = typer.Option(None, "--application", help="Tarkista vain tämä hakemus (voi toistaa)."),
     code: list[str] = typer.Option(None, "--code", help="Näytä vain hakemukset, joilla on tämä havainto (esim. K04 tai ryhmä K)."),
-    severity: list[str] = typer.Option(None, "--severity", help="blocking, deficiency, review tai note."),
-    verdict: list[str] = typer.Option(None, "--verdict", help="eligible, supplement, review tai ineligible."),
+    severity: list[str] = typer.Option(None, "--severity", help="Näytä vain hakemukset, joilla on avoin havainto tällä vakavuudella: hylkäävä, puute, huomio tai tiedoksi (myös englanniksi: blocking, deficiency, review, note)."),
+    verdict: list[str] = typer.Option(None, "--verdict", help="Näytä vain hakemukset, joiden tulos on tämä: avustuskelpoinen, täydennettävä (puute), arvioitava (huomio) tai \"ei avustuskelpoinen\" (hylättävä); myös englanniksi: eligible, supplement, review, ineligible."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa (vain tulos stdoutiin)."),
     xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita tulokset Excel-työkirjaan."),
     no_store: bool = typer.Option(False, "--show", help="Näytä edellisen tarkistuksen tulokset ajamatta sääntöjä."),
@@ -172,6 +182,12 @@ def check_cmd(
     problems = any(
         f.severity in (Severity.BLOCKING, Severity.DEFICIENCY) for r in results for f in r.open_findings
     )
+    reviews = sorted({r.app.id for r in results for f in r.open_findings if f.severity is Severity.REVIEW})
+    if reviews:
+        next_step(f"arvioi avoimet huomiot ({len(reviews)} hakemusta, esim. avustus check --show --severity huomio) ja "
+                  'kuittaa ne (avustus accept HAKEMUS KOODI --reason "...") tai korjaa tiedot; sitten avustus propose --out esitys')
+    else:
+        next_step("laadi esitys määrärahan puitteissa: avustus propose --out esitys")
     raise typer.Exit(1 if problems else 0)
 
 

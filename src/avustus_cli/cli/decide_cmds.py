@@ -16,12 +16,14 @@ from avustus_cli.cli import (
     env_of,
     err,
     input_file,
+    next_step,
     option_date,
     option_money,
     out,
     output_file,
     output_folder,
     required_date,
+    show_table,
 )
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
@@ -122,6 +124,11 @@ def decide_cmd(
             )
         if result.backup:
             err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
+    if result.letters:
+        mailing = f" ({result.mailing})" if result.mailing else ""
+        next_step(f"lähetä päätöskirjeet{mailing} ja laadi maksatuslista: avustus payments --xlsx maksatus.xlsx")
+    else:
+        next_step("laadi maksatuslista: avustus payments --xlsx maksatus.xlsx")
 
 
 @app.command("amend")
@@ -181,7 +188,7 @@ def payments_cmd(
         amount = p.amount if p.amount is not None else p.grant.amount
         t.add_row(escape(p.grant.id), part, escape(p.grant.applicant), fmt.money(amount), fmt.money(p.to_pay),
                   labels[p.status], escape("; ".join(h.text for h in p.holds)))
-    out.print(t)
+    show_table(t)
     payable = [p for p in lines if p.status == "payable"]
     out.print(
         f"Maksettavissa {len(payable)} erää, yhteensä {fmt.money(sum((p.to_pay for p in payable), Decimal(0)))}; "
@@ -254,7 +261,7 @@ def instalments_cmd(
         it = p.instalment
         t.add_row(str(p.number), str(it.year if it else ""), fmt.money(p.amount or p.grant.amount), fmt.money(p.paid or 0),
                   escape(it.condition_text if it else ""), labels[p.status], escape("; ".join(h.text for h in p.holds)))
-    out.print(t)
+    show_table(t)
 
 
 @app.command("agreement")
@@ -400,7 +407,7 @@ def overdue_cmd(
                 t.add_row(escape(o.grant.id), escape(o.grant.applicant), str(o.grant.year or ""), fmt.money(o.grant.amount),
                           fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
                           ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent))
-            out.print(t)
+            show_table(t)
     undated = followup.undated(store, env.settings)
     if undated:
         ids = ", ".join(g.id for g in undated[:20]) + (f" ja {len(undated) - 20} muuta" if len(undated) > 20 else "")

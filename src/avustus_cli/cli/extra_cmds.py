@@ -13,7 +13,7 @@ from rich.table import Table
 
 from avustus_cli.adapters import charts
 from avustus_cli.adapters.excel import Sheet, title_block, write_workbook
-from avustus_cli.cli import app, env_of, err, input_file, option_date, out, output_file, output_folder
+from avustus_cli.cli import app, env_of, err, input_file, option_date, out, output_file, output_folder, show_table
 from avustus_cli.domain import fmt, stats
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.services import opendata
@@ -64,7 +64,7 @@ def export_cmd(
     env = env_of(ctx)
     span = _years(years)
     result = opendata.export(
-        _records(env), open_data, span, today=_day(as_of), county=env.settings.county, dry_run=dry_run
+        _records(env), open_data, span, today=_day(as_of), publisher=opendata.Publisher.of(env.settings), dry_run=dry_run
     )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
@@ -83,7 +83,7 @@ def export_cmd(
             fmt.percent(c.share(result.total) / 100, 1),
             escape(c.action) if c.ids else "–",
         )
-    out.print(t)
+    show_table(t)
     for c in result.checks:
         if c.ids and c.code not in ("zero_amount",):
             out.print(f"  {escape(c.title)}: {escape(', '.join(c.ids[:20]))}" + (" …" if len(c.ids) > 20 else ""), highlight=False)
@@ -196,7 +196,7 @@ def stats_cmd(
     )
     for key, title in stats.SECTION_TITLES.items():
         if summary.get(key):
-            out.print(_stats_table(title, summary[key], with_change=key == "by_year"))
+            show_table(_stats_table(title, summary[key], with_change=key == "by_year"))
     for path in (xlsx, html_file):
         if path:
             err.print(f"Kirjoitettu: {escape(str(path))}", highlight=False)
@@ -265,7 +265,7 @@ def positions_list_cmd(
     for p in register:
         t.add_row(escape(p.person), escape(p.body_role), escape(p.organisation), p.business_id or "", escape(p.position),
                   fmt.date(p.start), fmt.date(p.end), "kyllä" if p.valid_on(day) else "[dim]ei[/]")
-    out.print(t)
+    show_table(t)
 
 
 # --- conflicts --------------------------------------------------------------
@@ -302,5 +302,5 @@ def conflicts_cmd(
             p = s.conflict.position
             t.add_row(escape(p.person), escape(p.body_role), escape(s.application.id), escape(s.application.applicant),
                       escape(p.position), escape(f"{s.conflict.party_name} ({s.conflict.party_role})"))
-        out.print(t)
+        show_table(t)
     raise typer.Exit(1 if found else 0)

@@ -11,10 +11,11 @@ from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, as_of_date, env_of, err, input_file, option_money, out, output_folder
+from avustus_cli.cli import app, as_of_date, env_of, err, input_file, next_step, option_money, out, output_folder
 from avustus_cli.domain import fmt
-from avustus_cli.domain.allocation import METHODS, Method
+from avustus_cli.domain.allocation import METHOD_LABELS, METHODS, Method
 from avustus_cli.domain.errors import AvustusError
+from avustus_cli.domain.models import choice_from
 from avustus_cli.services import proposing as svc
 
 
@@ -23,20 +24,29 @@ def _few(ids: list[str], shown: int = 8) -> str:
 
 
 def _print_summary(rows, budget) -> None:
-    t = Table(title="Esitys määrärahoittain")
-    columns: tuple[tuple[str, JustifyMethod], ...] = (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"), ("Haettu", "right"),
-                      ("Esitys", "right"), ("Määräraha €", "right"), ("Jäljellä", "right"))
-    for col, just in columns:
-        t.add_column(col, justify=just)
     lines = svc.summary_by_form(rows, budget)
-    for ln in lines:
-        t.add_row(ln["label"], str(ln["count"]), str(ln["funded"]), fmt.money(ln["requested"]), fmt.money(ln["proposed"]),
-                  fmt.money(ln["budget"]), fmt.money(ln["remaining"]))
+    cells = [(ln["label"], str(ln["count"]), str(ln["funded"]), fmt.money(ln["requested"]), fmt.money(ln["proposed"]),
+              fmt.money(ln["budget"]), fmt.money(ln["remaining"])) for ln in lines]
     if len(lines) > 1:
         proposed = sum((ln["proposed"] for ln in lines), Decimal(0))
-        t.add_row("[bold]Yhteensä[/]", str(sum(ln["count"] for ln in lines)), str(sum(ln["funded"] for ln in lines)),
-                  fmt.money(sum((ln["requested"] for ln in lines), Decimal(0))), fmt.money(proposed),
-                  fmt.money(budget.total), fmt.money(budget.total - proposed))
+        cells.append(("[bold]Yhteensä[/]", str(sum(ln["count"] for ln in lines)), str(sum(ln["funded"] for ln in lines)),
+                      fmt.money(sum((ln["requested"] for ln in lines), Decimal(0))), fmt.money(proposed),
+                      fmt.money(budget.total), fmt.money(budget.total - proposed)))
+    columns: tuple[tuple[str, JustifyMethod], ...] = (("Määräraha", "left"), ("Hakemuksia", "right"), ("Esitetään", "right"),
+                                                       ("Haettu", "right"), ("Esitys", "right"), ("Määräraha €", "right"),
+                                                       ("Jäljellä", "right"))
+    t = Table(title="Esitys määrärahoittain")
+    if out.width < 100:  # a narrow terminal: the budget lines side by side, one figure a row
+        t.add_column("")
+        for c in cells:
+            t.add_column(c[0], justify="right", overflow="fold")
+        for i, (head, _) in enumerate(columns[1:], 1):
+            t.add_row(head.removesuffix(" €"), *(c[i] for c in cells))
+    else:
+        for col, just in columns:
+            t.add_column(col, justify=just)
+        for c in cells:
+            t.add_row(*c)
     by_form: dict[str, list[Any]] = {}
     for r in rows:
         by_form.setdefault(r.form, []).append(r)
@@ -70,7 +80,7 @@ def _print_compare(result: dict, budget) -> None:
     t.add_column("")
     names = list(result)
     for n in names:
-        t.add_column(n, justify="right")
+        t.add_column(METHOD_LABELS.get(n, n), justify="right")
 
     def cells(fn):
         return [escape(fn(result[n])) if "error" not in result[n] else "–" for n in names]
@@ -90,14 +100,14 @@ def _print_compare(result: dict, budget) -> None:
     out.print(t)
     for n in names:
         if "error" in result[n]:
-            err.print(f"{n}: {escape(result[n]['error'])}", highlight=False)
+            err.print(f"{METHOD_LABELS.get(n, n)}: {escape(result[n]['error'])}", highlight=False)
 
 
 @app.command("propose")
 def propose_cmd(
     ctx: typer.Context,
     out_dir: Path = typer.Option(None, "--out", callback=output_folder, help="Kansio, johon esitys ja asiakirjat kirjoitetaan."),
-    method: str = typer.Option(None, "--method", help=f"Jakotapa ({', '.join(METHODS)}); oletus asetuksista."),
+    method: str = typer.Option(None, "--method", help="Jakotapa: " + ", ".join(f"{METHOD_LABELS[m]} ({m})" for m in METHODS) + "; oletus asetuksista."),
     budget: str = typer.Option(None, "--budget", help="Kokonaismääräraha euroina asetusten sijaan, esim. 850000."),
     from_file: Path = typer.Option(None, "--from", callback=input_file, help="Lue valmistelijan muokkaukset esitys.xlsx-tiedostosta ja tallenna ne."),
     compare: bool = typer.Option(False, "--compare", help="Näytä jakotavat rinnakkain; ei kirjoita mitään."),
@@ -111,12 +121,18 @@ def propose_cmd(
 
     Muokkaa esitys.xlsx:n keltaisia sarakkeita (pisteet, esitys, ehdot, perustelu) ja lue muutokset takaisin valinnalla --from; asiakirjat tehdään aina tallennetusta esityksestä.
 
-    Esimerkki: [bold]avustus propose --out esitys --method proportional[/]
+    Esimerkki: [bold]avustus propose --out esitys --method suhteellinen[/]
 
     Esimerkki: [bold]avustus propose --out esitys --from esitys/esitys.xlsx[/]
     """
     env = env_of(ctx)
     settings = env.settings
+    if method is not None:
+        chosen = choice_from(method, METHOD_LABELS, {"pisteytys": "score", "kynnyspisteet": "threshold", "täysi": "full"})
+        if chosen is None:
+            raise AvustusError(f"tuntematon jakotapa {method!r}: valitse yksi seuraavista: "
+                               + ", ".join(f"{METHOD_LABELS[m]} ({m})" for m in METHODS) + ".")
+        method = chosen
     budget_total = option_money(budget, "--budget")
     date = as_of_date(as_of)
     store = env.store(create=False)
@@ -125,6 +141,7 @@ def propose_cmd(
             raise AvustusError("--compare ja --from eivät käy yhdessä: --compare ei kirjoita mitään.")
         result = svc.compare_methods(store, settings, budget_total)
         _print_compare(result, svc.budget_of(settings, budget_total))
+        next_step("valitse jakotapa ja laadi esitys: avustus propose --out esitys --method JAKOTAPA")
         return
     if out_dir is None:
         raise AvustusError("anna kansio, johon esitys kirjoitetaan: --out KANSIO (esim. avustus propose --out esitys)")
@@ -161,7 +178,8 @@ def propose_cmd(
                 f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
                 highlight=False,
             )
-        err.print(f"Jakotapa {proposed.plan.method.method}: {proposed.changed} esitystä tallennettiin tai muuttui.",
+        used_method = proposed.plan.method.method
+        err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
                   highlight=False)
         rows = svc.load_rows(store, settings)
         m = proposed.plan.method
@@ -174,3 +192,6 @@ def propose_cmd(
     _print_paths(out_dir, written)
     for warning in svc.proposal_warnings(rows, settings, date):
         err.print(f"[bold]Varoitus:[/] {escape(warning)}", highlight=False)
+    sheet = out_dir / svc.ESITYS_FILE
+    next_step(f"tarkista {sheet} ja lue muutokset (avustus propose --out {out_dir} --from {sheet}); kokouksen jälkeen "
+              'kirjaa päätös: avustus decide --date VVVV-KK-PP --section "§ N"')

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date, show_table
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.reclaim import STATE_LABELS, Reclaim
@@ -141,4 +141,4 @@ def print_reclaims(found: list[Reclaim], day: dt.date) -> None:
         decided = f"{fmt.date(r.decision_date)} § {r.section}" if r.decision_date else ""
         t.add_row(escape(r.grant_id), state, fmt.date(r.hearing_date), fmt.date(r.answer_due), escape(decided),
                   fmt.money2(r.amount if r.amount is not None else r.proposed), fmt.date(r.due), fmt.money2(r.outstanding))
-    out.print(t)
+    show_table(t)

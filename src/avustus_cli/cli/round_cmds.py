@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, input_file, out, output_file
+from avustus_cli.cli import app, env_of, err, input_file, next_step, out, output_file
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
@@ -131,7 +131,7 @@ def import_cmd(
     dry_run: bool = typer.Option(False, "--dry-run", help="Näytä muutokset tallentamatta mitään."),
     force: bool = typer.Option(False, "--force", help="Muuta myös hakemuksia, joista on jo päätös (varmuuskopio otetaan ensin)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa (kaikki varoitukset)."),
-    warnings_xlsx: Path = typer.Option(None, "--warnings", help="Kirjoita kaikki varoitukset Excel-työkirjaan (.xlsx)."),
+    warnings_xlsx: Path = typer.Option(None, "--warnings", callback=output_file, help="Kirjoita kaikki varoitukset Excel-työkirjaan (.xlsx)."),
 ) -> None:
     """Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) taulukosta. Saman
     tiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei monisteta.
@@ -165,12 +165,18 @@ def import_cmd(
     if warnings_xlsx is not None:
         write_warnings(warnings_xlsx, result)
         err.print(escape(f"Varoitukset ({len(result.warnings)}) kirjoitettu: {warnings_xlsx}"), highlight=False)
+    if dry_run:
+        next_step("aja sama komento ilman valintaa --dry-run, niin muutokset tallennetaan.")
+    elif reports:
+        next_step("käy selvitykset läpi: avustus report TUNNUS (tarkistuslista), sitten --accept tai --supplement.")
+    else:
+        next_step("tarkista hakemukset avustusohjeen sääntöjä vasten: avustus check --as-of VVVV-KK-PP --xlsx tarkistus.xlsx")
 
 
 @app.command("columns")
 def columns_cmd(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., help="Tuotava taulukko (.xlsx, .xlsm, .xls tai .ods)."),
+    file: Path = typer.Argument(..., callback=input_file, help="Tuotava taulukko (.xlsx, .xlsm, .xls tai .ods)."),
     history: bool = typer.Option(False, "--history", help="Tiedosto on aiempien avustusten rekisteri."),
     sheet: str = typer.Option(None, "--sheet", help="Taulukon nimi, jos sitä ei löydetä itse."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
@@ -268,26 +274,41 @@ def status_cmd(
         t.add_row(label, str(v["count"]), fmt.money(Decimal(v["requested"])))
     out.print(t)
     t = Table(title="Toimintaluokittain")
-    t.add_column("Luokka")
+    t.add_column("Luokka", overflow="fold")
     t.add_column("Hakemuksia", justify="right")
     t.add_column("Haettu", justify="right")
     for k, v in data["by_category"].items():
-        label = f"{k}. {s.categories[int(k) - 1][:60]}" if k.isdigit() and 1 <= int(k) <= len(s.categories) else "(puuttuu)"
+        label = f"{k}. {s.categories[int(k) - 1]}" if k.isdigit() and 1 <= int(k) <= len(s.categories) else "(puuttuu)"
         t.add_row(label, str(v["count"]), fmt.money(Decimal(v["requested"])))
     out.print(t)
     if data["verdicts"]:
         from avustus_cli.domain.models import Verdict
 
         out.print("Tarkistus: " + ", ".join(f"{Verdict(k).label} {n}" for k, n in data["verdicts"].items()), highlight=False)
-    t = Table(title="Tuonnit")
-    for col in ("#", "Aika", "Laji", "Tiedosto", "Rivejä", "Uusia", "Muuttuneita", "Ennallaan", "Ohitettuja", "Varoituksia"):
-        t.add_column(col)
+    if data["application_ids"]:
+        from avustus_cli.domain.models import Verdict
+
+        out.print("[bold]Hakemusnumerot[/]")
+        for k, ids in data["application_ids"].items():
+            label = Verdict(k).label if k else "tarkistamatta"
+            out.print(escape(f"  {label} ({len(ids)}): {', '.join(ids)}"), highlight=False)
     kinds = {"applications": "hakemukset", "history": "aiemmat avustukset", "reports": "käyttöselvitykset"}
-    for r in data["imports"]:
-        at = fmt.datetime(dt.datetime.fromisoformat(r["at"])) if r["at"] else ""
-        t.add_row(str(r["id"]), at, kinds.get(r["kind"], r["kind"]),
-                  *(escape(str(r[k])) for k in ("file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
-    out.print(t)
+    if out.width < 140:  # not a wide terminal: one import a line, every figure named
+        out.print("[bold]Tuonnit[/]")
+        for r in data["imports"]:
+            at = fmt.datetime(dt.datetime.fromisoformat(r["at"])) if r["at"] else ""
+            out.print(escape(f"  {r['id']}. {at} {kinds.get(r['kind'], r['kind'])} {r['file']}: {r['rows_total']} riviä, "
+                             f"{r['new']} uutta, {r['changed']} muuttunutta, {r['unchanged']} ennallaan, "
+                             f"{r['skipped']} ohitettua, {r['warnings']} varoitusta"), highlight=False)
+    else:
+        t = Table(title="Tuonnit")
+        for col in ("#", "Aika", "Laji", "Tiedosto", "Rivejä", "Uusia", "Muuttuneita", "Ennallaan", "Ohitettuja", "Varoituksia"):
+            t.add_column(col, overflow="fold")
+        for r in data["imports"]:
+            at = fmt.datetime(dt.datetime.fromisoformat(r["at"])) if r["at"] else ""
+            t.add_row(str(r["id"]), at, kinds.get(r["kind"], r["kind"]),
+                      *(escape(str(r[k])) for k in ("file", "rows_total", "new", "changed", "unchanged", "skipped", "warnings")))
+        out.print(t)
     rec = data["reclaims"]
     if rec["open"]:
         out.print(escape(f"Avoimia takaisinperintöjä {rec['open']}: kuultavana {rec['hearing']}, päätetty ja palautus kesken "

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, input_file, out, output_folder, required_date
+from avustus_cli.cli import app, env_of, err, input_file, out, output_folder, required_date, show_table
 from avustus_cli.domain import fmt
 from avustus_cli.services import safety
 
@@ -83,7 +83,7 @@ def privacy_cmd(
         t.add_column(col)
     for loc in data["locations"]:
         t.add_row(loc["table"], loc["column"], loc["what"], str(loc["rows"]), str(loc.get("cells", "")))
-    out.print(t)
+    show_table(t)
     if data["columns"]:
         out.print(escape("Henkilötietoja viennin sarakkeissa: " + ", ".join(f"{h} ({n})" for h, n in data["columns"].items())),
                   highlight=False)
@@ -133,7 +133,7 @@ def purge_cmd(
                   str(len(result.files)))
     if result.unknown:
         t.add_row("säilytysaikaa ei voi laskea (säilytetään)", str(result.unknown))
-    out.print(t)
+    show_table(t)
     if result.backup:
         err.print(escape(f"Varmuuskopio ennen poistoa: {result.backup} (sisältää poistetut tiedot: hävitä se, kun sitä ei enää tarvita)."), highlight=False)
     if result.old_backups:

@@ -99,6 +99,9 @@ __all__ = [
 ]
 
 METHODS: tuple[str, ...] = ("full", "proportional", "score", "threshold")
+# the methods' Finnish names, as the officer may also write them (avustus propose --method suhteellinen)
+METHOD_LABELS: dict[str, str] = {"full": "täysimääräinen", "proportional": "suhteellinen", "score": "pisteet",
+                                 "threshold": "kynnys"}
 FORMS: tuple[str, ...] = ("operating", "partnership", "project")
 
 

@@ -9,6 +9,7 @@ folder, then the built-in defaults (the guideline's). Standard library only:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -90,6 +91,12 @@ class Settings:
     report_months: int = 6
     supplement_days: int = 14
     county: str = "Keski-Suomen hyvinvointialue"
+    # the county's business ID (Y-tunnus): the funder of the published open data. CHECK IT against the
+    # trade register (ytj.fi) before publishing
+    county_business_id: str = "3221308-6"
+    # the 360Giving identifier prefix ("360G-" and the publisher's own part, registered with 360Giving):
+    # grant ids are the prefix and the application id
+    open_data_prefix: str = "360G-hyvaks-"
     # [budget]
     budget_total: Decimal = Decimal("900000")
     budget_operating: Decimal | None = None
@@ -176,6 +183,8 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "report_months": ("report_months", "posint"),
         "supplement_days": ("supplement_days", "posint"),
         "county": ("county", "str"),
+        "county_business_id": ("county_business_id", "business_id"),
+        "open_data_prefix": ("open_data_prefix", "prefix"),
     },
     "budget": {
         "total": ("budget_total", "money"),
@@ -252,7 +261,17 @@ _EXPECTED = {
     "seconds": "sekuntimäärä numerona",
     "path": "kansion polku tekstinä",
     "bool": "true tai false",
+    "business_id": 'Y-tunnus lainausmerkeissä, esim. "3221308-6" (tarkistusmerkki täsmää)',
+    "prefix": 'tunnisteen alku lainausmerkeissä, esim. "360G-hyvaks-" (alkaa 360G-, vain kirjaimia, numeroita ja viivoja)',
 }
+
+
+def _business_id_ok(text: str) -> bool:
+    """A Finnish business ID with its check digit (1234567-8)."""
+    if not re.fullmatch(r"\d{7}-\d", text):
+        return False
+    rest = sum(int(d) * w for d, w in zip(text[:7], (7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    return rest != 1 and int(text[8]) == (0 if rest == 0 else 11 - rest)
 
 
 def _bad(key: str, kind: str, value: Any = None) -> SettingsError:
@@ -301,6 +320,14 @@ def _convert(key: str, kind: str, v: Any, base: Path) -> Any:
     if kind == "str":
         if isinstance(v, str):
             return v
+        raise _bad(key, kind, v)
+    if kind == "business_id":
+        if isinstance(v, str) and _business_id_ok(v.strip()):
+            return v.strip()
+        raise _bad(key, kind, v)
+    if kind == "prefix":
+        if isinstance(v, str) and re.fullmatch(r"360G-[A-Za-z0-9-]+-", v.strip()):
+            return v.strip()
         raise _bad(key, kind, v)
     if kind == "money":
         return _money(key, v)
@@ -472,6 +499,8 @@ window_end = {s.window_end.isoformat()}         # hakuaika päättyy (viikonlopp
 report_months = {s.report_months}                  # käyttöselvitys viimeistään N kk avustusvuoden päättymisestä
 supplement_days = {s.supplement_days}               # täydennyspyynnön vastausaika päivinä
 county = {_toml_str(s.county)}
+county_business_id = {_toml_str(s.county_business_id)}   # hyvinvointialueen Y-tunnus: avoimen datan rahoittaja (tarkista ytj.fi:stä)
+open_data_prefix = {_toml_str(s.open_data_prefix)}    # avoimen datan (360Giving) tunnisteiden alku; rekisteröi oma 360Givingille
 
 [budget]
 total = {s.budget_total}                   # koko määräraha, euroa

@@ -61,6 +61,23 @@ VERDICT_LABELS = {
 }
 
 
+def _folded(word: str) -> str:
+    return " ".join(word.strip().casefold().replace("ä", "a").replace("ö", "o").replace("-", " ").split())
+
+
+def choice_from(word: str, labels: dict[Any, str], extra: dict[str, Any] | None = None) -> Any | None:
+    """The value a word names: its English code (``blocking``) or the Finnish word the output uses
+    (``hylkäävä``, also without the dots: ``hylkaava``), any case; None when it names none."""
+    wanted = _folded(word)
+    for value, label in labels.items():
+        if wanted in (_folded(str(value)), _folded(label)):
+            return value
+    for alias, value in (extra or {}).items():
+        if wanted == _folded(alias):
+            return value
+    return None
+
+
 class GrantForm(StrEnum):
     OPERATING = "operating"  # toiminta-avustus
     PARTNERSHIP = "partnership"  # kumppanuussopimus

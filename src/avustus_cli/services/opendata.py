@@ -30,23 +30,38 @@ from typing import Any
 from avustus_cli.adapters.excel import Sheet, neutralise, write_workbook
 from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain import ids
+from avustus_cli.domain.config import Settings, default_settings
 from avustus_cli.domain.matching import normalize
 from avustus_cli.domain.stats import FORM_LABELS, GrantRecord, in_years
 
-# The county as the funder. FUNDER_BUSINESS_ID is Keski-Suomen
-# hyvinvointialue's Y-tunnus (business ID) as written into this tool: CHECK IT
-# against the trade register (ytj.fi) before publishing. "FI-PRO" is the
-# org-id.guide prefix of the Finnish trade register (Patentti- ja
-# rekisterihallitus, PRH); an org id is the prefix and the business ID.
-FUNDER_BUSINESS_ID = "3221308-6"
-FUNDER_NAME = "Keski-Suomen hyvinvointialue"
+# "FI-PRO" is the org-id.guide prefix of the Finnish trade register (Patentti- ja rekisterihallitus, PRH);
+# an organisation id is the prefix and the business ID.
 ORG_PREFIX = "FI-PRO-"
-# The 360Giving grant id prefix: "360G-" + the publisher's own part. The
-# county must register its own prefix with 360Giving before publishing there.
-GRANT_ID_PREFIX = "360G-hyvaks-"
-ORG_FALLBACK_PREFIX = GRANT_ID_PREFIX + "org-"  # recipients without a valid business ID
 
-FUNDER = {"id": ORG_PREFIX + FUNDER_BUSINESS_ID, "name": FUNDER_NAME}
+
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the open data, from the settings: the county's name and business ID (the funder,
+    ``round.county_business_id``) and the 360Giving identifier prefix (``round.open_data_prefix``)."""
+
+    name: str
+    business_id: str
+    prefix: str
+
+    @classmethod
+    def of(cls, settings: Settings | None = None) -> Publisher:
+        s = settings or default_settings()
+        return cls(s.county, s.county_business_id, s.open_data_prefix)
+
+    @property
+    def funder(self) -> dict[str, str]:
+        return {"id": ORG_PREFIX + self.business_id, "name": self.name}
+
+    @property
+    def fallback(self) -> str:
+        """The prefix of an internal organisation id (a recipient without a valid business ID)."""
+        return self.prefix + "org-"
+
 
 from avustus_cli.domain.privacy import EMAIL, PHONE, looks_like_email, looks_like_phone  # noqa: E402,F401  (re-exported)
 
@@ -115,11 +130,11 @@ def _org_slug(name: str) -> str:
     return hashlib.sha256(normalize(name).encode()).hexdigest()[:10]
 
 
-def recipient_id(r: GrantRecord) -> str:
+def recipient_id(r: GrantRecord, publisher: Publisher) -> str:
     """FI-PRO-<business ID>, or an internal id when the business ID is missing."""
     if r.business_id:
         return ORG_PREFIX + r.business_id
-    return ORG_FALLBACK_PREFIX + _org_slug(r.applicant)
+    return publisher.fallback + _org_slug(r.applicant)
 
 
 def _title(r: GrantRecord) -> str:
@@ -128,25 +143,27 @@ def _title(r: GrantRecord) -> str:
     return base[:140]
 
 
-def _description(r: GrantRecord) -> str:
+def _description(r: GrantRecord, publisher: Publisher) -> str:
     form = FORM_LABELS.get(r.form or "", "avustus").lower()
     text = " ".join((r.description or "").split())
-    lead = f"{FUNDER_NAME}: {form} vuodelle {r.year}." if r.year else f"{FUNDER_NAME}: {form}."
+    lead = f"{publisher.name}: {form} vuodelle {r.year}." if r.year else f"{publisher.name}: {form}."
     return f"{lead} {text}".strip()
 
 
-def build(records: Iterable[GrantRecord], county: str = FUNDER_NAME) -> list[dict[str, Any]]:
-    """360Giving grant objects of ``records`` (text as it is; see ``clean``)."""
+def build(records: Iterable[GrantRecord], publisher: Publisher | None = None) -> list[dict[str, Any]]:
+    """360Giving grant objects of ``records`` (text as it is; see ``clean``); ``publisher``: the settings'
+    (default: the built-in settings')."""
+    publisher = publisher or Publisher.of()
     out = []
     for r in records:
-        recipient: dict[str, Any] = {"id": recipient_id(r), "name": r.applicant}
+        recipient: dict[str, Any] = {"id": recipient_id(r, publisher), "name": r.applicant}
         if r.home_municipality:
             recipient["addressLocality"] = r.home_municipality
         recipient["addressCountry"] = "FI"
         g: dict[str, Any] = {
-            "id": GRANT_ID_PREFIX + r.id,
+            "id": publisher.prefix + r.id,
             "title": _title(r),
-            "description": _description(r),
+            "description": _description(r, publisher),
             "currency": "EUR",
             "amountAwarded": _number(r.amount),
         }
@@ -159,12 +176,12 @@ def build(records: Iterable[GrantRecord], county: str = FUNDER_NAME) -> list[dic
         if start and end:
             g["plannedDates"] = [{"startDate": start.isoformat(), "endDate": end.isoformat()}]
         g["recipientOrganization"] = [recipient]
-        g["fundingOrganization"] = [dict(FUNDER, name=county or FUNDER_NAME)]
+        g["fundingOrganization"] = [publisher.funder]
         if r.form:
             g["grantProgramme"] = [{"code": r.form, "title": FORM_LABELS.get(r.form, r.form)}]
         locations = [{"name": m, "countryCode": "FI"} for m in r.municipalities if m]
         if not locations and r.scope == "county":
-            locations = [{"name": county or FUNDER_NAME, "countryCode": "FI"}]
+            locations = [{"name": publisher.name, "countryCode": "FI"}]
         if locations:
             g["beneficiaryLocation"] = locations
         g["fromOpenCall"] = "Yes"
@@ -190,8 +207,9 @@ class QualityCheck:
         return (Decimal(len(self.ids)) / total * 100).quantize(Decimal("0.1")) if total else Decimal(0)
 
 
-def quality(grants: Sequence[dict[str, Any]], today: dt.date) -> list[QualityCheck]:
+def quality(grants: Sequence[dict[str, Any]], today: dt.date, publisher: Publisher | None = None) -> list[QualityCheck]:
     """Data-quality checks over 360Giving grants (before ``clean``)."""
+    publisher = publisher or Publisher.of()
     checks = {
         "zero_amount": QualityCheck("zero_amount", "Myönnetty summa on 0 €", "jätetään pois (kielteinen päätös ei ole avustus)"),
         "no_award_date": QualityCheck("no_award_date", "Päätöspäivä puuttuu", "jätetään pois (awardDate on pakollinen)"),
@@ -199,7 +217,7 @@ def quality(grants: Sequence[dict[str, Any]], today: dt.date) -> list[QualityChe
         "email": QualityCheck("email", "Tekstissä on sähköpostiosoitteelta näyttävä", "poistetaan tekstistä"),
         "phone": QualityCheck("phone", "Tekstissä on puhelinnumerolta näyttävä", "poistetaan tekstistä"),
         "invalid_business_id": QualityCheck(
-            "invalid_business_id", "Saajan Y-tunnus on virheellinen", "saajalle sisäinen tunniste (360G-hyvaks-org-...)"
+            "invalid_business_id", "Saajan Y-tunnus on virheellinen", f"saajalle sisäinen tunniste ({publisher.fallback}...)"
         ),
         "no_business_id": QualityCheck("no_business_id", "Saajalta puuttuu Y-tunnus", "saajalle sisäinen tunniste"),
         "duplicate_id": QualityCheck("duplicate_id", "Sama tunniste useammin kuin kerran", "vain ensimmäinen julkaistaan"),
@@ -231,9 +249,10 @@ def quality(grants: Sequence[dict[str, Any]], today: dt.date) -> list[QualityChe
     return list(checks.values())
 
 
-def clean(grants: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def clean(grants: Sequence[dict[str, Any]], publisher: Publisher | None = None) -> list[dict[str, Any]]:
     """What is published: text scrubbed, zero amounts, missing award dates and repeated ids left out,
     invalid business IDs replaced by an internal organisation id."""
+    publisher = publisher or Publisher.of()
     out = []
     seen: set[str] = set()
     for g in grants:
@@ -246,7 +265,7 @@ def clean(grants: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         for org in g["recipientOrganization"]:
             org["name"] = scrub(org["name"])[0]
             if org["id"].startswith(ORG_PREFIX) and ids.business_id(org["id"][len(ORG_PREFIX):]) is None:
-                org["id"] = ORG_FALLBACK_PREFIX + _org_slug(org["name"])
+                org["id"] = publisher.fallback + _org_slug(org["name"])
         out.append(g)
     return out
 
@@ -353,16 +372,16 @@ def export(
     out_dir: Path,
     years: tuple[int, int] | None = None,
     today: dt.date | None = None,
-    county: str = FUNDER_NAME,
+    publisher: Publisher | None = None,
     dry_run: bool = False,
 ) -> ExportResult:
     """Check and write ``avustukset-360giving.json``, ``avustukset-360giving.csv`` and
     ``avustukset-valtionavustustiedot.xlsx`` into ``out_dir``."""
     today = today or dt.date.today()
     selected = in_years(records, years)
-    raw = build(selected, county)
-    checks = quality(raw, today)
-    published = clean(raw)
+    raw = build(selected, publisher)
+    checks = quality(raw, today, publisher)
+    published = clean(raw, publisher)
     files: list[Path] = []
     if not dry_run:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -391,6 +410,6 @@ def _public(path: Path) -> Path:
 
 
 __all__ = [
-    "FUNDER", "FUNDER_BUSINESS_ID", "GRANT_ID_PREFIX", "ORG_PREFIX", "ExportResult", "QualityCheck", "build",
+    "ORG_PREFIX", "ExportResult", "Publisher", "QualityCheck", "build",
     "clean", "decided_grants", "export", "looks_like_email", "looks_like_phone", "quality", "scrub", "to_csv",
 ]  # fmt: skip

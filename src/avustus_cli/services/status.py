@@ -23,8 +23,13 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
             bucket[0] += 1
             bucket[1] += amount
     verdicts: dict[str, int] = defaultdict(int)
-    for v in store.verdicts().values():
+    stored = store.verdicts()
+    for v in stored.values():
         verdicts[v["verdict"]] += 1
+    # every application id by the last check's verdict ("" not checked): messages send the officer here
+    ids: dict[str, list[str]] = defaultdict(list)
+    for app_id in sorted(store.application_index()):
+        ids[stored[app_id]["verdict"] if app_id in stored else ""].append(app_id)
     return {
         "year": s.year,
         "database": str(store.path),
@@ -42,6 +47,7 @@ def round_status(store: Store, s: Settings) -> dict[str, Any]:
             {k: w[k] for k in ("application_id", "sheet", "row", "column_name", "field", "message")} for w in store.warnings()
         ],
         "verdicts": dict(verdicts),
+        "application_ids": dict(ids),
         "grants": store.count("grants"),
         "reclaims": _reclaims(store),
     }
