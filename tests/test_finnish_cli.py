@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from avustus_cli.adapters.store import Store
 from avustus_cli.cli import COMMANDS, app, command
 
-from .test_propose import AS_OF, check, proposals, write_export
+from .test_propose import AS_OF, proposals, write_export
 from .test_propose import small as small  # noqa: F401 - the fixture
 
 

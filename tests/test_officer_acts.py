@@ -118,3 +118,28 @@ def test_a_zero_or_absurd_budget_needs_yes_and_warns_the_board(cli, small):  # n
     r = cli("propose", "--out", out, "--as-of", AS_OF, "--force")  # the settings' budget: no warning
     assert r.exit_code == 0, r.output
     assert "Huomio määrärahasta" not in html_text(out / "paatosesitys.html")
+
+
+# --- 2: exit 2 means nothing changed, the files included -------------------------------------------
+
+
+def test_a_failing_document_in_propose_changes_neither_the_database_nor_the_folder(cli, proposed):  # noqa: F811
+    """The documents are written into a copy of the folder inside the transaction: a broken template
+    leaves the stored proposal and every file of the earlier run as they were."""
+    folder = proposed.parent / "pohjat"
+    folder.mkdir()
+    (folder / "paatosesitys.html").write_text("<p>{{ tata_muuttujaa_ei_ole }}</p>\n", encoding="utf-8")
+    settings = proposed.parent / "avustus.toml"
+    settings.write_text(f'[system]\ntemplates_dir = "{folder.as_posix()}"\n', encoding="utf-8")
+    before = dump(cli.db)
+    files = {p.relative_to(proposed): p.read_bytes() for p in proposed.rglob("*") if p.is_file()}
+    r = cli("propose", "--out", proposed, "--as-of", AS_OF, "--budget", "30000", "--yes")
+    assert r.exit_code == 2, r.output
+    assert "tata_muuttujaa_ei_ole" in r.stderr
+    assert dump(cli.db) == before
+    assert {p.relative_to(proposed): p.read_bytes() for p in proposed.rglob("*") if p.is_file()} == files
+    assert not [p for p in proposed.parent.iterdir() if p.name.startswith(".out.")]  # no staging copy left
+    settings.unlink()
+    r = cli("propose", "--out", proposed, "--as-of", AS_OF, "--budget", "30000", "--yes")
+    assert r.exit_code == 0, r.output
+    assert dump(cli.db) != before and (proposed / "paatosesitys.html").read_bytes() != files[Path("paatosesitys.html")]

@@ -139,3 +139,55 @@ def content_sha256(path: Path) -> str:
                 digest = f"{info.CRC:08x}:{info.file_size}"
             h.update(info.filename.encode() + b"\0" + digest.encode() + b"\n")
     return h.hexdigest()
+
+
+class StagedCopy:
+    """A folder changed as a whole: its current files are copied into a hidden folder beside it, the
+    command writes (and removes) there, and :meth:`swap` puts the new folder in the old one's place
+    once the database has committed. A run that fails before that leaves the folder as it was."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = Path(target)
+        self.path: Path = self.target
+        self._swapped = False
+
+    def __enter__(self) -> StagedCopy:
+        import shutil
+
+        base = self.target.parent
+        while not base.exists() and base != base.parent:
+            base = base.parent
+        self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".staging", dir=base))
+        if self.target.is_dir():
+            shutil.copytree(self.target, self.path, dirs_exist_ok=True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        if not self._swapped:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def final(self, staged: Path) -> Path:
+        """Where a staged file will be once swapped."""
+        return self.target / Path(staged).relative_to(self.path)
+
+    def swap(self) -> None:
+        import shutil
+
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        old = None
+        if self.target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".old", dir=self.target.parent))
+            os.rename(self.target, old / "x")
+        os.rename(self.path, self.target)
+        os.chmod(self.target, 0o755 & ~_umask())
+        self._swapped = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

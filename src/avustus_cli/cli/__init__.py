@@ -63,7 +63,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("round_cmds", "Tuo hakemukset (tai --history: aiemmat avustukset, --reports: käyttöselvitykset) "
                "taulukosta. Saman tiedoston voi tuoda uudelleen: uudet lisätään, muuttuneet päivitetään, mitään ei "
                "monisteta."),
-    "columns": ("round_cmds", "Näytä tuomatta mitään, mistä sarakkeesta kukin sääntöjen tarvitsema tieto luetaan, mitkä puuttuvat\nja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta, valmiine asetusriveineen."),
+    "columns": ("round_cmds", "Näytä tuomatta mitään, mistä sarakkeesta kukin sääntöjen tarvitsema tieto luetaan, mitkä puuttuvat ja mikä kenttä on lähinnä kutakin tunnistamatonta saraketta, valmiine asetusriveineen."),
     "status": ("round_cmds", "Mitä kierroksella on: hakemukset ja haetut summat avustusmuodoittain ja "
                "toimintaluokittain, tuonnit ja avoimet varoitukset."),
     "check": ("check_cmds", "Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot."),
@@ -85,7 +85,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "instalments": ("decide_cmds", "Avustuksen maksusuunnitelma: erät, niiden ehdot ja tila; --confirm kirjaa erän ehdon "
                     "täyttyneeksi."),
     "agreement": ("decide_cmds", "Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, "
-                  "sopimusvuodet ja\nmaksuerät."),
+                  "sopimusvuodet ja maksuerät."),
     "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
                "täydennys (--supplement); --received kirjaa selvityksen käsin."),
     "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
@@ -115,6 +115,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "positions": ("extra_cmds", "Päättäjien sidonnaisuusrekisteri (esteellisyys, hallintolaki 28 §): tuonti ja "
                   "luettelo."),
 }
+# one paragraph each, as the commands' own help becomes (AvustusCommand): the terminal wraps it
+COMMANDS = {name: (module, " ".join(summary.split("\n"))) for name, (module, summary) in COMMANDS.items()}
 
 
 _USAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [

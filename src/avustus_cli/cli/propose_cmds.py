@@ -11,6 +11,7 @@ from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 
+from avustus_cli.adapters.files import StagedCopy
 from avustus_cli.cli import app, as_of_date, env_of, err, input_file, next_step, option_money, out, output_folder
 from avustus_cli.domain import fmt
 from avustus_cli.domain.allocation import METHOD_LABELS, METHODS, Method
@@ -148,46 +149,52 @@ def propose_cmd(
     if out_dir.exists() and not out_dir.is_dir():
         raise AvustusError(f"{out_dir} on tiedosto, ei kansio: anna --out-valinnalle kansio.")
     budget_obj = svc.budget_of(settings, budget_total)
-    if from_file is not None:
-        if method is not None:
-            err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
-        edits = svc.read_sheet(from_file, settings, display=str(from_file))
-        _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
-        err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
-        rows = svc.load_rows(store, settings)
-        used = next((r.method for r in rows if r.method), settings.method)
-        m = Method.from_settings(settings, used if used in METHODS else None)
-    else:
-        if svc.esitys_is_edited(out_dir) and not force:
-            raise AvustusError(
-                f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
-                f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
-            )
-        proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits, yes=yes)
-        if proposed.kept:
-            err.print(
-                f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "
-                f"{escape(_few(proposed.kept))}); määräraha jaettiin muille. Jaon tulos niidenkin tilalle: --reset-edits.",
-                highlight=False,
-            )
-        if proposed.replaced:
-            why = ("valinnalla --reset-edits" if reset_edits else
-                   "koska hakemus ei enää ole avustuskelpoinen (hylkäävä havainto tai käsittely kesken)")
-            err.print(
-                f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella {why}: "
-                f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
-                highlight=False,
-            )
-        used_method = proposed.plan.method.method
-        err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
-                  highlight=False)
-        rows = svc.load_rows(store, settings)
-        m = proposed.plan.method
-    from avustus_cli.cli.progress import Progress
+    if from_file is None and svc.esitys_is_edited(out_dir) and not force:
+        raise AvustusError(
+            f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
+            f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
+        )
+    # The documents are written into a copy of the folder inside the database transaction, and the copy takes
+    # the folder's place only after the commit: a failure leaves the database and the folder as they were.
+    with StagedCopy(out_dir) as stage:
+        with store.transaction():
+            if from_file is not None:
+                if method is not None:
+                    err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
+                edits = svc.read_sheet(from_file, settings, display=str(from_file))
+                _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
+                err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
+                rows = svc.load_rows(store, settings)
+                used = next((r.method for r in rows if r.method), settings.method)
+                m = Method.from_settings(settings, used if used in METHODS else None)
+            else:
+                proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits, yes=yes)
+                if proposed.kept:
+                    err.print(
+                        f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "
+                        f"{escape(_few(proposed.kept))}); määräraha jaettiin muille. Jaon tulos niidenkin tilalle: --reset-edits.",
+                        highlight=False,
+                    )
+                if proposed.replaced:
+                    why = ("valinnalla --reset-edits" if reset_edits else
+                           "koska hakemus ei enää ole avustuskelpoinen (hylkäävä havainto tai käsittely kesken)")
+                    err.print(
+                        f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella {why}: "
+                        f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
+                        highlight=False,
+                    )
+                used_method = proposed.plan.method.method
+                err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
+                          highlight=False)
+                rows = svc.load_rows(store, settings)
+                m = proposed.plan.method
+            from avustus_cli.cli.progress import Progress
 
-    with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
-        written = svc.write_documents(store, settings, out_dir, rows, budget_obj, m, date)
-    svc.remember_sheet(store, out_dir / svc.ESITYS_FILE)
+            with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
+                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date)
+            svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)
+        stage.swap()
+    written = svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest), written.pending)
     _print_summary(rows, budget_obj)
     _print_paths(out_dir, written)
     for warning in svc.proposal_warnings(rows, settings, date):

@@ -301,9 +301,10 @@ def propose(
     return Proposed(plan, changed, replaced, plan.kept)
 
 
-def remember_sheet(store: Store, sheet: Path) -> None:
-    """Record esitys.xlsx as this run wrote it: ``decide`` then refuses to ignore the officer's later edits in it."""
-    standing_store.record_proposal_sheet(store, str(Path(sheet).resolve()), content_sha256(Path(sheet)))
+def remember_sheet(store: Store, sheet: Path, written: Path | None = None) -> None:
+    """Record esitys.xlsx (``sheet``, where it will be; ``written``, where it was written when that is a staging
+    folder) as this run wrote it: ``decide`` then refuses to ignore the officer's later edits in it."""
+    standing_store.record_proposal_sheet(store, str(Path(sheet).resolve()), content_sha256(Path(written or sheet)))
 
 
 def compare_methods(store: Store, settings: Settings, budget_total: Decimal | None = None) -> dict[str, dict[str, Any]]:
