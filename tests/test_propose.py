@@ -187,7 +187,7 @@ def test_compare_writes_nothing(cli, small):
     before = dump(cli.db)
     r = cli("propose", "--compare", "--budget", "20000")
     assert r.exit_code == 0, r.output
-    for m in ("full", "proportional"):
+    for m in ("täysimääräinen", "suhteellinen"):  # the methods by the Finnish names --method also takes
         assert m in r.output
     assert dump(cli.db) == before
     assert not (small / "out").exists()
