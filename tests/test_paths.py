@@ -22,6 +22,9 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["payments", "--xlsx", X], "file"),
     (["report", "H-0001", "--accept", "--letters", X], "folder"),
     (["agreement", "H-0001", "--out", X], "folder"),
+    (["review", "decide", "H-0001", "--date", "2027-03-01", "--section", "§ 30", "--outcome", "kept", "--reasons",
+      "Päätös on lainmukainen.", "--letters", X], "folder"),
+    (["send", "--out", X], "folder"),
     (["overdue", "--xlsx", X], "file"),
     (["overdue", "--letters", X], "folder"),
     (["export", "--open-data", X], "folder"),
@@ -30,6 +33,9 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["backup", X], "folder"),
     (["import", "hakemukset.xlsx", "--warnings", X], "file"),
     (["agreement", "H-0001", "--out", X], "folder"),
+    (["review", "decide", "H-0001", "--date", "2027-03-01", "--section", "§ 30", "--outcome", "kept", "--reasons",
+      "Päätös on lainmukainen.", "--letters", X], "folder"),
+    (["send", "--out", X], "folder"),
     (["reclaim", "start", "H-0001", "--grounds", "Käyttöselvitys puuttuu.", "--letters", X], "folder"),
     (["reclaim", "decide", "H-0001", "--date", "2027-09-01", "--section", "§ 41", "--amount", "100", "--due",
       "2027-10-01", "--reasons", "Käyttöselvitystä ei saatu.", "--letters", X], "folder"),
@@ -49,7 +55,7 @@ GLOBAL = [("--db", "file"), ("--settings", "file")]
 def _option_of(args: list[str]) -> tuple[str, str]:
     """(command path, option name or "ARG") of the path under test."""
     i = args.index(X)
-    command = " ".join(args[:2]) if args[0] in ("positions", "reclaim") else args[0]
+    command = " ".join(args[:2]) if args[0] in ("positions", "reclaim", "review") else args[0]
     return command, args[i - 1] if args[i - 1].startswith("--") else "ARG"
 
 

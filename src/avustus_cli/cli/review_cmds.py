@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, required_date
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.review import OUTCOMES
@@ -72,7 +72,7 @@ def review_decide_cmd(
     reasons: str = typer.Option(..., "--reasons", help="Päätöksen perustelut (tulevat kirjeeseen)."),
     amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (vain --outcome changed)."),
     maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin)."),
-    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", help="Kansio päätöskirjeelle."),
+    letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio päätöskirjeelle."),
     channel: str = typer.Option("letter", "--channel", help="Tiedoksianto: letter (kirje) tai email (sähköposti)."),
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
     yes: bool = typer.Option(False, "--yes", help="Hyväksy määrärahan ylitys (kirjataan lokiin)."),

@@ -8,14 +8,14 @@ from pathlib import Path
 import typer
 from rich.markup import escape
 
-from avustus_cli.cli import app, env_of, err, out
+from avustus_cli.cli import app, env_of, err, out, output_folder
 from avustus_cli.services import sending as svc
 
 
 @app.command("send")
 def send_cmd(
     ctx: typer.Context,
-    outbox: Path = typer.Option(svc.DEFAULT_OUTBOX, "--out", help="Kansio .eml-tiedostoille."),
+    outbox: Path = typer.Option(svc.DEFAULT_OUTBOX, "--out", callback=output_folder, help="Kansio .eml-tiedostoille."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Kirjoita .eml-tiedostot, mutta älä lähetä äläkä kirjaa mitään."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
