@@ -26,7 +26,7 @@ from avustus_cli.domain.fields import FieldSpec, header_key
 # Words that carry no meaning in a header: joiners, articles, units, yes/no question tails.
 FILLER = frozenset(
     "ja tai sekä eli tms yms jne on ei kyllä k e the of and or a an to for in on by per at with och eller "
-    "€ eur euro euroa euroina e".split()
+    "€ eur euro euroa euroina".split()
 )
 _TOKEN = re.compile(r"[^\W_]+|§")
 _DIGITS = re.compile(r"\d+")
