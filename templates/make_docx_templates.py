@@ -810,7 +810,8 @@ def paatoskirje():
         "kuuden kuukauden kuluessa vuoden päättymisestä, ensimmäinen {% endif %}viimeistään {{ report_due|date }}. "
         'Käyttöselvitykseen liitetään: {{ report_documents|join("; ") }}.',
         "Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten käyttöselvitykset "
-        "on toimitettu.{% if payment_held %} Avustuksen maksatus on pidätetty: {{ payment_held }}{% endif %}",
+        "on toimitettu.{% if payment_plan %} {{ payment_plan }}{% endif %}{% if payment_held %} Avustuksen maksatus "
+        "on pidätetty: {{ payment_held }}{% endif %}",
         "Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto.",
         "Ehtojen vastaisesti käytetty avustus, tai avustus jonka käytöstä ei ole annettu selvitystä, voidaan periä "
         "takaisin.",

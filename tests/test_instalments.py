@@ -144,3 +144,24 @@ def test_the_partnership_agreement_states_both_sides_the_metrics_and_the_yearly_
     assert "vuoden 2028 talousarviossa" in text and "mittareiden toteutuminen" in text
     refused = year("agreement", "H-0001")
     assert refused.exit_code == 2 and "ei ole tämän kierroksen myönteinen kumppanuussopimuspäätös" in refused.output
+
+
+def test_plan_sentence_states_each_year_and_its_condition():
+    from avustus_cli.domain.payment import plan_sentence
+
+    plan = plan_instalments(GrantForm.PARTNERSHIP, 2027, _agreement(D(2027, 1, 1), D(2028, 12, 31)), 2027)
+    text = plan_sentence(plan, instalment_amounts(plan, Decimal(30000)))
+    nbsp = "\u00a0"
+    assert text == (f"Avustus maksetaan sopimusvuosittain: vuoden 2027 erä 30{nbsp}000{nbsp}€ maksetaan aikaisintaan "
+                    f"1.1.2027 ja kun päätös on lainvoimainen; vuoden 2028 erä 30{nbsp}000{nbsp}€ maksetaan aikaisintaan "
+                    "1.1.2028, jos vuoden 2028 talousarviossa on varattu määräraha.")
+    assert plan_sentence(plan_instalments(GrantForm.OPERATING, 2027, None, 2027), [Decimal(1)]) == ""
+
+
+def test_the_partnership_decision_letter_states_the_yearly_instalments(year):
+    from .test_decide import docx_text
+    from .year_round import _BUILT
+
+    text = docx_text(_BUILT["base"] / "paatokset_sj" / "paatos_H-0002.docx")
+    assert "Avustus maksetaan sopimusvuosittain" in text and "vuoden 2028 talousarviossa" in text
+    assert "sopimusvuosittain" not in docx_text(_BUILT["base"] / "paatokset" / "paatos_H-0001.docx")

@@ -813,6 +813,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "annual_reports": False,
         "report_documents": list(REPORT_DOCUMENTS),
         "payment_held": "",
+        "payment_plan": "",
         "review": _REVIEW_LETTER,
     },
     "muistutus": {

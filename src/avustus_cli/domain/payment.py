@@ -233,3 +233,22 @@ def instalment_holds(
     if open_reclaim is not None:
         holds.append(Hold("reclaim", f"avustuksen {grant_id} takaisinperintä on vireillä {fmt.date(open_reclaim)} alkaen"))
     return tuple(holds)
+
+
+def plan_sentence(plan: Sequence[PlannedInstalment], amounts: Sequence[Decimal]) -> str:
+    """The payment plan of a grant paid in several instalments as a decision letter states it; "" for one.
+
+    "Avustus maksetaan sopimusvuosittain: vuoden 2027 erä 30 000 € maksetaan, kun päätös on lainvoimainen;
+    vuoden 2028 erä 30 000 € aikaisintaan 1.1.2028, jos vuoden 2028 talousarviossa on varattu määräraha."
+    """
+    if len(plan) < 2:
+        return ""
+    parts = []
+    for item, amount in zip(plan, amounts, strict=True):
+        if item.condition == YEAR_BUDGET:
+            when = (f"aikaisintaan {fmt.date(item.due)}, " if item.due else "") + \
+                f"jos vuoden {item.year} talousarviossa on varattu määräraha"
+        else:
+            when = ("aikaisintaan " + fmt.date(item.due) + " ja " if item.due else "") + "kun päätös on lainvoimainen"
+        parts.append(f"vuoden {item.year} erä {fmt.money(amount)} maksetaan {when}")
+    return "Avustus maksetaan sopimusvuosittain: " + "; ".join(parts) + "."

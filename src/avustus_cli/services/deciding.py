@@ -465,8 +465,17 @@ def letter_context(
         "annual_reports": end is not None and end.year > year,
         "report_documents": list(_report_documents()),
         "payment_held": _payment_held_text(settings, row, app, grants, accepted) if outcome != "refused" else "",
+        "payment_plan": _payment_plan(row, app, settings) if outcome != "refused" else "",
         "review": {"authority": settings.body, **dispatch},
     }
+
+
+def _payment_plan(row: Decision, app: Application | None, settings: Settings) -> str:
+    """A partnership agreement's yearly instalments as the letter states them ("" for one instalment)."""
+    from avustus_cli.domain.payment import instalment_amounts, plan_instalments, plan_sentence
+
+    plan = plan_instalments(GrantForm(row.form) if row.form else None, row.year, app, settings.year)
+    return plan_sentence(plan, instalment_amounts(plan, row.amount))
 
 
 def _report_documents() -> tuple[str, ...]:
