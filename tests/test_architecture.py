@@ -11,6 +11,7 @@ imports included, so a lazy import is held to the same contract.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -50,6 +51,12 @@ def _dotted(path: Path, pkg: Path = PKG) -> list[str]:
 
 def _imports(path: Path, pkg: Path = PKG) -> list[tuple[int, str]]:
     """(line, absolute dotted module) of every import in the file, at any depth."""
+    return _imports_of(path, pkg, path.stat().st_mtime_ns)
+
+
+@functools.cache
+def _imports_of(path: Path, pkg: Path, mtime_ns: int) -> list[tuple[int, str]]:
+    # parsed once per file version: every test of the contract walks the whole tree
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     here = _dotted(path, pkg)
     package = here if path.name == "__init__.py" else here[:-1]
