@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 from avustus_cli.adapters.store import Store
 
 from .conftest import dump
+from .test_decide import decided_round as decided_round  # noqa: F401
+from .test_decide import proposed_round as proposed_round  # noqa: F401
 from .test_propose import AS_OF, edit_sheet, proposals
 from .test_propose import proposed as proposed  # noqa: F401 - fixtures used by the tests below
 from .test_propose import small as small  # noqa: F401
@@ -143,3 +145,24 @@ def test_a_failing_document_in_propose_changes_neither_the_database_nor_the_fold
     r = cli("propose", "--out", proposed, "--as-of", AS_OF, "--budget", "30000", "--yes")
     assert r.exit_code == 0, r.output
     assert dump(cli.db) != before and (proposed / "paatosesitys.html").read_bytes() != files[Path("paatosesitys.html")]
+
+
+def test_a_failing_reminder_records_nothing_and_writes_nothing(decided_round, workdir):  # noqa: F811
+    from .test_decide import run_decide
+
+    assert run_decide(decided_round).exit_code == 0
+    folder = workdir / "pohjat"
+    folder.mkdir()
+    # the template fails for one grant only: the letters before it must not stay behind either
+    (folder / "muistutus.html").write_text(
+        '<p>{{ grant.id }}{% if grant.id == "H-0001" %}{{ tata_muuttujaa_ei_ole }}{% endif %}</p>\n', encoding="utf-8")
+    (workdir / "avustus.toml").write_text(f'[system]\ntemplates_dir = "{folder.as_posix()}"\n', encoding="utf-8")
+    before = dump(decided_round.db)
+    r = decided_round("overdue", "--as-of", "2028-09-01", "--letters", workdir / "muistutukset")
+    assert r.exit_code == 2, r.output
+    assert dump(decided_round.db) == before and not (workdir / "muistutukset").exists(), r.output
+    (workdir / "avustus.toml").unlink()
+    r = decided_round("overdue", "--as-of", "2028-09-01", "--letters", workdir / "muistutukset")
+    assert r.exit_code == 1, r.output  # overdue: exit 1, the reminders written and recorded
+    assert list((workdir / "muistutukset").glob("muistutus*.docx"))
+    assert dump(decided_round.db) != before

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters.files import StagedFolder
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.store import Store, stored_date
 from avustus_cli.adapters.store import grants as sql
@@ -122,51 +123,56 @@ def send_reminders(
         if any(r["level"] >= level for r in item.reminders_sent):
             continue
         todo.append((item, level))
-    done: list[tuple[str, int, list[Path]]] = []
-    recipients: dict[str, tuple[str | None, str, str | None, str]] = {}
-    mailing: list[Letter] = []
-    filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
-    for item, level in todo:
-        g = item.overdue.grant
-        row = rows.get(g.id, {})
-        app = apps.get(g.application_id or "")
-        form = GRANT_FORM_LABELS.get(g.form) if g.form else None
-        ctx = {
-            "letter_date": letter_date,
-            "level": level,
-            "applicant": addressee(app, g.applicant, g.business_id),
-            "grant": {
-                "id": g.id,
-                "year": g.year,
-                "amount": g.amount,
-                "form": form or "Avustus",
-                "decision_body": g.decision_maker or settings.body,
-                "decision_date": g.decision_date,
-                "section": g.section or "",
-            },
-            "report_due": item.overdue.due,
-            "new_due": deadlines.count_days(letter_date, 14),
-            "report_documents": list(REPORT_DOCUMENTS),
-            "diary_number": settings.diary_number if row.get("source") == "decision" else "",
-        }
-        stem = filenames.stem(f"muistutus{level}", g.id)
-        paths = write_document(Path(letters_dir), stem, "muistutus", ctx, settings, formats)
-        done.append((g.id, level, paths))
-        channel = "email" if app and app.email else "letter"
-        recipients[g.id] = (g.application_id, g.applicant, app.email if app else None, channel)
-        mailing.append(letter_files(g.application_id or g.id, g.applicant, app.email if app else "", stem, formats,
-                                    channel))
-    if done:
-        with store.transaction():
-            for gid, level, paths in done:
-                sql.add_reminder(store, gid, level, letter_date)
-                store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
-                app_id, name, email, channel = recipients[gid]
-                letter_store.record_letter(store, kind="reminder", files=paths, recipient=name, channel=channel,
-                                           sent=letter_date, application_id=app_id, grant_id=gid, email=email,
-                                           detail={"level": level})
-        write_mailing(Path(letters_dir) / REMINDER_MAILING.format(date=letter_date.isoformat()), mailing)
-    return done
+    # The reminders are written into a staging folder and moved into place after the database has
+    # recorded them: a failing letter leaves the folder and the database as they were.
+    mailing_name = REMINDER_MAILING.format(date=letter_date.isoformat())
+    with StagedFolder(Path(letters_dir), replaceable=frozenset({mailing_name})) as stage:
+        done: list[tuple[str, int, list[Path]]] = []
+        recipients: dict[str, tuple[str | None, str, str | None, str]] = {}
+        mailing: list[Letter] = []
+        filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
+        for item, level in todo:
+            g = item.overdue.grant
+            row = rows.get(g.id, {})
+            app = apps.get(g.application_id or "")
+            form = GRANT_FORM_LABELS.get(g.form) if g.form else None
+            ctx = {
+                "letter_date": letter_date,
+                "level": level,
+                "applicant": addressee(app, g.applicant, g.business_id),
+                "grant": {
+                    "id": g.id,
+                    "year": g.year,
+                    "amount": g.amount,
+                    "form": form or "Avustus",
+                    "decision_body": g.decision_maker or settings.body,
+                    "decision_date": g.decision_date,
+                    "section": g.section or "",
+                },
+                "report_due": item.overdue.due,
+                "new_due": deadlines.count_days(letter_date, 14),
+                "report_documents": list(REPORT_DOCUMENTS),
+                "diary_number": settings.diary_number if row.get("source") == "decision" else "",
+            }
+            stem = filenames.stem(f"muistutus{level}", g.id)
+            paths = write_document(stage.path, stem, "muistutus", ctx, settings, formats)
+            done.append((g.id, level, paths))
+            channel = "email" if app and app.email else "letter"
+            recipients[g.id] = (g.application_id, g.applicant, app.email if app else None, channel)
+            mailing.append(letter_files(g.application_id or g.id, g.applicant, app.email if app else "", stem, formats,
+                                        channel))
+        if done:
+            with store.transaction():
+                for gid, level, paths in done:
+                    sql.add_reminder(store, gid, level, letter_date)
+                    store.audit("reminder", gid, "send", {"level": level, "date": letter_date.isoformat()})
+                    app_id, name, email, channel = recipients[gid]
+                    letter_store.record_letter(store, kind="reminder", files=paths, recipient=name, channel=channel,
+                                               sent=letter_date, application_id=app_id, grant_id=gid, email=email,
+                                               detail={"level": level}, folder=Path(letters_dir))
+                write_mailing(stage.path / mailing_name, mailing)
+            stage.publish()
+    return [(gid, level, [stage.final(p) for p in paths]) for gid, level, paths in done]
 
 
 # --- usage reports as filed: the checklist, acceptance and supplement requests --------------------------
