@@ -777,6 +777,11 @@ def paatoskirje():
               "{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
               "{% if application.requested is not none %} Haettu määrä on {{ application.requested|money }}."
               "{% endif %}")
+    tag(doc, "if amends")
+    para(doc, "Tämä päätös muuttaa aiempaa päätöstä ({{ amends.body }} {{ amends.decision_date|date }} § "
+              "{{ amends.section }}), jolla avustusta myönnettiin {{ amends.old_amount|money2 }}. Avustuksen määrä ja "
+              "perustelut ovat tämän päätöksen mukaiset.")
+    tag(doc, "endif")
     heading(doc, "Päätös", 2)
     tag(doc, 'if outcome == "refused"')
     para(doc, "{{ body }} on hylännyt hakemuksen.", bold=True)

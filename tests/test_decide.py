@@ -218,7 +218,7 @@ def test_a_different_decision_is_refused_and_amend_changes_it(decided_round, wor
     assert "avustus amend" in r.stderr
     assert dump(decided_round.db) == before
 
-    r = decided_round("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.")
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.")
     assert r.exit_code == 0, r.output
     store = Store.open(decided_round.db)
     try:
@@ -238,7 +238,7 @@ def test_a_different_decision_is_refused_and_amend_changes_it(decided_round, wor
         assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1600000
     finally:
         store.close()
-    assert decided_round("amend", "H-0002", "--amount", "99999", "--reason", "x").exit_code == 2  # above requested
+    assert decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "99999", "--reason", "x").exit_code == 2  # above requested
 
 
 def test_review_period_across_christmas():
@@ -493,7 +493,8 @@ def test_amend_checks_the_paid_amount_under_the_lock(decided_round, monkeypatch)
         pay = lambda s, st: paying.record_payment(s, st, "H-0002", dt.date(2027, 2, 18))  # noqa: E731 - 15 000 €
         _race(monkeypatch, store, lambda: _other(decided_round.db, pay))
         with pytest.raises(ValidationError, match="on jo maksettu 15"):
-            svc.amend(store, load_settings(), "H-0002", amount=Decimal("10000"), reason="Oikaisu.")
+            svc.amend(store, load_settings(), "H-0002", amount=Decimal("10000"), reason="Oikaisu.",
+                          decision_date=dt.date(2027, 2, 23), section="30")
         assert store.query("select amount_cents from grants where id = 'H-0002'")[0]["amount_cents"] == 1500000
     finally:
         store.close()
@@ -557,7 +558,7 @@ def test_a_broken_letter_template_records_nothing_and_writes_nothing(decided_rou
 def test_a_broken_letter_template_in_amend_changes_nothing(decided_round, workdir):
     assert run_decide(decided_round).exit_code == 0
     broken = broken_template(workdir)
-    amend = ("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
+    amend = ("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
              "--letters", workdir / "oikaisut")
     before = dump(decided_round.db)
     backups = sorted((workdir / "varmuuskopiot").glob("*.db"))
@@ -582,7 +583,7 @@ def test_a_broken_letter_template_in_amend_changes_nothing(decided_round, workdi
     assert dump(decided_round.db) == recorded
     assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
     assert sorted(p.name for p in (workdir / "oikaisut").iterdir()) == [
-        "paatos_H-0002.docx", "paatos_H-0002.html", "postitus_oikaisu_H-0002.csv"]
+        "paatos_H-0002.docx", "paatos_H-0002.html", "postitus_muutos_H-0002.csv"]
 
 
 def test_amend_and_a_decide_rerun_never_overwrite_the_original_letter(decided_round, workdir):
@@ -592,13 +593,13 @@ def test_amend_and_a_decide_rerun_never_overwrite_the_original_letter(decided_ro
     letters = workdir / "paatokset"
     original = {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"}
     assert len(original) == 2 and f"15{NBSP}000{NBSP}€" in docx_text(letters / "paatos_H-0002.docx")
-    r = decided_round("amend", "H-0002", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000", "--reason", "Oikaisuvaatimus hyväksytty osittain.",
                       "--letters", letters)
     assert r.exit_code == 0, r.output
     assert {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"} == original
     amended = letters / "paatos_H-0002_2.docx"
     assert amended.exists() and f"16{NBSP}000{NBSP}€" in docx_text(amended)
-    assert "paatos_H-0002_2.docx" in (letters / "postitus_oikaisu_H-0002.csv").read_text(encoding="utf-8-sig")
+    assert "paatos_H-0002_2.docx" in (letters / "postitus_muutos_H-0002.csv").read_text(encoding="utf-8-sig")
     r = run_decide(decided_round)
     assert r.exit_code == 0, r.output
     assert {p.name: p.read_bytes() for p in letters.iterdir() if p.stem == "paatos_H-0002"} == original
@@ -614,9 +615,10 @@ def test_payment_list_shows_cents(decided_round, workdir):
     from avustus_cli.adapters.excel import MONEY2_FORMAT
 
     assert run_decide(decided_round).exit_code == 0
-    assert decided_round("amend", "H-0002", "--amount", "12345,67", "--reason", "Oikaisu.").exit_code == 0
-    out = workdir / "maksatus.xlsx"
-    assert decided_round("payments", "--as-of", "2027-02-18", "--xlsx", out).exit_code == 0
+    assert decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "12345,67", "--reason", "Oikaisu.",
+                         "--minutes-published", "2027-02-23").exit_code == 0
+    out = workdir / "maksatus.xlsx"  # the amendment's own review periods have passed by 18.3.2027
+    assert decided_round("payments", "--as-of", "2027-03-18", "--xlsx", out).exit_code == 0
     ws = load_workbook(out)["Maksatus"]
     cell = next(row[3] for row in ws.iter_rows(min_row=2) if row[5].value == "H-0002")
     assert cell.value == 12345.67 and cell.number_format == MONEY2_FORMAT

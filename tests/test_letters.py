@@ -54,7 +54,8 @@ def test_served_day_by_channel_and_the_hash_of_the_file(store, tmp_path):
     assert rec2.served == D(2027, 2, 3) and not rec2.to_email  # post: the 7th day; never e-mailed
     # the decision letter's served day sets the applicant's review period
     assert grant_sql.dispatches(store)["H-1"] == {
-        "channel": "email", "sent": "2027-01-27", "served": "2027-01-30", "last_day": "2027-02-15"}
+        "channel": "email", "sent": "2027-01-27", "served": "2027-01-30", "last_day": "2027-02-15",
+        "decision_date": None, "maker": None}
 
 
 def test_the_same_letter_is_recorded_once_and_a_rewritten_one_supersedes_the_unsent(store, tmp_path):

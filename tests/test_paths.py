@@ -18,7 +18,7 @@ OUTPUTS: list[tuple[list[str], str]] = [
     (["check", "--as-of", "2027-01-10", "--xlsx", X], "file"),
     (["propose", "--out", X], "folder"),
     (["decide", "--date", "2027-01-26", "--section", "§ 12", "--letters", X], "folder"),
-    (["amend", "H-0001", "--reason", "Oikaisu.", "--letters", X], "folder"),
+    (["amend", "H-0001", "--date", "2027-02-23", "--section", "§ 30", "--reason", "Oikaisu.", "--letters", X], "folder"),
     (["payments", "--xlsx", X], "file"),
     (["report", "H-0001", "--accept", "--letters", X], "folder"),
     (["agreement", "H-0001", "--out", X], "folder"),

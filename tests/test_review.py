@@ -144,3 +144,64 @@ def test_a_review_decision_over_the_appropriation_needs_yes(decided_round, workd
         assert store.grants()[1].amount == Decimal("20000.00")
     finally:
         store.close()
+
+
+# --- amend: a decision of its own --------------------------------------------------------------------
+
+
+def test_amend_is_a_new_decision_with_its_own_letter(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Hakija toimitti selvityksen ruoka-avun rahoituksesta.", "--minutes-published", "2027-02-24")
+    assert r.exit_code == 0, r.output
+    letter = workdir / "muutospaatokset" / "paatos_H-0002.docx"
+    text = " ".join(docx_text(letter).split())
+    assert "Aluehallitus, 23.2.2027 § 30" in text  # the amending decision's own date and §
+    assert "muuttaa aiempaa päätöstä (Aluehallitus 26.1.2027 § 12), jolla avustusta myönnettiin 15 000,00 €" in text
+    assert "OIKAISUVAATIMUSOHJE" in text and "VALITUSOSOITUS" not in text  # a new decision: review first
+    store = Store.open(decided_round.db)
+    try:
+        (rec,) = letter_store.letters(store, kind="amendment")
+        assert rec.detail["decision_date"] == "2027-02-23" and rec.detail["section"] == "30"
+    finally:
+        store.close()
+    # the new letter starts new periods: sent 24.2. by post, served 3.3., applicant's period to 17.3.;
+    # the members' from the amendment's minutes (24.2. + 7 + 14 = 17.3.)
+    p = payments_json(decided_round, "2027-03-10")["H-0002"]
+    assert codes(p) == ["review", "members"] and "17.3.2027" in p["holds"][0]["text"]
+    assert payments_json(decided_round, "2027-03-18")["H-0002"]["status"] == "payable"
+
+
+def test_amend_refuses_to_exceed_the_appropriation_unless_told(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0  # 27 500 decided
+    settings = workdir / "pieni.toml"
+    settings.write_text("[budget]\ntotal = 30000\n", encoding="utf-8")
+    small = Cli(decided_round.db, settings)
+    amend = ("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "19000",
+             "--reason", "Toimielin korotti avustusta.")
+    before = dump(decided_round.db)
+    r = small(*amend)
+    message = " ".join(r.stderr.split())
+    assert r.exit_code == 2 and "ylittäisi määrärahan" in message and "ylitys 1 500,00 €" in message
+    assert dump(decided_round.db) == before and not (workdir / "muutospaatokset").exists()
+    assert small("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "17500",
+                 "--reason", "Toimielin korotti avustusta.").exit_code == 0  # exactly the appropriation: allowed
+    r = small(*amend, "--yes")
+    assert r.exit_code == 0 and "ylittyy 1 500,00 €" in " ".join(r.stderr.split())
+    store = Store.open(decided_round.db)
+    try:
+        audit = [json.loads(a["detail"]) for a in store.audit_rows("grant", "H-0002") if a["action"] == "amend"]
+        assert [a["overrun"] for a in audit] == [None, "1500.00"]
+        assert audit[1]["decision_date"] == "2027-02-23" and audit[1]["section"] == "30"
+    finally:
+        store.close()
+
+
+def test_amend_leaves_a_pending_review_to_review_decide(decided_round):
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Yhdistys").exit_code == 0
+    before = dump(decided_round.db)
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisuvaatimus hyväksytty.")
+    assert r.exit_code == 2 and "review decide" in r.stderr and "valitusosoitus" in r.stderr
+    assert dump(decided_round.db) == before

@@ -815,6 +815,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "payment_held": "",
         "payment_plan": "",
         "review": _REVIEW_LETTER,
+        "amends": None,
     },
     "muistutus": {
         "letter_date": dt.date(2027, 8, 16),

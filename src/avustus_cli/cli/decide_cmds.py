@@ -135,25 +135,39 @@ def decide_cmd(
 def amend_cmd(
     ctx: typer.Context,
     grant_id: str = typer.Argument(..., help="Avustuksen tunnus (hakemusnumero)."),
-    amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (oletus: ennallaan)."),
+    date: str = typer.Option(..., "--date", help="Muutospäätöksen päivämäärä (VVVV-KK-PP)."),
+    section: str = typer.Option(..., "--section", help='Muutospäätöksen pykälä, esim. "§ 30".'),
     reason: str = typer.Option(..., "--reason", help="Muutoksen perustelu (tulee päätöskirjeeseen ja lokiin)."),
-    letters: Path = typer.Option(None, "--letters", callback=output_folder, help="Kirjoita uusi päätöskirje tähän kansioon."),
+    amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (oletus: ennallaan)."),
+    maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin)."),
+    letters: Path = typer.Option(svc.DEFAULT_AMEND_LETTERS, "--letters", callback=output_folder,
+                                 help="Kansio muutospäätöksen kirjeelle."),
     channel: str = typer.Option("letter", "--channel", help="Uuden kirjeen tiedoksianto: letter tai email."),
-    sent: str = typer.Option(None, "--sent", help="Uuden kirjeen lähetyspäivä (oletus: seuraava arkipäivä)."),
+    sent: str = typer.Option(None, "--sent", help="Uuden kirjeen lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
+    minutes_published: str = typer.Option(None, "--minutes-published", help="Muutospäätöksen pöytäkirjan julkaisupäivä "
+                                           "verkossa (jäsenten oikaisuvaatimusaika)."),
+    yes: bool = typer.Option(False, "--yes", help="Hyväksy määrärahan ylitys (kirjataan lokiin)."),
 ) -> None:
-    """Muuta päätetyn avustuksen summaa tai perusteluja (varmuuskopio ensin, kirjataan lokiin).
+    """Muuta päätettyä avustusta uudella päätöksellä: oma päivämäärä, pykälä, päättäjä ja perustelut sekä uusi
+    päätöskirje oikaisuvaatimusohjeineen (varmuuskopio ensin, kirjataan lokiin).
 
-    Esimerkki: [bold]avustus amend AV-2027-004 --amount 38000 --reason "Oikaisuvaatimus hyväksytty osittain."[/]
+    Määrärahan ylittävä muutos vaatii --yes. Oikaisuvaatimukseen päätetään komennolla avustus review decide.
+
+    Esimerkki: [bold]avustus amend AV-2027-004 --date 2027-02-23 --section "§ 30" --amount 38000 --reason "..."[/]
     """
     env = env_of(ctx)
     r = svc.amend(
         env.store(), env.settings, grant_id, amount=option_money(amount, "--amount"), reason=reason,
-        letters_dir=letters, channel=_channel(channel), sent=option_date(sent, "--sent"),
+        decision_date=required_date(date, "--date"), section=section, maker=maker, letters_dir=letters,
+        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes,
+        minutes_published=option_date(minutes_published, "--minutes-published"),
     )
     err.print(
         escape(f"Avustus {r.grant_id}: {fmt.money(r.old_amount)} → {fmt.money(r.new_amount)}. Varmuuskopio: {r.backup}"),
         highlight=False,
     )
+    if r.overrun > 0:
+        err.print(escape(f"Määräraha ylittyy {fmt.money2(r.overrun)} (hyväksytty --yes, kirjattu lokiin)."), highlight=False)
     for p in r.letters:
         out.print(escape(str(p)), highlight=False)
 

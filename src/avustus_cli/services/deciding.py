@@ -31,6 +31,7 @@ from avustus_cli.domain import deadlines, filenames, fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import (
     Decision,
+    budget_overrun,
     condition_lines,
     parse_reasons,
     plan_decisions,
@@ -431,8 +432,10 @@ def letter_context(
     dispatch: dict[str, Any],
     grants: Sequence[Grant] | None = None,
     accepted: set | None = None,
+    amends: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``paatoskirje`` context (docs/templates.md) of a stored decision."""
+    """The ``paatoskirje`` context (docs/templates.md) of a stored decision; ``amends``: the earlier
+    decision an amending decision changes (body, decision_date, section, old_amount)."""
     grants = store.grants() if grants is None else grants
     accepted = sql.accepted_codes(store) if accepted is None else accepted
     amount, requested, outcome = row.amount, row.requested, row.outcome
@@ -467,6 +470,7 @@ def letter_context(
         "payment_held": _payment_held_text(settings, row, app, grants, accepted) if outcome != "refused" else "",
         "payment_plan": _payment_plan(row, app, settings) if outcome != "refused" else "",
         "review": {"authority": settings.body, **dispatch},
+        "amends": amends,
     }
 
 
@@ -509,6 +513,7 @@ def write_decision_letters(
     letters_dir: Path,
     formats: Sequence[str] = ("html", "docx"),
     written_letters: list[WrittenLetter] | None = None,
+    amends: dict[str, Any] | None = None,
 ) -> tuple[list[Path], list[Letter]]:
     """Write the decision letters; each one's files and delivery are appended to ``written_letters``
     (recorded by :func:`record_letters`)."""
@@ -522,7 +527,7 @@ def write_decision_letters(
     for row in rows:
         app = apps.get(row.application_id or "")
         own = letter_channel(dispatch, app)
-        ctx = letter_context(store, settings, row, app, own, grants, accepted)
+        ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
         stem = stems[row.id]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
@@ -567,16 +572,32 @@ class AmendResult:
     new_amount: Decimal
     backup: Path | None
     letters: list[Path] = field(default_factory=list)
+    overrun: Decimal = Decimal(0)
 
 
-def _amend_check(store: Store, grant_id: str, amount: Decimal | None) -> tuple[Decision, Decimal, Decimal]:
-    """The grant's decision, its old and new amount; refuses an unknown grant, an
-    imported one, a negative amount, one below what is paid or above the request."""
+def _amend_check(
+    store: Store, settings: Settings, grant_id: str, amount: Decimal | None, decision_date: dt.date, yes: bool
+) -> tuple[Decision, Decimal, Decimal, Decimal]:
+    """The grant's decision, its old and new amount and the overrun of the appropriation; refuses an unknown
+    grant, an imported one, one with a pending request for review, a date before the decision, a negative
+    amount, one below what is paid or above the request, and an overrun without ``yes``."""
     row = sql.decision(store, grant_id)
     if row is None:
         raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
     if row.source != "decision":
         raise ValidationError(f"avustus {grant_id} on aiemman vuoden avustus (tuotu rekisteristä), ei tämän kierroksen päätös.")
+    from avustus_cli.adapters.store import reviews as review_store
+
+    if any(r.pending for r in review_store.requests(store, grant_id)):
+        raise ValidationError(
+            f"avustuksesta {grant_id} on käsittelemätön oikaisuvaatimus: päätös siihen tehdään komennolla "
+            f'avustus review decide {grant_id} --date PVM --section "§ N" --outcome kept|changed --reasons "..." '
+            "(päätökseen liitetään valitusosoitus). Mitään ei muutettu."
+        )
+    if row.decision_date is not None and decision_date < row.decision_date:
+        raise ValidationError(
+            f"muutospäätös {fmt.date(decision_date)} ei voi olla ennen alkuperäistä päätöstä {fmt.date(row.decision_date)}."
+        )
     old = row.amount
     new = old if amount is None else amount
     if new < 0:
@@ -590,7 +611,20 @@ def _amend_check(store: Store, grant_id: str, amount: Decimal | None) -> tuple[D
     requested = row.requested
     if requested is not None and new > requested:
         raise ValidationError(f"summa {fmt.money(new)} on suurempi kuin haettu {fmt.money(requested)}.")
-    return row, old, new
+    overrun = Decimal(0)
+    if new > old:
+        budget, total, overrun = budget_overrun(list(sql.decisions_by_id(store).values()), row, new,
+                                                settings.budget_total, settings.budget_for(row.form or ""))
+        if overrun > 0 and not yes:
+            raise ValidationError(
+                f"muutos ylittäisi määrärahan: päätettyjä avustuksia olisi {fmt.money2(total)}, määräraha "
+                f"{fmt.money2(budget)}, ylitys {fmt.money2(overrun)}. Mitään ei kirjattu. Jos päättäjä on päättänyt "
+                "ylityksestä, aja komento uudelleen valinnalla --yes (ylitys kirjataan lokiin)."
+            )
+    return row, old, new, overrun
+
+
+DEFAULT_AMEND_LETTERS = Path("muutospaatokset")
 
 
 def amend(
@@ -600,33 +634,51 @@ def amend(
     *,
     amount: Decimal | None,
     reason: str,
-    letters_dir: Path | None = None,
+    decision_date: dt.date,
+    section: str,
+    maker: str | None = None,
+    letters_dir: Path | None = DEFAULT_AMEND_LETTERS,
     channel: str = "letter",
     sent: dt.date | None = None,
+    yes: bool = False,
+    minutes_published: dt.date | None = None,
     today: dt.date | None = None,
 ) -> AmendResult:
-    """Change a decided grant's amount (and its reasons). Audited; backup first.
-    With ``letters_dir`` a new decision letter is written and its delivery recorded.
+    """Amend a decided grant by a new decision of its own (``decision_date``, ``section``, ``maker``): its
+    amount and its reasons. Audited, backup first; the new decision letter (with the review instructions:
+    the amendment is a decision of its own, open to a request for review) is written and recorded.
 
-    The checks (paid so far, the request) run before the backup and again on
-    what is read inside the transaction. Running the same amend again records
-    nothing new (only the letter is written again)."""
+    Refused: a grant with a pending request for review (the decision on it is ``avustus review decide``,
+    with the appeal instructions), an amount below what is paid or above the request, and an amount that
+    takes the appropriation over unless ``yes`` (the overrun is in the audit log). The checks run before
+    the backup and again on what is read inside the transaction. Running the same amend again records
+    nothing new."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
+    section = normalise_section(section)
+    maker = (maker or settings.body).strip()
+    if minutes_published is not None and minutes_published < decision_date:
+        raise ValidationError(
+            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
+        )
     new_reason = reason_lines(reason_texts(reason))
     dispatch = None
     if letters_dir is not None:
-        dispatch = {k: v for k, v in review_dates(sent or posting_date(today or dt.date.today()), channel).items()}
+        day = sent or posting_date(decision_date)
+        if day < decision_date:
+            raise ValidationError(f"lähetyspäivä {fmt.date(day)} on ennen päätöspäivää {fmt.date(decision_date)}.")
+        dispatch = {k: v for k, v in review_dates(day, channel).items()}
+    decision = {"decision_date": decision_date, "section": section, "maker": maker}
 
     def changes(row: Decision, old: Decimal, new: Decimal) -> bool:
         return new != old or new_reason != row.reason
 
-    row, old, new = _amend_check(store, grant_id, amount)
-    result = AmendResult(grant_id, old, new, None)
+    row, old, new, overrun = _amend_check(store, settings, grant_id, amount, decision_date, yes)
+    result = AmendResult(grant_id, old, new, None, overrun=overrun)
     if changes(row, old, new):
         result.backup = backup_before(store, "amend")
-    mailing_name = f"postitus_{_stem('oikaisu', grant_id)}.csv"
+    mailing_name = f"postitus_{_stem('muutos', grant_id)}.csv"
     # The new letter is rendered inside the transaction into a staging folder; the database commits only
     # when it is there. It never replaces a letter already written: a changed one gets a new name.
     try:
@@ -634,18 +686,23 @@ def amend(
             stage = (stack.enter_context(StagedFolder(Path(letters_dir), replaceable=frozenset({mailing_name})))
                      if letters_dir is not None else None)
             with store.transaction():
-                row, old, new = _amend_check(store, grant_id, amount)  # again, on what is read under the lock
+                # again, on what is read under the lock
+                row, old, new, overrun = _amend_check(store, settings, grant_id, amount, decision_date, yes)
                 changed = changes(row, old, new)
-                result.old_amount, result.new_amount = old, new
+                result.old_amount, result.new_amount, result.overrun = old, new, overrun
                 if changed and result.backup is None:
                     raise ValidationError(
                         f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
                         "Aja komento uudelleen."
                     )
                 if changed:
-                    _record_amendment(store, grant_id, row, old, new, new_reason, reason)
+                    _record_amendment(store, grant_id, row, old, new, new_reason, reason, decision, overrun)
+                if minutes_published is not None:
+                    from avustus_cli.adapters.store import reviews as review_store
+
+                    review_store.record_minutes(store, maker, decision_date, minutes_published)
                 if stage is not None and dispatch is not None:
-                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name)
+                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name, decision, row, old)
             if stage is not None:
                 result.letters = [p for p in stage.publish() if p.name != mailing_name]
     except BaseException:
@@ -656,18 +713,23 @@ def amend(
 
 
 def _record_amendment(
-    store: Store, grant_id: str, row: Decision, old: Decimal, new: Decimal, new_reason: str, reason: str
+    store: Store, grant_id: str, row: Decision, old: Decimal, new: Decimal, new_reason: str, reason: str,
+    decision: dict[str, Any], overrun: Decimal,
 ) -> None:
-    """The grant's new amount and reasons, and the audit entry that keeps the old ones."""
+    """The grant's new amount and reasons, and the audit entry that keeps the old ones, the amending
+    decision (date, §, maker) and an overrun of the appropriation accepted with --yes."""
     sql.set_amount(store, grant_id, new, new_reason)
     store.audit(
         "grant", grant_id, "amend",
-        {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason},
+        {"old_amount": str(old), "new_amount": str(new), "old_reason": row.reason, "reason": reason,
+         "decision_date": decision["decision_date"].isoformat(), "section": decision["section"],
+         "maker": decision["maker"], "overrun": str(overrun) if overrun > 0 else None},
     )
 
 
 def _stage_amendment_letter(
-    store: Store, settings: Settings, grant_id: str, dispatch: dict[str, Any], stage: StagedFolder, mailing_name: str
+    store: Store, settings: Settings, grant_id: str, dispatch: dict[str, Any], stage: StagedFolder, mailing_name: str,
+    decision: dict[str, Any], original: Decision, old: Decimal,
 ) -> None:
     """Inside amend's transaction: the amended grant's new decision letter and its mailing list written into
     the staging folder (a changed letter gets a new name, never replacing one already sent) and the letter
@@ -676,11 +738,16 @@ def _stage_amendment_letter(
         decided = sql.decision(store, grant_id)
         if decided is None:  # read under this lock just above
             raise NotFoundError(f"avustusta {grant_id} ei ole tietokannassa.")
+        # the letter is the amending decision's: its date, § and maker, and what it amends
+        decided = replace(decided, decision_date=decision["decision_date"], section=decision["section"],
+                          decision_maker=decision["maker"])
+        amends = {"body": original.decision_maker or settings.body, "decision_date": original.decision_date,
+                  "section": original.section or "", "old_amount": sql.decided_amount(store, grant_id) or old}
         apps = ({a.id: a for a in store.applications([decided.application_id], with_personal=True)}
                 if decided.application_id else {})
         written: list[WrittenLetter] = []
         paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
-                                                written_letters=written)
+                                                written_letters=written, amends=amends)
         if paths:
             stem = stage.settle(paths[0].stem)
             mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),

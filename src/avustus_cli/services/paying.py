@@ -67,8 +67,10 @@ def payment_lines(store: Store, settings: Settings, as_of: dt.date, grant_id: st
         d = sent.get(g.id)
         last_day = dt.date.fromisoformat(d["last_day"]) if d and d.get("last_day") else None
         served = dt.date.fromisoformat(d["served"]) if d and d.get("served") else None
-        periods = periods_for(served, g.decision_date, g.decision_maker, minutes, settings.minutes_published,
-                              settings.meeting_date)
+        # the members' period runs from the minutes of the meeting whose decision the latest letter gives
+        decided_on = dt.date.fromisoformat(d["decision_date"]) if d and d.get("decision_date") else g.decision_date
+        made_by = (d.get("maker") if d else None) or g.decision_maker
+        periods = periods_for(served, decided_on, made_by, minutes, settings.minutes_published, settings.meeting_date)
         holds = payment_holds(g, grants, first, as_of, last_day, app, accepted, settings, periods,
                               requests.get(g.id, ()))
         plan = plan_instalments(g.form, g.year, app, settings.year)

@@ -47,8 +47,10 @@ def periods(store: Store, settings: Settings, row: Decision) -> ReviewPeriods:
     """The applicant's and the members' review periods of a recorded decision."""
     d = sql.dispatches(store).get(row.id)
     served = dt.date.fromisoformat(d["served"]) if d and d.get("served") else None
-    return periods_for(served, row.decision_date, row.decision_maker, review_store.minutes(store),
-                       settings.minutes_published, settings.meeting_date)
+    decided_on = dt.date.fromisoformat(d["decision_date"]) if d and d.get("decision_date") else row.decision_date
+    made_by = (d.get("maker") if d else None) or row.decision_maker
+    return periods_for(served, decided_on, made_by, review_store.minutes(store), settings.minutes_published,
+                       settings.meeting_date)
 
 
 def requests(store: Store, grant_id: str | None = None) -> list[ReviewRequest]:

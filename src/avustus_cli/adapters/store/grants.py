@@ -120,7 +120,9 @@ def dispatches(store: Store) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for gid, rec in latest_by_grant(store).items():
         out[gid] = {"channel": rec.channel, "sent": rec.sent.isoformat(), "served": rec.served.isoformat(),
-                    "last_day": deadlines.count_days(rec.served, 14).isoformat()}
+                    "last_day": deadlines.count_days(rec.served, 14).isoformat(),
+                    # the decision the letter gives (an amendment has its own date and maker)
+                    "decision_date": rec.detail.get("decision_date"), "maker": rec.detail.get("maker")}
     return out
 
 
@@ -247,3 +249,13 @@ def open_reclaims(store: Store) -> dict[str, dt.date]:
            from reclaims r"""
     )
     return {r["grant_id"]: dt.date.fromisoformat(r["hearing_date"]) for r in rows if r["back"] < r["target"]}
+
+
+def decided_amount(store: Store, grant_id: str) -> Decimal | None:
+    """The amount of the grant's original decision, as decide recorded it (amendments leave it in the log)."""
+    for r in store.query("select detail from audit_log where entity = 'grant' and entity_id = ? and action = 'decide' "
+                         "order by id limit 1", (grant_id,)):
+        value = json.loads(r["detail"]).get("amount_cents")
+        if isinstance(value, int):
+            return euros(value)
+    return None
