@@ -77,8 +77,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decide": ("decide_cmds", "Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita "
                "päätöskirjeet oikaisuvaatimusohjeineen. Saman päätöksen voi ajaa uudelleen: mitään ei kirjata "
                "kahdesti."),
-    "amend": ("decide_cmds", "Muuta päätetyn avustuksen summaa tai perusteluja (varmuuskopio ensin, kirjataan "
-              "lokiin)."),
+    "amend": ("decide_cmds", "Muuta päätettyä avustusta uudella päätöksellä: oma päivämäärä, pykälä, päättäjä ja "
+              "perustelut sekä uusi\npäätöskirje oikaisuvaatimusohjeineen (varmuuskopio ensin, kirjataan lokiin)."),
     "payments": ("decide_cmds", "Päätetyt avustukset: maksettavissa, pidätetty (ja miksi) tai maksettu."),
     "paid": ("decide_cmds", "Kirjaa avustuksen maksu. Pidätettyä avustusta ei kirjata maksetuksi ilman "
              "--override --reason."),
