@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,3 +136,39 @@ def python() -> str:
 
 
 TODAY = dt.date(2027, 1, 10)
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    path: Path  # the folder: avustus.db, esitys/, paatokset/, paatokset_sj/
+    decided: dict[str, Any]  # decide --json of the board's decision on 20.1.2027
+    decide_exit: int  # its exit code
+
+
+@pytest.fixture(scope="session")
+def demo_round(tmp_path_factory: pytest.TempPathFactory) -> DemoRound:
+    """The sample round as ``run.py demo`` runs it: check and propose on 4.1.2027 (before the supplement
+    deadline), the board decides on 20.1. and the strategy director on 21.1. Built once per test run:
+    tests only read it (copy the folder to change anything)."""
+    import json
+
+    d = tmp_path_factory.mktemp("demo-round")
+    cli = Cli(d / "avustus.db", SAMPLE / "avustus.toml")
+    decided: dict[str, Any] = {}
+    decide_exit = -1
+    for args in (
+        ("import", SAMPLE / "hakemukset.xlsx"),
+        ("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx"),
+        ("positions", "import", SAMPLE / "sidonnaisuudet.xlsx"),
+        ("check", "--as-of", "2027-01-04"),
+        ("propose", "--out", d / "esitys", "--as-of", "2027-01-04"),
+        ("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", d / "paatokset", "--json"),
+        ("decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
+         "--letters", d / "paatokset_sj"),
+    ):
+        r = cli(*args)
+        assert r.exit_code in (0, 1), (args, r.output)
+        if "--json" in args:
+            decided, decide_exit = json.loads(r.stdout), r.exit_code
+    return DemoRound(d, decided, decide_exit)
+

@@ -698,25 +698,21 @@ def test_report_status_words_are_those_of_the_import(decided_round):
     assert svc.sentence is standing.sentence  # one helper, not two copies
 
 
-def test_pending_applications_are_not_decided(tmp_path):
+def test_pending_applications_are_not_decided(demo_round):
     """The sample round proposed before the supplement deadline: pending cases get no decision and no letter."""
-    from .conftest import SAMPLE, Cli
-
-    cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
-    cli("import", SAMPLE / "hakemukset.xlsx")
-    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
-    cli("check", "--as-of", "2027-01-10")
-    assert cli("propose", "--out", tmp_path / "esitys", "--as-of", "2027-01-12").exit_code == 0
-    manifest = json.loads((tmp_path / "esitys" / "manifest.json").read_text(encoding="utf-8"))
+    d = demo_round.path
+    manifest = json.loads((d / "esitys" / "manifest.json").read_text(encoding="utf-8"))
     pending = manifest["pending"]
     assert pending, "the sample has applications whose assessment is not finished"
-    r = cli("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", tmp_path / "paatokset", "--json")
-    assert r.exit_code == 0, r.output
-    res = json.loads(r.stdout)
-    assert sorted(res["pending"]) == sorted(pending)
-    decided = {g.id for g in Store.open(tmp_path / "a.db").grants() if g.decision_date and g.decision_date.isoformat() == "2027-01-20"}
+    assert demo_round.decide_exit == 0
+    assert sorted(demo_round.decided["pending"]) == sorted(pending)
+    store = Store.open(d / "avustus.db")
+    try:
+        decided = {g.id for g in store.grants() if g.decision_date and g.decision_date.isoformat() == "2027-01-20"}
+    finally:
+        store.close()
     assert decided and not decided & set(pending)
-    assert not any((tmp_path / "paatokset" / f"paatos_{a}.html").exists() for a in pending)
+    assert not any((d / "paatokset" / f"paatos_{a}.html").exists() for a in pending)
 
 
 def test_partnership_letter_says_per_year_and_yearly_reports():

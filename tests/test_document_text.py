@@ -4,6 +4,7 @@ field name reaches a board or applicant text, and a reduction can be recomputed 
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from pathlib import Path
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from avustus_cli.domain.fields import APPLICATION_FIELDS
 from avustus_cli.domain.models import Application
 
-from .conftest import SAMPLE, Cli
+from .conftest import DemoRound
 
 CODE = re.compile(r"\b(?:[A-Z]\d\d|HARK|JAKO|KESKEN)\b")
 FIELD_NAMES = {n for n in set(APPLICATION_FIELDS) | set(Application.__dataclass_fields__) if "_" in n}
@@ -37,26 +38,12 @@ def docx_text(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    """The sample round as ``run.py demo`` runs it: check and propose on 4.1.2027, the board
-    decides on 20.1. and the strategy director on 21.1."""
-    d = tmp_path_factory.mktemp("round")
-    cli = Cli(d / "avustus.db", SAMPLE / "avustus.toml")
-    for args in (
-        ("import", SAMPLE / "hakemukset.xlsx"),
-        ("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx"),
-        ("positions", "import", SAMPLE / "sidonnaisuudet.xlsx"),
-        ("check", "--as-of", "2027-01-04"),
-        ("propose", "--out", d / "esitys", "--as-of", "2027-01-04"),
-        ("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", d / "paatokset"),
-        ("decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
-         "--letters", d / "paatokset_sj"),
-    ):
-        r = cli(*args)
-        assert r.exit_code in (0, 1), (args, r.output)
-    return d
+def sample(demo_round: DemoRound) -> Path:
+    """The sample round as ``run.py demo`` runs it (conftest.demo_round, built once per run)."""
+    return demo_round.path
 
 
+@functools.cache  # the round is built once per module and only read: its ~200 documents are parsed once
 def public_texts(d: Path) -> dict[str, str]:
     """Every text the board or an applicant reads, by file name."""
     out = {}
