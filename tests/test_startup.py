@@ -65,3 +65,33 @@ def test_a_group_without_a_command_shows_its_help_and_no_error(cli):
     r = cli("positions")
     assert r.exit_code == 2
     assert "import" in r.stdout and "Virhe" not in r.output
+
+
+_RUN_AND_LIST = """
+import atexit, json, sys
+atexit.register(lambda: sys.__stderr__.write("MODULES " + json.dumps(sorted(sys.modules)) + "\\n"))
+sys.argv = ["avustus", *sys.argv[1:]]
+from avustus_cli.cli import main
+main()
+"""
+
+
+def _loaded_by_command(args: list[str], cwd) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", _RUN_AND_LIST, *args], cwd=cwd, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    line = next(ln for ln in done.stderr.splitlines() if ln.startswith("MODULES "))
+    return {m.split(".")[0] for m in json.loads(line.removeprefix("MODULES "))}
+
+
+def test_the_short_commands_load_no_outside_library_they_do_not_use(tmp_path):
+    """--version, status and a check of an unchanged round (as the officer runs them, the settings in the
+    working folder) import no Excel reader, templates, sqlite-utils, pluggy or holidays (no deadline is
+    computed when no rule runs)."""
+    from .conftest import SAMPLE
+
+    (tmp_path / "avustus.toml").write_bytes((SAMPLE / "avustus.toml").read_bytes())
+    assert _loaded_by_command(["import", str(SAMPLE / "hakemukset.xlsx")], tmp_path) & {"python_calamine", "sqlite_utils"}
+    _loaded_by_command(["check", "--as-of", "2027-01-10"], tmp_path)
+    unused = (set(HEAVY) - {"babel"}) | {"pluggy"}  # Babel formats the euros status shows
+    for args in (["--version"], ["status"], ["check", "--as-of", "2027-01-10"]):
+        assert sorted(_loaded_by_command(args, tmp_path) & unused) == [], args

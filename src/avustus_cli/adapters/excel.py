@@ -175,9 +175,12 @@ class _Book:
             self.sheet_names = list(self.wb.sheet_names)
 
     def sheet(self, name: str) -> _CalamineSheet | _StreamingSheet:
-        if self.streaming:
-            return _StreamingSheet(self.wb[name])
-        return _CalamineSheet(self.wb.get_sheet_by_name(name))
+        """The sheet, parsed once however often asked for (calamine parses a whole sheet when opened:
+        the header search and the rows share it)."""
+        sheets = self.__dict__.setdefault("_sheets", {})
+        if name not in sheets:
+            sheets[name] = _StreamingSheet(self.wb[name]) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
+        return sheets[name]
 
 
 def read_table(

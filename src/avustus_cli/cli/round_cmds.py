@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,8 +44,8 @@ def init_cmd(
 
 
 def _print_import(result: ImportResult, as_json: bool) -> None:
-    if as_json:
-        out.print_json(json.dumps(result.as_json(), ensure_ascii=False, default=str))
+    if as_json:  # as rich's print_json writes it (indent 2, no escapes), without rendering 100 000 ids through rich
+        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, default=str, indent=2) + "\n")
         return
     what = {"applications": "Hakemukset", "history": "Aiemmat avustukset", "reports": "Käyttöselvitykset"}[result.kind]
     head = "Kuivaharjoitus (ei tallennettu): " if result.dry_run else ""
