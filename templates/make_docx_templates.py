@@ -439,6 +439,10 @@ def paatosesitys():
     plain_table(doc, [["{{ county }}", "{{ meeting_date|date }}", "§"], ["{{ body }}", "{{ diary_number }}", ""]],
                 [8.0, 6.2, 2.5], right_cols={1, 2})  # the diary number on one line
     heading(doc, "{{ title }}", 1)
+    tag(doc, "if draft")
+    rich(doc, ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}. Luonnos ei ole lopullinen päätösesitys.",
+                                  False))
+    tag(doc, "endif")
     tag(doc, "if earlier_handling")
     rich(doc, ("Aiempi käsittely: ", True), ("{{ earlier_handling }}", False))
     tag(doc, "endif")
@@ -468,19 +472,56 @@ def paatosesitys():
               "kehittämistyötä, ennaltaehkäisevää työtä sekä toimintaan linkittyviä tila- ja tapahtumakustannuksia.")
     para(doc, "Toiminta-avustukset vuodelle {{ year }} olivat haettavissa {{ window_start|date }}–"
               "{{ window_end|date }}. {{ call_announcement }}")
-    para(doc, "Järjestöjen toiminta-avustuksiin on vuoden {{ year }} talousarviossa varattu {{ budget|money }}.")
-    tag(doc, "if budget_warning")
-    para(doc, "Huomio määrärahasta: {{ budget_warning }}", bold=True)
-    tag(doc, "endif")
     para(doc, "Hakemuksia saapui {{ received_count|number }} kpl, ja niissä haettiin avustusta yhteensä "
               "{{ received_sum|money }}.{% if late_count + early_count %} Hakuajan ulkopuolella saapuneita hakemuksia "
               "oli {{ (late_count + early_count)|number }} kpl{% if early_count and late_count %}, joista "
               "{{ late_count|number }} saapui hakuajan päättymisen jälkeen ja {{ early_count|number }} ennen hakuajan "
               'alkua{% elif early_count %}, {{ "se" if early_count == 1 else "kaikki" }} ennen hakuajan alkua'
               '{% else %}, {{ "se" if late_count == 1 else "kaikki" }} hakuajan päättymisen jälkeen{% endif %}.'
-              "{% endif %}{% if pending_count %} {{ pending_count|number }} hakemuksen käsittely on kesken, eikä "
-              "niistä esitetä päätöstä tässä yhteydessä.{% endif %}")
+              "{% endif %}")
+    tag(doc, "if pending.count")
+    para(doc, "Käsittely on kesken {{ pending.count|number }} hakemuksella, joissa haetaan yhteensä "
+              "{{ pending.requested|money }}.{% if pending.supplement %} Hakemuksista {{ pending.supplement|number }} "
+              "odottaa täydennystä{% if pending.due %}, jonka määräaika päättyy {{ pending.due|date }}{% endif %}."
+              "{% endif %}{% if pending.review %} Hakemuksista {{ pending.review|number }} odottaa valmistelijan "
+              "arviota.{% endif %} Niistä ei esitetä päätöstä tässä yhteydessä. Ne ratkaistaan erikseen, kun käsittely "
+              "on valmis, ja niille voidaan myöntää avustusta vain määrärahasta käyttämättä jäävästä osasta "
+              "({{ appropriation.left|money }}).")
+    tag(doc, "endif")
     para(doc, "{{ assessment }}")
+    para(doc, "Järjestöavustuksiin on vuoden {{ year }} talousarviossa varattu yhteensä {{ appropriation.total|money }}. "
+              "Määrärahan käyttö esitetään avustusmuodoittain seuraavasti:")
+    t = grid_table(doc, ["Avustusmuoto", "Hakemuksia", "Esitetään", "Haettu", "Esitys"],
+                   [6.5, 2.4, 2.2, 2.8, 2.8], right={1, 2, 3, 4})
+    tr_tag(t, "for a in appropriation.rows")
+    add_row(t, ["{{ a.label }}", "{{ a.count|number }}", "{{ a.funded|number }}", "{{ a.requested|money }}",
+                "{{ a.proposed|money }}"], right={1, 2, 3, 4})
+    tr_tag(t, "endfor")
+    add_row(t, ["Yhteensä", '{{ appropriation.rows|sum(attribute="count")|number }}',
+                '{{ appropriation.rows|sum(attribute="funded")|number }}',
+                '{{ appropriation.rows|sum(attribute="requested")|money }}', "{{ appropriation.proposed|money }}"],
+            bold=True, right={1, 2, 3, 4})
+    finish_table(t)
+    para(doc)
+    tag(doc, "if appropriation.common is not none")
+    para(doc, "Avustusmuodoille on talousarviossa omat määrärahat: {% for a in appropriation.rows if a.budget %}"
+              '{{ a.label|lower }} {{ a.budget|money }}{{ ", " if not loop.last }}{% endfor %}; muille avustuksille '
+              "jää yhteistä määrärahaa {{ appropriation.common|money }}.")
+    tag(doc, "endif")
+    para(doc, "Esitysten yhteismäärä on {{ appropriation.proposed|money }} määrärahasta {{ appropriation.total|money }}, "
+              "ja määrärahasta jää käyttämättä {{ appropriation.left|money }}.{% if appropriation.rows[1].funded %} "
+              "Kumppanuussopimusten rivillä on sopimusten vuoden {{ year }} osuus, myös niiden sopimusten, joista päättää "
+              "{{ appropriation.partnership_decider|lower }}.{% endif %}")
+    tag(doc, "for c in cuts")
+    para(doc, "Koska {{ c.label }} {{ c.money|money }} ei riitä {{ c.count|number }} avustuskelpoisen hakemuksen haettuun "
+              "yhteismäärään {{ c.demand|money }}, avustukset on mitoitettu samassa suhteessa haettuihin määriin: "
+              "jokaiselle hakemukselle esitetään {{ c.money|money }} / {{ c.demand|money }} eli {{ c.percent }} haetusta "
+              "määrästä, pyöristettynä alaspäin {{ c.step|number }} euron tarkkuuteen. Liitteessä 1 on kunkin "
+              "hakemuksen laskelma.")
+    tag(doc, "endfor")
+    tag(doc, "if budget_warning")
+    para(doc, "Huomio määrärahasta: {{ budget_warning }}", bold=True)
+    tag(doc, "endif")
     para(doc, "Toiminta-avustusta esitetään myönnettäväksi {{ granted_count|number }} hakijalle yhteensä "
               "{{ granted_sum|money }}. Esitys toimintaluokittain:")
     t = grid_table(doc, ["Toimintaluokka", "Kpl", "Haettu", "Esitys"], [9.5, 1.5, 2.8, 2.8], right={1, 2, 3})
@@ -500,8 +541,15 @@ def paatosesitys():
     tag(doc, "if refusals")
     para(doc, "Hylättäviksi esitetään seuraavat hakemukset:")
     bullets(doc, "for r in refusals", "{{ r.applicant }}: {{ r.reason }}")
-    tag(doc, "else")
+    tag(doc, "elif not conditional_refusals")
     para(doc, "Hylättäviä hakemuksia ei ole.")
+    tag(doc, "endif")
+    tag(doc, "if conditional_refusals")
+    para(doc, "Seuraavia hakemuksia on pyydetty täydentämään, eikä täydennyksen määräaika ole vielä päättynyt. Jos "
+              "täydennystä ei saada määräaikaan mennessä, hakemukset ratkaistaan käytettävissä olevien tietojen "
+              "perusteella ja esitetään hylättäviksi seuraavin perustein:")
+    bullets(doc, "for r in conditional_refusals",
+            "{{ r.applicant }} (täydennyspyyntö {{ r.sent|date }}, määräaika {{ r.due|date }}): {{ r.reason }}")
     tag(doc, "endif")
     tag(doc, "if reductions")
     para(doc, "Valmistelija esittää seuraaville hakijoille jakotavan mukaisesta poikkeavaa määrää:")
@@ -564,6 +612,8 @@ def paatosesitys():
              'yhteensä " ~ granted_sum|number ~ " euroa"]')
     tag(doc, 'set items = items + (["hylätä liitteessä 1 mainitut hakemukset niissä esitetyin perustein"] '
              "if refusals else [])")
+    tag(doc, 'set items = items + (["hylätä liitteessä 1 mainitut täydennystä odottavat hakemukset niissä esitetyin '
+             'perustein, jos täydennystä ei saada määräaikaan mennessä"] if conditional_refusals else [])')
     tag(doc, 'set items = items + ["että avustuksiin sovelletaan liitteen 2 avustusehtoja"]')
     tag(doc, 'set items = items + ([("hyväksyä selostuksessa mainitun kumppanuussopimuksen, jonka avustus on " '
              'if board_partnerships|length == 1 else "hyväksyä selostuksessa mainitut " ~ board_partnerships|length ~ '
@@ -604,6 +654,9 @@ def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
+    tag(doc, "if draft")
+    rich(doc, ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}.", False))
+    tag(doc, "endif")
     t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut"],
                    [4.8, 2.2, 2.4, 4.8, 2.3, 2.3, 7.9], right={4, 5})
     tr_tag(t, "for g in groups")
@@ -627,7 +680,7 @@ def liite1():
               "tähän liitteeseen.", size=9)
     tag(doc, "endif")
     tag(doc, "if pending_count")
-    para(doc, "{{ pending_count|number }} hakemuksen käsittely on kesken; ne eivät sisälly tähän liitteeseen.", size=9)
+    para(doc, "Käsittely on kesken {{ pending_count|number }} hakemuksella; ne eivät sisälly tähän liitteeseen.", size=9)
     tag(doc, "endif")
     para(doc)
     para(doc, "Sarake ”Ehdot ja perustelut” kertoo jokaisen hylättäväksi esitetyn hakemuksen ja haettua pienemmän "
@@ -678,7 +731,9 @@ def strategiajohtajan_paatos():
                       ["{{ small_partnership_decider }}", "{{ diary_number }}", "", ""]],
                 [5.0, 5.7, 3.0, 3.0], right_cols={2, 3})
     heading(doc, "{{ title }}", 1)
-    para(doc, "LUONNOS", size=9)
+    rich(doc, ("LUONNOS", True), ("{% if prepared %}, valmisteltu {{ prepared|date }}{% endif %}. "
+                                  "{{ decider.title|capitalize }} {{ decider.name }} päivää ja allekirjoittaa päätöksen.",
+                                  False))
     rich(doc, ("Päättäjä: ", True), ("{{ decider.title }} {{ decider.name }}", False))
     rich(doc, ("Valmistelija: ", True), (person("preparer"), False))
     heading(doc, "Asian kuvaus", 2)

@@ -109,7 +109,9 @@ def test_refusal_after_an_unanswered_request_names_the_request_date_and_deadline
 
 def test_the_board_item_written_before_the_deadline_never_says_nothing_arrived(sample):
     board = html_text(sample / "esitys" / "paatosesitys.html") + docx_text(sample / "esitys" / "paatosesitys.docx")
-    assert "eikä määräaika ole vielä päättynyt" in board
+    assert "eikä täydennyksen määräaika ole vielä päättynyt" in board
+    assert "Laukaan Muistipolku ry (täydennyspyyntö 4.1.2027, määräaika 18.1.2027): " in board
+    assert "LUONNOS, valmisteltu 4.1.2027." in board
     assert "ei ole saatu" not in board and "ei saatu" not in board
 
 

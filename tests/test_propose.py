@@ -226,7 +226,8 @@ def test_documents_list_every_fundable_applicant_with_the_stored_totals(cli, sma
     board = html_text(out / "paatosesitys.html")
     assert "Firma Oy: Hakemuksen mukaan hakija Firma Oy on osakeyhtiö." in board
     assert "(E01)" not in board  # rule codes are the officer's, never the board's
-    assert "Testiyhdistys 5 ry" not in board and "1 hakemuksen käsittely on kesken" in board
+    assert "Testiyhdistys 5 ry" not in board
+    assert "Käsittely on kesken 1 hakemuksella" in " ".join(board.split())
     # one supplement request: H-0005 (A02); none for the refused company
     letters = sorted(p.name for p in (out / "taydennyspyynnot").iterdir())
     assert letters == ["taydennyspyynto_H-0005.docx", "taydennyspyynto_H-0005.html"]
@@ -516,7 +517,7 @@ def test_review_cases_are_pending_not_refused(cli, workdir, walkthrough):
         text = _docs_text(out, stem)
         assert REVIEW_APPLICANT not in text, stem
         assert "arvioi, kohdistuuko" not in text and "arviointi on kesken" not in text, stem
-    assert "1 hakemuksen käsittely on kesken" in _docs_text(out, "paatosesitys")
+    assert "Käsittely on kesken 1 hakemuksella" in _docs_text(out, "paatosesitys")
     annex_ids = {r[0] for r in load_workbook(out / "liite1.xlsx").worksheets[0].iter_rows(values_only=True)}
     assert "H-0002" not in annex_ids
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -563,8 +564,12 @@ def test_supplement_deadline_past_at_the_meeting_states_the_facts(cli, workdir, 
     assert proposals(cli.db)["H-0003"]["reason_code"] == "INELIGIBLE"
     board = _docs_text(out, "paatosesitys")
     # written on 12.1., before the deadline: what is pending and what follows, never "not received"
-    assert ("Täydentäjä ry: Hakemusta on pyydetty täydentämään 12.1.2027 päivätyllä täydennyspyynnöllä 26.1.2027 "
-            "mennessä, eikä määräaika ole vielä päättynyt. Jos täydennystä ei saada määräaikaan mennessä") in board
+    assert ("Seuraavia hakemuksia on pyydetty täydentämään, eikä täydennyksen määräaika ole vielä päättynyt. Jos "
+            "täydennystä ei saada määräaikaan mennessä") in " ".join(board.split())
+    assert "Täydentäjä ry (täydennyspyyntö 12.1.2027, määräaika 26.1.2027): " in board
+    annex = _docs_text(out, "liite1")
+    assert ("Hakemusta on pyydetty täydentämään 12.1.2027 päivätyllä täydennyspyynnöllä 26.1.2027 mennessä, eikä "
+            "määräaika ole vielä päättynyt.") in " ".join(annex.split())
     assert "Hakemuksen mukaan hakija ei anna hyvinvointialueelle lupaa tarkastaa" in board
     assert "ei ole saatu" not in board and "ei saatu" not in board and "(A02)" not in board
 
@@ -720,3 +725,35 @@ def test_propose_reads_the_earlier_proposals_under_its_write_lock(cli, small, mo
         store.close()
     assert done.changed == 5
     assert seen and all(seen)
+
+
+def test_a_final_item_is_refused_while_a_supplement_deadline_runs(cli, workdir, walkthrough):
+    """Issue 11 §2: without --final the documents are drafts with their preparation date; --final is refused
+    (exit 2, nothing written) while H-0003's supplement deadline (26.1.2027) runs, unless --before-deadline."""
+    walkthrough("2027-02-03")
+    out = workdir / "out"
+    before = dump(cli.db)
+    r = cli("propose", "--out", out, "--as-of", AS_OF, "--final")
+    assert r.exit_code == 2
+    said = " ".join(r.output.split())
+    assert "täydennyspyynnön määräaika on vielä kesken 1 hakemuksella (H-0003; viimeinen määräaika 26.1.2027)" in said
+    assert dump(cli.db) == before and not out.exists()
+    r = cli("propose", "--out", out, "--as-of", AS_OF, "--before-deadline")
+    assert r.exit_code == 2 and dump(cli.db) == before and not out.exists()
+    # a draft: its preparation date, and H-0003's refusal is conditional
+    r = cli("propose", "--out", out, "--as-of", AS_OF)
+    assert r.exit_code == 0, r.output
+    board = _docs_text(out, "paatosesitys")
+    assert "LUONNOS, valmisteltu 12.1.2027." in board
+    assert "Täydentäjä ry (täydennyspyyntö 12.1.2027, määräaika 26.1.2027): Hakemuksen mukaan hakija ei anna" in board
+    # the officer says so: a final item before the deadline keeps the conditional wording
+    r = cli("propose", "--out", out, "--as-of", AS_OF, "--final", "--before-deadline")
+    assert r.exit_code == 0, r.output
+    board = _docs_text(out, "paatosesitys")
+    assert "LUONNOS" not in board and "eikä täydennyksen määräaika ole vielä päättynyt" in board
+    # after the deadline a final item states the facts
+    r = cli("propose", "--out", out, "--as-of", "2027-01-27", "--final")
+    assert r.exit_code == 0, r.output
+    board = _docs_text(out, "paatosesitys")
+    assert ("Täydentäjä ry: Hakemusta pyydettiin täydentämään 12.1.2027 päivätyllä täydennyspyynnöllä 26.1.2027 "
+            "mennessä, mutta täydennystä ei saatu määräaikaan mennessä") in board

@@ -156,7 +156,9 @@ def test_board_resolution_numbered_and_punctuated(settings):
     assert "Aluehallitus päättää" in text
     assert "1. myöntää järjestöille toiminta-avustuksia vuodelle 2027 liitteen 1 mukaisesti" in text
     assert "2. hylätä liitteessä 1 mainitut hakemukset niissä esitetyin perustein," in text
-    assert "3. että avustuksiin sovelletaan liitteen 2 avustusehtoja," in text
+    assert ("3. hylätä liitteessä 1 mainitut täydennystä odottavat hakemukset niissä esitetyin perustein, jos "
+            "täydennystä ei saada määräaikaan mennessä,") in text
+    assert "4. että avustuksiin sovelletaan liitteen 2 avustusehtoja," in text
     assert "teknisluonteisia korjauksia." in text
     html = render_html("paatosesitys", example_context("paatosesitys"), settings)
     assert "<li>että avustuksiin sovelletaan liitteen 2 avustusehtoja,</li>" in html
@@ -415,11 +417,18 @@ def test_board_item_separates_early_and_late_and_pending(settings):
     """Item 5 and item 1: before / after the window counted apart; pending ones only counted."""
     ctx = example_context("paatosesitys")
     ctx.update(late_count=1, early_count=1, pending_count=3)
+    ctx["pending"].update(count=3, supplement=2, review=1)
     for text in _both("paatosesitys", ctx, settings):
+        text = text.replace(NB, " ")
         assert ("Hakuajan ulkopuolella saapuneita hakemuksia oli 2 kpl, joista 1 saapui hakuajan päättymisen "
                 "jälkeen ja 1 ennen hakuajan alkua.") in text
-        assert "3 hakemuksen käsittely on kesken, eikä niistä esitetä päätöstä tässä yhteydessä." in text
+        assert ("Käsittely on kesken 3 hakemuksella, joissa haetaan yhteensä 12 000 €. Hakemuksista 2 odottaa "
+                "täydennystä, jonka määräaika päättyy 19.1.2027. Hakemuksista 1 odottaa valmistelijan arviota. "
+                "Niistä ei esitetä päätöstä tässä yhteydessä.") in text
+        # what happens to them: decided later, only from what is left
+        assert "niille voidaan myöntää avustusta vain määrärahasta käyttämättä jäävästä osasta (646 000 €)" in text
     ctx.update(late_count=0, early_count=1, pending_count=0)
+    ctx["pending"].update(count=0, supplement=0, review=0)
     for text in _both("paatosesitys", ctx, settings):
         assert "oli 1 kpl, se ennen hakuajan alkua." in text and "käsittely on kesken" not in text
 
@@ -450,7 +459,7 @@ def test_annex_title_reason_and_what_is_left_out(settings):
         assert "Hylättäviksi esitetyt hakemukset" in text
         assert "Perustelu: Toimintasuunnitelman ruoka-aputoimintaa ei avusteta" in text
         assert "Strategiajohtaja päättää erikseen kumppanuussopimuksista" in text and "(1 hakemusta)" in text
-        assert "2 hakemuksen käsittely on kesken; ne eivät sisälly tähän liitteeseen." in text
+        assert "Käsittely on kesken 2 hakemuksella; ne eivät sisälly tähän liitteeseen." in text
 
 
 def test_director_decision_lists_refusals_with_reasons(settings):
@@ -498,3 +507,25 @@ def test_docx_tables_have_fixed_column_widths_and_spanning_totals(settings):
     for r in rows:
         span = r.find("w:tc/w:tcPr/w:gridSpan", ns)
         assert span is not None and span.get(W + "val") == "4"
+
+
+def test_board_item_tells_the_whole_appropriation_and_its_draft_date(settings):
+    """Issue 11 §2: every grant form against the whole appropriation, what is left, the cut and its method;
+    a draft says when it was prepared; refusals waiting for a supplement are conditional."""
+    ctx = example_context("paatosesitys")
+    for text in _both("paatosesitys", ctx, settings):
+        text = text.replace(NB, " ")
+        assert "LUONNOS, valmisteltu 5.1.2027." in text
+        assert "Järjestöavustuksiin on vuoden 2027 talousarviossa varattu yhteensä 900 000 €." in text
+        for label in ("Toiminta-avustukset", "Kumppanuussopimukset (vuoden osuus)", "Hankeavustukset"):
+            assert label in text
+        assert "Esitysten yhteismäärä on 254 000 € määrärahasta 900 000 €, ja määrärahasta jää käyttämättä 646 000 €." in text
+        assert ("Koska määräraha 900 000 € ei riitä 41 avustuskelpoisen hakemuksen haettuun yhteismäärään 1 066 800 €, "
+                "avustukset on mitoitettu samassa suhteessa haettuihin määriin: jokaiselle hakemukselle esitetään "
+                "900 000 € / 1 066 800 € eli noin 84,3645 % haetusta määrästä, pyöristettynä alaspäin 10 euron "
+                "tarkkuuteen.") in text
+        assert "Muuramen Perhekerho ry (täydennyspyyntö 5.1.2027, määräaika 19.1.2027): Hakemuksesta ei käy ilmi" in text
+        assert "Jos täydennystä ei saada määräaikaan mennessä, hakemukset ratkaistaan" in text
+    ctx["draft"] = None
+    for text in _both("paatosesitys", ctx, settings):
+        assert "LUONNOS" not in text

@@ -668,6 +668,30 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                        "voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille ja säätiöille, joten "
                        "avustusta ei voida myöntää."},
         ],
+        "conditional_refusals": [
+            {"applicant": "Muuramen Perhekerho ry", "sent": dt.date(2027, 1, 5), "due": dt.date(2027, 1, 19),
+             "reason": "Hakemuksesta ei käy ilmi, onko hakija yleishyödyllinen. Avustusohjeen mukaan avustusta "
+                       "voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille ja säätiöille, joten "
+                       "avustusta ei voida myöntää."},
+        ],
+        "draft": {"prepared": dt.date(2027, 1, 5)},
+        "appropriation": {
+            "rows": [
+                {"label": "Toiminta-avustukset", "count": 4, "funded": 3, "requested": D("171500"),
+                 "proposed": D("94000"), "budget": None},
+                {"label": "Kumppanuussopimukset (vuoden osuus)", "count": 2, "funded": 2, "requested": D("150000"),
+                 "proposed": D("145000"), "budget": None},
+                {"label": "Hankeavustukset", "count": 1, "funded": 1, "requested": D("15000"),
+                 "proposed": D("15000"), "budget": None},
+            ],
+            "total": D("900000"), "proposed": D("254000"), "left": D("646000"), "common": None,
+            "partnership_decider": "Strategiajohtaja",
+        },
+        "cuts": [
+            {"label": "määräraha", "money": D("900000"), "demand": D("1066800"), "count": 41,
+             "percent": "noin 84,3645 %", "step": D("10")},
+        ],
+        "pending": {"count": 1, "supplement": 1, "review": 0, "due": dt.date(2027, 1, 19), "requested": D("12000")},
         "reductions": [
             {"applicant": "Keski-Suomen Mielenterveysseura ry", "requested": D("48000"), "proposed": D("40000"),
              "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle."},
@@ -750,6 +774,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "total_proposed": D("94000"),
         "separately": {"decider": "Strategiajohtaja", "count": 1},
         "pending_count": 0,
+        "draft": {"prepared": dt.date(2027, 1, 5)},
     },
     "avustusehdot": {
         "report_due": dt.date(2028, 6, 30),
@@ -758,6 +783,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "strategiajohtajan_paatos": {
         "decider": {"name": "N.N.", "title": "strategiajohtaja"},
         "decision_date": None,
+        "prepared": dt.date(2027, 1, 5),
         "section": "",
         "title": "Kumppanuussopimukset järjestöjen kanssa vuosille 2027–2028",
         "agreements": [

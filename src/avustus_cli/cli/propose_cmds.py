@@ -116,6 +116,8 @@ def propose_cmd(
     force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),
     yes: bool = typer.Option(False, "--yes", help="Vahvista poikkeuksellinen määräraha: 0 €, ei riitä yhdellekään hakijalle tai alle kymmenesosa avustuskelpoisten hakemusten haetusta."),
     reset_edits: bool = typer.Option(False, "--reset-edits", help="Korvaa taulukosta luetut valmistelijan muokkaukset jaon tuloksella (oletus: muokkaukset pidetään)."),
+    final: bool = typer.Option(False, "--final", help="Kirjoita lopullinen päätösesitys ilman luonnosmerkintää (oletus: luonnos, jossa on valmistelupäivä). Ei onnistu, kun täydennyspyynnön määräaika on vielä kesken, ellei anneta myös valintaa --before-deadline."),
+    before_deadline: bool = typer.Option(False, "--before-deadline", help="Valinnan --final kanssa: kirjoita lopullinen päätösesitys, vaikka täydennyspyynnön määräaika on vielä kesken; täydennystä odottavat hakemukset esitetään hylättäviksi ehdollisesti (jos täydennystä ei saada määräaikaan mennessä)."),
 ) -> None:
     """Laadi avustusesitys määrärahan puitteissa: esitys.xlsx muokattavaksi, päätösesitys, liite 1
     (myös Excelinä), avustusehdot, strategiajohtajan päätösluonnos ja täydennyspyynnöt.
@@ -125,6 +127,10 @@ def propose_cmd(
     Esimerkki: [bold]avustus propose --out esitys --method suhteellinen[/]
 
     Esimerkki: [bold]avustus propose --out esitys --from esitys/esitys.xlsx[/]
+
+    Asiakirjat ovat luonnoksia, joissa on valmistelupäivä; lopullinen päätösesitys kirjoitetaan valinnalla --final, kun täydennysten määräajat ovat päättyneet.
+
+    Esimerkki: [bold]avustus propose --out esitys --from esitys/esitys.xlsx --final[/]
     """
     env = env_of(ctx)
     settings = env.settings
@@ -148,6 +154,18 @@ def propose_cmd(
         raise AvustusError("anna kansio, johon esitys kirjoitetaan: --out KANSIO (esim. avustus propose --out esitys)")
     if out_dir.exists() and not out_dir.is_dir():
         raise AvustusError(f"{out_dir} on tiedosto, ei kansio: anna --out-valinnalle kansio.")
+    if before_deadline and not final:
+        raise AvustusError("--before-deadline käy vain yhdessä valinnan --final kanssa; ilman niitä asiakirjat ovat luonnoksia.")
+    if final and not before_deadline:
+        running = svc.running_supplements(store, settings, date)
+        if running:
+            last = max(due for _, due in running)
+            raise AvustusError(
+                f"täydennyspyynnön määräaika on vielä kesken {len(running)} hakemuksella ({escape(_few([i for i, _ in running]))}; "
+                f"viimeinen määräaika {fmt.date(last)}): lopullista päätösesitystä ei kirjoitettu eikä mitään tallennettu. "
+                "Laadi luonnos ilman valintaa --final, odota määräajan päättymistä tai anna myös valinta --before-deadline, "
+                "jolloin täydennystä odottavat hakemukset esitetään hylättäviksi ehdollisesti."
+            )
     budget_obj = svc.budget_of(settings, budget_total)
     if from_file is None and svc.esitys_is_edited(out_dir) and not force:
         raise AvustusError(
@@ -191,7 +209,7 @@ def propose_cmd(
             from avustus_cli.cli.progress import Progress
 
             with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
-                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date)
+                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final)
             svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)
         stage.swap()
     written = svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest), written.pending)

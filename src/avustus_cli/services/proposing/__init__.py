@@ -69,6 +69,7 @@ __all__ = [
     "Plan",
     "Proposed",
     "Written",
+    "running_supplements",
     "apply_edits",
     "budget_of",
     "build_plan",
@@ -139,6 +140,19 @@ def pending_reason(standing: Standing, settings: Settings | None = None, as_of: 
         todo.append("tuo täydennys (avustus import, avustus check)" if reviews else
                     "tuo täydennys (avustus import, avustus check) tai kuittaa havainnot (avustus accept)")
     return "; ".join(parts) + " – " + "; ".join(todo)
+
+
+def running_supplements(store: Store, settings: Settings, as_of: dt.date) -> list[tuple[str, dt.date]]:
+    """(application, deadline) of every supplement request whose deadline has not passed on ``as_of``:
+    the request as first sent, or one this run would send (an open deficiency, no blocking finding)."""
+    out = []
+    for s in checked_standings(store):
+        if s.blocking() or not open_deficiencies(s):
+            continue
+        due = request_due(s, settings, as_of)
+        if as_of <= due:
+            out.append((s.app.id, due))
+    return out
 
 
 def proposal_warnings(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date) -> list[str]:

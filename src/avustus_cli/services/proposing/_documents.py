@@ -32,6 +32,8 @@ from avustus_cli.domain.standing import (
     Standing,
     is_generated_reason,
     is_pending,
+    open_deficiencies,
+    open_reviews,
     refusal_sentences,
     sentence,
     supplement_dates,
@@ -146,7 +148,7 @@ def _method_text(method: Method, rows: Sequence[ProposalLine]) -> str:
     text = {
         "full": "Avustuskelpoisille hakemuksille esitetään haettu määrä käsittelyjärjestyksessä niin pitkälle kuin määräraha riittää.",
         "proportional": ("Määräraha ei riitä kaikkien avustuskelpoisten hakemusten täysimääräiseen rahoittamiseen, joten avustukset "
-                         "on mitoitettu samassa suhteessa haettuihin määriin." if cut else
+                         "on mitoitettu samassa suhteessa haettuihin määriin (laskelma alla)." if cut else
                          "Määräraha riittää avustuskelpoisten hakemusten rahoittamiseen haetun suuruisina."),
         "score": ("Hakemukset pisteytettiin kohdentamiskriteerien perusteella, ja avustukset esitetään pistejärjestyksessä "
                   "niin pitkälle kuin määräraha riittää."),
@@ -166,8 +168,11 @@ def board_context(
     step_asides: Sequence[Mapping[str, Any]] = (),
     last_year: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
+    draft: bool = False,
 ) -> dict[str, Any]:
-    """The board item: only what ``settings.body`` decides. Pending
+    """The board item: only what ``settings.body`` decides, with the whole
+    appropriation (every grant form, the remainder) and, for a draft, the date
+    it was prepared on. Pending
     applications (``pending_findings``, with ``as_of`` also those waiting for
     a supplement) are counted but get no item; refused small partnership
     agreements are the strategy director's (``director_context``)."""
@@ -176,9 +181,17 @@ def board_context(
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
     outside = [_outside_window(r, settings) for r in rows]
+    running = {r.app.id: dates for r in body_rows if r.amount == 0
+               if (dates := supplement_running(r, settings, as_of)) is not None}
     refusals = [
         {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
-        for r in body_rows if r.amount == 0
+        for r in body_rows if r.amount == 0 and r.app.id not in running
+    ]
+    # refusals that wait for a supplement whose deadline has not passed when the item is written
+    conditional = [
+        {"applicant": r.app.applicant, "sent": running[r.app.id][0], "due": running[r.app.id][1],
+         "reason": " ".join(refusal_sentences(r.standing, settings))}
+        for r in body_rows if r.app.id in running
     ]
     reductions = [
         {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount, "reason": sentence(r.reason)}
@@ -202,7 +215,12 @@ def board_context(
         "granted_sum": sum((r.amount for r in granted), Decimal(0)),
         "by_category": _by_category(granted, settings),
         "refusals": refusals,
+        "conditional_refusals": conditional,
         "reductions": reductions,
+        "draft": {"prepared": as_of} if draft and as_of is not None else None,
+        "appropriation": appropriation(rows, budget, settings),
+        "cuts": cuts(rows, budget, method.step, pending),
+        "pending": _pending_summary(rows, settings, as_of, pending),
         "report_due": deadlines.report_due(settings.year, settings.report_months),
         "partnerships": [
             {k: v for k, v in _partnership(r, settings).items() if k != "row"}
@@ -216,6 +234,85 @@ def board_context(
         # last year's operating grants, for comparison: {year, count, granted} or None
         "last_year": dict(last_year) if last_year else None,
     }
+
+
+def supplement_running(row: ProposalLine, settings: Settings, as_of: dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """(sent, due) of the row's supplement request when its refusal rests on it and the deadline has not
+    passed on ``as_of`` (a document written then can only say what follows if nothing arrives)."""
+    if as_of is None or row.standing.blocking() or not open_deficiencies(row.standing):
+        return None
+    if not _generated_reason(row):
+        return None
+    sent, due = row.standing.supplement or supplement_dates(row.reason) or (as_of, supplement_due(settings, as_of))
+    return (sent, due) if as_of <= due else None
+
+
+_FORM_ROWS = ((GrantForm.OPERATING, "Toiminta-avustukset"), (GrantForm.PARTNERSHIP, "Kumppanuussopimukset (vuoden osuus)"),
+              (GrantForm.PROJECT, "Hankeavustukset"))
+
+
+def appropriation(rows: Sequence[ProposalLine], budget: Budget, settings: Settings) -> dict[str, Any]:
+    """The whole appropriation for the board: per grant form the applications, what they ask and what is
+    proposed (a partnership agreement with its amount for this year, whoever decides it), each form's own
+    line when the settings give one, the total proposed against the total and what is left."""
+    out: list[dict[str, Any]] = []
+    for form, label in _FORM_ROWS:
+        rs = [r for r in rows if r.app.form is form]
+        funded = [r for r in rs if r.amount > 0]
+        out.append({"label": label, "count": len(rs), "funded": len(funded),
+                    "requested": sum((r.requested for r in rs), Decimal(0)),
+                    "proposed": sum((r.amount for r in funded), Decimal(0)),
+                    "budget": budget.per_form.get(form.value)})
+    other = [r for r in rows if r.app.form is None]
+    if other:
+        out.append({"label": "Avustusmuoto puuttuu", "count": len(other), "funded": sum(1 for r in other if r.amount > 0),
+                    "requested": sum((r.requested for r in other), Decimal(0)),
+                    "proposed": sum((r.amount for r in other), Decimal(0)), "budget": None})
+    proposed = sum((Decimal(r["proposed"]) for r in out), Decimal(0))
+    common = budget.total - sum(budget.per_form.values(), Decimal(0))
+    return {"rows": out, "total": budget.total, "proposed": proposed, "left": budget.total - proposed,
+            "common": common if budget.per_form else None,
+            "partnership_decider": settings.small_partnership_decider}
+
+
+def cuts(rows: Sequence[ProposalLine], budget: Budget, step: Decimal, pending: set[str]) -> list[dict[str, Any]]:
+    """The proportional cuts per budget line as the reader can recompute them: the line's money, the eligible
+    applications' demand, their ratio (as many decimals as the grants need) and the rounding step."""
+    from fractions import Fraction
+
+    from avustus_cli.domain.allocation import percent_text, shown_share
+
+    out = []
+    lines = [*budget.per_form, None]
+    for key in lines:
+        rs = [r for r in rows if r.app.id not in pending and r.standing.fundable
+              and ((r.form == key) if key is not None else r.form not in budget.per_form)]
+        if not rs or not any(r.reason_code in ("PROPORTIONAL", "CATEGORY_CAP") for r in rs):
+            continue
+        money = budget.per_form[key] if key is not None else budget.total - sum(budget.per_form.values(), Decimal(0))
+        demand = sum((r.requested for r in rs), Decimal(0))
+        if demand <= money:
+            continue
+        share = Fraction(money) / Fraction(demand)
+        shown, places = shown_share(share, [Fraction(r.requested) for r in rs], step)
+        label = {"operating": "toiminta-avustusten määräraha", "partnership": "kumppanuussopimusten määräraha",
+                 "project": "hankeavustusten määräraha"}.get(key or "", "määräraha")
+        out.append({"label": label, "money": money, "demand": demand, "count": len(rs),
+                    "percent": ("" if shown == share else "noin ") + percent_text(shown, places), "step": step})
+    return out
+
+
+def _pending_summary(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None,
+                     pending: set[str]) -> dict[str, Any]:
+    """What is still pending and what happens to it: waiting for a supplement (by when) or for the
+    officer's judgement; they are decided later, from what is left of the appropriation."""
+    waiting = [r for r in rows if r.app.id in pending and open_deficiencies(r.standing) and not open_reviews(r.standing)]
+    dues = sorted({r.standing.supplement[1] if r.standing.supplement else supplement_due(settings, as_of)
+                   for r in waiting if as_of is not None and r.standing.supplement is None}
+                  | {r.standing.supplement[1] for r in waiting if r.standing.supplement is not None})
+    return {"count": len(pending), "supplement": len(waiting), "review": len(pending) - len(waiting),
+            "due": dues[-1] if dues else None,
+            "requested": sum((r.requested for r in rows if r.app.id in pending), Decimal(0))}
 
 
 def _operating_budget(budget: Budget) -> Decimal:
@@ -315,6 +412,7 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
         "total_proposed": sum((g["proposed"] for g in out_groups), Decimal(0)),
         "separately": {"decider": settings.small_partnership_decider, "count": len(director)} if director else None,
         "pending_count": len(pending),
+        "draft": None,  # {"prepared": date} for a draft (write_documents)
     }
 
 
@@ -366,6 +464,7 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
     return {
         "decider": {"name": settings.strategy_director.name, "title": settings.strategy_director.title or settings.small_partnership_decider.lower()},
         "decision_date": None,
+        "prepared": None,  # the date the draft was prepared on (write_documents)
         "section": "",
         "title": f"Kumppanuussopimukset järjestöjen kanssa vuosille {span}" if "–" in span
         else f"Kumppanuussopimukset järjestöjen kanssa vuodelle {span}",
@@ -462,8 +561,10 @@ def write_documents(
     as_of: dt.date,
     formats: Sequence[str] = ("html", "docx"),
     letter_writer: Callable[..., list[Path]] | None = None,
+    draft: bool = False,
 ) -> Written:
-    """Render every document of the proposal into ``out_dir`` and the manifest."""
+    """Render every document of the proposal into ``out_dir`` and the manifest; a ``draft`` board item,
+    annex and director's decision carry the date they were prepared on (``as_of``)."""
     from avustus_cli.adapters.render import write_document
 
     out_dir = Path(out_dir)
@@ -475,13 +576,16 @@ def write_documents(
     history = standing_store.grant_history(store)
     written.append(write_esitys(out_dir / ESITYS_FILE, rows, budget, settings, history))
     board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of),
-                          last_year_summary(store, settings), as_of=as_of)
+                          last_year_summary(store, settings), as_of=as_of, draft=draft)
     written += write_document(out_dir, "paatosesitys", "paatosesitys", board, settings, formats)
     annex = annex_context(rows, settings, as_of)
+    annex["draft"] = board["draft"]
     written += write_document(out_dir, "liite1", "liite1", annex, settings, formats)
     written.append(write_annex_xlsx(out_dir / "liite1.xlsx", annex, settings))
     written += write_document(out_dir, "avustusehdot", "avustusehdot", terms_context(settings), settings, formats)
     director = director_context(rows, settings, as_of)
+    if director is not None:
+        director["prepared"] = as_of
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
     written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, letter_writer)
