@@ -150,3 +150,17 @@ def test_status_is_readable_and_names_the_categories_whole(cli, workdir, columns
         assert f"{number}. {long_category}" in r.stdout  # one line, whole
     else:
         assert all(w in text for w in long_category.split())
+
+
+def test_every_choice_takes_its_finnish_word():
+    from avustus_cli.domain.allocation import METHOD_LABELS
+    from avustus_cli.domain.models import SEVERITY_LABELS, VERDICT_LABELS, Severity, Verdict, choice_from
+    from avustus_cli.domain.review import OUTCOMES
+
+    assert choice_from("Hylkäävä", SEVERITY_LABELS) is Severity.BLOCKING
+    assert choice_from("tiedoksi", SEVERITY_LABELS) is Severity.NOTE
+    assert choice_from("arvioitava", VERDICT_LABELS) is Verdict.REVIEW
+    assert choice_from("ei-avustuskelpoinen", VERDICT_LABELS) is Verdict.INELIGIBLE
+    assert choice_from("kynnys", METHOD_LABELS) == "threshold" and choice_from("score", METHOD_LABELS) == "score"
+    assert choice_from("pysytetään", OUTCOMES) == "kept" and choice_from("muutetaan", OUTCOMES) == "changed"
+    assert choice_from("jotain muuta", SEVERITY_LABELS) is None

@@ -12,6 +12,7 @@ from rich.table import Table
 from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
+from avustus_cli.domain.models import choice_from
 from avustus_cli.domain.review import OUTCOMES
 from avustus_cli.services import reviewing as svc
 
@@ -68,7 +69,7 @@ def review_decide_cmd(
     grant_id: str = typer.Argument(..., help="Avustuksen tunnus."),
     date: str = typer.Option(..., "--date", help="Oikaisuvaatimuspäätöksen päivämäärä (VVVV-KK-PP)."),
     section: str = typer.Option(..., "--section", help='Pöytäkirjan pykälä, esim. "§ 41".'),
-    outcome: str = typer.Option(..., "--outcome", help="kept (päätös pysytetään) tai changed (päätöstä muutetaan)."),
+    outcome: str = typer.Option(..., "--outcome", help="pysytetään (kept: päätös pysytetään) tai muutetaan (changed: päätöstä muutetaan)."),
     reasons: str = typer.Option(..., "--reasons", help="Päätöksen perustelut (tulevat kirjeeseen)."),
     amount: str = typer.Option(None, "--amount", help="Uusi summa euroina (vain --outcome changed)."),
     maker: str = typer.Option(None, "--maker", help="Päättäjä (oletus: asetusten toimielin)."),
@@ -83,8 +84,10 @@ def review_decide_cmd(
     Esimerkki: [bold]avustus review decide AV-2027-004 --date 2027-03-16 --section "§ 41" --outcome kept --reasons "..."[/]
     """
     env = env_of(ctx)
-    if outcome not in OUTCOMES:
-        raise ValidationError(f"--outcome {outcome!r}: käytä kept (pysytetään) tai changed (muutetaan).")
+    chosen = choice_from(outcome, OUTCOMES, {"pysytetty": "kept", "pysytä": "kept", "muutettu": "changed", "muuta": "changed"})
+    if chosen is None:
+        raise ValidationError(f"--outcome {outcome!r}: käytä pysytetään (kept) tai muutetaan (changed).")
+    outcome = chosen
     r = svc.decide_review(
         env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section,
         outcome=outcome, reasons=reasons, amount=option_money(amount, "--amount"), maker=maker, letters_dir=letters,
