@@ -47,7 +47,8 @@ if TYPE_CHECKING:
     from avustus_cli.domain.config import Settings
 
 # data: stdout. Piped into a file or a pager, tables get room enough to read.
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+_OUT_WIDTH = None if sys.stdout.isatty() else 160
+out = Console(soft_wrap=True, width=_OUT_WIDTH)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
 
 # The settings file's name (domain.config.SETTINGS_FILE; tests/test_startup.py holds them equal): spelled
@@ -560,9 +561,12 @@ def main_callback(
     settings: Path = typer.Option(None, "--settings", help=f"Asetustiedosto (oletus: {SETTINGS_FILE} työkansiossa, muuten ohjeen oletukset).", show_default=False),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Näytä versio."),
 ) -> None:
+    # the terminal's width as the shell (or a test) gives it; else as at start (a pipe gets 160 columns)
     columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) >= 40:  # the terminal's width as the shell (or a test) gives it
-        out.width = err.width = int(columns)
+    width = int(columns) if columns.isdigit() and int(columns) >= 40 else None
+    # None: rich measures the terminal itself (its setter is typed int, its attribute Optional[int])
+    out.width = width or _OUT_WIDTH  # type: ignore[assignment]
+    err.width = width  # type: ignore[assignment]
     env = Env(settings_path=settings, db_path=db)
     ctx.obj = env
     ctx.call_on_close(env.close)
