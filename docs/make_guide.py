@@ -194,7 +194,9 @@ STEPS: tuple[Step, ...] = (
         "hallintolaki 59 §). Hakemus, jossa ei ole sähköpostiosoitetta, saa kirjeen postitse. "
         "`--minutes-published` on päivä, jona pöytäkirja julkaistiin verkossa: hyvinvointialueen jäsenet saavat "
         "päätöksestä tiedon seitsemän päivän kuluttua siitä, ja heidän oikaisuvaatimusaikansa (14 päivää) "
-        "lasketaan siitä. Saman voi antaa asetuksena `decision.minutes_published`.",
+        "lasketaan siitä. Saman voi antaa asetuksena `decision.minutes_published`. `--pdf` tekee jokaisesta kirjeestä "
+        "myös arkistokelpoisen PDF/A-tiedoston LibreOfficella (sama valinta on komennoissa `propose` ja "
+        "`review decide`); jos LibreOfficea ei ole asennettu, komento kertoo yhdellä rivillä, miten sen saa.",
         ("decide", "--date", "2027-01-20", "--section", "§ 12", "--channel", "email", "--minutes-published", "2027-01-22"),
         max_lines=30,
     ),

@@ -60,6 +60,7 @@ def decide_cmd(
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
     minutes_published: str = typer.Option(None, "--minutes-published", help="Pöytäkirjan julkaisupäivä verkossa: "
                                            "jäsenten oikaisuvaatimusaika (7 pv + 14 pv) lasketaan siitä."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeistä myös PDF/A-tiedostot (LibreOffice)."),
     budget: str = typer.Option(None, "--budget", help="Määräraha, jota --from-taulukko ei saa ylittää, jos esitys tehtiin propose --budget -valinnalla."),
 ) -> None:
     """Kirjaa päätös (esityksen mukaan tai --from-taulukon muutoksin) ja kirjoita päätöskirjeet
@@ -81,7 +82,7 @@ def decide_cmd(
             decision_date=day, section=section, maker=maker, from_file=from_file,
             channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
             budget_total=option_money(budget, "--budget"),
-            minutes_published=option_date(minutes_published, "--minutes-published"),
+            minutes_published=option_date(minutes_published, "--minutes-published"), pdf=pdf,
         )
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))

@@ -115,6 +115,7 @@ def propose_cmd(
     as_of: str = typer.Option(None, "--as-of", help="Asiakirjojen päiväys (oletus tänään), esim. 2027-01-12."),
     force: bool = typer.Option(False, "--force", help="Korvaa kansion esitys.xlsx, vaikka siihen on tehty tallentamattomia muokkauksia."),
     yes: bool = typer.Option(False, "--yes", help="Vahvista poikkeuksellinen määräraha: 0 €, ei riitä yhdellekään hakijalle tai alle kymmenesosa avustuskelpoisten hakemusten haetusta."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee asiakirjoista ja täydennyspyynnöistä myös PDF/A-tiedostot (LibreOffice)."),
     reset_edits: bool = typer.Option(False, "--reset-edits", help="Korvaa taulukosta luetut valmistelijan muokkaukset jaon tuloksella (oletus: muokkaukset pidetään)."),
     final: bool = typer.Option(False, "--final", help="Kirjoita lopullinen päätösesitys ilman luonnosmerkintää (oletus: luonnos, jossa on valmistelupäivä). Ei onnistu, kun täydennyspyynnön määräaika on vielä kesken, ellei anneta myös valintaa --before-deadline."),
     before_deadline: bool = typer.Option(False, "--before-deadline", help="Valinnan --final kanssa: kirjoita lopullinen päätösesitys, vaikka täydennyspyynnön määräaika on vielä kesken; täydennystä odottavat hakemukset esitetään hylättäviksi ehdollisesti (jos täydennystä ei saada määräaikaan mennessä)."),
@@ -142,6 +143,8 @@ def propose_cmd(
         method = chosen
     budget_total = option_money(budget, "--budget")
     date = as_of_date(as_of)
+    if pdf and not compare:
+        svc.require_pdf()  # before anything is written
     store = env.store(create=False)
     if compare:
         if from_file is not None:
@@ -210,6 +213,8 @@ def propose_cmd(
 
             with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
                 written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final)
+                if pdf:  # PDF/A of every Word document (board documents and supplement requests)
+                    written.paths += svc.pdf_copies(written.paths)
             svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)
         stage.swap()
     written = svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest), written.pending)

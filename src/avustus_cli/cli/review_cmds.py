@@ -77,6 +77,7 @@ def review_decide_cmd(
     channel: str = typer.Option("letter", "--channel", help="Tiedoksianto: letter (kirje) tai email (sähköposti)."),
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
     yes: bool = typer.Option(False, "--yes", help="Hyväksy määrärahan ylitys (kirjataan lokiin)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeestä myös PDF/A-tiedosto (LibreOffice)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
 ) -> None:
     """Kirjaa päätös oikaisuvaatimukseen ja kirjoita päätöskirje valitusosoituksineen (hallinto-oikeus).
@@ -91,7 +92,7 @@ def review_decide_cmd(
     r = svc.decide_review(
         env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section,
         outcome=outcome, reasons=reasons, amount=option_money(amount, "--amount"), maker=maker, letters_dir=letters,
-        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes,
+        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes, pdf=pdf,
     )
     if as_json:
         out.print_json(json.dumps({

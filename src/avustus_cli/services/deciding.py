@@ -268,6 +268,7 @@ def decide(
     formats: Sequence[str] = ("html", "docx"),
     budget_total: Decimal | None = None,
     minutes_published: dt.date | None = None,
+    pdf: bool = False,
 ) -> DecideResult:
     """Record the decision on every stored proposal (or the edited sheet's rows) and write the letters.
     ``minutes_published``: the day the meeting's minutes went online (the members' review period).
@@ -277,6 +278,10 @@ def decide(
     whole run before the backup; nothing is recorded and no letter written.
     The checks are made again on what is read inside the transaction."""
     section = normalise_section(section)
+    if pdf:  # LibreOffice is there, or one line on how to install it: before anything is written
+        from avustus_cli.adapters.pdf import require_soffice
+
+        require_soffice()
     maker = (maker or settings.body).strip()
     sent = sent or posting_date(decision_date)
     if minutes_published is not None and minutes_published < decision_date:
@@ -308,7 +313,7 @@ def decide(
                         "tietokantaa muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
                         "Aja komento uudelleen."
                     )
-                staged, mailing = _record_decisions(store, settings, plan, result, dispatch, channel, stage, formats)
+                staged, mailing = _record_decisions(store, settings, plan, result, dispatch, channel, stage, formats, pdf)
                 if minutes_published is not None:
                     from avustus_cli.adapters.store import reviews as review_store
 
@@ -335,6 +340,7 @@ def _record_decisions(
     channel: str,
     stage: StagedFolder,
     formats: Sequence[str],
+    pdf: bool = False,
 ) -> tuple[list[Path], list[Letter]]:
     """Inside decide's transaction: the planned decisions recorded, their letters and the mailing list
     written into the staging folder, and each letter with its delivery recorded in the letters table (a
@@ -348,6 +354,9 @@ def _record_decisions(
         staged, mailing = write_decision_letters(store, settings, to_write, plan.apps, dispatch, stage.path, formats, written)
         if mailing:
             write_mailing(stage.path / MAILING_FILE, mailing)
+        if pdf:  # PDF/A of each letter beside its Word file, recorded and sent with it
+            written = with_pdfs(written)
+            staged += [p for w in written for p in w.paths if p.suffix == ".pdf"]
     except AvustusError as e:
         raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
     record_letters(store, "decision", written, stage)
@@ -536,6 +545,15 @@ def write_decision_letters(
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
                                     own["channel"]))
     return written, mailing
+
+
+def with_pdfs(written: Sequence[WrittenLetter]) -> list[WrittenLetter]:
+    """Each letter with a PDF/A of its Word file beside it (LibreOffice, one run for all)."""
+    from avustus_cli.adapters.pdf import to_pdf
+
+    to_pdf([p for w in written for p in w.paths if p.suffix == ".docx"])
+    return [replace(w, paths=(*w.paths, *[p.with_suffix(".pdf") for p in w.paths if p.suffix == ".docx"]))
+            for w in written]
 
 
 def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], stage: StagedFolder | None = None) -> int:

@@ -192,6 +192,7 @@ def decide_review(
     sent: dt.date | None = None,
     yes: bool = False,
     formats: Sequence[str] = ("html", "docx"),
+    pdf: bool = False,
 ) -> DecideResult:
     """Record the body's decision on the grant's pending review requests and write the review decision
     letter (appeal instructions to the administrative court). ``changed`` sets the grant's new amount.
@@ -210,6 +211,10 @@ def decide_review(
     if not texts:
         raise ValidationError('perustelut puuttuvat: anna --reasons "..." (hallintolaki 45 §: päätös on perusteltava).')
     maker = (maker or settings.body).strip()
+    if pdf:
+        from avustus_cli.adapters.pdf import require_soffice
+
+        require_soffice()  # before anything is written
     sent = sent or _posting_day(decision_date)
     if sent < decision_date:
         raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
@@ -233,6 +238,10 @@ def decide_review(
                                       maker=maker, outcome=outcome, old=old, new=new, reasons=texts, channel=own,
                                       sent=sent)
                 write_document(stage.path, stem, "oikaisuvaatimuspaatos", ctx, settings, formats)
+                if pdf:
+                    from avustus_cli.adapters.pdf import to_pdf
+
+                    to_pdf([stage.path / f"{stem}.docx"])
                 final_stem = stage.settle(stem)
                 for r in pending:
                     review_store.decide_request(store, r.id, decision_date=decision_date, section=section, maker=maker,
@@ -245,7 +254,8 @@ def decide_review(
                     "old_amount": str(old), "new_amount": str(new), "requests": result.decided,
                     "overrun": str(overrun) if overrun > 0 else None, "reasons": texts})
                 letter_store.record_letter(
-                    store, kind="review_decision", files=[stage.path / f"{final_stem}.{x}" for x in formats],
+                    store, kind="review_decision",
+                    files=[stage.path / f"{final_stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))],
                     folder=stage.target, recipient=row.applicant, channel=own, sent=sent,
                     application_id=row.application_id, grant_id=grant_id, email=app.email if app is not None else None,
                     detail={"decision_date": decision_date, "section": section, "maker": maker, "outcome": outcome},

@@ -85,6 +85,8 @@ __all__ = [
     "save_plan",
     "summary_by_form",
     "write_documents",
+    "pdf_copies",
+    "require_pdf",
 ]
 
 
@@ -407,3 +409,17 @@ def apply_edits(
         new_rows.sort(key=lambda r: order[r.app.id])
         changed = save_plan(store, new_rows, scores=True)
     return new_rows, changed
+
+
+def pdf_copies(paths: list[Path]) -> list[Path]:
+    """PDF/A copies (LibreOffice) of the Word documents among ``paths``, beside them."""
+    from avustus_cli.adapters.pdf import to_pdf
+
+    return to_pdf([p for p in paths if p.suffix == ".docx"])
+
+
+def require_pdf() -> None:
+    """LibreOffice is there, or one Finnish line on how to install it."""
+    from avustus_cli.adapters.pdf import require_soffice
+
+    require_soffice()
