@@ -110,10 +110,16 @@ def test_purge_forgets_the_address_a_letter_went_to(store, tmp_path):
     store.conn.execute(
         "insert into applications (id, applicant, data, raw_row, content_hash, created_at, updated_at, personal) "
         "values ('H-1', 'Esimerkki ry', '{}', '{}', 'h', 'x', 'x', ?)", (json.dumps({"email": "toimisto@example.fi"}),))
+    store.conn.execute(
+        "insert into grants (id, application_id, applicant, amount_cents, source, created_at, updated_at) "
+        "values ('H-1', 'H-1', 'Esimerkki ry', 100000, 'decision', 'x', 'x')")
+    store.conn.execute("insert into review_requests (grant_id, received, requester, member, created_at) values "
+                       "('H-1', '2027-02-01', 'Matti Jäsen', 1, 'x'), ('H-1', '2027-02-02', 'Esimerkki ry', 0, 'x')")
     with store.transaction():
         removed, _cells = safety_sql.clear_personal(store, "H-1", {}, [])
     assert removed == ["email"]
     assert store.query("select email from letters") == [{"email": None}]
+    assert [r["requester"] for r in store.query("select requester from review_requests order by id")] == ["", "Esimerkki ry"]
 
 
 def test_deliveries_recorded_in_the_audit_log_become_letters(tmp_path):

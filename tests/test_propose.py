@@ -233,6 +233,23 @@ def test_documents_list_every_fundable_applicant_with_the_stored_totals(cli, sma
     assert letters == ["taydennyspyynto_H-0005.docx", "taydennyspyynto_H-0005.html"]
     letter = html_text(out / "taydennyspyynnot" / "taydennyspyynto_H-0005.html")
     assert "26.1.2027" in letter  # 12.1. + 14 days, a Tuesday
+    # and it is in the letters table, kept in the output folder (not the staging copy), by e-mail
+    from avustus_cli.adapters.store import letters as letter_store
+
+    store = Store.open(cli.db)
+    try:
+        (rec,) = letter_store.letters(store, kind="supplement")
+        assert (rec.application_id, rec.file, rec.channel) == ("H-0005", "taydennyspyynto_H-0005.docx", "email")
+        assert Path(rec.folder) == (out / "taydennyspyynnot").resolve() and rec.sent.isoformat() == AS_OF
+        assert letter_store.file_hash(out / "taydennyspyynnot" / rec.file) == rec.content_hash
+    finally:
+        store.close()
+    assert cli("propose", "--out", out, "--as-of", AS_OF).exit_code == 0  # again: the same letter, not recorded twice
+    store = Store.open(cli.db)
+    try:
+        assert store.count("letters") == 1
+    finally:
+        store.close()
 
 
 def test_applicant_script_is_escaped_in_html(cli, small):

@@ -212,7 +212,8 @@ def propose_cmd(
             from avustus_cli.cli.progress import Progress
 
             with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
-                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final)
+                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final,
+                                              final_dir=out_dir)
                 if pdf:  # PDF/A of every Word document (board documents and supplement requests)
                     written.paths += svc.pdf_copies(written.paths)
             svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)

@@ -331,6 +331,10 @@ def clear_personal(store: Store, app_id: str, raw_row: dict[str, Any], personal_
     letters = store.conn.execute("update letters set email = null where application_id = ? and email is not null", (app_id,))
     if letters.rowcount and "email" not in removed:
         removed = sorted([*removed, "email"])
+    # a member of the county who asked for review of the grant is a private person: the name goes too
+    store.conn.execute(
+        "update review_requests set requester = '' where member = 1 and requester != '' "
+        "and grant_id in (select id from grants where application_id = ?)", (app_id,))
     return removed, cells
 
 

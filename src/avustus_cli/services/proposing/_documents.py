@@ -562,9 +562,11 @@ def write_documents(
     formats: Sequence[str] = ("html", "docx"),
     letter_writer: Callable[..., list[Path]] | None = None,
     draft: bool = False,
+    final_dir: Path | None = None,
 ) -> Written:
     """Render every document of the proposal into ``out_dir`` and the manifest; a ``draft`` board item,
-    annex and director's decision carry the date they were prepared on (``as_of``)."""
+    annex and director's decision carry the date they were prepared on (``as_of``). ``final_dir``: where
+    ``out_dir``'s files end up when it is a staging copy (the supplement requests are recorded there)."""
     from avustus_cli.adapters.render import write_document
 
     out_dir = Path(out_dir)
@@ -588,7 +590,8 @@ def write_documents(
         director["prepared"] = as_of
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
-    written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, letter_writer)
+    written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, letter_writer,
+                                           (final_dir or out_dir) / LETTERS_DIR)
     for path in written:
         if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
             normalise_zip(path)
@@ -608,9 +611,11 @@ def _supplement_requests(
     as_of: dt.date,
     formats: Sequence[str],
     letter_writer: Callable[..., list[Path]] | None,
+    final_dir: Path | None = None,
 ) -> list[Path]:
     """The supplement requests in ``letter_dir``: the new ones written and recorded (date, deadline,
-    what is asked), the ones sent earlier kept as they are. Returns the letters' files."""
+    what is asked; and each in the letters table, kept in ``final_dir``), the ones sent earlier kept as
+    they are. Returns the letters' files."""
     # A supplement request once sent is a letter of record: a re-run does not write it again (its date and
     # deadline are stored; a letter lost from the folder is written again with them).
     sent_letters: list[Path] = []
@@ -633,6 +638,17 @@ def _supplement_requests(
     else:
         written_letters = []
     written_letters += sent_letters
+    from avustus_cli.adapters.store import letters as letter_store
+
+    for r in letters:
+        p = personal[r.app.id]
+        stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
+        sent = r.standing.supplement[0] if r.standing.supplement is not None else as_of
+        letter_store.record_letter(
+            store, kind="supplement", files=[letter_dir / f"{stem}.{f}" for f in formats],
+            folder=final_dir or letter_dir, recipient=r.app.applicant, channel="email" if p.email else "letter",
+            sent=sent, application_id=r.app.id, email=p.email,
+        )
     standing_store.record_supplement_requests(store, [
         (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))),
          ", ".join(i["code"] for i in supplement_items(r.standing, settings)))
