@@ -753,3 +753,38 @@ def test_decide_from_checks_the_budget_given_to_the_proposal(decided_round, work
     assert dump(decided_round.db) == before
     r = run_decide(decided_round, "--from", board_sheet(workdir), "--budget", "kolme")
     assert r.exit_code == 2 and "--budget 'kolme' ei ole euromäärä" in r.stderr
+
+
+def test_decide_refuses_a_proposal_whose_application_changed_since(cli, workdir):
+    """A re-import raised H-0002's request after the proposal: decide refuses, names it and asks for a new
+    propose; nothing is recorded and no letter written. After propose, the round can be decided."""
+    rows = [app_row(1, **CLEAN, **{"Y-tunnus": BIDS[0], "Haettu summa": "10 000"}),
+            app_row(2, **CLEAN, **{"Y-tunnus": BIDS[1], "Haettu summa": "25 000"})]
+    write_xlsx(workdir / "hakemukset.xlsx", rows)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    assert cli("check", "--as-of", "2027-01-10").exit_code in (0, 1)
+    r = cli("propose", "--out", workdir / "esitys", "--budget", "30000", "--as-of", "2027-01-10")
+    assert r.exit_code == 0, r.output
+    rows[1]["Haettu summa"] = "99 999"
+    write_xlsx(workdir / "hakemukset.xlsx", rows)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    before = dump(cli.db)
+    r = run_decide(cli)
+    assert r.exit_code == 2, r.output
+    out = " ".join(r.output.split())
+    assert "H-0002" in out and "H-0001" not in out
+    assert "avustus propose" in out and "muuttunut" in out
+    assert dump(cli.db) == before
+    assert not (workdir / "paatokset").exists()
+    # the officer re-runs the check and the proposal: now the decision is made on the 99 999 € request
+    assert cli("check", "--as-of", "2027-01-10").exit_code in (0, 1)
+    r = cli("propose", "--out", workdir / "esitys", "--budget", "30000", "--as-of", "2027-01-10")
+    assert r.exit_code == 0, r.output
+    r = run_decide(cli)
+    assert r.exit_code == 0, r.output
+    store = Store.open(cli.db)
+    try:
+        requested = store.conn.execute("select requested_cents from grants where application_id = 'H-0002'").fetchone()[0]
+    finally:
+        store.close()
+    assert requested == cents(Decimal("99999"))

@@ -172,6 +172,16 @@ def _plan(
     ids = sorted(set(props) | set(sheet))
     if not ids:
         raise ValidationError("esitystä ei ole tallennettu: laadi se ensin komennolla avustus propose.")
+    stale = proposal_store.stale_ids(store)
+    if stale:
+        raise ValidationError(
+            f"hakemus {few_ids(stale)} on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
+            f"vastaa hakemusta. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. {NOTHING_WRITTEN}"
+            if len(stale) == 1 else
+            f"{len(stale)} hakemusta on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
+            f"vastaa niitä: {few_ids(stale)}. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. "
+            f"{NOTHING_WRITTEN}"
+        )
     apps = {a.id: a for a in store.applications(ids, with_personal=True)}
     unknown = [i for i in ids if i not in apps]
     if unknown:

@@ -365,6 +365,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (maker, decision_date)
     );
     """,
+    # 9: the application's data a proposal was made from (its data_hash): decide refuses a proposal
+    # whose application a later import changed until propose is run again
+    """
+    ALTER TABLE proposals ADD COLUMN data_hash TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,6 +8,7 @@ the cents stay in here.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +34,26 @@ def save_proposal(store: Store, application_id: str, record: dict[str, Any], upd
     """Store one proposal (a record as ``proposal_records`` gives it)."""
     values = {"amount_cents": cents(record["amount"]), **{k: record[k] for k in RECORD_FIELDS}}
     store.db.table("proposals").upsert({"application_id": application_id, **values, "updated_at": updated_at}, pk="application_id")
+
+
+def record_basis(store: Store, application_ids: Iterable[str]) -> None:
+    """Remember, for each of these proposals, the application data it was made from (``data_hash``)."""
+    store.conn.executemany(
+        "update proposals set data_hash = (select coalesce(a.data_hash, a.content_hash) from applications a "
+        "where a.id = proposals.application_id) where application_id = ?",
+        [(i,) for i in application_ids],
+    )
+
+
+def stale_ids(store: Store) -> list[str]:
+    """Undecided applications whose data changed (a re-import) after their proposal was made. A proposal
+    stored before the basis was recorded (no ``data_hash``) is not judged."""
+    return [r[0] for r in store.conn.execute(
+        "select p.application_id from proposals p join applications a on a.id = p.application_id "
+        "where p.data_hash is not null and p.data_hash != coalesce(a.data_hash, a.content_hash) "
+        "and not exists (select 1 from grants g where g.application_id = p.application_id and g.source = 'decision') "
+        "order by p.application_id"
+    )]
 
 
 def scores(store: Store) -> dict[str, tuple[Decimal | None, dict[str, Decimal]]]:

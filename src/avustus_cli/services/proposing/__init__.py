@@ -340,10 +340,13 @@ def save_plan(store: Store, rows: Iterable[ProposalLine], *, scores: bool = Fals
     with store.transaction():
         earlier = proposal_store.proposal_records(store)
         old_scores = proposal_store.scores(store) if scores else {}
+        ids = []
         for row in rows:
             changed += _save_line(store, row, earlier.get(row.app.id), ts)
+            ids.append(row.app.id)
             if scores:
                 _save_score(store, row, old_scores.get(row.app.id, (None, {})), ts)
+        proposal_store.record_basis(store, ids)  # decide refuses these once a re-import changes the application
     return changed
 
 
