@@ -570,14 +570,20 @@ def paatosesitys():
     para(doc, "{{ body }} päättää seuraavista kumppanuussopimuksista:")
     bullets(doc, "for p in board_partnerships",
             "{{ p.applicant }}: sopimuskausi {{ p.start|date }}–{{ p.end|date }}, avustus "
-            "{{ p.amount_per_year|money }} vuodessa.")
+            "{{ p.amount_per_year|money }} vuodessa{% if p.years > 1 %}, sopimuskaudella yhteensä {{ p.total|money }}"
+            "{% endif %}.{% if p.commitments %} Sitoumukset: {{ p.commitments }}{% endif %}{% if p.metrics %} "
+            "Mittarit: {{ p.metrics }}{% endif %}")
+    para(doc, "Ensimmäisen sopimusvuoden jälkeisten vuosien avustukset edellyttävät, että niihin varataan määräraha "
+              "kunkin vuoden talousarviossa. Hyvinvointialue ja järjestö allekirjoittavat kumppanuussopimuksen, jossa "
+              "sovitaan molempien osapuolten sitoumuksista ja mittareista.")
     tag(doc, "endif")
     tag(doc, "if other_partnerships")
     para(doc, "Tiedoksi: {{ small_partnership_decider|lower }} päättää erikseen seuraavista kumppanuussopimuksista, "
               "jotka eivät sisälly tähän päätökseen:")
     bullets(doc, "for p in other_partnerships",
             "{{ p.applicant }}: sopimuskausi {{ p.start|date }}–{{ p.end|date }}, avustus "
-            "{{ p.amount_per_year|money }} vuodessa.")
+            "{{ p.amount_per_year|money }} vuodessa{% if p.years > 1 %}, sopimuskaudella yhteensä {{ p.total|money }}"
+            "{% endif %}.")
     tag(doc, "endif")
     tag(doc, "else")
     para(doc, "Kumppanuussopimuksia ei esitetä tässä yhteydessä.")
@@ -697,7 +703,8 @@ def avustusehdot():
               "mainituin ehdoin. Jos avustus on päätöksessä kohdennettu toimintasuunnitelman tiettyihin osiin tai "
               "joitakin osia on rajattu sen ulkopuolelle, avustusta saa käyttää vain kohdennettuun toimintaan.")
     heading(doc, "2. Käyttöaika", 2)
-    para(doc, "Avustus on käytettävä vuoden {{ year }} aikana, ellei päätöksessä toisin mainita.")
+    para(doc, "Avustus on käytettävä vuoden {{ year }} aikana, ellei päätöksessä toisin mainita. Käyttämättä jäänyt "
+              "avustus on palautettava hyvinvointialueelle.")
     heading(doc, "3. Käyttöselvitys", 2)
     para(doc, "Avustuksen käytöstä ja kohdentumisesta on raportoitava hyvinvointialueelle ennen seuraavan "
               "toiminta-avustuksen maksatusta ja viimeistään {{ report_due|date }}. Käyttöselvitykseen liitetään:")
@@ -818,16 +825,39 @@ def taydennyspyynto():
     return doc
 
 
+# The decision letter's list of the grant terms: the same terms as avustusehdot (annex 2) and paatoskirje.html.
+LETTER_TERMS = (
+    "Avustus on käytettävä ainoastaan siihen toimintaan, johon se on myönnetty, tämän päätöksen ehdoin. Jos "
+    "avustus on kohdennettu toimintasuunnitelman tiettyihin osiin tai osia on rajattu sen ulkopuolelle, avustusta "
+    "saa käyttää vain kohdennettuun toimintaan.",
+    "Avustus on käytettävä käyttöaikana {{ period_start|date }}–{{ period_end|date }}. Käyttämättä jäänyt avustus "
+    "on palautettava hyvinvointialueelle.",
+    "Avustuksen käytöstä on toimitettava käyttöselvitys {% if annual_reports %}jokaisesta käyttöajan vuodesta "
+    "kuuden kuukauden kuluessa vuoden päättymisestä, ensimmäinen {% endif %}viimeistään {{ report_due|date }}. "
+    'Käyttöselvitykseen liitetään: {{ report_documents|join("; ") }}.',
+    "Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten käyttöselvitykset "
+    "on toimitettu.{% if payment_plan %} {{ payment_plan }}{% endif %}{% if payment_held %} Avustuksen maksatus "
+    "on pidätetty: {{ payment_held }}{% endif %}",
+    "Avustuksen saajan on eriytettävä yleishyödyllinen toiminta kirjanpidossaan palvelutuotannosta ja muusta "
+    "taloudellisesta toiminnasta. Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto.",
+    "Toiminnan olennaisista muutoksista ja yhteystietojen muutoksista on ilmoitettava viipymättä kirjallisesti "
+    "osoitteeseen {{ office.email }}.",
+    "Hyvinvointialue voi periä avustuksen kokonaan tai osittain takaisin, jos sitä on käytetty muuhun kuin "
+    "myönnettyyn tarkoitukseen tai ehtojen vastaisesti, käyttöselvitystä ei ole toimitettu tai avustusta haettaessa "
+    "on annettu virheellisiä tai puutteellisia tietoja.",
+)
+
+
 def paatoskirje():
     doc = new_document("Päätös")
     letter_head(doc, "PÄÄTÖS", "letter_date")
     address(doc)
-    heading(doc, "{{ application.form }} vuodelle {{ year }}", 1)
+    heading(doc, "{{ application.form }} {% if multi_year %}vuosille {{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %}", 1)
     rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
          ).paragraph_format.space_after = Pt(0)
     rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
     heading(doc, "Asia", 2)
-    para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta vuodelle {{ year }} hakemuksella "
+    para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta {% if multi_year %}vuosille {{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %} hakemuksella "
               "{{ application.id }}{% if application.activity_name %} ({{ application.activity_name }}){% endif %}"
               "{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
               "{% if application.requested is not none %} Haettu määrä on {{ application.requested|money }}."
@@ -849,6 +879,23 @@ def paatoskirje():
     tag(doc, "endif")
     tag(doc, 'if outcome != "refused"')
     para(doc, "Avustuksen käyttöaika on {{ period_start|date }}–{{ period_end|date }}.")
+    tag(doc, "if multi_year and multi_year.agreement")
+    para(doc, "Avustus on {{ multi_year.per_year|money }} vuodessa sopimuskaudella {{ multi_year.start|date }}–"
+              "{{ multi_year.end|date }}, eli sopimuskauden {{ multi_year.years|number }} vuoden aikana yhteensä "
+              "{{ multi_year.total|money }}. Vuoden {{ multi_year.first }} jälkeisten vuosien avustukset edellyttävät, "
+              "että niihin varataan määräraha hyvinvointialueen kunkin vuoden talousarviossa. Hyvinvointialue ja "
+              "avustuksen saaja allekirjoittavat kumppanuussopimuksen, jossa sovitaan molempien osapuolten "
+              "sitoumuksista ja mittareista, ja avustus maksetaan vasta, kun sopimus on allekirjoitettu.")
+    tag(doc, "elif multi_year")
+    para(doc, "Avustus {{ multi_year.total|money }} on koko hankekaudelle {{ multi_year.start|date }}–"
+              "{{ multi_year.end|date }}.")
+    tag(doc, "endif")
+    tag(doc, "if multi_year and multi_year.commitments")
+    rich(doc, ("Sitoumukset: ", True), ("{{ multi_year.commitments }}", False))
+    tag(doc, "endif")
+    tag(doc, "if multi_year and multi_year.metrics")
+    rich(doc, ("Mittarit: ", True), ("{{ multi_year.metrics }}", False))
+    tag(doc, "endif")
     tag(doc, "if conditions")
     para(doc, "Avustukseen liittyvät ehdot:")
     bullets(doc, "for c in conditions", "{{ c }}")
@@ -863,22 +910,12 @@ def paatoskirje():
     para(doc, "Päätös perustuu asiakirjaan {{ guideline }} sekä hyvinvointialueen talousarvioon vuodelle {{ year }}.")
     tag(doc, 'if outcome != "refused"')
     heading(doc, "Avustusehdot", 2)
-    for text in (
-        "Avustus on käytettävä ainoastaan siihen toimintaan, johon se on myönnetty, ja käyttöaikana "
-        "{{ period_start|date }}–{{ period_end|date }}.",
-        "Avustuksen käytöstä on toimitettava käyttöselvitys {% if annual_reports %}jokaisesta käyttöajan vuodesta "
-        "kuuden kuukauden kuluessa vuoden päättymisestä, ensimmäinen {% endif %}viimeistään {{ report_due|date }}. "
-        'Käyttöselvitykseen liitetään: {{ report_documents|join("; ") }}.',
-        "Avustus maksetaan, kun päätös on lainvoimainen ja avustuksen saajan aiempien avustusten käyttöselvitykset "
-        "on toimitettu.{% if payment_plan %} {{ payment_plan }}{% endif %}{% if payment_held %} Avustuksen maksatus "
-        "on pidätetty: {{ payment_held }}{% endif %}",
-        "Hyvinvointialueella on oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto.",
-        "Ehtojen vastaisesti käytetty avustus, tai avustus jonka käytöstä ei ole annettu selvitystä, voidaan periä "
-        "takaisin.",
-        "Toiminnan olennaisista muutoksista ja yhteystietojen muutoksista on ilmoitettava viipymättä kirjallisesti "
-        "osoitteeseen {{ office.email }}.",
-    ):
+    para(doc, "Avustukseen sovelletaan päätöksen liitteenä olevia avustusehtoja (liite 2). Keskeiset ehdot ovat "
+              "seuraavat:")
+    for text in LETTER_TERMS:
         para(doc, text, style="List Bullet")
+    heading(doc, "Liitteet", 2)
+    para(doc, "Liite 2 Avustusehdot")
     tag(doc, "endif")
     heading(doc, "Lisätiedot", 2)
     keep_together(para(doc, person("preparer")))

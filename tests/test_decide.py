@@ -126,7 +126,7 @@ def test_letter_contains_every_required_element(decided_round, workdir):
     # grant terms: usage report due (grant year 2027 -> 30.6.2028, a Friday) and its documents
     assert deadlines.report_due(2027, 6) == dt.date(2028, 6, 30)
     assert "30.6.2028" in text and "toimintakertomus" in text
-    assert "tarkastaa" in text and "periä takaisin" in text
+    assert "tarkastaa" in text and "periä avustuksen kokonaan tai osittain takaisin" in text
     # contact person (the preparer) and the review instructions with the computed last day:
     # decided Tue 26.1.2027 -> posted Wed 27.1. -> served 3.2. -> 14 days -> Wed 17.2.2027
     assert "järjestöyhteistyön erityisasiantuntija" in text

@@ -144,3 +144,43 @@ def test_every_reduction_letter_can_be_recomputed_from_the_numbers_it_states(sam
         granted = re.search(r"on myöntänyt avustusta ([\d  ]+) €", text)
         got, stated = recompute(text.split("Perustelut", 1)[1])
         assert got == stated == int(granted[1].replace(" ", "").replace("\u00a0", "")), text[:300]
+
+
+def test_a_partnership_agreement_letter_states_its_years_total_budgets_and_agreement(sample):
+    # AV-2027-010: 118 110 € a year for 1.1.2027–31.12.2029
+    text = html_text(sample / "paatokset" / "paatos_AV-2027-010.html")
+    assert "Kumppanuussopimus vuosille 2027–2029" in text and "Kumppanuussopimus vuodelle" not in text
+    assert "kumppanuussopimusta vuosille 2027–2029 hakemuksella" in text
+    assert "Avustus on 118 110 € vuodessa sopimuskaudella 1.1.2027–31.12.2029" in text
+    assert "sopimuskauden 3 vuoden aikana yhteensä 354 330 €" in text
+    assert "edellyttävät, että niihin varataan määräraha hyvinvointialueen kunkin vuoden talousarviossa" in text
+    assert "allekirjoittavat kumppanuussopimuksen" in text
+    assert "Sitoumukset:" in text and "Mittarit:" in text
+
+
+def _terms_of_letter(text: str) -> str:
+    return text.split("Avustusehdot", 1)[1].split("Lisätiedot", 1)[0]
+
+
+def test_letters_refer_to_and_enclose_the_grant_terms_and_state_the_same_terms(sample):
+    terms = html_text(sample / "paatokset" / "liite2_avustusehdot.html")
+    assert (sample / "paatokset" / "liite2_avustusehdot.docx").exists()
+    letter = html_text(sample / "paatokset" / "paatos_AV-2027-001.html")
+    own = _terms_of_letter(letter)
+    assert "päätöksen liitteenä olevia avustusehtoja (liite 2)" in own and "Liite 2 Avustusehdot" in letter
+    # each term the letter lists is in the terms document too (issue 11: targeting, segregated accounts,
+    # recovery for false information, unused funds)
+    for phrase in ("kohdennettu toimintasuunnitelman tiettyihin osiin", "Käyttämättä jäänyt avustus on palautettava",
+                   "eriytettävä yleishyödyllinen toiminta kirjanpidossaan", "virheellisiä tai puutteellisia tietoja",
+                   "oikeus tarkastaa avustuksen saajan kirjanpito ja hallinto", "on ilmoitettava viipymättä kirjallisesti"):
+        assert phrase in own, phrase
+        assert phrase in terms, phrase
+    refused = html_text(sample / "paatokset" / "paatos_AV-2027-003.html")
+    assert "liite 2" not in refused.lower()
+
+
+def test_the_board_item_names_each_organisation_once_and_partnerships_in_total(sample):
+    board = html_text(sample / "esitys" / "paatosesitys.html")
+    assert "Tyyni r.y." not in board  # the applicant's own spelling only
+    assert "avustus 118 110 € vuodessa, sopimuskaudella yhteensä 354 330 €" in board
+    assert "Kumppanuussopimus vuodelle" not in board

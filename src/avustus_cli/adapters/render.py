@@ -699,9 +699,12 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "report_due": dt.date(2028, 6, 30),
         "partnerships": [
             {"applicant": "Keski-Suomen Omaishoitajat ry", "start": dt.date(2027, 1, 1), "end": dt.date(2030, 12, 31),
-             "amount_per_year": D("120000"), "decider": "Aluehallitus"},
+             "amount_per_year": D("120000"), "decider": "Aluehallitus", "years": 4, "total": D("480000"),
+             "commitments": "Järjestö järjestää 40 vertaistukiryhmää vuodessa; hyvinvointialue ohjaa asiakkaat.",
+             "metrics": "Ryhmien ja osallistujien määrä."},
             {"applicant": "Keski-Suomen Sydänpiiri ry", "start": dt.date(2027, 1, 1), "end": dt.date(2028, 12, 31),
-             "amount_per_year": D("25000"), "decider": "Strategiajohtaja"},
+             "amount_per_year": D("25000"), "decider": "Strategiajohtaja", "years": 2, "total": D("50000"),
+             "commitments": "", "metrics": ""},
         ],
         "projects": [
             {"applicant": "Jyväskylän Nuorisoseura ry", "project": "Nuorten kriisiapu -hanke",
@@ -842,6 +845,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "payment_plan": "",
         "review": _REVIEW_LETTER,
         "amends": None,
+        "multi_year": None,
     },
     "muistutus": {
         "letter_date": dt.date(2027, 8, 16),

@@ -289,3 +289,33 @@ def summary_by_form(lines: Sequence[ProposalLine], budget: Budget) -> list[dict[
             "requested": requested, "proposed": proposed, "budget": line_budget, "remaining": line_budget - proposed,
         })
     return out
+
+
+def commitments_and_metrics(text: str | None) -> dict[str, str]:
+    """Split the application's "Sitoumukset ja mittarit" text ("… Mittarit: …") into the commitments and
+    the metrics (S03, P04); without a "Mittarit:" part the whole text is the commitments."""
+    parts = re.split(r"\s*\bMittarit\s*:\s*", text or "", maxsplit=1, flags=re.IGNORECASE)
+    return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}
+
+
+def multi_year(app: Application, amount: Decimal, settings: Settings) -> dict[str, Any] | None:
+    """A grant over several years as the board and the letter state it, or None for one year: a
+    partnership agreement's amount is per agreement year (S04's reading), so its total is that times the
+    years; a project grant's amount is for the whole project period. Later years depend on those years'
+    budgets; a partnership agreement is signed."""
+    if app.form is GrantForm.PARTNERSHIP:
+        years = [y for y, _, _ in partnership_routing(dataclasses.replace(app, requested=amount), settings)]
+        start, end = app.agreement_start, app.agreement_end
+        per_year: Decimal | None = amount
+        total = amount * len(years)
+    elif app.form is GrantForm.PROJECT:
+        start, end = app.project_start or app.funding_start, app.project_end or app.funding_end
+        years = list(range(start.year, end.year + 1)) if start and end and end >= start else []
+        per_year, total = None, amount
+    else:
+        return None
+    if len(years) < 2 or start is None or end is None:
+        return None
+    return {"start": start, "end": end, "first": years[0], "last": years[-1], "years": len(years),
+            "per_year": per_year, "total": total, "agreement": app.form is GrantForm.PARTNERSHIP,
+            **commitments_and_metrics(app.commitments)}

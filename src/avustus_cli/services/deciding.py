@@ -42,7 +42,7 @@ from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationErr
 from avustus_cli.domain.followup import hold_reasons
 from avustus_cli.domain.letter import CHANNELS, Letter, addressee, letter_files
 from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
-from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record
+from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record, multi_year
 from avustus_cli.domain.standing import sentence
 
 DEFAULT_LETTERS = Path("paatokset")
@@ -362,6 +362,8 @@ def _record_decisions(
     written: list[WrittenLetter] = []
     try:
         staged, mailing = write_decision_letters(store, settings, to_write, plan.apps, dispatch, stage.path, formats, written)
+        if any(d.outcome != "refused" for d in to_write):
+            staged += write_terms_enclosure(settings, stage.path, formats)
         if mailing:
             write_mailing(stage.path / MAILING_FILE, mailing)
         if pdf:  # PDF/A of each letter beside its Word file, recorded and sent with it
@@ -490,6 +492,9 @@ def letter_context(
         "payment_plan": _payment_plan(row, app, settings) if outcome != "refused" else "",
         "review": {"authority": settings.body, **dispatch},
         "amends": amends,
+        # a grant over several years: its years, per year and in total, commitments and metrics (None: one year)
+        "multi_year": multi_year(app, amount if amount > 0 else (requested or Decimal(0)), settings)
+        if app is not None else None,
     }
 
 
@@ -521,6 +526,18 @@ class WrittenLetter:
     app: Application | None
     dispatch: dict[str, Any]
     paths: tuple[Path, ...]
+
+
+TERMS_ENCLOSURE = "liite2_avustusehdot"
+
+
+def write_terms_enclosure(settings: Settings, folder: Path, formats: Sequence[str] = ("html", "docx")) -> list[Path]:
+    """The grant terms (annex 2) the decision letters refer to and enclose, beside the letters."""
+    from avustus_cli.adapters.render import write_document
+
+    ctx = {"report_due": deadlines.report_due(settings.year, settings.report_months),
+           "report_documents": list(_report_documents())}
+    return write_document(Path(folder), TERMS_ENCLOSURE, "avustusehdot", ctx, settings, formats)
 
 
 def write_decision_letters(

@@ -24,7 +24,15 @@ from avustus_cli.domain.allocation import Budget, Method
 from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import GrantForm, Severity
-from avustus_cli.domain.proposal import ProposalLine, budget_warning, codes_for, decider_for, shorten
+from avustus_cli.domain.proposal import (
+    ProposalLine,
+    budget_warning,
+    codes_for,
+    commitments_and_metrics,
+    decider_for,
+    multi_year,
+    shorten,
+)
 from avustus_cli.domain.rules.conflict import conflicts
 from avustus_cli.domain.rules.reasons import request_sentence
 from avustus_cli.domain.standing import (
@@ -112,8 +120,12 @@ def _partnership(row: ProposalLine, settings: Settings) -> dict[str, Any]:
     decider = decider_for(app, row.amount, settings)
     start = app.agreement_start or dt.date(settings.year, 1, 1)
     end = app.agreement_end or dt.date(settings.year, 12, 31)
+    years = multi_year(app, per_year, settings)
     return {"row": row, "applicant": app.applicant, "start": start, "end": end,
-            "amount_per_year": per_year, "decider": decider}
+            "amount_per_year": per_year, "decider": decider,
+            # the whole agreement: its years and total (one year: the year's amount), commitments and metrics
+            "years": years["years"] if years else 1, "total": years["total"] if years else per_year,
+            **commitments_and_metrics(app.commitments)}
 
 
 def pending_rows(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None) -> set[str]:
@@ -349,6 +361,13 @@ def last_year_summary(store: Store, settings: Settings) -> dict[str, Any] | None
     return {"year": year, "count": len(grants), "granted": sum((g.amount for g in grants), Decimal(0))}
 
 
+def _same_name(a: str | None, b: str | None) -> bool:
+    """The same organisation however its name is spelt (case, spacing, "r.y." / "ry")."""
+    def key(x: str | None) -> str:
+        return re.sub(r"[^0-9a-zäöå]", "", (x or "").casefold())
+    return key(a) == key(b)
+
+
 def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
     """Who must step aside for which applications on ``day`` (Hallintolaki 28 §, the matching of rule J01),
     by person, then application."""
@@ -359,7 +378,9 @@ def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
                    key=lambda ac: (ac[1].position.person, ac[0].id))
     return [
         {"person": c.position.person, "role": c.position.body_role, "position": c.position.position,
-         "organisation": c.position.organisation, "application_id": app.id, "applicant": app.applicant}
+         # the applicant's own name is written once, as the application spells it ("ry", not also "r.y.")
+         "organisation": "" if _same_name(c.position.organisation, app.applicant) else c.position.organisation,
+         "application_id": app.id, "applicant": app.applicant}
         for app, c in found
     ]
 
@@ -489,8 +510,7 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
 
 def _commitments(text: str) -> dict[str, str]:
     """Split "… Mittarit: …" into the commitments and the metrics."""
-    parts = re.split(r"\s*\bMittarit\s*:\s*", text or "", maxsplit=1, flags=re.IGNORECASE)
-    return {"commitments": parts[0].strip(), "metrics": parts[1].strip() if len(parts) > 1 else ""}
+    return commitments_and_metrics(text)
 
 
 def supplement_items(result: Standing, settings: Settings | None = None) -> list[dict[str, str]]:
