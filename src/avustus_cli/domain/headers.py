@@ -67,7 +67,12 @@ SUGGEST_HINTS: dict[str, tuple[str, ...]] = {
 
 def header_words(header: object) -> tuple[str, ...]:
     """The meaningful words of a header, in order: case, punctuation, units, numbering and filler dropped."""
-    h = unicodedata.normalize("NFC", str(header)).replace("\u00a0", " ").casefold()
+    return _header_words(str(header))
+
+
+@lru_cache(maxsize=8192)  # every header is read against every field's spellings
+def _header_words(text: str) -> tuple[str, ...]:
+    h = unicodedata.normalize("NFC", text).replace("\u00a0", " ").casefold()
     words = []
     for w in _TOKEN.findall(h):
         if w in FILLER or _DIGITS.fullmatch(w):
@@ -213,9 +218,21 @@ def _score(header: str, spec: FieldSpec, specs: tuple[FieldSpec, ...]) -> float:
         if hit is not None:
             score += weight.get(hit[0], 0.0) * hit[1]
     score /= len(set(words)) ** 0.5
-    compact = "".join(words)
-    close = max((difflib.SequenceMatcher(None, compact, "".join(header_words(a))).ratio() for a in spec.aliases), default=0.0)
+    close = _close_spelling(header, spec.aliases)
     return score + (close if close >= 0.8 else 0.0)
+
+
+@lru_cache(maxsize=4096)
+def _close_spelling(header: str, aliases: tuple[str, ...]) -> float:
+    """The best similarity (difflib ratio) of the header to a known spelling, when it is at least 0.8;
+    below that 0.0 (the cheap upper bounds rule a spelling out before the quadratic comparison)."""
+    compact = "".join(header_words(header))
+    best = 0.0
+    for a in aliases:
+        m = difflib.SequenceMatcher(None, compact, "".join(header_words(a)))
+        if m.real_quick_ratio() >= 0.8 and m.quick_ratio() >= 0.8:
+            best = max(best, m.ratio())
+    return best if best >= 0.8 else 0.0
 
 
 def suggest_fields(headers: dict[int, str], specs: tuple[FieldSpec, ...], exclude: frozenset[str] = frozenset(),
