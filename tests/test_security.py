@@ -335,3 +335,36 @@ def test_decide_refuses_ids_whose_letters_one_file_system_would_fold_together(cl
     r = cli("decide", "--date", "2027-01-26", "--section", "§ 12")
     assert r.exit_code == 2 and "k-1" in r.stderr and "K-1" in r.stderr and "Mitään ei kirjoitettu" in r.stderr
     assert dump(cli.db) == before and not (workdir / "paatokset").exists()
+
+
+# --- 5. the personal-data scrub: linear patterns, a length cap -----------------------------
+
+
+def test_scrub_patterns_start_only_where_a_run_starts():
+    """A pattern whose first element is an unbounded run must be anchored at the run's start (a
+    look-behind or a word boundary); otherwise a long word without a match is rescanned from every
+    character (a 32 767-character word took 11-21 s per call)."""
+    from avustus_cli.domain import privacy
+
+    for pattern in (privacy.EMAIL, privacy.PHONE, privacy.IBAN, privacy._NAME_AFTER_WORD):
+        assert pattern.pattern.startswith(("(?<!", "(?<=", "\\b", "^", "(?i:\\b")), pattern.pattern
+
+
+def test_scrub_at_and_beyond_the_cap():
+    from avustus_cli.domain.privacy import REMOVED, SCRUB_MAX, TRUNCATED, scrub
+
+    word = "a" * SCRUB_MAX  # Excel's cell limit: kept whole, nothing to remove
+    assert scrub(word) == (word, 0)
+    assert scrub("x" + word)[0] == TRUNCATED  # one word longer than the cap is not published in part
+    # contact details before the cap removed, the rest replaced by the mark; a word the cap splits
+    # (here an address) goes whole rather than leaving a part of it
+    filler = "Vertaistukea joka viikko. " * ((SCRUB_MAX - 200) // 26)
+    address = "maija.meikalainen@example.fi"
+    text = "puh. 040 123 4567 " + filler + "x" * (SCRUB_MAX - len(filler) - 18 - 10) + " " + address + " " + "y" * 1_000_000
+    out, n = scrub(text)
+    assert n == 1 and "040 123 4567" not in out and REMOVED in out
+    assert out.endswith(" " + TRUNCATED) and "maija" not in out and "example" not in out and "y" * 10 not in out
+    assert len(out) <= SCRUB_MAX + len(TRUNCATED) + 1
+    # under the cap the scrub is as before
+    assert scrub(f"soita 040 123 4567 tai {address}") == (f"soita {REMOVED} tai {REMOVED}", 2)
+    assert scrub("a.b+c@example.fi ja FI21 1234 5600 0007 85") == (f"{REMOVED} ja {REMOVED}", 2)
