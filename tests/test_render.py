@@ -529,3 +529,63 @@ def test_board_item_tells_the_whole_appropriation_and_its_draft_date(settings):
     ctx["draft"] = None
     for text in _both("paatosesitys", ctx, settings):
         assert "LUONNOS" not in text
+
+
+# --- templates must not read other files or run without end ---------------------------------
+
+
+def test_officer_template_linked_outside_its_folder_is_refused(tmp_path, settings):
+    """A symbolic link in the template folder, used directly or through {% include %}, must not copy
+    a file from elsewhere (here a stand-in for /etc/passwd) into a public document."""
+    secret = tmp_path / "muualla" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0:SALAISUUS", encoding="utf-8")
+    folder = tmp_path / "mallit"
+    folder.mkdir()
+    (folder / "tunnukset.html").symlink_to(secret)
+    (folder / "muistutus.html").write_text("{{ grant.id }} {% include 'tunnukset.html' %}", encoding="utf-8")
+    s = replace(settings, templates_dir=folder)
+    with pytest.raises(TemplateSecurityError, match="tunnukset.html hylättiin.*ulkopuolelle"):
+        render_html("muistutus", example_context("muistutus"), s)
+    (folder / "paatoskirje.html").symlink_to(secret)
+    with pytest.raises(TemplateSecurityError, match="ulkopuolelle"):
+        render_html("paatoskirje", example_context("paatoskirje"), s)
+    (folder / "muistutus.docx").symlink_to(secret)
+    with pytest.raises(TemplateSecurityError, match="muistutus.docx hylättiin"):
+        render_docx("muistutus", example_context("muistutus"), s)
+    # a link inside the folder is an ordinary template
+    (folder / "oma.html").write_text("OMA {{ grant.id }}", encoding="utf-8")
+    (folder / "taydennyspyynto.html").symlink_to(folder / "oma.html")
+    assert render_html("taydennyspyynto", example_context("muistutus"), s) == "OMA A-2026-031"
+
+
+@pytest.mark.parametrize(
+    ("source", "what"),
+    [
+        ("{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}", "range"),
+        ("{% for i in range(1000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}", "silmukat"),
+        ("{{ 'A' * 3000000000 }}", "kertolasku"),
+        ("{{ 3000000000 * 'A' }}", "kertolasku"),
+        ("{{ [1] * 3000000000 }}", "kertolasku"),
+        ("{{ 10 ** 100000000 }}", "potenssi"),
+        ("{% macro m(n) %}{{ m(n) }}{% endmacro %}{{ m(1) }}", "kutsuu itseään"),
+    ],
+)
+def test_template_asking_too_much_is_refused(tmp_path, settings, source, what):
+    s = officer(tmp_path, settings, {"muistutus.html": source})
+    with pytest.raises(TemplateError, match=f"muistutus.html hylättiin: .*{what}") as e:
+        render_html("muistutus", example_context("muistutus"), s)
+    assert isinstance(e.value, AvustusError)
+
+
+def test_docx_template_asking_too_much_is_refused(tmp_path, settings):
+    d = docx.Document()
+    d.add_paragraph("{{ 'A' * 3000000000 }}")
+    d.save(str(tmp_path / "muistutus.docx"))
+    with pytest.raises(TemplateError, match="muistutus.docx hylättiin: .*kertolasku"):
+        render_docx("muistutus", example_context("muistutus"), replace(settings, templates_dir=tmp_path))
+
+
+def test_templates_within_the_limits_render(tmp_path, settings):
+    s = officer(tmp_path, settings, {"muistutus.html": "{% for i in range(3) %}{{ i }}{% endfor %}{{ '-' * 5 }}{{ 2 ** 10 }}"})
+    assert render_html("muistutus", example_context("muistutus"), s) == "012-----1024"

@@ -20,9 +20,11 @@ is always escaped (HTML and Word XML alike).
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -253,7 +255,64 @@ def _check_tree(tree: nodes.Template, name: str | None) -> None:
             raise SecurityError(f"nimi {bad!r} rivillä {node.lineno}")
 
 
+# What a template may make (an officer's template is code run on the officer's machine): a range
+# of at most MAX_RANGE numbers, at most MAX_RANGE_TOTAL numbers from ranges in one document (nested
+# loops), a text or list of at most MAX_SIZE characters or items from one * or **, and a number
+# from ** of at most MAX_POWER_DIGITS digits. The built-in templates stay far below each.
+MAX_RANGE = 10_000
+MAX_RANGE_TOTAL = 100_000
+MAX_SIZE = 1_000_000
+MAX_POWER_DIGITS = 1_000
+
+
+class _LimitError(Exception):
+    """A template asked for more than the limits above."""
+
+
+_RANGE_USED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("avustus_range_used", default=None)
+
+
+@contextmanager
+def _render_budget() -> Iterator[None]:
+    """One document's budget of range numbers (reset for every document rendered)."""
+    token = _RANGE_USED.set([0])
+    try:
+        yield
+    finally:
+        _RANGE_USED.reset(token)
+
+
+def _bounded_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise _LimitError(f"range tuottaisi {len(rng)} lukua (raja {MAX_RANGE})")
+    used = _RANGE_USED.get()
+    if used is not None:
+        used[0] += len(rng)
+        if used[0] > MAX_RANGE_TOTAL:
+            raise _LimitError(f"silmukat tuottaisivat yli {MAX_RANGE_TOTAL} kierrosta")
+    return rng
+
+
+def _size(value: Any) -> int | None:
+    return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
+
+
 class _Environment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """``'A' * 3000000000`` and ``10 ** 10 ** 10`` are refused before they are computed."""
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                n = _size(seq)
+                if n is not None and isinstance(times, int) and n * max(times, 0) > MAX_SIZE:
+                    raise _LimitError(f"kertolasku tekisi {n * times} merkin tai alkion tekstin (raja {MAX_SIZE})")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and abs(left) > 1:
+            if right * math.log10(abs(left)) > MAX_POWER_DIGITS:
+                raise _LimitError(f"potenssi tekisi yli {MAX_POWER_DIGITS}-numeroisen luvun")
+        return super().call_binop(context, operator, left, right)
+
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         _check_tree(tree, name)
@@ -300,10 +359,36 @@ def _environment(settings: Settings, *, autoescape: Any) -> _Environment:
     return env
 
 
+def _inside(folder: Path, path: Path, label: str) -> Path:
+    """``path`` resolved (symbolic links followed), refused when it leaves the officer's template
+    folder: a link or an include must not read other files into a document."""
+    real = path.resolve()
+    if not real.is_relative_to(folder.resolve()):
+        raise TemplateSecurityError(
+            f"mallipohja {label} hylättiin: se on linkki kansion {folder} ulkopuolelle ({real}). "
+            "Omien mallipohjien on oltava tavallisia tiedostoja mallipohjakansiossa."
+        )
+    return real
+
+
+class _OfficerLoader(jinja2.FileSystemLoader):
+    """The officer's folder; a template (or an include) that resolves outside it is refused."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(str(folder), encoding="utf-8")
+        self.folder = folder
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        path = self.folder.joinpath(*jinja2.loaders.split_template_path(template))
+        if path.is_symlink() or path.exists():
+            _inside(self.folder, path, template)
+        return super().get_source(environment, template)
+
+
 def _new_environment(officer: Path | None, autoescape: Any) -> _Environment:
     loaders: list[jinja2.BaseLoader] = []
     if officer is not None:
-        loaders.append(jinja2.FileSystemLoader(str(officer), encoding="utf-8"))
+        loaders.append(_OfficerLoader(officer))
     loaders.append(_BuiltinLoader())
     env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
@@ -313,6 +398,7 @@ def _new_environment(officer: Path | None, autoescape: Any) -> _Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals["range"] = _bounded_range
     env.filters.update(
         money=fmt.money,
         money2=fmt.money2,
@@ -355,6 +441,16 @@ def _translated(label: str) -> Iterator[None]:
     """Turn Jinja's English exceptions into the officer's Finnish errors."""
     try:
         yield
+    except _LimitError as e:
+        raise TemplateError(
+            f"mallipohja {label} hylättiin: se pyytää liikaa ({e}). Asiakirjan tekemiseen ei tarvita näin "
+            "suuria silmukoita tai tekstejä; korjaa mallipohja."
+        ) from None
+    except RecursionError:
+        raise TemplateError(
+            f"mallipohja {label} hylättiin: siinä on makro tai include, joka kutsuu itseään loputtomasti. "
+            "Korjaa mallipohja."
+        ) from None
     except SecurityError as e:
         raise TemplateSecurityError(
             f"mallipohja {label} hylättiin: se yrittää käyttää Pythonin sisäisiä tietoja ({e}). "
@@ -413,15 +509,15 @@ def render_html(name: str, context: Mapping[str, Any], settings: Settings) -> st
     env = _environment(settings, autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default=True))
     with _translated(fname):
         template = env.get_template(fname)
-    with _translated(fname):
+    with _translated(fname), _render_budget():
         return template.render(ctx)
 
 
 def _docx_bytes(fname: str, settings: Settings) -> tuple[bytes, str]:
     officer = _officer_dir(settings)
     if officer is not None and (officer / fname).is_file():
-        path = officer / fname
-        return path.read_bytes(), str(path)
+        path = _inside(officer, officer / fname, fname)
+        return path.read_bytes(), str(officer / fname)
     res = resources.files("avustus_cli.templates").joinpath(fname)
     if not res.is_file():
         raise TemplateError(
@@ -446,7 +542,7 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     key = (fname, data)
     cached = _WORD_TEMPLATES.get(key) if FAST_DOCX else None
     if cached is not None:
-        with _translated(fname):
+        with _translated(fname), _render_budget():
             return cached.render(ctx, env)
     out = _render_docx_whole(fname, data, ctx, env)
     if FAST_DOCX and key not in _WORD_TEMPLATES:
@@ -464,7 +560,7 @@ def _render_docx_whole(fname: str, data: bytes, ctx: dict[str, Any], env: _Envir
         tpl.init_docx()
     except Exception as e:  # a damaged or non-Word file
         raise TemplateError(f"Word-mallipohjaa {fname} ei voitu avata: {type(e).__name__}. Onko se .docx-tiedosto?") from None
-    with _translated(fname):
+    with _translated(fname), _render_budget():
         tpl.render(ctx, jinja_env=env, autoescape=True)
     out = io.BytesIO()
     tpl.save(out)
