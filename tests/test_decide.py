@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import json
 import os
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.store import Store, cents
 from avustus_cli.domain import deadlines
 
-from .conftest import app_row, dump, write_xlsx
+from .conftest import Cli, app_row, dump, write_xlsx
 from .test_propose import CLEAN
 
 NBSP = "\u00a0"
@@ -72,9 +74,23 @@ def docx_text(path: Path) -> str:
     return "\n".join(parts)
 
 
+_PROPOSED: dict[str, Path] = {}
+
+
 @pytest.fixture
-def proposed_round(cli, workdir):
-    """Four applications checked and proposed: full, reduced, refused (late, H01), refused without reasons."""
+def proposed_round(cli, workdir, tmp_path_factory):
+    """Four applications checked and proposed: full, reduced, refused (late, H01), refused without reasons.
+    Built once per run and copied into each test's folder (database and workbooks)."""
+    if "base" not in _PROPOSED:
+        base = tmp_path_factory.mktemp("proposed-round")
+        with contextlib.chdir(base):  # as the test's own folder was
+            _build_proposed_round(Cli(base / "avustus.db"), base)
+        _PROPOSED["base"] = base
+    shutil.copytree(_PROPOSED["base"], workdir, dirs_exist_ok=True)
+    return cli
+
+
+def _build_proposed_round(cli: Cli, workdir: Path) -> None:
     rows = [
         app_row(1, **CLEAN, **{"Y-tunnus": BIDS[0], "Haettu summa": "12 500"}),
         app_row(2, **CLEAN, **{"Y-tunnus": BIDS[1], "Haettu summa": "20 000", "Hakija": "Keski-Suomen Mielenterveysseura ry"}),
@@ -91,7 +107,6 @@ def proposed_round(cli, workdir):
                  conditions="Avustusta ei saa käyttää toimintasuunnitelman ruoka-aputoimintaan.")
     add_proposal(cli.db, "H-0003", "0", "", "INELIGIBLE")
     add_proposal(cli.db, "H-0004", "0", "", "BUDGET_EXHAUSTED")  # no reason, no finding: cannot be decided
-    return cli
 
 
 @pytest.fixture
