@@ -857,9 +857,10 @@ def paatoskirje():
          ).paragraph_format.space_after = Pt(0)
     rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
     heading(doc, "Asia", 2)
-    para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta {% if multi_year %}vuosille {{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %} hakemuksella "
-              "{{ application.id }}{% if application.activity_name %} ({{ application.activity_name }}){% endif %}"
-              "{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
+    para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta {% if multi_year %}vuosille "
+              "{{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %}"
+              "{% if application.activity_name %} toimintaan ”{{ application.activity_name }}”{% endif %} hakemuksella "
+              "{{ application.id }}{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
               "{% if application.requested is not none %} Haettu määrä on {{ application.requested|money }}."
               "{% endif %}")
     tag(doc, "if amends")

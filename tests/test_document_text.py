@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import html
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,7 @@ def test_a_partnership_agreement_letter_states_its_years_total_budgets_and_agree
     # AV-2027-010: 118 110 € a year for 1.1.2027–31.12.2029
     text = html_text(sample / "paatokset" / "paatos_AV-2027-010.html")
     assert "Kumppanuussopimus vuosille 2027–2029" in text and "Kumppanuussopimus vuodelle" not in text
-    assert "kumppanuussopimusta vuosille 2027–2029 hakemuksella" in text
+    assert "on hakenut kumppanuussopimusta vuosille 2027–2029 toimintaan ”" in text
     assert "Avustus on 118 110 € vuodessa sopimuskaudella 1.1.2027–31.12.2029" in text
     assert "sopimuskauden 3 vuoden aikana yhteensä 354 330 €" in text
     assert "edellyttävät, että niihin varataan määräraha hyvinvointialueen kunkin vuoden talousarviossa" in text
@@ -184,3 +185,39 @@ def test_the_board_item_names_each_organisation_once_and_partnerships_in_total(s
     assert "Tyyni r.y." not in board  # the applicant's own spelling only
     assert "avustus 118 110 € vuodessa, sopimuskaudella yhteensä 354 330 €" in board
     assert "Kumppanuussopimus vuodelle" not in board
+
+
+class _Paragraphs(HTMLParser):
+    """The text of every paragraph, list item and heading of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[str] = []
+        self._cur: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("p", "li", "h1", "h2", "h3"):
+            self._cur = []
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "li", "h1", "h2", "h3") and self._cur is not None:
+            self.items.append(" ".join("".join(self._cur).split()))
+            self._cur = None
+
+    def handle_data(self, data):
+        if self._cur is not None:
+            self._cur.append(data)
+
+
+def test_finnish_style_of_the_board_item_annex_and_letters(sample):
+    """No sentence of the tool's own begins with a numeral, no nested parentheses, no doubled colons
+    (the applicant's own words, quoted ”…”, are theirs)."""
+    for path in sorted(sample.rglob("*.html")):
+        p = _Paragraphs()
+        p.feed(path.read_text(encoding="utf-8"))
+        for text in p.items:
+            own = re.sub(r"”[^”]*”", "”…”", text)
+            own = re.sub(r"\b(puh|klo|esim)\. ", r"\1 ", own)
+            assert not re.search(r"(^|[.!?] )\d", own) or re.match(r"^\d+\. ", own), (path.name, text)
+            assert not re.search(r"\([^()]*\(", own), (path.name, text)
+            assert "::" not in own, (path.name, text)

@@ -407,7 +407,8 @@ def test_letter_without_received_date_has_no_dangling_words(settings):
     ctx["application"]["received"] = None
     for text in _both("paatoskirje", ctx, settings):
         assert "joka saapui" not in text and "saapui ." not in text and ", ." not in text
-        assert f"hakemuksella H-2027-004 (Vertaistukiryhmät ja kohtaamispaikka). Haettu määrä on 48{NB}000{NB}€." in text
+        assert ("toimintaan ”Vertaistukiryhmät ja kohtaamispaikka” hakemuksella H-2027-004. Haettu määrä on "
+                f"48{NB}000{NB}€.") in text
     ctx = example_context("paatoskirje")
     for text in _both("paatoskirje", ctx, settings):
         assert "joka saapui 14.12.2026 klo 14.05. Haettu" in text
