@@ -7,9 +7,11 @@ and from sample_data.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from openpyxl import load_workbook
 from avustus_cli.adapters.store import Store
 from avustus_cli.domain import fmt
 
-from .conftest import SAMPLE, app_row, dump, write_xlsx
+from .conftest import SAMPLE, Cli, app_row, dump, write_xlsx
 
 AS_OF = "2027-01-12"
 CHECK_DATE = dt.date(2027, 1, 10)
@@ -81,12 +83,22 @@ def write_export(path: Path) -> None:
     wb.save(path)
 
 
+_SMALL: dict[str, Path] = {}
+
+
 @pytest.fixture
-def small(cli, workdir):
-    write_export(workdir / "hakemukset.xlsx")
-    r = cli("import", workdir / "hakemukset.xlsx")
-    assert r.exit_code == 0, r.output
-    check(cli, workdir)
+def small(cli, workdir, tmp_path_factory):
+    """The small export imported and checked: built once per run and copied into each test's folder."""
+    if "base" not in _SMALL:
+        base = tmp_path_factory.mktemp("small-round")
+        with contextlib.chdir(base):  # as the test's own folder was
+            built = Cli(base / "avustus.db")
+            write_export(base / "hakemukset.xlsx")
+            r = built("import", base / "hakemukset.xlsx")
+            assert r.exit_code == 0, r.output
+            check(built, base)
+        _SMALL["base"] = base
+    shutil.copytree(_SMALL["base"], workdir, dirs_exist_ok=True)
     return workdir
 
 
