@@ -28,6 +28,12 @@ def test_without_libreoffice_one_line_says_how_to_install_and_nothing_changes(de
     assert dump(decided_round.db) == before and not (workdir / "paatokset").exists()
     r = decided_round("propose", "--out", workdir / "esitys", "--pdf")
     assert r.exit_code == 2 and "LibreOffice ei ole asennettu" in r.stderr and not (workdir / "esitys").exists()
+    assert run_decide(decided_round).exit_code == 0
+    before = dump(decided_round.db)
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisu.", "--pdf")
+    assert r.exit_code == 2 and "LibreOffice ei ole asennettu" in r.stderr
+    assert dump(decided_round.db) == before and not (workdir / "muutospaatokset").exists()
 
 
 @pytest.mark.slow
@@ -52,3 +58,21 @@ def test_decide_pdf_writes_a_pdfa_of_every_letter_and_records_it(decided_round, 
 
     msg = email.message_from_bytes((workdir / "lahtevat" / "paatos_H-0002.eml").read_bytes(), policy=default)
     assert sorted(a.get_filename() for a in msg.iter_attachments()) == ["paatos_H-0002.docx", "paatos_H-0002.pdf"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_amend_pdf_is_renamed_with_its_letter(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisu.", "--letters", workdir / "paatokset", "--pdf")
+    assert r.exit_code == 0, r.output
+    assert (workdir / "paatokset" / "paatos_H-0002_2.pdf").read_bytes().startswith(b"%PDF")
+    assert not (workdir / "paatokset" / "paatos_H-0002.pdf").exists()  # the original letter had none
+    store = Store.open(decided_round.db)
+    try:
+        (rec,) = letter_store.letters(store, kind="amendment")
+        assert rec.file == "paatos_H-0002_2.docx" and "paatos_H-0002_2.pdf" in rec.files
+    finally:
+        store.close()
+

@@ -164,3 +164,26 @@ def test_post_letters_are_not_emailed(decided_round, workdir, smtp):
     assert run_decide(decided_round).exit_code == 0  # channel letter (post)
     r = Cli(decided_round.db, _settings(workdir, port))("send", "--out", workdir / "lahtevat")
     assert r.exit_code == 0 and "Ei lähetettäviä" in r.stdout and inbox.messages == []
+
+
+def test_a_letter_without_an_address_goes_by_post_and_decide_says_so(decided_round, workdir, smtp):
+    inbox, port = smtp
+    store = Store.open(decided_round.db)
+    try:
+        with store.transaction():  # H-0003's contact details were never given
+            store.conn.execute("update applications set personal = '{}' where id = 'H-0003'")
+    finally:
+        store.close()
+    r = run_decide(decided_round, "--channel", "email")
+    assert r.exit_code == 0, r.output
+    assert "Postitse (hakemuksella ei ole sähköpostiosoitetta), tiedoksi 7. päivänä: 1 kirjettä: H-0003" in " ".join(
+        r.stderr.split())
+    store = Store.open(decided_round.db)
+    try:
+        by = {rec.grant_id: (rec.channel, rec.served.isoformat()) for rec in letter_store.letters(store, kind="decision")}
+        assert by["H-0003"] == ("letter", "2027-02-03") and by["H-0001"] == ("email", "2027-01-30")
+    finally:
+        store.close()
+    assert Cli(decided_round.db, _settings(workdir, port))("send", "--out", workdir / "lahtevat").exit_code == 0
+    assert sorted(str(m["Subject"]).split()[2] for m in inbox.messages) == ["H-0001", "H-0002", "H-0004"]
+

@@ -110,6 +110,12 @@ def decide_cmd(
                        + svc.few_ids([a for a, _ in result.routed], 8)),
                 highlight=False,
             )
+        if result.by_post:
+            err.print(
+                escape(f"Postitse (hakemuksella ei ole sähköpostiosoitetta), tiedoksi 7. päivänä: {len(result.by_post)} "
+                       "kirjettä: " + svc.few_ids(result.by_post, 8)),
+                highlight=False,
+            )
         if result.pending:
             err.print(
                 escape("Ei kirjattu, käsittely kesken (avoimia huomioita tai täydennyksen määräaika kesken; ne eivät "
@@ -148,6 +154,7 @@ def amend_cmd(
     minutes_published: str = typer.Option(None, "--minutes-published", help="Muutospäätöksen pöytäkirjan julkaisupäivä "
                                            "verkossa (jäsenten oikaisuvaatimusaika)."),
     yes: bool = typer.Option(False, "--yes", help="Hyväksy määrärahan ylitys (kirjataan lokiin)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeestä myös PDF/A-tiedosto (LibreOffice)."),
 ) -> None:
     """Muuta päätettyä avustusta uudella päätöksellä: oma päivämäärä, pykälä, päättäjä ja perustelut sekä uusi
     päätöskirje oikaisuvaatimusohjeineen (varmuuskopio ensin, kirjataan lokiin).
@@ -161,7 +168,7 @@ def amend_cmd(
         env.store(), env.settings, grant_id, amount=option_money(amount, "--amount"), reason=reason,
         decision_date=required_date(date, "--date"), section=section, maker=maker, letters_dir=letters,
         channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes,
-        minutes_published=option_date(minutes_published, "--minutes-published"),
+        minutes_published=option_date(minutes_published, "--minutes-published"), pdf=pdf,
     )
     err.print(
         escape(f"Avustus {r.grant_id}: {fmt.money(r.old_amount)} → {fmt.money(r.new_amount)}. Varmuuskopio: {r.backup}"),

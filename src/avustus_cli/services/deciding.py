@@ -688,6 +688,7 @@ def amend(
     yes: bool = False,
     minutes_published: dt.date | None = None,
     today: dt.date | None = None,
+    pdf: bool = False,
 ) -> AmendResult:
     """Amend a decided grant by a new decision of its own (``decision_date``, ``section``, ``maker``): its
     amount and its reasons. Audited, backup first; the new decision letter (with the review instructions:
@@ -707,6 +708,10 @@ def amend(
         raise ValidationError(
             f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
         )
+    if pdf and letters_dir is not None:
+        from avustus_cli.adapters.pdf import require_soffice
+
+        require_soffice()  # before anything is written
     new_reason = reason_lines(reason_texts(reason))
     dispatch = None
     if letters_dir is not None:
@@ -747,7 +752,8 @@ def amend(
 
                     review_store.record_minutes(store, maker, decision_date, minutes_published)
                 if stage is not None and dispatch is not None:
-                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name, decision, row, old)
+                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name, decision, row, old,
+                                            pdf)
             if stage is not None:
                 result.letters = [p for p in stage.publish() if p.name != mailing_name]
     except BaseException:
@@ -774,7 +780,7 @@ def _record_amendment(
 
 def _stage_amendment_letter(
     store: Store, settings: Settings, grant_id: str, dispatch: dict[str, Any], stage: StagedFolder, mailing_name: str,
-    decision: dict[str, Any], original: Decision, old: Decimal,
+    decision: dict[str, Any], original: Decision, old: Decimal, pdf: bool = False,
 ) -> None:
     """Inside amend's transaction: the amended grant's new decision letter and its mailing list written into
     the staging folder (a changed letter gets a new name, never replacing one already sent) and the letter
@@ -793,6 +799,8 @@ def _stage_amendment_letter(
         written: list[WrittenLetter] = []
         paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
                                                 written_letters=written, amends=amends)
+        if pdf:  # the PDF/A beside the Word file, renamed with it below
+            written = with_pdfs(written)
         if paths:
             stem = stage.settle(paths[0].stem)
             mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
