@@ -172,7 +172,7 @@ def test_import_killed_at_a_point_leaves_the_state_before(files, base_db, tmp_pa
     marker = tmp_path / "paused"
     proc = _start(files, db, "import", str(files["mid"]), pause=point, marker=marker)
     _wait_for(marker, proc)
-    assert (tmp_path / "avustus.db-journal").exists()  # killed inside the write transaction
+    assert (tmp_path / "avustus.db-wal").exists()  # killed inside the write transaction (write-ahead log)
     _kill(proc)
     _check_integrity(db)
     assert dump(db) == before

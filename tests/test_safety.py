@@ -449,3 +449,45 @@ def test_purge_deletes_backups_older_than_the_rotation(cli, workdir):
     assert res["old_backups"] == [old.name] and not old.exists()
     assert all(p.exists() for p in recent)
     assert any(a["action"] == "delete-backups" for a in Store.open(db).audit_rows("privacy"))
+
+
+def test_readers_and_backup_read_while_another_command_writes(cli, workdir, tmp_path):
+    """A writer in the middle of a large transaction (its changes spill out of the page cache, which in
+    a rollback journal locks every reader out) does not stop status-like reads or a backup: they see
+    the last committed state at once. A reader that still cannot read says another command is
+    writing, never that the database is damaged."""
+    db = _imported(cli, workdir)
+    before = dump(db)
+    writer = Store.open(db)
+    writer.conn.execute("PRAGMA cache_size = 5")
+    try:
+        with pytest.raises(RuntimeError, match="keskeytetty"), writer.transaction():  # rolled back at the end
+            for i in range(3000):
+                writer.audit("test", str(i), "write", {"padding": "x" * 2000})
+            reader = Store.open(db, lock_timeout=0.5, create=False)
+            try:
+                assert reader.conn.execute("select count(*) from applications").fetchone()[0] == 3
+                assert reader.conn.execute("select count(*) from audit_log where entity = 'test'").fetchone()[0] == 0
+            finally:
+                reader.close()
+            copy = safety.sql.backup_file(db, tmp_path / "kopio.db", 0.5)
+            assert dump(copy) == before
+            assert not Path(f"{copy}-wal").exists()  # a backup is one file
+            raise RuntimeError("keskeytetty")
+    finally:
+        writer.close()
+    assert dump(db) == before
+
+
+def test_reader_locked_out_says_another_command_writes(cli, workdir):
+    db = _imported(cli, workdir)
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        with pytest.raises(store_mod.DatabaseError) as e:
+            Store.open(db, lock_timeout=0.2, create=False)
+        assert "toinen avustus-komento kirjoittaa" in str(e.value) and "vioittunut" not in str(e.value)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()

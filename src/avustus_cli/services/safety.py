@@ -167,9 +167,11 @@ def _replace_file(source: Path, db_path: Path, lock_timeout: float) -> None:
     tmp = db_path.with_name(f".{db_path.name}.palautus")
     tmp.unlink(missing_ok=True)
     sql.backup_file(source, tmp, lock_timeout)
-    journal = db_path.with_name(db_path.name + "-journal")
-    if journal.exists():  # a journal of the broken file must never be played onto the restored one
-        os.replace(journal, backup_dir(db_path) / _backup.backup_name(db_path, "journal"))
+    for suffix in ("-journal", "-wal"):  # a journal or log of the broken file must never be played onto the restored one
+        journal = db_path.with_name(db_path.name + suffix)
+        if journal.exists():
+            os.replace(journal, backup_dir(db_path) / _backup.backup_name(db_path, suffix.lstrip("-")))
+    db_path.with_name(db_path.name + "-shm").unlink(missing_ok=True)
     os.replace(tmp, db_path)
 
 

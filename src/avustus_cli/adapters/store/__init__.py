@@ -374,6 +374,16 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _write_ahead_log(conn: sqlite3.Connection) -> None:
+    """Write-ahead logging: a command that reads (``status``, ``backup``) reads the last committed
+    state while another command writes, instead of waiting for it. Kept in the file once set; a
+    file that cannot be switched (read-only, or another command has it open) stays as it is."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    with contextlib.suppress(sqlite3.OperationalError):
+        conn.execute("PRAGMA journal_mode = WAL")
+
+
 def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -464,7 +474,15 @@ class Store:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it (Store.db is made lazily)
             conn.execute("PRAGMA synchronous = FULL")
+            _write_ahead_log(conn)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.OperationalError as e:
+            if "locked" in str(e) or "busy" in str(e):
+                raise DatabaseError(
+                    f"toinen avustus-komento kirjoittaa tietokantaan {path.name} eikä päästänyt lukemaan "
+                    f"{lock_timeout:g} sekunnissa. Tietokanta on kunnossa; yritä hetken kuluttua uudelleen."
+                ) from None
+            raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         except sqlite3.DatabaseError as e:
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         store = cls(path, conn, lock_timeout)

@@ -23,6 +23,8 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
         dest = sqlite3.connect(tmp)
         try:
             conn.backup(dest)
+            # a copy is one self-contained file (the live database's write-ahead log mode is not copied)
+            dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
 
