@@ -20,7 +20,7 @@ from avustus_cli.adapters.files import atomic_save
 from avustus_cli.adapters.sheet_limits import check_extents
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import FieldSpec
-from avustus_cli.domain.headers import HeaderMatcher, RowMatch
+from avustus_cli.domain.headers import HeaderMatcher, RowMatch, column_letter
 
 SUPPORTED = (".xlsx", ".xlsm", ".xls", ".ods")
 HEADER_SCAN_ROWS = 30
@@ -30,16 +30,6 @@ MAX_SIZE = 512 * 1024**2
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    s = ""
-    index += 1
-    while index:
-        index, r = divmod(index - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 @dataclass

@@ -136,7 +136,8 @@ def write_esitys(path: Path, rows: Sequence[ProposalLine], budget: Budget, setti
 
 def _summary_rows(budget: Budget, idx: Mapping[str, int], last_row: int) -> tuple[list[list[Any]], list[list[Any]]]:
     """The summary sheet's rows (per budget line and the total) and its category caps, as formulas over the sheet."""
-    from avustus_cli.adapters.excel import Formula, column_letter
+    from avustus_cli.adapters.excel import Formula
+    from avustus_cli.domain.headers import column_letter
 
     amount_col = column_letter(idx[COL_AMOUNT])
     req_col = column_letter(idx[COL_REQUESTED])
@@ -191,7 +192,7 @@ def _summary_rows(budget: Budget, idx: Mapping[str, int], last_row: int) -> tupl
 
 
 def _col_label(headers: list[str], name: str) -> str:
-    from avustus_cli.adapters.excel import column_letter
+    from avustus_cli.domain.headers import column_letter
 
     return f"{column_letter(headers.index(name))} ({name})"
 

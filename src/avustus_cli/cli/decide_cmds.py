@@ -25,6 +25,8 @@ from avustus_cli.cli import (
     required_date,
     show_table,
 )
+from avustus_cli.cli.letters import channel as channel_of
+from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.followup import LEVEL_LABELS
@@ -32,14 +34,7 @@ from avustus_cli.domain.letter import CHANNEL_LABELS
 from avustus_cli.services import deciding as svc
 from avustus_cli.services import followup, paying
 
-
-def _channel(value: str) -> str:
-    v = value.strip().casefold()
-    aliases = {"letter": "letter", "kirje": "letter", "posti": "letter", "email": "email", "e-mail": "email",
-               "sähköposti": "email"}
-    if v not in aliases:
-        raise ValidationError(f"--channel {value!r}: käytä letter (kirje) tai email (sähköposti).")
-    return aliases[v]
+_PAYMENT_STATES = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
 
 
 def _today() -> dt.date:
@@ -80,7 +75,7 @@ def decide_cmd(
         result = svc.decide(
             env.store(), env.settings,
             decision_date=day, section=section, maker=maker, from_file=from_file,
-            channel=_channel(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
+            channel=channel_of(channel), sent=option_date(sent, "--sent"), letters_dir=letters,
             budget_total=option_money(budget, "--budget"),
             minutes_published=option_date(minutes_published, "--minutes-published"), pdf=pdf,
         )
@@ -167,7 +162,7 @@ def amend_cmd(
     r = svc.amend(
         env.store(), env.settings, grant_id, amount=option_money(amount, "--amount"), reason=reason,
         decision_date=required_date(date, "--date"), section=section, maker=maker, letters_dir=letters,
-        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes,
+        channel=channel_of(channel), sent=option_date(sent, "--sent"), yes=yes,
         minutes_published=option_date(minutes_published, "--minutes-published"), pdf=pdf,
     )
     err.print(
@@ -176,8 +171,7 @@ def amend_cmd(
     )
     if r.overrun > 0:
         err.print(escape(f"Määräraha ylittyy {fmt.money2(r.overrun)} (hyväksytty --yes, kirjattu lokiin)."), highlight=False)
-    for p in r.letters:
-        out.print(escape(str(p)), highlight=False)
+    print_paths(r.letters)
 
 
 @app.command("payments")
@@ -201,7 +195,6 @@ def payments_cmd(
     if as_json:
         out.print_json(json.dumps([p.as_json(with_personal) for p in lines], ensure_ascii=False))
         return
-    labels = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
     t = Table(title=f"Maksatus {fmt.date(day)}")
     for col in ("Avustus", "Erä", "Saaja", "Summa", "Maksamatta", "Tila", "Syy"):
         t.add_column(col, justify="right" if col in ("Summa", "Maksamatta") else "left")
@@ -209,7 +202,7 @@ def payments_cmd(
         part = "" if p.instalments == 1 else f"{p.number}/{p.instalments} ({p.instalment.year})" if p.instalment else ""
         amount = p.amount if p.amount is not None else p.grant.amount
         t.add_row(escape(p.grant.id), part, escape(p.grant.applicant), fmt.money(amount), fmt.money(p.to_pay),
-                  labels[p.status], escape("; ".join(h.text for h in p.holds)))
+                  _PAYMENT_STATES[p.status], escape("; ".join(h.text for h in p.holds)))
     show_table(t)
     payable = [p for p in lines if p.status == "payable"]
     out.print(
@@ -275,14 +268,13 @@ def instalments_cmd(
     if as_json:
         out.print_json(json.dumps([p.as_json() for p in lines], ensure_ascii=False))
         return
-    labels = {"payable": "[green]maksettavissa[/]", "held": "[red]pidätetty[/]", "paid": "maksettu"}
     t = Table(title=f"Maksusuunnitelma {escape(grant_id)} ({escape(lines[0].grant.applicant)}), tilanne {fmt.date(day)}")
     for col in ("Erä", "Vuosi", "Summa", "Maksettu", "Ehto", "Tila", "Syy"):
         t.add_column(col, justify="right" if col in ("Summa", "Maksettu") else "left")
     for p in lines:
         it = p.instalment
         t.add_row(str(p.number), str(it.year if it else ""), fmt.money(p.amount or p.grant.amount), fmt.money(p.paid or 0),
-                  escape(it.condition_text if it else ""), labels[p.status], escape("; ".join(h.text for h in p.holds)))
+                  escape(it.condition_text if it else ""), _PAYMENT_STATES[p.status], escape("; ".join(h.text for h in p.holds)))
     show_table(t)
 
 
@@ -302,8 +294,7 @@ def agreement_cmd(
     paths = paying.write_agreement(env.store(), env.settings, grant_id, letter_date=option_date(date, "--date") or _today(),
                                    out_dir=out_dir)
     err.print(escape(f"Kumppanuussopimus: {grant_id}."), highlight=False)
-    for p in paths:
-        out.print(escape(str(p)), highlight=False)
+    print_paths(paths)
 
 
 @app.command("report")
@@ -338,15 +329,14 @@ def report_cmd(
     if accept or supplement:
         r = followup.handle_report(
             env.store(), env.settings, grant_id, "accepted" if accept else "supplement", year=year,
-            letter_date=option_date(date, "--date") or _today(), letters_dir=letters, channel=_channel(channel),
+            letter_date=option_date(date, "--date") or _today(), letters_dir=letters, channel=channel_of(channel),
             due=option_date(due, "--due"),
         )
         if accept:
             err.print(escape(f"Käyttöselvitys hyväksytty: {grant_id}, vuosi {r.year}."), highlight=False)
         else:
             err.print(escape(f"Täydennyspyyntö: {grant_id}, vuosi {r.year}, määräpäivä {fmt.date(r.due)}."), highlight=False)
-        for p in r.letters:
-            out.print(escape(str(p)), highlight=False)
+        print_paths(r.letters)
         return
     views = followup.report_views(env.store(), env.settings, grant_id)
     if as_json:

@@ -11,8 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date, show_table
+from avustus_cli.cli.letters import channel as channel_of
+from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
-from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.reclaim import STATE_LABELS, Reclaim
 from avustus_cli.services import reclaiming as svc
 
@@ -21,14 +22,6 @@ reclaim_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(reclaim_app, name="reclaim")
-
-
-def _channel(value: str) -> str:
-    v = value.strip().casefold()
-    aliases = {"letter": "letter", "kirje": "letter", "posti": "letter", "email": "email", "sähköposti": "email"}
-    if v not in aliases:
-        raise ValidationError(f"--channel {value!r}: käytä letter (kirje) tai email (sähköposti).")
-    return aliases[v]
 
 
 @reclaim_app.command("start")
@@ -51,12 +44,11 @@ def reclaim_start_cmd(
     env = env_of(ctx)
     r = svc.start_reclaim(
         env.store(), env.settings, grant_id, grounds=grounds, amount=option_money(amount, "--amount"),
-        letter_date=option_date(date, "--date") or dt.date.today(), channel=_channel(channel), days=days, letters_dir=letters,
+        letter_date=option_date(date, "--date") or dt.date.today(), channel=channel_of(channel), days=days, letters_dir=letters,
     )
     err.print(escape(f"Kuuleminen: {grant_id}, esitetään perittäväksi {fmt.money2(r.reclaim.proposed)}, vastausaika "
                      f"päättyy {fmt.date(r.reclaim.answer_due)}."), highlight=False)
-    for p in r.letters:
-        out.print(escape(str(p)), highlight=False)
+    print_paths(r.letters)
 
 
 @reclaim_app.command("decide")
@@ -84,12 +76,11 @@ def reclaim_decide_cmd(
     r = svc.decide_reclaim(
         env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section, amount=money,
         due=required_date(due, "--due"), reasons=reasons, maker=maker, answered=option_date(answered, "--answered"),
-        sent=option_date(sent, "--sent"), channel=_channel(channel), letters_dir=letters,
+        sent=option_date(sent, "--sent"), channel=channel_of(channel), letters_dir=letters,
     )
     err.print(escape(f"Takaisinperintä päätetty: {grant_id} {fmt.money2(money)}, eräpäivä {fmt.date(r.reclaim.due)}; "
                      f"oikaisuvaatimusaika päättyy {fmt.date(r.review_last_day)}."), highlight=False)
-    for p in r.letters:
-        out.print(escape(str(p)), highlight=False)
+    print_paths(r.letters)
 
 
 @reclaim_app.command("paid")

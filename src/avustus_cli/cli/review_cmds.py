@@ -10,6 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
+from avustus_cli.cli.letters import channel as channel_of
+from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.models import choice_from
@@ -21,15 +23,6 @@ review_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(review_app, name="review")
-
-
-def _channel(value: str) -> str:
-    v = value.strip().casefold()
-    aliases = {"letter": "letter", "kirje": "letter", "posti": "letter", "post": "letter", "email": "email",
-               "e-mail": "email", "sähköposti": "email"}
-    if v not in aliases:
-        raise ValidationError(f"--channel {value!r}: käytä letter (kirje) tai email (sähköposti).")
-    return aliases[v]
 
 
 @review_app.command("add")
@@ -92,7 +85,7 @@ def review_decide_cmd(
     r = svc.decide_review(
         env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section,
         outcome=outcome, reasons=reasons, amount=option_money(amount, "--amount"), maker=maker, letters_dir=letters,
-        channel=_channel(channel), sent=option_date(sent, "--sent"), yes=yes, pdf=pdf,
+        channel=channel_of(channel), sent=option_date(sent, "--sent"), yes=yes, pdf=pdf,
     )
     if as_json:
         out.print_json(json.dumps({
@@ -106,8 +99,7 @@ def review_decide_cmd(
                      f"{fmt.date(r.appeal_last_day)}."), highlight=False)
     if r.overrun > 0:
         err.print(escape(f"Määräraha ylittyy {fmt.money2(r.overrun)} (hyväksytty --yes, kirjattu lokiin)."), highlight=False)
-    for p in r.letters:
-        out.print(escape(str(p)), highlight=False)
+    print_paths(r.letters)
 
 
 @review_app.command("list")
