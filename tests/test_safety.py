@@ -491,3 +491,41 @@ def test_reader_locked_out_says_another_command_writes(cli, workdir):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def _corrupt(db: Path) -> None:
+    """Overwrite the page header of the applications table's root page: the file opens, its schema
+    reads, and SQLite finds the damage only when a command reads the applications."""
+    conn = sqlite3.connect(db)
+    try:
+        root = conn.execute("select rootpage from sqlite_master where name = 'applications'").fetchone()[0]
+    finally:
+        conn.close()
+    data = bytearray(db.read_bytes())
+    page = int.from_bytes(data[16:18], "big") or 65536
+    start = (root - 1) * page
+    data[start:start + 12] = b"\x0d\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    db.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_is_named_and_the_latest_backup_offered(cli, workdir):
+    """A database whose pages are damaged: backup refuses (no copy that fails integrity_check is
+    called a backup), and every other command says the database is damaged and how to restore the
+    latest backup, instead of an unexpected program error."""
+    db = _imported(cli, workdir)
+    good = Path(cli("backup").stdout.strip())
+    _corrupt(db)
+    damaged = db.read_bytes()
+    r = cli("backup")
+    assert r.exit_code == 2, r.output
+    assert "Varmuuskopio otettu" not in r.output and "vioittunut" in r.stderr
+    assert _backups(workdir) == [good]
+    for args in (["status"], ["check", "--as-of", "2027-01-10"], ["privacy"], ["import", workdir / "v.xlsx"]):
+        r = cli(*args)
+        text = " ".join(r.stderr.split())
+        assert r.exit_code == 2, (args, r.output)
+        assert "odottamaton" not in text and "vioittunut" in text, (args, text)
+        assert f"avustus restore {good}" in text, (args, text)
+    assert db.read_bytes() == damaged
+    assert cli("restore", good).exit_code == 0
+    assert cli("status").exit_code == 0

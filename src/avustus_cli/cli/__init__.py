@@ -419,6 +419,10 @@ class AvustusGroup(typer.core.TyperGroup):
         except (typer.Exit, SystemExit):
             raise
         except Exception as e:  # a bug: no traceback (it could hold personal data) unless asked
+            damage = _damage(ctx, e)
+            if damage is not None:
+                err.print(f"[bold red]Virhe:[/] {escape(damage.message)}", highlight=False)
+                sys.exit(damage.exit_code)
             if os.environ.get("AVUSTUS_DEBUG"):
                 raise
             err.print(
@@ -428,6 +432,21 @@ class AvustusGroup(typer.core.TyperGroup):
                 highlight=False,
             )
             sys.exit(2)
+
+
+def _damage(ctx: Any, exc: BaseException) -> AvustusError | None:
+    """SQLite saying mid-command that the database file is damaged: the officer's message with
+    the latest backup to restore (the command's transaction has rolled back)."""
+    from avustus_cli.adapters.store import damaged_error, is_damage
+
+    if not is_damage(exc):
+        return None
+    env = ctx.find_root().obj if ctx is not None else None
+    try:
+        path = env.database_path() if env is not None else Path("avustus.db")
+    except AvustusError:
+        path = Path("avustus.db")
+    return damaged_error(path, str(exc))
 
 
 app = typer.Typer(

@@ -374,6 +374,30 @@ MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+_DAMAGE_WORDS = ("malformed", "not a database", "corrupt")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite saying the database file is damaged (not a lock, not a bug)."""
+    return (isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError)
+            and any(w in str(exc).lower() for w in _DAMAGE_WORDS))
+
+
+def damaged_error(path: Path, detail: str) -> DatabaseError:
+    """The officer's message for a damaged database: what is wrong and the latest backup to restore."""
+    from avustus_cli.adapters.store.backup import BACKUP_DIR
+
+    path = Path(path)
+    folder = path.parent / BACKUP_DIR
+    copies = sorted((c for c in folder.glob(f"{path.stem}-*.db") if not c.stem.endswith(("-ennen-palautusta", "-journal", "-wal"))),
+                    reverse=True) if folder.is_dir() else []
+    how = (f"Palauta viimeisin varmuuskopio komennolla avustus restore {copies[0]} (palautus tarkistaa sen eheyden "
+           f"ensin; jos se ei kelpaa, valitse edellinen kansiosta {folder})." if copies else
+           f"Kansiossa {folder} ei ole varmuuskopioita: palauta tietokanta muualle otetusta varmuuskopiosta "
+           "komennolla avustus restore TIEDOSTO.")
+    return DatabaseError(f"tietokanta {path} on vioittunut ({detail}). Mitään ei muutettu. {how}")
+
+
 def _write_ahead_log(conn: sqlite3.Connection) -> None:
     """Write-ahead logging: a command that reads (``status``, ``backup``) reads the last committed
     state while another command writes, instead of waiting for it. Kept in the file once set; a
@@ -484,6 +508,8 @@ class Store:
                 ) from None
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         except sqlite3.DatabaseError as e:
+            if is_damage(e) and path.stat().st_size > 0:
+                raise damaged_error(path, str(e)) from None
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         store = cls(path, conn, lock_timeout)
         if version > SCHEMA_VERSION:

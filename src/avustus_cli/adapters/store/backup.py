@@ -16,8 +16,26 @@ if TYPE_CHECKING:
 BACKUP_DIR = "varmuuskopiot"
 
 
+def _problems(conn: sqlite3.Connection, pragma: str) -> list[str]:
+    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}")]
+    return [] if rows == ["ok"] else rows
+
+
 def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
-    """Copy the open database ``conn`` to ``target`` (owner-only permissions), atomically."""
+    """Copy the open database ``conn`` to ``target`` (owner-only permissions), atomically. A damaged
+    database is not copied, and a copy that fails ``integrity_check`` is removed: either way the
+    command stops and says the database is damaged."""
+    from avustus_cli.adapters.store import damaged_error, is_damage
+
+    source = Path(conn.execute("PRAGMA database_list").fetchone()[2] or "avustus.db")
+    try:
+        before = _problems(conn, "quick_check")
+    except sqlite3.DatabaseError as e:
+        if not is_damage(e):
+            raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e}.") from None
+        before = [str(e)]
+    if before:
+        raise damaged_error(source, f"eheystarkistus: {before[0]}; varmuuskopiota ei otettu")
 
     def save(tmp: str) -> None:
         dest = sqlite3.connect(tmp)
@@ -25,6 +43,9 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
             conn.backup(dest)
             # a copy is one self-contained file (the live database's write-ahead log mode is not copied)
             dest.execute("PRAGMA journal_mode = DELETE")
+            after = _problems(dest, "integrity_check")
+            if after:
+                raise damaged_error(source, f"varmuuskopion eheystarkistus: {after[0]}; varmuuskopiota ei otettu")
         finally:
             dest.close()
 
