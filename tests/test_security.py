@@ -242,7 +242,10 @@ def test_letters_and_mailing_lists_are_listed_by_privacy_and_removed_by_purge_fi
     for n in range(1, 3):
         add_proposal(cli.db, f"H-{n:04d}", "1000", "myönnetään haettu määrä", "FULL")
     assert cli("decide", "--date", "2027-01-26", "--section", "§ 12").exit_code == 0
-    written = sorted(p for p in (workdir / "paatokset").iterdir())
+    # the grant terms enclosed with the letters (annex 2) hold no personal data: not listed, not purged
+    terms = sorted((workdir / "paatokset").glob("liite2_avustusehdot.*"))
+    assert [p.suffix for p in terms] == [".docx", ".html"]
+    written = sorted(p for p in (workdir / "paatokset").iterdir() if p not in terms)
     assert len(written) == 5  # two letters as .docx and .html, postitus.csv
     other = workdir / "paatokset" / "oma_muistio.docx"
     other.write_bytes(b"the officer's own file")
@@ -254,6 +257,7 @@ def test_letters_and_mailing_lists_are_listed_by_privacy_and_removed_by_purge_fi
     r = cli("purge", "--as-of", "2027-02-01", "--files")
     assert r.exit_code == 0, r.output
     assert not any(p.exists() for p in written) and other.exists()  # only what the program wrote
+    assert all(p.exists() for p in terms)
     assert json.loads(cli("privacy", "--json").stdout)["files"]["count"] == 0
 
 
