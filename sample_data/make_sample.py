@@ -26,7 +26,9 @@ import io
 import json
 import random
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -1008,13 +1010,14 @@ def history_rows(apps: list[dict]) -> list[tuple]:
     return sorted(rows, key=lambda r: r[0])
 
 
-def write_history(apps: list[dict], path: Path) -> list[tuple]:
+def simple_sheet(title: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], euro_columns: tuple[int, ...]):
+    """A workbook of one sheet: bold headers on row 1, then the rows; empty values left out, dates as
+    d.m.yyyy and the 1-based ``euro_columns`` as euros. Returns the workbook and the sheet."""
     wb = Workbook()
     ws = wb.active
-    ws.title = "Myönnetyt avustukset"
-    for col, h in enumerate(HISTORY_HEADERS, 1):
+    ws.title = title
+    for col, h in enumerate(headers, 1):
         ws.cell(row=1, column=col, value=h).font = Font(bold=True)
-    rows = history_rows(apps)
     for r_i, values in enumerate(rows, 2):
         for col, v in enumerate(values, 1):
             if v is None:
@@ -1022,8 +1025,14 @@ def write_history(apps: list[dict], path: Path) -> list[tuple]:
             c = ws.cell(row=r_i, column=col, value=v)
             if isinstance(v, dt.date):
                 c.number_format = "d.m.yyyy"
-            if col in (6, 10):
+            if col in euro_columns:
                 c.number_format = "#,##0.00 €"
+    return wb, ws
+
+
+def write_history(apps: list[dict], path: Path) -> list[tuple]:
+    rows = history_rows(apps)
+    wb, ws = simple_sheet("Myönnetyt avustukset", HISTORY_HEADERS, rows, euro_columns=(6, 10))
     ws.column_dimensions["B"].width = 48
     ws.freeze_panes = "A2"
     save_deterministic(wb, path)
@@ -1129,20 +1138,7 @@ def report_rows(history: list[tuple]) -> list[list]:
 
 
 def write_reports(history: list[tuple], path: Path) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Käyttöselvitykset"
-    for col, h in enumerate(REPORT_HEADERS, 1):
-        ws.cell(row=1, column=col, value=h).font = Font(bold=True)
-    for r_i, values in enumerate(report_rows(history), 2):
-        for col, v in enumerate(values, 1):
-            if v is None:
-                continue
-            c = ws.cell(row=r_i, column=col, value=v)
-            if isinstance(v, dt.date):
-                c.number_format = "d.m.yyyy"
-            if col in (6, 7):
-                c.number_format = "#,##0.00 €"
+    wb, ws = simple_sheet("Käyttöselvitykset", REPORT_HEADERS, report_rows(history), euro_columns=(6, 7))
     ws.column_dimensions["B"].width = 48
     ws.column_dimensions["L"].width = 60
     save_deterministic(wb, path)

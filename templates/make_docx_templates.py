@@ -116,6 +116,29 @@ def bullets(doc, loop: str, text: str) -> None:
     tag(doc, "endfor")
 
 
+def para_if(doc, condition: str, text: str, **kwargs):
+    """A paragraph shown only when ``condition`` holds (between ``{%p if %}`` and ``{%p endif %}``)."""
+    tag(doc, "if " + condition)
+    p = para(doc, text, **kwargs)
+    tag(doc, "endif")
+    return p
+
+
+def rich_if(doc, condition: str, *parts: tuple[str, bool]):
+    """A paragraph of runs (see :func:`rich`) shown only when ``condition`` holds."""
+    tag(doc, "if " + condition)
+    p = rich(doc, *parts)
+    tag(doc, "endif")
+    return p
+
+
+def numbered(doc, loop: str, text: str) -> None:
+    """One numbered, indented paragraph per item: ``loop`` is e.g. ``for item in items``."""
+    tag(doc, loop)
+    para(doc, text).paragraph_format.left_indent = Cm(0.6)
+    tag(doc, "endfor")
+
+
 def _cell_text(cell, text: str, *, bold: bool = False, right: bool = False, size: float = 9.5) -> None:
     p = cell.paragraphs[0]
     p.paragraph_format.space_after = Pt(0)
@@ -348,6 +371,27 @@ def letter_head(doc, kind: str, date_key: str) -> None:
     para(doc)
 
 
+def new_letter(title: str, kind: str):
+    """A letter: the document, its head dated ``letter_date`` and the applicant's address."""
+    doc = new_document(title)
+    letter_head(doc, kind, "letter_date")
+    address(doc)
+    return doc
+
+
+def decision_maker(doc) -> None:
+    """Who decided, when and in which section, and the diary number."""
+    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
+         ).paragraph_format.space_after = Pt(0)
+    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+
+
+def contact(doc) -> None:
+    """The preparer's contact details under "Lisätiedot", kept on one page."""
+    heading(doc, "Lisätiedot", 2)
+    keep_together(para(doc, person("preparer")))
+
+
 def address(doc, key: str = "applicant") -> None:
     para(doc, "{{ %s.name }}" % key).paragraph_format.space_after = Pt(0)
     tag(doc, "if %s.business_id" % key)
@@ -439,13 +483,10 @@ def paatosesitys():
     plain_table(doc, [["{{ county }}", "{{ meeting_date|date }}", "§"], ["{{ body }}", "{{ diary_number }}", ""]],
                 [8.0, 6.2, 2.5], right_cols={1, 2})  # the diary number on one line
     heading(doc, "{{ title }}", 1)
-    tag(doc, "if draft")
-    rich(doc, ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}. Luonnos ei ole lopullinen päätösesitys.",
-                                  False))
-    tag(doc, "endif")
-    tag(doc, "if earlier_handling")
-    rich(doc, ("Aiempi käsittely: ", True), ("{{ earlier_handling }}", False))
-    tag(doc, "endif")
+    rich_if(doc, "draft",
+            ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}. Luonnos ei ole lopullinen päätösesitys.",
+                                False))
+    rich_if(doc, "earlier_handling", ("Aiempi käsittely: ", True), ("{{ earlier_handling }}", False))
     rich(doc, ("Valmistelija: ", True), (person("preparer"), False))
     rich(doc, ("Lisätiedot: ", True), (person("preparer"), False))
 
@@ -479,15 +520,14 @@ def paatosesitys():
               'alkua{% elif early_count %}, {{ "se" if early_count == 1 else "kaikki" }} ennen hakuajan alkua'
               '{% else %}, {{ "se" if late_count == 1 else "kaikki" }} hakuajan päättymisen jälkeen{% endif %}.'
               "{% endif %}")
-    tag(doc, "if pending.count")
-    para(doc, "Käsittely on kesken {{ pending.count|number }} hakemuksella, joissa haetaan yhteensä "
-              "{{ pending.requested|money }}.{% if pending.supplement %} Hakemuksista {{ pending.supplement|number }} "
-              "odottaa täydennystä{% if pending.due %}, jonka määräaika päättyy {{ pending.due|date }}{% endif %}."
-              "{% endif %}{% if pending.review %} Hakemuksista {{ pending.review|number }} odottaa valmistelijan "
-              "arviota.{% endif %} Niistä ei esitetä päätöstä tässä yhteydessä. Ne ratkaistaan erikseen, kun käsittely "
-              "on valmis, ja niille voidaan myöntää avustusta vain määrärahasta käyttämättä jäävästä osasta "
-              "({{ appropriation.left|money }}).")
-    tag(doc, "endif")
+    para_if(doc, "pending.count",
+            "Käsittely on kesken {{ pending.count|number }} hakemuksella, joissa haetaan yhteensä "
+            "{{ pending.requested|money }}.{% if pending.supplement %} Hakemuksista {{ pending.supplement|number }} "
+            "odottaa täydennystä{% if pending.due %}, jonka määräaika päättyy {{ pending.due|date }}{% endif %}."
+            "{% endif %}{% if pending.review %} Hakemuksista {{ pending.review|number }} odottaa valmistelijan "
+            "arviota.{% endif %} Niistä ei esitetä päätöstä tässä yhteydessä. Ne ratkaistaan erikseen, kun käsittely "
+            "on valmis, ja niille voidaan myöntää avustusta vain määrärahasta käyttämättä jäävästä osasta "
+            "({{ appropriation.left|money }}).")
     para(doc, "{{ assessment }}")
     para(doc, "Järjestöavustuksiin on vuoden {{ year }} talousarviossa varattu yhteensä {{ appropriation.total|money }}. "
               "Määrärahan käyttö esitetään avustusmuodoittain seuraavasti:")
@@ -503,11 +543,10 @@ def paatosesitys():
             bold=True, right={1, 2, 3, 4})
     finish_table(t)
     para(doc)
-    tag(doc, "if appropriation.common is not none")
-    para(doc, "Avustusmuodoille on talousarviossa omat määrärahat: {% for a in appropriation.rows if a.budget %}"
-              '{{ a.label|lower }} {{ a.budget|money }}{{ ", " if not loop.last }}{% endfor %}; muille avustuksille '
-              "jää yhteistä määrärahaa {{ appropriation.common|money }}.")
-    tag(doc, "endif")
+    para_if(doc, "appropriation.common is not none",
+            "Avustusmuodoille on talousarviossa omat määrärahat: {% for a in appropriation.rows if a.budget %}"
+            '{{ a.label|lower }} {{ a.budget|money }}{{ ", " if not loop.last }}{% endfor %}; muille avustuksille '
+            "jää yhteistä määrärahaa {{ appropriation.common|money }}.")
     para(doc, "Esitysten yhteismäärä on {{ appropriation.proposed|money }} määrärahasta {{ appropriation.total|money }}, "
               "ja määrärahasta jää käyttämättä {{ appropriation.left|money }}.{% if appropriation.rows[1].funded %} "
               "Kumppanuussopimusten rivillä on sopimusten vuoden {{ year }} osuus, myös niiden sopimusten, joista päättää "
@@ -519,9 +558,7 @@ def paatosesitys():
               "määrästä, pyöristettynä alaspäin {{ c.step|number }} euron tarkkuuteen. Liitteessä 1 on kunkin "
               "hakemuksen laskelma.")
     tag(doc, "endfor")
-    tag(doc, "if budget_warning")
-    para(doc, "Huomio määrärahasta: {{ budget_warning }}", bold=True)
-    tag(doc, "endif")
+    para_if(doc, "budget_warning", "Huomio määrärahasta: {{ budget_warning }}", bold=True)
     para(doc, "Toiminta-avustusta esitetään myönnettäväksi {{ granted_count|number }} hakijalle yhteensä "
               "{{ granted_sum|money }}. Esitys toimintaluokittain:")
     t = grid_table(doc, ["Toimintaluokka", "Kpl", "Haettu", "Esitys"], [9.5, 1.5, 2.8, 2.8], right={1, 2, 3})
@@ -533,11 +570,10 @@ def paatosesitys():
                 "{{ granted_sum|money }}"], bold=True, right={1, 2, 3})
     finish_table(t)
     para(doc)
-    tag(doc, "if last_year")
-    para(doc, "Vuodelle {{ last_year.year }} toiminta-avustuksia myönnettiin {{ last_year.count|number }} hakijalle "
-              "yhteensä {{ last_year.granted|money }}{% if last_year.granted %}; esitys on "
-              "{{ (granted_sum / last_year.granted)|percent(1) }} edellisvuoden määrästä{% endif %}.")
-    tag(doc, "endif")
+    para_if(doc, "last_year",
+            "Vuodelle {{ last_year.year }} toiminta-avustuksia myönnettiin {{ last_year.count|number }} hakijalle "
+            "yhteensä {{ last_year.granted|money }}{% if last_year.granted %}; esitys on "
+            "{{ (granted_sum / last_year.granted)|percent(1) }} edellisvuoden määrästä{% endif %}.")
     tag(doc, "if refusals")
     para(doc, "Hylättäviksi esitetään seuraavat hakemukset:")
     bullets(doc, "for r in refusals", "{{ r.applicant }}: {{ r.reason }}")
@@ -630,10 +666,7 @@ def paatosesitys():
              'projects|sum(attribute="amount")|number ~ " euroa niissä mainituin ehdoin"] if projects else [])')
     tag(doc, "set items = items + extra_resolutions")
     para(doc, "{{ body }} päättää").paragraph_format.keep_with_next = True
-    tag(doc, "for item in items")
-    p = para(doc, '{{ loop.index }}. {{ item }}{{ "." if loop.last else "," }}')
-    p.paragraph_format.left_indent = Cm(0.6)
-    tag(doc, "endfor")
+    numbered(doc, "for item in items", '{{ loop.index }}. {{ item }}{{ "." if loop.last else "," }}')
 
     heading(doc, "Liitteet", 2)
     para(doc, "Liite 1 Järjestöavustukset vuodelle {{ year }}: avustusesitys").paragraph_format.space_after = Pt(0)
@@ -660,9 +693,7 @@ def liite1():
     doc = new_document("Liite 1: avustusesitys", landscape=True)
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
-    tag(doc, "if draft")
-    rich(doc, ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}.", False))
-    tag(doc, "endif")
+    rich_if(doc, "draft", ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}.", False))
     t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut"],
                    [4.8, 2.2, 2.4, 4.8, 2.3, 2.3, 7.9], right={4, 5})
     tr_tag(t, "for g in groups")
@@ -680,14 +711,12 @@ def liite1():
     add_row(t, ["Kaikki yhteensä", "{{ total_requested|money }}", "{{ total_proposed|money }}", ""],
             bold=True, right={4, 5}, span=4)
     finish_table(t)
-    tag(doc, "if separately")
-    para(doc, "{{ separately.decider }} päättää erikseen kumppanuussopimuksista, joiden avustus on enintään "
-              "{{ partnership_threshold|money }} vuodessa ({{ separately.count|number }} hakemusta); ne eivät sisälly "
-              "tähän liitteeseen.", size=9)
-    tag(doc, "endif")
-    tag(doc, "if pending_count")
-    para(doc, "Käsittely on kesken {{ pending_count|number }} hakemuksella; ne eivät sisälly tähän liitteeseen.", size=9)
-    tag(doc, "endif")
+    para_if(doc, "separately",
+            "{{ separately.decider }} päättää erikseen kumppanuussopimuksista, joiden avustus on enintään "
+            "{{ partnership_threshold|money }} vuodessa ({{ separately.count|number }} hakemusta); ne eivät sisälly "
+            "tähän liitteeseen.", size=9)
+    para_if(doc, "pending_count",
+            "Käsittely on kesken {{ pending_count|number }} hakemuksella; ne eivät sisälly tähän liitteeseen.", size=9)
     para(doc)
     para(doc, "Sarake ”Ehdot ja perustelut” kertoo jokaisen hylättäväksi esitetyn hakemuksen ja haettua pienemmän "
               "avustuksen perusteet avustusohjeen mukaan.", size=9)
@@ -795,8 +824,7 @@ def strategiajohtajan_paatos():
     tag(doc, "endif")
     # the decision's last paragraph and the signature stay on one page
     keep_together(granted_end, refused_end, para(doc), para(doc, "{{ decider.title|capitalize }} {{ decider.name }}"))
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     heading(doc, "Tiedoksi", 2)
     para(doc, '{{ (agreements + refusals)|map(attribute="applicant")|join(", ") }}')
     review_instructions(doc)
@@ -804,24 +832,18 @@ def strategiajohtajan_paatos():
 
 
 def taydennyspyynto():
-    doc = new_document("Täydennyspyyntö")
-    letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
-    address(doc)
+    doc = new_letter("Täydennyspyyntö", "TÄYDENNYSPYYNTÖ")
     heading(doc, "Täydennyspyyntö: {{ application.form|lower }}hakemus vuodelle {{ year }}", 1)
     para(doc, "Hakemus {{ application.id }}{% if application.activity_name %}, {{ application.activity_name }}"
               "{% endif %}, saapunut {{ application.received|datetime }}, haettu {{ application.requested|money }}.")
     para(doc, "Hakemuksenne käsittelyä varten tarvitsemme seuraavat tiedot tai liitteet:")
-    tag(doc, "for item in items")
-    p = para(doc, "{{ loop.index }}. {{ item.text }}")
-    p.paragraph_format.left_indent = Cm(0.6)
-    tag(doc, "endfor")
+    numbered(doc, "for item in items", "{{ loop.index }}. {{ item.text }}")
     rich(doc, ("Pyydämme toimittamaan täydennyksen viimeistään ", False), ("{{ due|date }}", True),
          (" osoitteeseen {{ reply_to }}. Mainitkaa viestissä hakemuksen tunnus {{ application.id }} ja asiakirjan "
           "diaarinumero {{ diary_number }}.", False))
     para(doc, "Jos täydennystä ei saavu määräaikaan mennessä, hakemus ratkaistaan käytettävissä olevien tietojen "
               "perusteella. Puutteellinen hakemus voidaan tällöin hylätä.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     return doc
 
 
@@ -849,13 +871,9 @@ LETTER_TERMS = (
 
 
 def paatoskirje():
-    doc = new_document("Päätös")
-    letter_head(doc, "PÄÄTÖS", "letter_date")
-    address(doc)
+    doc = new_letter("Päätös", "PÄÄTÖS")
     heading(doc, "{{ application.form }} {% if multi_year %}vuosille {{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %}", 1)
-    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
-         ).paragraph_format.space_after = Pt(0)
-    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    decision_maker(doc)
     heading(doc, "Asia", 2)
     para(doc, "{{ applicant.name }} on hakenut {{ application.form|lower }}ta {% if multi_year %}vuosille "
               "{{ multi_year.first }}–{{ multi_year.last }}{% else %}vuodelle {{ year }}{% endif %}"
@@ -863,11 +881,10 @@ def paatoskirje():
               "{{ application.id }}{% if application.received %}, joka saapui {{ application.received|datetime }}{% endif %}."
               "{% if application.requested is not none %} Haettu määrä on {{ application.requested|money }}."
               "{% endif %}")
-    tag(doc, "if amends")
-    para(doc, "Tämä päätös muuttaa aiempaa päätöstä ({{ amends.body }} {{ amends.decision_date|date }} § "
-              "{{ amends.section }}), jolla avustusta myönnettiin {{ amends.old_amount|money2 }}. Avustuksen määrä ja "
-              "perustelut ovat tämän päätöksen mukaiset.")
-    tag(doc, "endif")
+    para_if(doc, "amends",
+            "Tämä päätös muuttaa aiempaa päätöstä ({{ amends.body }} {{ amends.decision_date|date }} § "
+            "{{ amends.section }}), jolla avustusta myönnettiin {{ amends.old_amount|money2 }}. Avustuksen määrä ja "
+            "perustelut ovat tämän päätöksen mukaiset.")
     heading(doc, "Päätös", 2)
     tag(doc, 'if outcome == "refused"')
     para(doc, "{{ body }} on hylännyt hakemuksen.", bold=True)
@@ -891,12 +908,9 @@ def paatoskirje():
     para(doc, "Avustus {{ multi_year.total|money }} on koko hankekaudelle {{ multi_year.start|date }}–"
               "{{ multi_year.end|date }}.")
     tag(doc, "endif")
-    tag(doc, "if multi_year and multi_year.commitments")
-    rich(doc, ("Sitoumukset: ", True), ("{{ multi_year.commitments }}", False))
-    tag(doc, "endif")
-    tag(doc, "if multi_year and multi_year.metrics")
-    rich(doc, ("Mittarit: ", True), ("{{ multi_year.metrics }}", False))
-    tag(doc, "endif")
+    rich_if(doc, "multi_year and multi_year.commitments",
+            ("Sitoumukset: ", True), ("{{ multi_year.commitments }}", False))
+    rich_if(doc, "multi_year and multi_year.metrics", ("Mittarit: ", True), ("{{ multi_year.metrics }}", False))
     tag(doc, "if conditions")
     para(doc, "Avustukseen liittyvät ehdot:")
     bullets(doc, "for c in conditions", "{{ c }}")
@@ -918,16 +932,13 @@ def paatoskirje():
     heading(doc, "Liitteet", 2)
     para(doc, "Liite 2 Avustusehdot")
     tag(doc, "endif")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     review_instructions(doc)
     return doc
 
 
 def muistutus():
-    doc = new_document("Muistutus")
-    letter_head(doc, '{{ "MUISTUTUS" if level == 1 else "TOINEN MUISTUTUS" }}', "letter_date")
-    address(doc)
+    doc = new_letter("Muistutus", '{{ "MUISTUTUS" if level == 1 else "TOINEN MUISTUTUS" }}')
     heading(doc, '{{ "Muistutus" if level == 1 else "Toinen muistutus" }}: avustuksen käyttöselvitys puuttuu', 1)
     para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} myöntänyt teille "
               "{{ grant.amount|money }} {{ grant.form|lower }}ta vuodelle {{ grant.year }} (avustus {{ grant.id }}).")
@@ -945,8 +956,7 @@ def muistutus():
           "toimiteta edellä mainittuun päivään mennessä, hyvinvointialue voi periä avustuksen takaisin.", False))
     tag(doc, "endif")
     para(doc, "Jos olette jo toimittaneet käyttöselvityksen, tämä muistutus on aiheeton.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     return doc
 
 
@@ -956,48 +966,36 @@ def _grant_sentence(doc, tail: str = "") -> None:
 
 
 def kayttoselvitys_hyvaksynta():
-    doc = new_document("Käyttöselvityksen hyväksyminen")
-    letter_head(doc, "ILMOITUS", "letter_date")
-    address(doc)
+    doc = new_letter("Käyttöselvityksen hyväksyminen", "ILMOITUS")
     heading(doc, "Käyttöselvityksen hyväksyminen: avustus {{ grant.id }}, vuosi {{ report.year }}", 1)
     _grant_sentence(doc, " Vuodelle {{ report.year }} avustusta on maksettu {{ paid|money2 }}.")
     para(doc, "Käyttöselvityksenne vuodelta {{ report.year }} saapui {{ report.received|date }}. Sen mukaan avustusta "
               "on käytetty {{ report.used|money2 }}{% if report.unused %} ja käyttämättä on jäänyt "
               '{{ report.unused|money2 }}{% endif %}. Käyttöselvityksen liitteinä on toimitettu {% for a in attachments %}{{ a }}{% if not loop.last %}{{ " ja " if loop.revindex == 2 else ", " }}{% endif %}{% endfor %}.')
-    tag(doc, "if metrics")
-    para(doc, "Kumppanuussopimuksen mittareiden seuranta vuodelta {{ report.year }}: {{ metrics }}")
-    tag(doc, "endif")
+    para_if(doc, "metrics", "Kumppanuussopimuksen mittareiden seuranta vuodelta {{ report.year }}: {{ metrics }}")
     para(doc, "Hyvinvointialue on tarkastanut käyttöselvityksen ja hyväksyy sen.{% if not report.unused %} Avustus on "
               "käytetty siihen tarkoitukseen, johon se on myönnetty.{% endif %}")
-    tag(doc, "if report.unused")
-    rich(doc, ("Avustuksesta on jäänyt käyttämättä {{ report.unused|money2 }}. ", True),
-         ("Avustuksen saajan on palautettava käyttämättä jäänyt avustus hyvinvointialueelle. Jos palautatte sen "
-          "vapaaehtoisesti, ilmoittakaa siitä osoitteeseen {{ office.email }}; muussa tapauksessa käyttämättä jääneen "
-          "avustuksen takaisinperinnästä tehdään erillinen päätös, ja ennen sitä teitä kuullaan.", False))
-    tag(doc, "endif")
+    rich_if(doc, "report.unused",
+            ("Avustuksesta on jäänyt käyttämättä {{ report.unused|money2 }}. ", True),
+       ("Avustuksen saajan on palautettava käyttämättä jäänyt avustus hyvinvointialueelle. Jos palautatte sen "
+        "vapaaehtoisesti, ilmoittakaa siitä osoitteeseen {{ office.email }}; muussa tapauksessa käyttämättä jääneen "
+        "avustuksen takaisinperinnästä tehdään erillinen päätös, ja ennen sitä teitä kuullaan.", False))
     para(doc, "Hyvinvointialueella on edelleen oikeus tarkastaa avustuksen käyttö ja avustuksen saajan kirjanpito.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     return doc
 
 
 def kayttoselvitys_taydennys():
-    doc = new_document("Käyttöselvityksen täydennyspyyntö")
-    letter_head(doc, "TÄYDENNYSPYYNTÖ", "letter_date")
-    address(doc)
+    doc = new_letter("Käyttöselvityksen täydennyspyyntö", "TÄYDENNYSPYYNTÖ")
     heading(doc, "Käyttöselvityksen täydennyspyyntö: avustus {{ grant.id }}, vuosi {{ report.year }}", 1)
     _grant_sentence(doc, " Käyttöselvityksenne vuodelta {{ report.year }} saapui {{ report.received|date }}.")
     para(doc, "Käyttöselvityksen käsittelyä varten tarvitsemme seuraavat tiedot tai liitteet:")
-    tag(doc, "for item in items")
-    p = para(doc, "{{ loop.index }}. {{ item }}")
-    p.paragraph_format.left_indent = Cm(0.6)
-    tag(doc, "endfor")
+    numbered(doc, "for item in items", "{{ loop.index }}. {{ item }}")
     rich(doc, ("Pyydämme toimittamaan täydennyksen viimeistään ", False), ("{{ due|date }}", True),
          (" osoitteeseen {{ reply_to }}. Mainitkaa viestissä avustuksen tunnus {{ grant.id }}.", False))
     para(doc, "Niin kauan kuin käyttöselvitys on puutteellinen, teille myönnettyjen avustusten maksatus on pidätetty. "
               "Avustus, jonka käytöstä ei ole annettu hyväksyttävää selvitystä, voidaan periä takaisin.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     return doc
 
 
@@ -1009,9 +1007,7 @@ RECLAIM_TERMS = (
 
 
 def kuuleminen():
-    doc = new_document("Kuuleminen: avustuksen takaisinperintä")
-    letter_head(doc, "KUULEMINEN", "letter_date")
-    address(doc)
+    doc = new_letter("Kuuleminen: avustuksen takaisinperintä", "KUULEMINEN")
     heading(doc, "Kuuleminen: avustuksen {{ grant.id }} takaisinperintä", 1)
     _grant_sentence(doc, " Avustusta on maksettu teille {{ paid|money2 }}.")
     heading(doc, "Mitä esitetään", 2)
@@ -1034,19 +1030,14 @@ def kuuleminen():
               "samaan osoitteeseen.")
     para(doc, "Tämä kirje ei ole päätös, eikä siihen voi hakea muutosta. Takaisinperintäpäätökseen liitetään "
               "oikaisuvaatimusohje.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     return doc
 
 
 def takaisinperinta():
-    doc = new_document("Päätös: avustuksen takaisinperintä")
-    letter_head(doc, "PÄÄTÖS", "letter_date")
-    address(doc)
+    doc = new_letter("Päätös: avustuksen takaisinperintä", "PÄÄTÖS")
     heading(doc, "Avustuksen {{ grant.id }} takaisinperintä", 1)
-    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
-         ).paragraph_format.space_after = Pt(0)
-    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    decision_maker(doc)
     heading(doc, "Asia", 2)
     _grant_sentence(doc, " Avustusta on maksettu teille {{ paid|money2 }}.")
     para(doc, "Hyvinvointialue on {{ hearing.date|date }} päivätyllä kirjeellä varannut teille tilaisuuden antaa "
@@ -1063,8 +1054,7 @@ def takaisinperinta():
     para(doc, "{{ grounds }}")
     bullets(doc, "for r in reasons", "{{ r }}")
     para(doc, RECLAIM_TERMS + " Päätös perustuu asiakirjaan {{ guideline }}.")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    contact(doc)
     review_instructions(doc)
     return doc
 
@@ -1203,13 +1193,9 @@ def appeal_instructions(doc) -> None:
 
 
 def oikaisuvaatimuspaatos():
-    doc = new_document("Päätös oikaisuvaatimukseen")
-    letter_head(doc, "PÄÄTÖS", "letter_date")
-    address(doc)
+    doc = new_letter("Päätös oikaisuvaatimukseen", "PÄÄTÖS")
     heading(doc, "Oikaisuvaatimus avustuspäätökseen {{ grant.id }}", 1)
-    rich(doc, ("Päättäjä: ", True), ("{{ body }}, {{ decision_date|date }} § {{ section }}", False)
-         ).paragraph_format.space_after = Pt(0)
-    rich(doc, ("Diaarinumero: ", True), ("{{ diary_number }}", False))
+    decision_maker(doc)
     heading(doc, "Asia", 2)
     para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} päättänyt hakijan "
               "{{ applicant.name }} hakemuksesta (avustus {{ grant.id }}, {{ grant.form|lower }} vuodelle "
@@ -1229,11 +1215,9 @@ def oikaisuvaatimuspaatos():
     tag(doc, "endif")
     heading(doc, "Perustelut", 2)
     bullets(doc, "for r in reasons", "{{ r }}")
-    tag(doc, 'if outcome == "changed" and new_amount > 0')
-    para(doc, "Avustukseen sovelletaan alkuperäisen päätöksen ehtoja. Avustus maksetaan, kun päätös on lainvoimainen.")
-    tag(doc, "endif")
-    heading(doc, "Lisätiedot", 2)
-    keep_together(para(doc, person("preparer")))
+    para_if(doc, 'outcome == "changed" and new_amount > 0',
+            "Avustukseen sovelletaan alkuperäisen päätöksen ehtoja. Avustus maksetaan, kun päätös on lainvoimainen.")
+    contact(doc)
     appeal_instructions(doc)
     return doc
 

@@ -131,6 +131,32 @@ def dump(db: Path) -> dict[str, list]:
         conn.close()
 
 
+def applications(db: Path) -> dict[str, dict]:
+    """The applications table as it is stored, by id."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return {r["id"]: dict(r) for r in conn.execute("select * from applications")}
+    finally:
+        conn.close()
+
+
+def docx_parts(source: Path | bytes) -> list[str]:
+    """The text of a Word document's paragraphs, then of its tables' cells (a file or its bytes)."""
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(source) if isinstance(source, bytes) else str(source))
+    parts = [p.text for p in doc.paragraphs]
+    for t in doc.tables:
+        for row in t.rows:
+            parts.extend(c.text for c in row.cells)
+    return parts
+
+
 def python() -> str:
     return sys.executable
 

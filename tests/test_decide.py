@@ -19,7 +19,7 @@ from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.store import Store, cents
 from avustus_cli.domain import deadlines
 
-from .conftest import Cli, app_row, dump, write_xlsx
+from .conftest import Cli, app_row, docx_parts, dump, write_xlsx
 from .test_propose import CLEAN
 
 NBSP = "\u00a0"
@@ -63,15 +63,7 @@ def add_history_grant(db: Path, gid: str, business_id: str, year: int, amount: s
 
 
 def docx_text(path: Path) -> str:
-    from docx import Document
-
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for t in doc.tables:
-        for row in t.rows:
-            for cell in row.cells:
-                parts.extend(p.text for p in cell.paragraphs)
-    return "\n".join(parts)
+    return "\n".join(docx_parts(path))
 
 
 _PROPOSED: dict[str, Path] = {}

@@ -11,13 +11,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from docx import Document
 from openpyxl import load_workbook
 
 from avustus_cli.domain.fields import APPLICATION_FIELDS
 from avustus_cli.domain.models import Application
 
-from .conftest import DemoRound
+from .conftest import DemoRound, docx_parts
 
 CODE = re.compile(r"\b(?:[A-Z]\d\d|HARK|JAKO|KESKEN)\b")
 FIELD_NAMES = {n for n in set(APPLICATION_FIELDS) | set(Application.__dataclass_fields__) if "_" in n}
@@ -30,12 +29,7 @@ def html_text(path: Path) -> str:
 
 
 def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for t in doc.tables:
-        for row in t.rows:
-            parts.extend(c.text for c in row.cells)
-    return " ".join(" ".join(parts).split())
+    return " ".join(" ".join(docx_parts(path)).split())
 
 
 @pytest.fixture(scope="module")

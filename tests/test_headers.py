@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -13,17 +11,9 @@ from avustus_cli.domain.fields import APPLICATION_SPECS, HISTORY_SPECS
 from avustus_cli.domain.headers import HeaderMatcher, column_report, suggest_fields, toml_line
 
 from .conftest import REALDATA, Cli, app_row, dump, write_xlsx
+from .conftest import applications as _apps
 
 ABCT = REALDATA / "abct-360giving-grants.xlsx"
-
-
-def _apps(db: Path) -> dict[str, dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return {r["id"]: dict(r) for r in conn.execute("select * from applications")}
-    finally:
-        conn.close()
 
 
 # --- reading headers ---------------------------------------------------------------------------------

@@ -16,15 +16,7 @@ import pytest
 from avustus_cli.adapters.store import Store
 
 from .conftest import REALDATA, app_row, dump, write_xlsx
-
-
-def apps(db: Path) -> dict[str, dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return {r["id"]: dict(r) for r in conn.execute("select * from applications")}
-    finally:
-        conn.close()
+from .conftest import applications as apps
 
 
 def test_import_messy_export_and_status(cli, workdir):

@@ -16,13 +16,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from docx import Document
 from openpyxl import load_workbook
 
 from avustus_cli.adapters.store import Store
 from avustus_cli.domain import fmt
 
-from .conftest import SAMPLE, Cli, app_row, dump, write_xlsx
+from .conftest import SAMPLE, Cli, app_row, docx_parts, dump, write_xlsx
 
 AS_OF = "2027-01-12"
 CHECK_DATE = dt.date(2027, 1, 10)
@@ -117,12 +116,7 @@ def html_text(path: Path) -> str:
 
 
 def docx_text(path: Path) -> str:
-    doc = Document(str(path))
-    parts = [p.text for p in doc.paragraphs]
-    for t in doc.tables:
-        for row in t.rows:
-            parts.extend(c.text for c in row.cells)
-    return "\n".join(parts)
+    return "\n".join(docx_parts(path))
 
 
 def edit_sheet(path: Path, changes: dict[str, dict[str, object]]) -> None:

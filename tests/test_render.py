@@ -31,6 +31,8 @@ from avustus_cli.domain import fmt
 from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.errors import AvustusError
 
+from .conftest import docx_parts
+
 NB = "\u00a0"
 DECISIONS = ("paatosesitys", "strategiajohtajan_paatos", "paatoskirje", "takaisinperinta")  # carry the review instructions
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -42,12 +44,7 @@ def settings():
 
 
 def docx_text(data: bytes) -> str:
-    d = docx.Document(io.BytesIO(data))
-    parts = [p.text for p in d.paragraphs]
-    for t in d.tables:
-        for row in t.rows:
-            parts.extend(c.text for c in row.cells)
-    return "\n".join(parts)
+    return "\n".join(docx_parts(data))
 
 
 def names_in(context) -> list[str]:
@@ -247,6 +244,14 @@ def officer(tmp_path, settings, files: dict[str, str]):
     return replace(settings, templates_dir=tmp_path)
 
 
+def officer_docx(tmp_path, settings, paragraph: str):
+    """Settings whose template folder holds a muistutus.docx of one paragraph."""
+    d = docx.Document()
+    d.add_paragraph(paragraph)
+    d.save(str(tmp_path / "muistutus.docx"))
+    return replace(settings, templates_dir=tmp_path)
+
+
 @pytest.mark.parametrize(
     "source",
     [
@@ -274,11 +279,9 @@ def test_sandbox_forbids_mutating_the_context(tmp_path, settings):
 
 
 def test_docx_template_with_internals_is_refused(tmp_path, settings):
-    d = docx.Document()
-    d.add_paragraph("{{ ''.__class__.__mro__ }}")
-    d.save(str(tmp_path / "muistutus.docx"))
+    s = officer_docx(tmp_path, settings, "{{ ''.__class__.__mro__ }}")
     with pytest.raises(TemplateSecurityError, match="muistutus.docx"):
-        render_docx("muistutus", example_context("muistutus"), replace(settings, templates_dir=tmp_path))
+        render_docx("muistutus", example_context("muistutus"), s)
 
 
 def test_syntax_error_is_a_finnish_error(tmp_path, settings):
@@ -580,11 +583,9 @@ def test_template_asking_too_much_is_refused(tmp_path, settings, source, what):
 
 
 def test_docx_template_asking_too_much_is_refused(tmp_path, settings):
-    d = docx.Document()
-    d.add_paragraph("{{ 'A' * 3000000000 }}")
-    d.save(str(tmp_path / "muistutus.docx"))
+    s = officer_docx(tmp_path, settings, "{{ 'A' * 3000000000 }}")
     with pytest.raises(TemplateError, match="muistutus.docx hylättiin: .*kertolasku"):
-        render_docx("muistutus", example_context("muistutus"), replace(settings, templates_dir=tmp_path))
+        render_docx("muistutus", example_context("muistutus"), s)
 
 
 def test_templates_within_the_limits_render(tmp_path, settings):
