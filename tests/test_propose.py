@@ -780,3 +780,29 @@ def test_a_final_item_is_refused_while_a_supplement_deadline_runs(cli, workdir, 
     board = _docs_text(out, "paatosesitys")
     assert ("Täydentäjä ry: Hakemusta pyydettiin täydentämään 12.1.2027 päivätyllä täydennyspyynnöllä 26.1.2027 "
             "mennessä, mutta täydennystä ei saatu määräaikaan mennessä") in board
+
+
+def test_a_run_stopped_after_the_commit_is_not_taken_for_the_officers_edits(cli, workdir, monkeypatch):
+    """propose stopped after the database committed but before the documents took the folder's place:
+    the folder holds the previous run's own files (the hashes it recorded say so). The re-run does not
+    call esitys.xlsx edited, and decide does not say the officer edited it: it asks for propose again."""
+    from avustus_cli.adapters import files
+
+    write_export(workdir / "hakemukset.xlsx")
+    cli("import", workdir / "hakemukset.xlsx")
+    cli("check", "--as-of", AS_OF)
+    out = workdir / "esitys"
+    assert cli("propose", "--out", out, "--budget", "30000", "--as-of", AS_OF).exit_code == 0
+
+    def stopped(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.StagedCopy, "swap", stopped)
+    r = cli("propose", "--out", out, "--budget", "20000", "--as-of", AS_OF)
+    assert r.exit_code == 130, r.output
+    monkeypatch.undo()
+    r = cli("decide", "--date", "2027-01-26", "--section", "§ 12")
+    text = " ".join(r.output.split())
+    assert r.exit_code == 2 and "muokattu" not in text and "avustus propose" in text, text
+    r = cli("propose", "--out", out, "--budget", "20000", "--as-of", AS_OF)
+    assert r.exit_code == 0 and "muuttunut sen jälkeen" not in r.output, r.output

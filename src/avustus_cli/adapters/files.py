@@ -18,6 +18,7 @@ the database itself is the only thing that must survive a power cut.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -119,6 +120,17 @@ class StagedFolder:
                 os.replace(staged, dest)
             out.append(dest)
         return out
+
+
+def recorded_content_sha256(path: Path, manifest: str = "manifest.json") -> str | None:
+    """The ``content_sha256`` that the manifest beside ``path`` (written by the run that wrote the
+    folder) records for it; None when there is no such record."""
+    try:
+        docs = json.loads((path.parent / manifest).read_text(encoding="utf-8")).get("documents", {})
+        value = docs.get(path.name, {}).get("content_sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def content_sha256(path: Path) -> str:

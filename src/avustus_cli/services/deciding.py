@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from avustus_cli.adapters.files import StagedFolder, content_sha256
+from avustus_cli.adapters.files import StagedFolder, content_sha256, recorded_content_sha256
 from avustus_cli.adapters.mailing import write_mailing
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store
@@ -404,6 +404,15 @@ def _refuse_unread_sheet(store: Store, decision_date: dt.date, section: str) -> 
         shown = path.relative_to(Path.cwd())
     except ValueError:
         shown = path
+    if current is not None and current == recorded_content_sha256(path):
+        # the program's own file from an earlier run (its folder's manifest says so): the last propose
+        # stopped after saving the proposal but before its documents took the folder's place
+        raise ValidationError(
+            f"kansion {shown.parent} asiakirjat ovat aiemmalta propose-ajolta: viimeisin ajo tallensi esityksen, "
+            "mutta keskeytyi ennen kuin sen asiakirjat siirtyivät kansioon, joten ne eivät vastaa tallennettua "
+            f"esitystä. Aja avustus propose --out {shown.parent} uudelleen ja tarkista asiakirjat ennen päätöstä. "
+            "Mitään ei kirjattu."
+        )
     raise ValidationError(
         f"taulukkoa {shown} on muokattu sen jälkeen, kun esitys tallennettiin, eikä muutoksia ole luettu. "
         f"Lue ne esitykseen (avustus propose --out {shown.parent} --from {shown}) tai kirjaa päätös taulukon "
