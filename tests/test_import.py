@@ -334,3 +334,28 @@ def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
         conn.close()
         results.append((res["new"], res["skipped"], [(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], rows))
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "key"),
+    [
+        ("round", "report_months = 1000000000", "round.report_months"),
+        ("round", "supplement_days = 1000000000", "round.supplement_days"),
+        ("rules", "partnership_max_years = 1000000000", "rules.partnership_max_years"),
+        ("followup", "retention_years = 1000000000", "followup.retention_years"),
+        ("allocation", 'step = "1e30"', "allocation.step"),
+        ("budget", "total = 1e300", "budget.total"),
+    ],
+)
+def test_settings_too_large_refused_in_finnish(workdir, section, line, key):
+    """Values that leave the calendar or the decimal context are refused when the settings are read,
+    with the largest value allowed, instead of an unexpected program error in some later command."""
+    from .conftest import Cli
+
+    (workdir / "avustus.toml").write_text(f"[round]\nyear = 2027\n[{section}]\n{line}\n".replace(
+        "[round]\nyear = 2027\n[round]\n", "[round]\nyear = 2027\n"), encoding="utf-8")
+    for args in (["status"], ["purge", "--as-of", "1.1.2030"], ["check", "--as-of", "2027-01-10"]):
+        r = Cli(workdir / "a.db", workdir / "avustus.toml")(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert f"asetus {key} on liian suuri" in r.stderr and "suurin sallittu arvo on" in r.stderr, r.stderr
+        assert "odottamaton" not in r.stderr

@@ -274,6 +274,20 @@ def _business_id_ok(text: str) -> bool:
     return rest != 1 and int(text[8]) == (0 if rest == 0 else 11 - rest)
 
 
+# Upper bounds of numeric settings (the last part of the key): beyond them dates and amounts leave
+# the calendar or the decimal context (retention_years = 10**9 crashed purge).
+_MAXIMUM: dict[str, int] = {
+    "report_months": 60, "supplement_days": 365, "partnership_max_years": 20, "retention_years": 100,
+    "reminder_second_days": 365, "hold_after_days": 3650, "port": 65535, "backup_keep_days": 36500,
+}  # fmt: skip
+MAX_MONEY = Decimal("1000000000000")  # 10^12 €: more than any appropriation
+MAX_STEP = Decimal("100000")
+
+
+def _too_big(key: str, value: Any, maximum: Any) -> SettingsError:
+    return SettingsError(f"asetus {key} on liian suuri (nyt: {value!r}): suurin sallittu arvo on {maximum}.")
+
+
 def _bad(key: str, kind: str, value: Any = None) -> SettingsError:
     got = "" if value is None else f" (nyt: {value!r})"
     return SettingsError(f"asetus {key} on virheellinen{got}: odotetaan {_EXPECTED[kind]}.")
@@ -288,6 +302,9 @@ def _money(key: str, v: Any, kind: str = "money") -> Decimal:
         raise _bad(key, kind, v) from None
     if not d.is_finite() or d < 0:
         raise _bad(key, kind, v)
+    maximum = MAX_STEP if key.rsplit(".", 1)[-1] == "step" else MAX_MONEY
+    if d > maximum:
+        raise _too_big(key, v, f"{maximum:,}".replace(",", " ") + " €")
     return d
 
 
@@ -307,6 +324,9 @@ def _convert(key: str, kind: str, v: Any, base: Path) -> Any:
         raise _bad(key, kind, v)
     if kind == "posint":
         if isinstance(v, int) and not isinstance(v, bool) and v > 0:
+            maximum = _MAXIMUM.get(key.rsplit(".", 1)[-1])
+            if maximum is not None and v > maximum:
+                raise _too_big(key, v, maximum)
             return v
         raise _bad(key, kind, v)
     if kind == "seconds":
