@@ -116,8 +116,11 @@ def test_full_funds_in_input_order_and_stops_at_the_first_that_does_not_fit():
     # d would fit in the 5 000 left, but the line closed at c (documented choice)
     assert amounts(out) == [D(10_000), D(20_000), D(0), D(0)]
     assert codes(out) == ["FULL", "FULL", "BUDGET_EXHAUSTED", "BUDGET_EXHAUSTED"]
-    assert out[2].reason == "määräraha ei riitä haettuun määrään: jäljellä 5 000 €"
-    assert out[3].reason == "määräraha käytetty loppuun"
+    assert out[2].reason == ("Määräraha 35 000 € jaetaan hakemusten käsittelyjärjestyksessä haettujen määrien "
+                             "mukaan, ja siitä on jäljellä 5 000 €, mikä ei riitä haettuun määrään 30 000 €, joten "
+                             "avustusta ei voida myöntää.")
+    assert out[3].reason == ("Määräraha 35 000 € jaetaan hakemusten käsittelyjärjestyksessä haettujen määrien "
+                             "mukaan, ja se on käytetty loppuun ennen tätä hakemusta, joten avustusta ei voida myöntää.")
 
 
 def test_full_everything_fits():
@@ -136,9 +139,12 @@ def test_score_best_first_partial_and_min_score():
     # order a(90) b(80) c(70): 10 000 + 20 000, then 15 000 left for c; d below 65
     assert amounts(out) == [D(0), D(15_000), D(10_000), D(20_000)]
     assert codes(out) == ["BELOW_MIN_SCORE", "SCORE_PARTIAL", "SCORE_FUNDED", "SCORE_FUNDED"]
-    assert out[0].reason == "pisteet 60 alle vähimmäisrajan 65"
+    assert out[0].reason == ("Hakemuksen arvioinnin pisteet 60 jäävät alle vähimmäispistemäärän 65, joten avustusta "
+                             "ei voida myöntää.")
     assert out[2].reason == "myönnetään haettu määrä (pisteet 90)"
-    assert out[1].reason.startswith("määräraha ei riitä koko määrään: myönnetään jäljellä oleva 15 000 €")
+    assert ("siitä on jäljellä 15 000 €, mikä ei riitä haettuun määrään 30 000 €, joten avustukseksi esitetään "
+            "jäljellä oleva määrä pyöristettynä alaspäin 10 euron tarkkuuteen eli 15 000 €.") in out[1].reason
+    assert out[1].reason.endswith("Hakemuksen arvioinnin pisteet ovat 70.")
     assert out[2].score == D(90)
 
 
@@ -148,7 +154,8 @@ def test_score_partial_rounds_down_and_later_ones_get_nothing():
     # 20 000 - 7 655 = 12 345 -> 12 340; c gets 0 although 5 € are left
     assert amounts(out) == [D(7_655), D(12_340), D(0)]
     assert codes(out) == ["SCORE_FUNDED", "SCORE_PARTIAL", "BUDGET_EXHAUSTED"]
-    assert out[2].reason == "määräraha käytetty loppuun (pisteet 70)"
+    assert out[2].reason.endswith("se on käytetty loppuun ennen tätä hakemusta, joten avustusta ei voida myöntää. "
+                                  "Hakemuksen arvioinnin pisteet ovat 70.")
 
 
 def test_score_max_grant():
@@ -157,7 +164,8 @@ def test_score_max_grant():
     # a 10 000, b capped 15 000, c capped 15 000 (20 000 left), d below the minimum
     assert amounts(out) == [D(10_000), D(15_000), D(15_000), D(0)]
     assert codes(out) == ["SCORE_FUNDED", "MAX_GRANT", "MAX_GRANT", "BELOW_MIN_SCORE"]
-    assert out[1].reason.startswith("rajattu enimmäismäärään 15 000 €")
+    assert out[1].reason.startswith("Yksittäisen avustuksen enimmäismäärä on 15 000 €, joten haetusta määrästä "
+                                    "20 000 € esitetään enimmäismäärä")
 
 
 def test_score_max_grant_not_a_multiple_of_step_is_rounded_down():
@@ -184,7 +192,7 @@ def test_score_from_weighted_criteria():
     # points 0..5: (2*4 + 1*2) / 3 = 3,333 -> 66,66 of 100
     c5 = cand("a", 10_000, 99, criteria={"vaikuttavuus": D(4), "yhteistyo": D(2)})
     out = allocate([c5], Budget(D(5_000)), Method("score", weights=weights, min_score=D(70), criterion_max=D(5)))
-    assert out[0].reason == "pisteet 66,66 alle vähimmäisrajan 70"
+    assert out[0].reason.startswith("Hakemuksen arvioinnin pisteet 66,66 jäävät alle vähimmäispistemäärän 70")
     # without weights the given score counts
     out = allocate([c5], Budget(D(5_000)), Method("score", min_score=D(70)))
     assert codes(out) == ["SCORE_PARTIAL"]
@@ -213,7 +221,8 @@ def test_threshold_shares_among_those_at_or_above():
     # 25 000 / 50 000 = 50 %
     assert amounts(out) == [D(0), D(10_000), D(15_000)]
     assert codes(out) == ["THRESHOLD", "PROPORTIONAL", "PROPORTIONAL"]
-    assert out[0].reason == "pisteet 40 alle kynnyksen 50"
+    assert out[0].reason == ("Hakemuksen arvioinnin pisteet 40 jäävät alle kynnyspistemäärän 50, joten avustusta ei "
+                             "voida myöntää.")
 
 
 def test_threshold_falls_back_to_min_score_and_needs_one_of_them():

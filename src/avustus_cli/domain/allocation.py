@@ -376,11 +376,13 @@ def allocate(candidates: Iterable[Candidate], budget: Budget, method: Method) ->
             continue
         if uses_score and min_score is not None and it.score < min_score:  # type: ignore[operator]
             put(it, Decimal(0), ReasonCode.BELOW_MIN_SCORE,
-                f"pisteet {_fmt_number(it.score)} alle vähimmäisrajan {_fmt_number(method.min_score)}")  # type: ignore[arg-type]
+                f"Hakemuksen arvioinnin pisteet {_fmt_number(it.score)} jäävät alle vähimmäispistemäärän "  # type: ignore[arg-type]  # score is set when uses_score
+                f"{_fmt_number(min_score)}, joten avustusta ei voida myöntää.")
             continue
         if m == "threshold" and it.score < Fraction(cut):  # type: ignore[operator,arg-type]
             put(it, Decimal(0), ReasonCode.THRESHOLD,
-                f"pisteet {_fmt_number(it.score)} alle kynnyksen {_fmt_number(cut)}")  # type: ignore[arg-type]
+                f"Hakemuksen arvioinnin pisteet {_fmt_number(it.score)} jäävät alle kynnyspistemäärän "  # type: ignore[arg-type]  # score is set when uses_score
+                f"{_fmt_number(cut)}, joten avustusta ei voida myöntää.")  # type: ignore[arg-type]  # cut is set for threshold
             continue
         it.claim = Fraction(c.requested)
         if m == "score" and method.max_grant is not None and c.requested > method.max_grant:
@@ -409,11 +411,12 @@ def allocate(candidates: Iterable[Candidate], budget: Budget, method: Method) ->
         if m in ("proportional", "threshold"):
             _proportional(line_items, line_budget, cap_rate, budget, step, put, _line_label(key, budget))
         else:
-            _greedy(line_items, line_budget, cap_rate, budget, method, put)
+            _greedy(line_items, line_budget, cap_rate, budget, method, put, _line_label(key, budget))
 
     return [out[i] for i in range(len(items))]
 
 
+NO = ", joten avustusta ei voida myöntää."
 _LINE_LABELS = {"operating": "Toiminta-avustusten määräraha", "partnership": "Kumppanuussopimusten määräraha",
                 "project": "Hankeavustusten määräraha"}
 
@@ -521,9 +524,12 @@ def percent_text(shown: Fraction, places: int) -> str:
     return f"{whole},{frac} %"
 
 
-def _greedy(items, line_budget, cap_rate, budget, method, put) -> None:
-    """``full`` (input order) and ``score`` (best first): fund while it fits."""
+def _greedy(items, line_budget, cap_rate, budget, method, put, line_label="Määräraha") -> None:
+    """``full`` (input order) and ``score`` (best first): fund while it fits. The reasons are sentences
+    with the numbers: the money, the order it is shared in, what was left and the request."""
     scored = method.method == "score"
+    order = "hakemusten pistejärjestyksessä" if scored else "hakemusten käsittelyjärjestyksessä"
+    shared = f"{line_label} {fmt_money(line_budget)} jaetaan {order} haettujen määrien mukaan"
     step = method.step
     if scored:
         items = sorted(items, key=lambda it: (-it.score, it.cand.requested, it.cand.id, it.index))
@@ -539,12 +545,15 @@ def _greedy(items, line_budget, cap_rate, budget, method, put) -> None:
 
     for it in items:
         cat = it.cand.category
-        tail = f" (pisteet {_fmt_number(it.score)})" if scored else ""
+        tail = f" Hakemuksen arvioinnin pisteet ovat {_fmt_number(it.score)}." if scored else ""
         if line_closed:
-            put(it, Decimal(0), ReasonCode.BUDGET_EXHAUSTED, "määräraha käytetty loppuun" + tail)
+            put(it, Decimal(0), ReasonCode.BUDGET_EXHAUSTED,
+                f"{shared}, ja se on käytetty loppuun ennen tätä hakemusta{NO}" + tail)
             continue
         if cat in closed_cats:
-            put(it, Decimal(0), ReasonCode.CATEGORY_CAP, f"{_cap_text(cat, budget)} käytetty loppuun" + tail)
+            put(it, Decimal(0), ReasonCode.CATEGORY_CAP,
+                f"{_cap_text(cat, budget)[0].upper()}{_cap_text(cat, budget)[1:]} on käytetty loppuun ennen tätä "
+                f"hakemusta{NO}" + tail)
             continue
         capped = cat in cat_left
         avail = min(line_left, cat_left[cat]) if capped else line_left
@@ -552,9 +561,12 @@ def _greedy(items, line_budget, cap_rate, budget, method, put) -> None:
             amount = it.cand.requested
             if it.capped_by_max:
                 amount = _floor_step(Fraction(method.max_grant), step)
-                put(it, amount, ReasonCode.MAX_GRANT, f"rajattu enimmäismäärään {fmt_money(method.max_grant)}" + tail)
+                put(it, amount, ReasonCode.MAX_GRANT,
+                    f"Yksittäisen avustuksen enimmäismäärä on {fmt_money(method.max_grant)}, joten haetusta määrästä "
+                    f"{fmt_money(it.cand.requested)} esitetään enimmäismäärä pyöristettynä alaspäin "
+                    f"{_fmt_number(step)} euron tarkkuuteen eli {fmt_money(amount)}." + tail)
             elif scored:
-                put(it, amount, ReasonCode.SCORE_FUNDED, "myönnetään haettu määrä" + tail)
+                put(it, amount, ReasonCode.SCORE_FUNDED, f"myönnetään haettu määrä (pisteet {_fmt_number(it.score)})")
             else:
                 put(it, amount, ReasonCode.FULL, "myönnetään haettu määrä")
             line_left -= it.claim
@@ -566,21 +578,21 @@ def _greedy(items, line_budget, cap_rate, budget, method, put) -> None:
         line_left -= Fraction(amount)
         if capped:
             cat_left[cat] -= Fraction(amount)
+        left = (f"siitä on jäljellä {fmt_money(avail)}, mikä ei riitä haettuun määrään "
+                f"{fmt_money(it.cand.requested)}")
+        granted = (f", joten avustukseksi esitetään jäljellä oleva määrä pyöristettynä alaspäin "
+                   f"{_fmt_number(step)} euron tarkkuuteen eli {fmt_money(amount)}.")
         if by_cap:
             closed_cats.add(cat)
-            text = f"{_cap_text(cat, budget)} ei riitä haettuun määrään"
-            if amount > 0:
-                text += f": myönnetään jäljellä oleva {fmt_money(amount)}, {_rounding(step)}"
-            put(it, amount, ReasonCode.CATEGORY_CAP, text + tail)
+            cap = _cap_text(cat, budget)
+            put(it, amount, ReasonCode.CATEGORY_CAP,
+                f"{cap[0].upper()}{cap[1:]} ei riitä: {left}" + (granted if amount > 0 else NO) + tail)
         else:
             line_closed = True
             if amount > 0:
-                put(it, amount, ReasonCode.SCORE_PARTIAL,
-                    f"määräraha ei riitä koko määrään: myönnetään jäljellä oleva {fmt_money(amount)}, "
-                    f"{_rounding(step)}" + tail)
+                put(it, amount, ReasonCode.SCORE_PARTIAL, f"{shared}, ja {left}{granted}" + tail)
             else:
-                put(it, Decimal(0), ReasonCode.BUDGET_EXHAUSTED,
-                    f"määräraha ei riitä haettuun määrään: jäljellä {fmt_money(avail)}" + tail)
+                put(it, Decimal(0), ReasonCode.BUDGET_EXHAUSTED, f"{shared}, ja {left}{NO}" + tail)
 
 
 # --- summaries ---------------------------------------------------------------
