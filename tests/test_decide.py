@@ -795,3 +795,12 @@ def test_decide_refuses_a_proposal_whose_application_changed_since(cli, workdir)
     finally:
         store.close()
     assert requested == cents(Decimal("99999"))
+
+
+@pytest.mark.parametrize("date", ["9999-12-31", "9999-12-30", "0001-01-01"])
+def test_decide_on_a_date_out_of_the_calendar_is_refused_in_finnish(decided_round, date):
+    before = dump(decided_round.db)
+    r = decided_round("decide", "--date", date, "--section", "§ 12")
+    assert r.exit_code == 2, r.output
+    assert "odottamaton" not in r.stderr and "päivämäär" in r.stderr, r.stderr
+    assert dump(decided_round.db) == before

@@ -529,3 +529,25 @@ def test_a_damaged_database_is_named_and_the_latest_backup_offered(cli, workdir)
     assert db.read_bytes() == damaged
     assert cli("restore", good).exit_code == 0
     assert cli("status").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("attempt to write a readonly database", "vain luku -tilassa"), ("database or disk is full", "levy on täynnä")],
+)
+def test_a_read_only_or_full_database_is_a_finnish_line(cli, workdir, monkeypatch, message, expected):
+    """SQLite refusing a write mid-command (a read-only file or folder, a full disk: as root the test
+    cannot make a file read-only, so SQLite's own error is raised where the first write happens)."""
+    db = _imported(cli, workdir)
+    before = dump(db)
+
+    def refuse(self, *args, **kwargs):
+        raise sqlite3.OperationalError(message)
+
+    monkeypatch.setattr(Store, "upsert_application", refuse)
+    r = cli("import", write_xlsx(workdir / "v4.xlsx", [app_row(i) for i in range(1, 5)]))
+    text = " ".join(r.stderr.split())
+    assert r.exit_code == 2, r.output
+    assert expected in text and "Mitään ei muutettu" in text and "odottamaton" not in text, text
+    monkeypatch.undo()
+    assert dump(db) == before

@@ -435,18 +435,18 @@ class AvustusGroup(typer.core.TyperGroup):
 
 
 def _damage(ctx: Any, exc: BaseException) -> AvustusError | None:
-    """SQLite saying mid-command that the database file is damaged: the officer's message with
-    the latest backup to restore (the command's transaction has rolled back)."""
-    from avustus_cli.adapters.store import damaged_error, is_damage
-
-    if not is_damage(exc):
+    """SQLite saying mid-command that the database file is damaged (with the latest backup to restore),
+    read-only or on a full disk: the officer's message (the command's transaction has rolled back)."""
+    if not type(exc).__module__.startswith("sqlite3"):
         return None
+    from avustus_cli.adapters.store import store_error
+
     env = ctx.find_root().obj if ctx is not None else None
     try:
         path = env.database_path() if env is not None else Path("avustus.db")
     except AvustusError:
         path = Path("avustus.db")
-    return damaged_error(path, str(exc))
+    return store_error(path, exc)
 
 
 app = typer.Typer(
@@ -629,8 +629,19 @@ def option_date(value: str | None, option: str) -> dt.date | None:
     return None if value is None else required_date(value, option)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a date on the command line lies in these years (as [round] year does)
+
+
 def required_date(value: str, option: str) -> dt.date:
-    """The date of a required option (see :func:`option_date`)."""
+    """The date of a required option (see :func:`option_date`); refused outside FIRST_YEAR..LAST_YEAR
+    (9999-12-31 would overflow every deadline counted from it)."""
+    d = _parse_date(value, option)
+    if not FIRST_YEAR <= d.year <= LAST_YEAR:
+        raise AvustusError(f"{option} {value!r}: päivämäärän on oltava vuosien {FIRST_YEAR}–{LAST_YEAR} välillä.")
+    return d
+
+
+def _parse_date(value: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value.strip())
     except ValueError:

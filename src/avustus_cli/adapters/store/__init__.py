@@ -398,6 +398,25 @@ def damaged_error(path: Path, detail: str) -> DatabaseError:
     return DatabaseError(f"tietokanta {path} on vioittunut ({detail}). Mitään ei muutettu. {how}")
 
 
+def store_error(path: Path, exc: BaseException) -> DatabaseError | None:
+    """The officer's message for what SQLite says mid-command about the file itself (damaged, read-only,
+    disk full); None for anything else (a bug)."""
+    if is_damage(exc):
+        return damaged_error(path, str(exc))
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        if "readonly" in text or "read-only" in text:
+            return DatabaseError(
+                f"tietokantaan {path} ei voi kirjoittaa: tiedosto tai sen kansio on vain luku -tilassa. Mitään ei "
+                "muutettu. Anna itsellesi kirjoitusoikeus tiedostoon ja sen kansioon (tai kopioi tietokanta "
+                "kansioon, johon voit kirjoittaa) ja aja komento uudelleen.")
+        if "disk is full" in text or "disk i/o" in text:
+            return DatabaseError(
+                f"tietokantaan {path} ei voitu kirjoittaa: levy on täynnä tai levyvirhe ({exc}). Mitään ei muutettu. "
+                "Vapauta levytilaa ja aja komento uudelleen.")
+    return None
+
+
 def _write_ahead_log(conn: sqlite3.Connection) -> None:
     """Write-ahead logging: a command that reads (``status``, ``backup``) reads the last committed
     state while another command writes, instead of waiting for it. Kept in the file once set; a
