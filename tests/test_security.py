@@ -372,3 +372,28 @@ def test_scrub_at_and_beyond_the_cap():
     # under the cap the scrub is as before
     assert scrub(f"soita 040 123 4567 tai {address}") == (f"soita {REMOVED} tai {REMOVED}", 2)
     assert scrub("a.b+c@example.fi ja FI21 1234 5600 0007 85") == (f"{REMOVED} ja {REMOVED}", 2)
+
+
+# --- minor: terminal control characters from a sheet ---------------------------------------
+
+
+def test_c1_controls_and_bidi_overrides_never_reach_the_terminal_or_json(cli, workdir):
+    """U+009B (a terminal's escape sequence introducer) and U+202E (right-to-left override) in an
+    id, a name and a description are removed at import: not stored, not printed, not in --json."""
+    bad = ("\u009b", "\u202e", "\u2066", "\u0085")
+    row = app_row(1, **CLEAN, **{"Y-tunnus": BIDS[1], "Hakija": "Kyläyhdistys\u202e yr\u009b2J",
+                                 "Hakemusnumero": "H-\u202e0001"})
+    assert cli("import", write_xlsx(workdir / "v.xlsx", [row])).exit_code == 0
+    # the application as read (raw_row keeps the exported row as it was, as evidence of the file)
+    conn = sqlite3.connect(cli.db)
+    try:
+        stored = json.dumps(conn.execute("select id, applicant, data, personal from applications").fetchall(),
+                            ensure_ascii=False)
+    finally:
+        conn.close()
+    assert not any(c in stored for c in bad)
+    assert "Kyläyhdistys yr2J" in stored and "H-0001" in stored
+    for args in (["check", "--as-of", "2027-01-10"], ["check", "--as-of", "2027-01-10", "--json"], ["status"],
+                 ["status", "--json"]):
+        r = cli(*args)
+        assert not any(c in r.output for c in bad), args

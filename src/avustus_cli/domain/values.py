@@ -23,7 +23,9 @@ class ValueProblem(ValueError):
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 ERROR_CELLS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA", "#SPILL!", "#CALC!")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters removed from every cell: C0 and C1 (U+009B is a terminal's escape sequence
+# introducer) and the bidirectional overrides and isolates (U+202E shows "ry.exe" as "exe.yr")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def text(cell: Any) -> str | None:
