@@ -106,12 +106,15 @@ def _docx_xml(path: Path) -> etree._Element:
         return etree.fromstring(z.read("word/document.xml"))
 
 
-def test_word_table_rows_never_split_and_header_rows_repeat(round_files):
+def _written(round_files, suffix: str) -> list[tuple[str, Path]]:
+    """The round's files of one kind (".docx", ".xlsx") with their document names."""
     files, _ = round_files
+    return [(stem, path) for stem, path in files.items() if path.suffix == suffix]
+
+
+def test_word_table_rows_never_split_and_header_rows_repeat(round_files):
     checked = 0
-    for stem, path in files.items():
-        if path.suffix != ".docx":
-            continue
+    for stem, path in _written(round_files, ".docx"):
         doc = _docx_xml(path)
         for tr in doc.iter(f"{{{W}}}tr"):
             assert tr.find("w:trPr/w:cantSplit", NS) is not None, (stem, "".join(tr.itertext())[:60])
@@ -128,11 +131,8 @@ def test_every_text_cell_of_a_sheet_wraps_in_a_row_high_enough(round_files):
 
     from avustus_cli.adapters.excel import LINE_PT, text_lines
 
-    files, _ = round_files
     multi_line = 0
-    for stem, path in files.items():
-        if path.suffix != ".xlsx":
-            continue
+    for stem, path in _written(round_files, ".xlsx"):
         for ws in load_workbook(path).worksheets:
             merged = {c for r in ws.merged_cells.ranges for c in r.cells}
             for row in ws.iter_rows():
