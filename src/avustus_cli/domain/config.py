@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import SettingsError
 
 SETTINGS_FILE = "avustus.toml"
@@ -304,7 +305,7 @@ def _money(key: str, v: Any, kind: str = "money") -> Decimal:
         raise _bad(key, kind, v)
     maximum = MAX_STEP if key.rsplit(".", 1)[-1] == "step" else MAX_MONEY
     if d > maximum:
-        raise _too_big(key, v, f"{maximum:,}".replace(",", " ") + " €")
+        raise _too_big(key, v, fmt.money(maximum))
     return d
 
 
