@@ -2,7 +2,7 @@
 """Set up a virtual environment and run the demo or the tests, with only Python.
 
     python3 run.py demo    # import, check and propose on sample_data/ into demo/
-    python3 run.py test    # the whole test suite (pytest); extra args go to pytest
+    python3 run.py test    # the whole test suite (pytest, on up to four cores); extra args go to pytest
     python3 run.py lint    # ruff (style and bugs) and mypy (types), as CI runs them
 
 The environment lives in .venv/ and is reused; it is refreshed when
@@ -96,7 +96,18 @@ def main(argv: list[str]) -> int:
         return demo()
     if argv[0] == "lint":
         return sh(PY, "-m", "ruff", "check", "src", "tests", cwd=ROOT, check=False) or sh(PY, "-m", "mypy", cwd=ROOT, check=False)
-    return sh(PY, "-m", "pytest", *argv[1:], cwd=ROOT, check=False)
+    return sh(PY, "-m", "pytest", *workers(argv[1:]), *argv[1:], cwd=ROOT, check=False)
+
+
+def workers(args: list[str]) -> list[str]:
+    """Spread the tests over the machine's cores (pytest-xdist), up to four workers.
+
+    Nothing is added when the caller chose (-n, -p no:xdist) or there is one core.
+    """
+    if any(a == "-n" or a.startswith("-n") or a.startswith("--numprocesses") or "xdist" in a for a in args):
+        return []
+    cores = min(os.cpu_count() or 1, 4)
+    return ["-n", str(cores)] if cores > 1 else []
 
 
 if __name__ == "__main__":
