@@ -57,6 +57,14 @@ def demo() -> int:
         # the small partnership agreements: the strategy director's own decision (S04)
         ["decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
          "--minutes-published", "2027-01-22", "--letters", str(out / "paatokset_strategiajohtaja")],
+        # the letters served by e-mail (the supplement requests): .eml files into a local folder, no SMTP server
+        ["send", "--out", str(out / "sahkopostit")],
+        # a review request against the board's decision, decided: the decision is kept
+        ["review", "add", "AV-2027-004", "--received", "2027-02-05", "--by", "Hakija"],
+        ["review", "decide", "AV-2027-004", "--date", "2027-02-24", "--section", "§ 21", "--outcome", "kept",
+         "--reasons", "Avustus on myönnetty avustusperiaatteiden mukaisesti, eikä oikaisuvaatimuksessa esitetty "
+         "uutta selvitystä, joka antaisi aihetta muuttaa päätöstä.",
+         "--letters", str(out / "oikaisuvaatimukset")],
         ["payments", "--as-of", "2027-03-01"],
         # the year after the decision: the partnership agreement, its first yearly instalment paid
         ["agreement", "AV-2027-010", "--date", "2027-02-01", "--out", str(out / "sopimukset")],
