@@ -806,3 +806,20 @@ def test_a_run_stopped_after_the_commit_is_not_taken_for_the_officers_edits(cli,
     assert r.exit_code == 2 and "muokattu" not in text and "avustus propose" in text, text
     r = cli("propose", "--out", out, "--budget", "20000", "--as-of", AS_OF)
     assert r.exit_code == 0 and "muuttunut sen jälkeen" not in r.output, r.output
+
+
+def test_formula_like_text_has_no_visible_apostrophe_in_documents(cli, small):
+    """The apostrophe that keeps a spreadsheet from running applicant text is for
+    spreadsheet cells only: the board's Word and HTML documents show the text as
+    the applicant wrote it, also after the documents are remade from the officer's sheet."""
+    out = small / "out"
+    assert cli("propose", "--out", out, "--as-of", AS_OF).exit_code == 0
+    cells = [c.value for row in load_workbook(out / "liite1.xlsx").worksheets[0].iter_rows() for c in row]
+    assert "'" + FORMULA_TEXT in cells
+    for remade in (False, True):
+        if remade:
+            r = cli("propose", "--out", out, "--from", out / "esitys.xlsx", "--as-of", AS_OF)
+            assert r.exit_code in (0, 1), r.output
+        for text in (html_text(out / "liite1.html"), docx_text(out / "liite1.docx")):
+            assert FORMULA_TEXT in text, remade
+            assert "'" + FORMULA_TEXT not in text and "'=" not in text, remade
