@@ -327,6 +327,25 @@ def test_an_ordinary_wide_export_is_not_refused(cli, workdir):
     assert r.exit_code == 0, r.output
 
 
+def _reencode(body: bytes, encoding: str) -> bytes:
+    """The part as an XML writer would put it in another character set: declared, then encoded."""
+    text = body.decode("utf-8")
+    text = text[text.index("?>") + 2:] if text.startswith("<?xml") else text
+    return f'<?xml version="1.0" encoding="{encoding}"?>{text}'.encode("utf-16" if encoding == "UTF-16" else encoding)
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "ISO-8859-1"])
+def test_a_sheet_in_another_character_set_is_refused_with_one_line_naming_it(cli, workdir, encoding):
+    path = write_xlsx(workdir / "merkisto.xlsx", [app_row(1, **{"Hakija": "Äänekosken Yhdistys ry"})])
+    _rewrite_member(path, "xl/worksheets/sheet1.xml", lambda b: _reencode(b, encoding))
+    r = cli("import", path)
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0 and "XmlError" not in r.stderr
+    for w in ("merkisto.xlsx", "xl/worksheets/sheet1.xml", encoding, "UTF-8"):
+        assert w in r.stderr, r.stderr
+    assert not cli.db.exists() or dump(cli.db).get("applications") == []
+
+
 def test_decide_refuses_ids_whose_letters_one_file_system_would_fold_together(cli, workdir):
     from .test_decide import add_proposal
 

@@ -9,6 +9,7 @@ formula injection and written atomically.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -90,11 +91,40 @@ def _sniff(path: Path, display: str) -> None:
                         "tiedosto purkautuu epäilyttävän suureksi (mahdollinen zip-pommi); sitä ei lueta.", file=display
                     )
                 if suffix in (".xlsx", ".xlsm"):
+                    check_encoding(z, display)
                     check_extents(z, display)  # before the reader sizes its grid and string table from them
         except zipfile.BadZipFile:
             raise InputFileError("tiedosto on vioittunut tai katkennut (zip-rakenne ei ole ehjä).", file=display) from None
     elif suffix == ".xls" and not head.startswith(_OLE):
         raise InputFileError("tiedosto ei ole Excel 97–2003 -taulukko (.xls): tallenna se Excelistä uudelleen.", file=display)
+
+
+_XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def xml_encoding(head: bytes) -> str | None:
+    """The character set an XML part declares or marks with a byte-order mark; None when UTF-8."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")):
+        return "UTF-16"
+    m = _XML_ENCODING.match(head.removeprefix(b"\xef\xbb\xbf"))
+    if m and m.group(1).decode("ascii").upper().replace("_", "-") not in ("UTF-8", "UTF8"):
+        return m.group(1).decode("ascii")
+    return None
+
+
+def check_encoding(z: zipfile.ZipFile, display: str) -> None:
+    """The reader knows only UTF-8 XML (as Excel writes it): a part in another character set
+    is refused with one line naming it, not with the reader's bare 'XmlError'."""
+    for name in z.namelist():
+        if name.startswith("xl/") and name.endswith(".xml"):
+            with z.open(name) as f:
+                enc = xml_encoding(f.read(200))
+            if enc:
+                raise InputFileError(
+                    f"tiedoston osa {name} on merkistössä {enc}; ohjelma lukee vain UTF-8-merkistöä, "
+                    "jolla Excel tallentaa: avaa tiedosto Excelissä ja tallenna se uudelleen .xlsx-muodossa.",
+                    file=display,
+                )
 
 
 def open_workbook(path: Path, display: str | None = None):
