@@ -591,3 +591,15 @@ def test_docx_template_asking_too_much_is_refused(tmp_path, settings):
 def test_templates_within_the_limits_render(tmp_path, settings):
     s = officer(tmp_path, settings, {"muistutus.html": "{% for i in range(3) %}{{ i }}{% endfor %}{{ '-' * 5 }}{{ 2 ** 10 }}"})
     assert render_html("muistutus", example_context("muistutus"), s) == "012-----1024"
+
+
+def test_amounts_in_sentences_do_not_break_across_lines():
+    # reasons are written with plain spaces; a document binds an amount and its unit together
+    from avustus_cli.adapters.render import _clean
+
+    cleaned = _clean({"reasons": ["Määräraha 900 000 € / 1 066 800 € eli noin 84,3645 %. Soita 040 123 4567."]})
+    text = cleaned["reasons"][0]
+    assert "900\u00a0000\u00a0€" in text
+    assert "1\u00a0066\u00a0800\u00a0€" in text
+    assert "84,3645\u00a0%" in text
+    assert "040 123 4567" in text  # a phone number is not an amount

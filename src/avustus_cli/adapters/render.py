@@ -175,12 +175,22 @@ def _check_public(name: str, context: Mapping[str, Any]) -> None:
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+# An amount or a percentage with its unit ("1 066 800 €", "84,3645 %"): the reasons' sentences
+# are written with plain spaces, and a document must not break an amount across lines.
+_AMOUNT = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})*(?:,\d+)? (?:€|%)")
+
+
+def _unbroken(match: re.Match[str]) -> str:
+    return match.group(0).replace(" ", fmt.NBSP)
+
+
 def _clean(value: Any) -> Any:
     """Control characters are not allowed in XML (and docxtpl turns some of
     them into paragraph breaks): strip them from every string, keep ``\\n``
-    (a line break in Word) and turn ``\\t`` into a space."""
+    (a line break in Word) and turn ``\\t`` into a space. The spaces of an
+    amount become no-break spaces, so no line breaks inside it."""
     if isinstance(value, str):
-        return _CONTROL.sub("", value.replace("\t", " "))
+        return _AMOUNT.sub(_unbroken, _CONTROL.sub("", value.replace("\t", " ")))
     if isinstance(value, Mapping):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
