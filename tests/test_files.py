@@ -62,3 +62,32 @@ def test_private_files_are_owner_only(tmp_path):
 
     atomic_save(p, save_widening, private=True)
     assert _mode(p) == 0o600 and p.read_text() == "y"
+
+
+def test_a_killed_runs_leftovers_are_removed_by_the_next_write_and_nothing_else(tmp_path):
+    """A kill between the temporary file and the rename (or inside a staging folder)
+    leaves them behind; the next write of the same file or folder removes the stale
+    ones of this program's own naming scheme only."""
+    import time
+
+    from avustus_cli.adapters.files import STALE_AFTER, StagedFolder, write_atomic
+
+    letters = tmp_path / "paatokset"
+    letters.mkdir()
+    stale_tmp = letters / ".paatos_A-1.docx.k3j_x9q2.tmp"
+    fresh_tmp = letters / ".paatos_A-1.docx.ab12cd34.tmp"  # a run still writing
+    other = [letters / "muistiinpanot.tmp", letters / ".paatos_A-1.docx.tmp", letters / ".toinen.docx.k3j_x9q2.tmp"]
+    stale_stage = tmp_path / ".paatokset.q1w2e3r4.staging"
+    (stale_stage / "sisalla").mkdir(parents=True)
+    old = time.time() - STALE_AFTER - 60
+    for p in (stale_tmp, fresh_tmp, *other):
+        p.write_text("x")
+    for p in (stale_tmp, *other, stale_stage):
+        os.utime(p, (old, old))
+
+    write_atomic(letters / "paatos_A-1.docx", b"kirje")
+    assert not stale_tmp.exists() and fresh_tmp.exists() and all(p.exists() for p in other)
+    with StagedFolder(letters) as stage:
+        assert stage.path.name.endswith(".staging")
+    assert not stale_stage.exists() and all(p.exists() for p in other)
+    assert (letters / "paatos_A-1.docx").read_bytes() == b"kirje"

@@ -3,7 +3,9 @@
 The one atomic writer: the new content goes to a temporary file in the same
 folder (so :func:`os.replace` is a rename on the same file system), and
 replaces the old file only when it is complete. A failed write leaves the old
-file as it was and no temporary file behind.
+file as it was and no temporary file behind; what a killed run left behind
+(only names of this module's own scheme, older than a quarter of an hour) is
+removed by the next write of the same file or folder.
 
 Permissions: the temporary file is created owner-only (0600, as
 :func:`tempfile.mkstemp` does), so the finished file is owner-only too;
@@ -26,7 +28,41 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["StagedFolder", "atomic_save", "content_sha256", "write_atomic"]
+__all__ = ["StagedFolder", "atomic_save", "content_sha256", "sweep_leftovers", "write_atomic"]
+
+
+STALE_AFTER = 15 * 60  # seconds: a temporary file or staging folder this old is a killed run's leftover
+_RANDOM = r"[a-z0-9_]{8}"  # tempfile's random part of a name
+
+
+def sweep_leftovers(folder: Path, name: str, suffix: str) -> list[Path]:
+    """Remove what a killed run of this program left beside ``name`` in ``folder``:
+    only names made by this module's own scheme (``.<name>.<8 random>.tmp`` or
+    ``.staging``) and older than :data:`STALE_AFTER`, so a run still writing is
+    never touched. Returns what was removed."""
+    import shutil
+    import time
+
+    pattern = re.compile(re.escape(f".{name}.") + _RANDOM + re.escape(suffix))
+    removed: list[Path] = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    for p in entries:
+        if not pattern.fullmatch(p.name) or p.is_symlink():
+            continue
+        try:
+            if time.time() - p.stat().st_mtime < STALE_AFTER:
+                continue
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except OSError:
+            continue  # not ours to fight over: left for a later run
+        removed.append(p)
+    return removed
 
 
 def atomic_save(path: Path, save: Callable[[str], object], *, private: bool = False) -> Path:
@@ -35,6 +71,7 @@ def atomic_save(path: Path, save: Callable[[str], object], *, private: bool = Fa
     ``Workbook.save``, ``zipfile``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_leftovers(path.parent, path.name, ".tmp")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -77,6 +114,7 @@ class StagedFolder:
         base = self.target.parent
         while not base.exists() and base != base.parent:  # the nearest existing folder: the same file system
             base = base.parent
+        sweep_leftovers(base, self.target.name, ".staging")
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".staging", dir=base))
         return self
 
@@ -169,6 +207,7 @@ class StagedCopy:
         base = self.target.parent
         while not base.exists() and base != base.parent:
             base = base.parent
+        sweep_leftovers(base, self.target.name, ".staging")
         self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".staging", dir=base))
         if self.target.is_dir():
             shutil.copytree(self.target, self.path, dirs_exist_ok=True)
