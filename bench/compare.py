@@ -47,27 +47,8 @@ ROOT = HERE.parent
 SAMPLE = ROOT / "sample_data"
 OUT = HERE / "out"
 
-ANCHOR_APP = '''\
-import typer
-
-app = typer.Typer()
-
-
-@app.command()
-def hello(name: str) -> None:
-    """Say hello."""
-    print(f"Hello {name}")
-
-
-@app.command()
-def goodbye(name: str, formal: bool = False) -> None:
-    """Say goodbye."""
-    print(f"Goodbye {name}")
-
-
-if __name__ == "__main__":
-    app()
-'''
+# the same two-command Typer app as bench_startup.py (this folder is on sys.path when run as a script)
+from bench_startup import ANCHOR_APP  # noqa: E402
 
 BARE_READ = """
 import sys, python_calamine as pc

@@ -74,6 +74,16 @@ class ImportResult:
         return d
 
 
+def _begin_import(store: Store, kind: str, display: str, sha: str, table: Table, result: ImportResult) -> int:
+    """The import's own row, counts at zero until the rows are read (inside the caller's transaction)."""
+    result.import_id = store.record_import(
+        {"kind": kind, "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
+         "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
+         "unknown_columns": result.unknown_columns}
+    )
+    return result.import_id
+
+
 class _DryRun(Exception):
     pass
 
@@ -269,23 +279,7 @@ def import_applications(
         with store.transaction():
             # read under the write lock: another officer's import or decide may have just committed
             index = store.application_index()
-            import_id = store.record_import(
-                {
-                    "kind": "applications",
-                    "file": display,
-                    "sha256": sha,
-                    "sheet": table.sheet,
-                    "header_row": table.header_row,
-                    "rows_total": 0,
-                    "new": 0,
-                    "changed": 0,
-                    "unchanged": 0,
-                    "skipped": 0,
-                    "warnings": 0,
-                    "unknown_columns": result.unknown_columns,
-                }
-            )
-            result.import_id = import_id
+            import_id = _begin_import(store, "applications", display, sha, table, result)
             for n, (rownum, cells) in enumerate(table.rows, 1):
                 result.rows_total += 1
                 if progress and n % 500 == 0:
@@ -399,12 +393,7 @@ def import_history(
     try:
         with store.transaction():
             existing = history_store.decisions_by_id(store)  # under the write lock
-            import_id = store.record_import(
-                {"kind": "history", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
-                 "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
-                 "unknown_columns": result.unknown_columns}
-            )
-            result.import_id = import_id
+            import_id = _begin_import(store, "history", display, sha, table, result)
             for rownum, cells in table.rows:
                 result.rows_total += 1
                 if _is_blank(cells):
@@ -552,12 +541,7 @@ def import_reports(
         with store.transaction():
             grants = {r["id"]: r for r in store.grant_rows()}
             existing = {(f.grant_id, f.year): row for f, row in report_store.filings(store)}
-            import_id = store.record_import(
-                {"kind": "reports", "file": display, "sha256": sha, "sheet": table.sheet, "header_row": table.header_row,
-                 "rows_total": 0, "new": 0, "changed": 0, "unchanged": 0, "skipped": 0, "warnings": 0,
-                 "unknown_columns": result.unknown_columns}
-            )
-            result.import_id = import_id
+            import_id = _begin_import(store, "reports", display, sha, table, result)
             for rownum, cells in table.rows:
                 result.rows_total += 1
                 if _is_blank(cells):
