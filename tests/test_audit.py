@@ -76,3 +76,12 @@ def test_global_options_and_their_paths_are_not_recorded(workdir):
     assert cli("positions", "import", SAMPLE / "sidonnaisuudet.xlsx").exit_code == 0
     (entry,) = _log(cli)
     assert entry["command"] == "avustus positions import sidonnaisuudet.xlsx"
+
+
+def test_names_and_letter_texts_stay_out_of_the_command_line():
+    # review add --by names a person; --reasons and --grounds are letter texts: purge cannot reach the command column
+    from avustus_cli.cli import _shown
+
+    for name in ("by", "reasons", "grounds", "reason"):
+        assert _shown("Maija Meikäläinen", name) == "…"
+    assert _shown("2027-02-05", "received") == "2027-02-05"
