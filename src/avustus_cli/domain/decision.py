@@ -15,7 +15,9 @@ from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any
 
+from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
+from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.models import Application, GrantForm
 from avustus_cli.domain.proposal import ProposalEdit, decider_for
 from avustus_cli.domain.rules import RuleContext, reasons
@@ -223,3 +225,21 @@ def budget_overrun(
     if all(d.id != grant.id for d in pool):
         total += new_amount
     return budget, total, max(Decimal(0), total - budget)
+
+
+def checked_new_amount(
+    decided: Sequence[Decision], grant: Decision, new_amount: Decimal, settings: Settings, *, yes: bool, decider: str,
+) -> Decimal:
+    """A changed grant's new amount against its request and appropriation (amend, review decision): the
+    overrun (0 when within), refused unless ``yes``; ``decider`` names who may decide an overrun."""
+    if grant.requested is not None and new_amount > grant.requested:
+        raise ValidationError(f"summa {fmt.money(new_amount)} on suurempi kuin haettu {fmt.money(grant.requested)}.")
+    budget, total, overrun = budget_overrun(decided, grant, new_amount, settings.budget_total,
+                                            settings.budget_for(grant.form or ""))
+    if overrun > 0 and not yes:
+        raise ValidationError(
+            f"muutos ylittäisi määrärahan: päätettyjä avustuksia olisi {fmt.money2(total)}, määräraha "
+            f"{fmt.money2(budget)}, ylitys {fmt.money2(overrun)}. Mitään ei kirjattu. Jos {decider} on päättänyt "
+            "ylityksestä, aja komento uudelleen valinnalla --yes (ylitys kirjataan lokiin)."
+        )
+    return overrun

@@ -31,7 +31,7 @@ from avustus_cli.domain import deadlines, filenames, fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import (
     Decision,
-    budget_overrun,
+    checked_new_amount,
     condition_lines,
     parse_reasons,
     plan_decisions,
@@ -662,19 +662,13 @@ def _amend_check(
             f"avustuksesta {grant_id} on jo maksettu {fmt.money2(paid)}; summaa ei voi laskea sen alle. "
             "Liikaa maksetun osuuden takaisinperintä on erillinen päätös."
         )
-    requested = row.requested
-    if requested is not None and new > requested:
-        raise ValidationError(f"summa {fmt.money(new)} on suurempi kuin haettu {fmt.money(requested)}.")
+    # a lowered amount never overruns: only a raise is held to the appropriation
     overrun = Decimal(0)
     if new > old:
-        budget, total, overrun = budget_overrun(list(sql.decisions_by_id(store).values()), row, new,
-                                                settings.budget_total, settings.budget_for(row.form or ""))
-        if overrun > 0 and not yes:
-            raise ValidationError(
-                f"muutos ylittäisi määrärahan: päätettyjä avustuksia olisi {fmt.money2(total)}, määräraha "
-                f"{fmt.money2(budget)}, ylitys {fmt.money2(overrun)}. Mitään ei kirjattu. Jos päättäjä on päättänyt "
-                "ylityksestä, aja komento uudelleen valinnalla --yes (ylitys kirjataan lokiin)."
-            )
+        overrun = checked_new_amount(list(sql.decisions_by_id(store).values()), row, new, settings, yes=yes,
+                                     decider="päättäjä")
+    elif row.requested is not None and new > row.requested:
+        raise ValidationError(f"summa {fmt.money(new)} on suurempi kuin haettu {fmt.money(row.requested)}.")
     return row, old, new, overrun
 
 

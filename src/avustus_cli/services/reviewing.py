@@ -23,7 +23,7 @@ from avustus_cli.adapters.store import reviews as review_store
 from avustus_cli.adapters.store.backup import backup_before
 from avustus_cli.domain import deadlines, filenames, fmt
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.decision import Decision, budget_overrun, reason_texts
+from avustus_cli.domain.decision import Decision, checked_new_amount, reason_texts
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.letter import addressee
 from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
@@ -163,16 +163,8 @@ def _check(store: Store, settings: Settings, grant_id: str, outcome: str, amount
             f"avustuksesta {grant_id} on jo maksettu {fmt.money2(paid)}; summaa ei voi laskea sen alle. "
             "Liikaa maksetun osuuden takaisinperintä on erillinen päätös."
         )
-    if row.requested is not None and amount > row.requested:
-        raise ValidationError(f"summa {fmt.money(amount)} on suurempi kuin haettu {fmt.money(row.requested)}.")
-    budget, total, overrun = budget_overrun(list(sql.decisions_by_id(store).values()), row, amount,
-                                            settings.budget_total, settings.budget_for(row.form or ""))
-    if overrun > 0 and not yes:
-        raise ValidationError(
-            f"muutos ylittäisi määrärahan: päätettyjä avustuksia olisi {fmt.money2(total)}, määräraha "
-            f"{fmt.money2(budget)}, ylitys {fmt.money2(overrun)}. Mitään ei kirjattu. Jos toimielin on päättänyt "
-            "ylityksestä, aja komento uudelleen valinnalla --yes (ylitys kirjataan lokiin)."
-        )
+    overrun = checked_new_amount(list(sql.decisions_by_id(store).values()), row, amount, settings, yes=yes,
+                                 decider="toimielin")
     return row, pending, old, amount, overrun
 
 
