@@ -242,8 +242,11 @@ def test_second_writer_waits_then_stops_with_a_finnish_message(files, base_db, t
     db = _fresh(base_db, tmp_path)
     before = dump(db)
     marker = tmp_path / "paused"
+    t_first = time.time()
     first = _start(files, db, "import", str(files["mid"]), pause="import-row:10", marker=marker)
     _wait_for(marker, first)
+    if time.strftime("%H.%M", time.localtime(t_first)) != time.strftime("%H.%M"):
+        t_first = time.time()  # the command started on the next minute
     try:
         for args in (["import", str(files["base"])], ["purge", "--as-of", "1.1.2050"]):
             t0 = time.monotonic()
@@ -251,7 +254,12 @@ def test_second_writer_waits_then_stops_with_a_finnish_message(files, base_db, t
             _, stderr = second.communicate(timeout=60)
             waited = time.monotonic() - t0
             assert second.returncode == 2, stderr
-            assert stderr.startswith("Virhe: tietokanta avustus.db on toisen käyttäjän komennon käytössä; odotettiin 1 s."), stderr
+            line = " ".join(stderr.split())
+            started = time.strftime("%H.%M", time.localtime(t_first))
+            assert line.startswith(
+                f"Virhe: tietokantaa avustus.db käyttää toinen komento (avustus import, käynnistetty klo {started}, "
+                f"prosessi {first.pid}); odotettiin 1 s. Mitään ei muutettu. Odota, että se päättyy, ja yritä "
+                "uudelleen."), stderr
             assert "Traceback" not in stderr and waited >= 1.0
         # a backup reads the last committed state while the other command writes
         b = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "backup", str(tmp_path / "bk")],
@@ -261,11 +269,40 @@ def test_second_writer_waits_then_stops_with_a_finnish_message(files, base_db, t
         # a restore waits for the writer too, and then refuses without touching anything
         r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "--settings", str(files["lock1"]),
                             "restore", b.stdout.strip()], capture_output=True, text=True, timeout=60)
-        assert r.returncode == 2 and "toisen käyttäjän komennon käytössä" in r.stderr, r.stderr
+        assert r.returncode == 2 and "käyttää toinen komento (avustus import" in " ".join(r.stderr.split()), r.stderr
+        assert "Mitään ei palautettu." in " ".join(r.stderr.split())
     finally:
         _kill(first)
     _check_integrity(db)
     assert dump(db) == before
+
+
+def test_a_killed_lock_holder_is_not_named_and_its_entry_is_replaced(files, base_db, tmp_path):
+    db = _fresh(base_db, tmp_path)
+    marker = tmp_path / "paused"
+    first = _start(files, db, "import", str(files["mid"]), pause="import-row:10", marker=marker)
+    _wait_for(marker, first)
+    entry = tmp_path / "avustus.db-kaytossa.json"
+    assert json.loads(entry.read_text(encoding="utf-8"))["pid"] == first.pid  # readable without the lock
+    _kill(first)
+    assert entry.exists()  # a killed process cannot remove its entry
+    # some other program holds the lock now: the dead process's entry is not reported as the holder
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "--settings", str(files["lock1"]),
+                            "import", str(files["base"])], capture_output=True, text=True, timeout=60)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    line = " ".join(r.stderr.split())
+    assert r.returncode == 2 and line.startswith("Virhe: tietokantaa avustus.db käyttää toinen komento; odotettiin 1 s."), r.stderr
+    assert "prosessi" not in line
+    # the next command that writes takes the lock, writes its own entry and removes it at the end
+    r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(files["base"])],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert not entry.exists()
 
 
 def test_concurrent_imports_all_land(files, base_db, tmp_path):

@@ -487,7 +487,9 @@ def test_reader_locked_out_says_another_command_writes(cli, workdir):
         holder.execute("BEGIN EXCLUSIVE")
         with pytest.raises(store_mod.DatabaseError) as e:
             Store.open(db, lock_timeout=0.2, create=False)
-        assert "toinen avustus-komento kirjoittaa" in str(e.value) and "vioittunut" not in str(e.value)
+        # the same message as a waiting writer gets (no holder named: this one wrote no entry)
+        assert str(e.value) == ("tietokantaa avustus.db käyttää toinen komento; odotettiin 0.2 s. Tietokanta on "
+                                "kunnossa. Odota, että se päättyy, ja yritä uudelleen.")
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -556,6 +556,7 @@ class Env:
 
             self._store = Store.open(self.database_path(), lock_timeout=self.settings.lock_timeout, create=create)
             self._store.command = self.command or _running_command()
+            self._store.command_name = _command_name()
         return self._store
 
     def close(self) -> None:
@@ -567,6 +568,17 @@ class Env:
 def _running_command() -> str:
     ctx = get_current_context(silent=True)
     return command_line(ctx) if ctx is not None else "avustus"
+
+
+def _command_name() -> str:
+    """The running command's words without its arguments (``avustus reclaim decide``): what a command
+    waiting for the database's lock is told holds it."""
+    ctx = get_current_context(silent=True)
+    words = []
+    while ctx is not None and ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["avustus", *reversed(words)])
 
 
 def _version(value: bool) -> None:

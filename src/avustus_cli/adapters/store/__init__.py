@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # sqlite-utils loads on the first use of Store.db
     import sqlite_utils
 
+from avustus_cli.adapters.store import holder
 from avustus_cli.domain import codec
 from avustus_cli.domain.errors import DatabaseError, NotFoundError
 from avustus_cli.domain.models import Application, Finding, Grant, Severity
@@ -476,7 +477,9 @@ class Store:
         self.conn = conn
         self._db: sqlite_utils.Database | None = None
         self.lock_timeout = lock_timeout
-        self.command = "avustus"
+        self.command = "avustus"  # the audit log's command line
+        self.command_name = "avustus"  # the command's words only (``avustus import``): named to a command waiting for the lock
+        self.started = dt.datetime.now()
         self._in_tx = False
 
     @property
@@ -521,10 +524,7 @@ class Store:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
-                raise DatabaseError(
-                    f"toinen avustus-komento kirjoittaa tietokantaan {path.name} eikä päästänyt lukemaan "
-                    f"{lock_timeout:g} sekunnissa. Tietokanta on kunnossa; yritä hetken kuluttua uudelleen."
-                ) from None
+                raise holder.lock_error(path, lock_timeout, "Tietokanta on kunnossa.") from None
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         except sqlite3.DatabaseError as e:
             if is_damage(e) and path.stat().st_size > 0:
@@ -573,12 +573,10 @@ class Store:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
-                raise DatabaseError(
-                    f"tietokanta {self.path.name} on toisen käyttäjän komennon käytössä; odotettiin "
-                    f"{self.lock_timeout:g} s. Yritä hetken kuluttua uudelleen."
-                ) from None
+                raise holder.lock_error(self.path, self.lock_timeout) from None
             raise DatabaseError(f"tietokantaan {self.path.name} ei voi kirjoittaa: {e}.") from None
         self._in_tx = True
+        holder.claim(self.path, self.command_name, self.started)  # a waiting command can name this one
         try:
             yield self
         except BaseException:
@@ -592,6 +590,7 @@ class Store:
                 raise DatabaseError(f"tallennus epäonnistui: {e}. Tietokanta on ennallaan.") from None
         finally:
             self._in_tx = False
+            holder.release(self.path)
 
     # --- audit -------------------------------------------------------
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store
+from avustus_cli.adapters.store import PERSONAL, SCHEMA_VERSION, Store, holder
 from avustus_cli.domain.errors import DatabaseError
 
 # Tables every avustus database has had since the first released schema.
@@ -213,16 +213,10 @@ def copy_into(source: Path, dest: Path, lock_timeout: float) -> None:
         finally:
             dst.close()
     except _Deadline:
-        raise DatabaseError(
-            f"tietokanta {Path(dest).name} on toisen käyttäjän komennon käytössä; odotettiin {lock_timeout:g} s. "
-            "Mitään ei palautettu. Yritä hetken kuluttua uudelleen."
-        ) from None
+        raise holder.lock_error(Path(dest), lock_timeout, "Mitään ei palautettu.") from None
     except sqlite3.OperationalError as e:
         if "locked" in str(e) or "busy" in str(e):
-            raise DatabaseError(
-                f"tietokanta {Path(dest).name} on toisen käyttäjän komennon käytössä; odotettiin {lock_timeout:g} s. "
-                "Mitään ei palautettu. Yritä hetken kuluttua uudelleen."
-            ) from None
+            raise holder.lock_error(Path(dest), lock_timeout, "Mitään ei palautettu.") from None
         raise
     finally:
         src.close()
