@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import shutil
+import time
 import zipfile
 from dataclasses import replace
 from decimal import Decimal
@@ -603,3 +604,28 @@ def test_amounts_in_sentences_do_not_break_across_lines():
     assert "1\u00a0066\u00a0800\u00a0€" in text
     assert "84,3645\u00a0%" in text
     assert "040 123 4567" in text  # a phone number is not an amount
+
+
+def test_template_running_too_long_is_stopped_with_its_name(tmp_path, settings, monkeypatch):
+    """Loops over texts within the size limit use no range and make nothing large, yet run for hours
+    (9 * 10^10 rounds); the wall-clock limit stops them. Lowered here so that the test is quick; on
+    code without the limit these 25 million rounds end after several seconds, unrefused."""
+    from avustus_cli.adapters import render
+
+    monkeypatch.setattr(render, "MAX_SECONDS", 0.3, raising=False)
+    s = officer(tmp_path, settings, {"muistutus.html": "{% for a in 'x' * 5000 %}{% for b in 'y' * 5000 %}{% endfor %}{% endfor %}"})
+    t0 = time.monotonic()
+    with pytest.raises(TemplateError, match=r"^mallipohja muistutus.html hylättiin: .*kesken vielä 0.3 sekunnin jälkeen"):
+        render_html("muistutus", example_context("muistutus"), s)
+    assert time.monotonic() - t0 < 3
+    d = officer_docx(tmp_path, settings, "{% for a in 'x' * 5000 %}{% for b in 'y' * 5000 %}{{ '' }}{% endfor %}{% endfor %}")
+    with pytest.raises(TemplateError, match=r"^mallipohja muistutus.docx hylättiin: .*kesken vielä"):
+        render_docx("muistutus", example_context("muistutus"), d)
+
+
+def test_loops_through_the_timing_filter_behave_as_before(tmp_path, settings):
+    s = officer(tmp_path, settings, {"muistutus.html": (
+        "{% for c in 'abc' %}{{ loop.index }}{{ c }}{% if loop.last %}.{{ loop.length }}{% endif %}{% endfor %}"
+        "{% for k in {'x': 1} %}{{ k }}{% else %}tyhjä{% endfor %}{% for i in [] %}{{ i }}{% else %}|tyhjä{% endfor %}"
+        "{% for n in [[1, [2]]] recursive %}{% if n is iterable %}{{ loop(n) }}{% else %}{{ n }}{% endif %}{% endfor %}")})
+    assert render_html("muistutus", example_context("muistutus"), s) == "1a2b3c.3x|tyhjä12"

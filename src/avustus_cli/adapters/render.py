@@ -26,7 +26,8 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
@@ -268,11 +269,14 @@ def _check_tree(tree: nodes.Template, name: str | None) -> None:
 # What a template may make (an officer's template is code run on the officer's machine): a range
 # of at most MAX_RANGE numbers, at most MAX_RANGE_TOTAL numbers from ranges in one document (nested
 # loops), a text or list of at most MAX_SIZE characters or items from one * or **, and a number
-# from ** of at most MAX_POWER_DIGITS digits. The built-in templates stay far below each.
+# from ** of at most MAX_POWER_DIGITS digits, and at most MAX_SECONDS of wall-clock time for one document
+# (loops over long texts or lists can run for hours within the counts). The built-in templates stay far
+# below each: a board item of a thousand applications renders in a few seconds.
 MAX_RANGE = 10_000
 MAX_RANGE_TOTAL = 100_000
 MAX_SIZE = 1_000_000
 MAX_POWER_DIGITS = 1_000
+MAX_SECONDS = 120.0
 
 
 class _LimitError(Exception):
@@ -280,15 +284,18 @@ class _LimitError(Exception):
 
 
 _RANGE_USED: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("avustus_range_used", default=None)
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar("avustus_render_deadline", default=None)
 
 
 @contextmanager
 def _render_budget() -> Iterator[None]:
-    """One document's budget of range numbers (reset for every document rendered)."""
+    """One document's budget of range numbers and of time (reset for every document rendered)."""
     token = _RANGE_USED.set([0])
+    clock = _DEADLINE.set(time.monotonic() + MAX_SECONDS)
     try:
         yield
     finally:
+        _DEADLINE.reset(clock)
         _RANGE_USED.reset(token)
 
 
@@ -308,8 +315,55 @@ def _size(value: Any) -> int | None:
     return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
 
 
+def _check_clock() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline:
+        raise _LimitError(
+            f"asiakirjan täyttäminen oli kesken vielä {MAX_SECONDS:g} sekunnin jälkeen; tavallinen asiakirja "
+            "valmistuu muutamassa sekunnissa, joten mallipohjan silmukat eivät pääty järkevässä ajassa")
+
+
+def _timed(seq: Iterable[Any]) -> Iterable[Any]:
+    """A ``{% for %}`` loop's sequence, the clock checked before every round."""
+    if _DEADLINE.get() is None:
+        return seq
+    return _timed_rounds(seq)
+
+
+def _timed_rounds(seq: Iterable[Any]) -> Iterator[Any]:
+    for item in seq:
+        _check_clock()
+        yield item
+
+
+_TIMED = "avustus_aikaraja"  # the filter every for loop's sequence goes through (see _Environment._parse)
+
+
 class _Environment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with limits on what one document may cost.
+
+    The counts (range, *, **) are checked where the value is made; the wall-clock limit
+    (``MAX_SECONDS`` per document) is checked on every round of every ``{% for %}`` loop (the
+    parser passes each loop's sequence through a timing filter) and on every call, attribute and
+    item the template reads: a template cannot run long without doing one of these."""
+
     intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters[_TIMED] = _timed
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_clock()
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        _check_clock()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        _check_clock()
+        return super().getitem(obj, argument)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """``'A' * 3000000000`` and ``10 ** 10 ** 10`` are refused before they are computed."""
@@ -326,6 +380,8 @@ class _Environment(ImmutableSandboxedEnvironment):
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         tree = super()._parse(source, name, filename)
         _check_tree(tree, name)
+        for loop in tree.find_all(nodes.For):
+            loop.iter = nodes.Filter(loop.iter, _TIMED, [], [], None, None, lineno=loop.lineno)
         return tree
 
     def from_string(self, source: Any, globals: Any = None, template_class: Any = None) -> jinja2.Template:
