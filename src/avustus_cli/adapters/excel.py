@@ -12,6 +12,7 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -482,6 +483,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
             header_lines = max(text_lines(str(h), w * BOLD_WIDTH) for h, w in zip(sh.headers, widths, strict=True))
             ws.row_dimensions[header_row].height = header_lines * LINE_PT + 2
         footer_ids = {id(row) for row in sh.footer}
+        styles: dict[tuple[int, bool, bool, bool], Any] = {}  # a cell's style by what decides it (below)
         r = header_row  # the row just appended (``ws.max_row`` scans every cell: quadratic over a big sheet)
         for row in [*sh.rows, *sh.footer]:
             ws.append([_cell_value(v) for v in row])
@@ -491,24 +493,31 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
             span = _label_span(row, ncols) if sh.span_labels else 1
             for i, v in enumerate(row):
                 cell = ws.cell(row=r, column=i + 1)
-                cell.font = bold if in_footer else plain
-                if isinstance(v, str) and not isinstance(v, Formula):
+                text = isinstance(v, str) and not isinstance(v, Formula)
+                if text:
                     cell.data_type = "s"  # belt and braces: a string cell is never a formula
-                    cell.alignment = wrap
                     width = sum(widths[:span]) if i == 0 else (widths[i] if i < len(widths) else 10)
                     lines = max(lines, text_lines(v, width * (BOLD_WIDTH if in_footer or span > 1 else 1)))
-                else:
-                    cell.alignment = Alignment(vertical="top")
+                # a cell's style depends on these only: set through openpyxl once, then copied (setting a
+                # style looks it up in the workbook's style lists, most of the time of a big sheet)
+                key = (i, in_footer, text, isinstance(v, (dt.date, dt.datetime)))
+                style = styles.get(key)
+                if style is not None:
+                    cell._style = copy(style)
+                    continue
+                cell.font = bold if in_footer else plain
+                cell.alignment = wrap if text else Alignment(vertical="top")
                 if i in sh.money2_columns:
                     cell.number_format = MONEY2_FORMAT
                 elif i in sh.money_columns:
                     cell.number_format = MONEY_FORMAT
                 elif i in sh.percent_columns:
                     cell.number_format = PERCENT_FORMAT
-                elif isinstance(v, (dt.date, dt.datetime)):
+                elif key[3]:
                     cell.number_format = DATE_FORMAT
                 if i in sh.editable_columns and not in_footer:
                     cell.fill = fill
+                styles[key] = copy(cell._style)
             if span > 1:
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
                 ws.cell(row=r, column=1).font = bold

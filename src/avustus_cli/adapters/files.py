@@ -20,6 +20,7 @@ the database itself is the only thing that must survive a power cut.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import re
@@ -28,7 +29,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["StagedFolder", "atomic_save", "content_sha256", "sweep_leftovers", "write_atomic"]
+__all__ = ["StagedFolder", "atomic_save", "content_sha256", "sweep_leftovers", "write_atomic", "write_in_stage"]
 
 
 STALE_AFTER = 15 * 60  # seconds: a temporary file or staging folder this old is a killed run's leftover
@@ -171,15 +172,17 @@ def recorded_content_sha256(path: Path, manifest: str = "manifest.json") -> str 
     return value if isinstance(value, str) else None
 
 
-def content_sha256(path: Path) -> str:
+def content_sha256(path: Path, data: bytes | None = None) -> str:
     """A hash of what a document says, not of its container: HTML bytes as
     they are; for .docx/.xlsx (zip) the member names and bytes, leaving out
-    the zip timestamps and the workbook's creation/modification properties."""
-    data = path.read_bytes()
+    the zip timestamps and the workbook's creation/modification properties.
+    ``data``: the file's bytes when the caller has them already (not read again)."""
+    if data is None:
+        data = path.read_bytes()
     if path.suffix.lower() not in (".docx", ".xlsx"):
         return hashlib.sha256(data).hexdigest()
     h = hashlib.sha256()
-    with zipfile.ZipFile(path) as z:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
         for info in sorted(z.infolist(), key=lambda i: i.filename):
             if info.filename == "docProps/core.xml":
                 body = re.sub(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>", b"", z.read(info))
@@ -242,3 +245,14 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def write_in_stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` inside a staging folder that only this run writes (``StagedCopy``,
+    ``StagedFolder``): in place, without a temporary file beside it, since nobody reads the folder
+    before it is moved into place as a whole. Owner-only, as :func:`atomic_save`'s files are."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.chmod(path, 0o600)  # a file copied from the earlier folder keeps its own mode otherwise
+    return path

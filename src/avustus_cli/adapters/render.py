@@ -57,6 +57,7 @@ __all__ = [
     "example_context",
     "render_html",
     "render_docx",
+    "render_document",
     "write_document",
 ]
 
@@ -569,9 +570,11 @@ def _file_name(name: str, ext: str) -> str:
 def render_html(name: str, context: Mapping[str, Any], settings: Settings) -> str:
     """Render ``<name>.html`` (officer's folder first) with the settings'
     keys and ``context``; returns one self-contained HTML document."""
-    doc = name.removesuffix(".html")
+    return _render_html(name, _clean(_full_context(name.removesuffix(".html"), context, settings)), settings)
+
+
+def _render_html(name: str, ctx: dict[str, Any], settings: Settings) -> str:
     fname = _file_name(name, ".html")
-    ctx = _clean(_full_context(doc, context, settings))
     env = _environment(settings, autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default=True))
     with _translated(fname):
         template = env.get_template(fname)
@@ -597,11 +600,14 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     returns the bytes of the filled .docx.
 
     The first letter from a template is rendered whole (docxtpl, python-docx); the next ones only
-    re-render ``word/document.xml`` through the same compiled template and copy the package's other
-    members as they were written (see :class:`_WordTemplate`): the same bytes, several times faster."""
-    doc = name.removesuffix(".docx")
+    run ``word/document.xml``, the headers and the footers through the templates compiled from the
+    first and copy the package's other members as they were written (see :class:`_WordTemplate`):
+    the same bytes, several times faster."""
+    return _render_docx(name, _clean(_full_context(name.removesuffix(".docx"), context, settings)), settings)
+
+
+def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
     fname = _file_name(name, ".docx")
-    ctx = _clean(_full_context(doc, context, settings))
     data, _ = _docx_bytes(fname, settings)
     # the Word environment: docxtpl switches autoescape on in it, so it is never shared with HTML
     env = _environment(settings, autoescape=True)
@@ -616,6 +622,20 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
             _WORD_TEMPLATES.clear()
         _WORD_TEMPLATES[key] = _WordTemplate.learn(data, ctx, env, out)
     return out
+
+
+def render_document(
+    name: str, context: Mapping[str, Any], settings: Settings, formats: Sequence[str] = ("html", "docx")
+) -> list[tuple[str, bytes]]:
+    """Document ``name`` rendered in each of ``formats`` ("html", "docx"): (format, bytes) pairs. The
+    context is checked and cleaned once for all of them."""
+    unknown = [f for f in formats if f not in ("html", "docx")]
+    if unknown:
+        raise TemplateError(f"tuntematon asiakirjamuoto {unknown[0]!r}: sallitut ovat html ja docx.")
+    doc = name.removesuffix(".html").removesuffix(".docx")
+    ctx = _clean(_full_context(doc, context, settings))
+    return [(f, _render_html(doc, ctx, settings).encode("utf-8") if f == "html" else _render_docx(doc, ctx, settings))
+            for f in formats]
 
 
 def _render_docx_whole(fname: str, data: bytes, ctx: dict[str, Any], env: _Environment) -> bytes:
@@ -638,20 +658,26 @@ _WORD_TEMPLATES: dict[tuple[str, bytes], _WordTemplate | None] = {}  # None: thi
 _BODY = "word/document.xml"
 
 
+_PARAGRAPH = re.compile(r"<w:p([ >])")
+_PARAGRAPH_ON_LINE = re.compile(r"\n<w:p([ >])")
+_LISTING = frozenset("\t\a\n\f")  # what docxtpl's resolve_listing turns into Word runs
+
+
 class _WordTemplate:
     """A Word template whose letters differ only in the parts docxtpl renders: ``word/document.xml``
     and the headers and footers.
 
     Built from the template and the first letter rendered whole: the template's package is loaded
-    once, and each further letter's parts are made the way docxtpl makes them (its own steps: build
-    the body, fix tables, renumber drawings; render each header and footer) and serialised the way
-    python-docx does, into the first letter's package (:class:`avustus_cli.adapters.zips.Package`),
-    whose other members are copied as they are. Only a template whose other parts (footnotes,
-    properties) hold no template tags qualifies, and only when the first letter made this way is
-    the same bytes as the whole rendering."""
+    once, and each part's XML is cleaned for Jinja (docxtpl's ``patch_xml``) and compiled once. Each
+    further letter runs only the compiled templates and docxtpl's own steps after them (join the
+    paragraphs, resolve line breaks and tabs, fix tables, renumber drawings), serialises the parts the
+    way python-docx does and puts them into the first letter's package
+    (:class:`avustus_cli.adapters.zips.Package`), whose other members are copied as they are. Only a
+    template whose other parts (footnotes, properties) hold no template tags qualifies, and only when
+    the first letter made this way is the same bytes as the whole rendering."""
 
-    def __init__(self, tpl: Any, body: Any, package: Any):
-        self._tpl, self._body, self._package = tpl, body, package
+    def __init__(self, tpl: Any, parts: list[tuple[str, Any, Any]], package: Any):
+        self._tpl, self._parts, self._package = tpl, parts, package
 
     @classmethod
     def learn(cls, data: bytes, ctx: dict[str, Any], env: _Environment, whole: bytes) -> _WordTemplate | None:
@@ -666,37 +692,60 @@ class _WordTemplate:
             tpl.init_docx()
             if tpl.docx.part.partname != "/" + _BODY:
                 return None
-            rendered = {_BODY} | {part.partname.lstrip("/") for uri in (tpl.HEADER_URI, tpl.FOOTER_URI)
-                                  for _, part in tpl.get_headers_footers(uri)}
+            env.autoescape = True  # as DocxTemplate.render sets it: the templates are compiled with it
+            # (member name, compiled template, (part, encoding) of a header or footer; None for the body)
+            parts: list[tuple[str, Any, Any]] = [(_BODY, cls._compile(tpl, tpl.get_xml(), env), None)]
+            for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
+                for _, part in tpl.get_headers_footers(uri):
+                    xml = tpl.get_part_xml(part)
+                    parts.append((part.partname.lstrip("/"), cls._compile(tpl, xml, env),
+                                  (part, tpl.get_headers_footers_encoding(xml))))
+            rendered = {name for name, _, _ in parts}
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 for info in z.infolist():
                     if info.filename not in rendered and any(tag in z.read(info) for tag in (b"{{", b"{%", b"{#")):
                         return None
-            made = cls(tpl, copy.deepcopy(tpl.docx.element.body), Package(whole))
+            made = cls(tpl, parts, Package(whole))
             return made if made.render(ctx, env) == whole else None
         except Exception:  # anything unexpected: this template is rendered whole, as before
             return None
 
+    @staticmethod
+    def _compile(tpl: Any, xml: str, env: _Environment) -> jinja2.Template:
+        """A part's XML as docxtpl hands it to Jinja (``patch_xml``, then each paragraph on a line of
+        its own, as in ``render_xml_part``), compiled."""
+        return env.from_string(_PARAGRAPH.sub(r"\n<w:p\1", tpl.patch_xml(xml)))
+
+    @staticmethod
+    def _finish(tpl: Any, xml: str) -> str:
+        """What docxtpl's ``render_xml_part`` does to Jinja's output."""
+        xml = _PARAGRAPH_ON_LINE.sub(r"<w:p\1", xml)
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+        # resolve_listing changes nothing in XML without these characters (and is slow over a long body)
+        return tpl.resolve_listing(xml) if not _LISTING.isdisjoint(xml) else xml
+
     def render(self, ctx: dict[str, Any], env: _Environment) -> bytes:
-        from docx.opc.part import XmlPart
+        from docx.opc.oxml import serialize_part_xml
+        from docx.oxml.parser import parse_xml
 
         tpl = self._tpl
-        root = tpl.docx.element
-        root.replace(root.body, copy.deepcopy(self._body))
         # what DocxTemplate.render_init resets, without reloading the package
         tpl.pic_map = {}
-        tpl.current_rendering_part = None
         tpl.docx_ids_index = 1000
         env.autoescape = True
-        tree = tpl.fix_tables(tpl.build_xml(ctx, env))
-        tpl.fix_docpr_ids(tree)
-        tpl.map_tree(tree)
-        parts = {_BODY: tpl.docx.part.blob}
-        for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):  # from the template's own parts: they are never replaced here
-            for key, xml in tpl.build_headers_footers_xml(ctx, uri, env):
-                part = tpl.docx.part.rels[key].target_part
-                parts[part.partname.lstrip("/")] = XmlPart.load(part.partname, part.content_type, xml, part.package).blob
-        return self._package.with_members(parts)
+        out: dict[str, bytes] = {}
+        for name, template, header in self._parts:
+            tpl.current_rendering_part = tpl.docx.part if header is None else header[0]
+            xml = self._finish(tpl, template.render(ctx))
+            if header is None:
+                tree = tpl.fix_tables(xml)
+                tpl.fix_docpr_ids(tree)
+                tpl.map_tree(tree)
+                out[name] = tpl.docx.part.blob
+            else:  # what XmlPart.load(...).blob gives for the rendered header or footer
+                out[name] = serialize_part_xml(parse_xml(xml.encode(header[1])))
+        tpl.current_rendering_part = None
+        return self._package.with_members(out)
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -740,16 +789,8 @@ def write_document(
     """Render document ``name`` in each of ``formats`` and write
     ``out_dir/<stem>.<format>`` atomically. Everything is rendered before
     anything is written, so an error leaves no half set of files."""
-    rendered: list[tuple[Path, bytes]] = []
     out_dir = Path(out_dir)
-    for f in formats:
-        if f == "html":
-            data = render_html(name, context, settings).encode("utf-8")
-        elif f == "docx":
-            data = render_docx(name, context, settings)
-        else:
-            raise TemplateError(f"tuntematon asiakirjamuoto {f!r}: sallitut ovat html ja docx.")
-        rendered.append((out_dir / f"{stem}.{f}", data))
+    rendered = [(out_dir / f"{stem}.{f}", data) for f, data in render_document(name, context, settings, formats)]
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -65,7 +65,7 @@ def _print_summary(rows, budget) -> None:
 
 
 def _print_paths(out_dir: Path, written: svc.Written) -> None:
-    letters = [p for p in written.paths if p.parent.name == svc.LETTERS_DIR]
+    letters = {p for p in written.paths if p.parent.name == svc.LETTERS_DIR}
     out.print("Kirjoitettu:", highlight=False)
     for p in written.paths:
         if p not in letters:

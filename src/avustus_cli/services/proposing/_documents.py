@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -86,16 +86,27 @@ def write_letters(
     contexts: Sequence[tuple[str, dict[str, Any]]],
     settings: Settings,
     formats: Sequence[str],
+    contents: dict[Path, bytes] | None = None,
 ) -> list[Path]:
-    """The supplement requests, in this process: after the first letter a Word letter re-renders only
-    its filled parts (``adapters.render``), and worker processes measured slower than one process
-    (each had to learn the template again; bench/compare.py)."""
-    from avustus_cli.adapters.render import write_document
+    """The supplement requests, written in place into ``letter_dir`` inside the proposal's staging
+    folder (moved into place as a whole), in this process: after the first letter a Word letter only
+    runs its filled parts through the compiled templates (``adapters.render``). ``contents`` gets each
+    file's bytes, so the manifest hashes them without reading them back."""
+    from avustus_cli.adapters.files import write_in_stage
+    from avustus_cli.adapters.render import TemplateError, render_document
 
+    letter_dir.mkdir(parents=True, exist_ok=True)
     out: list[Path] = []
     for stem, ctx in contexts:
-        # render_docx gives byte-stable .docx already (the template's fixed dates, fixed zip times)
-        out += write_document(letter_dir, f"taydennyspyynto_{stem}", "taydennyspyynto", ctx, settings, formats)
+        for f, data in render_document("taydennyspyynto", ctx, settings, formats):
+            path = letter_dir / f"taydennyspyynto_{stem}.{f}"
+            try:
+                write_in_stage(path, data)
+            except OSError as e:
+                raise TemplateError(f"tiedostoa {path} ei voitu kirjoittaa: {e.strerror}.") from None
+            out.append(path)
+            if contents is not None:
+                contents[path] = data
     return out
 
 
@@ -580,7 +591,6 @@ def write_documents(
     method: Method,
     as_of: dt.date,
     formats: Sequence[str] = ("html", "docx"),
-    letter_writer: Callable[..., list[Path]] | None = None,
     draft: bool = False,
     final_dir: Path | None = None,
 ) -> Written:
@@ -610,7 +620,8 @@ def write_documents(
         director["prepared"] = as_of
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
-    written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, letter_writer,
+    contents: dict[Path, bytes] = {}
+    written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, contents,
                                            (final_dir or out_dir) / LETTERS_DIR)
     for path in written:
         if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
@@ -618,7 +629,7 @@ def write_documents(
     written += written_letters
     left_out = pending_rows(rows, settings, as_of)
     pending = [r.app.id for r in rows if r.app.id in left_out]
-    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending)
+    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending, contents)
     remove_stale(out_dir, written, previous)
     return Written(written, manifest, pending)
 
@@ -630,7 +641,7 @@ def _supplement_requests(
     rows: Sequence[ProposalLine],
     as_of: dt.date,
     formats: Sequence[str],
-    letter_writer: Callable[..., list[Path]] | None,
+    contents: dict[Path, bytes],
     final_dir: Path | None = None,
 ) -> list[Path]:
     """The supplement requests in ``letter_dir``: the new ones written and recorded (date, deadline,
@@ -654,7 +665,7 @@ def _supplement_requests(
             p = personal[r.app.id]
             contexts.append((safe_stem(r.app.id), letter_context(
                 r.standing, {"contact_person": p.contact_person, "email": p.email}, settings, as_of)))
-        written_letters = (letter_writer or write_letters)(letter_dir, contexts, settings, formats)
+        written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
     else:
         written_letters = []
     written_letters += sent_letters

@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from avustus_cli.adapters.files import content_sha256
@@ -91,7 +91,10 @@ def remove_stale(out_dir: Path, written: Sequence[Path], previous: Sequence[str]
 
 
 def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Sequence[Path], budget: Budget,
-                   method: Method, as_of: dt.date, pending: Sequence[str] = ()) -> Path:
+                   method: Method, as_of: dt.date, pending: Sequence[str] = (),
+                   contents: Mapping[Path, bytes] | None = None) -> Path:
+    """The manifest of ``written``; ``contents``: the bytes of files this run has in memory (hashed
+    from there, not read back)."""
     inputs = []
     seen = set()
     for imp in store.imports():
@@ -104,7 +107,10 @@ def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Seq
     docs = {}
     for p in sorted(written, key=lambda p: p.relative_to(out_dir).as_posix()):
         rel = p.relative_to(out_dir).as_posix()
-        docs[rel] = {"sha256": _sha256(p.read_bytes()), "content_sha256": content_sha256(p)}
+        data = (contents or {}).get(p)
+        if data is None:
+            data = p.read_bytes()
+        docs[rel] = {"sha256": _sha256(data), "content_sha256": content_sha256(p, data)}
     data = {
         "tool": "avustus propose",
         "year": settings.year,
