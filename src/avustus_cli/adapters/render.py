@@ -660,7 +660,7 @@ _BODY = "word/document.xml"
 
 _PARAGRAPH = re.compile(r"<w:p([ >])")
 _PARAGRAPH_ON_LINE = re.compile(r"\n<w:p([ >])")
-_LISTING = frozenset("\t\a\n\f")  # what docxtpl's resolve_listing turns into Word runs
+_LISTING = ("\t", "\a", "\n", "\f")  # what docxtpl's resolve_listing turns into Word runs
 
 
 class _WordTemplate:
@@ -722,7 +722,7 @@ class _WordTemplate:
         xml = _PARAGRAPH_ON_LINE.sub(r"<w:p\1", xml)
         xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
         # resolve_listing changes nothing in XML without these characters (and is slow over a long body)
-        return tpl.resolve_listing(xml) if not _LISTING.isdisjoint(xml) else xml
+        return tpl.resolve_listing(xml) if any(c in xml for c in _LISTING) else xml
 
     def render(self, ctx: dict[str, Any], env: _Environment) -> bytes:
         from docx.opc.oxml import serialize_part_xml

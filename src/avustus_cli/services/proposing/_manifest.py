@@ -107,10 +107,9 @@ def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Seq
     docs = {}
     for p in sorted(written, key=lambda p: p.relative_to(out_dir).as_posix()):
         rel = p.relative_to(out_dir).as_posix()
-        data = (contents or {}).get(p)
-        if data is None:
-            data = p.read_bytes()
-        docs[rel] = {"sha256": _sha256(data), "content_sha256": content_sha256(p, data)}
+        held = (contents or {}).get(p)
+        raw = held if held is not None else p.read_bytes()
+        docs[rel] = {"sha256": _sha256(raw), "content_sha256": content_sha256(p, raw)}
     data = {
         "tool": "avustus propose",
         "year": settings.year,
