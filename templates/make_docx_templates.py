@@ -767,9 +767,9 @@ def strategiajohtajan_paatos():
                       ["{{ small_partnership_decider }}", "{{ diary_number }}", "", ""]],
                 [5.0, 5.7, 3.0, 3.0], right_cols={2, 3})
     heading(doc, "{{ title }}", 1)
-    rich(doc, ("LUONNOS", True), ("{% if prepared %}, valmisteltu {{ prepared|date }}{% endif %}. "
-                                  "{{ decider.title|capitalize }} {{ decider.name }} päivää ja allekirjoittaa päätöksen.",
-                                  False))
+    rich_if(doc, "not final", ("LUONNOS", True), ("{% if prepared %}, valmisteltu {{ prepared|date }}{% endif %}. "
+                                                  "{{ decider.title|capitalize }} {{ decider.name }} päivää ja "
+                                                  "allekirjoittaa päätöksen.", False))
     rich(doc, ("Päättäjä: ", True), ("{{ decider.title }} {{ decider.name }}", False))
     rich(doc, ("Valmistelija: ", True), (person("preparer"), False))
     heading(doc, "Asian kuvaus", 2)
@@ -781,7 +781,7 @@ def strategiajohtajan_paatos():
               "{{ partnership_threshold|money }} vuodessa olevista kumppanuussopimuksista. Pienemmistä "
               "kumppanuussopimuksista päättää {{ small_partnership_decider|lower }}.")
     tag(doc, "if agreements")
-    heading(doc, "Hyväksyttäviksi esitetyt kumppanuussopimukset", 2)
+    heading(doc, '{{ "Hyväksytyt" if final else "Hyväksyttäviksi esitetyt" }} kumppanuussopimukset', 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Sopimuskausi", "€ / vuosi"],
                    [3.4, 2.2, 2.4, 3.7, 2.8, 2.2], right={5})
     tr_tag(t, "for a in agreements")
@@ -798,7 +798,7 @@ def strategiajohtajan_paatos():
     tag(doc, "endfor")
     tag(doc, "endif")
     tag(doc, "if refusals")
-    heading(doc, "Hylättäviksi esitetyt kumppanuussopimushakemukset", 2)
+    heading(doc, '{{ "Hylätyt" if final else "Hylättäviksi esitetyt" }} kumppanuussopimushakemukset', 2)
     t = grid_table(doc, ["Järjestö", "Y-tunnus", "Kotikunta", "Sopimuksen sisältö", "Haettu € / vuosi", "Perustelu"],
                    [3.4, 2.2, 2.4, 2.6, 2.0, 4.1], right={4})
     tr_tag(t, "for r in refusals")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import html
 import io
 import json
 import os
@@ -804,3 +805,56 @@ def test_decide_on_a_date_out_of_the_calendar_is_refused_in_finnish(decided_roun
     assert r.exit_code == 2, r.output
     assert "odottamaton" not in r.stderr and "päivämäär" in r.stderr, r.stderr
     assert dump(decided_round.db) == before
+
+
+def test_the_strategy_directors_decision_is_written_dated_and_final_by_decide(cli, workdir):
+    """decide --maker Strategiajohtaja writes the decision as made (date, §, no draft note) beside the letters,
+    staged with them: a failure writes neither and records nothing."""
+    from .year_round import BIDS as YBIDS
+    from .year_round import PARTNER
+
+    rows = [app_row(1, **CLEAN, **{"Y-tunnus": YBIDS[0], "Haettu summa": "20 000"}),
+            app_row(2, **CLEAN, **PARTNER, **{"Y-tunnus": YBIDS[1], "Haettu summa": "30 000", "Hakija": "Kumppani ry"}),
+            app_row(3, **CLEAN, **PARTNER, **{"Y-tunnus": YBIDS[2], "Haettu summa": "25 000", "Hakija": "Toinen Kumppani ry"})]
+    headers = list(dict.fromkeys(h for r in rows for h in r))
+    write_xlsx(workdir / "hakemukset.xlsx", rows, headers)
+    assert cli("import", workdir / "hakemukset.xlsx").exit_code == 0
+    assert cli("check", "--as-of", "2027-01-10").exit_code in (0, 1)
+    add_proposal(cli.db, "H-0001", "20000", "myönnetään haettu määrä", "FULL")
+    add_proposal(cli.db, "H-0002", "30000", "myönnetään haettu määrä", "FULL")
+    add_proposal(cli.db, "H-0003", "0", "Yhdistyksen toiminta ei kohdistu hyvinvointialueen asukkaisiin.", "OFFICER")
+    assert cli("decide", "--date", "2027-01-20", "--section", "§ 12", "--letters", workdir / "paatokset").exit_code == 0
+    assert not list((workdir / "paatokset").glob("strategiajohtajan_paatos*"))  # the board's decision is in its minutes
+    director = ("decide", "--date", "2027-01-21", "--section", "§ 3", "--maker", "Strategiajohtaja",
+                "--letters", workdir / "paatokset_sj", "--json")
+    # a broken template of the director's decision: nothing recorded, no letter written
+    folder = workdir / "pohjat"
+    folder.mkdir()
+    (folder / "strategiajohtajan_paatos.html").write_text("{{ tata_ei_ole }}", encoding="utf-8")
+    (workdir / "avustus.toml").write_text(f'[system]\ntemplates_dir = "{folder.as_posix()}"\n', encoding="utf-8")
+    before = dump(cli.db)
+    r = cli(*director)
+    assert r.exit_code == 2 and "tata_ei_ole" in r.stderr, r.output
+    assert dump(cli.db) == before and not (workdir / "paatokset_sj").exists()
+    (folder / "strategiajohtajan_paatos.html").unlink()
+    r = cli(*director)
+    assert r.exit_code == 0, r.output
+    written = json.loads(r.stdout)["decision_document"]
+    sj = workdir / "paatokset_sj"
+    assert sorted(Path(p).name for p in written) == ["strategiajohtajan_paatos_2027-01-21.docx",
+                                                     "strategiajohtajan_paatos_2027-01-21.html"]
+    assert (sj / "paatos_H-0002.docx").exists() and (sj / "paatos_H-0003.docx").exists()
+    for text in (" ".join(docx_parts(sj / "strategiajohtajan_paatos_2027-01-21.docx")),
+                 html.unescape(re.sub(r"<[^>]+>", " ", (sj / "strategiajohtajan_paatos_2027-01-21.html").read_text(encoding="utf-8")))):
+        text = " ".join(text.replace(NBSP, " ").split())
+        assert "LUONNOS" not in text and "esitetyt" not in text
+        assert "21.1.2027" in text and "§ 3" in text
+        assert "Hyväksytyt kumppanuussopimukset" in text and "Hylätyt kumppanuussopimushakemukset" in text
+        assert "Kumppani ry" in text and "30 000 € " in text
+        assert "Toinen Kumppani ry" in text and "Yhdistyksen toiminta ei kohdistu hyvinvointialueen asukkaisiin." in text
+        assert "Hyväksyn edellä mainitut kumppanuussopimukset" in text and "Hylkään edellä mainitut" in text
+        assert "H-0001" not in text and "Hakija 1" not in text  # the board's grant is not the director's
+    # the same command again: the decision of record stays as it is, nothing new
+    first = (sj / "strategiajohtajan_paatos_2027-01-21.docx").read_bytes()
+    r = cli(*director)
+    assert r.exit_code == 0 and (sj / "strategiajohtajan_paatos_2027-01-21.docx").read_bytes() == first

@@ -990,6 +990,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "decider": {"name": "N.N.", "title": "strategiajohtaja"},
         "decision_date": None,
         "prepared": dt.date(2027, 1, 5),
+        "final": False,
         "section": "",
         "title": "Kumppanuussopimukset järjestöjen kanssa vuosille 2027–2028",
         "agreements": [

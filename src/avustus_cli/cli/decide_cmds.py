@@ -96,7 +96,9 @@ def decide_cmd(
             t.add_row("muutettuja (amend), ennallaan", str(len(result.kept_amended)))
         t.add_row("myönteisiä", f"{result.totals['granted_count']} ({fmt.money(Decimal(result.totals['granted_sum']))})")
         t.add_row("hylättyjä", str(result.totals["refused_count"]))
-        t.add_row("kirjeitä", f"{len(result.letters) // 2 if result.letters else 0} → {letters}")
+        t.add_row("kirjeitä", f"{len({p.stem for p in result.letters if p.name.startswith('paatos_')})} → {letters}")
+        if result.decision_document:  # the strategy director's decision as made
+            t.add_row("viranhaltijapäätös", ", ".join(p.name for p in result.decision_document))
         out.print(t)
         if result.routed:
             deciders = sorted({d for _, d in result.routed})

@@ -27,7 +27,7 @@ from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import proposals as proposal_store
 from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.adapters.store.backup import backup_before
-from avustus_cli.domain import deadlines, filenames, fmt
+from avustus_cli.domain import deadlines, director, filenames, fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.decision import (
     Decision,
@@ -117,6 +117,7 @@ class DecideResult:
     mailing: Path | None = None
     backup: Path | None = None
     totals: dict[str, Any] = field(default_factory=dict)
+    decision_document: list[Path] = field(default_factory=list)  # the strategy director's decision, dated
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -135,6 +136,7 @@ class DecideResult:
             "letters": [str(p) for p in self.letters],
             "kept_letters": [str(p) for p in self.kept_letters],
             "mailing": str(self.mailing) if self.mailing else None,
+            "decision_document": [str(p) for p in self.decision_document],
             "totals": self.totals,
         }
 
@@ -329,7 +331,8 @@ def decide(
 
                     review_store.record_minutes(store, maker, decision_date, minutes_published)
             stage.publish()
-            result.letters = [stage.final(p) for p in staged]
+            result.decision_document = [stage.final(p) for p in staged if p.name.startswith(director.TEMPLATE)]
+            result.letters = [stage.final(p) for p in staged if not p.name.startswith(director.TEMPLATE)]
             result.kept_letters = list(stage.kept)
             if mailing:
                 result.mailing = Path(letters_dir) / MAILING_FILE
@@ -366,9 +369,12 @@ def _record_decisions(
             staged += write_terms_enclosure(settings, stage.path, formats)
         if mailing:
             write_mailing(stage.path / MAILING_FILE, mailing)
+        own = write_director_decision(settings, plan.letter_rows, plan.apps, result, stage.path, formats)
+        staged += own
         if pdf:  # PDF/A of each letter beside its Word file, recorded and sent with it
             written = with_pdfs(written)
             staged += [p for w in written for p in w.paths if p.suffix == ".pdf"]
+            staged += pdfs_of(own)
     except AvustusError as e:
         raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
     record_letters(store, "decision", written, stage)
@@ -581,6 +587,41 @@ def write_decision_letters(
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
                                     own["channel"]))
     return written, mailing
+
+
+def write_director_decision(
+    settings: Settings, rows: Sequence[Decision], apps: Mapping[str, Application], result: DecideResult, folder: Path,
+    formats: Sequence[str] = ("html", "docx"),
+) -> list[Path]:
+    """The strategy director's decision as made (``decide --maker Strategiajohtaja``): the final, dated
+    version of the draft ``propose`` wrote, from the decisions recorded, written beside the letters as
+    ``strategiajohtajan_paatos_<date>``. Nothing for the board's decisions (the minutes hold them)."""
+    from avustus_cli.adapters.render import write_document
+
+    if result.maker.casefold() != settings.small_partnership_decider.casefold():
+        return []
+    mine = [(d, apps[d.application_id]) for d in rows if d.application_id is not None and d.application_id in apps
+            and d.decision_date == result.decision_date and d.section == result.section]
+    content = director.decision_content(
+        [(app, d.amount) for d, app in mine if d.amount > 0],
+        [(app, [r["code"] for r in parse_reasons(d.reason) if r["code"]],
+          " ".join(r["text"] for r in reason_texts(d.reason))) for d, app in mine if d.amount <= 0],
+        settings, _report_documents())
+    if content is None:
+        return []
+    content.update(final=True, decision_date=result.decision_date, section=result.section)
+    stem = f"{director.TEMPLATE}_{result.decision_date.isoformat()}"
+    return write_document(Path(folder), stem, director.TEMPLATE, content, settings, formats)
+
+
+def pdfs_of(paths: Sequence[Path]) -> list[Path]:
+    """A PDF/A beside each Word file of ``paths`` (LibreOffice, one run for all)."""
+    from avustus_cli.adapters.pdf import to_pdf
+
+    docx = [p for p in paths if p.suffix == ".docx"]
+    if docx:
+        to_pdf(docx)
+    return [p.with_suffix(".pdf") for p in docx]
 
 
 def with_pdfs(written: Sequence[WrittenLetter]) -> list[WrittenLetter]:

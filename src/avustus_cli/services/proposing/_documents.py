@@ -5,7 +5,6 @@ proposal."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
@@ -19,19 +18,15 @@ from avustus_cli.adapters.proposal_sheet import write_esitys
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain import deadlines, filenames
+from avustus_cli.domain import deadlines, director, filenames
 from avustus_cli.domain.allocation import Budget, Method
-from avustus_cli.domain.checking import partnership_routing
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import GrantForm, Severity
 from avustus_cli.domain.proposal import (
     ProposalLine,
     budget_warning,
     codes_for,
-    commitments_and_metrics,
     decider_for,
-    multi_year,
-    shorten,
 )
 from avustus_cli.domain.rules.conflict import conflicts
 from avustus_cli.domain.rules.reasons import request_sentence
@@ -114,8 +109,7 @@ def _review(settings: Settings) -> dict[str, Any]:
     return {"authority": settings.body, "channel": None, "sent": None, "served": None, "last_day": None}
 
 
-def _purpose(app) -> str:
-    return shorten(app.activity_name or app.description, 120)
+_purpose = director.purpose
 
 
 def _category_name(settings: Settings, cat: int | None) -> str:
@@ -125,18 +119,7 @@ def _category_name(settings: Settings, cat: int | None) -> str:
 
 
 def _partnership(row: ProposalLine, settings: Settings) -> dict[str, Any]:
-    app = row.app
-    routing = partnership_routing(dataclasses.replace(app, requested=row.amount), settings)
-    per_year = max((amt for _, amt, _ in routing), default=Decimal(0))
-    decider = decider_for(app, row.amount, settings)
-    start = app.agreement_start or dt.date(settings.year, 1, 1)
-    end = app.agreement_end or dt.date(settings.year, 12, 31)
-    years = multi_year(app, per_year, settings)
-    return {"row": row, "applicant": app.applicant, "start": start, "end": end,
-            "amount_per_year": per_year, "decider": decider,
-            # the whole agreement: its years and total (one year: the year's amount), commitments and metrics
-            "years": years["years"] if years else 1, "total": years["total"] if years else per_year,
-            **commitments_and_metrics(app.commitments)}
+    return {"row": row, "applicant": row.app.applicant, **director.agreement_terms(row.app, row.amount, settings)}
 
 
 def pending_rows(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None) -> set[str]:
@@ -487,41 +470,10 @@ def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt
     from avustus_cli.adapters.render import REPORT_DOCUMENTS
 
     mine = _director_rows(rows, settings, pending_rows(rows, settings, as_of))
-    small = [_partnership(r, settings) for r in mine if r.amount > 0]
-    refused = [r for r in mine if r.amount == 0]
-    if not small and not refused:
-        return None
-    years = sorted({y for p in small for y in (p["start"].year, p["end"].year)}) or [settings.year]
-    span = f"{years[0]}–{years[-1]}" if years[0] != years[-1] else str(years[0])
-    return {
-        "decider": {"name": settings.strategy_director.name, "title": settings.strategy_director.title or settings.small_partnership_decider.lower()},
-        "decision_date": None,
-        "prepared": None,  # the date the draft was prepared on (write_documents)
-        "section": "",
-        "title": f"Kumppanuussopimukset järjestöjen kanssa vuosille {span}" if "–" in span
-        else f"Kumppanuussopimukset järjestöjen kanssa vuodelle {span}",
-        "agreements": [
-            {"application_id": p["row"].app.id, "applicant": p["applicant"], "business_id": p["row"].app.business_id or "",
-             "municipality": p["row"].app.home_municipality or "", "purpose": _purpose(p["row"].app),
-             "start": p["start"], "end": p["end"], "amount_per_year": p["amount_per_year"],
-             **_commitments(p["row"].app.commitments)}
-            for p in small
-        ],
-        "refusals": [
-            {"application_id": r.app.id, "applicant": r.app.applicant, "business_id": r.app.business_id or "",
-             "municipality": r.app.home_municipality or "", "purpose": _purpose(r.app), "requested": r.app.requested,
-             "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
-            for r in refused
-        ],
-        "report_due": deadlines.report_due(settings.year, settings.report_months),
-        "report_documents": list(REPORT_DOCUMENTS),
-        "review": _review(settings),
-    }
-
-
-def _commitments(text: str) -> dict[str, str]:
-    """Split "… Mittarit: …" into the commitments and the metrics."""
-    return commitments_and_metrics(text)
+    return director.decision_content(
+        [(r.app, r.amount) for r in mine if r.amount > 0],
+        [(r.app, codes_for(r), refusal_text(r, settings, as_of)) for r in mine if r.amount == 0],
+        settings, REPORT_DOCUMENTS)
 
 
 def supplement_items(result: Standing, settings: Settings | None = None) -> list[dict[str, str]]:
