@@ -192,7 +192,9 @@ def _clean(value: Any) -> Any:
     (a line break in Word) and turn ``\\t`` into a space. The spaces of an
     amount become no-break spaces, so no line breaks inside it."""
     if isinstance(value, str):
-        return _AMOUNT.sub(_unbroken, _CONTROL.sub("", value.replace("\t", " ")))
+        if not value.isprintable():  # a control character (\t and \n included): most texts have none
+            value = _CONTROL.sub("", value.replace("\t", " "))
+        return _AMOUNT.sub(_unbroken, value) if "€" in value or "%" in value else value
     if isinstance(value, Mapping):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -678,6 +680,8 @@ class _WordTemplate:
 
     def __init__(self, tpl: Any, parts: list[tuple[str, Any, Any]], package: Any):
         self._tpl, self._parts, self._package = tpl, parts, package
+        self._first: dict[str, bytes] = {}  # the parts of the package's own letter (not replaced when the same)
+        self._last: dict[str, tuple[str, bytes]] = {}  # a header's or footer's last XML and its bytes
 
     @classmethod
     def learn(cls, data: bytes, ctx: dict[str, Any], env: _Environment, whole: bytes) -> _WordTemplate | None:
@@ -706,7 +710,10 @@ class _WordTemplate:
                     if info.filename not in rendered and any(tag in z.read(info) for tag in (b"{{", b"{%", b"{#")):
                         return None
             made = cls(tpl, parts, Package(whole))
-            return made if made.render(ctx, env) == whole else None
+            if made.render(ctx, env) != whole:
+                return None
+            made._first = made._rendered_parts(ctx, env)
+            return made
         except Exception:  # anything unexpected: this template is rendered whole, as before
             return None
 
@@ -725,6 +732,11 @@ class _WordTemplate:
         return tpl.resolve_listing(xml) if any(c in xml for c in _LISTING) else xml
 
     def render(self, ctx: dict[str, Any], env: _Environment) -> bytes:
+        """The letter: its parts that differ from the package's own letter replaced in the package."""
+        parts = self._rendered_parts(ctx, env)
+        return self._package.with_members({k: v for k, v in parts.items() if v != self._first.get(k)})
+
+    def _rendered_parts(self, ctx: dict[str, Any], env: _Environment) -> dict[str, bytes]:
         from docx.opc.oxml import serialize_part_xml
         from docx.oxml.parser import parse_xml
 
@@ -742,10 +754,14 @@ class _WordTemplate:
                 tpl.fix_docpr_ids(tree)
                 tpl.map_tree(tree)
                 out[name] = tpl.docx.part.blob
-            else:  # what XmlPart.load(...).blob gives for the rendered header or footer
-                out[name] = serialize_part_xml(parse_xml(xml.encode(header[1])))
+                continue
+            last = self._last.get(name)
+            if last is None or last[0] != xml:  # a header is mostly the same from letter to letter
+                # what XmlPart.load(...).blob gives for the rendered header or footer
+                last = self._last[name] = (xml, serialize_part_xml(parse_xml(xml.encode(header[1]))))
+            out[name] = last[1]
         tpl.current_rendering_part = None
-        return self._package.with_members(out)
+        return out
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)

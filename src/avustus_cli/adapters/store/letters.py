@@ -116,15 +116,18 @@ def record_letter(
     folder = str(Path(folder).resolve() if folder is not None else main.resolve().parent)
     digest = file_hash(main)
     served = deadlines.served_on(sent, channel)
+    # an application's letter is found by its application: "grant_id is NULL" would lead the planner to the
+    # grant index and through every application's letters (a round's letters recorded in quadratic time)
+    who = "application_id = ? and +grant_id is ?" if application_id is not None else "application_id is ? and grant_id is ?"
     same = store.query(
-        "select * from letters where kind = ? and application_id is ? and grant_id is ? and folder = ? and file = ? "
+        f"select * from letters where kind = ? and {who} and folder = ? and file = ? "
         "and content_hash = ? and channel = ? and sent = ? and status != 'superseded' order by id desc limit 1",
         (kind, application_id, grant_id, folder, main.name, digest, channel, sent.isoformat()),
     )
     if same:
         return _record(same[0]), False
     older = store.query(
-        "select id from letters where kind = ? and application_id is ? and grant_id is ? and folder = ? and file = ? "
+        f"select id from letters where kind = ? and {who} and folder = ? and file = ? "
         "and status in ('written', 'failed')",
         (kind, application_id, grant_id, folder, main.name),
     )

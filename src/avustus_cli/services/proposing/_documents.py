@@ -495,7 +495,9 @@ def supplement_items(result: Standing, settings: Settings | None = None) -> list
     return list(out.values())
 
 
-def letter_context(result: Standing, personal: Mapping[str, Any], settings: Settings, as_of: dt.date) -> dict[str, Any]:
+def letter_context(result: Standing, personal: Mapping[str, Any], settings: Settings, as_of: dt.date,
+                   items: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """A supplement request's context; ``items``: ``supplement_items`` when the caller has them already."""
     app = result.app
     # the letter goes to the association: its postal address, for the attention of its contact person
     address = [x for x in (personal.get("contact_person"),) if x]
@@ -510,7 +512,7 @@ def letter_context(result: Standing, personal: Mapping[str, Any], settings: Sett
         "application": {"id": app.id, "received": _received(app.received), "requested": app.requested,
                         "activity_name": app.activity_name,
                         "form": app.form.label if app.form else "Avustus"},
-        "items": supplement_items(result, settings),
+        "items": supplement_items(result, settings) if items is None else items,
         "due": due,
         "reply_to": settings.office.email,
     }
@@ -602,28 +604,40 @@ def _supplement_requests(
     # A supplement request once sent is a letter of record: a re-run does not write it again (its date and
     # deadline are stored; a letter lost from the folder is written again with them).
     sent_letters: list[Path] = []
-    letters = []
+    letters: list[tuple[ProposalLine, list[dict[str, str]]]] = []
     for r in rows:
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
         existing = [letter_dir / f"{stem}.{f}" for f in formats]
         if r.standing.supplement is not None and all(p.exists() for p in existing):
             sent_letters += existing
-        elif supplement_items(r.standing, settings):
-            letters.append(r)
-    if letters:
-        personal = {a.id: a for a in store.applications([r.app.id for r in letters], with_personal=True)}
-        contexts = []
-        for r in letters:
-            p = personal[r.app.id]
-            contexts.append((safe_stem(r.app.id), letter_context(
-                r.standing, {"contact_person": p.contact_person, "email": p.email}, settings, as_of)))
-        written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
-    else:
-        written_letters = []
-    written_letters += sent_letters
+        elif items := supplement_items(r.standing, settings):
+            letters.append((r, items))
+    if not letters:
+        return sent_letters
+    personal = {a.id: a for a in store.applications([r.app.id for r, _ in letters], with_personal=True)}
+    contexts = [(safe_stem(r.app.id), letter_context(r.standing, {"contact_person": personal[r.app.id].contact_person,
+                                                                  "email": personal[r.app.id].email}, settings, as_of, items))
+                for r, items in letters]
+    written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
+    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir)
+    return written_letters + sent_letters
+
+
+def _record_requests(
+    store: Store,
+    settings: Settings,
+    letter_dir: Path,
+    letters: Sequence[tuple[ProposalLine, list[dict[str, str]]]],
+    personal: Mapping[str, Any],
+    as_of: dt.date,
+    formats: Sequence[str],
+    final_dir: Path | None,
+) -> None:
+    """Each new supplement request in the letters table (kept in ``final_dir``), and the first request's
+    date, deadline and what was asked."""
     from avustus_cli.adapters.store import letters as letter_store
 
-    for r in letters:
+    for r, _ in letters:
         p = personal[r.app.id]
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
         sent = r.standing.supplement[0] if r.standing.supplement is not None else as_of
@@ -633,10 +647,6 @@ def _supplement_requests(
             sent=sent, application_id=r.app.id, email=p.email,
         )
     standing_store.record_supplement_requests(store, [
-        (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))),
-         ", ".join(i["code"] for i in supplement_items(r.standing, settings)))
-        for r in letters if r.standing.supplement is None
+        (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))), ", ".join(i["code"] for i in items))
+        for r, items in letters if r.standing.supplement is None
     ])
-    return written_letters
-
-
