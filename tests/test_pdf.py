@@ -76,3 +76,99 @@ def test_amend_pdf_is_renamed_with_its_letter(decided_round, workdir):
     finally:
         store.close()
 
+
+
+# --- --pdf on the letters of the year after the decision: reminders, usage-report letters, reclaim ---------------
+
+FAKE_SOFFICE = """#!{python}
+# Stands in for LibreOffice: writes "<stem>.pdf" (a marker naming the Word file) into --outdir for each file.
+import sys
+from pathlib import Path
+args = sys.argv[1:]
+out = Path(args[args.index("--outdir") + 1])
+for f in args[args.index("--outdir") + 2:]:
+    (out / (Path(f).stem + ".pdf")).write_bytes(b"%PDF-1.7 " + Path(f).name.encode())
+"""
+
+
+@pytest.fixture
+def fake_soffice(tmp_path, monkeypatch):
+    import sys
+
+    program = tmp_path / "fake-soffice"
+    program.write_text(FAKE_SOFFICE.format(python=sys.executable), encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("AVUSTUS_SOFFICE", str(program))
+    return program
+
+
+def _year_with_report(tmp_path_factory, workdir):
+    from .test_reports import _import, row
+    from .year_round import decided_round as year_round
+
+    cli = year_round(tmp_path_factory.getbasetemp(), workdir)
+    assert cli("paid", "H-0001", "--date", "2027-03-02").exit_code == 0
+    assert _import(cli, workdir, [row()]).exit_code == 0  # used 18 000 €, unused 2 000 €
+    return cli
+
+
+def _recorded_files(db, kind: str) -> list[list[str]]:
+    store = Store.open(db)
+    try:
+        return [sorted(r.files) for r in letter_store.letters(store, kind=kind)]
+    finally:
+        store.close()
+
+
+def test_pdf_of_report_reclaim_and_reminder_letters_is_written_and_recorded(tmp_path_factory, workdir, fake_soffice):
+    cli = _year_with_report(tmp_path_factory, workdir)
+    r = cli("report", "H-0001", "--accept", "--date", "2028-03-20", "--pdf")
+    assert r.exit_code == 0, r.output
+    pdf = workdir / "kayttoselvitykset" / "kayttoselvitys_hyvaksytty_2027_H-0001.pdf"
+    assert pdf.read_bytes() == b"%PDF-1.7 kayttoselvitys_hyvaksytty_2027_H-0001.docx"
+    assert _recorded_files(cli.db, "report_acceptance") == [[
+        "kayttoselvitys_hyvaksytty_2027_H-0001.docx", "kayttoselvitys_hyvaksytty_2027_H-0001.html",
+        "kayttoselvitys_hyvaksytty_2027_H-0001.pdf"]]
+    r = cli("reclaim", "start", "H-0001", "--date", "2028-04-03", "--grounds", "Käyttämättä jäänyt osa.", "--pdf")
+    assert r.exit_code == 0, r.output
+    assert (workdir / "takaisinperinta" / "kuuleminen_H-0001.pdf").read_bytes().startswith(b"%PDF")
+    assert "kuuleminen_H-0001.pdf" in _recorded_files(cli.db, "reclaim_hearing")[0]
+    r = cli("reclaim", "decide", "H-0001", "--date", "2028-04-25", "--section", "§ 41", "--amount", "2000",
+            "--due", "2028-05-31", "--reasons", "Vastinetta ei annettu.", "--pdf")
+    assert r.exit_code == 0, r.output
+    assert (workdir / "takaisinperinta" / "takaisinperinta_H-0001.pdf").read_bytes().startswith(b"%PDF")
+    assert "takaisinperinta_H-0001.pdf" in _recorded_files(cli.db, "reclaim_decision")[0]
+    # the next year's usage report of H-0002 is late (due 30.6.2028): a reminder with its PDF
+    out = workdir / "muistutukset"
+    r = cli("overdue", "--as-of", "2028-07-01", "--letters", out, "--pdf")
+    assert r.exit_code == 1, r.output
+    reminders = sorted(p.name for p in out.glob("muistutus1_*.pdf"))
+    assert reminders and all((out / n).read_bytes() == b"%PDF-1.7 " + n.replace(".pdf", ".docx").encode() for n in reminders)
+    assert all(any(f.endswith(".pdf") for f in files) for files in _recorded_files(cli.db, "reminder"))
+
+
+def test_pdf_without_libreoffice_changes_nothing_on_the_later_letters(tmp_path_factory, workdir, monkeypatch):
+    cli = _year_with_report(tmp_path_factory, workdir)
+    monkeypatch.setenv("AVUSTUS_SOFFICE", "")  # as if LibreOffice were not installed
+    before = dump(cli.db)
+    for args in (("report", "H-0001", "--accept", "--date", "2028-03-20", "--pdf"),
+                 ("reclaim", "start", "H-0001", "--date", "2028-04-03", "--grounds", "Käyttämättä jäänyt osa.", "--pdf"),
+                 ("overdue", "--as-of", "2028-07-01", "--letters", workdir / "muistutukset", "--pdf")):
+        r = cli(*args)
+        assert r.exit_code == 2 and "LibreOffice ei ole asennettu" in r.stderr, (args, r.output)
+    assert dump(cli.db) == before
+    assert not any((workdir / d).exists() for d in ("kayttoselvitykset", "takaisinperinta", "muistutukset"))
+    r = cli("overdue", "--as-of", "2028-07-01", "--pdf")
+    assert r.exit_code == 2 and "anna myös --letters" in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_reclaim_decision_pdf_is_a_pdfa(tmp_path_factory, workdir):
+    cli = _year_with_report(tmp_path_factory, workdir)
+    assert cli("reclaim", "start", "H-0001", "--date", "2028-04-03", "--grounds", "Käyttämättä jäänyt osa.").exit_code == 0
+    r = cli("reclaim", "decide", "H-0001", "--date", "2028-04-25", "--section", "§ 41", "--amount", "2000",
+            "--due", "2028-05-31", "--reasons", "Vastinetta ei annettu.", "--pdf")
+    assert r.exit_code == 0, r.output
+    data = (workdir / "takaisinperinta" / "takaisinperinta_H-0001.pdf").read_bytes()
+    assert data.startswith(b"%PDF") and (b"<pdfaid:part>2</pdfaid:part>" in data or b'pdfaid:part="2"' in data)

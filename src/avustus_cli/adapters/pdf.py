@@ -15,7 +15,7 @@ from pathlib import Path
 
 from avustus_cli.domain.errors import AvustusError
 
-__all__ = ["INSTALL_HINT", "PdfError", "find_soffice", "require_soffice", "to_pdf"]
+__all__ = ["INSTALL_HINT", "PdfError", "find_soffice", "pdf_copies", "require_soffice", "to_pdf"]
 
 # PDF/A-2b: SelectPdfVersion 2 of LibreOffice's writer_pdf_Export filter (the JSON form needs LibreOffice 7.4+)
 PDFA_FILTER = 'pdf:writer_pdf_Export:{"SelectPdfVersion":{"type":"long","value":"2"}}'
@@ -70,3 +70,8 @@ def to_pdf(docs: Sequence[Path], timeout: float = 600.0) -> list[Path]:
                     raise PdfError(f"LibreOffice ei muuntanut tiedostoa {f.name} PDF:ksi. Mitään ei kirjattu.")
                 out.append(pdf)
     return out
+
+
+def pdf_copies(paths: Sequence[Path]) -> list[Path]:
+    """A PDF/A-2 beside each Word file among ``paths`` (one LibreOffice run for all); the PDFs' paths."""
+    return to_pdf([Path(p) for p in paths if Path(p).suffix == ".docx"])

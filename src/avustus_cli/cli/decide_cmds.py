@@ -313,6 +313,7 @@ def report_cmd(
     letters: Path = typer.Option(Path("kayttoselvitykset"), "--letters", callback=output_folder, help="Kansio kirjeille."),
     channel: str = typer.Option("letter", "--channel", help="Kirjeen lähetystapa: letter (kirje) tai email (sähköposti)."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeestä myös PDF/A-tiedosto (LibreOffice)."),
 ) -> None:
     """Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä täydennys
     (--supplement); --received kirjaa selvityksen käsin.
@@ -322,6 +323,8 @@ def report_cmd(
     env = env_of(ctx)
     if accept and supplement:
         raise ValidationError("anna joko --accept tai --supplement, ei molempia.")
+    if pdf and not (accept or supplement):
+        raise ValidationError("--pdf tekee kirjeestä PDF-tiedoston, joten anna myös --accept tai --supplement.")
     if received is not None:
         if accept or supplement:
             raise ValidationError("--received kirjaa selvityksen käsin; tuodun selvityksen hyväksyntä ja täydennys ovat eri komentoja.")
@@ -332,7 +335,7 @@ def report_cmd(
         r = followup.handle_report(
             env.store(), env.settings, grant_id, "accepted" if accept else "supplement", year=year,
             letter_date=option_date(date, "--date") or _today(), letters_dir=letters, channel=channel_of(channel),
-            due=option_date(due, "--due"),
+            due=option_date(due, "--due"), pdf=pdf,
         )
         if accept:
             err.print(escape(f"Käyttöselvitys hyväksytty: {grant_id}, vuosi {r.year}."), highlight=False)
@@ -369,6 +372,7 @@ def overdue_cmd(
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa."),
     xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita lista Excel-tiedostoon."),
     letters: Path = typer.Option(None, "--letters", callback=output_folder, help="Kirjoita muistutukset tähän kansioon (kukin lähetetään vain kerran)."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee muistutuksista myös PDF/A-tiedostot (LibreOffice); vain --letters-valinnan kanssa."),
 ) -> None:
     """Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, muistutusporras ja pidätys;
     takaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos jotain on myöhässä.
@@ -378,9 +382,11 @@ def overdue_cmd(
     env = env_of(ctx)
     day = option_date(as_of, "--as-of") or _today()
     store = env.store()
+    if pdf and letters is None:
+        raise ValidationError("--pdf tekee muistutuksista PDF-tiedostot, joten anna myös --letters KANSIO.")
     items = followup.overdue(store, env.settings, day)
     if letters is not None and items:
-        done = followup.send_reminders(store, env.settings, items, letters, day)
+        done = followup.send_reminders(store, env.settings, items, letters, day, pdf=pdf)
         err.print(f"Muistutuksia kirjoitettu {len(done)} → {escape(str(letters))}", highlight=False)
         if done:
             items = followup.overdue(store, env.settings, day)

@@ -35,6 +35,7 @@ def reclaim_start_cmd(
     days: int = typer.Option(14, "--days", help="Vastausaika päivinä tiedoksisaannista."),
     channel: str = typer.Option("letter", "--channel", help="Lähetystapa: letter (kirje, 7. päivä) tai email (sähköposti, 3. päivä)."),
     letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio kirjeille."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeestä myös PDF/A-tiedosto (LibreOffice)."),
 ) -> None:
     """Aloita takaisinperintä kuulemalla avustuksen saajaa (hallintolaki 34 §): kuulemiskirje kertoo, mitä
     esitetään, millä perusteilla ja mihin mennessä voi vastata.
@@ -45,6 +46,7 @@ def reclaim_start_cmd(
     r = svc.start_reclaim(
         env.store(), env.settings, grant_id, grounds=grounds, amount=option_money(amount, "--amount"),
         letter_date=option_date(date, "--date") or dt.date.today(), channel=channel_of(channel), days=days, letters_dir=letters,
+        pdf=pdf,
     )
     err.print(escape(f"Kuuleminen: {grant_id}, esitetään perittäväksi {fmt.money2(r.reclaim.proposed)}, vastausaika "
                      f"päättyy {fmt.date(r.reclaim.answer_due)}."), highlight=False)
@@ -65,6 +67,7 @@ def reclaim_decide_cmd(
     sent: str = typer.Option(None, "--sent", help="Lähetyspäivä (oletus: päätöstä seuraava arkipäivä)."),
     channel: str = typer.Option("letter", "--channel", help="Lähetystapa: letter tai email."),
     letters: Path = typer.Option(svc.DEFAULT_LETTERS, "--letters", callback=output_folder, help="Kansio kirjeille."),
+    pdf: bool = typer.Option(False, "--pdf", help="Tee kirjeestä myös PDF/A-tiedosto (LibreOffice)."),
 ) -> None:
     """Kirjaa takaisinperintäpäätös ja kirjoita päätöskirje oikaisuvaatimusohjeineen (vasta kuulemisen jälkeen).
 
@@ -76,7 +79,7 @@ def reclaim_decide_cmd(
     r = svc.decide_reclaim(
         env.store(), env.settings, grant_id, decision_date=required_date(date, "--date"), section=section, amount=money,
         due=required_date(due, "--due"), reasons=reasons, maker=maker, answered=option_date(answered, "--answered"),
-        sent=option_date(sent, "--sent"), channel=channel_of(channel), letters_dir=letters,
+        sent=option_date(sent, "--sent"), channel=channel_of(channel), letters_dir=letters, pdf=pdf,
     )
     err.print(escape(f"Takaisinperintä päätetty: {grant_id} {fmt.money2(money)}, eräpäivä {fmt.date(r.reclaim.due)}; "
                      f"oikaisuvaatimusaika päättyy {fmt.date(r.review_last_day)}."), highlight=False)

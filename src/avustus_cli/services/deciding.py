@@ -370,11 +370,12 @@ def _record_decisions(
         if mailing:
             write_mailing(stage.path / MAILING_FILE, mailing)
         own = write_director_decision(settings, plan.letter_rows, plan.apps, result, stage.path, formats)
+        from avustus_cli.adapters.pdf import pdf_copies
         staged += own
         if pdf:  # PDF/A of each letter beside its Word file, recorded and sent with it
             written = with_pdfs(written)
             staged += [p for w in written for p in w.paths if p.suffix == ".pdf"]
-            staged += pdfs_of(own)
+            staged += pdf_copies(own)
     except AvustusError as e:
         raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
     record_letters(store, "decision", written, stage)
@@ -612,16 +613,6 @@ def write_director_decision(
     content.update(final=True, decision_date=result.decision_date, section=result.section)
     stem = f"{director.TEMPLATE}_{result.decision_date.isoformat()}"
     return write_document(Path(folder), stem, director.TEMPLATE, content, settings, formats)
-
-
-def pdfs_of(paths: Sequence[Path]) -> list[Path]:
-    """A PDF/A beside each Word file of ``paths`` (LibreOffice, one run for all)."""
-    from avustus_cli.adapters.pdf import to_pdf
-
-    docx = [p for p in paths if p.suffix == ".docx"]
-    if docx:
-        to_pdf(docx)
-    return [p.with_suffix(".pdf") for p in docx]
 
 
 def with_pdfs(written: Sequence[WrittenLetter]) -> list[WrittenLetter]:

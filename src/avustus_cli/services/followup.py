@@ -15,6 +15,7 @@ from typing import Any
 
 from avustus_cli.adapters.files import StagedFolder
 from avustus_cli.adapters.mailing import write_mailing
+from avustus_cli.adapters.pdf import pdf_copies, require_soffice
 from avustus_cli.adapters.store import Store, stored_date
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import letters as letter_store
@@ -102,6 +103,7 @@ def undated(store: Store, settings: Settings) -> list[Grant]:
     return undated_grants(store.grants(), sql.first_payment_dates(store), settings.report_months)
 
 
+
 def send_reminders(
     store: Store,
     settings: Settings,
@@ -109,10 +111,14 @@ def send_reminders(
     letters_dir: Path,
     letter_date: dt.date,
     formats: Sequence[str] = ("html", "docx"),
+    pdf: bool = False,
 ) -> list[tuple[str, int, list[Path]]]:
     """Write a reminder (level 1, or 2 once the second step is reached) for each
-    overdue grant that has not had one of that level, and record it."""
+    overdue grant that has not had one of that level, and record it (``pdf``: with a PDF/A of each)."""
     from avustus_cli.adapters.render import REPORT_DOCUMENTS, write_document
+
+    if pdf:
+        require_soffice()  # or one line on how to install LibreOffice, before anything is written
 
     rows = sql.grant_rows_by_id(store)
     app_ids = [i.overdue.grant.application_id for i in items if i.overdue.grant.application_id]
@@ -161,6 +167,10 @@ def send_reminders(
             recipients[g.id] = (g.application_id, g.applicant, app.email if app else None, channel)
             mailing.append(letter_files(g.application_id or g.id, g.applicant, app.email if app else "", stem, formats,
                                         channel))
+        if done and pdf:  # one LibreOffice run for every reminder
+            pdf_copies([p for _gid, _level, paths in done for p in paths])
+            done = [(gid, level, [*paths, *[p.with_suffix(".pdf") for p in paths if p.suffix == ".docx"]])
+                    for gid, level, paths in done]
         if done:
             with store.transaction():
                 for gid, level, paths in done:
@@ -275,6 +285,7 @@ def handle_report(
     channel: str = "letter",
     due: dt.date | None = None,
     formats: Sequence[str] = ("html", "docx"),
+    pdf: bool = False,
 ) -> ReportLetter:
     """Accept a filed usage report (``outcome="accepted"``: the acceptance letter) or ask for a supplement
     (``"supplement"``: the request letter listing what is missing, answer by ``due``, by default the
@@ -288,6 +299,8 @@ def handle_report(
 
     if outcome not in ("accepted", "supplement"):
         raise ValidationError(f"tuntematon käsittely {outcome!r}.")
+    if pdf:
+        require_soffice()  # or one line on how to install LibreOffice, before anything is written
     view = _one_view(store, settings, grant_id, year)
     y = view.filing.year
     if view.outcome == "accepted":
@@ -332,7 +345,9 @@ def handle_report(
                "due": due, "reply_to": settings.office.email}
     stem = filenames.stem(f"{prefix}_{y}", grant_id)
     with StagedFolder(Path(letters_dir)) as stage:
-        write_document(stage.path, stem, name, ctx, settings, formats)
+        written = write_document(stage.path, stem, name, ctx, settings, formats)
+        if pdf:
+            pdf_copies(written)
         stem = stage.settle(stem)
         with store.transaction():
             again = _one_view(store, settings, grant_id, y)  # read again under the lock
@@ -342,7 +357,8 @@ def handle_report(
             store.set_report(grant_id, f.received, "approved" if outcome == "accepted" else "incomplete")
             letter_store.record_letter(
                 store, kind="report_acceptance" if outcome == "accepted" else "report_supplement",
-                files=[stage.path / f"{stem}.{x}" for x in formats], folder=stage.target, recipient=row["applicant"],
+                files=[stage.path / f"{stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))], folder=stage.target,
+                recipient=row["applicant"],
                 channel=channel, sent=letter_date, application_id=row.get("application_id"), grant_id=grant_id,
                 email=app_p.email if app_p is not None else None, detail={"year": y, "due": due})
             store.audit("report", grant_id, "accept" if outcome == "accepted" else "supplement",

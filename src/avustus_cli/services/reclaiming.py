@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.files import StagedFolder
+from avustus_cli.adapters.pdf import pdf_copies, require_soffice
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import reclaims as reclaim_store
@@ -76,14 +77,19 @@ def _sentences(text: str) -> list[str]:
 
 
 def _write(letters_dir: Path, stem: str, name: str, ctx: dict[str, Any], settings: Settings, formats: Sequence[str],
-           record: Any) -> list[Path]:
+           record: Any, pdf: bool = False) -> list[Path]:
+    """The letter written into a staging folder (with its PDF/A when ``pdf``), ``record`` called with its
+    files, then the letter moved into ``letters_dir``."""
     from avustus_cli.adapters.render import write_document
 
     with StagedFolder(Path(letters_dir)) as stage:
-        write_document(stage.path, stem, name, ctx, settings, formats)
+        written = write_document(stage.path, stem, name, ctx, settings, formats)
+        if pdf:
+            pdf_copies(written)
         stem = stage.settle(stem)
-        record([stage.path / f"{stem}.{x}" for x in formats], stage.target)
+        record([stage.path / f"{stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))], stage.target)
         return [p for p in stage.publish() if p.stem == stem]
+
 
 
 def _record_letter(store: Store, row: dict[str, Any], app: Any, kind: str, sent: dt.date, channel: str,
@@ -111,6 +117,7 @@ def start_reclaim(
     letters_dir: Path = DEFAULT_LETTERS,
     decider: str | None = None,
     formats: Sequence[str] = ("html", "docx"),
+    pdf: bool = False,
 ) -> ReclaimResult:
     """Hear the grantee before a reclaim (hallintolaki 34 §): the hearing letter says what is proposed (by
     default the unused funds the usage reports show, else all that was paid), on what grounds, and by when to
@@ -120,6 +127,8 @@ def start_reclaim(
         raise ValidationError('perusteet puuttuvat: anna --grounds "..." (kuulemiskirjeessä kerrotaan, miksi takaisinperintää harkitaan).')
     if days < 7:
         raise ValidationError("vastausajan on oltava vähintään 7 päivää tiedoksisaannista.")
+    if pdf:
+        require_soffice()  # or one line on how to install LibreOffice, before anything is written
     row, facts_grant, app = _grant(store, settings, grant_id)
     paid = sql.paid_total(store, grant_id)
     if paid <= 0:
@@ -154,7 +163,7 @@ def start_reclaim(
             store.audit("reclaim", grant_id, "hear", {"proposed": str(amount), "answer_due": due.isoformat(),
                                                        "date": letter_date.isoformat()})
 
-    letters = _write(letters_dir, filenames.stem("kuuleminen", grant_id), "kuuleminen", ctx, settings, formats, record)
+    letters = _write(letters_dir, filenames.stem("kuuleminen", grant_id), "kuuleminen", ctx, settings, formats, record, pdf)
     return ReclaimResult(reclaim, letters)
 
 
@@ -174,6 +183,7 @@ def decide_reclaim(
     channel: str = "letter",
     letters_dir: Path = DEFAULT_LETTERS,
     formats: Sequence[str] = ("html", "docx"),
+    pdf: bool = False,
 ) -> ReclaimResult:
     """Record the reclaim decision and write it with its review instructions (oikaisuvaatimusohje; the
     review period runs from the presumed service of this letter). Refused before the hearing's answer time
@@ -184,6 +194,8 @@ def decide_reclaim(
     reason_list = _sentences(reasons)
     if not reason_list:
         raise ValidationError('perustelut puuttuvat: anna --reasons "..." (hallintolaki 45 §).')
+    if pdf:
+        require_soffice()  # or one line on how to install LibreOffice, before anything is written
     row, facts_grant, app = _grant(store, settings, grant_id)
     paid = sql.paid_total(store, grant_id)
     old = reclaim_store.reclaim(store, grant_id)
@@ -219,7 +231,8 @@ def decide_reclaim(
                                                          "answered": answered.isoformat() if answered else None,
                                                          "review_last_day": last_day.isoformat()})
 
-    letters = _write(letters_dir, filenames.stem("takaisinperinta", grant_id), "takaisinperinta", ctx, settings, formats, record)
+    letters = _write(letters_dir, filenames.stem("takaisinperinta", grant_id), "takaisinperinta", ctx, settings, formats,
+                     record, pdf)
     done = reclaim_store.reclaim(store, grant_id)
     assert done is not None
     return ReclaimResult(done, letters, last_day)
