@@ -41,6 +41,7 @@ def _variants(name: str) -> list[dict]:
 @pytest.fixture
 def fresh(monkeypatch):
     monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
+    monkeypatch.setattr(render, "_WORD_SEEN", set())
 
 
 @pytest.mark.parametrize("name", [n for n in render.DOCUMENTS if n != "oikaisuvaatimusohje"])
@@ -104,6 +105,7 @@ def test_propose_on_the_sample_round_writes_the_same_bytes_either_way(tmp_path, 
     for fast in (False, True):
         monkeypatch.setattr(render, "FAST_DOCX", fast)
         monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
+        monkeypatch.setattr(render, "_WORD_SEEN", set())
         db = tmp_path / f"{fast}.db"
         shutil.copy(tmp_path / "round.db", db)
         out = tmp_path / f"esitys-{fast}"
@@ -114,3 +116,14 @@ def test_propose_on_the_sample_round_writes_the_same_bytes_either_way(tmp_path, 
     assert sum(1 for n in whole if n.endswith(".docx")) > 10
     assert fast_.keys() == whole.keys()
     assert [n for n in whole if whole[n] != fast_[n]] == []
+
+
+def test_a_word_template_is_learned_from_its_second_document_only(fresh):
+    """A board document is rendered once a run: learning its template would cost more than it saves."""
+    settings = default_settings()
+    first, second, third = _variants("taydennyspyynto")[:3]
+    render.render_docx("taydennyspyynto", first, settings)
+    assert render._WORD_TEMPLATES == {}
+    render.render_docx("taydennyspyynto", second, settings)
+    assert list(render._WORD_TEMPLATES.values()) != [] and all(render._WORD_TEMPLATES.values())
+    assert render.render_docx("taydennyspyynto", third, settings) != render.render_docx("taydennyspyynto", second, settings)

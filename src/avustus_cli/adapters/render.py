@@ -601,9 +601,9 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     """Render the Word template ``<name>.docx`` (officer's folder first);
     returns the bytes of the filled .docx.
 
-    The first letter from a template is rendered whole (docxtpl, python-docx); the next ones only
+    The first two letters from a template are rendered whole (docxtpl, python-docx); the next ones only
     run ``word/document.xml``, the headers and the footers through the templates compiled from the
-    first and copy the package's other members as they were written (see :class:`_WordTemplate`):
+    second and copy the package's other members as they were written (see :class:`_WordTemplate`):
     the same bytes, several times faster."""
     return _render_docx(name, _clean(_full_context(name.removesuffix(".docx"), context, settings)), settings)
 
@@ -620,6 +620,11 @@ def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
             return cached.render(ctx, env)
     out = _render_docx_whole(fname, data, ctx, env)
     if FAST_DOCX and key not in _WORD_TEMPLATES:
+        if key not in _WORD_SEEN:  # a template rendered once (a board document) is not worth learning
+            if len(_WORD_SEEN) >= 32:
+                _WORD_SEEN.clear()
+            _WORD_SEEN.add(key)
+            return out
         if len(_WORD_TEMPLATES) >= 32:
             _WORD_TEMPLATES.clear()
         _WORD_TEMPLATES[key] = _WordTemplate.learn(data, ctx, env, out)
@@ -657,6 +662,7 @@ def _render_docx_whole(fname: str, data: bytes, ctx: dict[str, Any], env: _Envir
 
 FAST_DOCX = True  # False: every letter rendered whole (tests compare the two)
 _WORD_TEMPLATES: dict[tuple[str, bytes], _WordTemplate | None] = {}  # None: this template is always rendered whole
+_WORD_SEEN: set[tuple[str, bytes]] = set()  # templates rendered once: learned from the second letter on
 _BODY = "word/document.xml"
 
 

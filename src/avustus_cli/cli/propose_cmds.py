@@ -135,94 +135,144 @@ def propose_cmd(
     """
     env = env_of(ctx)
     settings = env.settings
-    if method is not None:
-        chosen = choice_from(method, METHOD_LABELS, {"pisteytys": "score", "kynnyspisteet": "threshold", "täysi": "full"})
-        if chosen is None:
-            raise AvustusError(f"tuntematon jakotapa {method!r}: valitse yksi seuraavista: "
-                               + ", ".join(f"{METHOD_LABELS[m]} ({m})" for m in METHODS) + ".")
-        method = chosen
+    chosen = _method_choice(method)
     budget_total = option_money(budget, "--budget")
     date = as_of_date(as_of)
     if pdf and not compare:
         svc.require_pdf()  # before anything is written
     store = env.store(create=False)
     if compare:
-        if from_file is not None:
-            raise AvustusError("--compare ja --from eivät käy yhdessä: --compare ei kirjoita mitään.")
-        result = svc.compare_methods(store, settings, budget_total)
-        _print_compare(result, svc.budget_of(settings, budget_total))
-        next_step("valitse jakotapa ja laadi esitys: avustus propose --out esitys --method JAKOTAPA")
+        _compare(store, settings, budget_total, from_file)
         return
-    if out_dir is None:
-        raise AvustusError("anna kansio, johon esitys kirjoitetaan: --out KANSIO (esim. avustus propose --out esitys)")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise AvustusError(f"{out_dir} on tiedosto, ei kansio: anna --out-valinnalle kansio.")
-    if before_deadline and not final:
-        raise AvustusError("--before-deadline käy vain yhdessä valinnan --final kanssa; ilman niitä asiakirjat ovat luonnoksia.")
-    if final and not before_deadline:
-        running = svc.running_supplements(store, settings, date)
-        if running:
-            last = max(due for _, due in running)
-            raise AvustusError(
-                f"täydennyspyynnön määräaika on vielä kesken {len(running)} hakemuksella ({escape(_few([i for i, _ in running]))}; "
-                f"viimeinen määräaika {fmt.date(last)}): lopullista päätösesitystä ei kirjoitettu eikä mitään tallennettu. "
-                "Laadi luonnos ilman valintaa --final, odota määräajan päättymistä tai anna myös valinta --before-deadline, "
-                "jolloin täydennystä odottavat hakemukset esitetään hylättäviksi ehdollisesti."
-            )
+    out_dir = _checked_out_dir(out_dir)
+    _check_final(store, settings, date, final, before_deadline)
+    _check_sheet_saved(out_dir, from_file, force)
     budget_obj = svc.budget_of(settings, budget_total)
-    if from_file is None and svc.esitys_is_edited(out_dir) and not force:
-        raise AvustusError(
-            f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
-            f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
-        )
     # The documents are written into a copy of the folder inside the database transaction, and the copy takes
     # the folder's place only after the commit: a failure leaves the database and the folder as they were.
     with StagedCopy(out_dir) as stage:
         with store.transaction():
             if from_file is not None:
-                if method is not None:
-                    err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
-                edits = svc.read_sheet(from_file, settings, display=str(from_file))
-                _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
-                err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
-                rows = svc.load_rows(store, settings)
-                used = next((r.method for r in rows if r.method), settings.method)
-                m = Method.from_settings(settings, used if used in METHODS else None)
+                rows, m = _store_sheet(store, settings, from_file, chosen, budget_total)
             else:
-                proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits, yes=yes)
-                if proposed.kept:
-                    err.print(
-                        f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "
-                        f"{escape(_few(proposed.kept))}); määräraha jaettiin muille. Jaon tulos niidenkin tilalle: --reset-edits.",
-                        highlight=False,
-                    )
-                if proposed.replaced:
-                    why = ("valinnalla --reset-edits" if reset_edits else
-                           "koska hakemus ei enää ole avustuskelpoinen (hylkäävä havainto tai käsittely kesken)")
-                    err.print(
-                        f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella {why}: "
-                        f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
-                        highlight=False,
-                    )
-                used_method = proposed.plan.method.method
-                err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
-                          highlight=False)
-                rows = svc.load_rows(store, settings)
-                m = proposed.plan.method
-            from avustus_cli.cli.progress import Progress
-
-            with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
-                written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final,
-                                              final_dir=out_dir)
-                if pdf:  # PDF/A of every Word document (board documents and supplement requests)
-                    written.paths += svc.pdf_copies(written.paths)
-            svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)
+                rows, m = _store_allocation(store, settings, chosen, budget_total, date, reset_edits, yes)
+            written = _write_documents(store, settings, stage, out_dir, rows, budget_obj, m, date, final, pdf)
         stage.swap()
-    written = svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest), written.pending)
     _print_summary(rows, budget_obj)
-    _print_paths(out_dir, written)
+    _print_paths(out_dir, svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest),
+                                      written.pending))
+    _print_warnings_and_next(rows, settings, date, out_dir)
+
+
+def _print_warnings_and_next(rows, settings, date, out_dir: Path) -> None:
     for warning in svc.proposal_warnings(rows, settings, date):
         err.print(f"[bold]Varoitus:[/] {escape(warning)}", highlight=False)
     sheet = out_dir / svc.ESITYS_FILE
     next_step(f"tarkista {sheet} ja lue muutokset (avustus propose --out {out_dir} --from {sheet}); kokouksen jälkeen "
               'kirjaa päätös: avustus decide --date VVVV-KK-PP --section "§ N"')
+
+
+def _write_documents(store, settings, stage: StagedCopy, out_dir: Path, rows, budget_obj, m: Method, date,
+                     final: bool, pdf: bool) -> svc.Written:
+    """The documents into the staging copy (with a progress bar), and esitys.xlsx recorded as written."""
+    from avustus_cli.cli.progress import Progress
+
+    with Progress("Kirjoitetaan esitystä ja asiakirjoja"):
+        written = svc.write_documents(store, settings, stage.path, rows, budget_obj, m, date, draft=not final,
+                                      final_dir=out_dir)
+        if pdf:  # PDF/A of every Word document (board documents and supplement requests)
+            written.paths += svc.pdf_copies(written.paths)
+    svc.remember_sheet(store, out_dir / svc.ESITYS_FILE, stage.path / svc.ESITYS_FILE)
+    return written
+
+
+def _method_choice(method: str | None) -> str | None:
+    """``--method`` as the allocation's own name (the Finnish names accepted), None when not given."""
+    if method is None:
+        return None
+    chosen = choice_from(method, METHOD_LABELS, {"pisteytys": "score", "kynnyspisteet": "threshold", "täysi": "full"})
+    if chosen is None:
+        raise AvustusError(f"tuntematon jakotapa {method!r}: valitse yksi seuraavista: "
+                           + ", ".join(f"{METHOD_LABELS[m]} ({m})" for m in METHODS) + ".")
+    return chosen
+
+
+def _compare(store, settings, budget_total, from_file: Path | None) -> None:
+    """``--compare``: the methods side by side; nothing written."""
+    if from_file is not None:
+        raise AvustusError("--compare ja --from eivät käy yhdessä: --compare ei kirjoita mitään.")
+    result = svc.compare_methods(store, settings, budget_total)
+    _print_compare(result, svc.budget_of(settings, budget_total))
+    next_step("valitse jakotapa ja laadi esitys: avustus propose --out esitys --method JAKOTAPA")
+
+
+def _checked_out_dir(out_dir: Path | None) -> Path:
+    """``--out`` given, and a folder (or nothing yet)."""
+    if out_dir is None:
+        raise AvustusError("anna kansio, johon esitys kirjoitetaan: --out KANSIO (esim. avustus propose --out esitys)")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise AvustusError(f"{out_dir} on tiedosto, ei kansio: anna --out-valinnalle kansio.")
+    return out_dir
+
+
+def _check_sheet_saved(out_dir: Path, from_file: Path | None, force: bool) -> None:
+    """The folder's esitys.xlsx not edited since it was written, unless read (``--from``) or replaced (``--force``)."""
+    if from_file is None and svc.esitys_is_edited(out_dir) and not force:
+        raise AvustusError(
+            f"{out_dir / svc.ESITYS_FILE} on muuttunut sen jälkeen, kun se kirjoitettiin: lue muokkaukset ensin "
+            f"(avustus propose --out {out_dir} --from {out_dir / svc.ESITYS_FILE}) tai korvaa ne valinnalla --force."
+        )
+
+
+def _check_final(store, settings, date, final: bool, before_deadline: bool) -> None:
+    """A final board item is refused while a supplement deadline runs, unless ``--before-deadline``."""
+    if before_deadline and not final:
+        raise AvustusError("--before-deadline käy vain yhdessä valinnan --final kanssa; ilman niitä asiakirjat ovat luonnoksia.")
+    if not final or before_deadline:
+        return
+    running = svc.running_supplements(store, settings, date)
+    if running:
+        last = max(due for _, due in running)
+        raise AvustusError(
+            f"täydennyspyynnön määräaika on vielä kesken {len(running)} hakemuksella ({escape(_few([i for i, _ in running]))}; "
+            f"viimeinen määräaika {fmt.date(last)}): lopullista päätösesitystä ei kirjoitettu eikä mitään tallennettu. "
+            "Laadi luonnos ilman valintaa --final, odota määräajan päättymistä tai anna myös valinta --before-deadline, "
+            "jolloin täydennystä odottavat hakemukset esitetään hylättäviksi ehdollisesti."
+        )
+
+
+def _store_sheet(store, settings, from_file: Path, method: str | None, budget_total) -> tuple[list, Method]:
+    """The officer's edits read from esitys.xlsx and stored; the stored rows and the method they were made with."""
+    if method is not None:
+        err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
+    edits = svc.read_sheet(from_file, settings, display=str(from_file))
+    _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
+    err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
+    rows = svc.load_rows(store, settings)
+    used = next((r.method for r in rows if r.method), settings.method)
+    return rows, Method.from_settings(settings, used if used in METHODS else None)
+
+
+def _store_allocation(store, settings, method: str | None, budget_total, date, reset_edits: bool,
+                      yes: bool) -> tuple[list, Method]:
+    """The budget allocated and stored (the officer's sheet edits kept unless ``reset_edits``); the stored rows
+    and the method."""
+    proposed = svc.propose(store, settings, method, budget_total, as_of=date, reset_edits=reset_edits, yes=yes)
+    if proposed.kept:
+        err.print(
+            f"Valmistelijan muokkaukset pidettiin ennallaan ({len(proposed.kept)} hakemusta: "
+            f"{escape(_few(proposed.kept))}); määräraha jaettiin muille. Jaon tulos niidenkin tilalle: --reset-edits.",
+            highlight=False,
+        )
+    if proposed.replaced:
+        why = ("valinnalla --reset-edits" if reset_edits else
+               "koska hakemus ei enää ole avustuskelpoinen (hylkäävä havainto tai käsittely kesken)")
+        err.print(
+            f"Huom: {len(proposed.replaced)} taulukosta muokattua esitystä korvattiin jaon tuloksella {why}: "
+            f"{escape(_few(proposed.replaced))} (muutokset ovat tapahtumalokissa).",
+            highlight=False,
+        )
+    used_method = proposed.plan.method.method
+    err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
+              highlight=False)
+    return svc.load_rows(store, settings), proposed.plan.method

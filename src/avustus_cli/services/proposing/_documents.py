@@ -183,26 +183,9 @@ def board_context(
     a supplement) are counted but get no item; refused small partnership
     agreements are the strategy director's (``director_context``)."""
     pending = pending_rows(rows, settings, as_of)
-    body_rows = _body_rows(rows, settings, pending)
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
     outside = [_outside_window(r, settings) for r in rows]
-    running = {r.app.id: dates for r in body_rows if r.amount == 0
-               if (dates := supplement_running(r, settings, as_of)) is not None}
-    refusals = [
-        {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
-        for r in body_rows if r.amount == 0 and r.app.id not in running
-    ]
-    # refusals that wait for a supplement whose deadline has not passed when the item is written
-    conditional = [
-        {"applicant": r.app.applicant, "sent": running[r.app.id][0], "due": running[r.app.id][1],
-         "reason": " ".join(refusal_sentences(r.standing, settings))}
-        for r in body_rows if r.app.id in running
-    ]
-    reductions = [
-        {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount, "reason": sentence(r.reason)}
-        for r in body_rows if r.amount > 0 and r.reason_code == "OFFICER" and r.reason
-    ]
     return {
         "title": f"Järjestöjen toiminta-avustukset vuodelle {settings.year}",
         "call_announcement": settings.call_announcement or (
@@ -220,9 +203,7 @@ def board_context(
         "granted_count": len(granted),
         "granted_sum": sum((r.amount for r in granted), Decimal(0)),
         "by_category": _by_category(granted, settings),
-        "refusals": refusals,
-        "conditional_refusals": conditional,
-        "reductions": reductions,
+        **_board_refusals(_body_rows(rows, settings, pending), settings, as_of),
         "draft": {"prepared": as_of} if draft and as_of is not None else None,
         "appropriation": appropriation(rows, budget, settings),
         "cuts": cuts(rows, budget, method.step, pending),
@@ -239,6 +220,29 @@ def board_context(
         "conflicts": [dict(c) for c in step_asides],
         # last year's operating grants, for comparison: {year, count, granted} or None
         "last_year": dict(last_year) if last_year else None,
+    }
+
+
+def _board_refusals(body_rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None) -> dict[str, Any]:
+    """The board item's refusals (with their reasons), the refusals that wait for a supplement whose
+    deadline has not passed when the item is written, and the officer's reductions."""
+    running = {r.app.id: dates for r in body_rows if r.amount == 0
+               if (dates := supplement_running(r, settings, as_of)) is not None}
+    return {
+        "refusals": [
+            {"applicant": r.app.applicant, "codes": codes_for(r), "reason": refusal_text(r, settings, as_of)}
+            for r in body_rows if r.amount == 0 and r.app.id not in running
+        ],
+        "conditional_refusals": [
+            {"applicant": r.app.applicant, "sent": running[r.app.id][0], "due": running[r.app.id][1],
+             "reason": " ".join(refusal_sentences(r.standing, settings))}
+            for r in body_rows if r.app.id in running
+        ],
+        "reductions": [
+            {"applicant": r.app.applicant, "requested": r.app.requested, "proposed": r.amount,
+             "reason": sentence(r.reason)}
+            for r in body_rows if r.amount > 0 and r.reason_code == "OFFICER" and r.reason
+        ],
     }
 
 
