@@ -132,36 +132,6 @@ def test_rules_listed(cli):
         assert c in codes
 
 
-def test_worker_processes_give_the_same_results(tmp_path, monkeypatch):
-    """A big round is checked in worker processes: the findings must be exactly those of one process."""
-    import datetime as dt
-
-    from avustus_cli.adapters.store import Store
-    from avustus_cli.domain.config import load_settings
-    from avustus_cli.services import checking as checks
-
-    cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
-    cli("import", SAMPLE / "hakemukset.xlsx")
-    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
-    settings = load_settings(SAMPLE / "avustus.toml")
-    store = Store.open(tmp_path / "a.db")
-
-    def run():
-        res = checks.run_check(store, settings, dt.date(2027, 1, 10), slim=True, reuse=False)
-        return [(r.app.id, r.app.applicant, r.app.requested, r.app.form, r.verdict, r.findings) for r in res], store.findings()
-
-    monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)
-    one = run()
-    monkeypatch.setattr(checks, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(checks, "_CHUNK", 7)
-    calls = []
-    real = checks._check_in_parallel
-    monkeypatch.setattr(checks, "_check_in_parallel", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
-    many = run()
-    assert calls, "the parallel path was not taken"
-    assert one == many
-
-
 def test_accept_refuses_unknown_and_stale(cli, workdir):
     row = app_row(1, Toimintakunnat="Jyväskylä; Tampere")
     cli("import", write_xlsx(workdir / "v.xlsx", [row]))

@@ -22,14 +22,13 @@ DAY = dt.date(2027, 1, 10)
 def ran(monkeypatch):
     """The ids of the applications whose rules ran."""
     ids: list[str] = []
-    real = checks.check_application
+    real = checks._run_rules
 
-    def counting(app, ctx, rules=None):
-        ids.append(app.id)
-        return real(app, ctx, rules)
+    def counting(store, settings, as_of, fresh, *args, **kwargs):
+        ids.extend(fresh)
+        return real(store, settings, as_of, fresh, *args, **kwargs)
 
-    monkeypatch.setattr(checks, "check_application", counting)
-    monkeypatch.setattr(checks, "PARALLEL_MIN", 10**9)
+    monkeypatch.setattr(checks, "_run_rules", counting)
     return ids
 
 

@@ -2,24 +2,36 @@
 
 >>> findings = check_application(app, RuleContext(settings, as_of=date.today(), history=grants))
 >>> verdict_for(findings)
+
+A round at scale is checked rule by rule instead (``services.checking``): each rule runs once per
+distinct combination of the fields it reads (``Rule.reads``) among the applications its SQL predicate
+selects, on an application that has only those fields (:class:`InputDecoder`), and
+:class:`RoundFindings` gathers the findings per application in ``check_application``'s order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
+from avustus_cli.domain import codec, deadlines
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Verdict, verdict_for
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
 from avustus_cli.domain.rules.partnership import partnership_routing as _routing
 
 __all__ = [
+    "InputDecoder",
+    "RoundFindings",
     "RuleContext",
     "Verdict",
     "check_application",
     "partnership_routing",
     "rules_for_codes",
+    "sql_parameters",
     "verdict_for",
 ]
 
@@ -68,3 +80,65 @@ def check_application(
 def partnership_routing(app: Application, settings: Settings) -> list[tuple[int, Decimal, str]]:
     """Per calendar year of a partnership agreement: (year, amount, decider). See S04."""
     return _routing(app, settings)
+
+
+# --- a round, rule by rule --------------------------------------------------------------------------
+
+# fields whose rule-input value is JSON text (lists, parties, the unparsed texts), and booleans (1 / 0)
+_JSON_FIELDS = frozenset({"cost_types", "municipalities", "targets", "lead_applicant", "co_applicants", "attachments",
+                          "raw"})
+_BOOL_FIELDS = frozenset({"non_profit", "county_field", "economic_activity", "accounts_segregated", "audit_consent",
+                          "joint"})
+_BOOLS = {1: True, 0: False}
+
+
+def sql_parameters(settings: Settings) -> dict[str, str]:
+    """The values the rules' SQL predicates name (``:window_start`` ...), from the settings."""
+    return {
+        "window_start": settings.window_start.isoformat(),
+        "window_last_day": deadlines.window_last_day(settings).isoformat(),
+    }
+
+
+class InputDecoder:
+    """An application with only the fields a rule reads, from their rule-input values (SQL values: NULL
+    for a field the application does not have, booleans as 1 / 0, lists and parties as JSON text),
+    decoded as the store decodes a whole application (``codec``)."""
+
+    def app(self, fields: Sequence[str], values: Sequence[Any]) -> Application:
+        data: dict[str, Any] = {"id": ""}
+        for name, value in zip(fields, values, strict=True):
+            if value is None:
+                continue
+            if name in _JSON_FIELDS:
+                value = json.loads(value)
+            elif name in _BOOL_FIELDS:
+                value = _BOOLS.get(value, value)
+            data[name] = value
+        return codec.application_from_dict(data)
+
+
+class RoundFindings:
+    """The findings of a round's rules, added rule by rule for groups of applications, given back per
+    application in ``check_application``'s order (most severe first, then by code, a rule's own findings
+    in their order) without sorting each application's list."""
+
+    def __init__(self) -> None:
+        # (severity rank, code) -> [(application ids, that rule's findings of that severity)]
+        self._buckets: dict[tuple[int, str], list[tuple[Sequence[str], list[Finding]]]] = defaultdict(list)
+
+    def add(self, code: str, ids: Sequence[str], findings: Iterable[Finding]) -> None:
+        by_rank: dict[int, list[Finding]] = {}
+        for f in findings:
+            by_rank.setdefault(f.severity.rank, []).append(f)
+        for rank, found in by_rank.items():
+            self._buckets[(rank, code)].append((ids, found))
+
+    def per_application(self, ids: Iterable[str]) -> dict[str, list[Finding]]:
+        """application id -> its findings (an empty list when none), for each of ``ids``."""
+        out: dict[str, list[Finding]] = {i: [] for i in ids}
+        for key in sorted(self._buckets):
+            for group, found in self._buckets[key]:
+                for i in group:
+                    out[i].extend(found)
+        return out

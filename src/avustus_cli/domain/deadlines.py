@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,7 +84,12 @@ def holiday_name(d: dt.date) -> str | None:
     "lauantai" / "sunnuntai" for weekends, otherwise the holiday (in Finnish
     for the eves and days the law names, else the ``holidays`` package's name).
     """
-    d = _as_date(d)
+    return _holiday_name(_as_date(d))
+
+
+@lru_cache(maxsize=8192)
+def _holiday_name(d: dt.date) -> str | None:
+    # a check asks of the same few days for every application: the holidays package's lookup is slow
     if d.month == 12 and d.day == 31:
         # Uudenvuodenaatto is a working day (unless it is a weekend day).
         return _DAY_NAMES[d.weekday()] if d.weekday() >= 5 else None

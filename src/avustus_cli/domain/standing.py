@@ -103,13 +103,23 @@ def context_for(
 ) -> RuleContext:
     """The rule context: earlier grants of the applicant (and of a joint application's lead)
     and the decision makers' positions (J01)."""
-    keys = {app.business_id}
-    if app.joint and app.lead_applicant and app.lead_applicant.business_id:
-        keys.add(app.lead_applicant.business_id)
-    earlier = tuple(
-        g for k in keys if k for g in history.get(k, ()) if g.application_id != app.id and (g.year or 0) < (app.year or 9999)
-    )
+    lead = app.lead_applicant.business_id if app.joint and app.lead_applicant else None
+    earlier = earlier_grants(app.id, app.business_id, lead, app.year, history)
     return RuleContext(settings=settings, as_of=as_of, history=earlier, positions=positions)
+
+
+def earlier_grants(
+    app_id: str, business_id: str | None, lead_id: str | None, year: int | None,
+    history: Mapping[str, tuple[Grant, ...]],
+) -> tuple[Grant, ...]:
+    """The earlier grants a rule may know of an application: those of its applicant and of a joint
+    application's lead (``lead_id``), before its year, not made on this application itself."""
+    keys = {business_id}
+    if lead_id:
+        keys.add(lead_id)
+    return tuple(
+        g for k in keys if k for g in history.get(k, ()) if g.application_id != app_id and (g.year or 0) < (year or 9999)
+    )
 
 
 def apply_acceptances(app_id: str, findings: Iterable[Finding], accepted: Mapping) -> list[Finding]:

@@ -9,24 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from pathlib import Path
 
 from avustus_cli.adapters.excel import Sheet, write_workbook
-from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.adapters.workers import map_chunks
-from avustus_cli.domain import codec
-from avustus_cli.domain.checking import check_application
+from avustus_cli.domain.checking import InputDecoder, RoundFindings, sql_parameters
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.fields import APPLICATION_FIELDS
-from avustus_cli.domain.models import SEVERITY_LABELS, Application, Finding, GrantForm, Severity, Verdict, verdict_for
-from avustus_cli.domain.rules import RULES
-from avustus_cli.domain.standing import Standing, apply_acceptances, context_for, rules_version, with_reopened
+from avustus_cli.domain.models import (
+    SEVERITY_LABELS,
+    Application,
+    Finding,
+    Grant,
+    GrantForm,
+    Severity,
+    Verdict,
+    verdict_for,
+)
+from avustus_cli.domain.rules import RULES, Rule, RuleContext
+from avustus_cli.domain.standing import Standing, apply_acceptances, earlier_grants, rules_version, with_reopened
 
 __all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_workbook"]
 
@@ -49,63 +54,53 @@ def run_check(
     with its verdict, and where it is unchanged the stored findings are the result (``reuse=False``
     runs every rule again). The officer's acceptances are applied afresh either way.
 
+    The rules run rule by rule over the typed table of rule inputs (``adapters.store.rule_inputs``,
+    brought up to date first): each rule once per distinct combination of the fields it reads among the
+    applications its SQL predicate selects (see ``domain.rules.registry``); the findings are the same as
+    ``check_application`` gives for each application.
+
     With ``slim`` the results carry only the application's identifying fields
     (id, applicant, business ID, form, year, requested): enough to show them,
     and a 100 000-application round then fits in little memory. ``progress(done, total)`` is called
     as the rules run.
     """
-    inputs = store.check_inputs(app_ids)
+    rule_inputs.refresh(store)
+    inputs = rule_inputs.fingerprint_inputs(store, app_ids)
     if app_ids:
         missing = sorted(set(app_ids) - {row[0] for row in inputs})
         if missing:
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
-    fingerprints = _fingerprints(store, settings, as_of, inputs)
+    positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
+    fingerprints = _fingerprints(store, settings, as_of, inputs, positions)
     hashes = {row[0]: row[1] for row in inputs}
     stored = store.check_fingerprints() if reuse else {}
     fresh_ids = [i for i, fp in fingerprints.items() if stored.get(i, (None,))[0] != fp]
-    fresh_set = set(fresh_ids)
-    kept_ids = [i for i in fingerprints if i not in fresh_set]
+    everything = len(fresh_ids) == len(fingerprints) and app_ids is None
 
-    checked: dict[str, tuple[Application, list[Finding]]] = {}
+    found: dict[str, list[Finding]] = {}
     if fresh_ids:
-        history = standing_store.grant_history(store)
-        positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
-        total = len(fresh_ids)
-        if progress:
-            progress(0, total)
-        if slim and len(fresh_ids) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-            runs: Iterable[tuple[Application, list[Finding]]] = _check_in_parallel(
-                store, settings, as_of, history, positions, fresh_ids)
-        else:
-            apps = store.iter_applications() if len(fresh_ids) == len(fingerprints) and app_ids is None else (
-                store.applications(fresh_ids))
-            runs = ((app, check_application(app, context_for(app, settings, as_of, history, positions))) for app in apps)
-        for n, (app, findings) in enumerate(runs, 1):
-            checked[app.id] = (_slim(app) if slim else app, findings)
-            if progress and n % 1000 == 0:
-                progress(n, total)
-        if progress:
-            progress(total, total)
+        found = _run_rules(store, settings, as_of, fresh_ids, everything, positions, progress)
+    kept_ids = [i for i in fingerprints if i not in found]
+    kept: dict[str, list[Finding]] = {}
     if kept_ids:
-        kept_findings = store.findings() if len(kept_ids) * 2 > len(fingerprints) else {
+        kept = store.findings() if len(kept_ids) * 2 > len(fingerprints) else {
             i: fs for i in kept_ids for fs in [store.findings(i).get(i, [])]}
-        if slim:
-            kept_apps: Iterable[Application] = (_slim_row(row) for row in store.slim_applications(
-                None if len(kept_ids) == len(fingerprints) and app_ids is None else kept_ids))
-        else:
-            kept_apps = store.applications(kept_ids)
-        for app in kept_apps:
-            checked[app.id] = (app, kept_findings.get(app.id, []))
 
+    if slim:
+        apps: Iterable[Application] = (_slim_row(row) for row in rule_inputs.slim_rows(store, app_ids))
+    else:
+        apps = store.applications(None if app_ids is None else sorted(fingerprints))
     accepted = store.acceptances()
+    with_acceptance = {a for a, _ in accepted}
     fresh: dict[str, tuple[str, list[Finding]]] = {}
     changed_verdicts: dict[str, str] = {}
     results = []
-    for app_id in sorted(checked):  # by id, as the store lists them
-        app, findings = checked[app_id]
-        applied = apply_acceptances(app_id, findings, accepted)
+    for app in apps:  # by id, as the store lists them
+        app_id = app.id
+        findings = found[app_id] if app_id in found else kept.get(app_id, [])
+        applied = apply_acceptances(app_id, findings, accepted) if app_id in with_acceptance else findings
         verdict = verdict_for(applied)
-        if app_id in fresh_set:
+        if app_id in found:
             fresh[app_id] = (verdict.value, findings)
         elif stored[app_id][1] != verdict.value:
             changed_verdicts[app_id] = verdict.value
@@ -115,16 +110,69 @@ def run_check(
     return _with_reopened(store, results)
 
 
+def _run_rules(
+    store: Store, settings: Settings, as_of: dt.date, ids: list[str], everything: bool, positions: tuple,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, list[Finding]]:
+    """Every rule over the applications ``ids`` (``everything``: the whole round): application id ->
+    its findings in ``check_application``'s order."""
+    total = len(ids)
+    if progress:
+        progress(0, total)
+    if not everything:
+        rule_inputs.use_ids(store, ids)
+    gathered = RoundFindings()
+    decoder = InputDecoder()
+    params = sql_parameters(settings)
+    ctx = RuleContext(settings, as_of, (), positions)
+    texts_seen: dict[int, str] = {}
+    rules = list(RULES.values())
+    for n, rule in enumerate(rules, 1):
+        if rule.needs == "positions" and not positions:
+            continue  # nothing to find without the register
+        if rule.needs == "history":
+            _run_history_rule(store, rule, settings, as_of, positions, not everything, gathered)
+        else:
+            columns = [(f, rule.reads_when[f]) if f in rule.reads_when else f for f in rule.reads]
+            for group, values in rule_inputs.groups(store, columns, rule.where, not everything, params, texts_seen):
+                result = rule.check(decoder.app(rule.reads, values), ctx)
+                if result:
+                    gathered.add(rule.code, group, result)
+        if progress:
+            progress(total * n // len(rules), total)
+    return gathered.per_application(ids)
+
+
+def _run_history_rule(
+    store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, listed: bool,
+    gathered: RoundFindings,
+) -> None:
+    """A rule on earlier grants (R01): once per distinct set of earlier grants an application has."""
+    history = standing_store.grant_history(store)
+    groups: dict[tuple[int, ...], tuple[tuple[Grant, ...], list[str]]] = {}
+    for app_id, business_id, joint, lead_id, year in rule_inputs.history_keys(store, listed):
+        earlier = earlier_grants(app_id, business_id, lead_id if joint else None, year, history)
+        if earlier:
+            groups.setdefault(tuple(map(id, earlier)), (earlier, []))[1].append(app_id)
+    blank = Application(id="")
+    for earlier, group in groups.values():
+        result = rule.check(blank, RuleContext(settings, as_of, earlier, positions))
+        if result:
+            gathered.add(rule.code, group, result)
+
+
 def _fingerprints(
-    store: Store, settings: Settings, as_of: dt.date, inputs: list[tuple[str, str, str | None, str | None]]
+    store: Store, settings: Settings, as_of: dt.date, inputs: list[tuple[str, str, str | None, str | None]],
+    positions: tuple,
 ) -> dict[str, str]:
     """application id -> a hash of everything its findings are computed from."""
     grants = store.grant_fingerprints()
-    register = hashlib.sha256(repr(standing_store.positions(store)).encode()).hexdigest()
-    common = f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}|"
+    register = hashlib.sha256(repr(positions).encode()).hexdigest()
+    common = hashlib.sha256(
+        f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}".encode()).hexdigest()[:24]
     out = {}
     for app_id, data_hash, business_id, lead_id in inputs:
-        key = f"{common}{data_hash}|{grants.get(business_id or '', '')}|{grants.get(lead_id or '', '')}"
+        key = f"{common}|{data_hash}|{grants.get(business_id or '', '')}|{grants.get(lead_id or '', '')}"
         out[app_id] = hashlib.sha256(key.encode()).hexdigest()[:24]
     return out
 
@@ -155,63 +203,12 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINT
 
 
-PARALLEL_MIN = 20000  # below this, starting worker processes costs more than it saves
-_CHUNK = 2000
-_WORKER_STATE: tuple | None = None
-
-
-def _slim(app: Application) -> Application:
-    return Application(id=app.id, applicant=app.applicant, business_id=app.business_id, form=app.form,
-                       year=app.year, requested=app.requested)
-
-
 def _slim_row(row: tuple) -> Application:
-    """The slim application from its stored JSON's fields (as ``codec`` decodes them)."""
+    """The slim application from its rule-input values (as ``codec`` decodes them)."""
     app_id, applicant, business_id, form, year, requested = row
     return Application(id=app_id, applicant="" if applicant is None else applicant, business_id=business_id,
                        form=GrantForm(form) if form else None,
                        year=year, requested=None if requested is None else Decimal(requested))
-
-
-def _check_chunk(rows: list[str]) -> list[tuple]:
-    """A worker's share: plain tuples of strings travel between processes many times faster than objects."""
-    if _WORKER_STATE is None:
-        raise RuntimeError("worker started without its state (_init_worker)")
-    settings, as_of, history, positions = _WORKER_STATE  # set by _init_worker in each worker
-    out = []
-    for data_text in rows:
-        app = codec.application_from_dict(json.loads(data_text))
-        findings = check_application(app, context_for(app, settings, as_of, history, positions))
-        out.append((
-            app.id, app.applicant, app.business_id, app.form.value if app.form else None, app.year,
-            None if app.requested is None else str(app.requested),
-            [(f.code, f.severity.value, f.message, f.field) for f in findings],
-        ))
-    return out
-
-
-def _from_worker(item: tuple) -> tuple[Application, list[Finding]]:
-    app_id, applicant, business_id, form, year, requested, findings = item
-    app = Application(id=app_id, applicant=applicant, business_id=business_id, form=GrantForm(form) if form else None,
-                      year=year, requested=None if requested is None else Decimal(requested))
-    return app, [Finding(code, _SEVERITIES[sev], message, fld) for code, sev, message, fld in findings]
-
-
-_SEVERITIES = {s.value: s for s in Severity}
-
-
-def _check_in_parallel(
-    store: Store, settings: Settings, as_of: dt.date, history, positions: tuple = (), ids: list[str] | None = None
-) -> Iterable[tuple[Application, list[Finding]]]:
-    """The rules over a big round in one worker process per core (the rules are pure)."""
-    state = (settings, as_of, history, positions)
-    for out in map_chunks(_check_chunk, store.iter_application_json(_CHUNK, ids), initializer=_init_worker, initargs=(state,)):
-        yield from map(_from_worker, out)  # in order; a bounded window keeps memory flat
-
-
-def _init_worker(state: tuple) -> None:
-    global _WORKER_STATE
-    _WORKER_STATE = state
 
 
 def _with_reopened(store: Store, results: list[Standing]) -> list[Standing]:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # sqlite-utils loads on the first use of Store.db
 from avustus_cli.adapters.store import holder
 from avustus_cli.domain import codec
 from avustus_cli.domain.errors import DatabaseError, NotFoundError
-from avustus_cli.domain.models import Application, Finding, Grant, Severity
+from avustus_cli.domain.models import Application, Finding, Grant, GrantForm, ReportStatus, Severity
 
 DB_FILE = "avustus.db"
 
@@ -371,6 +371,47 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE proposals ADD COLUMN data_hash TEXT;
     """,
+    # 10: a check at scale. rule_inputs: one row per application with its fields as typed columns, what
+    # the rules read (adapters.store.rule_inputs). Each distinct finding is stored once (finding_texts)
+    # and an application's findings as the list of their ids in order, beside its verdict.
+    """
+    CREATE TABLE rule_inputs (
+        application_id TEXT PRIMARY KEY,
+        data_hash TEXT NOT NULL,         -- the applications.data_hash the row was made from
+        received, form, year, business_id, register_number, legal_form, non_profit, home_municipality, category,
+        scope, county_field, requested, total_cost, other_funding, economic_activity, accounts_segregated,
+        audit_consent, joint, agreement_start, agreement_end, funding_decision, funding_start, funding_end,
+        project_start, project_end, raw,
+        lead_business_id,                -- lead_applicant's business ID
+        -- longer texts, lists and parties: the id of the value in rule_texts
+        applicant INTEGER, address INTEGER, activity_name INTEGER, description INTEGER, cost_types INTEGER,
+        municipalities INTEGER, targets INTEGER, cooperation INTEGER, other_funders INTEGER,
+        lead_applicant INTEGER, co_applicants INTEGER, responsibility_split INTEGER, commitments INTEGER,
+        external_funder INTEGER, attachments INTEGER
+    );
+    CREATE TABLE rule_texts (
+        id INTEGER PRIMARY KEY,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL              -- the text, or a list's or party's JSON
+    );
+    CREATE INDEX rule_texts_field ON rule_texts(field);
+    CREATE TABLE finding_texts (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        message TEXT NOT NULL,
+        field TEXT
+    );
+    ALTER TABLE verdicts ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';  -- JSON list of finding_texts ids
+    INSERT INTO finding_texts (code, severity, message, field)
+        SELECT code, severity, message, field FROM findings GROUP BY code, severity, message, field ORDER BY min(id);
+    UPDATE verdicts SET findings = coalesce((
+        SELECT json_group_array(tid) FROM (
+            SELECT t.id AS tid FROM findings f JOIN finding_texts t
+                ON t.code = f.code AND t.severity = f.severity AND t.message = f.message AND t.field IS f.field
+            WHERE f.application_id = verdicts.application_id ORDER BY f.id)), '[]');
+    DROP TABLE findings;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -451,6 +492,21 @@ def euros(value: int | None) -> Decimal | None:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
+def _member(seen: dict[str, Any], enum: type, value: str | None) -> Any:
+    """``enum(value)`` (None for None), each value made once."""
+    if value is None:
+        return None
+    member = seen.get(value)
+    if member is None:
+        member = seen[value] = enum(value)
+    return member
+
+
+def _euros_of(value: int) -> Decimal:
+    """Euros of a NOT NULL cents column."""
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
 def stored_date(value: str | None) -> dt.date | None:
     """A stored ISO date (``2027-01-26``); None for an empty column."""
     return dt.date.fromisoformat(value) if value else None
@@ -467,6 +523,7 @@ _SAME_DATA = (
 )
 PERSONAL = ("contact_person", "email", "phone", "iban", "personal_extra")
 _USER = os_user()
+_SEVERITY = {s.value: s for s in Severity}
 
 
 class Store:
@@ -699,18 +756,6 @@ class Store:
         for (data_text,) in self.conn.execute("select data from applications order by id"):
             yield codec.application_from_dict(json.loads(data_text))
 
-    def iter_application_json(self, chunk: int, ids: list[str] | None = None) -> Iterator[list[str]]:
-        """The applications' (or ``ids``') stored JSON (without personal data) in chunks, by id, for
-        worker processes."""
-        if ids is not None:
-            for part in _chunks(sorted(ids), chunk):
-                marks = ",".join("?" * len(part))
-                yield [r[0] for r in self.conn.execute(f"select data from applications where id in ({marks}) order by id", part)]
-            return
-        cur = self.conn.execute("select data from applications order by id")
-        while rows := cur.fetchmany(chunk):
-            yield [r[0] for r in rows]
-
     def applications(self, ids: list[str] | None = None, with_personal: bool = False) -> list[Application]:
         """The applications (or those of ``ids``), by id."""
         sql = "select id, data, personal from applications"
@@ -783,36 +828,35 @@ class Store:
         return [dict(r) for r in self._query(sql + " order by year, id", params)]
 
     def grants(self, business_id: str | None = None) -> list[Grant]:
-        """Grants with their payment and report state, as domain objects."""
+        """Grants with their payment and report state, as domain objects (by year and id; the values as
+        ``codec`` decodes them)."""
         paid = {
             r[0]: (r[1], r[2])
             for r in self.conn.execute("select grant_id, sum(amount_cents), max(paid_date) from payments group by grant_id")
         }
         reports = {r[0]: (r[1], r[2]) for r in self.conn.execute("select grant_id, received, status from reports")}
+        sql = ("select id, application_id, applicant, business_id, form, year, amount_cents, decision_date, section, "
+               "decision_maker from grants")
+        params: list[Any] = []
+        if business_id:
+            sql += " where business_id = ?"
+            params.append(business_id)
+        forms: dict[str, GrantForm] = {}
+        statuses: dict[str, ReportStatus] = {}
         out = []
-        for r in self.grant_rows(business_id):
-            p = paid.get(r["id"])
-            rep = reports.get(r["id"])
-            out.append(
-                codec.grant_from_dict(
-                    {
-                        "id": r["id"],
-                        "application_id": r["application_id"],
-                        "applicant": r["applicant"],
-                        "business_id": r["business_id"],
-                        "form": r["form"],
-                        "year": r["year"],
-                        "amount": str(euros(r["amount_cents"])),
-                        "decision_date": r["decision_date"],
-                        "section": r["section"],
-                        "decision_maker": r["decision_maker"],
-                        "paid_amount": str(euros(p[0])) if p else None,
-                        "paid_date": p[1] if p else None,
-                        "report_received": rep[0] if rep else None,
-                        "report_status": rep[1] if rep else None,
-                    }
-                )
-            )
+        for gid, app_id, applicant, bid, form, year, amount, decided, section, maker in self.conn.execute(
+                sql + " order by year, id", params):
+            p = paid.get(gid)
+            rep = reports.get(gid)
+            status = rep[1] if rep else None
+            out.append(Grant(
+                id=gid, application_id=app_id, applicant=applicant, business_id=bid,
+                form=_member(forms, GrantForm, form),
+                year=year, amount=_euros_of(amount), decision_date=stored_date(decided), section=section,
+                decision_maker=maker, paid_amount=euros(p[0]) if p else None, paid_date=stored_date(p[1]) if p else None,
+                report_received=stored_date(rep[0]) if rep else None,
+                report_status=_member(statuses, ReportStatus, status),
+            ))
         return out
 
     def grant_fingerprints(self) -> dict[str, str]:
@@ -851,21 +895,6 @@ class Store:
 
     # --- findings ----------------------------------------------------
 
-    def check_inputs(self, ids: list[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
-        """(id, data hash, business ID, a joint application's lead's business ID) of each application
-        (or of ``ids``), by id: what a check's fingerprint is made of besides the round's inputs."""
-        sql = ("select id, coalesce(data_hash, content_hash), business_id, "
-               "json_extract(data, '$.lead_applicant.business_id') from applications")
-        return self._by_ids(sql, ids)
-
-    def slim_applications(self, ids: list[str] | None = None) -> list[tuple[str, Any, Any, Any, Any, Any]]:
-        """(id, applicant, business ID, form, year, requested as stored) of each application (or of
-        ``ids``), by id, without decoding the whole application."""
-        sql = ("select id, json_extract(data, '$.applicant'), json_extract(data, '$.business_id'), "
-               "json_extract(data, '$.form'), json_extract(data, '$.year'), json_extract(data, '$.requested') "
-               "from applications")
-        return self._by_ids(sql, ids)
-
     def _by_ids(self, sql: str, ids: list[str] | None) -> list[Any]:
         if ids is None:
             return self.conn.execute(sql + " order by id").fetchall()
@@ -889,42 +918,67 @@ class Store:
         fingerprints: dict[str, str],
     ) -> int:
         """Record a check run over ``applications`` applications: the findings and verdicts of those
-        whose rules ran (``fresh``, replacing their earlier ones, in one ``executemany`` each) and the
-        new verdicts of the others (``verdicts``: an acceptance given or revoked since)."""
+        whose rules ran (``fresh``, replacing their earlier ones) and the new verdicts of the others
+        (``verdicts``: an acceptance given or revoked since).
+
+        Each distinct finding is written once (``finding_texts``, one ``executemany``) and an
+        application's findings as the list of their ids beside its verdict (one ``executemany``);
+        texts no application refers to any more are deleted."""
         check_id = int(self.conn.execute(
             "insert into checks (at, as_of, user, rules_version, applications) values (?, ?, ?, ?, ?)",
             (now(), as_of.isoformat(), os_user(), rules_version, applications),
         ).lastrowid or 0)
-        for chunk in _chunks(list(fresh), 500):
-            self.conn.execute(f"delete from findings where application_id in ({','.join('?' * len(chunk))})", chunk)
-        self.conn.executemany(
-            "insert into findings (check_id, application_id, code, severity, message, field) values (?, ?, ?, ?, ?, ?)",
-            [(check_id, app_id, f.code, f.severity.value, f.message, f.field)
-             for app_id, (_, findings) in fresh.items() for f in findings],
-        )
-        as_of_text = as_of.isoformat()
-        self.conn.executemany(
-            "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint) "
-            "values (?, ?, ?, ?, ?, ?)",
-            [(app_id, verdict, check_id, as_of_text, hashes.get(app_id, ""), fingerprints.get(app_id))
-             for app_id, (verdict, _) in fresh.items()],
-        )
+        if fresh:
+            ids: dict[Finding, int] = {}
+            first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
+            lists = []
+            for app_id, (verdict, findings) in fresh.items():
+                refs = []
+                for f in findings:
+                    n = ids.get(f)
+                    if n is None:
+                        n = ids[f] = first + len(ids)
+                    refs.append(n)
+                lists.append((app_id, verdict, "[" + ",".join(map(str, refs)) + "]"))
+            self.conn.executemany(
+                "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
+                [(n, f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
+            as_of_text = as_of.isoformat()
+            self.conn.executemany(
+                "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint, "
+                "findings) values (?, ?, ?, ?, ?, ?, ?)",
+                [(app_id, verdict, check_id, as_of_text, hashes.get(app_id, ""), fingerprints.get(app_id), refs)
+                 for app_id, verdict, refs in lists])
+            if len(fresh) == self.conn.execute("select count(*) from verdicts").fetchone()[0]:
+                self.conn.execute("delete from finding_texts where id < ?", (first,))  # every list was replaced
+            else:
+                self.conn.execute("delete from finding_texts where id < ? and id not in "
+                                  "(select j.value from verdicts v, json_each(v.findings) j)", (first,))
         self.conn.executemany(
             "update verdicts set verdict = ?, check_id = ? where application_id = ?",
             [(verdict, check_id, app_id) for app_id, verdict in verdicts.items()],
         )
         return check_id
 
+    def finding_texts(self) -> dict[int, Finding]:
+        """Every stored finding by its id (one object per distinct finding)."""
+        return {n: Finding(code, _SEVERITY[sev], msg, fld)
+                for n, code, sev, msg, fld in self.conn.execute("select id, code, severity, message, field from finding_texts")}
+
     def findings(self, app_id: str | None = None) -> dict[str, list[Finding]]:
-        sql = "select application_id, code, severity, message, field from findings"
-        params: list[Any] = []
+        """application id -> its findings of the last check that ran its rules, in order."""
         if app_id:
-            sql += " where application_id = ?"
-            params.append(app_id)
-        out: dict[str, list[Finding]] = {}
-        for a, code, sev, msg, fld in self.conn.execute(sql + " order by application_id, id", params):
-            out.setdefault(a, []).append(Finding(code, Severity(sev), msg, fld))
-        return out
+            sql = """select v.application_id, t.code, t.severity, t.message, t.field
+                     from verdicts v, json_each(v.findings) j join finding_texts t on t.id = j.value
+                     where v.application_id = ? order by j.key"""
+            out: dict[str, list[Finding]] = {}
+            for a, code, sev, msg, fld in self.conn.execute(sql, (app_id,)):
+                out.setdefault(a, []).append(Finding(code, _SEVERITY[sev], msg, fld))
+            return out
+        texts = self.finding_texts()
+        return {a: [texts[n] for n in json.loads(refs)]
+                for a, refs in self.conn.execute("select application_id, findings from verdicts where findings != '[]' "
+                                                 "order by application_id")}
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
         return {r["application_id"]: dict(r) for r in self._query("select * from verdicts")}

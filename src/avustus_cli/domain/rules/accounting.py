@@ -63,6 +63,8 @@ _AUDIT_RULE = (
         "economic_activity" if f.field == "economic_activity"
         else "not_segregated" if app.accounts_segregated is False else "unconfirmed"
     ),
+    reads=("economic_activity", "accounts_segregated", "raw"),
+    where="economic_activity is null or (economic_activity != 0 and accounts_segregated is not 1)",
     source=_SEGREGATE,
     severity=DEFICIENCY,
     description=(
@@ -111,6 +113,8 @@ def segregation(app: Application, ctx: RuleContext):
         "(yhteisön nimenkirjoittajan allekirjoittama ilmoitus)."
     ),
     cases=lambda f, app, ctx: "refused" if app.audit_consent is False else "missing",
+    reads=("audit_consent", "raw"),
+    where="audit_consent is not 1",
     source=_AUDIT,
     severity=DEFICIENCY,
     description="Hakija on antanut luvan kirjanpidon ja hallinnon tarkastukseen (kohta Lupa tarkastukseen).",
@@ -172,6 +176,8 @@ def _amount_case(app: Application) -> str:
     },
     cases=lambda f, app, ctx: _amount_case(app),
     facts=lambda f, app, ctx: {"requested_text": quoted(raw(app, "requested") or "")},
+    reads=("requested", "total_cost", "raw"),
+    where="requested is null or cast(requested as real) >= cast(total_cost as real)",
     source=_AMOUNT,
     severity=DEFICIENCY,
     description=(

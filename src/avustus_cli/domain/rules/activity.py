@@ -80,6 +80,7 @@ def _category_facts(app: Application, ctx: RuleContext) -> dict[str, str]:
     },
     cases=lambda f, app, ctx: _category_case(app, ctx),
     facts=lambda f, app, ctx: _category_facts(app, ctx),
+    reads=("category", "raw"),
     source=_CATEGORIES_SOURCE,
     severity=BLOCKING,
     description=(
@@ -151,6 +152,7 @@ _LINKED_COSTS = ("kehittä", "ennaltaehkäis", "ennalta ehkäis", "tila", "tapah
     facts=lambda f, app, ctx: {
         "flagged": and_list(quoted(c) for c in app.cost_types if contains_any(c, _LINKED_COSTS)),
     },
+    reads=("category", "cost_types"),
     source=_COSTS_SOURCE,
     severity=REVIEW,
     description=(
@@ -199,6 +201,8 @@ def looks_like_village_association(name: str) -> bool:
             "turvallisuustyö) on tarkoitettu kylä- ja asukasyhdistyksille. Arvioi, kuuluuko toiminta luokkaan 10."
         ),
     },
+    reads=("category", "applicant", "legal_form"),
+    where="category = 10",
     source="Kylä- ja asukasyhdistysten turvallisuustyö (tuetun toiminnan luokka 10).",
     severity=REVIEW,
     description=(
@@ -247,6 +251,7 @@ def village_safety(app: Application, ctx: RuleContext):
             quoted(x) for x in contains_any(getattr(app, f.field or "description", "") or "", ctx.settings.excluded_types)
         ),
     },
+    reads=("activity_name", "description"),
     source=(
         "Hakukierros voi rajata toimintamuotoja pois (vuoden 2026 haku: ruoka-apu, sopimuspalokunnat, "
         "järvipelastus) ja painottaa teemoja; molemmat luettelot ovat kierroksen asetuksissa."
@@ -308,6 +313,8 @@ def is_operating(app: Application) -> bool:
     ),
     request="Toimittakaa {lacking} vuodelle {year}.",
     facts=lambda f, app, ctx: {"lacking": and_list(_lacking(app))},
+    reads=("form", "attachments"),
+    where="form is null or form = 'operating'",
     source="Toiminta-avustukset myönnetään vuosittain toimintasuunnitelman mukaiseen toimintaan.",
     severity=DEFICIENCY,
     description=(

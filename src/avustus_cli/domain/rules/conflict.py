@@ -169,6 +169,8 @@ _CO = (Party("Laukaan Omaiset ry"), Party("Muuramen Eläkeläiset ry"))
         "päätöksentekoon eikä olla läsnä asiaa käsiteltäessä (hallintolaki 27 ja 28 §)."
     ),
     facts=lambda f, app, ctx: {"conflict": _conflict_text(f, app, ctx)},
+    reads=("applicant", "business_id", "lead_applicant", "co_applicants"),
+    needs="positions",
     source=SOURCE,
     severity=REVIEW,
     description=(

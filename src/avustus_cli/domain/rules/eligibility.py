@@ -98,6 +98,8 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
     },
     cases=lambda f, app, ctx: party_case(app.applicant, app.legal_form),
     facts=lambda f, app, ctx: form_facts(app.applicant, app.legal_form),
+    reads=("applicant", "legal_form", "raw"),
+    where="legal_form is null or legal_form not in ('association', 'foundation')",
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -141,6 +143,8 @@ def legal_form(app: Application, ctx: RuleContext):
     },
     request={"missing": "Ilmoittakaa, onko yhteisönne yleishyödyllinen."},
     cases=lambda f, app, ctx: "no" if app.non_profit is False else "missing",
+    reads=("non_profit", "raw"),
+    where="non_profit is not 1",
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -162,6 +166,26 @@ def non_profit(app: Application, ctx: RuleContext):
 
 
 _REGISTER_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d{1,7}")
+
+# E03 finds nothing in a business ID of the form 1234567-8 whose check digit is right (weights 7 9 10 5 8 4 2,
+# the sum modulo 11: 0 gives 0, 1 is never right, r gives 11 - r) nor in a register number of digits only
+# (at most seven) or of 1-3 digits and groups of three after dots
+_DIGIT_SUM = " + ".join(f"{w} * cast(substr(business_id, {i}, 1) as integer)"
+                        for i, w in enumerate((7, 9, 10, 5, 8, 4, 2), 1))
+_BUSINESS_ID_OK = (
+    "business_id glob '[0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]' and "
+    f"(case ({_DIGIT_SUM}) % 11 when 0 then 0 when 1 then -1 else 11 - ({_DIGIT_SUM}) % 11 end) "
+    "= cast(substr(business_id, 9, 1) as integer)"
+)
+_REGISTER_NUMBER_OK = (
+    "(register_number not glob '*[^0-9]*' and length(register_number) between 1 and 7) or "
+    + " or ".join(f"register_number glob '{lead}{group * n}'" for lead in ("[0-9]", "[0-9]" * 2, "[0-9]" * 3)
+                  for group in (".[0-9][0-9][0-9]",) for n in (1, 2))
+)
+_IDENTIFIERS_WHERE = (
+    f"business_id is null or not ({_BUSINESS_ID_OK}) or (register_number is not null and not ({_REGISTER_NUMBER_OK})) "
+    "or json_extract(raw, '$.register_number') is not null"
+)
 
 
 def business_id_problem(business_id: str | None, raw_text: str | None) -> str | None:
@@ -212,6 +236,8 @@ def business_id_problem(business_id: str | None, raw_text: str | None) -> str | 
         "business_id_text": quoted(app.business_id or raw(app, "business_id") or ""),
         "register_number_text": quoted(app.register_number or raw(app, "register_number") or ""),
     },
+    reads=("business_id", "register_number", "raw"),
+    where=_IDENTIFIERS_WHERE,
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -257,6 +283,12 @@ def identifier_case(finding: Finding, app: Application) -> str:
 
 
 _FOLD = str.maketrans("äöå", "aoa")
+# E04 looks at the scope and the home municipality only when no municipality is named (a name with a letter
+# is surely named; the municipalities column holds the id of the list in rule_texts)
+_NONE_NAMED = (
+    "municipalities is null or municipalities not in (select t.id from rule_texts t where t.field = 'municipalities' "
+    "and exists (select 1 from json_each(t.value) j where j.value glob '*[A-Za-z]*'))"
+)
 
 
 def in_county(name: str, municipalities: tuple[str, ...]) -> bool:
@@ -297,6 +329,8 @@ def _residents(app: Application, ctx: RuleContext) -> tuple[str, list[str]]:
     },
     cases=lambda f, app, ctx: _residents(app, ctx)[0],
     facts=lambda f, app, ctx: {"outside": and_list(_residents(app, ctx)[1])},
+    reads=("municipalities", "scope", "home_municipality"),
+    reads_when={"scope": _NONE_NAMED, "home_municipality": _NONE_NAMED},
     source=SOURCE,
     severity=REVIEW,
     description=(

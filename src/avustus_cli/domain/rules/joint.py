@@ -61,6 +61,8 @@ def _party_case(finding, app: Application) -> str:
         "Ilmoittakaa yhteishakemuksen päävastuullinen hakija, jolle avustus maksetaan ja joka vastaa avustuksen "
         "käytön raportoinnista, sekä sen Y-tunnus."
     ),
+    reads=("joint", "lead_applicant", "raw"),
+    where="joint = 1",
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -87,6 +89,8 @@ def lead_applicant(app: Application, ctx: RuleContext):
     refusal="Yhteishakemuksesta ei käy ilmi, miten avustus ja raportointivastuu jakautuvat hakijoiden kesken. "
     + _JOINT_RULE,
     request="Kuvatkaa, miten avustus ja raportointivastuu jakautuvat toimintaan osallistuvien hakijoiden kesken.",
+    reads=("joint", "responsibility_split", "raw"),
+    where="joint = 1",
     source=SOURCE,
     severity=DEFICIENCY,
     description=(
@@ -127,6 +131,8 @@ def responsibility_split(app: Application, ctx: RuleContext):
     },
     cases=lambda f, app, ctx: _party_case(f, app),
     facts=lambda f, app, ctx: _party_facts(f, app),
+    reads=("joint", "co_applicants", "lead_applicant", "applicant", "raw"),
+    where="joint = 1",
     source=SOURCE,
     severity=BLOCKING,
     description=(

@@ -83,6 +83,8 @@ def _next_agreement_year(start, n: int):
         "missing" if app.agreement_start is None or app.agreement_end is None
         else "end_before_start" if app.agreement_end < app.agreement_start else "too_long"
     ),
+    reads=("form", "agreement_start", "agreement_end", "raw"),
+    where="form = 'partnership'",
     source="Kumppanuussopimukset laaditaan enintään neljän vuoden pituisina kokonaisuuksina.",
     severity=BLOCKING,
     description=(
@@ -154,6 +156,8 @@ _ONLY_SOURCE = (
         "unreadable" if f.severity is DEFICIENCY else "none" if app.other_funding is not None else "not_reported"
     ),
     facts=lambda f, app, ctx: {"other_funding_text": quoted(raw(app, "other_funding") or "")},
+    reads=("form", "requested", "other_funding", "other_funders", "raw"),
+    where="form = 'partnership' and (other_funding is null or cast(other_funding as real) <= 0)",
     source="Kumppanuussopimuksessa sovittava avustus ei voi olla järjestön ainoa rahoituslähde.",
     severity=BLOCKING,
     description=(
@@ -201,6 +205,8 @@ def other_funding(app: Application, ctx: RuleContext):
         "Kuvatkaa kumppanuussopimukseen ehdottamanne yhteisönne ja hyvinvointialueen sitoumukset sekä mittarit, "
         "joilla sopimuksen vaikuttavuutta seurataan."
     ),
+    reads=("form", "commitments", "raw"),
+    where="form = 'partnership'",
     source=(
         "Kumppanuussopimukseen neuvotellaan tapauskohtaisesti hyvinvointialueen ja kumppaniorganisaation "
         "sitoumukset sekä mittarit, joilla sopimuksen vaikuttavuutta seurataan."
@@ -221,6 +227,8 @@ def commitments(app: Application, ctx: RuleContext):
     "S04",
     "partnership.decider",
     title="Kumppanuussopimuksen päättäjä",
+    reads=("form", "requested", "agreement_start", "agreement_end", "year"),
+    where="form = 'partnership'",
     source=(
         "Aluehallitus päättää taloudellisesti merkittävistä (yli 100 000 euroa vuodessa) "
         "kumppanuussopimuksista. Pienemmistä kumppanuussopimuksesta päättää strategiajohtaja."

@@ -40,6 +40,8 @@ def _is_project(app: Application) -> bool:
         "avustusta ei voida myöntää."
     ),
     request="Ilmoittakaa hankkeen alueellinen, kansallinen tai EU-rahoittaja ja toimittakaa rahoituspäätös.",
+    reads=("form", "external_funder"),
+    where="form = 'project'",
     source=_FUNDING,
     severity=BLOCKING,
     description="Hankeavustuksen hakemuksessa on nimetty ulkopuolinen rahoittaja (Ulkopuolinen rahoittaja).",
@@ -84,6 +86,8 @@ def external_funder(app: Application, ctx: RuleContext):
         ),
     },
     cases=lambda f, app, ctx: _FUNDING_CASES.get(app.funding_decision, "missing"),
+    reads=("form", "funding_decision", "raw"),
+    where="form = 'project'",
     source=(
         "Hankeavustusten maksatusten ehtona on myönteinen rahoituspäätös avustuksen kohteena olleelle "
         "hankkeelle tai projektille."
@@ -145,6 +149,8 @@ def _period(a: dt.date | None, b: dt.date | None) -> str:
     cases=lambda f, app, ctx: (
         "missing" if None in (app.project_start, app.project_end, app.funding_start, app.funding_end) else "outside"
     ),
+    reads=("form", "project_start", "project_end", "funding_start", "funding_end", "raw"),
+    where="form = 'project'",
     source=(
         "Hankeavustukset neuvotellaan tapauskohtaisesti talousarvion ja käyttötaloussuunnitelman rajoissa "
         "lähtökohtaisesti vastaamaan kestoltaan alueellisen, kansallisen tai EU-rahoituksen kestoa."
@@ -206,6 +212,8 @@ def period(app: Application, ctx: RuleContext):
             "ja mittarit, joilla toiminnan vaikuttavuutta seurataan."
         ),
     },
+    reads=("form", "cooperation", "commitments", "raw"),
+    where="form = 'project'",
     source=(
         "Hankeavustuksesta neuvotellessa sovitaan hankkeen tai projektin linkittymisestä hyvinvointialueen "
         "palvelukokonaisuuteen, käytännöt hankkeen tai projektin aikaisesta yhteistyöstä "

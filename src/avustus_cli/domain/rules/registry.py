@@ -21,6 +21,26 @@ A finding's case is ``cases(finding, app, ctx)`` when the rule gives that
 function, else the finding's field; a template keyed ``"*"`` serves any
 case. ``facts(finding, app, ctx)`` adds the rule's own facts to the
 application's (see ``reasons.py``, which fills the templates).
+
+What a rule reads, for a check at scale (``domain.checking.check_round``):
+
+- ``reads``: the application fields the rule looks at (``raw`` for the
+  unparsed texts). The rule then runs once per distinct combination of these
+  fields' values in the round, not once per application;
+- ``where``: an SQL predicate over the typed table of rule inputs (one column
+  per field, booleans as 1 / 0, money as decimal text, dates as ISO text,
+  ``raw`` as JSON; longer texts, lists and parties as the id of their value
+  in ``rule_texts(id, field, value)``, see ``adapters.store.rule_inputs``) that holds for every
+  application the rule can find something in. It only narrows where the rule
+  runs: the rule itself decides, so the predicate may select more, never less
+  (tests/test_rule_inputs.py holds every predicate to its rule);
+- ``reads_when``: field -> SQL condition, for a field the rule looks at only
+  where the condition holds (elsewhere the rule is given the field as missing,
+  so that fewer distinct combinations remain);
+- SQL parameters ``:window_start`` and ``:window_last_day`` (ISO dates) come
+  from the settings (``domain.checking.sql_parameters``);
+- ``needs``: ``"history"`` (earlier grants) or ``"positions"`` (the decision
+  makers' register) when the rule finds nothing without them.
 """
 
 from __future__ import annotations
@@ -96,6 +116,11 @@ class Rule:
     hold: Templates = field(default_factory=dict, repr=False, compare=False)
     cases: CaseOf | None = field(default=None, repr=False, compare=False)
     facts: FactsOf | None = field(default=None, repr=False, compare=False)
+    # what the rule reads (see the module docstring)
+    reads: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    where: str | None = field(default=None, repr=False, compare=False)
+    reads_when: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    needs: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def group(self) -> str:
@@ -117,6 +142,10 @@ def rule(
     hold: Templates | str | None = None,
     cases: CaseOf | None = None,
     facts: FactsOf | None = None,
+    reads: Iterable[str],
+    where: str | None = None,
+    reads_when: Mapping[str, str] | None = None,
+    needs: str | None = None,
     source: str,
     severity: Severity,
     description: str,
@@ -128,6 +157,8 @@ def rule(
         raise ValueError(f"rule code {code!r} is not of the form X99")
     if code in REGISTRY or name in _NAMES:
         raise ValueError(f"rule {code} / {name} registered twice")
+    if needs not in (None, "history", "positions"):
+        raise ValueError(f"rule {code}: needs is 'history', 'positions' or None, not {needs!r}")
 
     def decorate(fn: RawCheck) -> Rule:
         def check(app: Application, ctx: RuleContext) -> list[Finding]:
@@ -138,7 +169,8 @@ def rule(
         r = Rule(
             code, name, title, source, severity, description, tuple(examples), check,
             refusal=_templates(refusal), request=_templates(request), review=_templates(review),
-            hold=_templates(hold), cases=cases, facts=facts,
+            hold=_templates(hold), cases=cases, facts=facts, reads=tuple(reads), where=where,
+            reads_when=dict(reads_when or {}), needs=needs,
         )
         REGISTRY[code] = r
         _NAMES.add(name)

@@ -50,6 +50,7 @@ def _municipal_types(f, app: Application, ctx: RuleContext) -> dict[str, str]:
         "municipal_type" if f.field in _WHERE else "county_field" if app.county_field is False else "county_field.missing"
     ),
     facts=_municipal_types,
+    reads=("county_field", "raw", "activity_name", "description"),
     source=_INTRO + "1. kuuluu hyvinvointialueen toimintakentälle. Rajanvedosta kuntien tukemien toimintojen "
     "ja hyvinvointialueen tukevien toimintojen välillä neuvotellaan säännöllisesti alueen kuntien ja "
     "järjestöjen kanssa.",
@@ -124,6 +125,7 @@ def _target_match(text: str, targets: tuple[str, ...]) -> str | None:
         "hyvinvointisuunnitelman tavoitteet, joiden saavuttamista toiminta tukee."
     ),
     cases=lambda f, app, ctx: "unknown" if any(t and t.strip() for t in app.targets) else "none",
+    reads=("targets", "raw"),
     source=_INTRO + "2. tukee hyvinvointialueen strategian, talousarvioin toiminnallisten tavoitteiden tai "
     "hyvinvointisuunnitelman tavoitteiden saavuttamista.",
     severity=DEFICIENCY,
@@ -166,6 +168,7 @@ def targets(app: Application, ctx: RuleContext):
         "Kertokaa, minkä hyvinvointialueen sosiaali- ja terveyspalveluiden tai pelastuspalveluiden yksikön "
         "kanssa toimintaa tehdään yhteistyössä ja miten."
     ),
+    reads=("cooperation",),
     source=_INTRO + "3. tukee, täydentää ja tekee yhteistyötä hyvinvointialueen sosiaali- ja "
     "terveyspalveluiden tai pelastuspalveluiden kanssa.",
     severity=DEFICIENCY,
@@ -212,6 +215,7 @@ def cooperation(app: Application, ctx: RuleContext):
             m for m in app.municipalities if m and m.strip() and not in_county(m, ctx.settings.municipalities)
         )
     },
+    reads=("scope", "raw", "municipalities"),
     source=_INTRO + "4. voi olla paikallista, seudullista tai koko hyvinvointialueen alueella tapahtuvaa",
     severity=DEFICIENCY,
     description=(

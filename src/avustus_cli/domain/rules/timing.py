@@ -25,6 +25,13 @@ _REPORT = (
 )
 
 
+# H01 finds something only in an operating grant's application received outside the window (or on no known day)
+_OUTSIDE_WINDOW = (
+    "(form is null or form = 'operating') and (received is null or substr(received, 1, 10) < :window_start "
+    "or substr(received, 1, 10) > :window_last_day)"
+)
+
+
 def _window_case(app: Application, ctx: RuleContext) -> str:
     if app.received is None:
         return "missing"
@@ -73,6 +80,8 @@ def _moved(nominal: dt.date, effective: dt.date) -> str:
     },
     cases=lambda f, app, ctx: _window_case(app, ctx),
     facts=lambda f, app, ctx: _window_facts(app, ctx),
+    reads=("form", "received", "raw"),
+    where=_OUTSIDE_WINDOW,
     source=_WINDOW,
     severity=BLOCKING,
     description=(
@@ -176,6 +185,8 @@ def _grant_facts(finding, app: Application, ctx: RuleContext) -> dict[str, str]:
     },
     cases=lambda f, app, ctx: "overdue" if f.severity is DEFICIENCY else "due",
     facts=_grant_facts,
+    reads=(),
+    needs="history",
     source=_REPORT,
     severity=DEFICIENCY,
     description=(

@@ -1,0 +1,183 @@
+"""The typed table of rule inputs: one row per application, one column per field the rules read.
+
+``rule_inputs`` holds each application's fields (without personal data) as the rules' SQL predicates
+see them: short values as SQL values (text, integers, booleans as 1 / 0, dates as ISO text, money as
+its decimal text, the unparsed texts ``raw`` as JSON), and longer texts, lists and parties
+(:data:`TEXT_COLUMNS`) as the id of their value in ``rule_texts``, each distinct value stored once,
+so that the rows stay narrow and a rule's scan over 100 000 of them is quick. A field the application
+does not have is NULL. A row carries the ``data_hash`` it was made from, so :func:`refresh` rewrites
+only the rows of applications whose data changed.
+
+A check reads it rule by rule (:func:`groups`): the rows a rule's SQL predicate selects, grouped by
+the columns the rule reads, so that the rule runs once per distinct combination of values.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from avustus_cli.adapters.store import Store, _chunks
+
+__all__ = [
+    "COLUMNS",
+    "SCALAR_COLUMNS",
+    "TEXT_COLUMNS",
+    "fingerprint_inputs",
+    "groups",
+    "history_keys",
+    "refresh",
+    "slim_rows",
+    "texts",
+    "use_ids",
+]
+
+# as created by migration 10 (a column added later needs a migration of its own)
+SCALAR_COLUMNS: tuple[str, ...] = (
+    "received", "form", "year", "business_id", "register_number", "legal_form", "non_profit", "home_municipality",
+    "category", "scope", "county_field", "requested", "total_cost", "other_funding", "economic_activity",
+    "accounts_segregated", "audit_consent", "joint", "agreement_start", "agreement_end", "funding_decision",
+    "funding_start", "funding_end", "project_start", "project_end", "raw",
+)
+TEXT_COLUMNS: tuple[str, ...] = (
+    "applicant", "address", "activity_name", "description", "cost_types", "municipalities", "targets",
+    "cooperation", "other_funders", "lead_applicant", "co_applicants", "responsibility_split", "commitments",
+    "external_funder", "attachments",
+)
+# the Application's fields but its id and personal data
+COLUMNS: tuple[str, ...] = SCALAR_COLUMNS + TEXT_COLUMNS
+
+_INSERT = (
+    "insert or replace into rule_inputs (application_id, data_hash, lead_business_id, "
+    + ", ".join(COLUMNS) + ") values (" + ", ".join("?" * (len(COLUMNS) + 3)) + ")"
+)
+# the stale applications' values as json_extract gives them (lists and objects as JSON text): SQLite reads
+# each application's JSON once for all the columns
+_STALE = (
+    "select a.id, coalesce(a.data_hash, a.content_hash), json_extract(a.data, '$.lead_applicant.business_id'), "
+    + ", ".join(f"json_extract(a.data, '$.{c}')" for c in COLUMNS)
+    + " from applications a left join rule_inputs r on r.application_id = a.id"
+    " where r.data_hash is null or r.data_hash != coalesce(a.data_hash, a.content_hash)"
+)
+_FIRST_TEXT = 3 + len(SCALAR_COLUMNS)
+
+
+def refresh(store: Store, chunk: int = 5000) -> int:
+    """Bring ``rule_inputs`` up to date with the applications: the rows of new or changed applications
+    (by data hash) are written, those of removed applications deleted, and texts no row refers to any
+    more removed. Returns the rows written. An import may call this after writing its applications;
+    a check calls it before reading."""
+    written = 0
+    with store.transaction():
+        conn = store.conn
+        first = conn.execute("select count(*) from rule_inputs").fetchone()[0] == 0
+        if first:
+            conn.execute("delete from rule_texts")
+        next_id = int(conn.execute("select coalesce(max(id), 0) + 1 from rule_texts").fetchone()[0])
+        known: list[dict[str, int]] = [{} for _ in TEXT_COLUMNS]  # per text column: the texts this refresh wrote
+        text_columns = list(enumerate(TEXT_COLUMNS, _FIRST_TEXT))
+        cur = conn.execute(_STALE)
+        while rows := cur.fetchmany(chunk):
+            new_texts = []
+            out = []
+            for row in rows:
+                values = list(row)
+                for k, c in text_columns:
+                    text = values[k]
+                    if text is not None:
+                        seen = known[k - _FIRST_TEXT]
+                        n = seen.get(text)
+                        if n is None:
+                            n = seen[text] = next_id
+                            next_id += 1
+                            new_texts.append((n, c, text))
+                        values[k] = n
+                out.append(values)
+            conn.executemany("insert into rule_texts (id, field, value) values (?, ?, ?)", new_texts)
+            conn.executemany(_INSERT, out)
+            written += len(out)
+        gone = conn.execute("delete from rule_inputs where application_id not in (select id from applications)").rowcount
+        if (written and not first) or gone:
+            used = " union ".join(f"select {c} from rule_inputs" for c in TEXT_COLUMNS)
+            conn.execute(f"delete from rule_texts where id not in ({used})")
+    return written
+
+
+def texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
+    """rule_texts id -> its value, for ``ids``."""
+    out: dict[int, str] = {}
+    for part in _chunks(sorted(set(ids)), 900):
+        out.update(store.conn.execute(f"select id, value from rule_texts where id in ({','.join('?' * len(part))})", part))
+    return out
+
+
+def use_ids(store: Store, ids: Sequence[str]) -> None:
+    """The applications ``ids`` for the functions below with ``listed=True`` (a temporary table of this
+    connection)."""
+    store.conn.execute("create temp table if not exists check_ids (id TEXT PRIMARY KEY)")
+    store.conn.execute("delete from temp.check_ids")
+    store.conn.executemany("insert or ignore into temp.check_ids values (?)", ((i,) for i in ids))
+
+
+def groups(
+    store: Store, columns: Sequence[str | tuple[str, str]], where: str | None = None, listed: bool = False,
+    params: Mapping[str, Any] | None = None, texts_seen: dict[int, str] | None = None,
+) -> list[tuple[list[str], tuple[Any, ...]]]:
+    """(application ids, values of ``columns``) for each distinct combination of the columns' values
+    among the rows ``where`` selects (an SQL predicate over rule_inputs' columns, with ``params`` for
+    its named parameters; no ``where``: every row), of the applications given to :func:`use_ids` when
+    ``listed``. ``columns`` are names of :data:`COLUMNS`, or ``(name, condition)``: the column where the
+    SQL ``condition`` holds, else NULL. A text column's value is looked up in rule_texts (``texts_seen``
+    keeps those already read)."""
+    conds = []
+    if where:
+        conds.append(f"({where})")
+    if listed:
+        conds.append("application_id in (select id from temp.check_ids)")
+    names = [c if isinstance(c, str) else c[0] for c in columns]
+    exprs = [f"[{c}]" if isinstance(c, str) else f"case when {c[1]} then [{c[0]}] end" for c in columns]
+    sql = "select json_group_array(application_id)" + "".join(f", {e}" for e in exprs) + " from rule_inputs"
+    if conds:
+        sql += " where " + " and ".join(conds)
+    if exprs:
+        sql += " group by " + ", ".join(str(i) for i in range(2, len(exprs) + 2))
+    found = [(json.loads(row[0]), tuple(row[1:])) for row in store.conn.execute(sql, dict(params or {}))]
+    text_at = [k for k, c in enumerate(names) if c in TEXT_COLUMNS]
+    if not text_at:
+        return found
+    seen = {} if texts_seen is None else texts_seen
+    wanted = {v[k] for _, v in found for k in text_at if v[k] is not None} - seen.keys()
+    seen.update(texts(store, wanted))
+    return [(ids, tuple(seen[x] if k in text_at and x is not None else x for k, x in enumerate(v))) for ids, v in found]
+
+
+def _rows(store: Store, sql: str, ids: Sequence[str] | None) -> list[Any]:
+    if ids is None:
+        return store.conn.execute(sql + " order by r.application_id").fetchall()
+    use_ids(store, ids)
+    return store.conn.execute(
+        sql + " where r.application_id in (select id from temp.check_ids) order by r.application_id").fetchall()
+
+
+def fingerprint_inputs(store: Store, ids: Sequence[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
+    """(id, data hash, business ID, lead applicant's business ID) of each application (or of ``ids``), by
+    id: what a check's fingerprint is made of besides the round's inputs."""
+    return _rows(store, "select r.application_id, r.data_hash, r.business_id, r.lead_business_id from rule_inputs r", ids)
+
+
+def slim_rows(store: Store, ids: Sequence[str] | None = None) -> list[tuple[str, Any, Any, Any, Any, Any]]:
+    """(id, applicant, business ID, form, year, requested as stored) of each application (or of ``ids``),
+    by id."""
+    return _rows(store, "select r.application_id, t.value, r.business_id, r.form, r.year, r.requested "
+                        "from rule_inputs r left join rule_texts t on t.id = r.applicant", ids)
+
+
+def history_keys(store: Store, listed: bool = False) -> list[tuple[str, str | None, Any, str | None, int | None]]:
+    """(id, business ID, joint, lead applicant's business ID, year) of the applications (of those given
+    to :func:`use_ids` when ``listed``) whose applicant or lead has grants on record."""
+    sql = ("select application_id, business_id, joint, lead_business_id, year from rule_inputs "
+           "where (business_id in (select business_id from grants) or lead_business_id in (select business_id from grants))")
+    if listed:
+        sql += " and application_id in (select id from temp.check_ids)"
+    return store.conn.execute(sql).fetchall()

@@ -1,0 +1,254 @@
+"""The check at scale (rule by rule over the typed table of rule inputs) gives exactly the findings of
+``check_application`` run on each application: every rule's SQL predicate (``where``, ``reads_when``)
+and the fields it declares it reads (``reads``) are held to the rule's Python definition over varied
+applications, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sqlite3
+from dataclasses import fields
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from avustus_cli.adapters.store import MIGRATIONS, Store, content_hash, rule_inputs
+from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.domain import codec
+from avustus_cli.domain.checking import check_application
+from avustus_cli.domain.config import default_settings
+from avustus_cli.domain.models import (
+    Application,
+    FundingDecision,
+    GrantForm,
+    LegalForm,
+    Party,
+    Position,
+    Scope,
+)
+from avustus_cli.domain.rules import RULES
+from avustus_cli.domain.standing import context_for
+from avustus_cli.services import checking as checks
+
+SETTINGS = default_settings(2027)
+DAY = dt.date(2027, 1, 10)
+BID = "2077474-0"  # has earlier grants and a decision maker's position below
+
+# values chosen to reach every case of every rule, the edges of the SQL predicates included
+CHOICES: dict[str, list] = {
+    "form": [None, *GrantForm],
+    "year": [None, 2026, 2027],
+    "applicant": ["Keski-Suomen Omaishoitajat ry", "Hoivapalvelu Oy", "Keski-Suomen Omaishoitajat", "Jyväskylän kaupunki",
+                  "", "Kuohun kyläyhdistys ry", "Kylätoimikunnan säätiö sr", "Laukaan seurakunta", "Kansalaisareena"],
+    "business_id": [None, BID, "0737546-2", "2077474-1", "207747", " 2077474-0", "1000000-4", "1234567-1", "0000000-0"],
+    "register_number": [None, "123.456", "123456", "1234567", "12345678", "ry 12/34", " 12 345 ", "1.234.567", "12.34",
+                        "", "  ", "١٢٣"],
+    "legal_form": [None, *LegalForm],
+    "non_profit": [None, True, False],
+    "home_municipality": [None, "Jyväskylä", "Helsinki", "jyvaskyla", ""],
+    "activity_name": ["", "Vertaistukiryhmät", "Ruoka-apu", "Yksinäisyys pois -ryhmät", "Yleinen nuorisotyö"],
+    "category": [None, 0, 1, 4, 10, 11],
+    "description": ["", "Vertaistukea omaishoitajille.", "Jaamme ruoka-apua kerran viikossa.", "Kirjasto ja liikunta.",
+                    "Yleinen nuorisotyö ja nuorisotalo.", "Yksinäisyyden ehkäisyä"],
+    "cost_types": [(), ("Kehittämistyö",), ("Tilavuokrat", "Henkilöstökulut"), ("Henkilöstökulut",)],
+    "scope": [None, *Scope],
+    "municipalities": [(), ("Jyväskylä",), ("Jyväskylä", "Tampere"), ("Tampere",), ("", " "), ("Jyvaskyla", "Laukaa"),
+                       ("\t",), ("Kuhmoinen", " ")],
+    "county_field": [None, True, False],
+    "targets": [(), ("Ikäihmisten kotona asumisen tukeminen",), ("Hyvä mieli kaikille",), (" ",),
+                ("ikäihmisten kotona-asumisen tukeminen",)],
+    "cooperation": ["", " - ", "Kotihoito ohjaa asiakkaita.", "..."],
+    "requested": [None, Decimal(0), Decimal("25000"), Decimal("40000"), Decimal("40000.01"), Decimal("150000"),
+                  Decimal("12500.5")],
+    "total_cost": [None, Decimal("40000"), Decimal("39999.99"), Decimal(0)],
+    "other_funding": [None, Decimal(0), Decimal("-5"), Decimal("0.01"), Decimal("400000")],
+    "other_funders": ["", "STEA", " "],
+    "economic_activity": [None, True, False],
+    "accounts_segregated": [None, True, False],
+    "audit_consent": [None, True, False],
+    "joint": [None, True, False],
+    "lead_applicant": [None, Party("Keski-Suomen Omaishoitajat ry", BID, legal_form=LegalForm.ASSOCIATION),
+                       Party("Hoivapalvelu Oy"), Party(" "), Party("Pää ry", "0737546-2")],
+    "co_applicants": [(), (Party("Laukaan Omaiset ry"),), (Party("Kotirinne Oy"), Party("Kansalaisareena")),
+                      (Party("Kansalaisareena", legal_form=LegalForm.OTHER),)],
+    "responsibility_split": ["", "Avustus maksetaan päähakijalle."],
+    "agreement_start": [None, dt.date(2027, 1, 1), dt.date(2027, 7, 1)],
+    "agreement_end": [None, dt.date(2030, 12, 31), dt.date(2031, 1, 1), dt.date(2026, 12, 31)],
+    "commitments": ["", "Ohjausryhmä neljästi vuodessa."],
+    "external_funder": ["", "ESR+"],
+    "funding_decision": [None, *FundingDecision],
+    "funding_start": [None, dt.date(2027, 1, 1)],
+    "funding_end": [None, dt.date(2028, 12, 31)],
+    "project_start": [None, dt.date(2027, 1, 1), dt.date(2026, 6, 1)],
+    "project_end": [None, dt.date(2028, 12, 31), dt.date(2029, 6, 30)],
+    "attachments": [(), ("Toimintasuunnitelma 2027", "Talousarvio 2027"), ("Toiminta- ja taloussuunnitelma.pdf",),
+                    ("Talousarvio",)],
+    "received": [None, dt.datetime(2026, 12, 15, 10, 30), dt.datetime(2026, 12, 31, 23, 59), dt.datetime(2027, 1, 4, 9),
+                 dt.datetime(2027, 1, 5, 0, 1), dt.datetime(2026, 11, 30, 12), dt.datetime(2026, 12, 1)],
+    "raw": [{}, {"non_profit": "osittain"}, {"category": "Kriisityö ja -apu"}, {"category": "Yleinen harrastustoiminta"},
+            {"requested": "n. 20 t€"}, {"business_id": "207747"}, {"register_number": "abc"}, {"received": "eilen"},
+            {"other_funding": "n. 20t", "legal_form": "yhdistys?"}, {"county_field": "ehkä", "audit_consent": "?"},
+            {"agreement_end": "31.13.2030", "funding_decision": "tulossa"}],
+}
+
+
+def _grants() -> list[dict]:
+    rows = []
+    for year, report in ((2024, "approved"), (2025, None), (2026, None), (2026, "incomplete")):
+        rows.append(({"id": f"G-{year}-{report}", "application_id": None, "applicant": "Keski-Suomen Omaishoitajat ry",
+                      "business_id": BID, "form": "operating", "year": year, "amount_cents": 2_000_000,
+                      "source": "history"}, report))
+    rows.append(({"id": "G-own", "application_id": "A-0003", "applicant": "x", "business_id": BID, "form": "operating",
+                  "year": 2025, "amount_cents": 100_000, "source": "decision"}, None))
+    rows.append(({"id": "G-other", "application_id": None, "applicant": "Pää ry", "business_id": "0737546-2",
+                  "form": "operating", "year": 2025, "amount_cents": 500_000, "source": "history"}, None))
+    return rows
+
+
+POSITIONS = (
+    Position("Anna Aaltonen", "Aluehallitus, jäsen", "Keski-Suomen Omaishoitajat ry", BID, "puheenjohtaja"),
+    Position("Pekka Pelkonen", "valmistelija", "Kansalaisareena", None, "hallituksen jäsen"),
+    Position("Olli Ojala", "esittelijä", "Laukaan Omaiset r.y.", None, "jäsen", dt.date(2020, 1, 1), dt.date(2026, 1, 1)),
+)
+
+
+def _store(path: Path, apps: list[Application], history: bool = True, positions: bool = True) -> Store:
+    store = Store.open(path)
+    with store.transaction():
+        imp = store.record_import({"kind": "applications", "file": "t", "sha256": "-", "sheet": "-", "header_row": 1,
+                                   "rows_total": len(apps), "new": len(apps), "changed": 0, "unchanged": 0, "skipped": 0,
+                                   "warnings": 0})
+        for n, app in enumerate(apps):
+            full = codec.encode_present(Application, {f.name: getattr(app, f.name) for f in fields(Application)})
+            store.upsert_application(app, {"Hakemusnumero": app.id}, [], ("t", "-", n + 2), imp, content_hash(full),
+                                     encoded=store.encode_application(full))
+        if history:
+            for row, report in _grants():
+                store.upsert_grant(row)
+                if report:
+                    store.set_report(row["id"], dt.date(2026, 5, 1), report)
+            store.add_payment("G-2026-None", Decimal(1000), dt.date(2026, 2, 1))
+        if positions:
+            for p in POSITIONS:
+                store.conn.execute(
+                    "insert into positions (person, body_role, organisation, business_id, position, start, end, imported_at) "
+                    "values (?, ?, ?, ?, ?, ?, ?, '2026-12-01')",
+                    (p.person, p.body_role, p.organisation, p.business_id, p.position,
+                     p.start and p.start.isoformat(), p.end and p.end.isoformat()))
+    return store
+
+
+def _one_by_one(store: Store) -> dict[str, list]:
+    """Each application as the store gives it back, checked alone (as a check did before migration 10)."""
+    history = standing_store.grant_history(store)
+    positions = standing_store.positions(store)
+    return {a.id: check_application(a, context_for(a, SETTINGS, DAY, history, positions)) for a in store.applications()}
+
+
+def _assert_same(store: Store, apps: list[Application]) -> None:
+    by_rule = {r.app.id: list(r.findings) for r in checks.run_check(store, SETTINGS, DAY, reuse=False)}
+    one = _one_by_one(store)
+    assert sorted(one) == sorted(a.id for a in apps)
+    for app in apps:
+        assert by_rule[app.id] == one[app.id], f"{app.id}: {app}"
+    assert {i: fs for i, fs in store.findings().items()} == {i: fs for i, fs in one.items() if fs}
+
+
+def _random_app(rnd: random.Random, n: int) -> Application:
+    values = {f: rnd.choice(v) for f, v in CHOICES.items()}
+    return Application(id=f"A-{n:04d}", **values)
+
+
+@pytest.mark.parametrize("history,positions", [(True, True), (False, False)])
+def test_rule_by_rule_gives_each_applications_own_findings(tmp_path, history, positions):
+    rnd = random.Random(14)
+    apps = [_random_app(rnd, n) for n in range(1500)]
+    store = _store(tmp_path / "a.db", apps, history, positions)
+    _assert_same(store, apps)
+
+
+@st.composite
+def _applications(draw) -> list[Application]:
+    n = draw(st.integers(1, 12))
+    return [Application(id=f"A-{i:04d}", **{f: draw(st.sampled_from(v)) for f, v in CHOICES.items()}) for i in range(n)]
+
+
+@given(apps=_applications())
+def test_rule_by_rule_equals_one_by_one_for_any_round(tmp_path_factory, apps):
+    store = _store(tmp_path_factory.mktemp("round") / "a.db", apps)
+    _assert_same(store, apps)
+
+
+def test_the_rule_examples_give_the_same_findings_rule_by_rule(tmp_path):
+    """Every documented example (docs/rules.md), as an application of a round."""
+    apps = [_with_id(e.application, f"E-{n:04d}") for n, e in enumerate(
+        e for r in RULES.values() for e in r.examples if not e.history and e.as_of is None and r.code != "J01")]
+    store = _store(tmp_path / "a.db", apps, history=False, positions=False)
+    _assert_same(store, apps)
+
+
+def _with_id(app: Application, app_id: str) -> Application:
+    return Application(**{**{f.name: getattr(app, f.name) for f in fields(Application)}, "id": app_id})
+
+
+def test_every_rule_declares_what_it_reads():
+    for r in RULES.values():
+        assert set(r.reads) <= set(rule_inputs.COLUMNS), r.code
+        assert set(r.reads_when) <= set(r.reads), r.code
+        assert r.reads or r.needs == "history", r.code
+
+
+def test_the_table_follows_the_applications(tmp_path):
+    """Only changed applications' rows are written again; a removed application's row goes with it."""
+    rnd = random.Random(3)
+    apps = [_random_app(rnd, n) for n in range(20)]
+    store = _store(tmp_path / "a.db", apps)
+    assert rule_inputs.refresh(store) == 20
+    assert rule_inputs.refresh(store) == 0
+    changed = _with_id(apps[4], apps[4].id)
+    changed = Application(**{**{f.name: getattr(changed, f.name) for f in fields(Application)}, "description": "Uusi kuvaus"})
+    with store.transaction():
+        full = codec.encode_present(Application, {f.name: getattr(changed, f.name) for f in fields(Application)})
+        store.upsert_application(changed, {}, [], ("t", "-", 6), 1, content_hash(full), encoded=store.encode_application(full))
+        store.conn.execute("delete from applications where id = ?", (apps[7].id,))
+    assert rule_inputs.refresh(store) == 1
+    assert store.count("rule_inputs") == 19
+    used = {v for (v,) in store.conn.execute("select description from rule_inputs") if v is not None}
+    kept = [a for a in apps if a.id not in (apps[4].id, apps[7].id)]
+    assert set(rule_inputs.texts(store, used).values()) == {a.description for a in [*kept, changed] if a.description}
+    referenced = set()
+    for c in rule_inputs.TEXT_COLUMNS:
+        referenced |= {v for (v,) in store.conn.execute(f"select {c} from rule_inputs") if v is not None}
+    assert {n for (n,) in store.conn.execute("select id from rule_texts")} == referenced  # no text left behind
+    apps[4] = changed
+    _assert_same(store, [a for a in apps if a.id != apps[7].id])
+
+
+def test_findings_written_before_migration_10_read_back_the_same(tmp_path, monkeypatch):
+    """Migration 10 moves each application's findings beside its verdict, in their order."""
+    from avustus_cli.adapters import store as store_mod
+
+    db = tmp_path / "a.db"
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", 9)
+    Store.open(db).close()
+    old = [("H-1", "E02", "blocking", "Yleishyödyllinen: ei", "non_profit"), ("H-1", "R01", "note", "Käyttöselvitys", None),
+           ("H-2", "R01", "note", "Käyttöselvitys", None), ("H-1", "A02", "deficiency", "Lupa", "audit_consent")]
+    conn = sqlite3.connect(db)
+    conn.execute("insert into checks (at, as_of, user, rules_version, applications) values ('t', '2027-01-10', 'u', 'v', 3)")
+    conn.executemany("insert into findings (check_id, application_id, code, severity, message, field) values (1, ?, ?, ?, ?, ?)",
+                     old)
+    conn.executemany("insert into verdicts (application_id, verdict, check_id, as_of, content_hash) values (?, ?, 1, "
+                     "'2027-01-10', 'h')", [("H-1", "ineligible"), ("H-2", "eligible"), ("H-3", "eligible")])
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr(store_mod, "SCHEMA_VERSION", len(MIGRATIONS))
+    store = Store.open(db)
+    got = {a: [(f.code, f.severity.value, f.message, f.field) for f in fs] for a, fs in store.findings().items()}
+    assert got == {"H-1": [o[1:] for o in old if o[0] == "H-1"], "H-2": [old[2][1:]]}
+    assert store.findings("H-1") == {"H-1": store.findings()["H-1"]}
+    assert {a: v["verdict"] for a, v in store.verdicts().items()} == {"H-1": "ineligible", "H-2": "eligible", "H-3": "eligible"}
+    assert store.conn.execute("select count(*) from finding_texts").fetchone()[0] == 3  # each distinct text once
