@@ -195,8 +195,16 @@ STEPS: tuple[Step, ...] = (
         "`--minutes-published` on päivä, jona pöytäkirja julkaistiin verkossa: hyvinvointialueen jäsenet saavat "
         "päätöksestä tiedon seitsemän päivän kuluttua siitä, ja heidän oikaisuvaatimusaikansa (14 päivää) "
         "lasketaan siitä. Saman voi antaa asetuksena `decision.minutes_published`. `--pdf` tekee jokaisesta kirjeestä "
-        "myös arkistokelpoisen PDF/A-tiedoston LibreOfficella (sama valinta on komennoissa `propose` ja "
-        "`review decide`); jos LibreOfficea ei ole asennettu, komento kertoo yhdellä rivillä, miten sen saa.",
+        "myös arkistokelpoisen PDF/A-tiedoston LibreOfficella (sama valinta on komennoissa `propose`, `amend`, "
+        "`review decide`, `report --accept / --supplement`, `overdue --letters` ja `reclaim start / decide`); jos "
+        "LibreOfficea ei ole asennettu, komento kertoo yhdellä rivillä, miten sen saa.\n\n"
+        "Strategiajohtajan päätös pienistä kumppanuussopimuksista kirjataan samalla komennolla (`--maker "
+        "Strategiajohtaja`). Silloin kirjeiden viereen kirjoitetaan myös päätös sellaisenaan: "
+        "`strategiajohtajan_paatos_2027-01-21.docx` ja `.html` (ja `--pdf`-valinnalla PDF/A). Siinä on päätöksen "
+        "päivämäärä ja pykälä, hyväksytyt ja hylätyt sopimukset kirjatuin perustein, eikä luonnosmerkintää. Luonnos "
+        "(`esitys/strategiajohtajan_paatos.*`) jää ennalleen. Päätös kirjoitetaan kirjeiden kanssa ensin "
+        "väliaikaiseen kansioon, ja tietokanta tallennetaan vasta, kun kaikki on kirjoitettu. Jo kirjoitettua "
+        "päätöstä ei korvata.",
         ("decide", "--date", "2027-01-20", "--section", "§ 12", "--channel", "email", "--minutes-published", "2027-01-22"),
         max_lines=30,
     ),
@@ -310,7 +318,12 @@ STEPS: tuple[Step, ...] = (
         "",
         "Kun vastausaika on kulunut (tai vastine on saapunut: `--answered PÄIVÄ`), takaisinperinnästä päätetään. "
         "Päätöskirjeessä on eräpäivä, viivästyskorko ja oikaisuvaatimusohje; ennen vastausajan päättymistä "
-        "päätöstä ei kirjata.",
+        "päätöstä ei kirjata. Viivästyskorko on korkolain 4 §:n 1 momentin mukaan Suomen Pankin viitekorko + 7 "
+        "prosenttiyksikköä; kirje kertoo eräpäivän puolivuotiskauden koron ja koron päivältä, kun kauden viitekorko "
+        "on asetuksissa (`[interest] reference_rates`, kauden alkupäivä = prosenttia; ohjelmassa on valmiina "
+        "julkaistut viitekorot vuoden 2025 loppuun, uudet kaudet lisätään asetuksiin). Jos palautus on myöhässä, "
+        "`reclaim list` ja `reclaim paid` näyttävät viivästyskoron laskelman rivi riviltä (määrä × korko × päivät "
+        "/ 365); kauden, jonka viitekorko puuttuu asetuksista, ne nimeävät eivätkä arvaa korkoa.",
         ("reclaim", "decide", "AV-2026-004", "--date", "2027-06-22", "--section", "§ 48", "--amount", "2400",
          "--due", "2027-07-30", "--reasons", "Vastinetta ei annettu. Käyttämättä jäänyttä avustusta ei ole palautettu."),
     ),

@@ -1048,8 +1048,7 @@ def takaisinperinta():
     rich(doc, ("{{ body }} on päättänyt periä avustuksesta takaisin {{ amount|money2 }}.", True),
          (" Määrä on maksettava viimeistään ", False), ("{{ due|date }}", True),
          (". Hyvinvointialueen talouspalvelut lähettää palautettavasta määrästä laskun, jossa on maksutiedot.", False))
-    para(doc, "Jos määrää ei makseta viimeistään eräpäivänä, sille peritään eräpäivästä alkaen korkolain 4 §:n "
-              "1 momentin mukainen viivästyskorko.")
+    para(doc, "{{ interest_terms }}")
     heading(doc, "Perustelut", 2)
     para(doc, "{{ grounds }}")
     bullets(doc, "for r in reasons", "{{ r }}")

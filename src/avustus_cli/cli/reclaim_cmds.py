@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -14,6 +15,7 @@ from avustus_cli.cli import app, env_of, err, option_date, option_money, out, ou
 from avustus_cli.cli.letters import channel as channel_of
 from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
+from avustus_cli.domain.interest import LateInterest, half_year_label
 from avustus_cli.domain.reclaim import STATE_LABELS, Reclaim
 from avustus_cli.services import reclaiming as svc
 
@@ -98,9 +100,13 @@ def reclaim_paid_cmd(
     Esimerkki: [bold]avustus reclaim paid AV-2026-031 --date 2027-09-20[/]
     """
     env = env_of(ctx)
-    r = svc.record_return(env.store(), grant_id, required_date(date, "--date"), option_money(amount, "--amount"))
+    day = required_date(date, "--date")
+    r = svc.record_return(env.store(), grant_id, day, option_money(amount, "--amount"))
     left = f"palauttamatta {fmt.money2(r.outstanding)}" if r.outstanding > 0 else "palautettu kokonaan"
     err.print(escape(f"Palautus kirjattu: {grant_id}, palautettu yhteensä {fmt.money2(r.returned)}, {left}."), highlight=False)
+    late = svc.late_interest(env.store(), env.settings, r, day)
+    if late is not None:
+        print_interest(r, late, day)
 
 
 @reclaim_app.command("list")
@@ -117,10 +123,43 @@ def reclaim_list_cmd(
     env = env_of(ctx)
     day = option_date(as_of, "--as-of") or dt.date.today()
     found = svc.open_reclaims(env.store(), everything)
+    interest = {r.grant_id: svc.late_interest(env.store(), env.settings, r, day) for r in found}
     if as_json:
-        out.print_json(json.dumps([{**r.as_json(), "overdue": r.overdue(day)} for r in found], ensure_ascii=False))
+        out.print_json(json.dumps([{**r.as_json(), "overdue": r.overdue(day), "interest": _interest_json(interest[r.grant_id])}
+                                   for r in found], ensure_ascii=False))
         return
     print_reclaims(found, day)
+    for r in found:
+        late = interest[r.grant_id]
+        if late is not None:
+            print_interest(r, late, day)
+
+
+def _interest_json(late: LateInterest | None) -> dict[str, Any] | None:
+    if late is None:
+        return None
+    return {
+        "total": str(late.total) if late.total is not None else None,
+        "missing_reference_rates": [d.isoformat() for d in late.missing],
+        "rows": [{"first": x.first.isoformat(), "last": x.last.isoformat(), "days": x.days, "principal": str(x.principal),
+                  "reference_rate": str(x.reference) if x.reference is not None else None,
+                  "rate": str(x.rate) if x.rate is not None else None,
+                  "interest": str(x.interest) if x.interest is not None else None} for x in late.rows],
+    }
+
+
+def print_interest(r: Reclaim, late: LateInterest, day: dt.date) -> None:
+    """The late-payment interest of one reclaim, row by row, so that it can be recomputed."""
+    until = fmt.date(day) if r.outstanding > 0 else "palautukseen"
+    if late.total is not None:
+        out.print(escape(f"{r.grant_id}: viivästyskorko (korkolaki 4 § 1 mom.) eräpäivän {fmt.date(r.due)} jälkeen "
+                         f"{until} asti {fmt.money2(late.total)}:"), highlight=False)
+    else:
+        missing = ", ".join(half_year_label(d) for d in late.missing)
+        out.print(escape(f"{r.grant_id}: viivästyskorkoa ei voi laskea: viitekorko puuttuu asetuksista kaudelta {missing}. "
+                         "Lisää Suomen Pankin julkaisema viitekorko asetukseen [interest] reference_rates."), highlight=False)
+    for line in late.lines():
+        out.print(escape(f"  {line}"), highlight=False)
 
 
 def print_reclaims(found: list[Reclaim], day: dt.date) -> None:

@@ -83,6 +83,19 @@ class Office:
     hours: str = "ma–pe klo 9.00–15.00"
 
 
+# Suomen Pankki's reference rate (viitekorko, korkolaki 12 §) of each half-year, in percent: the European
+# Central Bank's main refinancing rate before the half-year began. The officer adds each new half-year in
+# [interest] reference_rates (those merge with these); a half-year without a rate is named, never guessed.
+REFERENCE_RATES: dict[dt.date, Decimal] = {
+    dt.date(2020, 1, 1): Decimal("0"), dt.date(2020, 7, 1): Decimal("0"),
+    dt.date(2021, 1, 1): Decimal("0"), dt.date(2021, 7, 1): Decimal("0"),
+    dt.date(2022, 1, 1): Decimal("0"), dt.date(2022, 7, 1): Decimal("0"),
+    dt.date(2023, 1, 1): Decimal("2.50"), dt.date(2023, 7, 1): Decimal("4.00"),
+    dt.date(2024, 1, 1): Decimal("4.50"), dt.date(2024, 7, 1): Decimal("4.25"),
+    dt.date(2025, 1, 1): Decimal("3.15"), dt.date(2025, 7, 1): Decimal("2.15"),
+}  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Settings:
     # [round]
@@ -148,6 +161,8 @@ class Settings:
     reminder_second_days: int = 30
     hold_after_days: int = 60
     retention_years: int = 10
+    # [interest]: the reference rates of late-payment interest (korkolaki), half-year start -> percent
+    reference_rates: dict[dt.date, Decimal] = field(default_factory=lambda: dict(REFERENCE_RATES))
     # [columns]: export header -> field name; [history_columns] likewise
     columns: dict[str, str] = field(default_factory=dict)
     history_columns: dict[str, str] = field(default_factory=dict)
@@ -233,6 +248,9 @@ _SECTIONS: dict[str, dict[str, tuple[str, str]]] = {
         "hold_after_days": ("hold_after_days", "posint"),
         "retention_years": ("retention_years", "posint"),
     },
+    "interest": {
+        "reference_rates": ("reference_rates", "rates"),
+    },
     "smtp": {
         "host": ("smtp_host", "str"),
         "port": ("smtp_port", "posint"),
@@ -262,6 +280,8 @@ _EXPECTED = {
     "seconds": "sekuntimäärä numerona",
     "path": "kansion polku tekstinä",
     "bool": "true tai false",
+    "rates": ('taulukko, jossa puolivuotiskauden alkupäivä (1.1. tai 1.7.) = Suomen Pankin viitekorko prosentteina, '
+              'esim. "2026-01-01" = 2.15'),
     "business_id": 'Y-tunnus lainausmerkeissä, esim. "3221308-6" (tarkistusmerkki täsmää)',
     "prefix": 'tunnisteen alku lainausmerkeissä, esim. "360G-hyvaks-" (alkaa 360G-, vain kirjaimia, numeroita ja viivoja)',
 }
@@ -371,6 +391,8 @@ def _convert(key: str, kind: str, v: Any, base: Path) -> Any:
                 raise _bad(f"{key}.{k}", kind, k)
             out[int(k)] = _money(f"{key}.{k}", amount, kind)
         return out
+    if kind == "rates":
+        return _rates(key, v)
     if kind == "weights":
         if not isinstance(v, dict):
             raise _bad(key, kind, v)
@@ -383,6 +405,29 @@ def _convert(key: str, kind: str, v: Any, base: Path) -> Any:
             return p if p.is_absolute() else (base / p)
         raise _bad(key, kind, v)
     raise AssertionError(kind)  # pragma: no cover
+
+
+def _rates(key: str, v: Any) -> dict[dt.date, Decimal]:
+    """[interest] reference_rates: each half-year's first day (1.1. or 1.7.) = the reference rate in percent,
+    merged over the built-in ``REFERENCE_RATES``."""
+    if not isinstance(v, dict):
+        raise _bad(key, "rates", v)
+    out = dict(REFERENCE_RATES)
+    for k, rate in v.items():
+        try:
+            start = dt.date.fromisoformat(str(k))
+        except ValueError:
+            start = None
+        if start is None or (start.month, start.day) not in ((1, 1), (7, 1)) or not 2000 <= start.year <= 2100:
+            raise _bad(f"{key}.{k}", "rates", k)
+        try:
+            d = Decimal(str(rate).replace(",", ".")) if not isinstance(rate, bool) else None
+        except InvalidOperation:
+            d = None
+        if d is None or not d.is_finite() or not Decimal(-10) <= d <= Decimal(50):
+            raise _bad(f"{key}.{k}", "rates", rate)
+        out[start] = d
+    return out
 
 
 def _columns(section: str, v: Any) -> dict[str, str]:
@@ -610,6 +655,12 @@ reminder_second_days = {s.reminder_second_days}         # toinen muistutus N pä
 hold_after_days = {s.hold_after_days}              # maksatus pidätetään ja takaisinperintää harkitaan N päivän jälkeen
 retention_years = {s.retention_years}               # yhteyshenkilötiedot poistetaan N vuotta viimeisestä maksusta
 
+[interest]                         # takaisinperinnän viivästyskorko (korkolaki 4 § 1 mom.): viitekorko + 7 prosenttiyksikköä
+# Suomen Pankin viitekorko puolivuotiskausittain: kauden alkupäivä = prosenttia. Ohjelmassa on valmiina
+# viitekorot ajalle {_rates_span(s)}; lisää uudet kaudet tähän, kun Suomen Pankki julkaisee ne (ilman kauden
+# viitekorkoa korkoa ei lasketa, ja puuttuva kausi nimetään). Muoto (luvut ovat esimerkkejä, eivät oikeita viitekorkoja):
+# reference_rates = {{ "2026-01-01" = 2.15, "2026-07-01" = 2.15 }}
+
 [smtp]                             # sähköpostikirjeiden lähetys (avustus send); tyhjä host: vain .eml-tiedostot
 host = ""                          # esim. "smtp.hyvaks.fi"
 port = {s.smtp_port}
@@ -635,6 +686,12 @@ templates_dir = ""                # oma mallipohjakansio (tyhjä: ohjelman omat)
 # Kentät (* = pakollinen; lisäksi hakija tai Y-tunnus):
 {_field_comments("history_columns")}
 """
+
+
+def _rates_span(s: Settings) -> str:
+    last = max(s.reference_rates)
+    end = dt.date(last.year, 6, 30) if last.month == 1 else dt.date(last.year, 12, 31)
+    return f"{fmt.date(min(s.reference_rates))}–{fmt.date(end)}"
 
 
 def _field_comments(section: str) -> str:

@@ -21,9 +21,10 @@ from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import grants as sql
 from avustus_cli.adapters.store import reclaims as reclaim_store
 from avustus_cli.adapters.store import reports as report_store
-from avustus_cli.domain import deadlines, filenames, fmt
+from avustus_cli.domain import deadlines, filenames, fmt, interest
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
+from avustus_cli.domain.interest import LateInterest
 from avustus_cli.domain.letter import addressee, grant_facts
 from avustus_cli.domain.models import GrantForm
 from avustus_cli.domain.payment import plan_instalments
@@ -31,7 +32,7 @@ from avustus_cli.domain.reclaim import ANSWER_DAYS, Reclaim, answer_due, reclaim
 
 DEFAULT_LETTERS = Path("takaisinperinta")
 
-__all__ = ["ReclaimResult", "decide_reclaim", "open_reclaims", "record_return", "start_reclaim"]
+__all__ = ["ReclaimResult", "decide_reclaim", "late_interest", "open_reclaims", "record_return", "start_reclaim"]
 
 
 @dataclass
@@ -214,6 +215,7 @@ def decide_reclaim(
         "applicant": addressee(app, row["applicant"], row.get("business_id")),
         "grant": facts_grant, "paid": paid, "amount": amount, "due": due,
         "grounds": old.grounds, "reasons": reason_list,
+        "interest_terms": interest.interest_terms(amount, due, settings.reference_rates),
         "hearing": {"date": old.hearing_date, "answer_due": old.answer_due, "answered": answered},
         "review": {"authority": settings.body, "channel": channel, "sent": sent, "served": served, "last_day": last_day},
     }
@@ -256,6 +258,18 @@ def record_return(store: Store, grant_id: str, day: dt.date, amount: Decimal | N
     done = reclaim_store.reclaim(store, grant_id)
     assert done is not None
     return done
+
+
+def late_interest(store: Store, settings: Settings, r: Reclaim, as_of: dt.date) -> LateInterest | None:
+    """The late-payment interest (korkolaki 4 § 1 mom.) of a decided reclaim paid late or not yet paid after its
+    due date: from the day after the due date to the day each part was returned, and on what is still unpaid
+    to ``as_of``. None when nothing was late."""
+    if r.amount is None or r.due is None:
+        return None
+    paid = reclaim_store.returns(store, r.grant_id)
+    until = as_of if r.outstanding > 0 else max((d for d, _ in paid), default=r.due)
+    found = interest.late_interest(r.amount, r.due, until, paid, settings.reference_rates)
+    return found if found.rows else None
 
 
 def open_reclaims(store: Store, everything: bool = False) -> list[Reclaim]:

@@ -61,3 +61,9 @@ def add_return(store: Store, grant_id: str, amount: Decimal, day: dt.date) -> No
         "insert into reclaim_returns (grant_id, amount_cents, paid_date, created_at) values (?, ?, ?, ?)",
         (grant_id, cents(amount), day.isoformat(), now()),
     )
+
+
+def returns(store: Store, grant_id: str) -> list[tuple[dt.date, Decimal]]:
+    """The money returned against the grant's reclaim: (day paid, amount), in order."""
+    return [(dt.date.fromisoformat(day), euros(c) or Decimal(0)) for day, c in store.conn.execute(
+        "select paid_date, amount_cents from reclaim_returns where grant_id = ? order by paid_date, id", (grant_id,))]
