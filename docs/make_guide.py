@@ -215,7 +215,11 @@ STEPS: tuple[Step, ...] = (
         "tehty), ja kun asetuksissa on `[smtp]`-palvelin, viestit lähetetään ja kunkin tulos kirjataan. Salasana "
         "annetaan ympäristömuuttujassa AVUSTUS_SMTP_PASSWORD, ei asetustiedostossa. Lähetettyä kirjettä ei lähetetä "
         "uudelleen; epäonnistunut jää lähetettäväksi, ja komento nimeää sen. `--dry-run` kirjoittaa viestit "
-        "tarkastettaviksi lähettämättä ja kirjaamatta mitään.",
+        "tarkastettaviksi lähettämättä ja kirjaamatta mitään. Jos ajo keskeytyy sen jälkeen, kun palvelin on "
+        "ottanut kirjeen vastaan, mutta ennen kuin se ehditään kirjata (tai yhteys katkeaa ennen palvelimen "
+        "vastausta), kirjettä ei lähetetä uudelleen kysymättä: seuraava ajo lähettää muut ja nimeää sen "
+        "numeroineen ja Message-ID:ineen. Tarkista palvelimen lokista, menikö se perille; kirjaa se lähetetyksi "
+        "(`--delivered N`) tai lähetä uudelleen samalla Message-ID:llä (`--resend N`).",
         ("send", "--dry-run", "--out", "lahtevat"),
         max_lines=12,
     ),

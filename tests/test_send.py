@@ -28,9 +28,14 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.hang_up: set[str] = set()  # subjects on which the server takes the message and drops the line unanswered
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         msg = email.message_from_bytes(envelope.content, policy=default_policy)
+        if any(gid in str(msg["Subject"]) for gid in self.hang_up):
+            self.messages.append(msg)
+            server.transport.close()
+            return "250 OK"
         if any(gid in str(msg["Subject"]) for gid in self.refuse):
             return "554 5.7.1 Message refused"
         self.messages.append(msg)
@@ -187,3 +192,102 @@ def test_a_letter_without_an_address_goes_by_post_and_decide_says_so(decided_rou
     assert Cli(decided_round.db, _settings(workdir, port))("send", "--out", workdir / "lahtevat").exit_code == 0
     assert sorted(str(m["Subject"]).split()[2] for m in inbox.messages) == ["H-0001", "H-0002", "H-0004"]
 
+
+
+# --- a run killed between the server's acceptance and the record --------------------------------------------
+
+
+def _kill_after_first_acceptance(db: Path, settings: Path, workdir: Path) -> None:
+    """``avustus send`` in a process of its own, SIGKILLed after the server accepted its first letter and
+    before the database recorded it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    marker = workdir / "paused"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    env.update(AVUSTUS_TEST_PAUSE_AT="send-accepted:1", AVUSTUS_TEST_PAUSE_FILE=str(marker))
+    proc = subprocess.Popen([sys.executable, "-m", "avustus_cli", "--db", str(db), "--settings", str(settings), "send",
+                             "--out", str(workdir / "lahtevat")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        end = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < end, "the pause point was not reached"
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
+def _status(db: Path) -> dict[str, tuple[str, str | None]]:
+    store = Store.open(db)
+    try:
+        return {r.grant_id or "": (r.status, r.message_id) for r in letter_store.letters(store, kind="decision")}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("word", ["--resend", "--delivered"])
+def test_a_letter_accepted_before_a_crash_is_not_sent_twice_without_the_officers_word(decided_round, workdir, smtp, word):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    settings = _settings(workdir, port)
+    _kill_after_first_acceptance(decided_round.db, settings, workdir)
+    assert len(inbox.messages) == 1  # the server has it ...
+    first = inbox.messages[0]
+    gid = str(first["Subject"]).split()[2]
+    status = _status(decided_round.db)
+    assert status[gid] == ("sending", str(first["Message-ID"]))  # ... the record says it was being handed over
+    letter_id = next(r.id for r in _letters(decided_round.db) if r.grant_id == gid)
+    cli = Cli(decided_round.db, settings)
+    for _ in range(2):  # the next runs send the others, never this one, and name it
+        r = cli("send", "--out", workdir / "lahtevat")
+        assert r.exit_code == 1, r.output
+        message = " ".join(r.stderr.split())
+        assert f"Ei lähetetty uudelleen: kirje {letter_id}, päätöskirje {gid} (paatos_{gid}.docx)" in message
+        assert str(first["Message-ID"]) in message and f"avustus send --delivered {letter_id}" in message
+        assert f"avustus send --resend {letter_id}" in message
+        assert len(inbox.messages) == 4 and [str(m["Subject"]).split()[2] for m in inbox.messages].count(gid) == 1
+    assert {s for g, (s, _) in _status(decided_round.db).items() if g != gid} == {"sent"}
+    r = cli("send", "--out", workdir / "lahtevat", word, str(letter_id))
+    assert r.exit_code == 0, r.output
+    assert _status(decided_round.db)[gid] == ("sent", str(first["Message-ID"]))
+    if word == "--resend":  # sent again under its first Message-ID: the recipient's mail program shows one
+        assert len(inbox.messages) == 5 and str(inbox.messages[-1]["Message-ID"]) == str(first["Message-ID"])
+    else:
+        assert len(inbox.messages) == 4
+    before = dump(decided_round.db)
+    r = cli("send", "--out", workdir / "lahtevat", word, str(letter_id))  # no longer waiting: refused, nothing sent
+    assert r.exit_code == 2 and f"kirje {letter_id} ei odota vahvistusta" in " ".join(r.stderr.split())
+    assert dump(decided_round.db) == before and len(inbox.messages) == (5 if word == "--resend" else 4)
+
+
+def _letters(db: Path):
+    store = Store.open(db)
+    try:
+        return letter_store.letters(store, kind="decision")
+    finally:
+        store.close()
+
+
+def test_a_line_dropped_before_the_servers_answer_leaves_the_letter_unconfirmed_and_the_rest_for_later(
+        decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    first = sorted(r.grant_id for r in _letters(decided_round.db))[0]
+    inbox.hang_up = {first}
+    cli = Cli(decided_round.db, _settings(workdir, port))
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1, r.output
+    message = " ".join(r.stderr.split())
+    assert "Ei lähetetty uudelleen: kirje" in message and f"päätöskirje {first}" in message
+    status = _status(decided_round.db)
+    assert status[first][0] == "sending"  # the server may have it: not "failed", not sent again unasked
+    assert {s for g, (s, _) in status.items() if g != first} == {"failed"}  # never handed over: sent next time
+    inbox.hang_up = set()
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1 and len(inbox.messages) == 4  # the three others now; the first only on the officer's word
+    assert [str(m["Subject"]).split()[2] for m in inbox.messages].count(first) == 1

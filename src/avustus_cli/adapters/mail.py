@@ -30,19 +30,28 @@ _TYPES = {
 
 
 class SmtpError(Exception):
-    """A message the mail server or the network refused; ``str()`` is the reason without addresses."""
+    """A message the mail server or the network refused; ``str()`` is the reason without addresses.
+    ``refused``: the server answered with a refusal, so the message was certainly not taken; False when the
+    connection broke or timed out while a message was being handed over (it may have been taken)."""
+
+    def __init__(self, reason: str, refused: bool = True) -> None:
+        super().__init__(reason)
+        self.refused = refused
 
 
 def build_message(
     *, sender: str, to: str, subject: str, body: str, attachments: Sequence[Path], when: Any, domain: str | None = None,
+    message_id: str | None = None,
 ) -> EmailMessage:
-    """A letter as an e-mail: the body in Finnish plain text, each file attached under its own name."""
+    """A letter as an e-mail: the body in Finnish plain text, each file attached under its own name.
+    ``message_id``: the one a letter was first handed over with (a resent letter keeps it, so that the
+    recipient's mail program shows one message)."""
     msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = make_msgid(domain=domain or (sender.rpartition("@")[2] or None))
+    msg["Message-ID"] = message_id or make_msgid(domain=domain or (sender.rpartition("@")[2] or None))
     msg["Content-Language"] = "fi"
     msg.set_content(body, charset="utf-8")
     for path in attachments:
@@ -85,7 +94,9 @@ class Smtp:
         try:
             refused = self._conn.send_message(msg)
         except (OSError, smtplib.SMTPException) as e:
-            raise SmtpError(_reason(e)) from None
+            # a refusal is an answer; a broken connection or a timeout may come after the server took the message
+            answered = isinstance(e, (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused))
+            raise SmtpError(_reason(e), refused=answered) from None
         if refused:
             raise SmtpError("palvelin ei hyväksynyt vastaanottajaa")
 

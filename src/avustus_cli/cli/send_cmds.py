@@ -18,6 +18,10 @@ def send_cmd(
     outbox: Path = typer.Option(svc.DEFAULT_OUTBOX, "--out", callback=output_folder, help="Kansio .eml-tiedostoille."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Kirjoita .eml-tiedostot, mutta älä lähetä äläkä kirjaa mitään."),
     as_json: bool = typer.Option(False, "--json", help="Tulosta yhteenveto JSON-muodossa."),
+    resend: list[int] = typer.Option([], "--resend", help="Kirjeen numero: vahvistamatta jäänyt kirje ei mennyt perille, "
+                                      "lähetä se uudelleen (samalla Message-ID:llä). Voi antaa useasti."),
+    delivered: list[int] = typer.Option([], "--delivered", help="Kirjeen numero: vahvistamatta jäänyt kirje on tarkistettu "
+                                         "menneen perille; kirjaa se lähetetyksi. Voi antaa useasti."),
 ) -> None:
     """Lähetä kirjeet sähköpostilla: kukin kirje .eml-tiedostoksi ja SMTP-asetuksilla palvelimelle; mitään ei
     lähetetä kahdesti.
@@ -29,7 +33,7 @@ def send_cmd(
     Esimerkki: [bold]avustus send --dry-run[/]
     """
     env = env_of(ctx)
-    r = svc.send(env.store(), env.settings, outbox=outbox, dry_run=dry_run)
+    r = svc.send(env.store(), env.settings, outbox=outbox, dry_run=dry_run, resend=resend, delivered=delivered)
     if as_json:
         out.print_json(json.dumps(r.as_json(), ensure_ascii=False))
     else:
@@ -51,5 +55,7 @@ def send_cmd(
                              "uudelleen."), highlight=False)
         for rec, why in r.skipped:
             err.print(escape(f"Ohitettu: {svc.describe(rec)}: {why}."), highlight=False)
-    if r.failed or r.skipped:
+        for rec in r.unconfirmed:
+            err.print(escape(svc.unconfirmed_line(rec)), highlight=False)
+    if r.failed or r.skipped or r.unconfirmed:
         raise typer.Exit(1)

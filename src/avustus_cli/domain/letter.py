@@ -33,7 +33,7 @@ LETTER_KINDS: dict[str, str] = {
 # The letters whose service starts the applicant's review period of a grant (the latest one counts); a review
 # decision is appealed to the court instead (its own 30 days, not a payment hold).
 DECISION_KINDS = ("decision", "amendment")
-LETTER_STATUSES = ("written", "sent", "failed", "superseded", "outside")
+LETTER_STATUSES = ("written", "sending", "sent", "failed", "superseded", "outside")
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,9 @@ class LetterRecord:
     """One row of the ``letters`` table: a letter as written, and its delivery.
 
     ``served`` is the day the law presumes the letter served (domain.deadlines.served_on).
-    ``status``: written (not yet sent by this program), sent (handed to the mail server),
-    failed (the last attempt failed; ``error`` says why), superseded (a later letter of the
+    ``status``: written (not yet sent by this program), sending (being handed to the mail server under
+    ``message_id``, its acceptance not recorded: a run that stopped there, or a connection that broke before
+    the server answered), sent (handed to the mail server), failed (the last attempt failed; ``error`` says why), superseded (a later letter of the
     same kind and file replaced it before it was sent), outside (delivered by other means:
     recorded before the table existed)."""
 

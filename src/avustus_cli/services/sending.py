@@ -1,8 +1,11 @@
 """Sending the e-mail letters (avustus send): one .eml per letter, and through the mail server when the
 settings name one; each result recorded in the letters table.
 
-A letter is sent once: the letters table marks it sent (in its own transaction, right after the server
-accepted it) and ``send`` takes only letters not marked sent. A failure is recorded with its reason and
+A letter is sent once: the letters table marks it ``sending`` with its Message-ID before it is handed to
+the server, and sent (in its own transaction) right after the server accepted it; ``send`` takes only
+letters not marked either way. A letter left ``sending`` (the run stopped between the acceptance and the
+record, or the connection broke before the server answered) is named and sent again only on the officer's
+word (``--resend``), or recorded sent when the officer has checked that it arrived (``--delivered``). A failure is recorded with its reason and
 the run goes on with the next letter. A letter whose file is missing or no longer the one recorded (its
 hash differs) is not sent.
 """
@@ -11,23 +14,24 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters import faults
 from avustus_cli.adapters.mail import Smtp, SmtpError, build_message, write_eml
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import letters as letter_store
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.errors import SettingsError
+from avustus_cli.domain.errors import SettingsError, ValidationError
 from avustus_cli.domain.letter import LETTER_KINDS, LetterRecord
 
 DEFAULT_OUTBOX = Path("lahtevat")
 PASSWORD_ENV = "AVUSTUS_SMTP_PASSWORD"
 
-__all__ = ["DEFAULT_OUTBOX", "SendResult", "message_text", "send"]
+__all__ = ["DEFAULT_OUTBOX", "SendResult", "message_text", "send", "unconfirmed_line"]
 
 
 @dataclass
@@ -39,6 +43,7 @@ class SendResult:
     sent: list[LetterRecord] = field(default_factory=list)
     failed: list[tuple[LetterRecord, str]] = field(default_factory=list)
     skipped: list[tuple[LetterRecord, str]] = field(default_factory=list)  # not sent: the file is not the one recorded
+    unconfirmed: list[LetterRecord] = field(default_factory=list)  # handed over, acceptance never recorded: not sent again
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -47,6 +52,8 @@ class SendResult:
             "sent": [r.id for r in self.sent],
             "failed": [{"letter": r.id, "file": r.file, "reason": why} for r, why in self.failed],
             "skipped": [{"letter": r.id, "file": r.file, "reason": why} for r, why in self.skipped],
+            "unconfirmed": [{"letter": r.id, "file": r.file, "message_id": r.message_id, "handed_over": r.delivered_at}
+                            for r in self.unconfirmed],
         }
 
 
@@ -104,17 +111,58 @@ def send(
     dry_run: bool = False,
     password: str | None = None,
     clock: Callable[[], dt.datetime] | None = None,
+    resend: Collection[int] = (),
+    delivered: Collection[int] = (),
 ) -> SendResult:
     """Write each e-mail letter not yet sent as an .eml in ``outbox`` and, unless ``dry_run`` and when the
-    settings name a mail server (``[smtp] host``), send it and record the result."""
+    settings name a mail server (``[smtp] host``), send it and record the result.
+
+    A letter left ``sending`` (handed to the server, its acceptance never recorded) is not sent again: it is
+    named in ``unconfirmed`` until the officer says either that it arrived (``delivered``: recorded sent) or
+    that it did not (``resend``: sent again under its first Message-ID)."""
     clock = clock or (lambda: dt.datetime.now().astimezone())
     use_smtp = bool(settings.smtp_host) and not dry_run
     if use_smtp and not settings.smtp_sender:
         raise SettingsError("asetus smtp.sender puuttuu: anna lähettäjän osoite, esim. sender = \"kirjaamo@hyvaks.fi\".")
-    sender = settings.smtp_sender or settings.office.email
+    waiting = _confirmed(store, resend, delivered, dry_run)
     result = SendResult(Path(outbox), use_smtp, dry_run)
-    todo: list[tuple[LetterRecord, Any]] = []  # (letter, its e-mail message)
-    for rec in letter_store.pending_email(store):
+    result.unconfirmed = [r for r in waiting if r.id not in resend]
+    again = [r for r in waiting if r.id in resend]
+    todo = _write_outbox(settings, [*letter_store.pending_email(store), *again], result, clock)
+    if use_smtp and todo:
+        _deliver(store, settings, todo, result, clock, password)
+    return result
+
+
+def _confirmed(store: Store, resend: Collection[int], delivered: Collection[int], dry_run: bool) -> list[LetterRecord]:
+    """The letters left ``sending``, after recording the officer's word on those that arrived
+    (``delivered``); refuses a number that is not such a letter, or one given both ways."""
+    waiting = letter_store.unconfirmed_email(store)
+    known = {r.id for r in waiting}
+    wrong = sorted({*resend, *delivered} - known)
+    if wrong:
+        raise ValidationError(
+            f"kirje {', '.join(map(str, wrong))} ei odota vahvistusta: --resend ja --delivered koskevat vain kirjeitä, "
+            "jotka annettiin sähköpostipalvelimelle mutta joiden vastaanottoa ei saatu kirjattua. Mitään ei lähetetty."
+        )
+    both = sorted(set(resend) & set(delivered))
+    if both:
+        raise ValidationError(f"kirje {', '.join(map(str, both))} on annettu sekä --resend- että --delivered-valinnalle; "
+                              "anna kumpi tahansa. Mitään ei lähetetty.")
+    if delivered and not dry_run:
+        with store.transaction():
+            for letter_id in sorted(delivered):
+                letter_store.confirm_delivered(store, letter_id)
+    return [r for r in waiting if r.id not in delivered]
+
+
+def _write_outbox(
+    settings: Settings, recs: list[LetterRecord], result: SendResult, clock: Callable[[], dt.datetime],
+) -> list[tuple[LetterRecord, Any]]:
+    """An .eml in the outbox for each letter whose file is the one recorded; (letter, message) to send."""
+    sender = settings.smtp_sender or settings.office.email
+    todo: list[tuple[LetterRecord, Any]] = []
+    for rec in recs:
         problem = _check_file(rec)
         if problem is not None:
             result.skipped.append((rec, problem))
@@ -122,34 +170,60 @@ def send(
         files = _attachments(rec)
         subject, body = message_text(settings, rec, files)
         msg = build_message(sender=sender, to=rec.email or "", subject=subject, body=body, attachments=files,
-                            when=clock())
-        eml = write_eml(Path(outbox) / f"{Path(rec.file).stem}.eml", msg)
+                            when=clock(), message_id=rec.message_id if rec.status == "sending" else None)
+        eml = write_eml(Path(result.outbox) / f"{Path(rec.file).stem}.eml", msg)
         result.written.append((rec, eml))
         todo.append((rec, msg))
-    if not use_smtp or not todo:
-        return result
+    return todo
+
+
+def _deliver(
+    store: Store, settings: Settings, todo: list[tuple[LetterRecord, Any]], result: SendResult,
+    clock: Callable[[], dt.datetime], password: str | None,
+) -> None:
+    """Hand each message to the mail server. Each letter is first recorded ``sending`` with its Message-ID
+    (committed), then sent, then recorded sent: a run killed between the server's acceptance and the
+    record leaves it ``sending``, never sent twice unasked."""
     password = password if password is not None else os.environ.get(PASSWORD_ENV, "")
+    done: set[int] = set()
     try:
         with Smtp(settings.smtp_host, settings.smtp_port, username=settings.smtp_username, password=password,
                   starttls=settings.smtp_starttls, timeout=settings.smtp_timeout) as smtp:
-            for rec, msg in todo:
+            for n, (rec, msg) in enumerate(todo, start=1):
+                with store.transaction():
+                    letter_store.mark_sending(store, rec.id, clock(), str(msg["Message-ID"]))
+                done.add(rec.id)
                 try:
                     smtp.send(msg)
                 except SmtpError as e:
                     with store.transaction():
-                        letter_store.mark_failed(store, rec.id, str(e))
-                    result.failed.append((rec, str(e)))
-                    continue
+                        if e.refused:
+                            letter_store.mark_failed(store, rec.id, str(e))
+                            result.failed.append((rec, str(e)))
+                            continue
+                        letter_store.mark_uncertain(store, rec.id, str(e))
+                    result.unconfirmed.append(letter_store.letter(store, rec.id))
+                    raise SmtpError("yhteys palvelimeen katkesi edellisen kirjeen aikana") from None
+                faults.checkpoint("send-accepted", n)  # the server has the letter; the record follows
                 with store.transaction():
                     result.sent.append(letter_store.mark_sent(store, rec.id, clock(), str(msg["Message-ID"])))
-    except SmtpError as e:  # no connection at all: every letter not yet sent failed
-        done = {r.id for r in result.sent} | {r.id for r, _ in result.failed}
+    except SmtpError as e:  # no connection, or it broke: every letter not yet handed over failed
         for rec, _msg in todo:
             if rec.id not in done:
                 with store.transaction():
                     letter_store.mark_failed(store, rec.id, str(e))
                 result.failed.append((rec, str(e)))
-    return result
+
+
+def unconfirmed_line(rec: LetterRecord) -> str:
+    """The officer's line on a letter left ``sending``: what is known, and the two ways on."""
+    when = dt.datetime.fromisoformat(rec.delivered_at) if rec.delivered_at else None
+    handed = f" {fmt.date(when)} klo {when:%H.%M}" if when else ""
+    why = f" ({rec.error})" if rec.error else " (ohjelma keskeytyi)"
+    return (f"Ei lähetetty uudelleen: kirje {rec.id}, {describe(rec)}, annettiin sähköpostipalvelimelle{handed} "
+            f"tunnuksella {rec.message_id}, mutta palvelimen vastaanottoa ei saatu kirjattua{why}. Tarkista "
+            "palvelimen lokista tai vastaanottajalta, menikö viesti perille. Jos meni, kirjaa se: avustus send "
+            f"--delivered {rec.id}. Jos ei, lähetä se uudelleen: avustus send --resend {rec.id}.")
 
 
 def describe(rec: LetterRecord) -> str:

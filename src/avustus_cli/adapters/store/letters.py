@@ -202,6 +202,48 @@ def pending_email(store: Store) -> list[LetterRecord]:
     return [r for r in letters(store, status=("written", "failed")) if r.channel == "email"]
 
 
+def unconfirmed_email(store: Store) -> list[LetterRecord]:
+    """E-mail letters handed to the mail server whose acceptance was never recorded (status ``sending``: the
+    run stopped between the hand-over and the record, or the connection broke before the server answered)."""
+    return [r for r in letters(store, status=("sending",)) if r.channel == "email"]
+
+
+def mark_sending(store: Store, letter_id: int, at: dt.datetime, message_id: str) -> LetterRecord:
+    """Record, before the letter is handed to the mail server, that it is being sent under ``message_id``
+    (committed first: a run that stops before the acceptance is recorded leaves the letter ``sending``,
+    and ``send`` does not send it again without the officer's word)."""
+    rec = letter(store, letter_id)
+    if rec.status == "sent":
+        raise ValidationError(f"kirje {letter_id} on jo lähetetty {rec.delivered_at}; sitä ei lähetetä uudelleen.")
+    store.conn.execute("update letters set status = 'sending', delivered_at = ?, message_id = ? where id = ?",
+                       (at.isoformat(timespec="seconds"), message_id, letter_id))
+    store.audit("letter", rec.grant_id or rec.application_id, "email_sending",
+                {"letter": letter_id, "kind": rec.kind, "at": at.isoformat(timespec="seconds"), "message_id": message_id})
+    return letter(store, letter_id)
+
+
+def mark_uncertain(store: Store, letter_id: int, error: str) -> LetterRecord:
+    """The connection broke while the letter was being handed over: whether the server took it is not known.
+    The letter stays ``sending`` (not sent again without the officer's word), with the reason."""
+    rec = letter(store, letter_id)
+    store.conn.execute("update letters set error = ? where id = ?", (error[:500], letter_id))
+    store.audit("letter", rec.grant_id or rec.application_id, "email_uncertain",
+                {"letter": letter_id, "kind": rec.kind, "error": error[:500]})
+    return letter(store, letter_id)
+
+
+def confirm_delivered(store: Store, letter_id: int) -> LetterRecord:
+    """The officer has checked that a letter left ``sending`` did reach the mail server: it is recorded sent
+    as of its hand-over (``send --delivered``)."""
+    rec = letter(store, letter_id)
+    if rec.status != "sending" or rec.delivered_at is None or rec.message_id is None:
+        raise ValidationError(f"kirje {letter_id} ei odota vahvistusta (tila {rec.status}).")
+    done = mark_sent(store, letter_id, dt.datetime.fromisoformat(rec.delivered_at), rec.message_id)
+    store.audit("letter", rec.grant_id or rec.application_id, "email_confirmed",
+                {"letter": letter_id, "kind": rec.kind, "message_id": rec.message_id})
+    return done
+
+
 def mark_sent(store: Store, letter_id: int, at: dt.datetime, message_id: str) -> LetterRecord:
     """Record that the mail server accepted the letter at ``at``. When that day is later than the
     recorded day of sending, the letter was sent that day: the sent and served days follow (the law
