@@ -694,6 +694,8 @@ def liite1():
     annex_head(doc, "Liite 1")
     heading(doc, "Järjestöavustukset vuodelle {{ year }}: avustusesitys", 1)
     rich_if(doc, "draft", ("LUONNOS", True), (", valmisteltu {{ draft.prepared|date }}.", False))
+    para_if(doc, "methods", "Haettua pienemmät avustukset on mitoitettu seuraavasti. {% for m in methods %}{{ m }} "
+                            "{% endfor %}Hakemuskohtainen laskelma on sarakkeessa ”Ehdot ja perustelut”.")
     t = grid_table(doc, ["Hakija", "Y-tunnus", "Kotikunta", "Käyttötarkoitus", "Haettu", "Esitys", "Ehdot ja perustelut"],
                    [4.8, 2.2, 2.4, 4.8, 2.3, 2.3, 7.9], right={4, 5})
     tr_tag(t, "for g in groups")
@@ -701,8 +703,9 @@ def liite1():
     tr_tag(t, "for r in g.rows")
     add_row(t, ["{{ r.applicant }}", "{{ r.business_id }}", "{{ r.municipality }}", "{{ r.purpose }}",
                 "{{ r.requested|money }}", "{{ r.proposed|money }}",
-                "{{ r.conditions }}{% if r.conditions and r.reason %} {% endif %}"
-                "{% if r.reason %}Perustelu: {{ r.reason }}{% endif %}"], right={4, 5})
+                "{{ r.conditions }}{% if r.conditions and (r.reason or r.computation) %} {% endif %}"
+                "{% if r.computation %}Laskelma: {{ r.computation }}{% elif r.reason %}Perustelu: {{ r.reason }}{% endif %}"],
+            right={4, 5})
     tr_tag(t, "endfor")
     # the label spans the four text columns, as in liite1.html
     add_row(t, ["Yhteensä: {{ g.name }}", "{{ g.requested|money }}", "{{ g.proposed|money }}", ""],

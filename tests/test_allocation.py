@@ -644,3 +644,21 @@ def test_the_issue_example_is_recomputable_to_the_euro():
     got, stated = recompute(out[0].reason)
     assert got == stated == out[0].amount == D(21_090)
     assert "84,3 %" not in out[0].reason
+
+
+def test_a_proportional_reason_splits_into_its_method_and_the_grants_own_computation():
+    from avustus_cli.domain.allocation import share_parts
+
+    cs = [cand("a", 25_000), cand("b", 875_900), cand("c", 40_000)]
+    out = {a.id: a for a in allocate(cs, Budget(D(760_000)), Method("proportional"))}
+    parts = {k: share_parts(a.reason, D(c.requested)) for k, a, c in zip(out, out.values(), cs, strict=True)}
+    methods = {p[0] for p in parts.values() if p}
+    assert len(methods) == 1  # one method for the whole group, said once in a table
+    (method,) = methods
+    assert "760 000 € / 940 900 € eli" in method and "alaspäin 10 euron tarkkuuteen" in method
+    assert parts["a"][1] == "Haettu 25 000 € × 80,774 % = 20 193,50 €, pyöristettynä alaspäin 20 190 €."
+    assert out["a"].amount == D(20_190)
+    # a claim smaller than the request (the maximum grant) is named as such
+    assert share_parts(out["a"].reason, D(30_000))[1].startswith("Haettu 30 000 €, josta otetaan huomioon 25 000 € × ")
+    assert share_parts("Myönnetään haettu määrä.", D(1000)) is None
+    assert share_parts("Toimintasuunnitelman ruoka-aputoimintaa ei avusteta.", D(1000)) is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -80,7 +81,42 @@ def test_every_refused_or_reduced_annex_row_carries_its_reason_as_sentences(samp
     for r in refused:
         assert "avustusta ei voida myöntää" in r[8] or "esitetään hylättäväksi" in r[8], r
     annex = html_text(sample / "esitys" / "liite1.html")
-    assert annex.count("Perustelu: ") == len(refused) + len(reduced)
+    # a proportional reduction gives its computation (the method is said once above the table), any other
+    # reduction and every refusal its reasons
+    computed = [r for r in reduced if r[8].startswith("Haettu ")]
+    assert computed
+    assert annex.count("Laskelma: Haettu ") == len(computed)
+    assert annex.count("Perustelu: ") == len(refused) + len(reduced) - len(computed)
+
+
+_METHOD = re.compile(r"(?P<money>[\d ]+) € / (?P<demand>[\d ]+) € eli (?:noin )?(?P<pct>\d+,\d+) %\. Kunkin hakemuksen "
+                     r"haettu määrä kerrotaan tällä osuudella, ja tulo pyöristetään alaspäin (?P<step>\d+) euron tarkkuuteen\.")
+_COMPUTATION = re.compile(r"Haettu (?P<req>[\d ]+) € × (?P<pct>\d+,\d+) % = (?P<raw>[\d ]+,\d\d) €, pyöristettynä "
+                          r"alaspäin (?P<amount>[\d ]+) €\.")
+
+
+def test_the_annex_states_the_reduction_method_once_and_each_row_recomputes_with_it(sample):
+    """The sentence of the method was on each of 34 rows (14 pages): now it is above the table, and each
+    reduced row's computation gives its amount from the method's percentage and rounding."""
+    from fractions import Fraction
+
+    def num(text: str) -> Fraction:
+        return Fraction(text.replace(" ", "").replace(",", "."))
+
+    for text in (html_text(sample / "esitys" / "liite1.html"), docx_text(sample / "esitys" / "liite1.docx")):
+        text = text.replace("\u00a0", " ")
+        methods = _METHOD.findall(text)
+        assert len(methods) == 1, methods  # one budget line cut in the sample round: said once
+        money, demand, pct, step = (num(x) for x in methods[0])
+        rows = list(_COMPUTATION.finditer(text))
+        assert len(rows) > 10
+        for m in rows:
+            assert m["pct"] == methods[0][2]
+            req, amount = num(m["req"]), num(m["amount"])
+            assert num(m["raw"]) == Fraction(math.floor(req * pct), 100)  # the product, cut to the cent
+            assert amount == (req * pct / 100 // step) * step == (req * money / demand // step) * step, m[0]
+    xlsx = [r[8] for r in _annex_rows(sample) if r[8] and r[8].startswith("Haettu ")]
+    assert xlsx and all(_COMPUTATION.fullmatch(t.replace("\u00a0", " ")) for t in xlsx)
 
 
 def test_refusal_letters_state_the_fact_and_the_rule(sample):

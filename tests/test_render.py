@@ -138,8 +138,10 @@ def test_totals_finnish_style(settings):
 
     for render in (html_text, lambda n, c, s: docx_text(render_docx(n, c, s))):
         annex = render("liite1", example_context("liite1"), settings)
-        assert f"171{NB}500{NB}€" in annex and f"94{NB}000{NB}€" in annex  # totals
-        assert f"78{NB}000{NB}€" in annex and f"70{NB}000{NB}€" in annex  # a subtotal
+        assert f"171{NB}500{NB}€" in annex and f"89{NB}300{NB}€" in annex  # totals
+        assert f"78{NB}000{NB}€" in annex and f"65{NB}300{NB}€" in annex  # a subtotal
+        assert f"Laskelma: Haettu 30{NB}000{NB}€ × 84,3645{NB}% = 25{NB}309,35{NB}€" in annex  # a reduction
+        assert f"900{NB}000{NB}€ / 1{NB}066{NB}800{NB}€ eli noin 84,3645{NB}%" in annex  # and its method
         board = render("paatosesitys", example_context("paatosesitys"), settings)
         assert f"yhteensä 94{NB}000 euroa" in board
         assert f"900{NB}000{NB}€" in board  # the budget

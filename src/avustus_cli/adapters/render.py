@@ -957,14 +957,16 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                      "business_id": "0123456-7", "municipality": "Jyväskylä",
                      "purpose": "Vertaistukiryhmät ja kohtaamispaikka", "requested": D("48000"),
                      "proposed": D("40000"), "conditions": "Ei kohdennu toimintasuunnitelman ruoka-aputoimintaan.",
-                     "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle."},
+                     "reason": "Toimintasuunnitelman ruoka-aputoimintaa ei avusteta, koska se on rajattu haun ulkopuolelle.",
+                     "computation": ""},
                     {"application_id": "H-2027-007", "applicant": "Äänekosken A-kilta ry",
                      "business_id": "1234567-1", "municipality": "Äänekoski",
                      "purpose": "Päihteetön kohtaamispaikka", "requested": D("30000"),
-                     "proposed": D("30000"), "conditions": "", "reason": ""},
+                     "proposed": D("25300"), "conditions": "", "reason": "",
+                     "computation": "Haettu 30 000 € × 84,3645 % = 25 309,35 €, pyöristettynä alaspäin 25 300 €."},
                 ],
                 "requested": D("78000"),
-                "proposed": D("70000"),
+                "proposed": D("65300"),
             },
             {
                 "name": "6. Ikäihmisten ja muiden kotona asumisen tukemiseen liittyvä toiminta",
@@ -972,7 +974,7 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                     {"application_id": "H-2027-011", "applicant": "Jämsän Seudun Eläkeläiset ry",
                      "business_id": "2345678-2", "municipality": "Jämsä",
                      "purpose": "Kotona asuvien ikäihmisten ystävätoiminta", "requested": D("24000"),
-                     "proposed": D("24000"), "conditions": "", "reason": ""},
+                     "proposed": D("24000"), "conditions": "", "reason": "", "computation": ""},
                 ],
                 "requested": D("24000"),
                 "proposed": D("24000"),
@@ -983,13 +985,13 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                     {"application_id": "H-2027-015", "applicant": "Laukaan Kyläyhdistys ry",
                      "business_id": "3456789-3", "municipality": "Laukaa",
                      "purpose": "Kylän turvallisuusilta", "requested": D("3500"),
-                     "proposed": D("0"), "conditions": "",
+                     "proposed": D("0"), "conditions": "", "computation": "",
                      "reason": "Hakemus saapui 4.1.2027. Avustusohjeen mukaan toiminta-avustuksia haetaan vuosittain "
                                "hakuaikana, joka päättyi 31.12.2026, joten avustusta ei voida myöntää."},
                     {"application_id": "H-2027-016", "applicant": "Hyvinvointipalvelut Oy",
                      "business_id": "4567890-4", "municipality": "Jyväskylä",
                      "purpose": "Liikuntaryhmät", "requested": D("66000"),
-                     "proposed": D("0"), "conditions": "",
+                     "proposed": D("0"), "conditions": "", "computation": "",
                      "reason": "Hakemuksen mukaan hakija Hyvinvointipalvelut Oy on osakeyhtiö. Avustusohjeen mukaan "
                                "avustusta voidaan myöntää vain rekisteröidyille yleishyödyllisille yhdistyksille ja "
                                "säätiöille, joten avustusta ei voida myöntää."},
@@ -999,7 +1001,13 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
             },
         ],
         "total_requested": D("171500"),
-        "total_proposed": D("94000"),
+        "total_proposed": D("89300"),
+        "methods": [
+            "Määräraha 900 000 € ei riitä avustuskelpoisten hakemusten haettuun yhteismäärään 1 066 800 €, joten "
+            "kaikille näille hakemuksille esitetään sama osuus haetusta määrästä: 900 000 € / 1 066 800 € eli noin "
+            "84,3645 %. Kunkin hakemuksen haettu määrä kerrotaan tällä osuudella, ja tulo pyöristetään alaspäin "
+            "10 euron tarkkuuteen.",
+        ],
         "separately": {"decider": "Strategiajohtaja", "count": 1},
         "pending_count": 0,
         "draft": {"prepared": dt.date(2027, 1, 5)},

@@ -74,6 +74,7 @@ Invariants (tested in tests/test_allocation.py)
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal
@@ -498,6 +499,31 @@ class _ShareText:
             f"{fmt_money(claim)} × {pct} = {fmt_money(raw)}, joka pyöristetään alaspäin "
             f"{_fmt_number(self.step)} euron tarkkuuteen, joten avustukseksi esitetään {fmt_money(amount)}."
         )
+
+
+_AMOUNT = r"\d[\d ]*(?:,\d+)? €"
+# _ShareText.reason's sentence, read back into its parts (kept beside the class that writes it)
+_SHARE_REASON = re.compile(
+    rf"(?P<lead>.+): (?P<money>{_AMOUNT}) / (?P<demand>{_AMOUNT}) eli (?P<pct>(?:noin )?\d+,\d+ %)\. "
+    rf"Haettu määrä (?P<claim>{_AMOUNT}) × (?P<shown>\d+,\d+ %) = (?P<raw>{_AMOUNT}), joka pyöristetään alaspäin "
+    rf"(?P<step>\d[\d ]*(?:,\d+)?) euron tarkkuuteen, joten avustukseksi esitetään (?P<amount>{_AMOUNT})\.",
+    re.DOTALL,
+)
+
+
+def share_parts(reason: str, requested: Decimal) -> tuple[str, str] | None:
+    """A proportional reduction's reason split for a table of many grants: the method, the same for every
+    grant of its group (said once above the table), and the grant's own computation, which a reader
+    recomputes with the method's percentage and rounding. None for any other reason (a refusal, the
+    officer's own text)."""
+    m = _SHARE_REASON.fullmatch(reason.strip())
+    if m is None:
+        return None
+    method = (f"{m['lead']}: {m['money']} / {m['demand']} eli {m['pct']}. Kunkin hakemuksen haettu määrä kerrotaan "
+              f"tällä osuudella, ja tulo pyöristetään alaspäin {m['step']} euron tarkkuuteen.")
+    asked = fmt_money(requested)
+    head = f"Haettu {asked}" if m["claim"] == asked else f"Haettu {asked}, josta otetaan huomioon {m['claim']}"
+    return method, f"{head} × {m['shown']} = {m['raw']}, pyöristettynä alaspäin {m['amount']}."
 
 
 def shown_share(share: Fraction, claims: Iterable[Fraction], step: Decimal) -> tuple[Fraction, int]:

@@ -19,7 +19,7 @@ from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
 from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.domain import deadlines, director, filenames
-from avustus_cli.domain.allocation import Budget, Method
+from avustus_cli.domain.allocation import Budget, Method, share_parts
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import GrantForm, Severity
 from avustus_cli.domain.proposal import (
@@ -383,16 +383,28 @@ def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
     ]
 
 
-def _annex_row(r: ProposalLine, settings: Settings, as_of: dt.date | None) -> dict[str, Any]:
+def _annex_row(r: ProposalLine, settings: Settings, as_of: dt.date | None,
+               share: tuple[str, str] | None = None) -> dict[str, Any]:
+    """One application in annex 1; ``share``: its proportional reduction's (method, computation)."""
     a = r.app
     return {
         "application_id": a.id, "applicant": a.applicant, "business_id": a.business_id or "",
         "municipality": a.home_municipality or "", "purpose": _purpose(a), "requested": a.requested,
         "proposed": r.amount, "conditions": "; ".join(c.rstrip(".") for c in r.conditions) + ("." if r.conditions else ""),
         # why it is refused or smaller than the request, as full sentences (the officer's own text is
-        # public text too, scrubbed by render)
-        "reason": refusal_text(r, settings, as_of) if r.amount == 0 else reduction_text(r),
+        # public text too, scrubbed by render); a proportional reduction gives its computation instead,
+        # its method is said once above the table
+        "reason": refusal_text(r, settings, as_of) if r.amount == 0 else "" if share else reduction_text(r),
+        "computation": share[1] if share else "",
     }
+
+
+def _share(r: ProposalLine) -> tuple[str, str] | None:
+    """(method, computation) of a proportional reduction made by the allocation, else None."""
+    requested = r.app.requested
+    if requested is None or not 0 < r.amount < requested or _generated_reason(r):
+        return None
+    return share_parts(r.reason, requested)
 
 
 def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None) -> dict[str, Any]:
@@ -417,8 +429,11 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
     if refused:
         groups.append(("Hylättäviksi esitetyt hakemukset", refused))
     out_groups: list[dict[str, Any]] = []
+    methods: list[str] = []  # how the proportional reductions were computed: once, above the table
     for name, rs in groups:
-        ann = [_annex_row(r, settings, as_of) for r in rs]
+        shares = [_share(r) for r in rs]
+        methods += [m for m in dict.fromkeys(sh[0] for sh in shares if sh is not None) if m not in methods]
+        ann = [_annex_row(r, settings, as_of, sh) for r, sh in zip(rs, shares, strict=True)]
         out_groups.append({
             "name": name, "rows": ann,
             "requested": sum((r.requested for r in rs), Decimal(0)),
@@ -429,10 +444,15 @@ def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.da
         "groups": out_groups,
         "total_requested": sum((g["requested"] for g in out_groups), Decimal(0)),
         "total_proposed": sum((g["proposed"] for g in out_groups), Decimal(0)),
+        "methods": methods,
         "separately": {"decider": settings.small_partnership_decider, "count": len(director)} if director else None,
         "pending_count": len(pending),
         "draft": None,  # {"prepared": date} for a draft (write_documents)
     }
+
+
+# the annex's words before the reductions' methods (the HTML and Word annexes say the same)
+METHODS_INTRO = "Haettua pienemmät avustukset on mitoitettu seuraavasti."
 
 
 def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> Path:
@@ -445,11 +465,13 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
                "Perustelu"]
     blank = [None] * len(headers)
     data: list[list[Any]] = []
+    if ctx["methods"]:  # how the reduced grants were computed, above the rows that give each computation
+        data.append([" ".join([METHODS_INTRO, *ctx["methods"]]), *blank[1:]])
     for g in ctx["groups"]:
         data.append([g["name"], *blank[1:]])
         for r in g["rows"]:
             data.append([r["application_id"], r["applicant"], r["business_id"], r["municipality"], r["purpose"],
-                         r["requested"], r["proposed"], r["conditions"], r["reason"]])
+                         r["requested"], r["proposed"], r["conditions"], r["reason"] or r["computation"]])
         data.append([f"Yhteensä: {g['name']}", None, None, None, None, g["requested"], g["proposed"], None, None])
     footer = [["Kaikki yhteensä", None, None, None, None, ctx["total_requested"], ctx["total_proposed"], None, None]]
     title = title_block(f"Liite 1. Järjestöavustukset vuodelle {settings.year}: avustusesitys", settings.county,
