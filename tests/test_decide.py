@@ -188,6 +188,15 @@ def test_mailing_list_has_one_line_per_letter(decided_round, workdir):
     assert lines[0][:4] == ["Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto"]
     assert [ln[0] for ln in lines[1:]] == ["H-0001", "H-0002", "H-0003", "H-0004"]
     assert lines[1][2] == "maija@example.fi" and lines[1][3] == "paatos_H-0001.docx"
+    # what goes with each letter: a grant's letter encloses the grant terms written beside the letters
+    assert lines[0][-1] == "Liitteet"
+    decided = {ln[0]: ln[-1] for ln in lines[1:]}
+    granted = [k for k, v in decided.items() if v]
+    assert granted and all(decided[k] == "Liite 2 Avustusehdot (liite2_avustusehdot.docx)" for k in granted)
+    assert (workdir / "paatokset" / "liite2_avustusehdot.docx").is_file()
+    for k, v in decided.items():  # a refusal encloses nothing, and its letter names no annex
+        letter = (workdir / "paatokset" / f"paatos_{k}.html").read_text(encoding="utf-8")
+        assert ("Liite 2 Avustusehdot" in letter) == bool(v), k
     assert os.stat(workdir / "paatokset" / "postitus.csv").st_mode & 0o077 == 0
 
 
@@ -590,8 +599,9 @@ def test_a_broken_letter_template_in_amend_changes_nothing(decided_round, workdi
     assert decided_round(*amend).exit_code == 0  # the same amend again: nothing new, no new letter
     assert dump(decided_round.db) == recorded
     assert sorted((workdir / "varmuuskopiot").glob("*.db")) == backups
-    assert sorted(p.name for p in (workdir / "oikaisut").iterdir()) == [
-        "paatos_H-0002.docx", "paatos_H-0002.html", "postitus_muutos_H-0002.csv"]
+    assert sorted(p.name for p in (workdir / "oikaisut").iterdir()) == [  # the letter, the terms it encloses
+        "liite2_avustusehdot.docx", "liite2_avustusehdot.html", "paatos_H-0002.docx", "paatos_H-0002.html",
+        "postitus_muutos_H-0002.csv"]
 
 
 def test_amend_and_a_decide_rerun_never_overwrite_the_original_letter(decided_round, workdir):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from avustus_cli.adapters.excel import neutralise
 from avustus_cli.adapters.files import write_atomic
-from avustus_cli.domain.letter import Letter
+from avustus_cli.domain.letter import MAILING_HEADERS, Letter
 
 
 def write_private_text(path: Path, text: str, encoding: str) -> None:
@@ -21,10 +21,11 @@ def write_private_text(path: Path, text: str, encoding: str) -> None:
 
 def write_mailing(path: Path, letters: Iterable[Letter]) -> Path:
     """The mail-merge list: UTF-8 with BOM, ``;`` separated (Finnish Excel),
-    every cell neutralised against formulas. Owner-only: it holds e-mails."""
+    every cell neutralised against formulas, one line per letter with the files
+    enclosed with it. Owner-only: it holds e-mails."""
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    w.writerow(["Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto", "HTML-tiedosto", "Lähetystapa"])
+    w.writerow(MAILING_HEADERS)
     for letter in letters:
         w.writerow([neutralise(str(v or "")) for v in letter.mailing_row()])
     write_private_text(path, buf.getvalue(), "utf-8-sig")

@@ -94,15 +94,27 @@ class Letter:
     file: str  # the .docx file name, "" when not written
     html: str  # the .html file name, "" when not written
     channel: str  # Finnish: kirje / sähköposti
+    enclosures: tuple[str, ...] = ()  # what goes with the letter, each as "Liite 2 Avustusehdot (file)"
 
     def mailing_row(self) -> tuple[str, ...]:
-        return (self.application, self.name, self.email, self.file, self.html, self.channel)
+        return (self.application, self.name, self.email, self.file, self.html, self.channel, "; ".join(self.enclosures))
 
 
-def letter_files(application: str, name: str, email: str | None, stem: str, formats, channel: str) -> Letter:
-    """The letter written as ``stem`` in ``formats`` and sent by ``channel`` (letter / email)."""
+MAILING_HEADERS = ("Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto", "HTML-tiedosto", "Lähetystapa", "Liitteet")
+
+
+def enclosure(label: str, stem: str, formats) -> str:
+    """An enclosure as the mail-merge list names it: its label and the file to send with the letter
+    ("Liite 2 Avustusehdot (liite2_avustusehdot.docx)")."""
+    return f"{label} ({stem}.{'docx' if 'docx' in formats else 'html'})"
+
+
+def letter_files(application: str, name: str, email: str | None, stem: str, formats, channel: str,
+                 enclosures: tuple[str, ...] = ()) -> Letter:
+    """The letter written as ``stem`` in ``formats`` and sent by ``channel`` (letter / email), with its
+    ``enclosures`` (:func:`enclosure`)."""
     return Letter(application, name, email or "", f"{stem}.docx" if "docx" in formats else "",
-                  f"{stem}.html" if "html" in formats else "", CHANNEL_LABELS[channel])
+                  f"{stem}.html" if "html" in formats else "", CHANNEL_LABELS[channel], enclosures)
 
 
 def addressee(app: Application | None, name: str, business_id: str | None) -> dict[str, Any]:

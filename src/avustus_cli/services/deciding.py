@@ -40,7 +40,7 @@ from avustus_cli.domain.decision import (
 )
 from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
 from avustus_cli.domain.followup import hold_reasons
-from avustus_cli.domain.letter import CHANNELS, Letter, addressee, letter_files
+from avustus_cli.domain.letter import CHANNELS, Letter, addressee, enclosure, letter_files
 from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
 from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record, multi_year
 from avustus_cli.domain.standing import sentence
@@ -585,8 +585,10 @@ def write_decision_letters(
         written.extend(paths)
         if written_letters is not None:
             written_letters.append(WrittenLetter(row, app, own, tuple(paths)))
+        # a grant's letter encloses the grant terms (Liite 2), written beside the letters
+        enclosed = (enclosure("Liite 2 Avustusehdot", TERMS_ENCLOSURE, formats),) if ctx["outcome"] != "refused" else ()
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
-                                    own["channel"]))
+                                    own["channel"], enclosed))
     return written, mailing
 
 
@@ -839,9 +841,11 @@ def _stage_amendment_letter(
         if paths:
             stem = stage.settle(paths[0].stem)
             mailing = [letter_files(m.application, m.name, m.email, stem, ("html", "docx"),
-                                    dispatch["channel"]) for m in mailing]
+                                    dispatch["channel"], m.enclosures) for m in mailing]
             written = [replace(w, paths=tuple(p.with_name(f"{stem}{p.suffix}") for p in w.paths))
                        for w in written]
+        if any(m.enclosures for m in mailing):  # the grant terms the letter encloses, beside it
+            write_terms_enclosure(settings, stage.path)
         write_mailing(stage.path / mailing_name, mailing)
         record_letters(store, "amendment", written, stage)
     except AvustusError as e:
