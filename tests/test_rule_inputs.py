@@ -29,6 +29,7 @@ from avustus_cli.domain.models import (
     Party,
     Position,
     Scope,
+    slim_application,
 )
 from avustus_cli.domain.rules import RULES
 from avustus_cli.domain.standing import context_for
@@ -252,3 +253,44 @@ def test_findings_written_before_migration_10_read_back_the_same(tmp_path, monke
     assert store.findings("H-1") == {"H-1": store.findings()["H-1"]}
     assert {a: v["verdict"] for a, v in store.verdicts().items()} == {"H-1": "ineligible", "H-2": "eligible", "H-3": "eligible"}
     assert store.conn.execute("select count(*) from finding_texts").fetchone()[0] == 3  # each distinct text once
+
+
+@given(app_id=st.text(max_size=5), applicant=st.text(max_size=5), business_id=st.none() | st.text(max_size=3),
+       form=st.none() | st.sampled_from(GrantForm), year=st.none() | st.integers(2000, 2100),
+       requested=st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=2))
+def test_a_slim_application_is_the_application_with_those_fields(app_id, applicant, business_id, form, year, requested):
+    slim = slim_application(app_id, applicant, business_id, form, year, requested)
+    assert type(slim) is Application
+    assert slim == Application(id=app_id, applicant=applicant, business_id=business_id, form=form, year=year,
+                               requested=requested)
+    assert slim.raw == {} and slim.raw is not slim_application("x", "", None, None, None, None).raw
+
+
+def test_every_write_to_a_recipients_grants_payments_or_reports_moves_its_mark(tmp_path):
+    store = _store(tmp_path / "a.db", [], history=True, positions=False)
+
+    def marks():
+        return dict(store.conn.execute("select business_id, mark from grant_marks"))
+
+    steps = [
+        lambda: store.add_payment("G-other", Decimal(10), dt.date(2027, 2, 1)),
+        lambda: store.set_report("G-other", dt.date(2027, 3, 1), "approved"),
+        lambda: store.conn.execute("update payments set amount_cents = 5 where grant_id = 'G-other'"),
+        lambda: store.conn.execute("delete from reports where grant_id = 'G-other'"),
+        lambda: store.conn.execute("delete from payments where grant_id = 'G-other'"),
+        lambda: store.conn.execute("update grants set amount_cents = 1 where id = 'G-other'"),
+    ]
+    for step in steps:
+        before = marks()
+        with store.transaction():
+            step()
+        after = marks()
+        assert after["0737546-2"] > before["0737546-2"] and after[BID] == before[BID]
+    before = marks()
+    with store.transaction():
+        store.conn.execute("update grants set business_id = '1000000-4' where id = 'G-other'")
+    after = marks()
+    assert after["0737546-2"] > before["0737546-2"] and after["1000000-4"] >= 1 and after[BID] == before[BID]
+    with store.transaction():
+        store.conn.execute("delete from grants where id = 'G-own'")
+    assert marks()[BID] > after[BID]

@@ -28,6 +28,7 @@ from avustus_cli.domain.models import (
     GrantForm,
     Severity,
     Verdict,
+    slim_application,
     verdict_for,
 )
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
@@ -65,49 +66,58 @@ def run_check(
     as the rules run.
     """
     rule_inputs.refresh(store)
-    inputs = rule_inputs.fingerprint_inputs(store, app_ids)
-    if app_ids:
-        missing = sorted(set(app_ids) - {row[0] for row in inputs})
+    listed = app_ids is not None
+    if listed:
+        missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
         if missing:
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
-    fingerprints = _fingerprints(store, settings, as_of, inputs, positions)
-    hashes = {row[0]: row[1] for row in inputs}
-    stored = store.check_fingerprints() if reuse else {}
-    fresh_ids = [i for i, fp in fingerprints.items() if stored.get(i, (None,))[0] != fp]
-    everything = len(fresh_ids) == len(fingerprints) and app_ids is None
-
+    common = _common_fingerprint(settings, as_of, positions)
+    # (id, fingerprint, data hash) of the applications whose findings may differ from the stored ones
+    stale = rule_inputs.stale(store, common, listed, every=not reuse)
+    rows = rule_inputs.check_rows(store, listed)  # (id, slim fields ..., stored verdict, stored findings' ids)
+    fresh_ids = [i for i, _, _ in stale]
     found: dict[str, list[Finding]] = {}
     if fresh_ids:
-        found = _run_rules(store, settings, as_of, fresh_ids, everything, positions, progress)
-    kept_ids = [i for i in fingerprints if i not in found]
-    kept: dict[str, list[Finding]] = {}
-    if kept_ids:
-        kept = store.findings() if len(kept_ids) * 2 > len(fingerprints) else {
-            i: fs for i in kept_ids for fs in [store.findings(i).get(i, [])]}
+        found = _run_rules(store, settings, as_of, fresh_ids, len(fresh_ids) == len(rows) and not listed, positions,
+                           progress)
+    texts = {str(n): f for n, f in store.finding_texts().items()} if len(found) < len(rows) else {}
 
     if slim:
-        apps: Iterable[Application] = (_slim_row(row) for row in rule_inputs.slim_rows(store, app_ids))
+        apps: Iterable[Application] = (_slim_row(row[:6]) for row in rows)
     else:
-        apps = store.applications(None if app_ids is None else sorted(fingerprints))
+        apps = store.applications([row[0] for row in rows] if listed else None)
     accepted = store.acceptances()
     with_acceptance = {a for a, _ in accepted}
     fresh: dict[str, tuple[str, list[Finding]]] = {}
     changed_verdicts: dict[str, str] = {}
     results = []
-    for app in apps:  # by id, as the store lists them
+    for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
-        findings = found[app_id] if app_id in found else kept.get(app_id, [])
-        applied = apply_acceptances(app_id, findings, accepted) if app_id in with_acceptance else findings
-        verdict = verdict_for(applied)
+        findings = found.get(app_id)
+        if findings is None:
+            refs = row[7][1:-1]
+            findings = [texts[n] for n in refs.split(",")] if refs else []
+        if app_id in with_acceptance:
+            applied = apply_acceptances(app_id, findings, accepted)
+            verdict = verdict_for(applied)
+        else:
+            applied = findings  # most severe first: the first one decides
+            verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
         if app_id in found:
             fresh[app_id] = (verdict.value, findings)
-        elif stored[app_id][1] != verdict.value:
+        elif row[6] != verdict.value:
             changed_verdicts[app_id] = verdict.value
         results.append(Standing(app, verdict, tuple(applied)))
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts, hashes, fingerprints)
+        store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts,
+                         {i: h for i, _, h in stale}, {i: fp for i, fp, _ in stale})
     return _with_reopened(store, results)
+
+
+# the verdict of findings none of which is accepted, by the most severe one (as ``verdict_for`` gives it)
+_VERDICT_OF = {Severity.BLOCKING: Verdict.INELIGIBLE, Severity.DEFICIENCY: Verdict.SUPPLEMENT,
+               Severity.REVIEW: Verdict.REVIEW, Severity.NOTE: Verdict.ELIGIBLE}
 
 
 def _run_rules(
@@ -161,20 +171,14 @@ def _run_history_rule(
             gathered.add(rule.code, group, result)
 
 
-def _fingerprints(
-    store: Store, settings: Settings, as_of: dt.date, inputs: list[tuple[str, str, str | None, str | None]],
-    positions: tuple,
-) -> dict[str, str]:
-    """application id -> a hash of everything its findings are computed from."""
-    grants = store.grant_fingerprints()
+def _common_fingerprint(settings: Settings, as_of: dt.date, positions: tuple) -> str:
+    """A hash of what every application's findings are computed from besides its own data and earlier
+    grants: the rules' code, the settings, the day and the decision makers' register. An application's
+    findings are reused while this, its data hash and the grant marks of its applicant and lead (raised by
+    every write to their grants, payments and reports) are what they were (``rule_inputs.stale``)."""
     register = hashlib.sha256(repr(positions).encode()).hexdigest()
-    common = hashlib.sha256(
-        f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}".encode()).hexdigest()[:24]
-    out = {}
-    for app_id, data_hash, business_id, lead_id in inputs:
-        key = f"{common}|{data_hash}|{grants.get(business_id or '', '')}|{grants.get(lead_id or '', '')}"
-        out[app_id] = hashlib.sha256(key.encode()).hexdigest()[:24]
-    return out
+    text = f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 _CODE_FINGERPRINT: str | None = None
@@ -206,9 +210,11 @@ def code_fingerprint() -> str:
 def _slim_row(row: tuple) -> Application:
     """The slim application from its rule-input values (as ``codec`` decodes them)."""
     app_id, applicant, business_id, form, year, requested = row
-    return Application(id=app_id, applicant="" if applicant is None else applicant, business_id=business_id,
-                       form=GrantForm(form) if form else None,
-                       year=year, requested=None if requested is None else Decimal(requested))
+    return slim_application(app_id, "" if applicant is None else applicant, business_id,
+                            _FORMS[form] if form else None, year, None if requested is None else Decimal(requested))
+
+
+_FORMS = {f.value: f for f in GrantForm}
 
 
 def _with_reopened(store: Store, results: list[Standing]) -> list[Standing]:

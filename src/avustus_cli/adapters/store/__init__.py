@@ -403,6 +403,64 @@ MIGRATIONS: list[str] = [
         field TEXT
     );
     ALTER TABLE verdicts ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';  -- JSON list of finding_texts ids
+    -- a changed or removed application's row of rule inputs goes (a check writes the missing rows again)
+    CREATE TRIGGER rule_inputs_application_update AFTER UPDATE ON applications
+        WHEN old.data IS NOT new.data OR old.id IS NOT new.id BEGIN
+        DELETE FROM rule_inputs WHERE application_id IN (old.id, new.id);
+    END;
+    CREATE TRIGGER rule_inputs_application_delete AFTER DELETE ON applications BEGIN
+        DELETE FROM rule_inputs WHERE application_id = old.id;
+    END;
+    -- a mark per recipient of grants, raised by every write to its grants, their payments or reports (the
+    -- triggers below): a check re-runs the rules of the applications whose applicant's or lead's mark moved
+    CREATE TABLE grant_marks (
+        business_id TEXT PRIMARY KEY,
+        mark INTEGER NOT NULL
+    );
+    CREATE TRIGGER grant_marks_grant_insert AFTER INSERT ON grants BEGIN
+        INSERT INTO grant_marks (business_id, mark) SELECT new.business_id, 1 WHERE new.business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_grant_update AFTER UPDATE ON grants BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT b, 1 FROM (SELECT old.business_id AS b UNION SELECT new.business_id) WHERE b IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_grant_delete AFTER DELETE ON grants BEGIN
+        INSERT INTO grant_marks (business_id, mark) SELECT old.business_id, 1 WHERE old.business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_payment_insert AFTER INSERT ON payments BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id = new.grant_id AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_payment_update AFTER UPDATE ON payments BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id IN (old.grant_id, new.grant_id) AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_payment_delete AFTER DELETE ON payments BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id = old.grant_id AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_report_insert AFTER INSERT ON reports BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id = new.grant_id AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_report_update AFTER UPDATE ON reports BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id IN (old.grant_id, new.grant_id) AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    CREATE TRIGGER grant_marks_report_delete AFTER DELETE ON reports BEGIN
+        INSERT INTO grant_marks (business_id, mark)
+            SELECT business_id, 1 FROM grants WHERE id = old.grant_id AND business_id IS NOT NULL
+            ON CONFLICT (business_id) DO UPDATE SET mark = mark + 1;
+    END;
+    INSERT INTO grant_marks (business_id, mark) SELECT DISTINCT business_id, 1 FROM grants WHERE business_id IS NOT NULL;
     INSERT INTO finding_texts (code, severity, message, field)
         SELECT code, severity, message, field FROM findings GROUP BY code, severity, message, field ORDER BY min(id);
     UPDATE verdicts SET findings = coalesce((
@@ -859,23 +917,6 @@ class Store:
             ))
         return out
 
-    def grant_fingerprints(self) -> dict[str, str]:
-        """business ID -> every value :meth:`grants` reads for that recipient's grants (each grant's row,
-        payments and report), as one text. A check compares these to know whose earlier grants changed;
-        a table that starts to feed :meth:`grants` must feed this too."""
-        columns = [r[1] for r in self.conn.execute("pragma table_info(grants)")]
-        row = " || ',' || ".join(f"quote(g.[{c}])" for c in columns)
-        sql = f"""select business_id, group_concat(line, ';') from (
-                      select g.business_id, {row} || ',' || quote(p.paid) || ',' || quote(p.last_paid) || ','
-                             || quote(r.received) || ',' || quote(r.status) as line
-                      from grants g
-                      left join (select grant_id, sum(amount_cents) as paid, max(paid_date) as last_paid
-                                 from payments group by grant_id) p on p.grant_id = g.id
-                      left join reports r on r.grant_id = g.id
-                      where g.business_id is not null order by g.business_id, g.id)
-                  group by business_id"""
-        return {bid: hashlib.sha256(text.encode()).hexdigest()[:16] for bid, text in self.conn.execute(sql)}
-
     def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
         self.db.table("payments").insert(
             {
@@ -902,10 +943,6 @@ class Store:
         for chunk in _chunks(sorted(set(ids)), 500):
             out += self.conn.execute(sql + f" where id in ({','.join('?' * len(chunk))})", chunk).fetchall()
         return sorted(out)
-
-    def check_fingerprints(self) -> dict[str, tuple[str | None, str]]:
-        """application id -> (the fingerprint of its stored findings, the stored verdict)."""
-        return {r[0]: (r[1], r[2]) for r in self.conn.execute("select application_id, fingerprint, verdict from verdicts")}
 
     def save_check(
         self,
@@ -1054,9 +1091,14 @@ def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
 
 
 def _split_sql(script: str) -> list[str]:
+    """The statements of a migration (a trigger's body keeps its semicolons)."""
     out = []
+    pending = ""
     for part in script.split(";"):
-        lines = [ln for ln in part.splitlines() if ln.strip() and not ln.strip().startswith("--")]
-        if lines:
-            out.append(part.strip())
+        pending += part + ";"
+        if sqlite3.complete_statement(pending):
+            lines = [ln for ln in pending.splitlines() if ln.strip() and not ln.strip().startswith("--")]
+            if lines and "".join(lines).strip() != ";":
+                out.append(pending.strip().rstrip(";"))
+            pending = ""
     return out

@@ -6,7 +6,8 @@ its decimal text, the unparsed texts ``raw`` as JSON), and longer texts, lists a
 (:data:`TEXT_COLUMNS`) as the id of their value in ``rule_texts``, each distinct value stored once,
 so that the rows stay narrow and a rule's scan over 100 000 of them is quick. A field the application
 does not have is NULL. A row carries the ``data_hash`` it was made from, so :func:`refresh` rewrites
-only the rows of applications whose data changed.
+only the rows of applications whose data changed (triggers on the applications delete the row of an
+application whose data changes or that is removed).
 
 A check reads it rule by rule (:func:`groups`): the rows a rule's SQL predicate selects, grouped by
 the columns the rule reads, so that the rule runs once per distinct combination of values.
@@ -24,11 +25,12 @@ __all__ = [
     "COLUMNS",
     "SCALAR_COLUMNS",
     "TEXT_COLUMNS",
-    "fingerprint_inputs",
+    "check_rows",
     "groups",
     "history_keys",
+    "known_ids",
     "refresh",
-    "slim_rows",
+    "stale",
     "texts",
     "use_ids",
 ]
@@ -57,8 +59,12 @@ _INSERT = (
 _STALE = (
     "select a.id, coalesce(a.data_hash, a.content_hash), json_extract(a.data, '$.lead_applicant.business_id'), "
     + ", ".join(f"json_extract(a.data, '$.{c}')" for c in COLUMNS)
-    + " from applications a left join rule_inputs r on r.application_id = a.id"
-    " where r.data_hash is null or r.data_hash != coalesce(a.data_hash, a.content_hash)"
+    + " from applications a"
+)
+# the applications without a row: new ones, and those whose data changed (a trigger of migration 10 deletes
+# their rows); read from the index of the applications' ids, not from their rows
+_STALE_IDS = (
+    "select a.id from applications a where not exists (select 1 from rule_inputs r where r.application_id = a.id)"
 )
 _FIRST_TEXT = 3 + len(SCALAR_COLUMNS)
 
@@ -77,7 +83,14 @@ def refresh(store: Store, chunk: int = 5000) -> int:
         next_id = int(conn.execute("select coalesce(max(id), 0) + 1 from rule_texts").fetchone()[0])
         known: list[dict[str, int]] = [{} for _ in TEXT_COLUMNS]  # per text column: the texts this refresh wrote
         text_columns = list(enumerate(TEXT_COLUMNS, _FIRST_TEXT))
-        cur = conn.execute(_STALE)
+        ids = [r[0] for r in conn.execute(_STALE_IDS)]
+        if not ids:
+            cur = conn.execute(_STALE + " where 0")
+        elif len(ids) == conn.execute("select count(*) from applications").fetchone()[0]:
+            cur = conn.execute(_STALE)
+        else:
+            use_ids(store, ids)
+            cur = conn.execute(_STALE + " where a.id in (select id from temp.check_ids)")
         while rows := cur.fetchmany(chunk):
             new_texts = []
             out = []
@@ -152,25 +165,39 @@ def groups(
     return [(ids, tuple(seen[x] if k in text_at and x is not None else x for k, x in enumerate(v))) for ids, v in found]
 
 
-def _rows(store: Store, sql: str, ids: Sequence[str] | None) -> list[Any]:
-    if ids is None:
-        return store.conn.execute(sql + " order by r.application_id").fetchall()
+def known_ids(store: Store, ids: Sequence[str]) -> list[str]:
+    """Those of ``ids`` that are applications of the table (after :func:`use_ids` with them)."""
     use_ids(store, ids)
-    return store.conn.execute(
-        sql + " where r.application_id in (select id from temp.check_ids) order by r.application_id").fetchall()
+    return [r[0] for r in store.conn.execute(
+        "select application_id from rule_inputs where application_id in (select id from temp.check_ids)")]
 
 
-def fingerprint_inputs(store: Store, ids: Sequence[str] | None = None) -> list[tuple[str, str, str | None, str | None]]:
-    """(id, data hash, business ID, lead applicant's business ID) of each application (or of ``ids``), by
-    id: what a check's fingerprint is made of besides the round's inputs."""
-    return _rows(store, "select r.application_id, r.data_hash, r.business_id, r.lead_business_id from rule_inputs r", ids)
+def stale(store: Store, common: str, listed: bool = False, every: bool = False) -> list[tuple[str, str, str]]:
+    """(id, fingerprint, data hash) of each application (of those given to :func:`use_ids` when
+    ``listed``) whose stored findings were not computed from what they would be now (all of them with
+    ``every``): its data hash, or its fingerprint (``common``, the round's inputs, and the grant marks of
+    its applicant and lead applicant) is not the one stored with its verdict."""
+    sql = f"""select r.application_id, :common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, ''), r.data_hash
+              from rule_inputs r
+              left join grant_marks g on g.business_id = r.business_id
+              left join grant_marks l on l.business_id = r.lead_business_id
+              left join verdicts v on v.application_id = r.application_id
+              where {"r.application_id in (select id from temp.check_ids)" if listed else "1"}
+              {"" if every else "and (v.content_hash is not r.data_hash or v.fingerprint is not "
+                                 "(:common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, '')))"}
+              order by r.application_id"""
+    return store.conn.execute(sql, {"common": common}).fetchall()
 
 
-def slim_rows(store: Store, ids: Sequence[str] | None = None) -> list[tuple[str, Any, Any, Any, Any, Any]]:
-    """(id, applicant, business ID, form, year, requested as stored) of each application (or of ``ids``),
-    by id."""
-    return _rows(store, "select r.application_id, t.value, r.business_id, r.form, r.year, r.requested "
-                        "from rule_inputs r left join rule_texts t on t.id = r.applicant", ids)
+def check_rows(store: Store, listed: bool = False) -> list[tuple[Any, ...]]:
+    """(id, applicant, business ID, form, year, requested as stored, the stored verdict, the stored
+    findings' ids as JSON) of each application (of those given to :func:`use_ids` when ``listed``), by id."""
+    sql = ("select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict, "
+           "coalesce(v.findings, '[]') from rule_inputs r left join rule_texts t on t.id = r.applicant "
+           "left join verdicts v on v.application_id = r.application_id")
+    if listed:
+        sql += " where r.application_id in (select id from temp.check_ids)"
+    return store.conn.execute(sql + " order by r.application_id").fetchall()
 
 
 def history_keys(store: Store, listed: bool = False) -> list[tuple[str, str | None, Any, str | None, int | None]]:
