@@ -11,7 +11,11 @@ bench/out/. Each measurement runs in its own child process so that peak memory
 - import: `python -m avustus_cli --db <fresh> import FILE` (peak RSS of the
   child via resource.getrusage(RUSAGE_CHILDREN)).
 
-Targets: import within 2x the bare read, peak under 500 MiB.
+The package is byte-compiled first, as an installed program is (the
+environment may forbid writing .pyc files, and compiling the sources would
+then be timed on every run).
+
+Targets (issue 14): import within 3x the bare read, peak at most 300 MiB.
 """
 
 from __future__ import annotations
@@ -108,6 +112,9 @@ def main() -> None:
         return
 
     path = generate(a.rows)
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
     me = [sys.executable, str(Path(__file__).resolve())]
     read = json.loads(subprocess.run([*me, "--_read", str(path)], capture_output=True, text=True, check=True).stdout)
     startup = json.loads(subprocess.run([*me, "--_child", sys.executable, "-m", "avustus_cli", "--version"],
@@ -128,14 +135,14 @@ def main() -> None:
         "import_per_row_ms": round(1000 * imp["seconds"] / a.rows, 3),
         "ratio_import_to_read": round(imp["seconds"] / read["seconds"], 2),
         "db_mib": round(db_mib, 1),
-        "targets": {"ratio_max": 2.0, "peak_max_mib": 500},
+        "targets": {"ratio_max": 3.0, "peak_max_mib": 300},
     }
     if a.json:
         print(json.dumps(result, indent=2))
         return
     for k, v in result.items():
         print(f"{k:24} {v}")
-    ok = result["ratio_import_to_read"] <= 2 and result["import_peak_mib"] < 500
+    ok = result["ratio_import_to_read"] <= 3 and result["import_peak_mib"] <= 300
     print("targets met" if ok else "TARGET MISSED: see docs/reliability.md (bench) for where the time goes")
 
 

@@ -34,19 +34,20 @@ RUNNER = textwrap.dedent(
     from avustus_cli.adapters import faults
     from avustus_cli.adapters.store import Store
 
-    _upsert, _update_import = Store.upsert_application, Store.update_import
+    _write, _update_import = Store.write_applications, Store.update_import
     _rows = [0]
 
-    def upsert_application(self, *a, **k):
-        _upsert(self, *a, **k)
-        _rows[0] += 1
-        faults.checkpoint("import-row", _rows[0])
+    def write_applications(self, rows, *a, **k):
+        _write(self, rows, *a, **k)
+        for _ in rows:  # a point after each row written (rows are written a batch at a time)
+            _rows[0] += 1
+            faults.checkpoint("import-row", _rows[0])
 
     def update_import(self, *a, **k):
         _update_import(self, *a, **k)
         faults.checkpoint("import-end")  # the last write before COMMIT
 
-    Store.upsert_application, Store.update_import = upsert_application, update_import
+    Store.write_applications, Store.update_import = write_applications, update_import
     from avustus_cli.cli import main
     sys.argv[0] = "avustus"
     main()

@@ -546,7 +546,7 @@ def test_a_read_only_or_full_database_is_a_finnish_line(cli, workdir, monkeypatc
     def refuse(self, *args, **kwargs):
         raise sqlite3.OperationalError(message)
 
-    monkeypatch.setattr(Store, "upsert_application", refuse)
+    monkeypatch.setattr(Store, "write_applications", refuse)
     r = cli("import", write_xlsx(workdir / "v4.xlsx", [app_row(i) for i in range(1, 5)]))
     text = " ".join(r.stderr.split())
     assert r.exit_code == 2, r.output

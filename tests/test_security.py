@@ -416,3 +416,23 @@ def test_c1_controls_and_bidi_overrides_never_reach_the_terminal_or_json(cli, wo
                  ["status", "--json"]):
         r = cli(*args)
         assert not any(c in r.output for c in bad), args
+
+
+# --- minor: control characters in the sheet XML ---------------------------------------------
+
+
+@pytest.mark.parametrize("control", [b"&#1;", b"\x01", b"&#x1B;[2J"], ids=["reference", "byte", "escape"])
+def test_control_characters_in_the_sheet_xml_do_not_hide_formula_warnings(cli, workdir, control):
+    """A control character that XML does not allow (the reader takes it as it is) used to stop the
+    formula scan at the parse error: every formula cell of the sheet was then imported without its
+    warning. The formulas after it are still found and warned about."""
+    row = app_row(1, Hakija='=CONCATENATE("A","B")', **{"Haettu summa": "=1000+500"})
+    path = write_xlsx(workdir / "ohjausmerkki.xlsx", [app_row(2), row])
+    _rewrite_member(path, "xl/worksheets/sheet1.xml",
+                    lambda b: b.replace(b"Vertaistukea mielenterveys", b"Vertaistukea" + control + b"mielenterveys", 1))
+    r = cli("import", path, "--json")
+    assert r.exit_code == 0, r.output
+    found = {(w["row"], w["field"]): w["message"] for w in json.loads(r.stdout)["warnings"]}
+    assert "kaava" in found[(3, "applicant")] and "kaava" in found[(3, "requested")], found
+    stored = json.loads(sqlite3.connect(cli.db).execute("select data from applications where id = 'H-0002'").fetchone()[0])
+    assert "\x01" not in stored["description"] and "\x1b" not in stored["description"]

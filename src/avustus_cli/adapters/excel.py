@@ -47,13 +47,18 @@ class Table:
     rows: Iterator[tuple[int, list[Any]]]  # (1-based row number, cells)
     total_rows: int  # rows below the header (an upper bound for progress)
     match: RowMatch = field(default_factory=RowMatch)  # how each header was read (ambiguous ones, duplicates)
+    # (1-based row, 0-based column) of the cells holding a formula: the reader gives their stored value
+    formulas: set[tuple[int, int]] = field(default_factory=set)
 
     def column_name(self, index: int) -> str:
         header = self.headers[index] if index < len(self.headers) else ""
         return f"{column_letter(index)} ({header})" if header else column_letter(index)
 
 
-def _sniff(path: Path, display: str) -> None:
+def _sniff(path: Path, display: str, full: bool = True) -> set[str] | None:
+    """Refuse a file that is not a spreadsheet this program can read safely, with one line. For an
+    .xlsx, the worksheet members that hold a formula (None for other formats). Without ``full`` a
+    sheet's cells are not counted, only its declared extent (for the streaming reader)."""
     if not path.exists():
         raise InputFileError("tiedostoa ei löydy.", file=display)
     if path.is_dir():
@@ -93,11 +98,13 @@ def _sniff(path: Path, display: str) -> None:
                     )
                 if suffix in (".xlsx", ".xlsm"):
                     check_encoding(z, display)
-                    check_extents(z, display)  # before the reader sizes its grid and string table from them
+                    # before the reader sizes its grid and string table from them
+                    return check_extents(z, display, full)
         except zipfile.BadZipFile:
             raise InputFileError("tiedosto on vioittunut tai katkennut (zip-rakenne ei ole ehjä).", file=display) from None
     elif suffix == ".xls" and not head.startswith(_OLE):
         raise InputFileError("tiedosto ei ole Excel 97–2003 -taulukko (.xls): tallenna se Excelistä uudelleen.", file=display)
+    return None
 
 
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -129,10 +136,14 @@ def check_encoding(z: zipfile.ZipFile, display: str) -> None:
 
 
 def open_workbook(path: Path, display: str | None = None):
-    import python_calamine as pc
-
     display = display or path.name
     _sniff(path, display)
+    return _calamine(path, display)
+
+
+def _calamine(path: Path, display: str):
+    import python_calamine as pc
+
     try:
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -158,7 +169,7 @@ class _CalamineSheet:
         self.height = ws.height or 0
 
     def iter_rows(self) -> Iterator[list[Any]]:
-        return (list(r) for r in self.ws.iter_rows())
+        return self.ws.iter_rows()  # lists, one per row, made as they are asked for
 
 
 class _StreamingSheet:
@@ -180,7 +191,7 @@ class _Book:
             path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file() and path.stat().st_size > STREAM_ABOVE
         )
         if self.streaming:
-            _sniff(path, display)
+            self.formula_members = _sniff(path, display, full=False)
             from openpyxl import load_workbook
 
             try:
@@ -192,7 +203,8 @@ class _Book:
                 ) from None
             self.sheet_names = list(self.wb.sheetnames)
         else:
-            self.wb = open_workbook(path, display)
+            self.formula_members = _sniff(path, display)
+            self.wb = _calamine(path, display)
             self.sheet_names = list(self.wb.sheet_names)
 
     def sheet(self, name: str) -> _CalamineSheet | _StreamingSheet:
@@ -272,6 +284,7 @@ def read_table(
         rows=rows(),
         total_rows=max(0, ws.height - (header_index - offset) - 1),
         match=match,
+        formulas=formula_cells(path, name, members=book.formula_members),
     )
 
 
@@ -560,50 +573,35 @@ def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[
 
 # --- formulas ------------------------------------------------------------
 
-_FORMULA_TAG = __import__("re").compile(rb"<(?:\w+:)?f[ >/]")
-
-
-def formula_cells(path: Path, sheet: str, limit: int = 10000) -> set[tuple[int, int]]:
+def formula_cells(path: Path, sheet: str, limit: int = 10000, members: set[str] | None = None) -> set[tuple[int, int]]:
     """(1-based row, 0-based column) of cells holding a formula in an .xlsx/.xlsm sheet.
 
-    calamine gives a formula cell's cached value (or nothing when the writer
-    stored none), so the importer warns about these cells. A quick byte scan
-    skips sheets without formulas; only sheets with some are parsed.
+    calamine gives a formula cell's cached value (or nothing when the writer stored none), so the
+    importer warns about these cells. ``members`` are the worksheets known to hold a formula (read
+    while the file's extents were checked); without it every sheet is parsed. Characters that XML
+    does not allow (control characters, which the reader takes as they are) are left out of what the
+    parser sees, so they cannot hide the formulas after them.
     """
-    import re
     import xml.etree.ElementTree as ET
 
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or members == set():
         return set()
     try:
         with zipfile.ZipFile(path) as z:
             member = _sheet_member(z, sheet)
-            if member is None:
-                return set()
-            with z.open(member) as f:
-                tail = b""
-                found = False
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    if _FORMULA_TAG.search(tail + block):
-                        found = True
-                        break
-                    tail = block[-8:]
-            if not found:
+            if member is None or (members is not None and member not in members):
                 return set()
             cells: set[tuple[int, int]] = set()
             ref = None
-            with z.open(member) as f:
-                for event, el in ET.iterparse(f, events=("start", "end")):
+            with z.open(member) as raw:
+                for event, el in ET.iterparse(_ValidXml(raw), events=("start", "end")):
                     tag = el.tag.rsplit("}", 1)[-1]
                     if event == "start" and tag == "c":
                         ref = el.get("r")
                     elif event == "end" and tag == "f" and ref:
-                        m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+                        m = _REF.fullmatch(ref)
                         if m:
-                            col = 0
-                            for ch in m.group(1):
-                                col = col * 26 + ord(ch) - 64
-                            cells.add((int(m.group(2)), col - 1))
+                            cells.add((int(m.group(2)), column_index(m.group(1))))
                             if len(cells) >= limit:
                                 break
                     elif event == "end" and tag == "c":
@@ -611,6 +609,40 @@ def formula_cells(path: Path, sheet: str, limit: int = 10000) -> set[tuple[int, 
             return cells
     except (zipfile.BadZipFile, KeyError, ET.ParseError, OSError):
         return set()
+
+
+_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})")
+# bytes and character references that XML 1.0 forbids (C0 controls but tab, line feed and carriage return)
+_INVALID_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F])|0*(?:[0-8]|1[12]|1[4-9]|2[0-9]|3[01]));")
+
+
+class _ValidXml:
+    """A sheet's XML as a stream without the characters XML forbids (a reference cut between two reads is
+    held back until it is whole)."""
+
+    def __init__(self, raw: Any):
+        self.raw = raw
+        self.held = b""
+
+    def read(self, n: int = -1) -> bytes:
+        while True:
+            chunk = self.raw.read(n if n and n > 0 else -1)
+            data, self.held = self.held + chunk, b""
+            if chunk and n and n > 0:
+                cut = data.rfind(b"&", max(0, len(data) - 12))
+                if cut >= 0 and b";" not in data[cut:]:
+                    data, self.held = data[:cut], data[cut:]
+            out = _INVALID_XML.sub(b"", data)
+            if out or not chunk:  # nothing left only at the end: an empty read tells the parser so
+                return out
+
+
+def column_index(letters: str) -> int:
+    """0-based index of a column's letters (A = 0)."""
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col - 1
 
 
 def _sheet_member(z: zipfile.ZipFile, sheet: str) -> str | None:

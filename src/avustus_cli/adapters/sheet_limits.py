@@ -59,23 +59,42 @@ def _refuse(display: str, what: str) -> InputFileError:
     )
 
 
-def check_extents(z: zipfile.ZipFile, display: str) -> None:
+def check_extents(z: zipfile.ZipFile, display: str, full: bool = True) -> set[str]:
     """Refuse a workbook whose sheets claim or hold more cells than MAX_CELLS, or whose
-    shared-string table claims more strings than it can hold."""
+    shared-string table claims more strings than it can hold. Returns the worksheet members
+    that hold a formula (read in the same pass, so that nobody reads the sheets again for them).
+
+    Without ``full`` only the declared extents and string counts are read (a reader that
+    allocates nothing from the extents, streaming the rows, needs no more)."""
+    formulas: set[str] = set()
     try:
         for info in z.infolist():
             name = info.filename
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _check_sheet(z, info, display)
+                if _check_sheet(z, info, display, full):
+                    formulas.add(name)
             elif name == "xl/sharedStrings.xml":
                 _check_strings(z, info, display)
     except (zlib.error, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError):
         raise InputFileError("tiedosto on vioittunut tai katkennut (zip-rakenne ei ole ehjä).", file=display) from None
+    return formulas
 
 
-def _check_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None:
+# A cell reference of two or more letters, or of one letter and six or more digits. A part of a sheet
+# without one holds at most 26 columns and 99 999 rows (2.6 million cells): no need to read its
+# references one by one. (One search in C instead of reading every reference of an ordinary export.)
+_WIDE_OR_LONG = re.compile(rb'r="(?:[A-Z]{2}|[A-Z][0-9]{6})')
+# <f>, or <x:f> in a sheet whose elements carry a prefix (a hint: the sheet is parsed to be sure)
+_FORMULA = (re.compile(rb"<f[ >/]"), re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]"))
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
+_NARROW = (26, 99_999)
+
+
+def _check_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, full: bool = True) -> bool:
+    """Whether the sheet holds a formula; refused when it claims or holds too many cells."""
     sheet = info.filename.rsplit("/", 1)[-1].removesuffix(".xml")
-    max_row = max_col = 0
+    found = _Extent()
+    formula = False
     tail = b""
     with z.open(info) as f:
         first = True
@@ -92,16 +111,59 @@ def _check_sheet(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> Non
                         raise _refuse(display, f"taulukko {sheet} ilmoittaa alueekseen A1:{m.group(3).decode()}{rows}, "
                                                f"{rows} riviä ja {cols} saraketta")
                 first = False
-            # the regular expressions run in C; Python sees only the distinct column letters
-            letters = set(_CELL_COL.findall(data))
-            if letters:
-                max_col = max(max_col, max(column_number(c.decode()) for c in letters))
-            row_numbers = _CELL_ROW.findall(data)
-            if row_numbers:
-                max_row = max(max_row, max(map(int, row_numbers)))
-            if _too_big(max_row, max_col):
-                raise _refuse(display, f"taulukossa {sheet} on soluja alueella A1:{_letters(max_col)}{max_row}")
+                if not full:
+                    return False
+                formula_tag = _FORMULA[1] if _PREFIXED.search(data) else _FORMULA[0]
+            formula = formula or bool(formula_tag.search(data))
+            if _WIDE_OR_LONG.search(data):
+                found.read(data)
+            else:
+                found.narrow = True
+            if _too_big(*found.bound()):
+                break  # read every reference from the start: the bound may be loose
             tail = data[-64:]  # a reference cut between two chunks is read whole next time
+    if _too_big(*found.bound()):
+        return _exact_extent(z, info, display, sheet)
+    return formula
+
+
+class _Extent:
+    """The largest column and row read so far; parts read without their references count as narrow."""
+
+    def __init__(self) -> None:
+        self.max_row = self.max_col = 0
+        self.narrow = False
+
+    def read(self, data: bytes) -> None:
+        # the regular expressions run in C; Python sees only the distinct column letters
+        letters = set(_CELL_COL.findall(data))
+        if letters:
+            self.max_col = max(self.max_col, max(column_number(c.decode()) for c in letters))
+        row_numbers = _CELL_ROW.findall(data)
+        if row_numbers:
+            self.max_row = max(self.max_row, max(map(int, row_numbers)))
+
+    def bound(self) -> tuple[int, int]:
+        if self.narrow:
+            return max(self.max_row, _NARROW[1]), max(self.max_col, _NARROW[0])
+        return self.max_row, self.max_col
+
+
+def _exact_extent(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, sheet: str) -> bool:
+    """Every reference of the sheet read: refused when the cells reach beyond MAX_CELLS; else whether
+    the sheet holds a formula."""
+    found = _Extent()
+    formula = False
+    tail = b""
+    with z.open(info) as f:
+        while chunk := f.read(_CHUNK):
+            data = tail + chunk
+            found.read(data)
+            formula = formula or any(p.search(data) for p in _FORMULA)  # (rare: no need to be quick)
+            if _too_big(found.max_row, found.max_col):
+                raise _refuse(display, f"taulukossa {sheet} on soluja alueella A1:{_letters(found.max_col)}{found.max_row}")
+            tail = data[-64:]
+    return formula
 
 
 def _check_strings(z: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None:

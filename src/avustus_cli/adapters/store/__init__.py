@@ -809,6 +809,50 @@ class Store:
                  app.home_municipality, app.register_number, ts),
             )
 
+    def bulk_cache(self, mib: int = 32) -> None:
+        """A larger page cache for a command that writes many rows in one transaction: pages stay in memory
+        instead of being spilled to the log before the commit (allocated only as pages are used)."""
+        self.conn.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+
+    def write_applications(self, rows: list[tuple[Any, ...]], file: str, sheet: str, import_id: int, at: str) -> None:
+        """Insert or update applications encoded by the importer, in one statement (first import and creation
+        time of a stored one are kept). Each row is (id, year, form, applicant, business ID, category,
+        requested euros, received, data JSON, personal JSON, exported row JSON, personal headers JSON,
+        content hash, source row)."""
+        if not rows:
+            return
+        sha256 = hashlib.sha256
+        self.conn.executemany(self._UPSERT_APPLICATION, [
+            (*r[:6], cents(r[6]), *r[7:13], file, sheet, r[13], import_id, import_id, at, at,
+             sha256(r[8].encode()).hexdigest()[:16])
+            for r in rows
+        ])
+
+    def write_organisations(self, rows: list[tuple[Any, ...]], at: str) -> None:
+        """Insert or update organisations: (business ID, name, legal form, home municipality, register number)."""
+        if rows:
+            self.conn.executemany(self._UPSERT_ORGANISATION, [(*r, at) for r in rows])
+
+    def audit_many(self, rows: list[tuple[str, str | None, str, str]], at: str) -> None:
+        """Audit rows (entity, entity id, action, detail JSON) of one act, in order, under one time."""
+        if rows:
+            self.conn.executemany(
+                "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
+                [(at, _USER, self.command, *r) for r in rows],
+            )
+
+    def replace_application_warnings(self, import_id: int, app_ids: list[str], warnings: list[dict[str, Any]]) -> None:
+        """The import warnings of ``app_ids`` replaced by ``warnings`` (each names its application)."""
+        if app_ids:
+            self.conn.executemany("delete from import_warnings where application_id = ?", [(a,) for a in app_ids])
+        if warnings:
+            self.conn.executemany(
+                "insert into import_warnings (import_id, application_id, sheet, row, column_name, field, message) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [(import_id, w["application_id"], w.get("sheet"), w.get("row"), w.get("column_name"), w.get("field"),
+                  w["message"]) for w in warnings],
+            )
+
     def iter_applications(self) -> Iterator[Application]:
         """Every application, one at a time (without personal data): memory stays flat."""
         for (data_text,) in self.conn.execute("select data from applications order by id"):

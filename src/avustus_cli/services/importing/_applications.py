@@ -1,0 +1,539 @@
+"""Importing applications: the sheet read once, parsed column by column, written in batches.
+
+Rows are taken from the reader in batches. Within a batch each mapped column is parsed as a whole, and
+each distinct cell of a column only once (dates, yes/no answers, categories and municipalities repeat);
+a column whose cells are mostly distinct (names, descriptions) stops remembering them. Each parsed value
+is encoded to its JSON text once, and a row's stored JSON is joined from those texts in the order
+``json.dumps(..., sort_keys=True)`` gives, so the stored rows are byte for byte what encoding each
+application on its own gives. The batch is written with one ``executemany`` per table, under one
+timestamp for the whole import; organisations are de-duplicated and written once at the end.
+
+Memory stays bounded by the batch and the database index, not the file. A value that cannot be parsed is
+stored as missing with a warning naming sheet, row and column; a file that cannot be used is refused
+whole and the database is left as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from enum import Enum
+from functools import partial
+from itertools import repeat
+from json.encoder import encode_basestring  # the C encoder json.dumps uses
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from avustus_cli.adapters.excel import Table
+from avustus_cli.adapters.store import Store
+from avustus_cli.domain import codec, values
+from avustus_cli.domain.config import Settings
+from avustus_cli.domain.errors import InputFileError
+from avustus_cli.domain.fields import APPLICATION_FIELDS, APPLICATION_SPECS, PERSONAL_FIELDS, FieldSpec, looks_personal
+from avustus_cli.domain.privacy import looks_personal_value
+from avustus_cli.services.importing._common import (
+    ImportResult,
+    _begin_import,
+    _cell_text,
+    _DryRun,
+    _empty_as_none,
+    _finish,
+    _is_blank,
+    _is_total,
+    _open,
+    file_sha256,
+)
+
+BATCH = 2000  # rows parsed and written together
+MEMO_MIN = 256  # distinct cells a column remembers before it judges whether remembering pays
+_PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra")  # the store's personal JSON
+_ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
+_MISS = object()
+_VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
+
+
+def _all_text(cells: list[Any]) -> bool:
+    return set(map(type, cells)) == {str}
+
+
+def import_applications(
+    store: Store,
+    path: Path,
+    settings: Settings,
+    *,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    display: str | None = None,
+) -> ImportResult:
+    display = display or path.name
+    table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id", settings)
+    plan = _Plan(table, settings, result, table.formulas)
+    sha = file_sha256(path)
+    if force and not dry_run and any(decided for _, decided in store.application_index().values()):
+        from avustus_cli.adapters.store.backup import backup_before  # a backup can't be taken inside the write transaction
+
+        result.backup = str(backup_before(store, "import-force"))
+    try:
+        with store.transaction():
+            # read under the write lock: another officer's import or decide may have just committed
+            index = store.application_index()
+            store.bulk_cache()
+            import_id = _begin_import(store, "applications", display, sha, table, result)
+            writer = _Writer(store, index, import_id, force, result)
+            for batch in _batches(table, display, result, progress):
+                writer.write(batch, plan.encode(batch))
+            if progress:
+                progress(result.rows_total, result.rows_total)
+            writer.finish()
+            result.unknown_columns = [h for h in result.unknown_columns if h not in result.personal_columns]
+            _finish(store, import_id, result)
+    except _DryRun:
+        result.import_id = None
+    return result
+
+
+def _batches(table: Table, display: str, result: ImportResult,
+             progress: Callable[[int, int], None] | None) -> Iterator[list[tuple[int, list[Any], str]]]:
+    """(row number, cells, application id) of the rows that hold an application, in batches; blank and
+    total rows counted and left out. A row without a usable or with a repeated id refuses the file when
+    it is read."""
+    id_index = next(i for i, n in table.mapping.items() if n == "id")
+    column = table.column_name(id_index)
+    seen: dict[str, int] = {}
+    batch: list[tuple[int, list[Any], str]] = []
+    for n, (rownum, cells) in enumerate(table.rows, 1):
+        result.rows_total += 1
+        if progress and n % 500 == 0:
+            progress(n, table.total_rows)
+        if _is_blank(cells):
+            result.skipped_blank += 1
+            continue
+        if _is_total(cells, id_index):
+            result.skipped_total += 1
+            continue
+        try:
+            app_id = values.identifier(cells[id_index] if id_index < len(cells) else None)
+        except values.ValueProblem as e:
+            raise InputFileError(f"hakemusnumero ei kelpaa: {e}.", file=display, sheet=table.sheet, row=rownum,
+                                 column=column) from None
+        if app_id is None:
+            raise InputFileError("rivillä on tietoja mutta ei hakemusnumeroa; lisää numero tai poista rivi. Tiedostoa ei "
+                                 "tuotu.", file=display, sheet=table.sheet, row=rownum, column=column)
+        if app_id in seen:
+            raise InputFileError(f"hakemusnumero {app_id} toistuu (myös rivillä {seen[app_id]}); jokaisella hakemuksella "
+                                 "on oltava oma numero. Tiedostoa ei tuotu.", file=display, sheet=table.sheet, row=rownum,
+                                 column=column)
+        seen[app_id] = rownum
+        batch.append((rownum, cells, app_id))
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+# --- one column ------------------------------------------------------------------------------------
+
+
+def json_text(value: Any) -> str:
+    """``value`` (a parsed cell) as ``json.dumps(codec.to_jsonable(value), ensure_ascii=False, sort_keys=True)``
+    writes it, without the general encoder for the common kinds."""
+    cls = value.__class__
+    if cls is str:
+        return encode_basestring(value)
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is int:
+        return int.__repr__(value)
+    if cls is Decimal or cls is dt.date:
+        return f'"{value}"'
+    if cls is dt.datetime:
+        return f'"{value.isoformat(timespec="seconds")}"'
+    if isinstance(value, Enum) and value.value.__class__ is str:
+        return encode_basestring(value.value)
+    if cls is tuple and all(v.__class__ is str for v in value):
+        return "[" + ", ".join(map(encode_basestring, value)) + "]"
+    return json.dumps(codec.to_jsonable(value), ensure_ascii=False, sort_keys=True)
+
+
+class _Memo:
+    """Each distinct cell of a column computed once, until the column shows that its cells are mostly
+    distinct: then each is computed as it comes (remembering names and descriptions only costs memory)."""
+
+    def __init__(self, compute: Callable[[Any], Any]):
+        self.compute = compute
+        self.memo: dict[Any, Any] | None = {}
+        self.seen = 0
+
+    def run(self, cells: list[Any]) -> list[Any]:
+        memo = self.memo
+        compute = self.compute
+        if memo is None:
+            return [compute(c) for c in cells]
+        out = list(map(memo.get, cells, repeat(_MISS, len(cells))))  # text cells are their own key
+        if _MISS in out:
+            for i, c in enumerate(cells):
+                if out[i] is _MISS:
+                    key = c if c.__class__ is str else (c.__class__, c)  # 1, 1.0 and True are different cells
+                    e = memo.get(key, _MISS)
+                    if e is _MISS:
+                        e = memo[key] = compute(c)
+                    out[i] = e
+        self.seen += len(cells)
+        if len(memo) > MEMO_MIN and 2 * len(memo) > self.seen:
+            self.memo = None
+        return out
+
+
+class _Parsed:
+    """A column of a batch parsed: the values, their ``"name": JSON`` texts (None when missing), the
+    warnings by row, and the exported texts kept of values that could not be read, by row."""
+
+    __slots__ = ("values", "texts", "problems", "kept")
+
+    def __init__(self, values: list[Any], texts: list[str | None], problems: dict[int, str], kept: dict[int, str]):
+        self.values, self.texts, self.problems, self.kept = values, texts, problems, kept
+
+
+class _Field:
+    """A mapped column: each cell as (value, ``"name": JSON`` text, warning text, raw text kept)."""
+
+    def __init__(self, index: int, spec: FieldSpec, settings: Settings):
+        self.index, self.name, self.label = index, spec.name, spec.label
+        self.personal = spec.name in PERSONAL_FIELDS
+        self.text = spec.kind == "text"
+        categories = settings.categories
+        self.parse = (lambda c: values.category(c, categories)) if spec.kind == "category" else values.PARSERS[spec.kind]
+        self.prefix = f'"{spec.name}": '
+        self.memo = _Memo(self.entry)
+
+    def entry(self, cell: Any) -> tuple[Any, str | None, str | None, str | None]:
+        try:
+            value = self.parse(cell)
+        except values.ValueProblem as e:
+            try:
+                text = values.text(cell)
+            except values.ValueProblem:
+                text = str(cell)
+            raw = text[:500] if not self.personal and text is not None else None
+            return (None, None, f"{self.label}: {e}; tallennettu puuttuvana", raw)
+        if value is None or value == ():
+            return _ABSENT
+        return (value, self.prefix + json_text(value), None, None)
+
+    def run(self, cells: list[Any]) -> _Parsed:
+        if self.text and self.memo.memo is None and (done := self._texts(cells)) is not None:
+            return done
+        entries = self.memo.run(cells)
+        problems = {i: e[2] for i, e in enumerate(entries) if e[2]} if any(map(_PROBLEM, entries)) else {}
+        kept = {i: e[3] for i, e in enumerate(entries) if e[3] is not None} if any(map(_KEPT, entries)) else {}
+        return _Parsed(list(map(_VALUE, entries)), list(map(_TEXT, entries)), problems, kept)
+
+    def _texts(self, cells: list[Any]) -> _Parsed | None:
+        """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
+        printable text is the text stripped) that needs no cleaning: else None."""
+        if not _all_text(cells):
+            return None
+        joined = "".join(cells)
+        if "#" in joined or not joined.isprintable():  # an error value (#N/A), a control character, a line break
+            return None
+        stripped = list(map(str.strip, cells))
+        if "" in stripped:
+            return None
+        return _Parsed(stripped, list(map(self.prefix.__add__, map(encode_basestring, stripped))), {}, {})
+
+
+class _RawCell:
+    """A column of the exported row as the store keeps it: ``"header": cell text``."""
+
+    def __init__(self, key: str, keep_empty: bool):
+        self.key = encode_basestring(key) + ": "
+        self.keep_empty = keep_empty  # a column with a header is kept even when empty
+        self.memo = _Memo(self.entry)
+
+    def entry(self, cell: Any) -> str | None:
+        text = _cell_text(cell)
+        if text is None:
+            return self.key + "null" if self.keep_empty else None
+        return self.key + (encode_basestring(text) if text.__class__ is str else json.dumps(text, ensure_ascii=False))
+
+    def run(self, cells: list[Any]) -> list[str | None]:
+        if self.memo.memo is None and _all_text(cells) and "" not in cells:  # distinct texts: read whole
+            return list(map(self.key.__add__, map(encode_basestring, cells)))
+        return self.memo.run(cells)
+
+
+# --- a batch of rows -------------------------------------------------------------------------------
+
+
+class _Batch:
+    """A batch encoded for the store: one list per stored column, the rows in the batch's order."""
+
+    def __init__(self) -> None:
+        self.data: list[str] = []  # the application's JSON, personal data left out
+        self.personal: list[str] = []
+        self.raw_row: list[str] = []
+        self.personal_headers: list[str] = []
+        self.warnings: list[list[dict[str, Any]]] = []
+        self.columns: list[tuple[Any, ...]] = []  # (year, form, applicant, business_id, category, requested, received)
+        self.organisations: list[tuple[Any, ...] | None] = []  # (business_id, name, legal form, municipality, register no.)
+
+
+class _Plan:
+    """What each column of the table becomes: fields, personal data, extra data and the exported row."""
+
+    def __init__(self, table: Table, settings: Settings, result: ImportResult, formulas: set[tuple[int, int]]):
+        self.table, self.settings, self.formulas = table, settings, formulas
+        self.fields = [_Field(i, APPLICATION_FIELDS[n], settings) for i, n in table.mapping.items()]
+        self.by_name = {f.name: f for f in self.fields}
+        personal_unknown = {i: h for i, h in table.unknown.items() if looks_personal(h)}
+        self.other_unknown = [(i, h, _Memo(partial(_extra_cell, h))) for i, h in table.unknown.items()
+                              if i not in personal_unknown]
+        self.personal_unknown = [(i, h, _Memo(_cell_text)) for i, h in personal_unknown.items()]
+        result.unknown_columns = [h for _, h, _ in self.other_unknown]
+        result.personal_columns = [h for _, h, _ in self.personal_unknown]
+        self.result = result
+        personal_headers = [table.headers[i] for i, n in table.mapping.items() if n in PERSONAL_FIELDS]
+        self.personal_headers = [*personal_headers, *personal_unknown.values()]
+        self.personal_headers_json = json.dumps(self.personal_headers, ensure_ascii=False)
+        self.year_text = f'"year": {settings.year}'
+        stored = [f.name for f in self.fields if f.name not in PERSONAL_FIELDS and f.name not in ("currency", "id")]
+        self.data_keys = sorted({*stored, "id", "year", "raw", "extra"})
+        self.personal_keys = sorted({f.name for f in self.fields if f.name in PERSONAL_FIELDS} | {"personal_extra"})
+        keys = [h or str(i) for i, h in enumerate(table.headers)]
+        self.raw_cells = ([_RawCell(k, bool(h)) for k, h in zip(keys, table.headers, strict=True)]
+                          if len(set(keys)) == len(keys) else None)  # a repeated header: the row's dict decides
+        self.formula_columns: dict[int, set[int]] = {}
+        for rownum, index in formulas:
+            self.formula_columns.setdefault(index, set()).add(rownum)
+
+    def encode(self, batch: list[tuple[int, list[Any], str]]) -> _Batch:
+        rows = [cells for _, cells, _ in batch]
+        width = min(map(len, rows))
+
+        def column(i: int) -> list[Any]:
+            return list(map(itemgetter(i), rows)) if i < width else [r[i] if i < len(r) else None for r in rows]
+
+        # the id was read with the row (``_batches``); its column adds only formula warnings
+        parsed = {f.name: f.run(column(f.index)) if f.name != "id" else _Parsed([None] * len(rows), [None] * len(rows), {}, {})
+                  for f in self.fields}
+        warnings = self._warnings(batch, parsed)
+        raw, extra, pextra, row_personal = self._per_row(batch, parsed, warnings)
+        out = _Batch()
+        out.warnings = warnings
+        out.data = self._data(batch, parsed, raw, extra)
+        out.personal = self._personal(len(batch), parsed, pextra)
+        out.raw_row = self._raw_rows(rows)
+        out.personal_headers = [self.personal_headers_json if not extra_personal else
+                                json.dumps(self.personal_headers + extra_personal, ensure_ascii=False)
+                                for extra_personal in row_personal]
+        self._columns(len(batch), parsed, out)
+        return out
+
+    def _warnings(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed]) -> list[list[dict[str, Any]]]:
+        """Each row's warnings in the order of its columns: a formula, then a value that could not be read."""
+        table = self.table
+        out: list[list[dict[str, Any]]] = [[] for _ in batch]
+        for f in self.fields:
+            problems = parsed[f.name].problems
+            formula_rows = self.formula_columns.get(f.index)
+            if not formula_rows and not problems:
+                continue
+            column = table.column_name(f.index)
+            for i, (rownum, cells, _) in enumerate(batch):
+                if formula_rows and rownum in formula_rows:
+                    cell = cells[f.index] if f.index < len(cells) else None
+                    empty = cell is None or (isinstance(cell, str) and not cell.strip())
+                    out[i].append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
+                                   "message": f"{f.label}: solussa on kaava; " + (
+                                       "sillä ei ole tallennettua arvoa, tallennettu puuttuvana" if empty
+                                       else "tuotu Excelin tallentama arvo")})
+                if i in problems:
+                    out[i].append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
+                                   "message": problems[i]})
+        return out
+
+    def _per_row(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed],
+                 warnings: list[list[dict[str, Any]]]) -> tuple[list[str | None], list[str | None], list[str | None], list[list[str]]]:
+        """The parts of a row that are the row's own: texts kept of values that could not be read, amounts in
+        another currency, unknown columns (personal ones apart); as ``"key": JSON`` texts, None when empty."""
+        n = len(batch)
+        raw: list[str | None] = [None] * n
+        extra: list[str | None] = [None] * n
+        pextra: list[str | None] = [None] * n
+        row_personal: list[list[str]] = [[] for _ in range(n)]
+        kept = [parsed[f.name] for f in self.fields if parsed[f.name].kept]
+        currency = parsed["currency"].values if "currency" in parsed else None
+        others = [(i, h, m.run([r[i] if i < len(r) else None for _, r, _ in batch])) for i, h, m in self.other_unknown]
+        personal = [(i, h, m.run([r[i] if i < len(r) else None for _, r, _ in batch])) for i, h, m in self.personal_unknown]
+        for i, (rownum, cells, app_id) in enumerate(batch):
+            if kept or (currency and currency[i] not in (None, "EUR")):
+                texts = {f.name: p.kept[i] for f, p in zip(self.fields, parsed.values(), strict=True) if i in p.kept}
+                if currency and currency[i] not in (None, "EUR"):
+                    self._foreign(i, rownum, cells, currency[i], parsed, texts, warnings[i])
+                raw[i] = '"raw": ' + json.dumps(texts, ensure_ascii=False, sort_keys=True) if texts else None
+            if others or personal:
+                found = {h: col[i] for j, h, col in others if j < len(cells) and col[i][0] is not None}
+                secret = {h: col[i] for j, h, col in personal if j < len(cells) and col[i] is not None}
+                # a cell of an unknown column that looks personal by its value (an e-mail, a phone number, an
+                # IBAN, a person's name under Vastuuhenkilö) is personal data, whatever its header says
+                for h in [h for h, (_, looks) in found.items() if looks]:
+                    row_personal[i].append(h)
+                    secret[h] = found.pop(h)[0]
+                    if h not in self.result.personal_columns:
+                        self.result.personal_columns.append(h)
+                if found:
+                    extra[i] = '"extra": ' + json.dumps({h: v for h, (v, _) in found.items()}, ensure_ascii=False, sort_keys=True)
+                if secret:
+                    pextra[i] = '"personal_extra": ' + json.dumps(secret, ensure_ascii=False, sort_keys=True)
+            for w in warnings[i]:
+                w["application_id"] = app_id
+        return raw, extra, pextra, row_personal
+
+    def _foreign(self, i: int, rownum: int, cells: list[Any], currency: str, parsed: dict[str, _Parsed],
+                 texts: dict[str, str], warnings: list[dict[str, Any]]) -> None:
+        """Amounts of a row in another currency are never stored as euros: each is kept as exported text and
+        stored as missing, with a warning naming the currency column."""
+        table = self.table
+        money_col = table.column_name(self.by_name["currency"].index)
+        for f in self.fields:
+            column = parsed[f.name]
+            if f.parse is not values.money or column.values[i] is None:
+                continue
+            cell = cells[f.index] if f.index < len(cells) else None
+            texts[f.name] = f"{_cell_text(cell)} {currency}"
+            column.values[i] = column.texts[i] = None
+            warnings.append({
+                "sheet": table.sheet, "row": rownum, "column_name": table.column_name(f.index), "field": f.name,
+                "message": f"{f.label}: summa on valuutassa {currency} (sarake {money_col}), ei euroina; "
+                           "tallennettu puuttuvana",
+            })
+
+    def _data(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed], raw: list[str | None],
+              extra: list[str | None]) -> list[str]:
+        """Each row's application JSON (personal data left out), keys sorted, from the columns' JSON texts."""
+        columns: list[list[str | None]] = []
+        for key in self.data_keys:
+            if key == "id":
+                columns.append(['"id": ' + encode_basestring(app_id) for _, _, app_id in batch])
+            elif key == "year":
+                year = parsed.get("year")
+                columns.append([t or self.year_text for t in year.texts] if year else [self.year_text] * len(batch))
+            elif key == "raw":
+                columns.append(raw)
+            elif key == "extra":
+                columns.append(extra)
+            else:
+                columns.append(parsed[key].texts)
+        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
+
+    def _personal(self, n: int, parsed: dict[str, _Parsed], pextra: list[str | None]) -> list[str]:
+        columns = [pextra if key == "personal_extra" else parsed[key].texts for key in self.personal_keys]
+        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)] if columns else ["{}"] * n
+
+    def _raw_rows(self, rows: list[list[Any]]) -> list[str]:
+        """Each exported row whole as the store keeps it: header -> cell text, in the sheet's column order."""
+        headers = self.table.headers
+        width = len(headers)
+        if self.raw_cells is None or any(len(r) != width for r in rows):
+            return [_raw_row(headers, r) for r in rows]
+        columns = [c.run(list(map(itemgetter(i), rows))) for i, c in enumerate(self.raw_cells)]
+        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)] if columns else ["{}"] * len(rows)
+
+    def _columns(self, n: int, parsed: dict[str, _Parsed], out: _Batch) -> None:
+        """The columns the store keeps beside the JSON, and each row's organisation."""
+        def values_of(name: str) -> list[Any]:
+            return parsed[name].values if name in parsed else [None] * n
+
+        year = [y if y is not None else self.settings.year for y in values_of("year")]
+        form = [f.value if f is not None else None for f in values_of("form")]
+        applicant = [a or "" for a in values_of("applicant")]
+        business_id = values_of("business_id")
+        received = [r.isoformat(timespec="seconds") if r is not None else None for r in values_of("received")]
+        out.columns = list(zip(year, form, applicant, business_id, values_of("category"), values_of("requested"), received,
+                               strict=True))
+        legal = [f.value if f is not None else None for f in values_of("legal_form")]
+        out.organisations = [(b, a, lf, m, r) if b else None for b, a, lf, m, r in
+                             zip(business_id, applicant, legal, values_of("home_municipality"), values_of("register_number"),
+                                 strict=True)]
+
+
+def _extra_cell(header: str, cell: Any) -> tuple[Any, bool]:
+    """An unknown column's cell as kept, and whether its value looks like personal data."""
+    text = _cell_text(cell)
+    return text, text is not None and looks_personal_value(header, text)
+
+
+def _raw_row(headers: list[str], cells: list[Any]) -> str:
+    row: dict[str, Any] = {}
+    for i, c in enumerate(cells[: len(headers)]):
+        text = _cell_text(c)
+        if headers[i] or text is not None:
+            row[headers[i] or str(i)] = text
+    return json.dumps(row, ensure_ascii=False)
+
+
+# --- writing ---------------------------------------------------------------------------------------
+
+
+class _Writer:
+    """Writes batches: new and changed applications, their warnings and audit rows; the rest counted."""
+
+    def __init__(self, store: Store, index: dict[str, tuple[str, bool]], import_id: int, force: bool, result: ImportResult):
+        from avustus_cli.adapters.store import now
+
+        self.store, self.index, self.import_id, self.force, self.result = store, index, import_id, force, result
+        self.at = now()  # one time for the whole import
+        self.organisations: dict[str, tuple[Any, ...]] = {}  # business ID -> the last row's organisation
+        self.created = json.dumps({"import": import_id}, ensure_ascii=False)
+
+    def write(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
+        result, index = self.result, self.index
+        rows: list[tuple[Any, ...]] = []
+        audit: list[tuple[str, str | None, str, str]] = []
+        written: list[str] = []
+        warnings: list[dict[str, Any]] = []
+        for i, (rownum, _, app_id) in enumerate(batch):
+            data, personal = enc.data[i], enc.personal[i]
+            digest = hashlib.sha256(f"{data}\x00{personal}".encode()).hexdigest()[:16]
+            result.warnings.extend(enc.warnings[i])
+            old = index.get(app_id)
+            if old is not None and old[0] == digest:
+                result.unchanged.append(app_id)
+                continue
+            if old is not None and old[1] and not self.force:
+                result.kept_decided.append(app_id)
+                continue
+            if old is not None:
+                audit.append(("application", app_id, "update", self._changed(app_id, data, personal, old[1])))
+            else:
+                result.new.append(app_id)
+                audit.append(("application", app_id, "create", self.created))
+            rows.append((app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum))
+            organisation = enc.organisations[i]
+            if organisation is not None:
+                self.organisations[organisation[0]] = organisation
+            written.append(app_id)
+            warnings.extend(enc.warnings[i])
+        self.store.audit_many(audit, self.at)
+        self.store.write_applications(rows, self.result.file, self.result.sheet, self.import_id, self.at)
+        self.store.replace_application_warnings(self.import_id, written, warnings)
+
+    def _changed(self, app_id: str, data: str, personal: str, decided: bool) -> str:
+        before = self.store.application_data(app_id) or {}
+        full = {**json.loads(data), **json.loads(personal)}
+        changed = sorted(k for k in set(before) | set(full) if _empty_as_none(before.get(k)) != _empty_as_none(full.get(k)))
+        self.result.changed[app_id] = changed
+        if decided:
+            self.result.forced.append(app_id)
+        return json.dumps({"fields": changed, "import": self.import_id, "forced": decided}, ensure_ascii=False, default=str)
+
+    def finish(self) -> None:
+        """The organisations of the rows written, each once, as the last row naming it gave it."""
+        self.store.write_organisations(list(self.organisations.values()), self.at)
