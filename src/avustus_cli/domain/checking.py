@@ -19,7 +19,7 @@ from typing import Any
 
 from avustus_cli.domain import codec, deadlines
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import Application, Finding, Verdict, verdict_for
+from avustus_cli.domain.models import Application, Finding, Grant, Verdict, verdict_for
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
 from avustus_cli.domain.rules.partnership import partnership_routing as _routing
 
@@ -27,6 +27,8 @@ __all__ = [
     "InputDecoder",
     "RoundFindings",
     "RuleContext",
+    "described_history",
+    "grants_described",
     "Verdict",
     "check_application",
     "partnership_routing",
@@ -142,3 +144,25 @@ class RoundFindings:
                 for i in group:
                     out[i].extend(found)
         return out
+
+
+def described_history(earlier: Iterable[Grant], fields: Sequence[str]) -> tuple[tuple[Any, ...], ...]:
+    """Earlier grants as a rule that reads only ``fields`` of them sees them: per grant, which recipient
+    (the first one named 0, the next 1; None without a business ID) and the values of ``fields``."""
+    recipients: dict[str, int] = {}
+    return tuple(
+        (None if g.business_id is None else recipients.setdefault(g.business_id, len(recipients)),
+         *(getattr(g, f) for f in fields))
+        for g in earlier
+    )
+
+
+def grants_described(described: tuple[tuple[Any, ...], ...], fields: Sequence[str]) -> tuple[Grant, ...]:
+    """Grants that have only what ``described_history`` kept (every other field empty)."""
+    out = []
+    for n, (recipient, *values) in enumerate(described):
+        kwargs: dict[str, Any] = {"id": f"G{n}", "application_id": None, "applicant": "", "form": None, "year": None,
+                                  "amount": Decimal(0), "business_id": None if recipient is None else str(recipient)}
+        kwargs.update(zip(fields, values, strict=True))
+        out.append(Grant(**kwargs))
+    return tuple(out)

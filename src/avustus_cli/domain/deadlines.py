@@ -123,6 +123,7 @@ def next_working_day(d: dt.date) -> dt.date:
     return d
 
 
+@lru_cache(maxsize=4096)
 def deadline(last_day: dt.date) -> dt.date:
     """The effective last day of a time limit whose nominal last day is ``last_day``."""
     return next_working_day(last_day)
@@ -151,6 +152,7 @@ def report_due(grant_year: int, months: int = 6) -> dt.date:
     return deadline(report_due_nominal(grant_year, months))
 
 
+@lru_cache(maxsize=1024)
 def report_due_nominal(grant_year: int, months: int = 6) -> dt.date:
     """As :func:`report_due` but not moved to a working day."""
     return month_end(add_months(dt.date(grant_year, 12, 31), months))

@@ -16,7 +16,13 @@ from pathlib import Path
 from avustus_cli.adapters.excel import Sheet, write_workbook
 from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain.checking import InputDecoder, RoundFindings, sql_parameters
+from avustus_cli.domain.checking import (
+    InputDecoder,
+    RoundFindings,
+    described_history,
+    grants_described,
+    sql_parameters,
+)
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.fields import APPLICATION_FIELDS
@@ -24,7 +30,6 @@ from avustus_cli.domain.models import (
     SEVERITY_LABELS,
     Application,
     Finding,
-    Grant,
     GrantForm,
     Severity,
     Verdict,
@@ -157,16 +162,24 @@ def _run_history_rule(
     store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, listed: bool,
     gathered: RoundFindings,
 ) -> None:
-    """A rule on earlier grants (R01): once per distinct set of earlier grants an application has."""
+    """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``)."""
     history = standing_store.grant_history(store)
-    groups: dict[tuple[int, ...], tuple[tuple[Grant, ...], list[str]]] = {}
-    for app_id, business_id, joint, lead_id, year in rule_inputs.history_keys(store, listed):
-        earlier = earlier_grants(app_id, business_id, lead_id if joint else None, year, history)
-        if earlier:
-            groups.setdefault(tuple(map(id, earlier)), (earlier, []))[1].append(app_id)
+    groups: dict[tuple, list[str]] = {}
+    for ids, business_id, lead_id, year in rule_inputs.history_groups(store, listed):
+        earlier = earlier_grants("", business_id, lead_id, year, history)
+        if not earlier:
+            continue
+        if any(g.application_id in ids for g in earlier if g.application_id is not None):
+            for app_id in ids:  # a grant made on one of these applications is not its own history
+                own = earlier_grants(app_id, business_id, lead_id, year, history)
+                if own:
+                    groups.setdefault(described_history(own, rule.reads_grants), []).append(app_id)
+        else:
+            groups.setdefault(described_history(earlier, rule.reads_grants), []).extend(ids)
     blank = Application(id="")
-    for earlier, group in groups.values():
-        result = rule.check(blank, RuleContext(settings, as_of, earlier, positions))
+    for described, group in groups.items():
+        ctx = RuleContext(settings, as_of, grants_described(described, rule.reads_grants), positions)
+        result = rule.check(blank, ctx)
         if result:
             gathered.add(rule.code, group, result)
 

@@ -27,7 +27,7 @@ __all__ = [
     "TEXT_COLUMNS",
     "check_rows",
     "groups",
-    "history_keys",
+    "history_groups",
     "known_ids",
     "refresh",
     "stale",
@@ -200,11 +200,13 @@ def check_rows(store: Store, listed: bool = False) -> list[tuple[Any, ...]]:
     return store.conn.execute(sql + " order by r.application_id").fetchall()
 
 
-def history_keys(store: Store, listed: bool = False) -> list[tuple[str, str | None, Any, str | None, int | None]]:
-    """(id, business ID, joint, lead applicant's business ID, year) of the applications (of those given
-    to :func:`use_ids` when ``listed``) whose applicant or lead has grants on record."""
-    sql = ("select application_id, business_id, joint, lead_business_id, year from rule_inputs "
-           "where (business_id in (select business_id from grants) or lead_business_id in (select business_id from grants))")
+def history_groups(store: Store, listed: bool = False) -> list[tuple[list[str], str | None, str | None, int | None]]:
+    """(ids, business ID, a joint application's lead's business ID, year) for each distinct combination
+    among the applications (of those given to :func:`use_ids` when ``listed``) whose applicant or lead
+    has grants on record."""
+    sql = ("select json_group_array(application_id), business_id, case when joint then lead_business_id end, year "
+           "from rule_inputs where (business_id in (select business_id from grants) "
+           "or lead_business_id in (select business_id from grants))")
     if listed:
         sql += " and application_id in (select id from temp.check_ids)"
-    return store.conn.execute(sql).fetchall()
+    return [(json.loads(ids), *rest) for ids, *rest in store.conn.execute(sql + " group by 2, 3, 4")]

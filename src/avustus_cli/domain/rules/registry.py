@@ -40,7 +40,10 @@ What a rule reads, for a check at scale (``domain.checking.check_round``):
 - SQL parameters ``:window_start`` and ``:window_last_day`` (ISO dates) come
   from the settings (``domain.checking.sql_parameters``);
 - ``needs``: ``"history"`` (earlier grants) or ``"positions"`` (the decision
-  makers' register) when the rule finds nothing without them.
+  makers' register) when the rule finds nothing without them;
+- ``reads_grants``: for a rule on earlier grants, the grant fields it looks
+  at besides which grants share a recipient. It runs once per distinct
+  history so described, on grants that have only those fields.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ class Rule:
     where: str | None = field(default=None, repr=False, compare=False)
     reads_when: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     needs: str | None = field(default=None, repr=False, compare=False)
+    reads_grants: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def group(self) -> str:
@@ -146,6 +150,7 @@ def rule(
     where: str | None = None,
     reads_when: Mapping[str, str] | None = None,
     needs: str | None = None,
+    reads_grants: Iterable[str] = (),
     source: str,
     severity: Severity,
     description: str,
@@ -170,7 +175,7 @@ def rule(
             code, name, title, source, severity, description, tuple(examples), check,
             refusal=_templates(refusal), request=_templates(request), review=_templates(review),
             hold=_templates(hold), cases=cases, facts=facts, reads=tuple(reads), where=where,
-            reads_when=dict(reads_when or {}), needs=needs,
+            reads_when=dict(reads_when or {}), needs=needs, reads_grants=tuple(reads_grants),
         )
         REGISTRY[code] = r
         _NAMES.add(name)

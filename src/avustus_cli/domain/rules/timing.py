@@ -187,6 +187,7 @@ def _grant_facts(finding, app: Application, ctx: RuleContext) -> dict[str, str]:
     facts=_grant_facts,
     reads=(),
     needs="history",
+    reads_grants=("year", "amount", "decision_date", "section", "paid_date", "report_received", "report_status"),
     source=_REPORT,
     severity=DEFICIENCY,
     description=(
