@@ -91,3 +91,30 @@ def test_a_killed_runs_leftovers_are_removed_by_the_next_write_and_nothing_else(
         assert stage.path.name.endswith(".staging")
     assert not stale_stage.exists() and all(p.exists() for p in other)
     assert (letters / "paatos_A-1.docx").read_bytes() == b"kirje"
+
+
+def test_a_documents_content_hash_reads_its_zip_directory_like_zipfile(tmp_path):
+    """The manifest hashes a proposal's thousand letters from the archive's own directory; an archive that
+    path does not take (here one with a comment) goes through zipfile, with the same hash."""
+    import io
+    import zipfile
+
+    from avustus_cli.adapters.files import content_sha256
+
+    def package(core_date: str, body: bytes, comment: bytes = b"") -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("[Content_Types].xml", b"<Types/>")
+            z.writestr("docProps/core.xml", f"<cp><dcterms:created x='1'>{core_date}</dcterms:created><dc:title>T</dc:title></cp>")
+            z.writestr("word/document.xml", body)
+            z.writestr("word/ääkköset.xml", b"<x/>")
+            z.comment = comment
+        return buf.getvalue()
+
+    path = tmp_path / "kirje.docx"
+    base = content_sha256(path, package("2027-01-01", b"<w:document>A</w:document>"))
+    assert content_sha256(path, package("2030-05-05", b"<w:document>A</w:document>")) == base  # dates left out
+    assert content_sha256(path, package("2027-01-01", b"<w:document>A</w:document>", b"kommentti")) == base
+    assert content_sha256(path, package("2027-01-01", b"<w:document>B</w:document>")) != base
+    path.write_bytes(package("2027-01-01", b"<w:document>A</w:document>"))
+    assert content_sha256(path) == base

@@ -41,7 +41,7 @@ def _variants(name: str) -> list[dict]:
 @pytest.fixture
 def fresh(monkeypatch):
     monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
-    monkeypatch.setattr(render, "_WORD_SEEN", set())
+    monkeypatch.setattr(render, "_WORD_SEEN", {})
 
 
 @pytest.mark.parametrize("name", [n for n in render.DOCUMENTS if n != "oikaisuvaatimusohje"])
@@ -105,7 +105,7 @@ def test_propose_on_the_sample_round_writes_the_same_bytes_either_way(tmp_path, 
     for fast in (False, True):
         monkeypatch.setattr(render, "FAST_DOCX", fast)
         monkeypatch.setattr(render, "_WORD_TEMPLATES", {})
-        monkeypatch.setattr(render, "_WORD_SEEN", set())
+        monkeypatch.setattr(render, "_WORD_SEEN", {})
         db = tmp_path / f"{fast}.db"
         shutil.copy(tmp_path / "round.db", db)
         out = tmp_path / f"esitys-{fast}"

@@ -182,6 +182,11 @@ def content_sha256(path: Path, data: bytes | None = None) -> str:
     if path.suffix.lower() not in (".docx", ".xlsx"):
         return hashlib.sha256(data).hexdigest()
     h = hashlib.sha256()
+    members = _zip_members(data)
+    if members is not None:
+        for name, digest in sorted(members, key=lambda m: m[0]):
+            h.update(name.encode() + b"\0" + digest.encode() + b"\n")
+        return h.hexdigest()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for info in sorted(z.infolist(), key=lambda i: i.filename):
             if info.filename == "docProps/core.xml":
@@ -192,6 +197,48 @@ def content_sha256(path: Path, data: bytes | None = None) -> str:
                 digest = f"{info.CRC:08x}:{info.file_size}"
             h.update(info.filename.encode() + b"\0" + digest.encode() + b"\n")
     return h.hexdigest()
+
+
+_CORE = "docProps/core.xml"
+_CORE_DATES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
+
+
+def _zip_members(data: bytes) -> list[tuple[str, str]] | None:
+    """(name, digest) of each member as :func:`content_sha256` hashes it, read straight from a plain
+    archive's central directory (a proposal's thousand letters are hashed this way, without building a
+    ``ZipFile`` each); None for anything else (an archive comment, zip64, an odd entry): ``zipfile`` reads it."""
+    import struct
+    import zlib
+
+    if len(data) < 22 or data[-22:-18] != b"PK\x05\x06":
+        return None
+    _, _, _, total, size, start, comment = struct.unpack_from("<HHHHIIH", data, len(data) - 18)
+    if comment or total == 0xFFFF or start + size != len(data) - 22:
+        return None
+    out: list[tuple[str, str]] = []
+    pos = start
+    for _ in range(total):
+        if data[pos:pos + 4] != b"PK\x01\x02":
+            return None
+        flags, method = struct.unpack_from("<HH", data, pos + 8)
+        crc, csize, usize, n, m, k = struct.unpack_from("<IIIHHH", data, pos + 16)
+        (offset,) = struct.unpack_from("<I", data, pos + 42)
+        raw = data[pos + 46:pos + 46 + n]
+        if 0xFFFFFFFF in (csize, usize, offset) or b"\0" in raw:
+            return None
+        name = raw.decode("utf-8" if flags & 0x800 else "cp437")
+        if name == _CORE:
+            if data[offset:offset + 4] != b"PK\x03\x04" or method not in (0, 8) or flags & 0x1:
+                return None
+            ln, le = struct.unpack_from("<HH", data, offset + 26)
+            body = data[offset + 30 + ln + le:offset + 30 + ln + le + csize]
+            body = zlib.decompress(body, -15) if method == 8 else body
+            digest = hashlib.sha256(_CORE_DATES.sub(b"", body)).hexdigest()
+        else:
+            digest = f"{crc:08x}:{usize}"
+        out.append((name, digest))
+        pos += 46 + n + m + k
+    return out if pos == start + size else None
 
 
 class StagedCopy:

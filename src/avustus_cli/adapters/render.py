@@ -601,9 +601,9 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     """Render the Word template ``<name>.docx`` (officer's folder first);
     returns the bytes of the filled .docx.
 
-    The first two letters from a template are rendered whole (docxtpl, python-docx); the next ones only
+    The first letter from a template is rendered whole (docxtpl, python-docx); the next ones only
     run ``word/document.xml``, the headers and the footers through the templates compiled from the
-    second and copy the package's other members as they were written (see :class:`_WordTemplate`):
+    first (when a second is asked for) and copy the package's other members as they were written (see :class:`_WordTemplate`):
     the same bytes, several times faster."""
     return _render_docx(name, _clean(_full_context(name.removesuffix(".docx"), context, settings)), settings)
 
@@ -618,16 +618,20 @@ def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
     if cached is not None:
         with _translated(fname), _render_budget():
             return cached.render(ctx, env)
-    out = _render_docx_whole(fname, data, ctx, env)
-    if FAST_DOCX and key not in _WORD_TEMPLATES:
-        if key not in _WORD_SEEN:  # a template rendered once (a board document) is not worth learning
-            if len(_WORD_SEEN) >= 32:
-                _WORD_SEEN.clear()
-            _WORD_SEEN.add(key)
-            return out
+    if FAST_DOCX and key not in _WORD_TEMPLATES and key in _WORD_SEEN:
+        # the second document from this template: learned from the first one (its context and bytes)
+        first_ctx, first = _WORD_SEEN.pop(key)
         if len(_WORD_TEMPLATES) >= 32:
             _WORD_TEMPLATES.clear()
-        _WORD_TEMPLATES[key] = _WordTemplate.learn(data, ctx, env, out)
+        made = _WORD_TEMPLATES[key] = _WordTemplate.learn(data, first_ctx, env, first)
+        if made is not None:
+            with _translated(fname), _render_budget():
+                return made.render(ctx, env)
+    out = _render_docx_whole(fname, data, ctx, env)
+    if FAST_DOCX and key not in _WORD_TEMPLATES:  # a template rendered once (a board document) is not learned
+        if len(_WORD_SEEN) >= 32:
+            _WORD_SEEN.clear()
+        _WORD_SEEN[key] = (ctx, out)
     return out
 
 
@@ -662,7 +666,8 @@ def _render_docx_whole(fname: str, data: bytes, ctx: dict[str, Any], env: _Envir
 
 FAST_DOCX = True  # False: every letter rendered whole (tests compare the two)
 _WORD_TEMPLATES: dict[tuple[str, bytes], _WordTemplate | None] = {}  # None: this template is always rendered whole
-_WORD_SEEN: set[tuple[str, bytes]] = set()  # templates rendered once: learned from the second letter on
+# templates rendered once, with that document's context and bytes: learned when a second one is asked for
+_WORD_SEEN: dict[tuple[str, bytes], tuple[dict[str, Any], bytes]] = {}
 _BODY = "word/document.xml"
 
 

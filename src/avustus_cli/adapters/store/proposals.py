@@ -32,8 +32,13 @@ def sheet_edited_ids(store: Store) -> set[str]:
 
 def save_proposal(store: Store, application_id: str, record: dict[str, Any], updated_at: str) -> None:
     """Store one proposal (a record as ``proposal_records`` gives it)."""
-    values = {"amount_cents": cents(record["amount"]), **{k: record[k] for k in RECORD_FIELDS}}
-    store.db.table("proposals").upsert({"application_id": application_id, **values, "updated_at": updated_at}, pk="application_id")
+    values = {"amount_cents": cents(record["amount"]), **{k: record[k] for k in RECORD_FIELDS}, "updated_at": updated_at}
+    # one statement (a round stores a proposal per application): the columns given, others kept as they are
+    store.conn.execute(
+        f"insert into proposals (application_id, {', '.join(values)}) values (?{', ?' * len(values)}) "
+        f"on conflict(application_id) do update set {', '.join(f'{k} = excluded.{k}' for k in values)}",
+        (application_id, *values.values()),
+    )
 
 
 def record_basis(store: Store, application_ids: Iterable[str]) -> None:
