@@ -174,16 +174,7 @@ def _plan(
     ids = sorted(set(props) | set(sheet))
     if not ids:
         raise ValidationError("esitystä ei ole tallennettu: laadi se ensin komennolla avustus propose.")
-    stale = proposal_store.stale_ids(store)
-    if stale:
-        raise ValidationError(
-            f"hakemus {few_ids(stale)} on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
-            f"vastaa hakemusta. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. {NOTHING_WRITTEN}"
-            if len(stale) == 1 else
-            f"{len(stale)} hakemusta on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
-            f"vastaa niitä: {few_ids(stale)}. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. "
-            f"{NOTHING_WRITTEN}"
-        )
+    _refuse_stale(proposal_store.stale_ids(store))
     apps = {a.id: a for a in store.applications(ids, with_personal=True)}
     unknown = [i for i in ids if i not in apps]
     if unknown:
@@ -218,6 +209,20 @@ def _plan(
 
     new_dispatch = [d.id for d in letter_rows if not recorded(d)]
     return _DecidePlan(apps, planned, letter_rows, new_dispatch, known)
+
+
+def _refuse_stale(stale: list[str]) -> None:
+    """Refuses a decision on proposals made before a re-import changed their applications (named)."""
+    if not stale:
+        return
+    raise ValidationError(
+        f"hakemus {few_ids(stale)} on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
+        f"vastaa hakemusta. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. {NOTHING_WRITTEN}"
+        if len(stale) == 1 else
+        f"{len(stale)} hakemusta on muuttunut esityksen laatimisen jälkeen (uusi tuonti), joten esitys ei enää "
+        f"vastaa niitä: {few_ids(stale)}. Aja avustus propose uudelleen ja tarkista esitys ennen päätöstä. "
+        f"{NOTHING_WRITTEN}"
+    )
 
 
 def _against_recorded(store: Store, decisions: Sequence[Decision], result: DecideResult) -> tuple[list[Decision], list[Decision]]:
@@ -290,19 +295,8 @@ def decide(
     whole run before the backup; nothing is recorded and no letter written.
     The checks are made again on what is read inside the transaction."""
     section = normalise_section(section)
-    if pdf:  # LibreOffice is there, or one line on how to install it: before anything is written
-        from avustus_cli.adapters.pdf import require_soffice
-
-        require_soffice()
     maker = (maker or settings.body).strip()
-    sent = sent or posting_date(decision_date)
-    if minutes_published is not None and minutes_published < decision_date:
-        raise ValidationError(
-            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
-        )
-    if sent < decision_date:
-        raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
-    review = review_dates(sent, channel)
+    review = _decide_dates(decision_date, sent, channel, minutes_published, pdf)
     dispatch = {k: review[k] for k in ("channel", "sent", "served", "last_day")}
     if from_file is None:
         _refuse_unread_sheet(store, decision_date, section)
@@ -330,18 +324,43 @@ def decide(
                     from avustus_cli.adapters.store import reviews as review_store
 
                     review_store.record_minutes(store, maker, decision_date, minutes_published)
-            stage.publish()
-            result.decision_document = [stage.final(p) for p in staged if p.name.startswith(director.TEMPLATE)]
-            result.letters = [stage.final(p) for p in staged if not p.name.startswith(director.TEMPLATE)]
-            result.kept_letters = list(stage.kept)
-            if mailing:
-                result.mailing = Path(letters_dir) / MAILING_FILE
+            _published(stage, staged, result, bool(mailing))
     except BaseException:
         if backup is not None:  # nothing changed: the backup of this run is not needed
             backup.unlink(missing_ok=True)
         raise
     result.totals = _totals(plan.letter_rows)
     return result
+
+
+def _decide_dates(
+    decision_date: dt.date, sent: dt.date | None, channel: str, minutes_published: dt.date | None, pdf: bool,
+) -> dict[str, Any]:
+    """decide's dates checked (sent and minutes not before the decision) and the letters' review dates;
+    LibreOffice there for ``pdf``, or one line on how to install it: before anything is written."""
+    if pdf:
+        from avustus_cli.adapters.pdf import require_soffice
+
+        require_soffice()
+    sent = sent or posting_date(decision_date)
+    if minutes_published is not None and minutes_published < decision_date:
+        raise ValidationError(
+            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
+        )
+    if sent < decision_date:
+        raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
+    return review_dates(sent, channel)
+
+
+def _published(stage: StagedFolder, staged: Sequence[Path], result: DecideResult, mailing: bool) -> None:
+    """After the commit: the staged letters and the strategy director's decision moved into the letters
+    folder, and where each landed (a letter of record already there is kept, and named)."""
+    stage.publish()
+    result.decision_document = [stage.final(p) for p in staged if p.name.startswith(director.TEMPLATE)]
+    result.letters = [stage.final(p) for p in staged if not p.name.startswith(director.TEMPLATE)]
+    result.kept_letters = list(stage.kept)
+    if mailing:
+        result.mailing = stage.target / MAILING_FILE
 
 
 def _record_decisions(
@@ -709,6 +728,57 @@ def _amend_check(
 DEFAULT_AMEND_LETTERS = Path("muutospaatokset")
 
 
+@dataclass(frozen=True)
+class _Amendment:
+    """What an amend run is asked to do, checked before the database is read."""
+
+    grant_id: str
+    amount: Decimal | None
+    reason: str  # as given (the audit log)
+    new_reason: str  # as stored with the grant
+    decision: dict[str, Any]  # the amending decision: decision_date, section, maker
+    dispatch: dict[str, Any] | None  # the letter's delivery; None: no letter
+    minutes_published: dt.date | None
+    yes: bool
+    pdf: bool
+
+    @property
+    def mailing_name(self) -> str:
+        return f"postitus_{_stem('muutos', self.grant_id)}.csv"
+
+    def changes(self, row: Decision, old: Decimal, new: Decimal) -> bool:
+        return new != old or self.new_reason != row.reason
+
+
+def _amendment(
+    settings: Settings, grant_id: str, amount: Decimal | None, reason: str, decision_date: dt.date, section: str,
+    maker: str | None, letters_dir: Path | None, channel: str, sent: dt.date | None, yes: bool,
+    minutes_published: dt.date | None, pdf: bool,
+) -> _Amendment:
+    """amend's options checked: the reasons given, the dates in order, LibreOffice there for ``pdf``."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
+    if minutes_published is not None and minutes_published < decision_date:
+        raise ValidationError(
+            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
+        )
+    if pdf and letters_dir is not None:
+        from avustus_cli.adapters.pdf import require_soffice
+
+        require_soffice()  # before anything is written
+    dispatch = None
+    if letters_dir is not None:
+        day = sent or posting_date(decision_date)
+        if day < decision_date:
+            raise ValidationError(f"lähetyspäivä {fmt.date(day)} on ennen päätöspäivää {fmt.date(decision_date)}.")
+        dispatch = dict(review_dates(day, channel))
+    decision = {"decision_date": decision_date, "section": normalise_section(section),
+                "maker": (maker or settings.body).strip()}
+    return _Amendment(grant_id, amount, reason, reason_lines(reason_texts(reason)), decision, dispatch,
+                      minutes_published, yes, pdf)
+
+
 def amend(
     store: Store,
     settings: Settings,
@@ -736,68 +806,52 @@ def amend(
     takes the appropriation over unless ``yes`` (the overrun is in the audit log). The checks run before
     the backup and again on what is read inside the transaction. Running the same amend again records
     nothing new."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError('perustelu puuttuu: anna --reason "..." (se tulee päätöskirjeeseen ja lokiin).')
-    section = normalise_section(section)
-    maker = (maker or settings.body).strip()
-    if minutes_published is not None and minutes_published < decision_date:
-        raise ValidationError(
-            f"pöytäkirjan julkaisupäivä {fmt.date(minutes_published)} on ennen päätöspäivää {fmt.date(decision_date)}."
-        )
-    if pdf and letters_dir is not None:
-        from avustus_cli.adapters.pdf import require_soffice
-
-        require_soffice()  # before anything is written
-    new_reason = reason_lines(reason_texts(reason))
-    dispatch = None
-    if letters_dir is not None:
-        day = sent or posting_date(decision_date)
-        if day < decision_date:
-            raise ValidationError(f"lähetyspäivä {fmt.date(day)} on ennen päätöspäivää {fmt.date(decision_date)}.")
-        dispatch = {k: v for k, v in review_dates(day, channel).items()}
-    decision = {"decision_date": decision_date, "section": section, "maker": maker}
-
-    def changes(row: Decision, old: Decimal, new: Decimal) -> bool:
-        return new != old or new_reason != row.reason
-
+    act = _amendment(settings, grant_id, amount, reason, decision_date, section, maker, letters_dir, channel, sent,
+                     yes, minutes_published, pdf)
     row, old, new, overrun = _amend_check(store, settings, grant_id, amount, decision_date, yes)
     result = AmendResult(grant_id, old, new, None, overrun=overrun)
-    if changes(row, old, new):
+    if act.changes(row, old, new):
         result.backup = backup_before(store, "amend")
-    mailing_name = f"postitus_{_stem('muutos', grant_id)}.csv"
     # The new letter is rendered inside the transaction into a staging folder; the database commits only
     # when it is there. It never replaces a letter already written: a changed one gets a new name.
     try:
         with contextlib.ExitStack() as stack:
-            stage = (stack.enter_context(StagedFolder(Path(letters_dir), replaceable=frozenset({mailing_name})))
+            stage = (stack.enter_context(StagedFolder(Path(letters_dir), replaceable=frozenset({act.mailing_name})))
                      if letters_dir is not None else None)
             with store.transaction():
-                # again, on what is read under the lock
-                row, old, new, overrun = _amend_check(store, settings, grant_id, amount, decision_date, yes)
-                changed = changes(row, old, new)
-                result.old_amount, result.new_amount, result.overrun = old, new, overrun
-                if changed and result.backup is None:
-                    raise ValidationError(
-                        f"avustusta {grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
-                        "Aja komento uudelleen."
-                    )
-                if changed:
-                    _record_amendment(store, grant_id, row, old, new, new_reason, reason, decision, overrun)
-                if minutes_published is not None:
-                    from avustus_cli.adapters.store import reviews as review_store
-
-                    review_store.record_minutes(store, maker, decision_date, minutes_published)
-                if stage is not None and dispatch is not None:
-                    _stage_amendment_letter(store, settings, grant_id, dispatch, stage, mailing_name, decision, row, old,
-                                            pdf)
+                _amend_locked(store, settings, act, result, stage)
             if stage is not None:
-                result.letters = [p for p in stage.publish() if p.name != mailing_name]
+                result.letters = [p for p in stage.publish() if p.name != act.mailing_name]
     except BaseException:
         if result.backup is not None:  # nothing changed: the backup of this run is not needed
             result.backup.unlink(missing_ok=True)
         raise
     return result
+
+
+def _amend_locked(
+    store: Store, settings: Settings, act: _Amendment, result: AmendResult, stage: StagedFolder | None,
+) -> None:
+    """Inside amend's transaction: the checks again on what is read under the lock, the amendment recorded,
+    the minutes' publication day, and the new letter staged."""
+    decision = act.decision
+    row, old, new, overrun = _amend_check(store, settings, act.grant_id, act.amount, decision["decision_date"], act.yes)
+    changed = act.changes(row, old, new)
+    result.old_amount, result.new_amount, result.overrun = old, new, overrun
+    if changed and result.backup is None:
+        raise ValidationError(
+            f"avustusta {act.grant_id} muutettiin toisesta komennosta tämän ajon aikana; mitään ei kirjattu. "
+            "Aja komento uudelleen."
+        )
+    if changed:
+        _record_amendment(store, act.grant_id, row, old, new, act.new_reason, act.reason, decision, overrun)
+    if act.minutes_published is not None:
+        from avustus_cli.adapters.store import reviews as review_store
+
+        review_store.record_minutes(store, decision["maker"], decision["decision_date"], act.minutes_published)
+    if stage is not None and act.dispatch is not None:
+        _stage_amendment_letter(store, settings, act.grant_id, act.dispatch, stage, act.mailing_name, decision, row,
+                                old, act.pdf)
 
 
 def _record_amendment(

@@ -105,6 +105,27 @@ def _record_letter(store: Store, row: dict[str, Any], app: Any, kind: str, sent:
     )
 
 
+def _proposed(store: Store, grant_id: str, amount: Decimal | None) -> tuple[Decimal, list[str], Decimal]:
+    """(what was paid, what the usage reports show, the sum proposed for reclaim: by default the unused funds
+    the reports show, else all that was paid); refuses a grant with nothing paid, a sum above what was paid
+    and a second hearing."""
+    paid = sql.paid_total(store, grant_id)
+    if paid <= 0:
+        raise ValidationError(f"avustuksesta {grant_id} ei ole maksettu mitään, joten takaisin perittävää ei ole.")
+    facts, unused = _report_facts(store, grant_id)
+    if amount is None:
+        amount = unused if unused > 0 else paid
+    if amount <= 0 or amount > paid:
+        raise ValidationError(f"esitettävän määrän on oltava yli 0 € ja enintään maksettu {fmt.money2(paid)}.")
+    old = reclaim_store.reclaim(store, grant_id)
+    if old is not None:
+        raise ValidationError(
+            f"avustuksen {grant_id} takaisinperintä on jo aloitettu {fmt.date(old.hearing_date)} (vastausaika "
+            f"{fmt.date(old.answer_due)}); mitään ei muutettu."
+        )
+    return paid, facts, amount
+
+
 def start_reclaim(
     store: Store,
     settings: Settings,
@@ -131,20 +152,7 @@ def start_reclaim(
     if pdf:
         require_soffice()  # or one line on how to install LibreOffice, before anything is written
     row, facts_grant, app = _grant(store, settings, grant_id)
-    paid = sql.paid_total(store, grant_id)
-    if paid <= 0:
-        raise ValidationError(f"avustuksesta {grant_id} ei ole maksettu mitään, joten takaisin perittävää ei ole.")
-    facts, unused = _report_facts(store, grant_id)
-    if amount is None:
-        amount = unused if unused > 0 else paid
-    if amount <= 0 or amount > paid:
-        raise ValidationError(f"esitettävän määrän on oltava yli 0 € ja enintään maksettu {fmt.money2(paid)}.")
-    old = reclaim_store.reclaim(store, grant_id)
-    if old is not None:
-        raise ValidationError(
-            f"avustuksen {grant_id} takaisinperintä on jo aloitettu {fmt.date(old.hearing_date)} (vastausaika "
-            f"{fmt.date(old.answer_due)}); mitään ei muutettu."
-        )
+    paid, facts, amount = _proposed(store, grant_id, amount)
     due = answer_due(letter_date, channel, days)
     reclaim = Reclaim(grant_id, grounds, amount, letter_date, due)
     ctx = {
@@ -168,6 +176,38 @@ def start_reclaim(
     return ReclaimResult(reclaim, letters)
 
 
+def _section_and_reasons(section: str, reasons: str) -> tuple[str, list[str]]:
+    """The decision's § without its sign, and its reasons as sentences; refuses either missing."""
+    section = re.sub(r"^\s*§\s*", "", section or "").strip()
+    if not section:
+        raise ValidationError('pykälän numero puuttuu: anna esimerkiksi --section "§ 41".')
+    reason_list = _sentences(reasons)
+    if not reason_list:
+        raise ValidationError('perustelut puuttuvat: anna --reasons "..." (hallintolaki 45 §).')
+    return section, reason_list
+
+
+def _review(settings: Settings, decision_date: dt.date, sent: dt.date | None, channel: str) -> dict[str, Any]:
+    """The decision letter's review dates: sent (by default the next working day), presumed served, the last
+    day to ask for review."""
+    sent = sent or deadlines.next_working_day(decision_date + dt.timedelta(days=1))
+    if sent < decision_date:
+        raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
+    return {"authority": settings.body, "channel": channel, "sent": sent, "served": deadlines.served_on(sent, channel),
+            "last_day": deadlines.review_last_day(sent, channel)}
+
+
+def _heard(store: Store, grant_id: str, decision_date: dt.date, amount: Decimal, due: dt.date, paid: Decimal,
+           answered: dt.date | None) -> Reclaim:
+    """The grant's reclaim as heard, ready for its decision; refused (all problems named) otherwise."""
+    old = reclaim_store.reclaim(store, grant_id)
+    problems = reclaim_problems(old, decision_date, amount, due, paid, answered)
+    if problems or old is None:
+        raise ValidationError(f"avustuksen {grant_id} takaisinperintää ei voi kirjata: " + "; ".join(problems)
+                              + ". Mitään ei tallennettu.")
+    return old
+
+
 def decide_reclaim(
     store: Store,
     settings: Settings,
@@ -189,26 +229,14 @@ def decide_reclaim(
     """Record the reclaim decision and write it with its review instructions (oikaisuvaatimusohje; the
     review period runs from the presumed service of this letter). Refused before the hearing's answer time
     has passed (unless the answer has come: ``answered``), above what was paid, or a second time."""
-    section = re.sub(r"^\s*§\s*", "", section or "").strip()
-    if not section:
-        raise ValidationError('pykälän numero puuttuu: anna esimerkiksi --section "§ 41".')
-    reason_list = _sentences(reasons)
-    if not reason_list:
-        raise ValidationError('perustelut puuttuvat: anna --reasons "..." (hallintolaki 45 §).')
+    section, reason_list = _section_and_reasons(section, reasons)
     if pdf:
         require_soffice()  # or one line on how to install LibreOffice, before anything is written
     row, facts_grant, app = _grant(store, settings, grant_id)
     paid = sql.paid_total(store, grant_id)
-    old = reclaim_store.reclaim(store, grant_id)
-    problems = reclaim_problems(old, decision_date, amount, due, paid, answered)
-    if problems:
-        raise ValidationError(f"avustuksen {grant_id} takaisinperintää ei voi kirjata: " + "; ".join(problems) + ". Mitään ei tallennettu.")
-    assert old is not None
-    sent = sent or deadlines.next_working_day(decision_date + dt.timedelta(days=1))
-    if sent < decision_date:
-        raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
-    served = deadlines.served_on(sent, channel)
-    last_day = deadlines.review_last_day(sent, channel)
+    old = _heard(store, grant_id, decision_date, amount, due, paid, answered)
+    review = _review(settings, decision_date, sent, channel)
+    sent, last_day = review["sent"], review["last_day"]
     body = (maker or settings.body).strip()
     ctx = {
         "letter_date": sent, "decision_date": decision_date, "section": section, "body": body,
@@ -217,7 +245,7 @@ def decide_reclaim(
         "grounds": old.grounds, "reasons": reason_list,
         "interest_terms": interest.interest_terms(amount, due, settings.reference_rates),
         "hearing": {"date": old.hearing_date, "answer_due": old.answer_due, "answered": answered},
-        "review": {"authority": settings.body, "channel": channel, "sent": sent, "served": served, "last_day": last_day},
+        "review": review,
     }
 
     def record(files: list[Path], folder: Path) -> None:
@@ -228,13 +256,13 @@ def decide_reclaim(
             reclaim_store.decide(store, grant_id, decision_date, section, body, amount, due, " ".join(reason_list))
             _record_letter(store, row, app, "reclaim_decision", sent, channel, files, folder,
                            {"decision_date": decision_date, "section": section, "maker": body, "review_last_day": last_day})
-            store.audit("reclaim", grant_id, "decide", {"date": decision_date.isoformat(), "section": section, "maker": body,
-                                                         "amount": str(amount), "due": due.isoformat(),
-                                                         "answered": answered.isoformat() if answered else None,
-                                                         "review_last_day": last_day.isoformat()})
+            store.audit("reclaim", grant_id, "decide", {
+                "date": decision_date.isoformat(), "section": section, "maker": body, "amount": str(amount),
+                "due": due.isoformat(), "answered": answered.isoformat() if answered else None,
+                "review_last_day": last_day.isoformat()})
 
-    letters = _write(letters_dir, filenames.stem("takaisinperinta", grant_id), "takaisinperinta", ctx, settings, formats,
-                     record, pdf)
+    stem = filenames.stem("takaisinperinta", grant_id)
+    letters = _write(letters_dir, stem, "takaisinperinta", ctx, settings, formats, record, pdf)
     done = reclaim_store.reclaim(store, grant_id)
     assert done is not None
     return ReclaimResult(done, letters, last_day)
