@@ -226,9 +226,24 @@ def published(name: str, context: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _full_context(name: str, context: Mapping[str, Any], settings: Settings) -> dict[str, Any]:
+    """The document's context over the settings' keys, cleaned (:func:`_clean`) for rendering."""
     if name in PUBLIC_DOCUMENTS:
         context = published(name, context)
-    return {**settings_context(settings), **context}
+    return {**_settings_cleaned(settings), **_clean(context)}
+
+
+_SETTINGS_CLEANED: dict[int, tuple[Settings, dict[str, Any]]] = {}
+
+
+def _settings_cleaned(settings: Settings) -> dict[str, Any]:
+    """``settings_context`` cleaned, made once per settings (a round's letters all share it; templates
+    cannot change it: the sandbox is immutable)."""
+    held = _SETTINGS_CLEANED.get(id(settings))
+    if held is None or held[0] is not settings:
+        if len(_SETTINGS_CLEANED) > 8:
+            _SETTINGS_CLEANED.clear()
+        held = _SETTINGS_CLEANED[id(settings)] = (settings, _clean(settings_context(settings)))
+    return held[1]
 
 
 # --- environment ---------------------------------------------------------------
@@ -572,7 +587,7 @@ def _file_name(name: str, ext: str) -> str:
 def render_html(name: str, context: Mapping[str, Any], settings: Settings) -> str:
     """Render ``<name>.html`` (officer's folder first) with the settings'
     keys and ``context``; returns one self-contained HTML document."""
-    return _render_html(name, _clean(_full_context(name.removesuffix(".html"), context, settings)), settings)
+    return _render_html(name, _full_context(name.removesuffix(".html"), context, settings), settings)
 
 
 def _render_html(name: str, ctx: dict[str, Any], settings: Settings) -> str:
@@ -605,7 +620,7 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
     run ``word/document.xml``, the headers and the footers through the templates compiled from the
     first (when a second is asked for) and copy the package's other members as they were written (see :class:`_WordTemplate`):
     the same bytes, several times faster."""
-    return _render_docx(name, _clean(_full_context(name.removesuffix(".docx"), context, settings)), settings)
+    return _render_docx(name, _full_context(name.removesuffix(".docx"), context, settings), settings)
 
 
 def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
@@ -644,7 +659,7 @@ def render_document(
     if unknown:
         raise TemplateError(f"tuntematon asiakirjamuoto {unknown[0]!r}: sallitut ovat html ja docx.")
     doc = name.removesuffix(".html").removesuffix(".docx")
-    ctx = _clean(_full_context(doc, context, settings))
+    ctx = _full_context(doc, context, settings)
     return [(f, _render_html(doc, ctx, settings).encode("utf-8") if f == "html" else _render_docx(doc, ctx, settings))
             for f in formats]
 
