@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -82,57 +83,62 @@ def decide_cmd(
     if as_json:
         out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
     else:
-        r = result.review
-        err.print(
-            escape(f"Päätös: {result.maker} {fmt.date(result.decision_date)} § {result.section}. "
-                   f"Lähetys {fmt.date(r['sent'])} ({CHANNEL_LABELS[r['channel']]}), tiedoksisaanti "
-                   f"{fmt.date(r['served'])}, oikaisuvaatimusaika päättyy {fmt.date(r['last_day'])}."),
-            highlight=False,
-        )
-        t = Table(show_header=False, box=None)
-        t.add_row("uusia päätöksiä", str(len(result.new)))
-        t.add_row("jo kirjattuja, ennallaan", str(len(result.unchanged)))
-        if result.kept_amended:
-            t.add_row("muutettuja (amend), ennallaan", str(len(result.kept_amended)))
-        t.add_row("myönteisiä", f"{result.totals['granted_count']} ({fmt.money(Decimal(result.totals['granted_sum']))})")
-        t.add_row("hylättyjä", str(result.totals["refused_count"]))
-        t.add_row("kirjeitä", f"{len({p.stem for p in result.letters if p.name.startswith('paatos_')})} → {letters}")
-        if result.decision_document:  # the strategy director's decision as made
-            t.add_row("viranhaltijapäätös", ", ".join(p.name for p in result.decision_document))
-        out.print(t)
-        if result.routed:
-            deciders = sorted({d for _, d in result.routed})
-            out.print(
-                escape(f"Ei kirjattu, päättäjä on toinen (S04: {', '.join(deciders)}): "
-                       + svc.few_ids([a for a, _ in result.routed], 8)),
-                highlight=False,
-            )
-        if result.by_post:
-            err.print(
-                escape(f"Postitse (hakemuksella ei ole sähköpostiosoitetta), tiedoksi 7. päivänä: {len(result.by_post)} "
-                       "kirjettä: " + svc.few_ids(result.by_post, 8)),
-                highlight=False,
-            )
-        if result.pending:
-            err.print(
-                escape("Ei kirjattu, käsittely kesken (avoimia huomioita tai täydennyksen määräaika kesken; ne eivät "
-                       "olleet päätösesityksessä): " + svc.few_ids(result.pending, 8)),
-                highlight=False,
-            )
-        if result.kept_letters:
-            err.print(
-                escape(f"Huom: {len(result.kept_letters)} kirjettä oli jo kirjoitettu toisin, eikä niitä korvattu "
-                       "(lähetetty kirje on asiakirja): " + ", ".join(p.name for p in result.kept_letters[:6])
-                       + (" ym." if len(result.kept_letters) > 6 else "")),
-                highlight=False,
-            )
-        if result.backup:
-            err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
+        _print_decided(result, letters)
     if result.letters:
         mailing = f" ({result.mailing})" if result.mailing else ""
         next_step(f"lähetä päätöskirjeet{mailing} ja laadi maksatuslista: avustus payments --xlsx maksatus.xlsx")
     else:
         next_step("laadi maksatuslista: avustus payments --xlsx maksatus.xlsx")
+
+
+def _print_decided(result: svc.DecideResult, letters: Path) -> None:
+    """decide's summary for the officer: the decision, counts, letters, what was left and why."""
+    r = result.review
+    err.print(
+        escape(f"Päätös: {result.maker} {fmt.date(result.decision_date)} § {result.section}. "
+               f"Lähetys {fmt.date(r['sent'])} ({CHANNEL_LABELS[r['channel']]}), tiedoksisaanti "
+               f"{fmt.date(r['served'])}, oikaisuvaatimusaika päättyy {fmt.date(r['last_day'])}."),
+        highlight=False,
+    )
+    t = Table(show_header=False, box=None)
+    t.add_row("uusia päätöksiä", str(len(result.new)))
+    t.add_row("jo kirjattuja, ennallaan", str(len(result.unchanged)))
+    if result.kept_amended:
+        t.add_row("muutettuja (amend), ennallaan", str(len(result.kept_amended)))
+    t.add_row("myönteisiä", f"{result.totals['granted_count']} ({fmt.money(Decimal(result.totals['granted_sum']))})")
+    t.add_row("hylättyjä", str(result.totals["refused_count"]))
+    t.add_row("kirjeitä", f"{len({p.stem for p in result.letters if p.name.startswith('paatos_')})} → {letters}")
+    if result.decision_document:  # the strategy director's decision as made
+        t.add_row("viranhaltijapäätös", ", ".join(p.name for p in result.decision_document))
+    out.print(t)
+    if result.routed:
+        deciders = sorted({d for _, d in result.routed})
+        out.print(
+            escape(f"Ei kirjattu, päättäjä on toinen (S04: {', '.join(deciders)}): "
+                   + svc.few_ids([a for a, _ in result.routed], 8)),
+            highlight=False,
+        )
+    if result.by_post:
+        err.print(
+            escape(f"Postitse (hakemuksella ei ole sähköpostiosoitetta), tiedoksi 7. päivänä: {len(result.by_post)} "
+                   "kirjettä: " + svc.few_ids(result.by_post, 8)),
+            highlight=False,
+        )
+    if result.pending:
+        err.print(
+            escape("Ei kirjattu, käsittely kesken (avoimia huomioita tai täydennyksen määräaika kesken; ne eivät "
+                   "olleet päätösesityksessä): " + svc.few_ids(result.pending, 8)),
+            highlight=False,
+        )
+    if result.kept_letters:
+        err.print(
+            escape(f"Huom: {len(result.kept_letters)} kirjettä oli jo kirjoitettu toisin, eikä niitä korvattu "
+                   "(lähetetty kirje on asiakirja): " + ", ".join(p.name for p in result.kept_letters[:6])
+                   + (" ym." if len(result.kept_letters) > 6 else "")),
+            highlight=False,
+        )
+    if result.backup:
+        err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
 
 
 @app.command("amend")
@@ -347,6 +353,11 @@ def report_cmd(
     if as_json:
         out.print_json(json.dumps([v.as_json() for v in views], ensure_ascii=False))
         return
+    _print_report_views(grant_id, views)
+
+
+def _print_report_views(grant_id: str, views: list[followup.ReportView]) -> None:
+    """The filed usage reports of a grant, each with its checklist."""
     if not views:
         out.print(escape(f"Avustuksen {grant_id} käyttöselvitystä ei ole tuotu (avustus import --reports TIEDOSTO)."), highlight=False)
         return
@@ -391,19 +402,7 @@ def overdue_cmd(
         if done:
             items = followup.overdue(store, env.settings, day)
     if xlsx is not None:
-        from avustus_cli.adapters.excel import Sheet, write_workbook
-
-        rows = [
-            [i.overdue.grant.id, i.overdue.grant.applicant, i.overdue.grant.business_id or "", i.overdue.grant.year,
-             i.overdue.grant.amount, i.overdue.due, i.overdue.days_late, LEVEL_LABELS[i.overdue.level],
-             "kyllä" if i.overdue.held else "ei",
-             ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent)]
-            for i in items
-        ]
-        write_workbook(xlsx, [Sheet("Myöhässä", ["Avustus", "Saaja", "Y-tunnus", "Vuosi", "Myönnetty €", "Eräpäivä",
-                                                 "Myöhässä (pv)", "Porras", "Maksatus pidätetty", "Muistutukset"],
-                                     rows, money2_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
-        err.print(escape(f"Kirjoitettu: {xlsx}"), highlight=False)
+        _overdue_workbook(xlsx, items)
     from avustus_cli.services import reclaiming
 
     late_reclaims = [r for r in reclaiming.open_reclaims(store) if r.overdue(day)]
@@ -411,23 +410,7 @@ def overdue_cmd(
         out.print_json(json.dumps([i.as_json() for i in items]
                                   + [{"kind": "reclaim", **r.as_json()} for r in late_reclaims], ensure_ascii=False))
     else:
-        if late_reclaims:
-            from avustus_cli.cli.reclaim_cmds import print_reclaims
-
-            out.print("Takaisinperinnät, joiden eräpäivä on mennyt ja palautus puuttuu:", highlight=False)
-            print_reclaims(late_reclaims, day)
-        if not items:
-            out.print(f"Ei myöhässä olevia käyttöselvityksiä {fmt.date(day)}.", highlight=False)
-        else:
-            t = Table(title=f"Myöhässä olevat käyttöselvitykset {fmt.date(day)}")
-            for col in ("Avustus", "Saaja", "Vuosi", "Myönnetty", "Eräpäivä", "Myöhässä", "Porras", "Pidätys", "Muistutukset"):
-                t.add_column(col)
-            for i in items:
-                o = i.overdue
-                t.add_row(escape(o.grant.id), escape(o.grant.applicant), str(o.grant.year or ""), fmt.money(o.grant.amount),
-                          fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
-                          ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in i.reminders_sent))
-            show_table(t)
+        _print_overdue(items, late_reclaims, day)
     undated = followup.undated(store, env.settings)
     if undated:
         ids = ", ".join(g.id for g in undated[:20]) + (f" ja {len(undated) - 20} muuta" if len(undated) > 20 else "")
@@ -437,3 +420,44 @@ def overdue_cmd(
             "rekisteriin ja tuo se uudelleen (avustus import --history)."), highlight=False)
     if items or late_reclaims or undated:
         raise typer.Exit(1)
+
+
+def _sent_reminders(item: Any) -> str:
+    return ", ".join(f"{r['level']}. {fmt.date(dt.date.fromisoformat(r['sent']))}" for r in item.reminders_sent)
+
+
+def _overdue_workbook(xlsx: Path, items: list[Any]) -> None:
+    """The overdue usage reports as an Excel workbook."""
+    from avustus_cli.adapters.excel import Sheet, write_workbook
+
+    rows = [
+        [i.overdue.grant.id, i.overdue.grant.applicant, i.overdue.grant.business_id or "", i.overdue.grant.year,
+         i.overdue.grant.amount, i.overdue.due, i.overdue.days_late, LEVEL_LABELS[i.overdue.level],
+         "kyllä" if i.overdue.held else "ei", _sent_reminders(i)]
+        for i in items
+    ]
+    write_workbook(xlsx, [Sheet("Myöhässä", ["Avustus", "Saaja", "Y-tunnus", "Vuosi", "Myönnetty €", "Eräpäivä",
+                                             "Myöhässä (pv)", "Porras", "Maksatus pidätetty", "Muistutukset"],
+                                 rows, money2_columns=(4,), widths={1: 40, 7: 36, 9: 30})])
+    err.print(escape(f"Kirjoitettu: {xlsx}"), highlight=False)
+
+
+def _print_overdue(items: list[Any], late_reclaims: list[Any], day: dt.date) -> None:
+    """The late reclaims and the overdue usage reports as tables."""
+    if late_reclaims:
+        from avustus_cli.cli.reclaim_cmds import print_reclaims
+
+        out.print("Takaisinperinnät, joiden eräpäivä on mennyt ja palautus puuttuu:", highlight=False)
+        print_reclaims(late_reclaims, day)
+    if not items:
+        out.print(f"Ei myöhässä olevia käyttöselvityksiä {fmt.date(day)}.", highlight=False)
+        return
+    t = Table(title=f"Myöhässä olevat käyttöselvitykset {fmt.date(day)}")
+    for col in ("Avustus", "Saaja", "Vuosi", "Myönnetty", "Eräpäivä", "Myöhässä", "Porras", "Pidätys", "Muistutukset"):
+        t.add_column(col)
+    for i in items:
+        o = i.overdue
+        t.add_row(escape(o.grant.id), escape(o.grant.applicant), str(o.grant.year or ""), fmt.money(o.grant.amount),
+                  fmt.date(o.due), f"{o.days_late} pv", LEVEL_LABELS[o.level], "kyllä" if o.held else "ei",
+                  _sent_reminders(i))
+    show_table(t)

@@ -104,6 +104,29 @@ def undated(store: Store, settings: Settings) -> list[Grant]:
 
 
 
+def _reminder_context(settings: Settings, item: OverdueItem, level: int, app: Any, row: dict[str, Any],
+                      letter_date: dt.date) -> dict[str, Any]:
+    """A reminder letter's content: the grant, the missed due date and the new one (14 days)."""
+    from avustus_cli.adapters.render import REPORT_DOCUMENTS
+
+    g = item.overdue.grant
+    return {
+        "letter_date": letter_date,
+        "level": level,
+        "applicant": addressee(app, g.applicant, g.business_id),
+        "grant": {
+            "id": g.id, "year": g.year, "amount": g.amount,
+            "form": (GRANT_FORM_LABELS.get(g.form) if g.form else None) or "Avustus",
+            "decision_body": g.decision_maker or settings.body, "decision_date": g.decision_date,
+            "section": g.section or "",
+        },
+        "report_due": item.overdue.due,
+        "new_due": deadlines.count_days(letter_date, 14),
+        "report_documents": list(REPORT_DOCUMENTS),
+        "diary_number": settings.diary_number if row.get("source") == "decision" else "",
+    }
+
+
 def send_reminders(
     store: Store,
     settings: Settings,
@@ -115,7 +138,7 @@ def send_reminders(
 ) -> list[tuple[str, int, list[Path]]]:
     """Write a reminder (level 1, or 2 once the second step is reached) for each
     overdue grant that has not had one of that level, and record it (``pdf``: with a PDF/A of each)."""
-    from avustus_cli.adapters.render import REPORT_DOCUMENTS, write_document
+    from avustus_cli.adapters.render import write_document
 
     if pdf:
         require_soffice()  # or one line on how to install LibreOffice, before anything is written
@@ -139,27 +162,8 @@ def send_reminders(
         filenames.unique_stems("muistutus", [item.overdue.grant.id for item, _level in todo])  # one file per grant
         for item, level in todo:
             g = item.overdue.grant
-            row = rows.get(g.id, {})
             app = apps.get(g.application_id or "")
-            form = GRANT_FORM_LABELS.get(g.form) if g.form else None
-            ctx = {
-                "letter_date": letter_date,
-                "level": level,
-                "applicant": addressee(app, g.applicant, g.business_id),
-                "grant": {
-                    "id": g.id,
-                    "year": g.year,
-                    "amount": g.amount,
-                    "form": form or "Avustus",
-                    "decision_body": g.decision_maker or settings.body,
-                    "decision_date": g.decision_date,
-                    "section": g.section or "",
-                },
-                "report_due": item.overdue.due,
-                "new_due": deadlines.count_days(letter_date, 14),
-                "report_documents": list(REPORT_DOCUMENTS),
-                "diary_number": settings.diary_number if row.get("source") == "decision" else "",
-            }
+            ctx = _reminder_context(settings, item, level, app, rows.get(g.id, {}), letter_date)
             stem = filenames.stem(f"muistutus{level}", g.id)
             paths = write_document(stage.path, stem, "muistutus", ctx, settings, formats)
             done.append((g.id, level, paths))
@@ -273,6 +277,69 @@ class ReportLetter:
     findings: list[ReportFinding] = field(default_factory=list)
 
 
+def _handled_view(store: Store, settings: Settings, grant_id: str, year: int | None, outcome: str) -> ReportView:
+    """The filed report to accept or to ask a supplement to; refuses one already accepted, accepting one that
+    lacks something and asking a supplement to a complete one."""
+    view = _one_view(store, settings, grant_id, year)
+    y = view.filing.year
+    if view.outcome == "accepted":
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvitys vuodelta {y} on jo hyväksytty {fmt.date(view.outcome_date)}; mitään ei muutettu."
+        )
+    if outcome == "accepted" and view.missing:
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} puuttuu tietoja, joten sitä ei voi hyväksyä: "
+            + " ".join(f.text for f in view.missing) + " Pyydä täydennys: avustus report " + grant_id + " --supplement."
+        )
+    if outcome == "supplement" and not view.missing:
+        raise ValidationError(
+            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} ei puutu mitään, mitä täydennyspyyntö voisi pyytää; "
+            "hyväksy se: avustus report " + grant_id + " --accept."
+        )
+    return view
+
+
+def _report_letter(
+    settings: Settings, view: ReportView, outcome: str, base: dict[str, Any], form: str | None, letter_date: dt.date,
+    due: dt.date | None,
+) -> tuple[str, str, dict[str, Any], dt.date | None]:
+    """(template, file-name prefix, content, the supplement's due day) of the acceptance letter or the
+    supplement request; the due day by default the round's supplement days from the letter."""
+    f, y = view.filing, view.filing.year
+    if outcome == "accepted":
+        ctx = {**base, "report": {"year": y, "received": f.received, "used": f.used, "unused": f.unused or None},
+               "paid": view.paid, "attachments": [ATTACHMENT_LABELS[a] for a in f.attachments],
+               "metrics": f.metrics if form == "partnership" else ""}
+        return "kayttoselvitys_hyvaksynta", "kayttoselvitys_hyvaksytty", ctx, None
+    due = due or deadlines.count_days(letter_date, settings.supplement_days)
+    if due <= letter_date:
+        raise ValidationError("täydennyksen määräpäivän on oltava kirjeen päiväyksen jälkeen.")
+    ctx = {**base, "report": {"year": y, "received": f.received}, "items": [m.text for m in view.missing],
+           "due": due, "reply_to": settings.office.email}
+    return "kayttoselvitys_taydennys", "kayttoselvitys_taydennys", ctx, due
+
+
+def _record_report_outcome(
+    store: Store, settings: Settings, view: ReportView, outcome: str, row: dict[str, Any], app: Any,
+    letter_date: dt.date, due: dt.date | None, channel: str, files: list[Path], folder: Path,
+) -> None:
+    """Inside handle_report's transaction: the report read again under the lock, its outcome, the grant's
+    report status, the letter and the audit entry recorded."""
+    grant_id, f = row["id"], view.filing
+    again = _one_view(store, settings, grant_id, f.year)
+    if again.outcome == "accepted":
+        raise ValidationError(f"avustuksen {grant_id} käyttöselvitys hyväksyttiin toisesta komennosta; mitään ei muutettu.")
+    report_store.set_outcome(store, grant_id, f.year, outcome, letter_date, due)
+    store.set_report(grant_id, f.received, "approved" if outcome == "accepted" else "incomplete")
+    letter_store.record_letter(
+        store, kind="report_acceptance" if outcome == "accepted" else "report_supplement", files=files, folder=folder,
+        recipient=row["applicant"], channel=channel, sent=letter_date, application_id=row.get("application_id"),
+        grant_id=grant_id, email=app.email if app is not None else None, detail={"year": f.year, "due": due})
+    store.audit("report", grant_id, "accept" if outcome == "accepted" else "supplement",
+                {"year": f.year, "date": letter_date.isoformat(), "due": due.isoformat() if due else None,
+                 "findings": [x.code for x in view.findings]})
+
+
 def handle_report(
     store: Store,
     settings: Settings,
@@ -301,22 +368,8 @@ def handle_report(
         raise ValidationError(f"tuntematon käsittely {outcome!r}.")
     if pdf:
         require_soffice()  # or one line on how to install LibreOffice, before anything is written
-    view = _one_view(store, settings, grant_id, year)
+    view = _handled_view(store, settings, grant_id, year, outcome)
     y = view.filing.year
-    if view.outcome == "accepted":
-        raise ValidationError(
-            f"avustuksen {grant_id} käyttöselvitys vuodelta {y} on jo hyväksytty {fmt.date(view.outcome_date)}; mitään ei muutettu."
-        )
-    if outcome == "accepted" and view.missing:
-        raise ValidationError(
-            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} puuttuu tietoja, joten sitä ei voi hyväksyä: "
-            + " ".join(f.text for f in view.missing) + " Pyydä täydennys: avustus report " + grant_id + " --supplement."
-        )
-    if outcome == "supplement" and not view.missing:
-        raise ValidationError(
-            f"avustuksen {grant_id} käyttöselvityksestä vuodelta {y} ei puutu mitään, mitä täydennyspyyntö voisi pyytää; "
-            "hyväksy se: avustus report " + grant_id + " --accept."
-        )
     row = sql.grant_row(store, grant_id) or {}
     decided = sql.decision(store, grant_id)
     if decided is None:  # report_views above refused an unknown grant
@@ -329,40 +382,16 @@ def handle_report(
         "applicant": addressee(app_p, row["applicant"], row.get("business_id")),
         "grant": _letter_grant(settings, decided, plan),
     }
-    f = view.filing
-    if outcome == "accepted":
-        name, prefix = "kayttoselvitys_hyvaksynta", "kayttoselvitys_hyvaksytty"
-        ctx = {**base, "report": {"year": y, "received": f.received, "used": f.used, "unused": f.unused or None},
-               "paid": view.paid, "attachments": [ATTACHMENT_LABELS[a] for a in f.attachments],
-               "metrics": f.metrics if row.get("form") == "partnership" else ""}
-        due = None
-    else:
-        name, prefix = "kayttoselvitys_taydennys", "kayttoselvitys_taydennys"
-        due = due or deadlines.count_days(letter_date, settings.supplement_days)
-        if due <= letter_date:
-            raise ValidationError("täydennyksen määräpäivän on oltava kirjeen päiväyksen jälkeen.")
-        ctx = {**base, "report": {"year": y, "received": f.received}, "items": [m.text for m in view.missing],
-               "due": due, "reply_to": settings.office.email}
+    name, prefix, ctx, due = _report_letter(settings, view, outcome, base, row.get("form"), letter_date, due)
     stem = filenames.stem(f"{prefix}_{y}", grant_id)
     with StagedFolder(Path(letters_dir)) as stage:
         written = write_document(stage.path, stem, name, ctx, settings, formats)
         if pdf:
             pdf_copies(written)
         stem = stage.settle(stem)
+        files = [stage.path / f"{stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))]
         with store.transaction():
-            again = _one_view(store, settings, grant_id, y)  # read again under the lock
-            if again.outcome == "accepted":
-                raise ValidationError(f"avustuksen {grant_id} käyttöselvitys hyväksyttiin toisesta komennosta; mitään ei muutettu.")
-            report_store.set_outcome(store, grant_id, y, outcome, letter_date, due)
-            store.set_report(grant_id, f.received, "approved" if outcome == "accepted" else "incomplete")
-            letter_store.record_letter(
-                store, kind="report_acceptance" if outcome == "accepted" else "report_supplement",
-                files=[stage.path / f"{stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))], folder=stage.target,
-                recipient=row["applicant"],
-                channel=channel, sent=letter_date, application_id=row.get("application_id"), grant_id=grant_id,
-                email=app_p.email if app_p is not None else None, detail={"year": y, "due": due})
-            store.audit("report", grant_id, "accept" if outcome == "accepted" else "supplement",
-                        {"year": y, "date": letter_date.isoformat(), "due": due.isoformat() if due else None,
-                         "findings": [x.code for x in view.findings]})
+            _record_report_outcome(store, settings, view, outcome, row, app_p, letter_date, due, channel, files,
+                                   stage.target)
         paths = [p for p in stage.publish() if p.stem == stem]
     return ReportLetter(grant_id, y, outcome, paths, due, view.findings)
