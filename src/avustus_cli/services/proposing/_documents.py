@@ -581,7 +581,8 @@ def write_documents(
 
     out_dir = Path(out_dir)
     # one supplement request per applicant, or nothing written
-    filenames.unique_stems("taydennyspyynto", [r.app.id for r in rows if supplement_items(r.standing, settings)])
+    asked = {r.app.id: items for r in rows if (items := supplement_items(r.standing, settings))}
+    filenames.unique_stems("taydennyspyynto", list(asked))
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = previous_documents(out_dir)
     written: list[Path] = []
@@ -602,7 +603,7 @@ def write_documents(
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
     contents: dict[Path, bytes] = {}
     written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, contents,
-                                           (final_dir or out_dir) / LETTERS_DIR)
+                                           (final_dir or out_dir) / LETTERS_DIR, asked)
     for path in written:
         if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
             normalise_zip(path)
@@ -623,10 +624,11 @@ def _supplement_requests(
     formats: Sequence[str],
     contents: dict[Path, bytes],
     final_dir: Path | None = None,
+    asked: Mapping[str, list[dict[str, str]]] | None = None,
 ) -> list[Path]:
     """The supplement requests in ``letter_dir``: the new ones written and recorded (date, deadline,
     what is asked; and each in the letters table, kept in ``final_dir``), the ones sent earlier kept as
-    they are. Returns the letters' files."""
+    they are. Returns the letters' files. ``asked``: each row's ``supplement_items`` when known already."""
     # A supplement request once sent is a letter of record: a re-run does not write it again (its date and
     # deadline are stored; a letter lost from the folder is written again with them).
     sent_letters: list[Path] = []
@@ -636,7 +638,7 @@ def _supplement_requests(
         existing = [letter_dir / f"{stem}.{f}" for f in formats]
         if r.standing.supplement is not None and all(p.exists() for p in existing):
             sent_letters += existing
-        elif items := supplement_items(r.standing, settings):
+        elif items := (asked.get(r.app.id, []) if asked is not None else supplement_items(r.standing, settings)):
             letters.append((r, items))
     if not letters:
         return sent_letters
