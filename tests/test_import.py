@@ -315,7 +315,7 @@ def test_help_screens_are_finnish():
 
 
 def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
-    """An export above excel.STREAM_ABOVE is read row by row (openpyxl read-only): same applications, same warnings."""
+    """An export above excel.STREAM_ABOVE is read row by row (the streaming reader): same applications, same warnings."""
     from avustus_cli.adapters import excel
 
     from .conftest import SAMPLE, Cli

@@ -163,57 +163,96 @@ STREAM_ABOVE = 32 * 1024**2  # an .xlsx larger than this is read row by row (bou
 
 
 class _CalamineSheet:
-    def __init__(self, ws: Any):
-        self.ws = ws
-        self.offset = ws.start[0] if ws.start else 0
-        self.height = ws.height or 0
-
-    def iter_rows(self) -> Iterator[list[Any]]:
-        return self.ws.iter_rows()  # lists, one per row, made as they are asked for
-
-
-class _StreamingSheet:
-    """openpyxl's read-only mode: rows come from the XML as it is read, so a 100 MB export never sits
-    in memory whole (python-calamine, ten times faster, loads the sheet at once)."""
+    """A sheet as python-calamine reads it: its rows come from row 1 but its columns from the first
+    column holding a value; the columns left of it are given as empty, so that a column's index is
+    its letter (A = 0) and messages name the right column."""
 
     def __init__(self, ws: Any):
         self.ws = ws
         self.offset = 0
-        self.height = ws.max_row or 0
+        self.left = ws.start[1] if ws.start else 0
+        self.height = (ws.start[0] if ws.start else 0) + (ws.height or 0)
 
     def iter_rows(self) -> Iterator[list[Any]]:
-        return (list(r) for r in self.ws.iter_rows(values_only=True))
+        rows = self.ws.iter_rows()  # lists, one per row, made as they are asked for
+        return rows if not self.left else ([""] * self.left + r for r in rows)
 
 
 class _Book:
     def __init__(self, path: Path, display: str):
+        self.display = display
         self.streaming = (
             path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file() and path.stat().st_size > STREAM_ABOVE
         )
         if self.streaming:
-            self.formula_members = _sniff(path, display, full=False)
-            from openpyxl import load_workbook
+            from avustus_cli.adapters import xlsx_stream
 
+            # the declared extents only: the rows are read one at a time, so a refusal at row 2 comes at once
+            self.formula_members = _sniff(path, display, full=False)
             try:
-                self.wb = load_workbook(path, read_only=True, data_only=True)
-            except Exception as e:
+                self.wb: Any = xlsx_stream.Workbook(path)
+            except (xlsx_stream.StreamError, zipfile.BadZipFile, ValueError, xlsx_stream.expat.ExpatError) as e:
                 raise InputFileError(
                     f"tiedostoa ei voi lukea taulukkona ({type(e).__name__}): se on vioittunut tai väärää muotoa.",
                     file=display,
                 ) from None
-            self.sheet_names = list(self.wb.sheetnames)
         else:
             self.formula_members = _sniff(path, display)
             self.wb = _calamine(path, display)
-            self.sheet_names = list(self.wb.sheet_names)
+        self.sheet_names = list(self.wb.sheet_names)
 
-    def sheet(self, name: str) -> _CalamineSheet | _StreamingSheet:
+    def sheet(self, name: str) -> Any:
         """The sheet, parsed once however often asked for (calamine parses a whole sheet when opened:
-        the header search and the rows share it)."""
+        the header search and the rows share it; the streaming reader reads it again from the start)."""
         sheets = self.__dict__.setdefault("_sheets", {})
         if name not in sheets:
-            sheets[name] = _StreamingSheet(self.wb[name]) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
+            sheets[name] = self.wb.sheet(name) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
         return sheets[name]
+
+    def formulas(self, path: Path, name: str) -> set[tuple[int, int]]:
+        """The formula cells of a sheet: the streaming reader collects them as it reads the rows."""
+        if self.streaming:
+            return self.sheet(name).formulas
+        return formula_cells(path, name, members=self.formula_members)
+
+
+def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
+                required: str) -> tuple[int, str, int, RowMatch, list[Any]] | None:
+    """(score, sheet, 0-based row, match, cells) of the row among the first rows of ``names`` that reads
+    best as a header: the one naming the required field, then the one naming most fields."""
+    best: tuple[int, str, int, RowMatch, list[Any]] | None = None
+    for name in names:
+        try:
+            ws = book.sheet(name)
+            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(), strict=False):
+                score, row_match = _score(row, matcher)
+                has_required = required in row_match.mapping.values()
+                key = (has_required, score)
+                if score >= 2 and (best is None or key > (required in best[3].mapping.values(), best[0])):
+                    best = (score, name, i + ws.offset, row_match, list(row))
+        except InputFileError:
+            raise
+        except Exception as e:
+            raise InputFileError(f"taulukkoa ei voi lukea ({type(e).__name__}).", file=book.display, sheet=name) from None
+    return best
+
+
+def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator[tuple[int, list[Any]]]:
+    """(1-based row number, cells) of the rows below the header, a reading error named in Finnish."""
+    from avustus_cli.adapters.sheet_limits import refuse_cells
+
+    offset = ws.offset
+    try:
+        for i, row in enumerate(ws.iter_rows()):
+            if i + offset <= header_index:
+                continue
+            yield i + offset + 1, row
+    except InputFileError:
+        raise
+    except Exception as e:
+        if type(e).__name__ == "TooManyCells":
+            raise refuse_cells(display, name, e.args[0], e.args[1]) from None
+        raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
 
 
 def read_table(
@@ -235,20 +274,7 @@ def read_table(
         raise InputFileError("työkirjassa ei ole yhtään taulukkoa.", file=display)
     if sheet is not None and sheet not in names:
         raise InputFileError(f"taulukkoa '{sheet}' ei ole. Taulukot: {', '.join(names)}.", file=display)
-    best: tuple[int, str, int, RowMatch, list[Any]] | None = None
-    for name in [sheet] if sheet else names:
-        try:
-            ws = book.sheet(name)
-            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(), strict=False):
-                score, row_match = _score(row, matcher)
-                has_required = required in row_match.mapping.values()
-                key = (has_required, score)
-                if score >= 2 and (best is None or key > (required in best[3].mapping.values(), best[0])):
-                    best = (score, name, i + ws.offset, row_match, list(row))
-        except InputFileError:
-            raise
-        except Exception as e:
-            raise InputFileError(f"taulukkoa ei voi lukea ({type(e).__name__}).", file=display, sheet=name) from None
+    best = _header_row(book, [sheet] if sheet else names, matcher, required)
     if best is None or (refuse_missing and required not in best[3].mapping.values()):
         label = next(s.label for s in specs if s.name == required)
         where = f"taulukosta '{sheet}'" if sheet else "yhdestäkään taulukosta"
@@ -263,17 +289,7 @@ def read_table(
     offset = ws.offset
     headers = [("" if c is None else str(c)).strip() for c in header]
     unknown = {i: h for i, h in enumerate(headers) if h and i not in found}
-    rows_iter = ws.iter_rows()
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            for i, row in enumerate(rows_iter):
-                if i + offset <= header_index:
-                    continue
-                yield i + offset + 1, row
-        except Exception as e:
-            raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
-
+    rows = _rows_below(ws, header_index, display, name)
     return Table(
         file=display,
         sheet=name,
@@ -281,10 +297,10 @@ def read_table(
         headers=headers,
         mapping=found,
         unknown=unknown,
-        rows=rows(),
+        rows=rows,
         total_rows=max(0, ws.height - (header_index - offset) - 1),
         match=match,
-        formulas=formula_cells(path, name, members=book.formula_members),
+        formulas=book.formulas(path, name),
     )
 
 

@@ -59,6 +59,11 @@ def _refuse(display: str, what: str) -> InputFileError:
     )
 
 
+def refuse_cells(display: str, sheet: str, rows: int, columns: int) -> InputFileError:
+    """The refusal of a sheet whose cells reach beyond MAX_CELLS (read while streaming)."""
+    return _refuse(display, f"taulukossa {sheet} on soluja alueella A1:{_letters(columns)}{rows}")
+
+
 def check_extents(z: zipfile.ZipFile, display: str, full: bool = True) -> set[str]:
     """Refuse a workbook whose sheets claim or hold more cells than MAX_CELLS, or whose
     shared-string table claims more strings than it can hold. Returns the worksheet members

@@ -1,0 +1,365 @@
+"""Reading a large .xlsx sheet row by row in bounded memory (standard library only).
+
+python-calamine loads a whole sheet at once: a 100 MB export would sit in memory whole. This reader
+streams the sheet's XML through expat (the C parser of the standard library), a block at a time, and
+gives the rows as calamine gives them: texts from the shared-string table (read once), numbers as
+floats, dates by the cell's number format as date, datetime, time or timedelta, booleans, and an
+empty cell as ''. Rows start at row 1 and columns at column A, every row is as wide as the widest of
+the first rows, and empty rows are given only when a later row holds a value. A cell beyond that width is kept after the row's cells (a stray value still
+makes the row non-empty). The cells holding a formula are collected as their rows are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_CHUNK = 1 << 20
+_REF = re.compile(r"([A-Z]{1,3})(\d{1,7})$")
+MAX_COLUMNS = 16384  # XFD, the last column Excel has
+_DATE_IDS = {14, 15, 16, 17, 22, 27, 28, 29, 30, 31, 34, 35, 36, 50, 51, 52, 53, 54, 57, 58}
+_TIME_IDS = {18, 19, 20, 21, 32, 33, 45, 47, 55, 56}
+_DURATION_IDS = {46}
+_QUOTED = re.compile(r'"[^"]*"|\\.|_.|\*.')
+_BRACKET = re.compile(r"\[([^\]]*)\]")
+_INVALID_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F])|0*(?:[0-8]|1[12]|1[4-9]|2[0-9]|3[01]));")
+
+
+class StreamError(Exception):
+    """The workbook's structure could not be read (the caller names the file)."""
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2] if ":" in name else name
+
+
+def _clean(data: bytes) -> bytes:
+    """Characters XML forbids (control characters, which calamine takes as they are) left out."""
+    return _INVALID_XML.sub(b"", data) if b"&#" in data or re.search(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", data) else data
+
+
+def column_index(letters: str) -> int:
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col - 1
+
+
+def _format_kind(code: str) -> str | None:
+    """'date' for a number format showing a date or time, 'duration' for elapsed time ([h]:mm), else None."""
+    text = _QUOTED.sub("", code)
+    brackets = _BRACKET.findall(text)
+    if any(b and b[0].lower() in "hms" and set(b.lower()) <= set("hms") for b in brackets):
+        return "duration"
+    text = _BRACKET.sub("", text).split(";")[0].lower()
+    return "date" if any(ch in text for ch in "dmyhs") and text != "general" else None
+
+
+class Workbook:
+    """The sheets of an .xlsx file and what reading their cells needs (strings, formats, date system)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            try:
+                book = ET.fromstring(_clean(z.read("xl/workbook.xml")))
+                rels = ET.fromstring(_clean(z.read("xl/_rels/workbook.xml.rels")))
+            except (KeyError, ET.ParseError) as e:
+                raise StreamError(type(e).__name__) from None
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            self.members: dict[str, str] = {}
+            for s in book.iter(f"{_NS_MAIN}sheet"):
+                target = targets.get(s.get(f"{_NS_REL}id"), "")
+                self.members[s.get("name", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            pr = book.find(f"{_NS_MAIN}workbookPr")
+            self.epoch = dt.datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in ("1", "true") else dt.datetime(1899, 12, 30)
+            self.strings = _shared_strings(z) if "xl/sharedStrings.xml" in names else []
+            self.styles = _styles(z) if "xl/styles.xml" in names else []
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.members)
+
+    def sheet(self, name: str) -> Sheet:
+        return Sheet(self, self.members[name])
+
+
+def _shared_strings(z: zipfile.ZipFile) -> list[str]:
+    """The shared-string table, each item's text runs joined (phonetic guides left out)."""
+    strings: list[str] = []
+    parts: list[str] = []
+    depth = {"t": False, "rPh": 0}
+
+    def start(name: str, _attrs: dict[str, str]) -> None:
+        name = _local(name)
+        if name == "si":
+            parts.clear()
+        elif name == "t" and not depth["rPh"]:
+            depth["t"] = True
+        elif name == "rPh":
+            depth["rPh"] += 1
+
+    def end(name: str) -> None:
+        name = _local(name)
+        if name == "t":
+            depth["t"] = False
+        elif name == "rPh":
+            depth["rPh"] -= 1
+        elif name == "si":
+            strings.append("".join(parts))
+
+    def text(data: str) -> None:
+        if depth["t"]:
+            parts.append(data)
+
+    _parse(z, "xl/sharedStrings.xml", start, end, text)
+    return strings
+
+
+def _styles(z: zipfile.ZipFile) -> list[str | None]:
+    """Each cell style's kind of number ('date', 'time', 'duration' or None), by style index."""
+    try:
+        root = ET.fromstring(_clean(z.read("xl/styles.xml")))
+    except ET.ParseError:
+        return []
+    custom = {int(f.get("numFmtId", "0")): f.get("formatCode", "") for f in root.iter(f"{_NS_MAIN}numFmt")}
+    xfs = root.find(f"{_NS_MAIN}cellXfs")
+    kinds: list[str | None] = []
+    for xf in (xfs if xfs is not None else []):
+        fid = int(xf.get("numFmtId", "0"))
+        if fid in custom:
+            kinds.append(_format_kind(custom[fid]))
+        else:
+            kinds.append("date" if fid in _DATE_IDS else "time" if fid in _TIME_IDS else "duration" if fid in _DURATION_IDS else None)
+    return kinds
+
+
+def _blocks(f: Any) -> Iterator[bytes]:
+    """The member's bytes a block at a time, without the characters XML forbids (a character reference
+    cut between two blocks is held back until it is whole)."""
+    held = b""
+    while block := f.read(_CHUNK):
+        data = held + block
+        cut = data.rfind(b"&", max(0, len(data) - 12))
+        held = b""
+        if cut >= 0 and b";" not in data[cut:]:
+            data, held = data[:cut], data[cut:]
+        yield _clean(data)
+    if held:
+        yield _clean(held)
+
+
+def _parse(z: zipfile.ZipFile, member: str, start: Any, end: Any, text: Any) -> None:
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, text
+    with z.open(member) as f:
+        for block in _blocks(f):
+            p.Parse(block, False)
+        p.Parse(b"", True)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+class Sheet:
+    """One worksheet read row by row; ``formulas`` fills as the rows are read."""
+
+    def __init__(self, book: Workbook, member: str, scan_rows: int = 30):
+        self.book, self.member, self.scan_rows = book, member, scan_rows
+        self.formulas: set[tuple[int, int]] = set()
+        self.offset = 0  # the rows are given from row 1, as calamine gives them
+        self.height = self.width = 0
+        with zipfile.ZipFile(book.path) as z, z.open(member) as f:
+            m = _DIMENSION.search(f.read(64 * 1024))
+        if m and m.group(3):
+            self.height = int(m.group(4))
+            self.width = min(MAX_COLUMNS, column_index(m.group(3).decode()) + 1)
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        cells = _Cells(self.book, self.formulas)
+        first: list[tuple[int, dict[int, Any]]] = []  # the first rows, read before the table's width is known
+        layout: _Layout | None = None
+        with zipfile.ZipFile(self.book.path) as z, z.open(self.member) as f:
+            blocks = _blocks(f)
+            while True:
+                block = next(blocks, None)
+                cells.parser.Parse(block or b"", block is None)
+                for rownum, row in cells.take():
+                    if layout is None and rownum <= self.scan_rows:
+                        first.append((rownum, row))
+                        continue
+                    if layout is None:  # the first row below the first rows: the table's width is known
+                        layout = self._layout(first)
+                        yield from layout.rows(first)
+                    yield from layout.rows(((rownum, row),))
+                if block is None:
+                    break
+        if layout is None:
+            yield from self._layout(first).rows(first)
+
+    def _layout(self, first: list[tuple[int, dict[int, Any]]]) -> _Layout:
+        used = [c for _, row in first for c, v in row.items() if v != ""]
+        return _Layout(1, max(used, default=0) + 1)
+
+
+def _has_value(row: dict[int, Any]) -> bool:
+    return any(v != "" for v in row.values())
+
+
+class TooManyCells(Exception):
+    """A streamed sheet holds more cells than a sheet may (rows x columns beyond ``MAX_CELLS``)."""
+
+    def __init__(self, rows: int, columns: int):
+        super().__init__(rows, columns)
+        self.rows, self.columns = rows, columns
+
+
+MAX_CELLS = 20_000_000  # as adapters.sheet_limits: rows x columns of one sheet
+
+
+class _Layout:
+    """Rows as lists of ``width`` cells from column A, gaps and empty rows as calamine gives them."""
+
+    def __init__(self, next_row: int, width: int):
+        self.next_row, self.width = next_row, width
+
+    def rows(self, rows: Any) -> Iterator[list[Any]]:
+        width = self.width
+        for rownum, row in rows:
+            if rownum < self.next_row or not _has_value(row):
+                continue  # an empty row is given only before a row with a value; a row number going back is skipped
+            if rownum * width > MAX_CELLS:
+                raise TooManyCells(rownum, width)
+            for _ in range(rownum - self.next_row):
+                yield [""] * width
+            self.next_row = rownum + 1
+            out = [""] * width
+            extra = []
+            for col, value in row.items():
+                if col < width:
+                    out[col] = value
+                elif value != "":
+                    extra.append(value)  # beyond the table: kept, so that the row is not taken for empty
+            yield out + extra if extra else out
+
+
+class _Cells:
+    """The expat handlers of a worksheet: each finished row as (row number, {column: value})."""
+
+    def __init__(self, book: Workbook, formulas: set[tuple[int, int]]):
+        self.strings, self.styles, self.epoch = book.strings, book.styles, book.epoch
+        self.formulas = formulas
+        self.done: list[tuple[int, dict[int, Any]]] = []
+        self.row: dict[int, Any] = {}
+        self.rownum = 0
+        self.col = -1
+        self.type: str | None = None
+        self.style = 0
+        self.parts: list[str] = []
+        self.inline: list[str] = []
+        self.collect = 0  # 1 inside <v>, 2 inside an inline string's <t>
+        self.phonetic = 0
+        p = self.parser = expat.ParserCreate()
+        p.buffer_text = True
+        p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = self.start, self.end, self.text
+
+    def take(self) -> list[tuple[int, dict[int, Any]]]:
+        done, self.done = self.done, []
+        return done
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            ref = attrs.get("r")
+            m = _REF.match(ref) if ref else None
+            self.col = column_index(m.group(1)) if m else self.col + 1
+            self.type = attrs.get("t")
+            self.style = int(attrs.get("s", 0) or 0)
+            self.parts = []
+            self.inline = []
+        elif name == "v":
+            self.collect = 1
+        elif name == "t" and self.type == "inlineStr" and not self.phonetic:
+            self.collect = 2
+        elif name == "f":
+            self.formulas.add((self.rownum, self.col))
+        elif name == "rPh":
+            self.phonetic += 1
+        elif name == "row":
+            r = attrs.get("r")
+            self.rownum = int(r) if r and r.isdigit() else self.rownum + 1
+            self.row = {}
+            self.col = -1
+
+    def end(self, name: str) -> None:
+        if ":" in name:
+            name = name.rpartition(":")[2]
+        if name == "c":
+            if 0 <= self.col < MAX_COLUMNS:
+                self.row[self.col] = self.value()
+        elif name in ("v", "t"):
+            self.collect = 0
+        elif name == "row":
+            self.done.append((self.rownum, self.row))
+        elif name == "rPh":
+            self.phonetic -= 1
+
+    def text(self, data: str) -> None:
+        if self.collect == 1:
+            self.parts.append(data)
+        elif self.collect == 2:
+            self.inline.append(data)
+
+    def value(self) -> Any:
+        t = self.type
+        if t == "inlineStr":
+            return "".join(self.inline)
+        raw = "".join(self.parts)
+        if t == "s":
+            try:
+                return self.strings[int(raw)]
+            except (ValueError, IndexError):
+                return ""
+        if t == "str":
+            return raw
+        if raw == "" or t == "e":
+            return ""
+        if t == "b":
+            return raw in ("1", "true")
+        if t == "d":
+            try:
+                return dt.datetime.fromisoformat(raw)
+            except ValueError:
+                return raw
+        try:
+            number = float(raw)
+        except ValueError:
+            return raw
+        kind = self.styles[self.style] if 0 <= self.style < len(self.styles) else None
+        return _dated(number, kind, self.epoch) if kind else number
+
+
+def _dated(number: float, kind: str, epoch: dt.datetime) -> Any:
+    """A serial number shown as a date or time, as calamine gives it."""
+    ms = round(number * 86_400_000)
+    if kind == "duration":
+        return dt.timedelta(milliseconds=ms)
+    if not -1e7 < number < 3e6:
+        return number
+    if 0 <= number < 1:
+        return (dt.datetime.min + dt.timedelta(milliseconds=ms)).time()
+    if epoch.year == 1899 and number < 60:
+        epoch = dt.datetime(1899, 12, 31)  # Excel's 29.2.1900 that never was: days before it count from one later
+    moment = epoch + dt.timedelta(milliseconds=ms)
+    return moment.date() if moment.time() == dt.time() else moment

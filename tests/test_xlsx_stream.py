@@ -1,0 +1,173 @@
+"""The streaming reader of large .xlsx files: the same rows as python-calamine, in bounded memory, and
+a large file refused at the first bad row instead of after reading all of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from avustus_cli.adapters import excel, xlsx_stream
+
+from .conftest import app_row, dump, write_xlsx
+
+
+def _calamine_rows(path: Path, sheet: str) -> list[list]:
+    """The rows the whole-sheet reader (python-calamine) gives the importer."""
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    return [list(r) for r in excel._CalamineSheet(wb.get_sheet_by_name(sheet)).iter_rows()]
+
+
+def _mixed(path: Path, *, date1904: bool = False) -> Path:
+    wb = Workbook()
+    if date1904:
+        wb.epoch = dt.datetime(1904, 1, 1)  # openpyxl's spelling of the 1904 date system
+    ws = wb.active
+    ws.title = "Tiedot"
+    ws.append([])  # an empty first row: the rows start at the first with a value
+    ws.append(["teksti", "luku", "päivä", "hetki", "aika", "kesto", "totuus", "kaava", "tyhjä", "vika"])
+    ws.append(["Åke & Öberg <ry>", 1, dt.date(2026, 12, 2), dt.datetime(2026, 12, 1, 14, 5), dt.time(13, 30),
+               dt.timedelta(hours=30), True, "=1+1", None, "#N/A"])
+    ws.append([" väli ", 2.5, dt.datetime(2026, 12, 1), 46358.1234567, 0.25, None, False, None, "", "x"])
+    ws.append([])
+    ws.append([None, None, 5])  # after an empty row, a row with one value
+    ws["D4"].number_format = "d.m.yyyy h:mm:ss"
+    ws["E4"].number_format = "h:mm"
+    ws.cell(row=9, column=2).number_format = "0.00"  # a styled empty cell far below: not a row of the table
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_streamed_rows_are_calamines_rows(workdir, date1904):
+    path = _mixed(workdir / "sekalainen.xlsx", date1904=date1904)
+    sheet = xlsx_stream.Workbook(path).sheet("Tiedot")
+    rows = list(sheet.iter_rows())
+    assert rows == _calamine_rows(path, "Tiedot")
+    assert [type(c) for c in rows[2][:7]] == [str, float, dt.date, dt.datetime, dt.time, dt.timedelta, bool]
+    assert rows[0] == [""] * 10 and (3, 7) in sheet.formulas
+
+
+def test_shared_strings_and_rich_text_are_read_once(workdir):
+    """An export written with a shared-string table (as Excel writes) reads the same as calamine reads it."""
+    path = write_xlsx(workdir / "jaetut.xlsx", [app_row(1), app_row(2, Hakija="Ääkköset & <merkit>")])
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet_xml = items["xl/worksheets/sheet1.xml"].decode()
+    strings: list[str] = []
+
+    def shared(m):
+        strings.append(m.group(1))
+        return f'<c r="{m.group(0).split(chr(34))[1]}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    import re
+
+    sheet_xml = re.sub(r'<c r="[A-Z]+\d+" t="inlineStr"><is><t>([^<]*)</t></is></c>', shared, sheet_xml)
+    sst = ('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + "".join(f"<si><t>{s}</t></si>" if i % 2 or "&" in s else f"<si><r><t>{s[:2]}</t></r><r><t>{s[2:]}</t></r>"
+                     f"<rPh><t>ふりがな</t></rPh></si>" for i, s in enumerate(strings)) + "</sst>")
+    items["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    items["xl/sharedStrings.xml"] = sst.encode()
+    items["xl/_rels/workbook.xml.rels"] = items["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+    items["[Content_Types].xml"] = items["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    rows = list(xlsx_stream.Workbook(path).sheet("Hakemukset").iter_rows())
+    assert rows == _calamine_rows(path, "Hakemukset")
+    assert rows[2][4] == "Ääkköset & <merkit>"
+
+
+def _far_row_after(path: Path) -> Path:
+    """The sheet's XML ends with a cell at XFD1048576 that the declared extent does not mention: a
+    reader that scans every cell before the rows sees it first."""
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(b"</sheetData>", far)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        ([{**app_row(1), "Hakemusnumero": None}, app_row(2)], ["rivi 2", "sarake A (Hakemusnumero)", "ei hakemusnumeroa"]),
+        ([{k: v for k, v in app_row(1).items() if k != "Hakemusnumero"}], ["otsikkorivillä 1", "Hakemusnumero (id)"]),
+    ],
+    ids=["row-2", "no-id-column"],
+)
+def test_a_large_file_is_refused_at_the_first_bad_row_not_after_reading_it_all(cli, workdir, monkeypatch, rows, words):
+    """A file over the streaming size is refused for its header or its row 2 as soon as they are read:
+    what comes after them (here a cell at XFD1048576 that a whole-sheet scan refuses first) is never read."""
+    monkeypatch.setattr(excel, "STREAM_ABOVE", 0)
+    path = _far_row_after(write_xlsx(workdir / "iso.xlsx", rows))
+    r = cli("import", path)
+    assert r.exit_code == 2, r.output
+    first = r.stderr.splitlines()[0]
+    assert first.startswith("Virhe:") and "iso.xlsx" in first, r.stderr
+    for w in words:
+        assert w in r.stderr, r.stderr
+    assert "XFD" not in r.stderr
+    assert dump(cli.db).get("applications", []) == []
+
+
+def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, monkeypatch):
+    """The streaming reader gives the import the rows, warnings and exported rows the whole-sheet reader gives."""
+    import sqlite3
+
+    rows = [app_row(i) for i in range(1, 40)]
+    rows[3] = app_row(4, Hakija='=CONCATENATE("A","B")', Saapunut=dt.datetime(2026, 12, 3, 9, 30),
+                      Avustusvuosi=2027.0, **{"Haettu summa": 12500.5})
+    rows[7] = {**app_row(8), "Yleishyödyllinen": True, "Toimintaluokka": 4}
+    path = write_xlsx(workdir / "kaavat.xlsx", rows)
+    seen = []
+    for limit in (10**12, 0):
+        monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
+        db = workdir / f"a{limit}.db"
+        from .conftest import Cli
+
+        r = Cli(db, None)("import", path, "--json")
+        assert r.exit_code == 0, r.output
+        res = json.loads(r.stdout)
+        conn = sqlite3.connect(db)
+        stored = sorted(conn.execute("select id, data, personal, raw_row, requested_cents, received from applications"))
+        conn.close()
+        seen.append(([(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], res["new"], stored))
+    assert seen[0] == seen[1]
+    assert any("kaava" in m for _, _, m in seen[0][0])
+
+
+@pytest.mark.parametrize("limit", [10**12, 0], ids=["whole-sheet", "streaming"])
+def test_rows_and_columns_are_named_as_in_the_sheet_when_the_first_row_and_column_are_empty(cli, workdir,
+                                                                                              monkeypatch, limit):
+    """A title-less export whose table starts at B2: the header is row 2 and a bad amount in column T
+    of row 4 is named so (the whole-sheet reader gave rows from row 1 but columns from B, so messages
+    named row 5 and column S)."""
+    monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Hakemukset"
+    rows = [app_row(1), app_row(2, **{"Haettu summa": "abc"})]
+    headers = list(rows[0])
+    for r, values in enumerate([headers, *[[row[h] for h in headers] for row in rows]], start=2):
+        for c, v in enumerate(values, start=2):
+            ws.cell(row=r, column=c, value=v)
+    wb.save(workdir / "b2.xlsx")
+    r = cli("import", workdir / "b2.xlsx", "--json")
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert res["header_row"] == 2 and sorted(res["new"]) == ["H-0001", "H-0002"]
+    assert [(w["row"], w["column_name"]) for w in res["warnings"]] == [(4, "T (Haettu summa)")]
