@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import sqlite3
-from dataclasses import fields
+from dataclasses import fields, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,16 +23,24 @@ from avustus_cli.domain.checking import check_application
 from avustus_cli.domain.config import default_settings
 from avustus_cli.domain.models import (
     Application,
+    Finding,
     FundingDecision,
+    Grant,
     GrantForm,
     LegalForm,
     Party,
     Position,
+    ReportStatus,
     Scope,
+    Severity,
+    Verdict,
+    application_of,
+    finding_of,
+    grant_of,
     slim_application,
 )
 from avustus_cli.domain.rules import RULES
-from avustus_cli.domain.standing import context_for
+from avustus_cli.domain.standing import Standing, context_for, standing_of
 from avustus_cli.services import checking as checks
 
 SETTINGS = default_settings(2027)
@@ -294,3 +302,24 @@ def test_every_write_to_a_recipients_grants_payments_or_reports_moves_its_mark(t
     with store.transaction():
         store.conn.execute("delete from grants where id = 'G-own'")
     assert marks()[BID] > after[BID]
+
+
+def test_the_fast_constructors_make_what_the_dataclasses_make():
+    rnd = random.Random(5)
+    for n in range(200):
+        app = _random_app(rnd, n)
+        values = {f.name: getattr(app, f.name) for f in fields(Application)}
+        some = {k: v for k, v in values.items() if k == "id" or rnd.random() < 0.4}
+        assert application_of(values) == app
+        assert application_of(some) == Application(**some)
+    for row, _ in _grants():
+        g = Grant(row["id"], row["application_id"], row["applicant"], row["business_id"], GrantForm(row["form"]), row["year"],
+                  Decimal(row["amount_cents"]) / 100, dt.date(2027, 1, 2), "§ 4", "Aluehallitus", Decimal(5),
+                  dt.date(2027, 2, 1), None, ReportStatus.APPROVED)
+        assert grant_of(*(getattr(g, f.name) for f in fields(Grant))) == g
+    f = Finding("E01", Severity.REVIEW, "Hakija: x", "applicant")
+    assert finding_of("E01", Severity.REVIEW, "Hakija: x", "applicant") == f
+    app = _random_app(rnd, 1)
+    made = standing_of(app, Verdict.REVIEW, (f,))
+    assert made == Standing(app, Verdict.REVIEW, (f,)) and made.checked and made.reopened == () and made.supplement is None
+    assert replace(made, reopened=("K04",)).reopened == ("K04",)

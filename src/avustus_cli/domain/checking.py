@@ -19,7 +19,7 @@ from typing import Any
 
 from avustus_cli.domain import codec, deadlines
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import Application, Finding, Grant, Verdict, verdict_for
+from avustus_cli.domain.models import Application, Finding, Grant, Verdict, application_of, verdict_for
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
 from avustus_cli.domain.rules.partnership import partnership_routing as _routing
 
@@ -92,6 +92,7 @@ _JSON_FIELDS = frozenset({"cost_types", "municipalities", "targets", "lead_appli
 _BOOL_FIELDS = frozenset({"non_profit", "county_field", "economic_activity", "accounts_segregated", "audit_consent",
                           "joint"})
 _BOOLS = {1: True, 0: False}
+_MISSING = object()
 
 
 def sql_parameters(settings: Settings) -> dict[str, str]:
@@ -107,17 +108,27 @@ class InputDecoder:
     for a field the application does not have, booleans as 1 / 0, lists and parties as JSON text),
     decoded as the store decodes a whole application (``codec``)."""
 
+    def __init__(self) -> None:
+        self._decoded: dict[tuple[str, type, Any], Any] = {}  # (field, value's type, value) -> the field's value
+
     def app(self, fields: Sequence[str], values: Sequence[Any]) -> Application:
-        data: dict[str, Any] = {"id": ""}
+        kwargs: dict[str, Any] = {"id": ""}
         for name, value in zip(fields, values, strict=True):
-            if value is None:
-                continue
-            if name in _JSON_FIELDS:
-                value = json.loads(value)
-            elif name in _BOOL_FIELDS:
-                value = _BOOLS.get(value, value)
-            data[name] = value
-        return codec.application_from_dict(data)
+            if value is not None:
+                key = (name, type(value), value)  # 1 and 1.0 are equal keys but not equal values
+                decoded = self._decoded.get(key, _MISSING)
+                if decoded is _MISSING:
+                    decoded = self._decoded[key] = self._decode(name, value)
+                kwargs[name] = decoded
+        return application_of(kwargs)
+
+    @staticmethod
+    def _decode(name: str, value: Any) -> Any:
+        if name in _JSON_FIELDS:
+            value = json.loads(value)
+        elif name in _BOOL_FIELDS:
+            value = _BOOLS.get(value, value)
+        return codec.field_decoder(Application, name)(value)
 
 
 class RoundFindings:

@@ -130,17 +130,27 @@ def _decoder(tp: Any):
 _DECODERS: dict[type, dict[str, Any]] = {}
 
 
-def from_dict(cls: type, data: dict[str, Any]) -> Any:
+def _decoders(cls: type) -> dict[str, Any]:
     decoders = _DECODERS.get(cls)
     if decoders is None:
         hints = _hints(cls)
         decoders = _DECODERS[cls] = {f.name: _decoder(hints[f.name]) for f in dataclasses.fields(cls)}
+    return decoders
+
+
+def from_dict(cls: type, data: dict[str, Any]) -> Any:
+    decoders = _decoders(cls)
     kwargs = {}
     for name, value in data.items():
         decode = decoders.get(name)
         if decode is not None:
             kwargs[name] = None if value is None else decode(value)
     return cls(**kwargs)
+
+
+def field_decoder(cls: type, name: str) -> Any:
+    """The function ``from_dict`` decodes field ``name`` of ``cls`` with (a value that is not None)."""
+    return _decoders(cls)[name]
 
 
 def application_from_dict(data: dict[str, Any]) -> Application:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from avustus_cli.domain import deadlines
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import Application, Finding, Grant, Severity, Verdict
+from avustus_cli.domain.models import Application, Finding, Grant, Severity, Verdict, fast_maker
 from avustus_cli.domain.rules import RULES, RuleContext, reasons
 
 # Deficiencies that do not stop a grant from being proposed: they hold its
@@ -73,6 +73,11 @@ class Standing:
 
     def blocking(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.open_findings if f.severity is Severity.BLOCKING)
+
+
+# standing_of(app, verdict, findings): Standing(app, verdict, findings), made without the dataclass's
+# keyword handling (a check of a big round makes one per application)
+standing_of = fast_maker(Standing, ("app", "verdict", "findings"))
 
 
 def _is_hold(f: Finding) -> bool:

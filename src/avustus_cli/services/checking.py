@@ -8,6 +8,7 @@ standing itself and its policy are the domain's (``domain.standing``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -37,7 +38,14 @@ from avustus_cli.domain.models import (
     verdict_for,
 )
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
-from avustus_cli.domain.standing import Standing, apply_acceptances, earlier_grants, rules_version, with_reopened
+from avustus_cli.domain.standing import (
+    Standing,
+    apply_acceptances,
+    earlier_grants,
+    rules_version,
+    standing_of,
+    with_reopened,
+)
 
 __all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_workbook"]
 
@@ -89,7 +97,7 @@ def run_check(
     texts = {str(n): f for n, f in store.finding_texts().items()} if len(found) < len(rows) else {}
 
     if slim:
-        apps: Iterable[Application] = (_slim_row(row[:6]) for row in rows)
+        apps: Iterable[Application] = (_slim_row(*row[:6]) for row in rows)
     else:
         apps = store.applications([row[0] for row in rows] if listed else None)
     accepted = store.acceptances()
@@ -101,8 +109,8 @@ def run_check(
         app_id = app.id
         findings = found.get(app_id)
         if findings is None:
-            refs = row[7][1:-1]
-            findings = [texts[n] for n in refs.split(",")] if refs else []
+            refs = row[7]
+            findings = [texts[n] for n in refs[1:-1].split(",")] if refs != "[]" else []
         if app_id in with_acceptance:
             applied = apply_acceptances(app_id, findings, accepted)
             verdict = verdict_for(applied)
@@ -111,9 +119,9 @@ def run_check(
             verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
         if app_id in found:
             fresh[app_id] = (verdict.value, findings)
-        elif row[6] != verdict.value:
+        elif row[6] != verdict:  # a StrEnum equals its value
             changed_verdicts[app_id] = verdict.value
-        results.append(Standing(app, verdict, tuple(applied)))
+        results.append(standing_of(app, verdict, tuple(applied)))
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts,
                          {i: h for i, _, h in stale}, {i: fp for i, fp, _ in stale})
@@ -220,11 +228,17 @@ def code_fingerprint() -> str:
     return _CODE_FINGERPRINT
 
 
-def _slim_row(row: tuple) -> Application:
+def _slim_row(app_id: str, applicant: str | None, business_id: str | None, form: str | None, year: int | None,
+              requested: str | int | float | None) -> Application:
     """The slim application from its rule-input values (as ``codec`` decodes them)."""
-    app_id, applicant, business_id, form, year, requested = row
     return slim_application(app_id, "" if applicant is None else applicant, business_id,
-                            _FORMS[form] if form else None, year, None if requested is None else Decimal(requested))
+                            _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
+
+
+@functools.lru_cache(maxsize=4096)
+def _amount(text: str | int | float) -> Decimal:
+    """``Decimal(text)`` (amounts recur across a round; a Decimal is immutable)."""
+    return Decimal(text)
 
 
 _FORMS = {f.value: f for f in GrantForm}

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # sqlite-utils loads on the first use of Store.db
 from avustus_cli.adapters.store import holder
 from avustus_cli.domain import codec
 from avustus_cli.domain.errors import DatabaseError, NotFoundError
-from avustus_cli.domain.models import Application, Finding, Grant, GrantForm, ReportStatus, Severity
+from avustus_cli.domain.models import Application, Finding, Grant, GrantForm, ReportStatus, Severity, finding_of, grant_of
 
 DB_FILE = "avustus.db"
 
@@ -945,20 +945,35 @@ class Store:
             params.append(business_id)
         forms: dict[str, GrantForm] = {}
         statuses: dict[str, ReportStatus] = {}
+        days: dict[str | None, dt.date | None] = {None: None}
+        amounts: dict[int | None, Decimal | None] = {None: None}
+        granted_amounts: dict[int, Decimal] = {}
+
+        def day(text: str | None) -> dt.date | None:  # the same few days and amounts recur in every grant
+            if text not in days:
+                days[text] = stored_date(text)
+            return days[text]
+
+        def money(value: int | None) -> Decimal | None:
+            if value not in amounts:
+                amounts[value] = euros(value)
+            return amounts[value]
+
+        def granted(value: int) -> Decimal:  # amount_cents is NOT NULL
+            if value not in granted_amounts:
+                granted_amounts[value] = _euros_of(value)
+            return granted_amounts[value]
+
         out = []
         for gid, app_id, applicant, bid, form, year, amount, decided, section, maker in self.conn.execute(
                 sql + " order by year, id", params):
             p = paid.get(gid)
             rep = reports.get(gid)
             status = rep[1] if rep else None
-            out.append(Grant(
-                id=gid, application_id=app_id, applicant=applicant, business_id=bid,
-                form=_member(forms, GrantForm, form),
-                year=year, amount=_euros_of(amount), decision_date=stored_date(decided), section=section,
-                decision_maker=maker, paid_amount=euros(p[0]) if p else None, paid_date=stored_date(p[1]) if p else None,
-                report_received=stored_date(rep[0]) if rep else None,
-                report_status=_member(statuses, ReportStatus, status),
-            ))
+            out.append(grant_of(  # Grant(...), every field in order
+                gid, app_id, applicant, bid, _member(forms, GrantForm, form), year, granted(amount), day(decided),
+                section, maker, money(p[0]) if p else None, day(p[1]) if p else None, day(rep[0]) if rep else None,
+                _member(statuses, ReportStatus, status)))
         return out
 
     def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
@@ -1010,20 +1025,24 @@ class Store:
             (now(), as_of.isoformat(), os_user(), rules_version, applications),
         ).lastrowid or 0)
         if fresh:
-            ids: dict[Finding, int] = {}
+            ids: dict[Finding, str] = {}
+            by_object: dict[int, str] = {}  # a check's findings are shared objects: most are found by identity
             first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
             lists = []
             for app_id, (verdict, findings) in fresh.items():
                 refs = []
                 for f in findings:
-                    n = ids.get(f)
+                    n = by_object.get(id(f))
                     if n is None:
-                        n = ids[f] = first + len(ids)
+                        n = ids.get(f)
+                        if n is None:
+                            n = ids[f] = str(first + len(ids))
+                        by_object[id(f)] = n
                     refs.append(n)
-                lists.append((app_id, verdict, "[" + ",".join(map(str, refs)) + "]"))
+                lists.append((app_id, verdict, "[" + ",".join(refs) + "]"))
             self.conn.executemany(
                 "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
-                [(n, f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
+                [(int(n), f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
             as_of_text = as_of.isoformat()
             self.conn.executemany(
                 "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint, "
@@ -1043,7 +1062,7 @@ class Store:
 
     def finding_texts(self) -> dict[int, Finding]:
         """Every stored finding by its id (one object per distinct finding)."""
-        return {n: Finding(code, _SEVERITY[sev], msg, fld)
+        return {n: finding_of(code, _SEVERITY[sev], msg, fld)
                 for n, code, sev, msg, fld in self.conn.execute("select id, code, severity, message, field from finding_texts")}
 
     def findings(self, app_id: str | None = None) -> dict[str, list[Finding]]:
