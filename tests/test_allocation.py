@@ -662,3 +662,14 @@ def test_a_proportional_reason_splits_into_its_method_and_the_grants_own_computa
     assert share_parts(out["a"].reason, D(30_000))[1].startswith("Haettu 30 000 €, josta otetaan huomioon 25 000 € × ")
     assert share_parts("Myönnetään haettu määrä.", D(1000)) is None
     assert share_parts("Toimintasuunnitelman ruoka-aputoimintaa ei avusteta.", D(1000)) is None
+
+
+def test_a_category_caps_reason_splits_too_with_its_own_method():
+    from avustus_cli.domain.allocation import share_parts
+
+    cs = [cand("a", 20_000, category=4), cand("b", 20_000, category=4), cand("c", 40_000, category=1)]
+    out = allocate(cs, Budget(D(60_000), category_caps={4: D(10_000)}), Method("proportional"))
+    method, computation = share_parts(out[0].reason, D(20_000))
+    assert method.startswith("Toimintaluokan 4 enimmäismäärä 10 000 € ei riitä") and "eli 25,00 %." in method
+    assert computation == "Haettu 20 000 € × 25,00 % = 5 000 €, pyöristettynä alaspäin 5 000 €."
+    assert share_parts(out[2].reason, D(40_000)) is None  # a full grant has no computation
