@@ -89,7 +89,7 @@ def _shown(cell: Any) -> str:
     t = text(cell) or ""
     return t if len(t) <= 40 else t[:37] + "…"
 
-_PLAIN_AMOUNT = re.compile(r"([0-9]{1,15})(?:[.,]([0-9]{1,2}))?(?: ?€)?")
+PLAIN_AMOUNT = re.compile(r"([0-9]{1,15})(?:[.,]([0-9]{1,2}))?(?: ?€)?")  # 12500, 12500,50, 12500 €
 _EXPONENT = re.compile(r"\d\s*[eE]\s*[+-]?\d")
 _THOUSANDS_DOT = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _THOUSANDS_COMMA = re.compile(r"^-?\d{1,3}(,\d{3})+$")
@@ -126,7 +126,7 @@ def amount(cell: Any) -> Decimal | None:
         s = text(cell)
         if s is None:
             return None
-        if m := _PLAIN_AMOUNT.fullmatch(s):  # 12500, 12500,50 or 12500 € as most exports write it
+        if m := PLAIN_AMOUNT.fullmatch(s):  # 12500, 12500,50 or 12500 € as most exports write it
             return Decimal(m[1] + "." + m[2] if m[2] else m[1])
         raw = s
         if _EXPONENT.search(s):  # 1e3 is a number to a computer, not an amount a person writes

@@ -764,6 +764,7 @@ class Store:
             source_sheet = excluded.source_sheet, source_row = excluded.source_row,
             last_import = excluded.last_import, updated_at = excluded.updated_at
     """
+    _INSERT_APPLICATION = _UPSERT_APPLICATION[: _UPSERT_APPLICATION.index(" on conflict")]
     _UPSERT_ORGANISATION = """
         insert into organisations (business_id, name, legal_form, home_municipality, register_number, updated_at)
         values (?, ?, ?, ?, ?, ?)
@@ -814,15 +815,16 @@ class Store:
         instead of being spilled to the log before the commit (allocated only as pages are used)."""
         self.conn.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
 
-    def write_applications(self, rows: list[tuple[Any, ...]], file: str, sheet: str, import_id: int, at: str) -> None:
+    def write_applications(self, rows: list[tuple[Any, ...]], file: str, sheet: str, import_id: int, at: str,
+                           new: bool = False) -> None:
         """Insert or update applications encoded by the importer, in one statement (first import and creation
-        time of a stored one are kept). Each row is (id, year, form, applicant, business ID, category,
-        requested euros, received, data JSON, personal JSON, exported row JSON, personal headers JSON,
-        content hash, source row)."""
+        time of a stored one are kept); ``new`` when none of them is stored (a plain insert). Each row is
+        (id, year, form, applicant, business ID, category, requested euros, received, data JSON, personal
+        JSON, exported row JSON, personal headers JSON, content hash, source row)."""
         if not rows:
             return
         sha256 = hashlib.sha256
-        self.conn.executemany(self._UPSERT_APPLICATION, [
+        self.conn.executemany(self._INSERT_APPLICATION if new else self._UPSERT_APPLICATION, [
             (*r[:6], cents(r[6]), *r[7:13], file, sheet, r[13], import_id, import_id, at, at,
              sha256(r[8].encode()).hexdigest()[:16])
             for r in rows
@@ -905,11 +907,19 @@ class Store:
         return [dict(r) for r in self._query(sql + " order by application_id, row, id", params)]
 
     def record_import(self, row: dict[str, Any]) -> int:
+        """The import's own row; its id. (Plain SQL: an import needs nothing of sqlite-utils.)"""
         row = {**row, "at": now(), "user": os_user(), "unknown_columns": json.dumps(row.get("unknown_columns", []), ensure_ascii=False)}
-        return _new_id(self.db.table("imports").insert(row))
+        names = list(row)
+        cur = self.conn.execute(f"insert into imports ({', '.join(names)}) values ({', '.join('?' * len(names))})",
+                                [row[n] for n in names])
+        if cur.lastrowid is None:
+            raise DatabaseError("tietokanta ei antanut tunnusta tauluun imports lisätylle riville")
+        return int(cur.lastrowid)
 
     def update_import(self, import_id: int, values: dict[str, Any]) -> None:
-        self.db.table("imports").update(import_id, values)
+        names = list(values)
+        self.conn.execute(f"update imports set {', '.join(f'{n} = ?' for n in names)} where id = ?",
+                          [*(values[n] for n in names), import_id])
 
     def imports(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._query("select * from imports order by id")]

@@ -53,6 +53,7 @@ MEMO_MIN = 256  # distinct cells a column remembers before it judges whether rem
 _PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra")  # the store's personal JSON
 _ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
 _MISS = object()
+_PLAIN_AMOUNT = values.PLAIN_AMOUNT
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
 
 
@@ -208,6 +209,7 @@ class _Field:
         self.index, self.name, self.label = index, spec.name, spec.label
         self.personal = spec.name in PERSONAL_FIELDS
         self.text = spec.kind == "text"
+        self.money = spec.kind == "money"
         categories = settings.categories
         self.parse = (lambda c: values.category(c, categories)) if spec.kind == "category" else values.PARSERS[spec.kind]
         self.prefix = f'"{spec.name}": '
@@ -228,12 +230,26 @@ class _Field:
         return (value, self.prefix + json_text(value), None, None)
 
     def run(self, cells: list[Any]) -> _Parsed:
-        if self.text and self.memo.memo is None and (done := self._texts(cells)) is not None:
+        if self.memo.memo is None and (done := self._texts(cells) if self.text else self._amounts(cells) if self.money
+                                       else None) is not None:
             return done
         entries = self.memo.run(cells)
         problems = {i: e[2] for i, e in enumerate(entries) if e[2]} if any(map(_PROBLEM, entries)) else {}
         kept = {i: e[3] for i, e in enumerate(entries) if e[3] is not None} if any(map(_KEPT, entries)) else {}
         return _Parsed(list(map(_VALUE, entries)), list(map(_TEXT, entries)), problems, kept)
+
+    def _amounts(self, cells: list[Any]) -> _Parsed | None:
+        """A money column of distinct amounts read whole, when every cell is a plain amount (``12500``,
+        ``12500,50``, ``12500 €``): ``values.money`` of such a text is the number with two decimals."""
+        if not _all_text(cells):
+            return None
+        found = [m for m in map(_PLAIN_AMOUNT.fullmatch, cells) if m is not None]
+        if len(found) != len(cells):
+            return None
+        texts = [m[1] + "." + (m[2] or "").ljust(2, "0") for m in found]
+        if any(len(m[1]) > 9 for m in found):  # a billion or more: money() says so
+            return None
+        return _Parsed(list(map(Decimal, texts)), [f'{self.prefix}"{t}"' for t in texts], {}, {})
 
     def _texts(self, cells: list[Any]) -> _Parsed | None:
         """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
@@ -495,7 +511,8 @@ class _Writer:
 
     def write(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
         result, index = self.result, self.index
-        rows: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = []  # stored already (changed, or forced)
+        new: list[tuple[Any, ...]] = []
         audit: list[tuple[str, str | None, str, str]] = []
         written: list[str] = []
         warnings: list[dict[str, Any]] = []
@@ -515,14 +532,17 @@ class _Writer:
             else:
                 result.new.append(app_id)
                 audit.append(("application", app_id, "create", self.created))
-            rows.append((app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum))
+            (rows if old is not None else new).append(
+                (app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum))
             organisation = enc.organisations[i]
             if organisation is not None:
                 self.organisations[organisation[0]] = organisation
             written.append(app_id)
             warnings.extend(enc.warnings[i])
         self.store.audit_many(audit, self.at)
+        # the stored ones first: a new row takes the next row id, as when the rows were written one by one
         self.store.write_applications(rows, self.result.file, self.result.sheet, self.import_id, self.at)
+        self.store.write_applications(new, self.result.file, self.result.sheet, self.import_id, self.at, new=True)
         self.store.replace_application_warnings(self.import_id, written, warnings)
 
     def _changed(self, app_id: str, data: str, personal: str, decided: bool) -> str:

@@ -6,14 +6,12 @@ A register is a few thousand rows at most: read row by row, each row checked who
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avustus_cli.adapters.excel import Table
 from avustus_cli.adapters.store import Store
-from avustus_cli.adapters.store import grants as history_store
 from avustus_cli.domain import codec
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.errors import InputFileError
 from avustus_cli.domain.fields import HISTORY_FIELDS, HISTORY_SPECS
 from avustus_cli.services.importing._common import (
@@ -27,6 +25,9 @@ from avustus_cli.services.importing._common import (
     _parse_row,
     file_sha256,
 )
+
+if TYPE_CHECKING:  # loaded when a register is imported: an import of applications needs none of it
+    from avustus_cli.domain.decision import Decision
 
 _NO_YEAR = ("Avustusvuosi puuttuu: käyttöselvityksen eräpäivää ei voi laskea, joten avustus ei näy myöhässä "
             "olevissa (overdue näyttää sen erikseen); lisää vuosi")
@@ -42,6 +43,8 @@ def import_history(
     display: str | None = None,
 ) -> ImportResult:
     """Earlier grants with their payments and usage reports."""
+    from avustus_cli.adapters.store import grants as history_store
+
     display = display or path.name
     table, result = _open(path, "history", HISTORY_SPECS, settings.history_columns, sheet, display, dry_run, "amount", settings)
     rows = _HistoryRows(table, display, settings, table.formulas)
@@ -81,6 +84,8 @@ class _HistoryRows:
 
     def grant(self, rownum: int, cells: list[Any], result: ImportResult) -> tuple[Decision, dict[str, Any], list[dict[str, Any]]]:
         """The row's grant, its parsed cells and its warnings (already added to ``result``)."""
+        from avustus_cli.domain.decision import Decision
+
         table = self.table
         parsed, _raw, warnings = _parse_row(table, rownum, cells, HISTORY_FIELDS, self.settings, self.formulas)
         if parsed.get("year") is None and parsed.get("report_received") is None:
@@ -124,6 +129,8 @@ class _HistoryRows:
 def _store_grant(store: Store, grant: Decision, parsed: dict[str, Any], warnings: list[dict[str, Any]],
                  old: Decision | None, import_id: int, result: ImportResult) -> None:
     """Store one earlier grant with its payment and report, unless the same is stored or it is this round's decision."""
+    from avustus_cli.adapters.store import grants as history_store
+
     gid = grant.id
     state = history_store.history_row_state(
         grant,
