@@ -575,8 +575,10 @@ def write_documents(
     final_dir: Path | None = None,
 ) -> Written:
     """Render every document of the proposal into ``out_dir`` and the manifest; a ``draft`` board item,
-    annex and director's decision carry the date they were prepared on (``as_of``). ``final_dir``: where
-    ``out_dir``'s files end up when it is a staging copy (the supplement requests are recorded there)."""
+    annex and director's decision carry the date they were prepared on (``as_of``). ``out_dir`` is the
+    staging copy that replaces the proposal folder as a whole (``StagedCopy``): the supplement requests
+    are written into it in place. ``final_dir``: where ``out_dir``'s files end up (the supplement
+    requests are recorded there)."""
     from avustus_cli.adapters.render import write_document
 
     out_dir = Path(out_dir)
