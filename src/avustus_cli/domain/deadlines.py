@@ -44,11 +44,27 @@ __all__ = [
 def _finland() -> Any:
     """Finland's public holidays from the ``holidays`` package (it expands to new years on lookup).
 
-    Made on the first deadline computed, from the Finnish module alone: ``holidays.Finland`` would
-    import every country's module first, and a command that computes no deadline pays nothing."""
-    from holidays.countries.finland import Finland
+    Made on the first deadline computed, from the Finnish module alone: ``holidays.Finland``, and even
+    ``from holidays.countries.finland import Finland``, would run the ``holidays.countries`` package,
+    which imports every country's module first; a command that computes no deadline pays nothing."""
+    import importlib.util
+    import sys
+    from pathlib import Path
 
-    return Finland(language="fi")
+    import holidays  # the package's base; its countries are loaded only when named
+
+    name = "holidays.countries.finland"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, Path(holidays.__file__).parent / "countries" / "finland.py")
+        if spec is None or spec.loader is None:  # not a plain installation: the usual import
+            from holidays.countries.finland import Finland
+
+            return Finland(language="fi")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return module.Finland(language="fi")
 
 
 # Presumed service of a letter to the applicant:
