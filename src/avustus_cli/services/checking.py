@@ -104,13 +104,16 @@ def run_check(
     with_acceptance = {a for a, _ in accepted}
     fresh: dict[str, tuple[str, list[Finding]]] = {}
     changed_verdicts: dict[str, str] = {}
+    stored_lists: dict[str, list[Finding]] = {}
     results = []
     for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
         findings = found.get(app_id)
-        if findings is None:
+        if findings is None:  # the stored ones: applications often share the same list
             refs = row[7]
-            findings = [texts[n] for n in refs[1:-1].split(",")] if refs != "[]" else []
+            findings = stored_lists.get(refs)
+            if findings is None:
+                findings = stored_lists[refs] = [texts[n] for n in refs[1:-1].split(",")] if refs != "[]" else []
         if app_id in with_acceptance:
             applied = apply_acceptances(app_id, findings, accepted)
             verdict = verdict_for(applied)
