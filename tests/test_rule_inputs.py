@@ -323,3 +323,15 @@ def test_the_fast_constructors_make_what_the_dataclasses_make():
     made = standing_of(app, Verdict.REVIEW, (f,))
     assert made == Standing(app, Verdict.REVIEW, (f,)) and made.checked and made.reopened == () and made.supplement is None
     assert replace(made, reopened=("K04",)).reopened == ("K04",)
+
+
+def test_the_garbage_collector_is_on_again_after_a_check_even_a_failed_one(tmp_path):
+    import gc
+
+    store = _store(tmp_path / "a.db", [_random_app(random.Random(1), 1)])
+    assert gc.isenabled()
+    checks.run_check(store, SETTINGS, DAY)
+    assert gc.isenabled()
+    with pytest.raises(Exception, match="ei ole tietokannassa"):
+        checks.run_check(store, SETTINGS, DAY, app_ids=["EI-OLE"])
+    assert gc.isenabled()
