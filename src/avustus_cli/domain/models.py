@@ -323,11 +323,49 @@ class Position:
 
 
 # Made without the dataclasses' keyword handling (a check of a big round makes one per application):
-# slim_application(id, applicant, business_id, form, year, requested): the Application with those fields,
-# every other at its default; application_of({field: value}): Application(**values);
 # grant_of(id, application_id, ..., report_status): Grant(...) with every field given in order;
 # finding_of(code, severity, message, field): Finding(code, severity, message, field).
-slim_application = fast_maker(Application, ("id", "applicant", "business_id", "form", "year", "requested"))
-application_of = fast_maker(Application, None)
+def _unset_field(app: Application, name: str) -> Any:
+    """An Application's field that ``slim_application`` or ``application_of`` left unset reads as its default
+    (Python calls this only when the slot has no value)."""
+    f = _APPLICATION_FIELDS.get(name)
+    if f is None or (f.default is MISSING and f.default_factory is MISSING):
+        raise AttributeError(f"'Application' object has no attribute {name!r}")
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
+_APPLICATION_FIELDS = {f.name: f for f in fields(Application)}
+_SET_APPLICATION = {f.name: getattr(Application, f.name).__set__ for f in fields(Application)}
+# set after the class is made, so that type checkers still know an Application's attributes exactly
+type.__setattr__(Application, "__getattr__", _unset_field)
+
+
+def slim_application(id: str, applicant: str, business_id: str | None, form: GrantForm | None, year: int | None,
+                     requested: Decimal | None) -> Application:
+    """Application(id=..., applicant=..., business_id=..., form=..., year=..., requested=...): only these
+    slots are set, every other field reads as its default (a check returns one per application)."""
+    app = object.__new__(Application)
+    _set_id(app, id)
+    _set_applicant(app, applicant)
+    _set_business_id(app, business_id)
+    _set_form(app, form)
+    _set_year(app, year)
+    _set_requested(app, requested)
+    return app
+
+
+_set_id, _set_applicant, _set_business_id, _set_form, _set_year, _set_requested = (
+    _SET_APPLICATION[n] for n in ("id", "applicant", "business_id", "form", "year", "requested"))
+
+
+def application_of(values: dict[str, Any]) -> Application:
+    """Application(**values) (``id`` must be there): only these slots are set, every other field reads
+    as its default (a check makes one per distinct combination of a rule's fields)."""
+    if "id" not in values:
+        raise KeyError("id")
+    app = object.__new__(Application)
+    for name, value in values.items():
+        _SET_APPLICATION[name](app, value)
+    return app
 grant_of = fast_maker(Grant, tuple(f.name for f in fields(Grant)))
 finding_of = fast_maker(Finding, ("code", "severity", "message", "field"))
