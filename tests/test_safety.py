@@ -143,6 +143,7 @@ def test_restore_refuses_bad_files_and_changes_nothing(cli, workdir, name, make,
     r = cli("restore", bad)
     assert r.exit_code == 2, r.output
     assert r.stderr.startswith("Virhe:") and r.stderr.count("Virhe:") == 1 and "Traceback" not in r.output
+    assert r.stderr.strip().count("\n") == 0, r.stderr  # one line, however many problems SQLite lists
     for w in words:
         assert w in r.stderr, r.stderr
     assert dump(db) == before
@@ -521,6 +522,7 @@ def test_a_damaged_database_is_named_and_the_latest_backup_offered(cli, workdir)
     r = cli("backup")
     assert r.exit_code == 2, r.output
     assert "Varmuuskopio otettu" not in r.output and "vioittunut" in r.stderr
+    assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0, r.stderr
     assert _backups(workdir) == [good]
     for args in (["status"], ["check", "--as-of", "2027-01-10"], ["privacy"], ["import", workdir / "v.xlsx"]):
         r = cli(*args)
@@ -531,6 +533,43 @@ def test_a_damaged_database_is_named_and_the_latest_backup_offered(cli, workdir)
     assert db.read_bytes() == damaged
     assert cli("restore", good).exit_code == 0
     assert cli("status").exit_code == 0
+
+
+def test_a_database_with_many_damaged_pages_is_named_in_one_line(cli, workdir):
+    """SQLite lists the problems of a damaged file in one row, line after line ("*** in database
+    main ***", "Page 5: ...", "Page 65 is never used", ... up to a hundred): backup and restore
+    name the first and count the rest, on one line, instead of printing the whole list."""
+    db = _imported(cli, workdir, n=200)
+    good = Path(cli("backup").stdout.strip())
+    _scribble_root(db)  # the applications table's root page: its other pages are left unreachable
+    problems = [r[0] for r in sqlite3.connect(db).execute("PRAGMA quick_check")]
+    assert len("\n".join(problems).splitlines()) > 3, problems  # the case: many problems, one row
+    damaged = db.read_bytes()
+    for args in (["backup"], ["restore", _copy(db, workdir / "vioittunut.db")]):
+        r = cli(*args)
+        assert r.exit_code == 2, (args, r.output)
+        assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0, (args, r.stderr)
+        assert "vioittunut" in r.stderr and "muuta ongelmaa" in r.stderr, (args, r.stderr)
+    assert db.read_bytes() == damaged and _backups(workdir) == [good]
+
+
+def _scribble_root(db: Path) -> None:
+    """Overwrite the start of the applications table's root page (a page that still reads as a
+    b-tree page, but whose children are lost)."""
+    conn = sqlite3.connect(db)
+    try:
+        root = conn.execute("select rootpage from sqlite_master where name = 'applications'").fetchone()[0]
+        page = conn.execute("pragma page_size").fetchone()[0]
+    finally:
+        conn.close()
+    data = bytearray(db.read_bytes())
+    data[(root - 1) * page:(root - 1) * page + 200] = b"\x07" * 200
+    db.write_bytes(bytes(data))
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    dst.write_bytes(src.read_bytes())
+    return dst
 
 
 @pytest.mark.parametrize(

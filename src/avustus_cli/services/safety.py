@@ -83,7 +83,7 @@ def check_restorable(source: Path, db_path: Path | None = None) -> sql.FileInfo:
         raise DatabaseError(f"{source} ei ole avustus-tietokanta eikä sen varmuuskopio (ei SQLite-tiedosto). Mitään ei palautettu.")
     info = sql.inspect_file(source)
     if info.integrity != ["ok"]:
-        shown = "; ".join(info.integrity[:3])
+        shown = _backup.shown_problems(_backup.problem_lines(info.integrity))
         raise DatabaseError(f"{source} on vioittunut (eheystarkistus: {shown}). Mitään ei palautettu; valitse toinen varmuuskopio.")
     missing = sorted(sql.REQUIRED_TABLES - set(info.tables))
     if info.schema_version < 1 or missing:

@@ -16,9 +16,23 @@ if TYPE_CHECKING:
 BACKUP_DIR = "varmuuskopiot"
 
 
+def problem_lines(rows: list[str]) -> list[str]:
+    """The problems an integrity or quick check reports, one per item: SQLite may put many in one
+    row, line after line, under a "*** in database main ***" heading."""
+    if rows == ["ok"]:
+        return []
+    return [line.strip() for row in rows for line in str(row).splitlines()
+            if line.strip() and not line.startswith("*** in database")]
+
+
+def shown_problems(problems: list[str]) -> str:
+    """The first problem, and how many more, for a one-line message."""
+    first = problems[0] if problems else "tuntematon virhe"
+    return first if len(problems) <= 1 else f"{first} ja {len(problems) - 1} muuta ongelmaa"
+
+
 def _problems(conn: sqlite3.Connection, pragma: str) -> list[str]:
-    rows = [r[0] for r in conn.execute(f"PRAGMA {pragma}")]
-    return [] if rows == ["ok"] else rows
+    return problem_lines([r[0] for r in conn.execute(f"PRAGMA {pragma}")])
 
 
 def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
@@ -35,7 +49,7 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
             raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e}.") from None
         before = [str(e)]
     if before:
-        raise damaged_error(source, f"eheystarkistus: {before[0]}; varmuuskopiota ei otettu")
+        raise damaged_error(source, f"eheystarkistus: {shown_problems(before)}; varmuuskopiota ei otettu")
 
     def save(tmp: str) -> None:
         dest = sqlite3.connect(tmp)
@@ -45,7 +59,7 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
             dest.execute("PRAGMA journal_mode = DELETE")
             after = _problems(dest, "integrity_check")
             if after:
-                raise damaged_error(source, f"varmuuskopion eheystarkistus: {after[0]}; varmuuskopiota ei otettu")
+                raise damaged_error(source, f"varmuuskopion eheystarkistus: {shown_problems(after)}; varmuuskopiota ei otettu")
         finally:
             dest.close()
 
