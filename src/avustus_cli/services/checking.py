@@ -110,10 +110,9 @@ def _run_check(
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
-    # (id, fingerprint, data hash) of the applications whose findings may differ from the stored ones
-    stale = rule_inputs.stale(store, common, listed, every=not reuse)
-    rows = rule_inputs.check_rows(store, listed)  # (id, slim fields ..., stored verdict, stored findings' ids)
-    fresh_ids = [i for i, _, _ in stale]
+    # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale)
+    rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
+    fresh_ids = [row[0] for row in rows if row[10]]  # whose findings may differ from the stored ones
     found: dict[str, list[Finding]] = {}
     if fresh_ids:
         found = _run_rules(store, settings, as_of, fresh_ids, len(fresh_ids) == len(rows) and not listed, positions,
@@ -151,7 +150,7 @@ def _run_check(
         results.append(standing_of(app, verdict, tuple(applied)))
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts,
-                         {i: h for i, _, h in stale}, {i: fp for i, fp, _ in stale})
+                         {row[0]: row[9] for row in rows if row[10]}, {row[0]: row[8] for row in rows if row[10]})
     return _with_reopened(store, results)
 
 
@@ -223,7 +222,7 @@ def _common_fingerprint(settings: Settings, as_of: dt.date, positions: tuple) ->
     """A hash of what every application's findings are computed from besides its own data and earlier
     grants: the rules' code, the settings, the day and the decision makers' register. An application's
     findings are reused while this, its data hash and the grant marks of its applicant and lead (raised by
-    every write to their grants, payments and reports) are what they were (``rule_inputs.stale``)."""
+    every write to their grants, payments and reports) are what they were (``rule_inputs.check_rows``)."""
     register = hashlib.sha256(repr(positions).encode()).hexdigest()
     text = f"{code_fingerprint()}|{rules_version()}|{settings!r}|{as_of.isoformat()}|{register}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]

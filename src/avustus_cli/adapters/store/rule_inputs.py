@@ -30,7 +30,6 @@ __all__ = [
     "history_groups",
     "known_ids",
     "refresh",
-    "stale",
     "texts",
     "use_ids",
 ]
@@ -172,32 +171,26 @@ def known_ids(store: Store, ids: Sequence[str]) -> list[str]:
         "select application_id from rule_inputs where application_id in (select id from temp.check_ids)")]
 
 
-def stale(store: Store, common: str, listed: bool = False, every: bool = False) -> list[tuple[str, str, str]]:
-    """(id, fingerprint, data hash) of each application (of those given to :func:`use_ids` when
-    ``listed``) whose stored findings were not computed from what they would be now (all of them with
-    ``every``): its data hash, or its fingerprint (``common``, the round's inputs, and the grant marks of
-    its applicant and lead applicant) is not the one stored with its verdict."""
-    sql = f"""select r.application_id, :common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, ''), r.data_hash
+def check_rows(store: Store, common: str, listed: bool = False, every: bool = False) -> list[tuple[Any, ...]]:
+    """For each application (of those given to :func:`use_ids` when ``listed``), by id: (id, applicant,
+    business ID, form, year, requested as stored, the stored verdict, the stored findings' ids as JSON,
+    its fingerprint, its data hash, whether it is stale).
+
+    Stale (always with ``every``): its stored findings were not computed from what they would be now,
+    because its data hash, or its fingerprint (``common``, the round's inputs, and the grant marks of its
+    applicant and lead applicant), is not the one stored with its verdict."""
+    fingerprint = ":common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, '')"
+    stale = "1" if every else f"v.content_hash is not r.data_hash or v.fingerprint is not ({fingerprint})"
+    sql = f"""select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict,
+                     coalesce(v.findings, '[]'), {fingerprint}, r.data_hash, {stale}
               from rule_inputs r
+              left join rule_texts t on t.id = r.applicant
               left join grant_marks g on g.business_id = r.business_id
               left join grant_marks l on l.business_id = r.lead_business_id
               left join verdicts v on v.application_id = r.application_id
-              where {"r.application_id in (select id from temp.check_ids)" if listed else "1"}
-              {"" if every else "and (v.content_hash is not r.data_hash or v.fingerprint is not "
-                                 "(:common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, '')))"}
+              {"where r.application_id in (select id from temp.check_ids)" if listed else ""}
               order by r.application_id"""
     return store.conn.execute(sql, {"common": common}).fetchall()
-
-
-def check_rows(store: Store, listed: bool = False) -> list[tuple[Any, ...]]:
-    """(id, applicant, business ID, form, year, requested as stored, the stored verdict, the stored
-    findings' ids as JSON) of each application (of those given to :func:`use_ids` when ``listed``), by id."""
-    sql = ("select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict, "
-           "coalesce(v.findings, '[]') from rule_inputs r left join rule_texts t on t.id = r.applicant "
-           "left join verdicts v on v.application_id = r.application_id")
-    if listed:
-        sql += " where r.application_id in (select id from temp.check_ids)"
-    return store.conn.execute(sql + " order by r.application_id").fetchall()
 
 
 def history_groups(store: Store, listed: bool = False) -> list[tuple[list[str], str | None, str | None, int | None]]:
