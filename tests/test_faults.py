@@ -351,3 +351,170 @@ def test_same_file_imported_twice_at_once_counts_once(files, base_db, tmp_path):
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     news = sorted(len(json.loads(p.communicate(timeout=120)[0])["new"]) for p in (first, second))
     assert news == [0, 200]
+
+
+# --- propose and decide killed while writing their documents -----------------------------------
+
+DOC_RUNNER = textwrap.dedent(
+    """
+    # Runs the avustus command line with fault checkpoints where propose and decide write files.
+    import sys
+    from avustus_cli.adapters import faults, files
+
+    _atomic_save, _swap = files.atomic_save, files.StagedCopy.swap
+    _final, _publish = files.StagedFolder.final, files.StagedFolder.publish
+    _n = {"file-tmp": 0, "publish-file": 0, "publishing": 0}
+
+    def atomic_save(path, save, **k):
+        def save_then_pause(tmp):
+            save(tmp)
+            _n["file-tmp"] += 1  # the temporary file is written, not yet moved into place
+            faults.checkpoint("file-tmp", _n["file-tmp"])
+        return _atomic_save(path, save_then_pause, **k)
+
+    def publish(self):
+        _n["publishing"] = 1  # the database has committed; the staged letters are moved into place
+        return _publish(self)
+
+    def final(self, staged):
+        if _n["publishing"]:  # a point before each letter is moved
+            _n["publish-file"] += 1
+            faults.checkpoint("publish-file", _n["publish-file"])
+        return _final(self, staged)
+
+    def swap(self):
+        faults.checkpoint("swap")  # the database has committed; the staged folder is not yet in place
+        _swap(self)
+
+    files.atomic_save, files.StagedCopy.swap = atomic_save, swap
+    files.StagedFolder.final, files.StagedFolder.publish = final, publish
+    from avustus_cli.cli import main
+    sys.argv[0] = "avustus"
+    main()
+    """
+)
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_data"
+AS_OF = "2027-01-10"
+DECIDE = ("decide", "--date", "2027-01-20", "--section", "§ 12")
+
+
+def _run(runner: Path, folder: Path, *args: str, pause: str | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    if pause:
+        env.update(AVUSTUS_TEST_PAUSE_AT=pause, AVUSTUS_TEST_PAUSE_FILE=str(folder / "paused"))
+    cmd = [sys.executable, str(runner), "--db", str(folder / "avustus.db"), "--settings", str(folder / "avustus.toml")]
+    return subprocess.Popen([*cmd, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen) -> str:
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out + err
+    return out + err
+
+
+@pytest.fixture(scope="module")
+def rounds(tmp_path_factory) -> dict[str, Path]:
+    """The sample round imported and checked ("checked"), the same with a proposal ("proposed"),
+    and each as an uninterrupted propose or decide leaves it ("proposed-ref", "decided-ref")."""
+    base = tmp_path_factory.mktemp("kierros")
+    runner = base / "runner.py"
+    runner.write_text(DOC_RUNNER, encoding="utf-8")
+    checked = base / "checked"
+    checked.mkdir()
+    for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx"):
+        shutil.copy(SAMPLE / name, checked / name)
+    _finish(_run(runner, checked, "import", "hakemukset.xlsx"))
+    _finish(_run(runner, checked, "import", "--history", "aiemmat_avustukset.xlsx"))
+    proc = _run(runner, checked, "check", "--as-of", AS_OF)
+    proc.communicate(timeout=300)
+    assert proc.returncode in (0, 1)  # 1: findings to look at
+    out: dict[str, Path] = {"runner": runner, "checked": checked}
+    for name, src, args in (("proposed", "checked", ("propose", "--out", "esitys")),
+                            ("decided-ref", "proposed", DECIDE)):
+        shutil.copytree(out[src], base / name)
+        _finish(_run(runner, base / name, *args))
+        out[name] = base / name
+    return out
+
+
+def _tree(folder: Path) -> list[str]:
+    """The files under folder, database and backups aside."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")
+                  if p.is_file() and "varmuuskopiot" not in p.parts and not p.name.startswith("avustus.db"))
+
+
+def _later(folder: Path) -> None:
+    """The next run comes later: what the killed run left (hidden temporary files and folders) is
+    older than files.STALE_AFTER, so it is a leftover rather than a run still writing."""
+    from avustus_cli.adapters.files import STALE_AFTER
+
+    old = time.time() - STALE_AFTER - 60
+    for p in folder.rglob(".*"):
+        os.utime(p, (old, old))
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in folder.rglob(".*") if p.name.endswith((".tmp", ".old", ".staging"))]
+
+
+def _grants(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select id, amount_cents, decision_date from grants order by id").fetchall()
+    finally:
+        conn.close()
+
+
+def _proposals(db: Path) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("select application_id, amount_cents, reason_code, reason, conditions, method, source, "
+                            "data_hash from proposals order by 1").fetchall()
+    finally:
+        conn.close()
+
+
+# file-tmp:1 is the automatic backup's temporary copy (a whole database), file-tmp:20 a staged letter
+@pytest.mark.parametrize("point", ["file-tmp:1", "file-tmp:20", "publish-file:1", "publish-file:30"])
+def test_decide_killed_while_writing_its_letters_is_finished_by_the_rerun(rounds, tmp_path, point):
+    """decide SIGKILLed while its letters are written into the staging folder (before the commit:
+    nothing recorded) or while they are moved into place (after it: all recorded): the database is
+    whole and as before or as after, and running the same decide again gives what one uninterrupted
+    run gives, every letter in place and no temporary file left."""
+    work = tmp_path / "w"
+    shutil.copytree(rounds["proposed"], work)
+    before, after = _grants(work / "avustus.db"), _grants(rounds["decided-ref"] / "avustus.db")
+    assert before != after
+    proc = _run(rounds["runner"], work, *DECIDE, pause=point)
+    _wait_for(work / "paused", proc)
+    _kill(proc)
+    (work / "paused").unlink()
+    _check_integrity(work / "avustus.db")
+    assert _grants(work / "avustus.db") == (before if point.startswith("file-tmp") else after)
+    _later(work)
+    _finish(_run(rounds["runner"], work, *DECIDE))
+    assert _grants(work / "avustus.db") == after
+    assert _tree(work) == _tree(rounds["decided-ref"])
+    assert not _leftovers(work), _leftovers(work)
+
+
+@pytest.mark.parametrize("point", ["file-tmp:1", "file-tmp:6", "swap"])
+def test_propose_killed_while_writing_its_documents_is_finished_by_the_rerun(rounds, tmp_path, point):
+    """propose SIGKILLed while its documents are written into the staging folder (before the commit)
+    or just before the staged folder takes the place of the old one (after it): the database is whole,
+    the rerun does not take the program's own files for the officer's edits, and ends with the
+    documents and proposals of an uninterrupted run."""
+    work = tmp_path / "w"
+    shutil.copytree(rounds["checked"], work)
+    proc = _run(rounds["runner"], work, "propose", "--out", "esitys", pause=point)
+    _wait_for(work / "paused", proc)
+    _kill(proc)
+    (work / "paused").unlink()
+    _check_integrity(work / "avustus.db")
+    assert _proposals(work / "avustus.db") in ([], _proposals(rounds["proposed"] / "avustus.db"))
+    _later(work)
+    text = _finish(_run(rounds["runner"], work, "propose", "--out", "esitys"))
+    assert "muuttunut" not in text, text
+    assert _proposals(work / "avustus.db") == _proposals(rounds["proposed"] / "avustus.db")
+    assert _tree(work) == _tree(rounds["proposed"])
+    assert not _leftovers(work), _leftovers(work)

@@ -36,15 +36,18 @@ STALE_AFTER = 15 * 60  # seconds: a temporary file or staging folder this old is
 _RANDOM = r"[a-z0-9_]{8}"  # tempfile's random part of a name
 
 
-def sweep_leftovers(folder: Path, name: str, suffix: str) -> list[Path]:
+def sweep_leftovers(folder: Path, name: str, suffix: str, *, name_pattern: str | None = None) -> list[Path]:
     """Remove what a killed run of this program left beside ``name`` in ``folder``:
     only names made by this module's own scheme (``.<name>.<8 random>.tmp`` or
     ``.staging``) and older than :data:`STALE_AFTER`, so a run still writing is
-    never touched. Returns what was removed."""
+    never touched. ``name_pattern`` (a regular expression) stands for ``name``
+    when every file of a kind has a name of its own (timestamped backups).
+    Returns what was removed."""
     import shutil
     import time
 
-    pattern = re.compile(re.escape(f".{name}.") + _RANDOM + re.escape(suffix))
+    named = re.escape(name) if name_pattern is None else f"(?:{name_pattern})"
+    pattern = re.compile(r"\." + named + r"\." + _RANDOM + re.escape(suffix))
     removed: list[Path] = []
     try:
         entries = list(Path(folder).iterdir())

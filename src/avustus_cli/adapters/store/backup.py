@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from avustus_cli.adapters.files import atomic_save
+from avustus_cli.adapters.files import atomic_save, sweep_leftovers
 from avustus_cli.domain.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -63,6 +63,9 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
         finally:
             dest.close()
 
+    # a backup killed half-way leaves its temporary copy (a whole database, personal data included);
+    # every backup has a name of its own, so the next backup into the folder removes the stale ones
+    sweep_leftovers(target.parent, target.name, ".tmp", name_pattern=_BACKUP_NAME)
     try:
         atomic_save(target, save, private=True)
     except sqlite3.Error as e:
@@ -70,6 +73,9 @@ def backup_to(conn: sqlite3.Connection, target: Path) -> Path:
     except OSError as e:
         raise DatabaseError(f"varmuuskopiota {target} ei voitu tehdä: {e.strerror}.") from None
     return target
+
+
+_BACKUP_NAME = r"[^/]+-\d{8}-\d{6}-\d{6}(?:-[\w.-]+)?\.db"  # what backup_name gives
 
 
 def backup_name(db_path: Path, label: str = "") -> str:
