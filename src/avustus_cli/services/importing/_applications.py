@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from enum import Enum
@@ -54,6 +55,7 @@ _PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra") 
 _ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
 _MISS = object()
 _PLAIN_AMOUNT = values.PLAIN_AMOUNT
+_DIGIT = re.compile(r"\d")
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
 
 
@@ -112,6 +114,16 @@ def _batches(table: Table, display: str, result: ImportResult,
         result.rows_total += 1
         if progress and n % 500 == 0:
             progress(n, table.total_rows)
+        idv = cells[id_index] if id_index < len(cells) else None
+        if idv.__class__ is str and idv.isprintable() and _DIGIT.search(idv):  # a plain id, as nearly every row has
+            plain = " ".join(idv.split())  # (values.identifier of it; the row is neither blank nor a total)
+            if plain and plain[0] != "#" and len(plain) <= 100 and plain not in seen:
+                seen[plain] = rownum
+                batch.append((rownum, cells, plain))
+                if len(batch) == BATCH:
+                    yield batch
+                    batch = []
+                continue
         if _is_blank(cells):
             result.skipped_blank += 1
             continue
