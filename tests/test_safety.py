@@ -572,6 +572,46 @@ def _copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+@pytest.mark.parametrize(("writable", "expected"), [(False, "vain luku -tilassa"), (True, "ei voi avata")])
+def test_a_database_sqlite_cannot_open_is_not_called_damaged(cli, workdir, monkeypatch, writable, expected):
+    """On a read-only disk or folder SQLite cannot even read a database in write-ahead-log mode (it needs
+    its -wal and -shm files beside it): every command said the file was not an avustus database or was
+    damaged. It is named read-only (or not openable), with nothing changed. A user who is not root gets
+    a real read-only folder; as root (whom permissions do not stop) the kernel's answer is given."""
+    db = _imported(cli, workdir)
+    before = db.read_bytes()
+    if os.geteuid() != 0 and not writable:
+        os.chmod(db, 0o444)
+        os.chmod(workdir, 0o555)  # undone below, whatever happens
+    else:
+        real_connect, real_access = sqlite3.connect, os.access
+
+        def connect(database, *args, **kwargs):
+            if Path(str(database)) == db:
+                raise sqlite3.OperationalError("unable to open database file")
+            return real_connect(database, *args, **kwargs)
+
+        def access(path, mode, **kwargs):
+            if mode == os.W_OK and Path(path) in (db, db.parent):
+                return writable
+            return real_access(path, mode, **kwargs)
+
+        monkeypatch.setattr(sqlite3, "connect", connect)
+        monkeypatch.setattr(os, "access", access)
+    try:
+        for args in (["status"], ["import", workdir / "v.xlsx"], ["check", "--as-of", "2027-01-10"]):
+            r = cli(*args)
+            text = " ".join(r.stderr.split())
+            assert r.exit_code == 2, (args, r.output)
+            assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0, (args, r.stderr)
+            assert expected in text and "Mitään ei muutettu" in text, (args, text)
+            assert "vioittunut" not in text and "odottamaton" not in text, (args, text)
+    finally:
+        os.chmod(workdir, 0o755)
+        os.chmod(db, 0o644)
+    assert db.read_bytes() == before
+
+
 @pytest.mark.parametrize(
     ("message", "expected"),
     [("attempt to write a readonly database", "vain luku -tilassa"), ("database or disk is full", "levy on täynnä")],

@@ -498,6 +498,24 @@ def damaged_error(path: Path, detail: str) -> DatabaseError:
     return DatabaseError(f"tietokanta {path} on vioittunut ({detail}). Mitään ei muutettu. {how}")
 
 
+def read_only_error(path: Path, what: str) -> DatabaseError:
+    return DatabaseError(
+        f"{what.format(path=path)}: tiedosto tai sen kansio on vain luku -tilassa. Mitään ei muutettu. Anna "
+        "itsellesi kirjoitusoikeus tiedostoon ja sen kansioon (tai kopioi tietokanta kansioon, johon voit "
+        "kirjoittaa) ja aja komento uudelleen.")
+
+
+def _unopenable(path: Path, exc: sqlite3.OperationalError) -> DatabaseError:
+    """SQLite cannot open an existing file: on a read-only disk or folder (a database in write-ahead-log
+    mode needs its -wal and -shm files beside it even to be read), or without access; never called damaged."""
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return read_only_error(path, "tietokantaa {path} ei voi avata")
+    return DatabaseError(
+        f"tietokantaa {path} ei voi avata ({exc}): tarkista, että voit lukea ja kirjoittaa tiedostoa ja sen "
+        f"kansiota ja että tiedostot {path.name}-wal ja {path.name}-shm sen vieressä ovat tavallisia tiedostoja. "
+        "Mitään ei muutettu.")
+
+
 def store_error(path: Path, exc: BaseException) -> DatabaseError | None:
     """The officer's message for what SQLite says mid-command about the file itself (damaged, read-only,
     disk full); None for anything else (a bug)."""
@@ -506,10 +524,7 @@ def store_error(path: Path, exc: BaseException) -> DatabaseError | None:
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         if "readonly" in text or "read-only" in text:
-            return DatabaseError(
-                f"tietokantaan {path} ei voi kirjoittaa: tiedosto tai sen kansio on vain luku -tilassa. Mitään ei "
-                "muutettu. Anna itsellesi kirjoitusoikeus tiedostoon ja sen kansioon (tai kopioi tietokanta "
-                "kansioon, johon voit kirjoittaa) ja aja komento uudelleen.")
+            return read_only_error(path, "tietokantaan {path} ei voi kirjoittaa")
         if "disk is full" in text or "disk i/o" in text:
             return DatabaseError(
                 f"tietokantaan {path} ei voitu kirjoittaa: levy on täynnä tai levyvirhe ({exc}). Mitään ei muutettu. "
@@ -640,6 +655,8 @@ class Store:
         except sqlite3.OperationalError as e:
             if "locked" in str(e) or "busy" in str(e):
                 raise holder.lock_error(path, lock_timeout, "Tietokanta on kunnossa.") from None
+            if "unable to open" in str(e) and not new:
+                raise _unopenable(path, e) from None
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         except sqlite3.DatabaseError as e:
             if is_damage(e) and path.stat().st_size > 0:
