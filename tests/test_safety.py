@@ -632,3 +632,33 @@ def test_a_read_only_or_full_database_is_a_finnish_line(cli, workdir, monkeypatc
     assert expected in text and "Mitään ei muutettu" in text and "odottamaton" not in text, text
     monkeypatch.undo()
     assert dump(db) == before
+
+
+@pytest.mark.parametrize("new_database", [False, True], ids=["import", "first-open"])
+def test_a_disk_that_fills_up_mid_command_is_a_finnish_line(cli, workdir, monkeypatch, new_database):
+    """A real SQLITE_FULL (the database may not grow past its size now, as on a full disk): SQLite
+    rolls the transaction back itself, and the command's own ROLLBACK then failed ("cannot rollback -
+    no transaction is active") and hid it: "odottamaton ohjelmavirhe". It names the full disk, and
+    the database is as before (a first open: no schema half made)."""
+    db = workdir / "avustus.db"
+    if not new_database:
+        _imported(cli, workdir)
+    before = dump(db)
+    real_connect = sqlite3.connect
+
+    def connect(database, *args, **kwargs):
+        conn = real_connect(database, *args, **kwargs)
+        if Path(str(database)) == db:
+            pages = conn.execute("pragma page_count").fetchone()[0]
+            conn.execute(f"pragma max_page_count = {max(pages, 1) + 1}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    rows = [app_row(i, **{"Toiminnan kuvaus": "Vertaistukea. " * 400}) for i in range(1, 40)]
+    r = cli("import", write_xlsx(workdir / "iso.xlsx", rows))
+    monkeypatch.undo()
+    text = " ".join(r.stderr.split())
+    assert r.exit_code == 2, r.output
+    assert r.stderr.startswith("Virhe:") and r.stderr.strip().count("\n") == 0, r.stderr
+    assert "levy on täynnä" in text and "Mitään ei muutettu" in text and "odottamaton" not in text, text
+    assert dump(db) == before or (new_database and dump(db) == {})

@@ -712,13 +712,19 @@ class Store:
         try:
             yield self
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            # SQLite has rolled back already after some errors (a full disk, SQLITE_FULL): a second
+            # ROLLBACK would fail and hide the error that says what happened
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as e:
-                self.conn.execute("ROLLBACK")
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if store_error(self.path, e) is not None:
+                    raise  # the command names it (read-only, a full disk, damage)
                 raise DatabaseError(f"tallennus epäonnistui: {e}. Tietokanta on ennallaan.") from None
         finally:
             self._in_tx = False
