@@ -143,7 +143,7 @@ def main() -> None:
     for k, v in result.items():
         print(f"{k:24} {v}")
     ok = result["ratio_import_to_read"] <= 3 and result["import_peak_mib"] <= 300
-    print("targets met" if ok else "TARGET MISSED: see docs/reliability.md (bench) for where the time goes")
+    print("targets met" if ok else "TARGET MISSED: see docs/reliability.md (Where an import's time goes)")
 
 
 if __name__ == "__main__":
