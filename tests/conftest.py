@@ -198,3 +198,19 @@ def demo_round(tmp_path_factory: pytest.TempPathFactory) -> DemoRound:
             decided, decide_exit = json.loads(r.stdout), r.exit_code
     return DemoRound(d, decided, decide_exit)
 
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests tests/attack_register.py lists (hostile, kill, leakcheck), so that pytest -m
+    counts the figures docs/reliability.md states."""
+    from .attack_register import MARKS
+
+    by_test: dict[tuple[str, str], list[str]] = {}
+    for mark, refs in MARKS.items():
+        for ref in refs:
+            file, test = ref.split("::")
+            by_test.setdefault((file, test), []).append(mark)
+    for item in items:
+        key = (Path(str(item.fspath)).name, getattr(item, "originalname", item.name))
+        for mark in by_test.get(key, ()):
+            item.add_marker(getattr(pytest.mark, mark))
