@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from .attack_register import ISSUE_15, MARKS
 
 TESTS = Path(__file__).resolve().parent
@@ -28,3 +30,24 @@ def test_the_reliability_document_names_each_findings_tests():
     text = DOC.read_text(encoding="utf-8")
     missing = [f"{item}: {ref}" for item, refs in ISSUE_15.items() for ref in refs if ref.split("::")[1] not in text]
     assert not missing, missing
+
+
+@pytest.mark.slow  # collects the listed test files once (several seconds)
+def test_the_figures_in_the_reliability_document_are_the_counted_ones():
+    """The three figures docs/reliability.md states are what pytest counts now (a case added to a
+    listed test changes them, and the document must follow)."""
+    import re
+    import subprocess
+    import sys
+
+    text = DOC.read_text(encoding="utf-8")
+    files = sorted({TESTS / ref.split("::")[0] for refs in MARKS.values() for ref in refs})
+    out = subprocess.run([sys.executable, "-m", "pytest", "-m", " or ".join(MARKS), "--collect-only", "-q", "-p", "no:xdist",
+                          "-p", "no:cacheprovider", *map(str, files)], capture_output=True, text=True, cwd=TESTS.parent)
+    cases = [line.split("[")[0] for line in out.stdout.splitlines() if "::" in line]
+    assert cases, out.stdout[-500:] + out.stderr[-500:]
+    for mark, refs in MARKS.items():
+        stated = re.search(rf"pytest -m {mark} --collect-only -q -p no:xdist \| grep -c :: +# (\d+)", text)
+        assert stated, mark
+        counted = sum(Path(case.split("::")[0]).name + "::" + case.split("::")[1] in refs for case in cases)
+        assert counted == int(stated.group(1)), (mark, counted)
