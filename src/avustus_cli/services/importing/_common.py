@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,19 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def _data_rows(table: Table, total_index: int, result: ImportResult) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cells) of each row that holds data; blank and total rows are counted in ``result`` and
+    left out (the registers' loop; applications have their own batched one)."""
+    for rownum, cells in table.rows:
+        result.rows_total += 1
+        if _is_blank(cells):
+            result.skipped_blank += 1
+        elif _is_total(cells, total_index):
+            result.skipped_total += 1
+        else:
+            yield rownum, cells
 
 
 def _is_blank(cells: list[Any]) -> bool:

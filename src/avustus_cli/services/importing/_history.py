@@ -17,10 +17,9 @@ from avustus_cli.domain.fields import HISTORY_FIELDS, HISTORY_SPECS
 from avustus_cli.services.importing._common import (
     ImportResult,
     _begin_import,
+    _data_rows,
     _DryRun,
     _finish,
-    _is_blank,
-    _is_total,
     _open,
     _parse_row,
     file_sha256,
@@ -53,14 +52,7 @@ def import_history(
         with store.transaction():
             existing = history_store.decisions_by_id(store)  # under the write lock
             import_id = _begin_import(store, "history", display, sha, table, result)
-            for rownum, cells in table.rows:
-                result.rows_total += 1
-                if _is_blank(cells):
-                    result.skipped_blank += 1
-                    continue
-                if _is_total(cells, rows.total_index):
-                    result.skipped_total += 1
-                    continue
+            for rownum, cells in _data_rows(table, rows.total_index, result):
                 grant, parsed, warnings = rows.grant(rownum, cells, result)
                 _store_grant(store, grant, parsed, warnings, existing.get(grant.id), import_id, result)
             _finish(store, import_id, result)

@@ -15,10 +15,9 @@ from avustus_cli.domain.errors import InputFileError
 from avustus_cli.services.importing._common import (
     ImportResult,
     _begin_import,
+    _data_rows,
     _DryRun,
     _finish,
-    _is_blank,
-    _is_total,
     _open,
     file_sha256,
 )
@@ -54,14 +53,7 @@ def import_reports(
             rows.grants = {r["id"]: r for r in store.grant_rows()}
             existing = {(f.grant_id, f.year): row for f, row in report_store.filings(store)}
             import_id = _begin_import(store, "reports", display, sha, table, result)
-            for rownum, cells in table.rows:
-                result.rows_total += 1
-                if _is_blank(cells):
-                    result.skipped_blank += 1
-                    continue
-                if _is_total(cells, rows.col["grant_id"]):
-                    result.skipped_total += 1
-                    continue
+            for rownum, cells in _data_rows(table, rows.col["grant_id"], result):
                 filing = rows.filing(store, rownum, cells)
                 _store_filing(store, filing, existing.get((filing.grant_id, filing.year)), import_id, rownum, result)
             _finish(store, import_id, result)
