@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.files import content_sha256
+from avustus_cli.adapters.pdf import pdf_copies
 from avustus_cli.adapters.proposal_sheet import read_sheet, validate_edits
 from avustus_cli.adapters.store import Store, now
 from avustus_cli.adapters.store import proposals as proposal_store
@@ -412,13 +413,6 @@ def apply_edits(
         new_rows.sort(key=lambda r: order[r.app.id])
         changed = save_plan(store, new_rows, scores=True)
     return new_rows, changed
-
-
-def pdf_copies(paths: list[Path]) -> list[Path]:
-    """PDF/A copies (LibreOffice) of the Word documents among ``paths``, beside them."""
-    from avustus_cli.adapters.pdf import to_pdf
-
-    return to_pdf([p for p in paths if p.suffix == ".docx"])
 
 
 def require_pdf() -> None:
