@@ -57,7 +57,11 @@ def test_decide_pdf_writes_a_pdfa_of_every_letter_and_records_it(decided_round, 
     from email.policy import default
 
     msg = email.message_from_bytes((workdir / "lahtevat" / "paatos_H-0002.eml").read_bytes(), policy=default)
-    assert sorted(a.get_filename() for a in msg.iter_attachments()) == ["paatos_H-0002.docx", "paatos_H-0002.pdf"]
+    # the letter, and the grant terms it encloses, each as Word and PDF/A (sent in this order)
+    assert [a.get_filename() for a in msg.iter_attachments()] == [
+        "paatos_H-0002.docx", "paatos_H-0002.pdf", "liite2_avustusehdot.docx", "liite2_avustusehdot.pdf"]
+    terms = (workdir / "paatokset" / "liite2_avustusehdot.pdf").read_bytes()
+    assert terms.startswith(b"%PDF") and b"pdfaid:part" in terms
 
 
 @pytest.mark.slow
@@ -172,3 +176,35 @@ def test_reclaim_decision_pdf_is_a_pdfa(tmp_path_factory, workdir):
     assert r.exit_code == 0, r.output
     data = (workdir / "takaisinperinta" / "takaisinperinta_H-0001.pdf").read_bytes()
     assert data.startswith(b"%PDF") and (b"<pdfaid:part>2</pdfaid:part>" in data or b'pdfaid:part="2"' in data)
+
+
+def _attached(eml) -> list[str]:
+    import email
+    from email.policy import default
+
+    return [str(a.get_filename()) for a in email.message_from_bytes(eml.read_bytes(), policy=default).iter_attachments()]
+
+
+def test_a_pdf_letter_is_sent_with_its_pdf_and_the_terms_as_word_and_pdf(decided_round, workdir, fake_soffice):
+    r = run_decide(decided_round, "--channel", "email", "--pdf")
+    assert r.exit_code == 0, r.output
+    letters = workdir / "paatokset"
+    assert (letters / "liite2_avustusehdot.pdf").read_bytes() == b"%PDF-1.7 liite2_avustusehdot.docx"
+    r = decided_round("send", "--dry-run", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0, r.output
+    granted = {ln.split(";")[3] for ln in (letters / "postitus.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+               if "Liite 2" in ln}
+    assert granted and len(granted) < 4
+    for n in range(1, 5):
+        letter = f"paatos_H-000{n}"
+        terms = ["liite2_avustusehdot.docx", "liite2_avustusehdot.pdf"] if f"{letter}.docx" in granted else []
+        assert _attached(workdir / "lahtevat" / f"{letter}.eml") == [f"{letter}.docx", f"{letter}.pdf", *terms]
+    # the amended letter by e-mail with --pdf: its own PDF and the terms, Word and PDF
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisu.", "--channel", "email", "--pdf")
+    assert r.exit_code == 0, r.output
+    assert (workdir / "muutospaatokset" / "liite2_avustusehdot.pdf").is_file()
+    r = decided_round("send", "--dry-run", "--out", workdir / "muutokset")
+    assert r.exit_code == 0, r.output
+    assert _attached(workdir / "muutokset" / "paatos_H-0002.eml") == [
+        "paatos_H-0002.docx", "paatos_H-0002.pdf", "liite2_avustusehdot.docx", "liite2_avustusehdot.pdf"]

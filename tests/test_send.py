@@ -13,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import letters as letter_store
+from avustus_cli.domain.letter import LETTER_KINDS
 
 from . import test_decide as _decide
 from .conftest import Cli, dump
@@ -84,10 +85,12 @@ def test_send_delivers_each_letter_once(decided_round, workdir, smtp):
     assert str(msg["Subject"]) == "Päätöskirje: avustus H-0002 (Keski-Suomen hyvinvointialue)"
     body = msg.get_body(("plain",)).get_content()
     assert "kolmantena päivänä viestin lähettämisestä" in body and "19 §" in body
-    (attachment,) = list(msg.iter_attachments())
-    assert attachment.get_filename() == "paatos_H-0002.docx"
+    attachment, terms = list(msg.iter_attachments())  # the letter, then the grant terms it encloses (Liite 2)
+    assert attachment.get_filename() == "paatos_H-0002.docx" and terms.get_filename() == "liite2_avustusehdot.docx"
     assert attachment.get_content_type() == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert attachment.get_content() == (workdir / "paatokset" / "paatos_H-0002.docx").read_bytes()
+    assert terms.get_content() == (workdir / "paatokset" / "liite2_avustusehdot.docx").read_bytes()
+    assert "Kirje liitteineen on tämän viestin liitteenä (paatos_H-0002.docx, liite2_avustusehdot.docx)" in body
     # the .eml is the very message, standards-compliant and owner-only
     eml = email.message_from_bytes((workdir / "lahtevat" / "paatos_H-0002.eml").read_bytes(), policy=default_policy)
     assert str(eml["Subject"]) == str(msg["Subject"]) and eml["Message-ID"] == msg["Message-ID"] and eml["Date"]
@@ -194,6 +197,121 @@ def test_a_letter_without_an_address_goes_by_post_and_decide_says_so(decided_rou
 
 
 
+# --- the enclosures a letter names go with it -------------------------------------------------------------
+
+
+def _mailing_enclosures(path: Path) -> dict[str, list[str]]:
+    """Each letter's file and the files its line in a mailing list encloses ("Liite 2 Avustusehdot (f.docx)")."""
+    import csv
+    import re
+
+    rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";"))
+    return {row["Tiedosto"]: re.findall(r"\(([^()]+)\)", row["Liitteet"]) for row in rows}
+
+
+def _eml_attachments(path: Path) -> list[tuple[str, bytes]]:
+    msg = email.message_from_bytes(path.read_bytes(), policy=default_policy)
+    return [(str(a.get_filename()), a.get_content()) for a in msg.iter_attachments()]
+
+
+def test_each_email_carries_exactly_the_enclosures_its_letter_names(decided_round, workdir):
+    _decided_by_email(decided_round)
+    letters = workdir / "paatokset"
+    r = decided_round("send", "--dry-run", "--out", workdir / "kokeilu")
+    assert r.exit_code == 0, r.output
+    named = _mailing_enclosures(letters / "postitus.csv")
+    assert sorted(named) == ["paatos_H-0001.docx", "paatos_H-0002.docx", "paatos_H-0003.docx", "paatos_H-0004.docx"]
+    assert {n for files in named.values() for n in files} == {"liite2_avustusehdot.docx"}  # a grant encloses the terms
+    assert any(not files for files in named.values())  # and a refusal encloses nothing
+    for letter, enclosed in named.items():
+        attached = _eml_attachments(workdir / "kokeilu" / Path(letter).with_suffix(".eml").name)
+        assert [name for name, _data in attached] == [letter, *enclosed], letter
+        assert all(data == (letters / name).read_bytes() for name, data in attached), letter
+        # the letter's own text names the terms exactly when they go with it
+        text = (letters / Path(letter).with_suffix(".html").name).read_text(encoding="utf-8")
+        assert ("Liite 2 Avustusehdot" in text) == bool(enclosed), letter
+
+
+def test_an_amended_decision_letter_carries_the_terms_too(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0  # the original decision by post
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisu.", "--channel", "email")
+    assert r.exit_code == 0, r.output
+    r = decided_round("send", "--dry-run", "--out", workdir / "kokeilu")
+    assert r.exit_code == 0, r.output
+    named = _mailing_enclosures(workdir / "muutospaatokset" / "postitus_muutos_H-0002.csv")
+    assert named == {"paatos_H-0002.docx": ["liite2_avustusehdot.docx"]}
+    attached = _eml_attachments(workdir / "kokeilu" / "paatos_H-0002.eml")
+    assert [name for name, _data in attached] == ["paatos_H-0002.docx", "liite2_avustusehdot.docx"]
+    assert attached[1][1] == (workdir / "muutospaatokset" / "liite2_avustusehdot.docx").read_bytes()
+
+
+def test_a_letter_whose_enclosure_is_missing_or_changed_is_not_sent(decided_round, workdir, smtp):
+    inbox, port = smtp
+    _decided_by_email(decided_round)
+    terms = workdir / "paatokset" / "liite2_avustusehdot.docx"
+    granted = sorted(k for k, v in _mailing_enclosures(workdir / "paatokset" / "postitus.csv").items() if v)
+    original = terms.read_bytes()
+    terms.write_bytes(b"muutettu")
+    cli = Cli(decided_round.db, _settings(workdir, port))
+    r = cli("send", "--out", workdir / "lahtevat")
+    message = " ".join(r.stderr.split())
+    assert r.exit_code == 1 and message.count("kirjeen liite liite2_avustusehdot.docx on muuttunut") == len(granted)
+    sent = sorted(f"paatos_{str(m['Subject']).split()[2].rstrip(':')}.docx" for m in inbox.messages)
+    assert sent == sorted(set(_mailing_enclosures(workdir / "paatokset" / "postitus.csv")) - set(granted))
+    terms.unlink()
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 1 and "kirjeen liitettä" in r.stderr and "ei löydy" in r.stderr
+    terms.write_bytes(original)  # the terms as they were written: the letters go, each with them
+    r = cli("send", "--out", workdir / "lahtevat")
+    assert r.exit_code == 0, r.output
+    assert len(inbox.messages) == 4
+    for m in inbox.messages[-len(granted):]:
+        assert [a.get_filename() for a in m.iter_attachments()][1:] == ["liite2_avustusehdot.docx"]
+
+
+def test_a_letter_recorded_without_its_enclosures_gets_the_terms_its_text_names(decided_round, workdir):
+    """A decision letter recorded before the letters table named enclosures: the terms go with it when the
+    letter's own text names them."""
+    _decided_by_email(decided_round)
+    store = Store.open(decided_round.db)
+    try:
+        with store.transaction():
+            store.conn.execute("update letters set detail = json_remove(detail, '$.enclosures')")
+            assert not store.query("select id from letters where detail like '%enclosures%'")
+    finally:
+        store.close()
+    r = decided_round("send", "--dry-run", "--out", workdir / "kokeilu")
+    assert r.exit_code == 0, r.output
+    for letter, enclosed in _mailing_enclosures(workdir / "paatokset" / "postitus.csv").items():
+        attached = _eml_attachments(workdir / "kokeilu" / Path(letter).with_suffix(".eml").name)
+        assert [name for name, _data in attached] == [letter, *enclosed], letter
+
+
+# The letter templates and the enclosures each names ("Liite 2 Avustusehdot"); avustus send attaches a
+# decision letter's (the tests above). A letter of another kind that starts naming an enclosure fails here
+# until send attaches it too.
+LETTER_ENCLOSURES = {
+    "paatoskirje": ["Liite 2 Avustusehdot"],
+    "taydennyspyynto": [], "muistutus": [], "kayttoselvitys_hyvaksynta": [], "kayttoselvitys_taydennys": [],
+    "kuuleminen": [], "takaisinperinta": [], "sopimus": [], "oikaisuvaatimuspaatos": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(LETTER_ENCLOSURES))
+def test_only_a_grants_decision_letter_names_an_enclosure(name):
+    import re
+
+    from avustus_cli.adapters.render import example_context, render_html
+    from avustus_cli.domain.config import default_settings
+
+    ctx = example_context(name)
+    html = render_html(name, ctx, default_settings(2027))
+    assert re.findall(r"Liite \d+ [A-ZÅÄÖ]\w+", html) == LETTER_ENCLOSURES[name]
+    if name == "paatoskirje":  # a refusal names none
+        assert re.findall(r"Liite \d+", render_html(name, {**ctx, "outcome": "refused"}, default_settings(2027))) == []
+
+
 # --- a run killed between the server's acceptance and the record --------------------------------------------
 
 
@@ -291,3 +409,27 @@ def test_a_line_dropped_before_the_servers_answer_leaves_the_letter_unconfirmed_
     r = cli("send", "--out", workdir / "lahtevat")
     assert r.exit_code == 1 and len(inbox.messages) == 4  # the three others now; the first only on the officer's word
     assert [str(m["Subject"]).split()[2] for m in inbox.messages].count(first) == 1
+
+
+@pytest.mark.parametrize("kind", sorted(LETTER_KINDS))
+def test_the_covering_email_names_the_letter_in_good_finnish(kind):
+    import datetime as dt
+
+    from avustus_cli.domain.config import default_settings
+    from avustus_cli.domain.letter import LetterRecord
+    from avustus_cli.services.sending import message_text
+
+    rec = LetterRecord(id=1, kind=kind, application_id="H-1", grant_id="H-1", folder="/nowhere", file="k.docx",
+                       files=("k.docx",), recipient="X ry", email="x@example.fi", channel="email",
+                       sent=dt.date(2027, 1, 21), served=dt.date(2027, 1, 24), content_hash="")
+    _subject, body = message_text(default_settings(2027), rec, [Path("k.docx")])
+    said = body.split("lähettää teille oheisena ", 1)[1].split(" (avustus", 1)[0]
+    expected = {
+        "decision": "päätöskirjeen", "amendment": "muutetun päätöksen", "supplement": "täydennyspyynnön",
+        "reminder": "muistutuksen", "review_decision": "oikaisuvaatimuspäätöksen",
+        "reclaim_hearing": "kuulemiskirjeen (takaisinperintä)", "reclaim_decision": "takaisinperintäpäätöksen",
+        "report_acceptance": "käyttöselvityksen hyväksymistä koskevan kirjeen",
+        "report_supplement": "käyttöselvityksen täydennyspyynnön", "agreement": "kumppanuussopimuksen",
+    }
+    assert said == expected[kind]
+    assert "Kirje on tämän viestin liitteenä (k.docx)." in body  # a letter enclosing nothing

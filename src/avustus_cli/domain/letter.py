@@ -30,6 +30,19 @@ LETTER_KINDS: dict[str, str] = {
     "report_supplement": "käyttöselvityksen täydennyspyyntö",
     "agreement": "kumppanuussopimus",
 }
+# Each kind as the covering e-mail names it as its object ("... lähettää teille oheisena päätöskirjeen").
+LETTER_OBJECTS: dict[str, str] = {
+    "decision": "päätöskirjeen",
+    "amendment": "muutetun päätöksen",
+    "supplement": "täydennyspyynnön",
+    "reminder": "muistutuksen",
+    "review_decision": "oikaisuvaatimuspäätöksen",
+    "reclaim_hearing": "kuulemiskirjeen (takaisinperintä)",
+    "reclaim_decision": "takaisinperintäpäätöksen",
+    "report_acceptance": "käyttöselvityksen hyväksymistä koskevan kirjeen",
+    "report_supplement": "käyttöselvityksen täydennyspyynnön",
+    "agreement": "kumppanuussopimuksen",
+}
 # The letters whose service starts the applicant's review period of a grant (the latest one counts); a review
 # decision is appealed to the court instead (its own 30 days, not a payment hold).
 DECISION_KINDS = ("decision", "amendment")
@@ -98,6 +111,16 @@ class Letter:
 
     def mailing_row(self) -> tuple[str, ...]:
         return (self.application, self.name, self.email, self.file, self.html, self.channel, "; ".join(self.enclosures))
+
+
+# The grant terms (annex 2) a grant's decision letter names among its enclosures and that go with it.
+TERMS_ENCLOSURE = "liite2_avustusehdot"
+TERMS_LABEL = "Liite 2 Avustusehdot"
+
+
+def terms_files(formats) -> tuple[str, ...]:
+    """The grant terms as a letter encloses them: the Word file (the HTML when no Word files are made)."""
+    return (f"{TERMS_ENCLOSURE}.{'docx' if 'docx' in formats else 'html'}",)
 
 
 MAILING_HEADERS = ("Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto", "HTML-tiedosto", "Lähetystapa", "Liitteet")

@@ -40,7 +40,16 @@ from avustus_cli.domain.decision import (
 )
 from avustus_cli.domain.errors import AvustusError, NotFoundError, ValidationError
 from avustus_cli.domain.followup import hold_reasons
-from avustus_cli.domain.letter import CHANNELS, Letter, addressee, enclosure, letter_files
+from avustus_cli.domain.letter import (
+    CHANNELS,
+    TERMS_ENCLOSURE,
+    TERMS_LABEL,
+    Letter,
+    addressee,
+    enclosure,
+    letter_files,
+    terms_files,
+)
 from avustus_cli.domain.models import GRANT_FORM_LABELS, Application, Grant, GrantForm
 from avustus_cli.domain.proposal import ProposalEdit, budget_of, line_from_record, multi_year
 from avustus_cli.domain.standing import sentence
@@ -391,9 +400,9 @@ def _record_decisions(
         own = write_director_decision(settings, plan.letter_rows, plan.apps, result, stage.path, formats)
         from avustus_cli.adapters.pdf import pdf_copies
         staged += own
-        if pdf:  # PDF/A of each letter beside its Word file, recorded and sent with it
+        if pdf:  # PDF/A of each letter and of the terms it encloses beside the Word file, recorded and sent with it
             written = with_pdfs(written)
-            staged += [p for w in written for p in w.paths if p.suffix == ".pdf"]
+            staged += [p for w in written for p in w.paths if p.suffix == ".pdf"] + enclosed_pdfs(written)
             staged += pdf_copies(own)
     except AvustusError as e:
         raise AvustusError(f"{e.message} {NOTHING_WRITTEN}") from e
@@ -561,13 +570,14 @@ class WrittenLetter:
     app: Application | None
     dispatch: dict[str, Any]
     paths: tuple[Path, ...]
+    enclosures: tuple[str, ...] = ()  # the files enclosed with the letter, beside it (the grant terms)
 
 
-TERMS_ENCLOSURE = "liite2_avustusehdot"
 
 
 def write_terms_enclosure(settings: Settings, folder: Path, formats: Sequence[str] = ("html", "docx")) -> list[Path]:
-    """The grant terms (annex 2) the decision letters refer to and enclose, beside the letters."""
+    """The grant terms (annex 2) the decision letters refer to and enclose, beside the letters (``folder``:
+    the run's staging folder, written in place)."""
     from avustus_cli.adapters.render import write_document
 
     ctx = {"report_due": deadlines.report_due(settings.year, settings.report_months),
@@ -586,7 +596,8 @@ def write_decision_letters(
     written_letters: list[WrittenLetter] | None = None,
     amends: dict[str, Any] | None = None,
 ) -> tuple[list[Path], list[Letter]]:
-    """Write the decision letters; each one's files and delivery are appended to ``written_letters``
+    """Write the decision letters into ``letters_dir``, the run's staging folder (in place, see
+    ``write_document``); each one's files, delivery and enclosures are appended to ``written_letters``
     (recorded by :func:`record_letters`)."""
     from avustus_cli.adapters.render import write_document
 
@@ -602,10 +613,12 @@ def write_decision_letters(
         stem = stems[row.id]
         paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
         written.extend(paths)
+        # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
+        grants_money = ctx["outcome"] != "refused"
         if written_letters is not None:
-            written_letters.append(WrittenLetter(row, app, own, tuple(paths)))
-        # a grant's letter encloses the grant terms (Liite 2), written beside the letters
-        enclosed = (enclosure("Liite 2 Avustusehdot", TERMS_ENCLOSURE, formats),) if ctx["outcome"] != "refused" else ()
+            written_letters.append(WrittenLetter(row, app, own, tuple(paths),
+                                                 terms_files(formats) if grants_money else ()))
+        enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats),) if grants_money else ()
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
                                     own["channel"], enclosed))
     return written, mailing
@@ -617,7 +630,8 @@ def write_director_decision(
 ) -> list[Path]:
     """The strategy director's decision as made (``decide --maker Strategiajohtaja``): the final, dated
     version of the draft ``propose`` wrote, from the decisions recorded, written beside the letters as
-    ``strategiajohtajan_paatos_<date>``. Nothing for the board's decisions (the minutes hold them)."""
+    ``strategiajohtajan_paatos_<date>`` (``folder``: the run's staging folder). Nothing for the board's
+    decisions (the minutes hold them)."""
     from avustus_cli.adapters.render import write_document
 
     if result.maker.casefold() != settings.small_partnership_decider.casefold():
@@ -637,12 +651,24 @@ def write_director_decision(
 
 
 def with_pdfs(written: Sequence[WrittenLetter]) -> list[WrittenLetter]:
-    """Each letter with a PDF/A of its Word file beside it (LibreOffice, one run for all)."""
+    """Each letter with a PDF/A of its Word file beside it, and of each Word file it encloses (the grant
+    terms, once for all): LibreOffice, one run for all. The enclosures must be written already."""
     from avustus_cli.adapters.pdf import to_pdf
 
-    to_pdf([p for w in written for p in w.paths if p.suffix == ".docx"])
-    return [replace(w, paths=(*w.paths, *[p.with_suffix(".pdf") for p in w.paths if p.suffix == ".docx"]))
+    def pdf_name(name: str) -> list[str]:
+        return [str(Path(name).with_suffix(".pdf"))] if Path(name).suffix == ".docx" else []
+
+    docs = [p for w in written for p in w.paths if p.suffix == ".docx"]
+    enclosed = sorted({w.paths[0].parent / n for w in written if w.paths for n in w.enclosures if n.endswith(".docx")})
+    to_pdf([*docs, *enclosed])
+    return [replace(w, paths=(*w.paths, *[p.with_suffix(".pdf") for p in w.paths if p.suffix == ".docx"]),
+                    enclosures=(*w.enclosures, *[pdf for n in w.enclosures for pdf in pdf_name(n)]))
             for w in written]
+
+
+def enclosed_pdfs(written: Sequence[WrittenLetter]) -> list[Path]:
+    """The PDFs of the enclosures :func:`with_pdfs` made (each once)."""
+    return sorted({w.paths[0].parent / n for w in written if w.paths for n in w.enclosures if n.endswith(".pdf")})
 
 
 def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], stage: StagedFolder | None = None) -> int:
@@ -652,6 +678,21 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
     from avustus_cli.adapters.store import letters as letter_store
 
     new = 0
+    hashes: dict[Path, str] = {}  # an enclosure (the same grant terms for every letter) hashed once
+
+    def enclosures(w: WrittenLetter) -> dict[str, str]:
+        """Each enclosed file's name and the SHA-256 of the one that will be beside the letter (an earlier
+        run's file of record, when the folder keeps it), for send to attach and check."""
+        out: dict[str, str] = {}
+        for name in w.enclosures:
+            p = w.paths[0].parent / name
+            if stage is not None and stage.final(p).exists():
+                p = stage.final(p)
+            if p not in hashes:
+                hashes[p] = letter_store.file_hash(p)
+            out[name] = hashes[p]
+        return out
+
     with store.transaction():
         for w in written:
             paths: list[Path] = list(w.paths)
@@ -659,11 +700,14 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
             if stage is not None:
                 paths = [stage.final(p) if stage.final(p).exists() else p for p in w.paths]
                 folder = stage.target
+            detail: dict[str, Any] = {"decision_date": w.row.decision_date, "section": w.row.section,
+                                      "maker": w.row.decision_maker}
+            if w.enclosures:
+                detail["enclosures"] = enclosures(w)
             _rec, is_new = letter_store.record_letter(
                 store, kind=kind, files=paths, recipient=w.row.applicant, channel=w.dispatch["channel"],
                 sent=w.dispatch["sent"], application_id=w.row.application_id, grant_id=w.row.id,
-                email=w.app.email if w.app is not None else None, folder=folder,
-                detail={"decision_date": w.row.decision_date, "section": w.row.section, "maker": w.row.decision_maker},
+                email=w.app.email if w.app is not None else None, folder=folder, detail=detail,
             )
             new += is_new
     return new
@@ -890,7 +934,9 @@ def _stage_amendment_letter(
         written: list[WrittenLetter] = []
         paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
                                                 written_letters=written, amends=amends)
-        if pdf:  # the PDF/A beside the Word file, renamed with it below
+        if any(m.enclosures for m in mailing):  # the grant terms the letter encloses, beside it
+            write_terms_enclosure(settings, stage.path)
+        if pdf:  # the PDF/A beside the Word file (renamed with it below), and the enclosed terms' PDF/A
             written = with_pdfs(written)
         if paths:
             stem = stage.settle(paths[0].stem)
@@ -898,8 +944,6 @@ def _stage_amendment_letter(
                                     dispatch["channel"], m.enclosures) for m in mailing]
             written = [replace(w, paths=tuple(p.with_name(f"{stem}{p.suffix}") for p in w.paths))
                        for w in written]
-        if any(m.enclosures for m in mailing):  # the grant terms the letter encloses, beside it
-            write_terms_enclosure(settings, stage.path)
         write_mailing(stage.path / mailing_name, mailing)
         record_letters(store, "amendment", written, stage)
     except AvustusError as e:

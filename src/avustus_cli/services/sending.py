@@ -26,7 +26,14 @@ from avustus_cli.adapters.store import letters as letter_store
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import SettingsError, ValidationError
-from avustus_cli.domain.letter import LETTER_KINDS, LetterRecord
+from avustus_cli.domain.letter import (
+    DECISION_KINDS,
+    LETTER_KINDS,
+    LETTER_OBJECTS,
+    TERMS_ENCLOSURE,
+    TERMS_LABEL,
+    LetterRecord,
+)
 
 DEFAULT_OUTBOX = Path("lahtevat")
 PASSWORD_ENV = "AVUSTUS_SMTP_PASSWORD"
@@ -67,8 +74,8 @@ def message_text(settings: Settings, rec: LetterRecord, attachments: list[Path])
     body = "\n".join([
         "Hyvä vastaanottaja,",
         "",
-        f"{settings.county} lähettää teille oheisena {label}n ({about}). Kirje on tämän viestin liitteenä "
-        f"({names}).",
+        f"{settings.county} lähettää teille oheisena {LETTER_OBJECTS.get(rec.kind, 'kirjeen')} ({about}). "
+        f"{'Kirje liitteineen' if _enclosures(rec) else 'Kirje'} on tämän viestin liitteenä ({names}).",
         "",
         "Kirje annetaan tiedoksi sähköisesti. Laki sähköisestä asioinnista viranomaistoiminnassa (13/2003) "
         "19 §:n mukaan tavallisena sähköisenä viestinä lähetetyn päätöksen katsotaan tulleen tiedoksi kolmantena "
@@ -85,13 +92,38 @@ def message_text(settings: Settings, rec: LetterRecord, attachments: list[Path])
 
 
 def _attachments(rec: LetterRecord) -> list[Path]:
-    """The letter's Word file, and its PDF when one was made (avustus send attaches these, not the HTML)."""
+    """The letter's Word file and its PDF when one was made (avustus send attaches these, not the HTML),
+    then each file the letter encloses (:func:`_enclosures`)."""
     folder = Path(rec.folder)
     names = [n for n in rec.files if Path(n).suffix.lower() in (".docx", ".pdf")] or [rec.file]
     pdf = Path(rec.file).with_suffix(".pdf").name
     if pdf not in names and (folder / pdf).is_file():
         names.append(pdf)
-    return [folder / n for n in names]
+    return [folder / n for n in [*names, *_enclosures(rec)]]
+
+
+def _enclosures(rec: LetterRecord) -> dict[str, str | None]:
+    """The files a letter encloses, each with the SHA-256 recorded when it was written (None: not recorded).
+
+    A letter recorded with its enclosures names them; a decision letter recorded before enclosures were
+    recorded encloses the grant terms beside it when its own text names them (Liite 2 Avustusehdot), as
+    the Word file and, when the letter has a PDF, as PDF too."""
+    recorded = rec.detail.get("enclosures")
+    if isinstance(recorded, dict):
+        return {str(k): (str(v) if v else None) for k, v in recorded.items()}
+    if rec.kind not in DECISION_KINDS:
+        return {}
+    html = Path(rec.folder) / Path(rec.file).with_suffix(".html").name
+    try:
+        names_terms = TERMS_LABEL in html.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    if not names_terms:
+        return {}
+    out: dict[str, str | None] = {f"{TERMS_ENCLOSURE}.docx": None}
+    if Path(rec.file).with_suffix(".pdf").name in rec.files:
+        out[f"{TERMS_ENCLOSURE}.pdf"] = None
+    return out
 
 
 def _check_file(rec: LetterRecord) -> str | None:
@@ -100,6 +132,13 @@ def _check_file(rec: LetterRecord) -> str | None:
         return f"tiedostoa {path} ei löydy"
     if letter_store.file_hash(path) != rec.content_hash:
         return f"tiedosto {path.name} on muuttunut kirjauksen jälkeen: kirjoita kirje uudelleen sen omalla komennolla"
+    for name, digest in _enclosures(rec).items():
+        enclosed = Path(rec.folder) / name
+        if not enclosed.is_file():
+            return f"kirjeen liitettä {enclosed} ei löydy: kirje lähetetään vain liitteineen"
+        if digest is not None and letter_store.file_hash(enclosed) != digest:
+            return (f"kirjeen liite {enclosed.name} on muuttunut kirjeen kirjoittamisen jälkeen: palauta liite "
+                    "sellaiseksi kuin se kirjoitettiin (varmuuskopiosta) tai lähetä kirje muuten")
     return None
 
 
