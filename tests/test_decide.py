@@ -868,3 +868,45 @@ def test_the_strategy_directors_decision_is_written_dated_and_final_by_decide(cl
     first = (sj / "strategiajohtajan_paatos_2027-01-21.docx").read_bytes()
     r = cli(*director)
     assert r.exit_code == 0 and (sj / "strategiajohtajan_paatos_2027-01-21.docx").read_bytes() == first
+
+
+def test_decide_lists_each_folder_for_leftovers_once_and_removes_only_a_killed_runs(decided_round, workdir, monkeypatch):
+    """The cleanup of what a killed run left is made once per folder and run, not once per file written
+    (that is quadratic on a round of a thousand letters): the letters are written in place inside decide's
+    new staging folder. A killed run's staging folder older than a quarter of an hour is removed; one still
+    being written, and the officer's own files, are not."""
+    import collections
+    import time
+
+    from avustus_cli.adapters import files
+
+    swept: collections.Counter[Path] = collections.Counter()
+    real = files.sweep_leftovers
+
+    def counting(folder, *args, **kwargs):
+        swept[Path(folder).resolve()] += 1
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(files, "sweep_leftovers", counting)
+    old = time.time() - files.STALE_AFTER - 60
+    killed = workdir / ".paatokset.ab12cd34.staging"  # a killed decide's, older than a quarter of an hour
+    (killed / "x").mkdir(parents=True)
+    running = workdir / ".paatokset.ef56gh78.staging"  # another run still writing
+    running.mkdir()
+    own = [workdir / ".paatokset.muistio.staging", workdir / "paatokset" / ".paatos_H-0001.docx.muistio.tmp",
+           workdir / "paatokset" / "muistio.txt"]
+    for p in own:
+        p.parent.mkdir(exist_ok=True)
+        p.write_text("virkailijan oma", encoding="utf-8")
+    for p in (killed, *own):
+        os.utime(p, (old, old))
+    r = run_decide(decided_round, "--channel", "email")
+    assert r.exit_code == 0, r.output
+    letters = sorted((workdir / "paatokset").glob("paatos_*.docx"))
+    assert len(letters) == 4
+    # the staging folder the letters go into is listed once (for the mailing list, written last); the
+    # backups' and the database's folders once for each file of their own, whatever the number of letters
+    assert [n for f, n in swept.items() if f.name.endswith(".staging")] == [1], swept
+    assert swept[(workdir / "varmuuskopiot").resolve()] <= 2 and swept[workdir.resolve()] <= 2, swept
+    assert not killed.exists() and running.is_dir()
+    assert all(p.read_text(encoding="utf-8") == "virkailijan oma" for p in own)

@@ -361,7 +361,7 @@ DOC_RUNNER = textwrap.dedent(
     import sys
     from avustus_cli.adapters import faults, files
 
-    _atomic_save, _swap = files.atomic_save, files.StagedCopy.swap
+    _atomic_save, _swap, _write_in_stage = files.atomic_save, files.StagedCopy.swap, files.write_in_stage
     _final, _publish = files.StagedFolder.final, files.StagedFolder.publish
     _n = {"file-tmp": 0, "publish-file": 0, "publishing": 0}
 
@@ -371,6 +371,12 @@ DOC_RUNNER = textwrap.dedent(
             _n["file-tmp"] += 1  # the temporary file is written, not yet moved into place
             faults.checkpoint("file-tmp", _n["file-tmp"])
         return _atomic_save(path, save_then_pause, **k)
+
+    def write_in_stage(path, data):  # a file written in place inside a staging folder (decide's letters)
+        out = _write_in_stage(path, data)
+        _n["file-tmp"] += 1
+        faults.checkpoint("file-tmp", _n["file-tmp"])
+        return out
 
     def publish(self):
         _n["publishing"] = 1  # the database has committed; the staged letters are moved into place
@@ -386,7 +392,7 @@ DOC_RUNNER = textwrap.dedent(
         faults.checkpoint("swap")  # the database has committed; the staged folder is not yet in place
         _swap(self)
 
-    files.atomic_save, files.StagedCopy.swap = atomic_save, swap
+    files.atomic_save, files.StagedCopy.swap, files.write_in_stage = atomic_save, swap, write_in_stage
     files.StagedFolder.final, files.StagedFolder.publish = final, publish
     from avustus_cli.cli import main
     sys.argv[0] = "avustus"

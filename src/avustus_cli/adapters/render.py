@@ -39,7 +39,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from avustus_cli.adapters.files import write_atomic
+from avustus_cli.adapters.files import write_atomic, write_in_stage
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import AvustusError
@@ -828,10 +828,17 @@ def write_document(
     context: Mapping[str, Any],
     settings: Settings,
     formats: Sequence[str] = ("html", "docx"),
+    *,
+    in_stage: bool = False,
 ) -> list[Path]:
     """Render document ``name`` in each of ``formats`` and write
     ``out_dir/<stem>.<format>`` atomically. Everything is rendered before
-    anything is written, so an error leaves no half set of files."""
+    anything is written, so an error leaves no half set of files.
+
+    ``in_stage``: ``out_dir`` is a staging folder that only this run writes and that is moved into
+    place as a whole (``files.StagedFolder``): each file is written in place, without a temporary file
+    beside it and without listing the folder for a killed run's leftovers (a staging folder is new;
+    a killed run's staging folders are removed once per run when the next one is made)."""
     out_dir = Path(out_dir)
     rendered = [(out_dir / f"{stem}.{f}", data) for f, data in render_document(name, context, settings, formats)]
     try:
@@ -840,7 +847,10 @@ def write_document(
         raise TemplateError(f"kansiota {out_dir} ei voitu luoda: {e.strerror}.") from None
     for path, data in rendered:
         try:
-            write_atomic(path, data)  # not fsynced: documents are re-made from the database at will
+            if in_stage:
+                write_in_stage(path, data)
+            else:
+                write_atomic(path, data)  # not fsynced: documents are re-made from the database at will
         except OSError as e:
             raise TemplateError(
                 f"tiedostoa {path} ei voitu kirjoittaa: {e.strerror}. Onko tiedosto auki Wordissa?"

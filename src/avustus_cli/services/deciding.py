@@ -582,7 +582,7 @@ def write_terms_enclosure(settings: Settings, folder: Path, formats: Sequence[st
 
     ctx = {"report_due": deadlines.report_due(settings.year, settings.report_months),
            "report_documents": list(_report_documents())}
-    return write_document(Path(folder), TERMS_ENCLOSURE, "avustusehdot", ctx, settings, formats)
+    return write_document(Path(folder), TERMS_ENCLOSURE, "avustusehdot", ctx, settings, formats, in_stage=True)
 
 
 def write_decision_letters(
@@ -611,7 +611,7 @@ def write_decision_letters(
         own = letter_channel(dispatch, app)
         ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
         stem = stems[row.id]
-        paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats)
+        paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats, in_stage=True)
         written.extend(paths)
         # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
         grants_money = ctx["outcome"] != "refused"
@@ -647,7 +647,7 @@ def write_director_decision(
         return []
     content.update(final=True, decision_date=result.decision_date, section=result.section)
     stem = f"{director.TEMPLATE}_{result.decision_date.isoformat()}"
-    return write_document(Path(folder), stem, director.TEMPLATE, content, settings, formats)
+    return write_document(Path(folder), stem, director.TEMPLATE, content, settings, formats, in_stage=True)
 
 
 def with_pdfs(written: Sequence[WrittenLetter]) -> list[WrittenLetter]:
