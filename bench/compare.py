@@ -21,7 +21,8 @@ Rows (issue 14), with their anchors:
 - check of ``--rows`` applications (bench_check.py's round): every rule (first check), and the
   re-check of the unchanged round;
 - ``check --xlsx`` of ``--xlsx-rows`` applications (the rules and the workbook);
-- propose of ``--letters`` applications, each with a supplement letter (bench_propose.py's round).
+- propose of ``--letters`` applications, each with a supplement letter (bench_propose.py's round);
+- decide of ``--letters`` proposed applications, a decision letter each (bench_decide.py's round).
 
 Nothing is asserted: read the ratios.
 """
@@ -232,6 +233,29 @@ def propose_rows(versions: list[Version], work: Path, n: int):
             (f"propose {n} applications, a letter each", "python -c pass", per)]
 
 
+def decide_rows(versions: list[Version], work: Path, n: int):
+    """decide of ``n`` proposed applications (bench_decide.py's round: no supplement letters), a letter each,
+    into an empty letters folder; the round is imported, checked and proposed once per version."""
+    sys.path.insert(0, str(HERE))
+    import bench_propose
+
+    export = work / "decide.xlsx"
+    bench_propose.build_export(export, n, 0.0)
+    per: dict[str, list[str]] = {}
+    for v in versions:
+        d = work / f"decide-{v.label}"
+        d.mkdir()
+        _run([*v.avustus, "--db", str(d / "base.db"), "import", str(export)])
+        subprocess.run([*v.avustus, "--db", str(d / "base.db"), "check", "--as-of", "2027-01-10"], stdout=subprocess.DEVNULL)
+        _run([*v.avustus, "--db", str(d / "base.db"), "propose", "--out", str(d / "esitys"), "--as-of", "2027-01-12",
+              "--budget", "10000000"])
+        script = f'cp "{d}/base.db" "{d}/run.db" && rm -rf "{d}/paatokset" && exec "$@"'
+        per[v.label] = ["sh", "-c", script, "decide", *v.avustus, "--db", str(d / "run.db"), "decide", "--date",
+                        "2027-01-26", "--section", "§ 12", "--letters", str(d / "paatokset")]
+    return [("python -c pass", None, {"": [sys.executable, "-c", "pass"]}),
+            (f"decide {n} applications, a letter each", "python -c pass", per)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--before", type=Path, help="an older checkout with its own .venv")
@@ -239,7 +263,7 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=100_000, help="applications for import and check")
     ap.add_argument("--xlsx-rows", type=int, default=50_000)
     ap.add_argument("--letters", type=int, default=1000)
-    ap.add_argument("--only", default="startup,import,check,xlsx,propose")
+    ap.add_argument("--only", default="startup,import,check,xlsx,propose,decide")
     ap.add_argument("--results", type=Path, default=HERE / "results.md")
     ap.add_argument("--_measure", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -262,6 +286,8 @@ def main() -> int:
             groups.append(("Check", check_rows(versions, work, a.rows, a.xlsx_rows, before, which)))
         if "propose" in which:
             groups.append(("Propose", propose_rows(versions, work, a.letters)))
+        if "decide" in which:
+            groups.append(("Decide", decide_rows(versions, work, a.letters)))
         for title, rows in groups:
             times: dict[tuple[str, str], list[float]] = {}
             peaks: dict[tuple[str, str], list[float]] = {}
