@@ -49,7 +49,7 @@ SAMPLE = ROOT / "sample_data"
 OUT = HERE / "out"
 
 # the same two-command Typer app as bench_startup.py (this folder is on sys.path when run as a script)
-from bench_startup import ANCHOR_APP  # noqa: E402
+from bench_startup import ANCHOR_APP, as_installed  # noqa: E402
 
 BARE_READ = """
 import sys, python_calamine as pc
@@ -271,6 +271,7 @@ def main() -> int:
         _measure_child(a._measure)
         return 0
     which = set(a.only.split(","))
+    as_installed()  # with bytecode, as installed, written outside both checkouts
     after = Version("after", ROOT, Path(sys.executable))
     before = Version("before", a.before.resolve(), a.before.resolve() / ".venv" / "bin" / "python") if a.before else None
     versions = [v for v in (before, after) if v is not None]
@@ -317,7 +318,8 @@ def _table(tables, with_before: bool, a) -> str:
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}; load average at the end "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}.",
         f"Medians of {a.runs} runs, every row measured in turn within each run (whole processes; "
-        "`bench/compare.py`). Ratios are to the row's anchor measured in the same runs; a shared "
+        "`bench/compare.py`), each with its modules' bytecode as an installed program has it. Ratios are to "
+        "the row's anchor measured in the same runs; a shared "
         "machine moves the seconds far more than the ratios.",
         "",
     ]

@@ -9,7 +9,6 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from avustus_cli.adapters.excel import neutralise
 from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain.letter import MAILING_HEADERS, Letter
 
@@ -23,6 +22,8 @@ def write_mailing(path: Path, letters: Iterable[Letter]) -> Path:
     """The mail-merge list: UTF-8 with BOM, ``;`` separated (Finnish Excel),
     every cell neutralised against formulas, one line per letter with the files
     enclosed with it. Owner-only: it holds e-mails."""
+    from avustus_cli.adapters.excel import neutralise  # here: `avustus overdue` loads this module, not the workbooks'
+
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(MAILING_HEADERS)

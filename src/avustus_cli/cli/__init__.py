@@ -37,6 +37,8 @@ from rich.markup import escape
 from typer._click import exceptions as _click_exc  # typer vendors click
 from typer._click.core import ParameterSource
 from typer._click.globals import get_current_context
+from typer._coercion import RuntimeParam, build_runtime_param
+from typer._param_types import coerce_cli_path
 from typer.models import DefaultPlaceholder
 
 from avustus_cli import __version__
@@ -87,9 +89,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                     "täyttyneeksi."),
     "agreement": ("decide_cmds", "Laadi kumppanuussopimus: osapuolten sitoumukset, mittarit ja niiden vuosiseuranta, "
                   "sopimusvuodet ja maksuerät."),
-    "report": ("decide_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
+    "report": ("followup_cmds", "Käyttöselvitys: näytä tuodun selvityksen tarkistuslista, hyväksy se (--accept) tai pyydä "
                "täydennys (--supplement); --received kirjaa selvityksen käsin."),
-    "overdue": ("decide_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
+    "overdue": ("followup_cmds", "Avustukset, joiden käyttöselvitys on myöhässä: eräpäivä, myöhästyminen, "
                 "muistutusporras ja pidätys; takaisinperinnät, joiden palautus on myöhässä. Poistumiskoodi 1, jos "
                 "jotain on myöhässä."),
     "reclaim": ("reclaim_cmds", "Avustuksen takaisinperintä: kuuleminen, päätös oikaisuvaatimusohjeineen ja palautukset."),
@@ -198,10 +200,74 @@ def _finnish_metavar(param: Any) -> str | None:
     return "TEKSTI"
 
 
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True)
+class _PlainValue(RuntimeParam):
+    """A value converted as Typer converts it, without pydantic.
+
+    Typer 0.29 converts every option value through a pydantic TypeAdapter (built even for an option not
+    given), and importing pydantic is about a fifth of a short command's time. The values this command
+    line takes are text, paths, whole numbers, flags and lists of them: those are converted here to what
+    the TypeAdapter gives (a text as it is, a path as ``Path(text)``, plain digits as ``int``, a flag's
+    ``True``/``False`` as it is). Anything else (``1_000``, a number under its
+    ``min``, bytes) goes to Typer's own conversion, which gives its own result or message;
+    tests/test_startup.py holds both to the same results.
+    """
+
+    kind: str = "str"  # "str", "path", "int" or "bool"; a list of them: is_list
+
+    def _leaf(self, value: Any, param: Any, ctx: Any) -> Any:
+        if (self.kind == "str" and type(value) is str) or (self.kind == "bool" and type(value) is bool):
+            return value
+        if self.kind == "path" and type(value) is str:
+            return coerce_cli_path(Path(value), self.parameter_info, path_type=Path, param=param, ctx=ctx)
+        if self.kind == "int":
+            number = value if type(value) is int else int(value) if type(value) is str and _DIGITS.fullmatch(value) else None
+            if number is not None and (self.parameter_info.min is None or number >= self.parameter_info.min):
+                return number
+        raise LookupError  # not a plain value: Typer's own conversion
+
+    def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+        try:
+            if isinstance(value, (list, tuple)) and self.is_list:
+                return [self._leaf(item, param, ctx) for item in value]
+            if not self.is_list:
+                return self._leaf(value, param, ctx)
+        except LookupError:
+            pass
+        return build_runtime_param(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx)
+
+    @property
+    def is_list(self) -> bool:
+        return self.annotation in (list[str], list[int], list[Path])
+
+
+def _plain_value(param: Any) -> _PlainValue | None:
+    """The pydantic-free conversion of ``param``'s values, when it is a text, path or whole number (or a
+    list of them) with nothing Typer would check beyond a minimum."""
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None or getattr(param, "_runtime_param", False) is not None:
+        return None  # not a Typer parameter, or another Typer than this was written for
+    info = descriptor.parameter_info
+    annotation = descriptor.annotation
+    leaf = annotation.__args__[0] if annotation in (list[str], list[int], list[Path]) else annotation
+    kinds = {str: "str", Path: "path", int: "int", bool: "bool"}
+    plain = info.parser is None and not descriptor.is_choice and not descriptor.is_file and info.path_type is None
+    if leaf not in kinds or not plain or info.max is not None or info.clamp or (leaf is not int and info.min is not None):
+        return None  # the path's own checks (exists, readable, ...) stay: coerce_cli_path is Typer's own
+    return _PlainValue(parameter_info=info, annotation=annotation, kind=kinds[leaf])
+
+
 def _finnish_params(command: Any, recurse: bool = True) -> None:
     """Typer's and Click's own options (--help, completion) explained in Finnish, in every command, and
-    the values named in Finnish (no <str>, <bool> or <path>)."""
+    the values named in Finnish (no <str>, <bool> or <path>); text, path and number values converted
+    without pydantic (``_PlainValue``)."""
     for param in getattr(command, "params", []):
+        plain = _plain_value(param)
+        if plain is not None:
+            param._runtime_param = plain
         if param.name in _FINNISH_HELP:
             param.help = _FINNISH_HELP[param.name]
         if getattr(param, "metavar", None) is None:
@@ -218,6 +284,9 @@ def _finnish_params(command: Any, recurse: bool = True) -> None:
         if option is not None:
             option.help = _FINNISH_HELP["help"]
             option.metavar = ""
+            plain = _plain_value(option)
+            if plain is not None:
+                option._runtime_param = plain
     except Exception:  # pragma: no cover - only the wording of the help screen is at stake
         pass
     if recurse:

@@ -13,22 +13,19 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from avustus_cli.domain import fmt
-from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import ValidationError
 from avustus_cli.domain.models import Application, GrantForm
-from avustus_cli.domain.proposal import ProposalEdit, decider_for
-from avustus_cli.domain.rules import RuleContext, reasons
-from avustus_cli.domain.standing import (
-    PENDING_CODE,
-    Standing,
-    is_generated_reason,
-    sentence,
-    stopping_findings,
-    supplement_dates,
-)
+
+if TYPE_CHECKING:
+    from avustus_cli.domain.config import Settings
+    from avustus_cli.domain.proposal import ProposalEdit
+    from avustus_cli.domain.standing import Standing
+
+# The proposal, the rules and the standings are imported by the functions that plan and word decisions:
+# a stored ``Decision`` alone (the grant register, ``avustus overdue``) needs none of them.
 
 _REASON_LINE = re.compile(r"^(?P<code>[A-Z]\d{2}): (?P<text>.+)$")
 
@@ -88,6 +85,9 @@ def plan_decisions(
     Pending proposals (``PENDING_CODE``) wait; an application another decider
     decides (S04, the proposal's routing) is left to it; a refusal or reduction
     without reasons is listed in ``missing_reasons`` (hallintolaki 45 §)."""
+    from avustus_cli.domain.proposal import decider_for
+    from avustus_cli.domain.standing import PENDING_CODE
+
     small = maker.casefold() == settings.small_partnership_decider.casefold()
     out = DecisionPlan()
     for app_id in ids:
@@ -159,6 +159,9 @@ def _finding_reasons(
     supplement request asked for, led by the request's date and deadline when the
     proposal's reason names them (``text``). Review cases and payment holds are
     never reasons."""
+    from avustus_cli.domain.rules import RuleContext, reasons
+    from avustus_cli.domain.standing import stopping_findings, supplement_dates
+
     if result is None:
         return []
     app = result.app
@@ -178,6 +181,7 @@ def _finding_reasons(
 
 
 def reason_texts(text: str) -> list[dict[str, str]]:
+    from avustus_cli.domain.standing import sentence
     return [{"code": r["code"], "text": sentence(r["text"])} for r in parse_reasons(text)]
 
 
@@ -192,6 +196,8 @@ def letter_reasons(
     """The letter's reasons: for a refusal the rules the application failed, as
     full sentences, and the proposal's (or the board's) own reason; a full grant
     needs none."""
+    from avustus_cli.domain.standing import is_generated_reason
+
     text = (text or "").strip()
     if outcome == "granted":
         return reason_texts(text) if from_sheet else []

@@ -1,39 +1,45 @@
-"""Finnish business IDs and IBANs: the only module importing python-stdnum."""
+"""Finnish business IDs and IBANs: the only module importing python-stdnum.
+
+python-stdnum is imported when an ID is first checked (``stdnum.util`` imports ``pydoc`` and ``ssl``):
+a command that checks none, such as ``status`` or a re-check of an unchanged round, does not pay for it.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from stdnum import iban as _iban
-from stdnum.exceptions import ValidationError as _StdnumError
-from stdnum.fi import ytunnus as _ytunnus
-
 
 @lru_cache(maxsize=65536)
 def business_id(value: str) -> str | None:
     """``1234567-8`` if ``value`` is a valid Y-tunnus (dash and spaces optional), else None."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.fi import ytunnus
+
     try:
-        return _ytunnus.format(_ytunnus.validate(value))
-    except _StdnumError:
+        return ytunnus.format(ytunnus.validate(value))
+    except ValidationError:
         return None
 
 
 def business_id_error(value: str) -> str | None:
     """None for a valid Y-tunnus; "checksum" when only the check digit is wrong; "format" otherwise."""
-    from stdnum.exceptions import InvalidChecksum
+    from stdnum.exceptions import InvalidChecksum, ValidationError
+    from stdnum.fi import ytunnus
 
     try:
-        _ytunnus.validate(value)
+        ytunnus.validate(value)
     except InvalidChecksum:
         return "checksum"
-    except _StdnumError:
+    except ValidationError:
         return "format"
     return None
 
 
 def business_id_problem(value: str) -> str:
     """Why ``value`` is not a valid Y-tunnus, in Finnish."""
-    compact = _ytunnus.compact(value)
+    from stdnum.fi import ytunnus
+
+    compact = ytunnus.compact(value)
     if not compact.replace("-", "").isdigit() or len(compact.replace("-", "")) not in (8,):
         return "muoto ei ole 1234567-8"
     return "tarkistusmerkki ei täsmää"
@@ -42,7 +48,10 @@ def business_id_problem(value: str) -> str:
 @lru_cache(maxsize=65536)
 def iban(value: str) -> str | None:
     """The IBAN in compact form (``FI2112345600000785``) if valid, else None."""
+    from stdnum import iban as stdnum_iban
+    from stdnum.exceptions import ValidationError
+
     try:
-        return _iban.validate(value)
-    except _StdnumError:
+        return stdnum_iban.validate(value)
+    except ValidationError:
         return None

@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from avustus_cli.adapters.excel import Sheet, write_workbook
 from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.domain.checking import (
@@ -326,6 +325,8 @@ def field_label(name: str | None) -> str:
 
 
 def write_check_workbook(path: Path, results: list[Standing]) -> Path:
+    from avustus_cli.adapters.excel import Sheet, write_workbook  # here: a check without --xlsx writes no workbook
+
     headers = ["Hakemus", "Hakija", "Y-tunnus", "Haettu", "Tulos", "Koodi", "Vakavuus", "Havainto", "Kenttä", "Kuitattu"]
     rows = []
     for r in results:
