@@ -7,6 +7,7 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from avustus_cli.domain import matching
 from avustus_cli.domain.matching import contains_any, normalize
 
 
@@ -39,3 +40,18 @@ def test_a_needle_counts_only_at_the_start_of_a_word():
     assert contains_any("Jaamme ruoka-apua kerran.", ["ruoka-apu", "ruoka", "apu", "kerran"]) == ["ruoka-apu", "apu", "kerran"]
     assert contains_any("kirjastoauto ja nuorisotalo", ["auto", "nuoriso"]) == ["nuoriso"]
     assert contains_any("mitä tahansa", []) == []
+
+
+_NAME_WORDS = ["ry", "r y", "ry:n", "rf", "sr", "säätiö", "oy", "oyj", "ab", "osk", "seurakunta", "kunta", "kaupunki",
+          "stad", "tmi", "ky", "avoin yhtiö", "kylä", "ryhmä", "oyster", "abc", "-", ":", ".", "r.y.", "s.r."]
+
+
+@given(st.lists(st.sampled_from(_NAME_WORDS), max_size=5), st.text(max_size=8))
+def test_a_whole_word_is_found_as_each_phrase_alone_finds_it(words, noise):
+    """The phrases of a legal form are searched for in one pattern: found exactly where one of them
+    alone, as a whole word, is."""
+    norm = matching.normalize(" ".join(words) + noise)
+    for phrases in (matching._ASSOCIATION, matching._PARISH, matching._FOUNDATION, matching._COOPERATIVE,
+                    matching._COMPANY):
+        alone = any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", f" {norm} ") for p in phrases)
+        assert matching._has_token(norm, phrases) is alone

@@ -12,8 +12,7 @@ selects, on an application that has only those fields (:class:`InputDecoder`), a
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -132,29 +131,66 @@ class InputDecoder:
 
 
 class RoundFindings:
-    """The findings of a round's rules, added rule by rule for groups of applications, given back per
-    application in ``check_application``'s order (most severe first, then by code, a rule's own findings
-    in their order) without sorting each application's list."""
+    """The findings of a round's rules, added rule by rule, given back per application in
+    ``check_application``'s order (most severe first, then by code, a rule's own findings in their order).
 
-    def __init__(self) -> None:
-        # (severity rank, code) -> [(application ids, that rule's findings of that severity)]
-        self._buckets: dict[tuple[int, str], list[tuple[Sequence[str], list[Finding]]]] = defaultdict(list)
+    The round's ``size`` applications are known by their positions 0 .. size - 1. A rule adds its findings
+    per key (the values it read) with each application's key; each application's findings are then made
+    once per distinct combination of what the rules found for it (:meth:`lists`), not once per application."""
 
-    def add(self, code: str, ids: Sequence[str], findings: Iterable[Finding]) -> None:
-        by_rank: dict[int, list[Finding]] = {}
-        for f in findings:
-            by_rank.setdefault(f.severity.rank, []).append(f)
-        for rank, found in by_rank.items():
-            self._buckets[(rank, code)].append((ids, found))
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._found: list[tuple[Finding, ...]] = []  # a rule's findings of one severity for one key
+        # (severity rank, code) -> per position, the index in _found of what that rule found of that severity
+        self._columns: dict[tuple[int, str], list[int | None]] = {}
 
-    def per_application(self, ids: Iterable[str]) -> dict[str, list[Finding]]:
-        """application id -> its findings (an empty list when none), for each of ``ids``."""
-        out: dict[str, list[Finding]] = {i: [] for i in ids}
-        for key in sorted(self._buckets):
-            for group, found in self._buckets[key]:
-                for i in group:
-                    out[i].extend(found)
-        return out
+    def add(self, code: str, found: Mapping[Any, list[Finding]], keys: Sequence[Any],
+            positions: Sequence[int] | None = None) -> None:
+        """A rule's findings: ``found[key]`` (none for a key not there) for the application with that key,
+        ``keys`` being those of the applications at ``positions`` (None: of every application in order)."""
+        for rank, hit in self._by_rank(found).items():
+            if positions is None:
+                column = list(map(hit.get, keys))
+            else:
+                column = [None] * self.size
+                get = hit.get
+                for p, key in zip(positions, keys, strict=True):
+                    h = get(key)
+                    if h is not None:
+                        column[p] = h
+            self._columns[(rank, code)] = column
+
+    def add_groups(self, code: str, groups: Sequence[tuple[Sequence[int], list[Finding]]]) -> None:
+        """A rule's findings for groups of applications: (their positions, the findings of each)."""
+        for rank, hit in self._by_rank(dict(enumerate(found for _, found in groups))).items():
+            column: list[int | None] = [None] * self.size
+            for n, h in hit.items():
+                for p in groups[n][0]:
+                    column[p] = h
+            self._columns[(rank, code)] = column
+
+    def _by_rank(self, found: Mapping[Any, list[Finding]]) -> dict[int, dict[Any, int]]:
+        """severity rank -> key -> the index in _found of the key's findings of that severity."""
+        by_rank: dict[int, dict[Any, int]] = {}
+        for key, findings in found.items():
+            parts: dict[int, list[Finding]] = {}
+            for f in findings:
+                parts.setdefault(f.severity.rank, []).append(f)
+            for rank, part in parts.items():
+                by_rank.setdefault(rank, {})[key] = len(self._found)
+                self._found.append(tuple(part))
+        return by_rank
+
+    def lists(self) -> tuple[list[int], list[tuple[Finding, ...]]]:
+        """(per position, the index of its findings in the second list; the distinct lists of findings)."""
+        if not self._columns:
+            return [0] * self.size, [()]
+        columns = [self._columns[k] for k in sorted(self._columns)]  # the order check_application sorts into
+        index: dict[tuple[int | None, ...], int] = {}
+        of_position = [index.setdefault(combination, len(index)) for combination in zip(*columns, strict=True)]
+        found = self._found
+        lists = [tuple([f for h in combination if h is not None for f in found[h]]) for combination in index]
+        return of_position, lists
 
 
 def described_history(earlier: Iterable[Grant], fields: Sequence[str]) -> tuple[tuple[Any, ...], ...]:

@@ -139,10 +139,16 @@ _MUNICIPALITY_LAST = ("kunta", "kaupunki", "kommun", "stad")
 
 
 def _has_token(norm: str, phrases: tuple[str, ...]) -> bool:
-    hay = f" {norm} "
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", hay) for p in phrases)
+    """One of ``phrases`` is in ``norm`` as whole words."""
+    return _token_pattern(phrases).search(f" {norm} ") is not None
 
 
+@lru_cache(maxsize=64)
+def _token_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
+
+
+@lru_cache(maxsize=65536)  # names recur across a round (co-applicants, leads)
 def guess_legal_form(name: str) -> LegalForm | None:
     """The legal form a name's suffix or words show (``ry``, ``r.y.``, ``sr``,
     ``säätiö``, ``oy``, ``osk``, ``seurakunta``, ``... kunta``), or None.

@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
@@ -109,14 +110,16 @@ def _run_check(
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
-    # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale)
+    # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
     rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
-    fresh_ids = [row[0] for row in rows if row[10]]  # whose findings may differ from the stored ones
-    found: dict[str, list[Finding]] = {}
-    if fresh_ids:
-        found = _run_rules(store, settings, as_of, fresh_ids, len(fresh_ids) == len(rows) and not listed, positions,
-                           progress)
-    texts = {str(n): f for n, f in store.finding_texts().items()} if len(found) < len(rows) else {}
+    fresh_rows = [row[11] for row in rows if row[10]]  # whose findings may differ from the stored ones
+    lists: list[tuple[Finding, ...]] = []
+    list_of: dict[int, int] = {}  # row id -> the index of its findings in lists
+    if fresh_rows:
+        row_ids, of_position, lists = _run_rules(store, settings, as_of, [row[0] for row in rows if row[10]],
+                                                 len(fresh_rows) == len(rows) and not listed, positions, progress)
+        list_of = dict(zip(row_ids, of_position, strict=True))
+    texts = {str(n): f for n, f in store.finding_texts().items()} if len(fresh_rows) < len(rows) else {}
 
     if slim:
         apps: Iterable[Application] = (_slim_row(*row[:6]) for row in rows)
@@ -124,32 +127,34 @@ def _run_check(
         apps = store.applications([row[0] for row in rows] if listed else None)
     accepted = store.acceptances()
     with_acceptance = {a for a, _ in accepted}
-    fresh: dict[str, tuple[str, list[Finding]]] = {}
+    fresh: list[tuple[str, str, int, str, str]] = []
     changed_verdicts: dict[str, str] = {}
-    stored_lists: dict[str, list[Finding]] = {}
+    stored_lists: dict[str, tuple[Finding, ...]] = {}
     results = []
     for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
-        findings = found.get(app_id)
-        if findings is None:  # the stored ones: applications often share the same list
+        n = list_of.get(row[11]) if row[10] else None
+        if n is None:  # the stored ones: applications often share the same list
             refs = row[7]
             findings = stored_lists.get(refs)
             if findings is None:
-                findings = stored_lists[refs] = [texts[n] for n in refs[1:-1].split(",")] if refs != "[]" else []
+                findings = stored_lists[refs] = (
+                    tuple([texts[n] for n in refs[1:-1].split(",")]) if refs != "[]" else ())
+        else:
+            findings = lists[n]
         if app_id in with_acceptance:
-            applied = apply_acceptances(app_id, findings, accepted)
+            applied = tuple(apply_acceptances(app_id, list(findings), accepted))
             verdict = verdict_for(applied)
         else:
             applied = findings  # most severe first: the first one decides
             verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
-        if app_id in found:
-            fresh[app_id] = (verdict.value, findings)
+        if n is not None:
+            fresh.append((app_id, verdict.value, n, row[9], row[8]))
         elif row[6] != verdict:  # a StrEnum equals its value
             changed_verdicts[app_id] = verdict.value
-        results.append(standing_of(app, verdict, tuple(applied)))
+        results.append(standing_of(app, verdict, applied))
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(results), fresh, changed_verdicts,
-                         {row[0]: row[9] for row in rows if row[10]}, {row[0]: row[8] for row in rows if row[10]})
+        store.save_check(as_of, rules_version(), len(results), lists, fresh, changed_verdicts)
     return _with_reopened(store, results)
 
 
@@ -161,60 +166,118 @@ _VERDICT_OF = {Severity.BLOCKING: Verdict.INELIGIBLE, Severity.DEFICIENCY: Verdi
 def _run_rules(
     store: Store, settings: Settings, as_of: dt.date, ids: list[str], everything: bool, positions: tuple,
     progress: Callable[[int, int], None] | None,
-) -> dict[str, list[Finding]]:
-    """Every rule over the applications ``ids`` (``everything``: the whole round): application id ->
-    its findings in ``check_application``'s order."""
-    total = len(ids)
+) -> tuple[list[int], list[int], list[tuple[Finding, ...]]]:
+    """Every rule over the applications ``ids`` (``everything``: the whole round): (their row ids in
+    rule_inputs, per application the index of its findings in the third list, the distinct lists of
+    findings, each in ``check_application``'s order).
+
+    The rules without an SQL predicate read their columns from one pass over the table; each other rule
+    reads the rows its predicate selects. Each rule runs once per distinct combination of what it reads."""
+    listed = not everything
+    if listed:
+        rule_inputs.use_ids(store, ids)
+    params = sql_parameters(settings)
+    rules = list(RULES.values())
+    every_row = [r for r in rules if r.where is None and r.needs != "history" and _runs(r, positions)]
+    expressions: dict[str, int] = {}  # over the whole table: expression -> its column
+    for r in every_row:
+        for c in _columns(r):
+            expressions.setdefault(rule_inputs.column_expression(c), len(expressions) + 1)
+    table = rule_inputs.rows(store, list(expressions), None, listed, params)
+    row_ids = [row[0] for row in table]
+    total = len(row_ids)
     if progress:
         progress(0, total)
-    if not everything:
-        rule_inputs.use_ids(store, ids)
-    gathered = RoundFindings()
+    columns = list(zip(*table, strict=True)) if table else [() for _ in range(len(expressions) + 1)]
+    del table
+    position_of: dict[int, int] | None = None
+    gathered = RoundFindings(total)
     decoder = InputDecoder()
-    params = sql_parameters(settings)
     ctx = RuleContext(settings, as_of, (), positions)
     texts_seen: dict[int, str] = {}
-    rules = list(RULES.values())
     for n, rule in enumerate(rules, 1):
-        if rule.needs == "positions" and not positions:
-            continue  # nothing to find without the register
-        if rule.needs == "history":
-            _run_history_rule(store, rule, settings, as_of, positions, not everything, gathered)
+        if not _runs(rule, positions):
+            pass
+        elif rule.needs == "history":
+            if position_of is None:
+                position_of = dict(zip(row_ids, range(total), strict=True))
+            _run_history_rule(store, rule, settings, as_of, positions, listed, position_of, gathered)
+        elif rule.where is None:
+            at = [expressions[rule_inputs.column_expression(c)] for c in _columns(rule)]
+            keys = list(zip(*(columns[k] for k in at), strict=True)) if at else [()] * total
+            gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys)
         else:
-            columns = [(f, rule.reads_when[f]) if f in rule.reads_when else f for f in rule.reads]
-            for group, values in rule_inputs.groups(store, columns, rule.where, not everything, params, texts_seen):
-                result = rule.check(decoder.app(rule.reads, values), ctx)
-                if result:
-                    gathered.add(rule.code, group, result)
+            selected = rule_inputs.rows(store, [rule_inputs.column_expression(c) for c in _columns(rule)],
+                                        rule.where, listed, params)
+            if selected:
+                if position_of is None:
+                    position_of = dict(zip(row_ids, range(total), strict=True))
+                keys = [row[1:] for row in selected]
+                gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys,
+                             list(map(position_of.__getitem__, [row[0] for row in selected])))
         if progress:
             progress(total * n // len(rules), total)
-    return gathered.per_application(ids)
+    of_position, lists = gathered.lists()
+    return row_ids, of_position, lists
+
+
+def _runs(rule: Rule, positions: tuple) -> bool:
+    """Whether the rule can find anything: a rule on the decision makers' register needs one."""
+    return rule.needs != "positions" or bool(positions)
+
+
+def _columns(rule: Rule) -> list[str | tuple[str, str]]:
+    """The rule's columns of rule inputs: a field it reads, or (field, the condition where it reads it)."""
+    return [(f, rule.reads_when[f]) if f in rule.reads_when else f for f in rule.reads]
+
+
+def _findings_by_key(
+    store: Store, rule: Rule, keys: Iterable[tuple[Any, ...]], decoder: InputDecoder, ctx: RuleContext,
+    texts_seen: dict[int, str],
+) -> dict[tuple[Any, ...], list[Finding]]:
+    """The rule's findings for each distinct key (the values of its columns, a text column's as the id
+    of its text)."""
+    distinct = dict.fromkeys(keys)
+    text_at = [k for k, f in enumerate(rule.reads) if f in rule_inputs.TEXT_COLUMNS]
+    if text_at:
+        wanted = {key[k] for key in distinct for k in text_at if key[k] is not None} - texts_seen.keys()
+        if wanted:
+            texts_seen.update(rule_inputs.texts(store, wanted))
+    out: dict[tuple[Any, ...], list[Finding]] = {}
+    for key in distinct:
+        values = key
+        if text_at:
+            values = tuple(texts_seen[x] if k in text_at and x is not None else x for k, x in enumerate(key))
+        found = rule.check(decoder.app(rule.reads, values), ctx)
+        if found:
+            out[key] = found
+    return out
 
 
 def _run_history_rule(
     store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, listed: bool,
-    gathered: RoundFindings,
+    position_of: dict[int, int], gathered: RoundFindings,
 ) -> None:
     """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``)."""
     history = standing_store.grant_history(store)
-    groups: dict[tuple, list[str]] = {}
-    for ids, business_id, lead_id, year in rule_inputs.history_groups(store, listed):
+    groups: dict[tuple, list[int]] = {}
+    for ids, row_ids, business_id, lead_id, year in rule_inputs.history_groups(store, listed):
         earlier = earlier_grants("", business_id, lead_id, year, history)
         if not earlier:
             continue
         if any(g.application_id in ids for g in earlier if g.application_id is not None):
-            for app_id in ids:  # a grant made on one of these applications is not its own history
+            for app_id, row_id in zip(ids, row_ids, strict=True):  # a grant made on one of these is not its own history
                 own = earlier_grants(app_id, business_id, lead_id, year, history)
                 if own:
-                    groups.setdefault(described_history(own, rule.reads_grants), []).append(app_id)
+                    groups.setdefault(described_history(own, rule.reads_grants), []).append(position_of[row_id])
         else:
-            groups.setdefault(described_history(earlier, rule.reads_grants), []).extend(ids)
+            groups.setdefault(described_history(earlier, rule.reads_grants), []).extend(
+                map(position_of.__getitem__, row_ids))
     blank = Application(id="")
-    for described, group in groups.items():
-        ctx = RuleContext(settings, as_of, grants_described(described, rule.reads_grants), positions)
-        result = rule.check(blank, ctx)
-        if result:
-            gathered.add(rule.code, group, result)
+    gathered.add_groups(rule.code, [
+        (group, rule.check(blank, RuleContext(settings, as_of, grants_described(described, rule.reads_grants),
+                                              positions)))
+        for described, group in groups.items()])
 
 
 def _common_fingerprint(settings: Settings, as_of: dt.date, positions: tuple) -> str:

@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1041,13 +1041,13 @@ class Store:
         as_of: dt.date,
         rules_version: str,
         applications: int,
-        fresh: dict[str, tuple[str, list[Finding]]],
+        lists: Sequence[Sequence[Finding]],
+        fresh: Iterable[tuple[str, str, int, str, str]],
         verdicts: dict[str, str],
-        hashes: dict[str, str],
-        fingerprints: dict[str, str],
     ) -> int:
         """Record a check run over ``applications`` applications: the findings and verdicts of those
-        whose rules ran (``fresh``, replacing their earlier ones) and the new verdicts of the others
+        whose rules ran (``fresh``: (application id, verdict, the index of its findings in ``lists``, its
+        data hash, its fingerprint), replacing their earlier ones) and the new verdicts of the others
         (``verdicts``: an acceptance given or revoked since).
 
         Each distinct finding is written once (``finding_texts``, one ``executemany``) and an
@@ -1057,22 +1057,24 @@ class Store:
             "insert into checks (at, as_of, user, rules_version, applications) values (?, ?, ?, ?, ?)",
             (now(), as_of.isoformat(), os_user(), rules_version, applications),
         ).lastrowid or 0)
-        if fresh:
+        rows = list(fresh)
+        if rows:
             ids: dict[Finding, str] = {}
-            by_object: dict[int, str] = {}  # a check's findings are shared objects: most are found by identity
+            by_object: dict[int, str] = {}  # the lists share their findings' objects: most are found by identity
             first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
-            lists = []
-            for app_id, (verdict, findings) in fresh.items():
-                refs = []
+            used = {n for _, _, n, _, _ in rows}
+            refs = []
+            for n, findings in enumerate(lists):
+                if n not in used:
+                    refs.append("")
+                    continue
+                numbers = []
                 for f in findings:
-                    n = by_object.get(id(f))
-                    if n is None:
-                        n = ids.get(f)
-                        if n is None:
-                            n = ids[f] = str(first + len(ids))
-                        by_object[id(f)] = n
-                    refs.append(n)
-                lists.append((app_id, verdict, "[" + ",".join(refs) + "]"))
+                    number = by_object.get(id(f))
+                    if number is None:
+                        number = by_object[id(f)] = ids.setdefault(f, str(first + len(ids)))
+                    numbers.append(number)
+                refs.append("[" + ",".join(numbers) + "]")
             self.conn.executemany(
                 "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
                 [(int(n), f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
@@ -1080,9 +1082,9 @@ class Store:
             self.conn.executemany(
                 "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint, "
                 "findings) values (?, ?, ?, ?, ?, ?, ?)",
-                [(app_id, verdict, check_id, as_of_text, hashes.get(app_id, ""), fingerprints.get(app_id), refs)
-                 for app_id, verdict, refs in lists])
-            if len(fresh) == self.conn.execute("select count(*) from verdicts").fetchone()[0]:
+                [(app_id, verdict, check_id, as_of_text, data_hash, fingerprint, refs[n])
+                 for app_id, verdict, n, data_hash, fingerprint in rows])
+            if len(rows) == self.conn.execute("select count(*) from verdicts").fetchone()[0]:
                 self.conn.execute("delete from finding_texts where id < ?", (first,))  # every list was replaced
             else:
                 self.conn.execute("delete from finding_texts where id < ? and id not in "

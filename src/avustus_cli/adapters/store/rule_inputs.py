@@ -9,8 +9,8 @@ does not have is NULL. A row carries the ``data_hash`` it was made from, so :fun
 only the rows of applications whose data changed (triggers on the applications delete the row of an
 application whose data changes or that is removed).
 
-A check reads it rule by rule (:func:`groups`): the rows a rule's SQL predicate selects, grouped by
-the columns the rule reads, so that the rule runs once per distinct combination of values.
+A check reads it rule by rule (:func:`rows`): the rows a rule's SQL predicate selects, with the
+columns the rule reads, so that the rule runs once per distinct combination of values.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ __all__ = [
     "SCALAR_COLUMNS",
     "TEXT_COLUMNS",
     "check_rows",
-    "groups",
+    "column_expression",
     "history_groups",
     "known_ids",
     "refresh",
+    "rows",
     "texts",
     "use_ids",
 ]
@@ -132,36 +133,30 @@ def use_ids(store: Store, ids: Sequence[str]) -> None:
     store.conn.executemany("insert or ignore into temp.check_ids values (?)", ((i,) for i in ids))
 
 
-def groups(
-    store: Store, columns: Sequence[str | tuple[str, str]], where: str | None = None, listed: bool = False,
-    params: Mapping[str, Any] | None = None, texts_seen: dict[int, str] | None = None,
-) -> list[tuple[list[str], tuple[Any, ...]]]:
-    """(application ids, values of ``columns``) for each distinct combination of the columns' values
-    among the rows ``where`` selects (an SQL predicate over rule_inputs' columns, with ``params`` for
-    its named parameters; no ``where``: every row), of the applications given to :func:`use_ids` when
-    ``listed``. ``columns`` are names of :data:`COLUMNS`, or ``(name, condition)``: the column where the
-    SQL ``condition`` holds, else NULL. A text column's value is looked up in rule_texts (``texts_seen``
-    keeps those already read)."""
+def column_expression(column: str | tuple[str, str]) -> str:
+    """The SQL expression of a rule's column: ``name``, or ``(name, condition)``: the column where the SQL
+    ``condition`` holds, else NULL."""
+    return f"[{column}]" if isinstance(column, str) else f"case when {column[1]} then [{column[0]}] end"
+
+
+def rows(
+    store: Store, expressions: Sequence[str], where: str | None = None, listed: bool = False,
+    params: Mapping[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """(row id, values of ``expressions``) for each row ``where`` selects (an SQL predicate over
+    rule_inputs' columns, with ``params`` for its named parameters; no ``where``: every row), of the
+    applications given to :func:`use_ids` when ``listed``, in the order of their row ids. The
+    expressions are over :data:`COLUMNS` (see :func:`column_expression`); a text column's value is the
+    id of its text (:func:`texts`)."""
     conds = []
     if where:
         conds.append(f"({where})")
     if listed:
         conds.append("application_id in (select id from temp.check_ids)")
-    names = [c if isinstance(c, str) else c[0] for c in columns]
-    exprs = [f"[{c}]" if isinstance(c, str) else f"case when {c[1]} then [{c[0]}] end" for c in columns]
-    sql = "select json_group_array(application_id)" + "".join(f", {e}" for e in exprs) + " from rule_inputs"
+    sql = "select rowid" + "".join(f", {e}" for e in expressions) + " from rule_inputs"
     if conds:
         sql += " where " + " and ".join(conds)
-    if exprs:
-        sql += " group by " + ", ".join(str(i) for i in range(2, len(exprs) + 2))
-    found = [(json.loads(row[0]), tuple(row[1:])) for row in store.conn.execute(sql, dict(params or {}))]
-    text_at = [k for k, c in enumerate(names) if c in TEXT_COLUMNS]
-    if not text_at:
-        return found
-    seen = {} if texts_seen is None else texts_seen
-    wanted = {v[k] for _, v in found for k in text_at if v[k] is not None} - seen.keys()
-    seen.update(texts(store, wanted))
-    return [(ids, tuple(seen[x] if k in text_at and x is not None else x for k, x in enumerate(v))) for ids, v in found]
+    return store.conn.execute(sql + " order by rowid", dict(params or {})).fetchall()
 
 
 def known_ids(store: Store, ids: Sequence[str]) -> list[str]:
@@ -174,7 +169,7 @@ def known_ids(store: Store, ids: Sequence[str]) -> list[str]:
 def check_rows(store: Store, common: str, listed: bool = False, every: bool = False) -> list[tuple[Any, ...]]:
     """For each application (of those given to :func:`use_ids` when ``listed``), by id: (id, applicant,
     business ID, form, year, requested as stored, the stored verdict, the stored findings' ids as JSON,
-    its fingerprint, its data hash, whether it is stale).
+    its fingerprint, its data hash, whether it is stale, its row id in rule_inputs).
 
     Stale (always with ``every``): its stored findings were not computed from what they would be now,
     because its data hash, or its fingerprint (``common``, the round's inputs, and the grant marks of its
@@ -182,7 +177,7 @@ def check_rows(store: Store, common: str, listed: bool = False, every: bool = Fa
     fingerprint = ":common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, '')"
     stale = "1" if every else f"v.content_hash is not r.data_hash or v.fingerprint is not ({fingerprint})"
     sql = f"""select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict,
-                     coalesce(v.findings, '[]'), {fingerprint}, r.data_hash, {stale}
+                     coalesce(v.findings, '[]'), {fingerprint}, r.data_hash, {stale}, r.rowid
               from rule_inputs r
               left join rule_texts t on t.id = r.applicant
               left join grant_marks g on g.business_id = r.business_id
@@ -193,13 +188,17 @@ def check_rows(store: Store, common: str, listed: bool = False, every: bool = Fa
     return store.conn.execute(sql, {"common": common}).fetchall()
 
 
-def history_groups(store: Store, listed: bool = False) -> list[tuple[list[str], str | None, str | None, int | None]]:
-    """(ids, business ID, a joint application's lead's business ID, year) for each distinct combination
+def history_groups(
+    store: Store, listed: bool = False,
+) -> list[tuple[list[str], list[int], str | None, str | None, int | None]]:
+    """(ids, their row ids, business ID, a joint application's lead's business ID, year) for each distinct combination
     among the applications (of those given to :func:`use_ids` when ``listed``) whose applicant or lead
     has grants on record."""
-    sql = ("select json_group_array(application_id), business_id, case when joint then lead_business_id end, year "
+    sql = ("select json_group_array(application_id), json_group_array(rowid), business_id, "
+           "case when joint then lead_business_id end, year "
            "from rule_inputs where (business_id in (select business_id from grants) "
            "or lead_business_id in (select business_id from grants))")
     if listed:
         sql += " and application_id in (select id from temp.check_ids)"
-    return [(json.loads(ids), *rest) for ids, *rest in store.conn.execute(sql + " group by 2, 3, 4")]
+    return [(json.loads(ids), json.loads(rowids), *rest)
+            for ids, rowids, *rest in store.conn.execute(sql + " group by 3, 4, 5")]
