@@ -3,7 +3,7 @@
 
     python3 run.py demo    # import, check and propose on sample_data/ into demo/
     python3 run.py test    # the whole test suite (pytest, on up to four cores); extra args go to pytest
-    python3 run.py lint    # ruff (style and bugs) and mypy (types), as CI runs them
+    python3 run.py lint    # ruff (style and bugs, every Python file) and mypy (types, the program), as CI runs them
 
 The environment lives in .venv/ and is reused; it is refreshed when
 pyproject.toml changes.
@@ -103,7 +103,9 @@ def main(argv: list[str]) -> int:
     if argv[0] == "demo":
         return demo()
     if argv[0] == "lint":
-        return sh(PY, "-m", "ruff", "check", "src", "tests", cwd=ROOT, check=False) or sh(PY, "-m", "mypy", cwd=ROOT, check=False)
+        # ruff: every Python file of the repository (src, tests, bench, docs, sample_data, templates, this file);
+        # mypy: the program (pyproject.toml)
+        return sh(PY, "-m", "ruff", "check", ".", cwd=ROOT, check=False) or sh(PY, "-m", "mypy", cwd=ROOT, check=False)
     return sh(PY, "-m", "pytest", *workers(argv[1:]), *argv[1:], cwd=ROOT, check=False)
 
 

@@ -22,7 +22,6 @@ import argparse
 import datetime as dt
 import json
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -33,11 +32,11 @@ OUT = Path(__file__).resolve().parent / "out"
 
 
 def build(db: Path, rows: int) -> None:
+    from avustus_cli.adapters.store import Store, cents, content_hash
     from avustus_cli.domain import codec
-    from avustus_cli.domain.config import CATEGORIES, MUNICIPALITIES, TARGETS
+    from avustus_cli.domain.config import MUNICIPALITIES, TARGETS
     from avustus_cli.domain.ids import business_id
     from avustus_cli.domain.models import Application, GrantForm, LegalForm, Party, Scope
-    from avustus_cli.adapters.store import Store, cents, content_hash
 
     rnd = random.Random(7)
 

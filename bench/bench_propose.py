@@ -78,9 +78,9 @@ def main() -> None:
         base = ["--db", str(db)]
         r = runner.invoke(app, [*base, "import", str(export)], catch_exceptions=False)
         assert r.exit_code == 0, r.output
-        from avustus_cli.services.checking import run_check
-        from avustus_cli.domain.config import default_settings
         from avustus_cli.adapters.store import Store
+        from avustus_cli.domain.config import default_settings
+        from avustus_cli.services.checking import run_check
 
         store = Store.open(db)
         results = run_check(store, default_settings(), dt.date(2027, 1, 10))

@@ -310,6 +310,11 @@ def main() -> int:
     return 0
 
 
+def _cell(seconds: float, base: float | None) -> tuple[str, str]:
+    """A median and its ratio to the row's anchor ("—" for a row without one)."""
+    return f"{seconds:.3f} s", (f"{seconds / base:.2f}×" if base else "—")
+
+
 def _table(tables, with_before: bool, a) -> str:
     lines = [
         "# Benchmarks (issue 14)",
@@ -332,21 +337,16 @@ def _table(tables, with_before: bool, a) -> str:
             lines += ["| work | seconds | × anchor | peak MiB |", "|---|---|---|---|"]
         for label, anchor, cmds in rows:
             base = med.get((anchor, "")) if anchor else None
-
-            def cell(v: str) -> tuple[str, str]:
-                s = med[(label, v)]
-                return f"{s:.3f} s", (f"{s / base:.2f}×" if base else "—")
-
             if "" in cmds:
-                s, r = cell("")
+                s, r = _cell(med[(label, "")], base)
                 if with_before:
                     lines.append(f"| {label} | {s} | {r} | {s} | {r} | — | {peak[(label, '')]:.0f} |")
                 else:
                     lines.append(f"| {label} | {s} | {r} | {peak[(label, '')]:.0f} |")
                 continue
-            s_a, r_a = cell("after")
+            s_a, r_a = _cell(med[(label, "after")], base)
             if with_before:
-                s_b, r_b = cell("before")
+                s_b, r_b = _cell(med[(label, "before")], base)
                 ratio = med[(label, "after")] / med[(label, "before")]
                 lines.append(f"| {label} | {s_b} | {r_b} | {s_a} | {r_a} | {ratio:.2f} | "
                              f"{peak[(label, 'before')]:.0f} → {peak[(label, 'after')]:.0f} |")

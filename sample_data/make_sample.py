@@ -99,7 +99,7 @@ def business_id(name: str) -> str:
     body = 1_000_000 + _digest("yt:" + name) % 2_200_000
     while True:
         digits = f"{body:07d}"
-        weighted = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2)))
+        weighted = sum(int(d) * w for d, w in zip(digits, (7, 9, 10, 5, 8, 4, 2), strict=True))
         if weighted % 11 != 1 and digits not in _YT_BODIES:
             break
         body += 1

@@ -182,7 +182,7 @@ def _set_widths(table, widths_cm: list[float]) -> None:
     layout, and each cell's width (a merged cell gets the sum of its columns)."""
     table.autofit = False  # w:tblLayout fixed
     tbl = table._tbl
-    for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+    for col, w in zip(tbl.tblGrid.findall(qn("w:gridCol")), widths_cm, strict=True):
         col.set(qn("w:w"), str(Cm(w).twips))
     tblW = tbl.tblPr.find(qn("w:tblW"))
     if tblW is None:
@@ -353,10 +353,10 @@ def keep_together(*paragraphs) -> None:
 
 def person(key: str) -> str:
     return (
-        "{{ %(k)s.name }}{%% if %(k)s.title %%}, {{ %(k)s.title }}{%% endif %%}"
-        "{%% if %(k)s.phone %%}, puh. {{ %(k)s.phone }}{%% endif %%}"
-        "{%% if %(k)s.email %%}, {{ %(k)s.email }}{%% endif %%}" % {"k": key}
-    )
+        "{{ KEY.name }}{% if KEY.title %}, {{ KEY.title }}{% endif %}"
+        "{% if KEY.phone %}, puh. {{ KEY.phone }}{% endif %}"
+        "{% if KEY.email %}, {{ KEY.email }}{% endif %}"
+    ).replace("KEY", key)
 
 
 def letter_head(doc, kind: str, date_key: str) -> None:
@@ -364,7 +364,7 @@ def letter_head(doc, kind: str, date_key: str) -> None:
     page_frame(doc, kind, date_key)
     plain_table(
         doc,
-        [["{{ county }}", kind, "{{ %s|date }}" % date_key], ["", "{{ diary_number }}", ""]],
+        [["{{ county }}", kind, "{{ " + date_key + "|date }}"], ["", "{{ diary_number }}", ""]],
         [7.0, 6.0, 3.7],
         right_cols={2},
     )
@@ -393,11 +393,11 @@ def contact(doc) -> None:
 
 
 def address(doc, key: str = "applicant") -> None:
-    para(doc, "{{ %s.name }}" % key).paragraph_format.space_after = Pt(0)
-    tag(doc, "if %s.business_id" % key)
-    para(doc, "Y-tunnus {{ %s.business_id }}" % key).paragraph_format.space_after = Pt(0)
+    para(doc, "{{ " + key + ".name }}").paragraph_format.space_after = Pt(0)
+    tag(doc, f"if {key}.business_id")
+    para(doc, "Y-tunnus {{ " + key + ".business_id }}").paragraph_format.space_after = Pt(0)
     tag(doc, "endif")
-    tag(doc, "for line in %s.address" % key)
+    tag(doc, f"for line in {key}.address")
     para(doc, "{{ line }}").paragraph_format.space_after = Pt(0)
     tag(doc, "endfor")
     para(doc)

@@ -85,3 +85,15 @@ def test_names_and_letter_texts_stay_out_of_the_command_line():
     for name in ("by", "reasons", "grounds", "reason"):
         assert _shown("Maija Meikäläinen", name) == "…"
     assert _shown("2027-02-05", "received") == "2027-02-05"
+
+
+def test_a_restore_records_the_restore_command_with_the_backup_named(round_, workdir):
+    from pathlib import Path
+
+    r = round_("backup")
+    assert r.exit_code == 0, r.output
+    backup = r.stdout.strip()
+    assert round_("restore", backup).exit_code == 0
+    newest = _log(round_, "--limit", "1")[0]
+    assert newest["action"] == "restore"
+    assert newest["command"] == f"avustus restore {Path(backup).name}"

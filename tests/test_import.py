@@ -15,7 +15,7 @@ import pytest
 
 from avustus_cli.adapters.store import Store
 
-from .conftest import REALDATA, app_row, dump, write_xlsx
+from .conftest import REALDATA, Cli, app_row, dump, write_xlsx
 from .conftest import applications as apps
 
 
@@ -359,3 +359,40 @@ def test_settings_too_large_refused_in_finnish(workdir, section, line, key):
         assert r.exit_code == 2, (args, r.output)
         assert f"asetus {key} on liian suuri" in r.stderr and "suurin sallittu arvo on" in r.stderr, r.stderr
         assert "odottamaton" not in r.stderr
+
+
+def test_a_refused_first_import_leaves_no_database_behind(workdir):
+    """In a folder without a database, an import that is refused (a file that is not a workbook, a
+    repeated application id) or only tried (--dry-run) leaves the folder as it was: no empty
+    avustus.db, no -wal or -shm file. A first import that lands keeps its database."""
+    cli = Cli(workdir / "avustus.db")
+    damaged = workdir / "rikki.xlsx"
+    damaged.write_bytes(b"ei taulukko")
+    repeated = write_xlsx(workdir / "toistuva.xlsx", [app_row(1), app_row(2), app_row(1)])
+    good = write_xlsx(workdir / "hyva.xlsx", [app_row(1), app_row(2)])
+    before = sorted(p.name for p in workdir.iterdir())
+    for args in (["import", damaged], ["import", repeated], ["import", "--history", damaged], ["import", good, "--dry-run"]):
+        r = cli(*args)
+        assert r.exit_code == (0 if "--dry-run" in args else 2), (args, r.output)
+        assert sorted(p.name for p in workdir.iterdir()) == before, args
+    assert cli("import", good).exit_code == 0
+    assert (workdir / "avustus.db").exists()
+    # the database is kept from now on, even when the next import is refused
+    assert cli("import", repeated).exit_code == 2
+    assert dump(workdir / "avustus.db")["applications"]
+
+
+def test_a_new_database_is_removed_only_while_empty_and_no_one_else_has_it_open(tmp_path):
+    db = tmp_path / "uusi.db"
+    first = Store.open(db)
+    other = Store.open(db)  # another command opened the new file meanwhile
+    assert first.created and not other.created
+    assert first.discard_if_empty() is False and db.exists()  # the other one has it open
+    assert other.discard_if_empty() is False and db.exists()  # it did not make it
+    made = Store.open(tmp_path / "toinen.db")
+    with made.transaction():
+        made.audit("database", None, "test", {})
+    assert made.discard_if_empty() is False and (tmp_path / "toinen.db").exists()  # it holds a row
+    alone = Store.open(tmp_path / "kolmas.db")
+    assert alone.discard_if_empty() is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["toinen.db", "uusi.db"]

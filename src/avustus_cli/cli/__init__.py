@@ -630,7 +630,7 @@ class Env:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.close()
+            self._store.discard_if_empty()  # a database this command made and left empty is not left behind
             self._store = None
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, input_file, out, output_folder, required_date, show_table
+from avustus_cli.cli import app, command_line, env_of, err, input_file, out, output_folder, required_date, show_table
 from avustus_cli.domain import fmt
 from avustus_cli.services import safety
 
@@ -48,7 +48,7 @@ def restore_cmd(
     """
     env = env_of(ctx)
     env.close()
-    result = safety.restore(env.database_path(), file, env.settings.lock_timeout)
+    result = safety.restore(env.database_path(), file, env.settings.lock_timeout, command=command_line(ctx))
     if as_json:
         out.print_json(json.dumps(result.__dict__, ensure_ascii=False))
         return

@@ -109,7 +109,9 @@ def check_restorable(source: Path, db_path: Path | None = None) -> sql.FileInfo:
     return info
 
 
-def restore(db_path: Path, source: Path, lock_timeout: float = 30.0) -> RestoreResult:
+def restore(db_path: Path, source: Path, lock_timeout: float = 30.0, command: str = "avustus restore") -> RestoreResult:
+    """``source`` checked and copied over ``db_path`` (the current one kept as a backup first); the audit log's
+    entry names ``command``, the command line the officer gave."""
     db_path = Path(db_path)
     info = check_restorable(source, db_path)
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +142,7 @@ def restore(db_path: Path, source: Path, lock_timeout: float = 30.0) -> RestoreR
     try:
         if sql.integrity_check(store) != ["ok"]:
             raise DatabaseError(f"palautettu tietokanta {db_path} ei läpäise eheystarkistusta; edellinen on tallessa: {previous}.")
-        store.command = "avustus restore"
+        store.command = command
         with store.transaction():
             store.audit("database", None, "restore", {"from": str(source), "previous_backup": previous, "schema": info.schema_version})
         version = store.schema_version()

@@ -542,6 +542,16 @@ def _write_ahead_log(conn: sqlite3.Connection) -> None:
         conn.execute("PRAGMA journal_mode = WAL")
 
 
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
 def now() -> str:
     return dt.datetime.now().isoformat(timespec="seconds")
 
@@ -611,6 +621,7 @@ class Store:
         self.command_name = "avustus"  # the command's words only (``avustus import``): named to a command waiting for the lock
         self.started = dt.datetime.now()
         self._in_tx = False
+        self.created = False  # this process made the file (``discard_if_empty``)
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -634,6 +645,7 @@ class Store:
     def open(cls, path: Path, lock_timeout: float = 30.0, create: bool = True, migrate: bool = True) -> Store:
         path = Path(path)
         new = not path.exists()
+        created = False
         if new and not create:
             raise DatabaseError(f"tietokantaa {path} ei ole. Tuo ensin hakemukset: avustus import TIEDOSTO")
         if new:
@@ -641,6 +653,7 @@ class Store:
             try:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
                 os.close(fd)
+                created = True
             except FileExistsError:
                 pass
             except OSError as e:
@@ -663,6 +676,7 @@ class Store:
                 raise damaged_error(path, str(e)) from None
             raise DatabaseError(f"{path} ei ole avustus-tietokanta tai se on vioittunut ({e}).") from None
         store = cls(path, conn, lock_timeout)
+        store.created = created
         if version > SCHEMA_VERSION:
             raise DatabaseError(
                 f"tietokanta {path} on tehty uudemmalla avustus-versiolla (skeema {version}, tämä versio tuntee "
@@ -689,6 +703,39 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    def discard_if_empty(self) -> bool:
+        """Close, and remove the database file when this process created it and it holds nothing: a
+        refused first import, a dry run or a command run in the wrong folder leaves no empty
+        ``avustus.db`` behind. Kept when any table has a row, or when another connection has the file
+        open (leaving write-ahead logging needs the file to itself, so SQLite refuses it then).
+        True when the file was removed."""
+        if not self.created or self._in_tx:
+            self.close()
+            return False
+        conn = self.conn
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+            if any(conn.execute(f"SELECT EXISTS (SELECT 1 FROM [{t}])").fetchone()[0] for t in tables):
+                return False
+            if conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] != "delete":
+                return False  # another connection has it open
+            conn.execute("BEGIN EXCLUSIVE")  # no one reads or writes it while it goes
+        except sqlite3.Error:
+            return False
+        finally:
+            if not conn.in_transaction:
+                self.close()
+        # POSIX removes an open file; Windows does not, so there the file goes after closing
+        removed = _unlink(self.path) if os.name != "nt" else False
+        self.close()
+        if os.name == "nt":
+            removed = _unlink(self.path)
+        if removed:
+            for suffix in ("-wal", "-shm", "-journal"):
+                _unlink(self.path.with_name(self.path.name + suffix))
+        return removed
 
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
