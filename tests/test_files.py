@@ -118,3 +118,48 @@ def test_a_documents_content_hash_reads_its_zip_directory_like_zipfile(tmp_path)
     assert content_sha256(path, package("2027-01-01", b"<w:document>B</w:document>")) != base
     path.write_bytes(package("2027-01-01", b"<w:document>A</w:document>"))
     assert content_sha256(path) == base
+
+
+def test_a_stage_writer_writes_every_file_owner_only_by_the_end_of_its_block(tmp_path):
+    from avustus_cli.adapters.files import StageWriter
+
+    with StageWriter(queued=2) as w:  # fewer places in the queue than files: the writer waits, nothing is lost
+        paths = [w.write(tmp_path / f"kirje_{i}.docx", f"kirje {i}".encode()) for i in range(20)]
+    assert [p.read_bytes() for p in paths] == [f"kirje {i}".encode() for i in range(20)]
+    if sys.platform != "win32":
+        assert {stat.S_IMODE(p.stat().st_mode) for p in paths} == {0o600}
+
+
+def test_a_stage_writer_names_the_file_it_could_not_write_and_writes_none_after_it(tmp_path):
+    from avustus_cli.adapters.files import StageWriteError, StageWriter
+
+    with pytest.raises(StageWriteError) as e, StageWriter() as w:
+        w.write(tmp_path / "a.html", b"a")
+        w.write(tmp_path / "puuttuva" / "b.html", b"b")  # no such folder
+        w.write(tmp_path / "c.html", b"c")
+    assert e.value.filename == str(tmp_path / "puuttuva" / "b.html") and e.value.strerror
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.html"]
+
+
+def test_a_stage_writer_left_by_an_error_drops_what_is_queued_and_stops(tmp_path, monkeypatch):
+    import threading
+
+    from avustus_cli.adapters import files
+
+    gate, started = threading.Event(), threading.Event()
+    real = files.write_in_stage
+
+    def slow(path, data):  # the first file is still being written when the rendering fails
+        started.set()
+        gate.wait(5)
+        return real(path, data)
+
+    monkeypatch.setattr(files, "write_in_stage", slow)
+    threading.Timer(0.3, gate.set).start()
+    with pytest.raises(RuntimeError, match="render"), files.StageWriter() as w:
+        for i in range(10):
+            w.write(tmp_path / f"kirje_{i}.html", b"x")
+        assert started.wait(5)
+        raise RuntimeError("render failed")
+    assert not w._thread.is_alive()  # nothing writes into the staging folder once it is discarded
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kirje_0.html"]

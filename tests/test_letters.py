@@ -147,3 +147,75 @@ def test_deliveries_recorded_in_the_audit_log_become_letters(tmp_path):
         assert grant_sql.dispatches(s)["H-1"]["last_day"] == "2027-02-17"
     finally:
         s.close()
+
+
+def _table(store: Store) -> tuple[list[tuple], list[tuple]]:
+    """The letters (without the time written) and their audit rows (without the time)."""
+    letters = [tuple(r[k] for k in r if k != "created_at") for r in store.query("select * from letters order by id")]
+    audit = [(a["entity_id"], a["action"], a["detail"]) for a in store.audit_rows("letter")]
+    return letters, audit
+
+
+def test_a_batch_is_recorded_as_the_same_letters_recorded_one_by_one(tmp_path):
+    """record_letters (one query, one insert) records what record_letter records letter by letter: new
+    letters, one recorded already (not again), a rewritten one superseding the unsent earlier version,
+    the same letter twice in one batch, a letter whose hash the caller gives, another folder."""
+    folder = tmp_path / "kirjeet"
+    a = _file(tmp_path, "paatos_H-1.docx", b"first")
+    b = _file(tmp_path, "paatos_H-2.docx", b"other")
+    c = _file(tmp_path, "paatos_H-3.docx", b"third")
+    elsewhere = tmp_path / "muu"
+    elsewhere.mkdir()
+    d = elsewhere / "paatos_H-1.docx"
+    d.write_bytes(b"first")
+
+    def batch(content_b: bytes) -> list[ls.NewLetter]:
+        return [
+            ls.NewLetter("decision", [a, a.with_suffix(".html")], "Esimerkki ry", "email", SENT, "H-1", "H-1",
+                         "toimisto@example.fi", {"section": "§ 3"}),
+            ls.NewLetter("decision", [b], "Toinen ry", "letter", SENT, "H-2", "H-2",
+                         digest=hashlib.sha256(content_b).hexdigest()),
+            ls.NewLetter("decision", [c], "Kolmas ry", "letter", SENT, "H-3", "H-3"),
+            ls.NewLetter("decision", [c], "Kolmas ry", "letter", SENT + dt.timedelta(days=1), "H-3", "H-3"),
+            ls.NewLetter("decision", [d], "Esimerkki ry", "letter", SENT, "H-1", "H-1", folder=folder),
+            ls.NewLetter("supplement", [a], "Esimerkki ry", "letter", SENT, "H-1"),
+        ]
+
+    stores = [Store.open(tmp_path / f"{n}.db") for n in ("one", "many")]
+    try:
+        results: list[list[tuple[int, bool]]] = [[], []]
+        for content_b in (b"other", b"other", b"changed"):  # the same round again, then one letter rewritten
+            b.write_bytes(content_b)
+            with stores[0].transaction():
+                for w in batch(content_b):
+                    rec, new = ls.record_letter(stores[0], kind=w.kind, files=w.files, recipient=w.recipient,
+                                                channel=w.channel, sent=w.sent, application_id=w.application_id,
+                                                grant_id=w.grant_id, email=w.email, detail=w.detail, folder=w.folder)
+                    results[0].append((rec.id, new))
+            with stores[1].transaction():
+                results[1] += ls.record_letters(stores[1], batch(content_b))
+        assert results[0] == results[1]
+        # H-1's decision letter by e-mail and by post supersede each other, and so do H-3's two days; the
+        # same H-2 letter and the supplement request are recorded once
+        assert [new for _, new in results[1]] == [True] * 7 + [False] + [True] * 3 + [False] + [True] * 5 + [False]
+        one, many = _table(stores[0]), _table(stores[1])
+        assert one == many
+        statuses = [r[13] for r in one[0]]  # the status column
+        assert statuses.count("written") == 4 and statuses.count("superseded") == 11  # the last of each letter
+        # a letter whose bytes the caller hashed is not read back
+        with stores[1].transaction():
+            [(gone, new)] = ls.record_letters(stores[1], [ls.NewLetter(
+                "decision", [folder / "poistettu.docx"], "Neljäs ry", "letter", SENT, "H-4", "H-4", digest="ab" * 32)])
+        assert new and ls.letter(stores[1], gone).content_hash == "ab" * 32
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_a_batch_with_one_bad_letter_records_nothing(store, tmp_path):
+    docx = _file(tmp_path, "paatos_H-1.docx", b"x")
+    good = ls.NewLetter("decision", [docx], "Esimerkki ry", "letter", SENT, "H-1", "H-1")
+    bad = ls.NewLetter("decision", [docx], "Toinen ry", "email", SENT, "H-2", "H-2", email=" ")
+    with pytest.raises(ValidationError, match="Toinen ry"), store.transaction():
+        ls.record_letters(store, [good, bad])
+    assert store.count("letters") == 0 and not store.audit_rows("letter")

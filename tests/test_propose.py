@@ -823,3 +823,27 @@ def test_formula_like_text_has_no_visible_apostrophe_in_documents(cli, small):
         for text in (html_text(out / "liite1.html"), docx_text(out / "liite1.docx")):
             assert FORMULA_TEXT in text, remade
             assert "'" + FORMULA_TEXT not in text and "'=" not in text, remade
+
+
+def test_a_supplement_request_that_cannot_be_written_is_named_and_nothing_changes(cli, small, monkeypatch):
+    """A letter the disk refuses (written on the writer's own thread) stops the run with one Finnish line
+    naming the file; the database and the folder are as before."""
+    import errno
+
+    from avustus_cli.adapters import files
+
+    real = files.write_in_stage
+
+    def full(path, data):
+        if path.name.startswith("taydennyspyynto_") and path.suffix == ".docx":
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    before = dump(small / "avustus.db")
+    monkeypatch.setattr(files, "write_in_stage", full)
+    r = cli("propose", "--out", "esitys", "--as-of", CHECK_DATE.isoformat())
+    assert r.exit_code != 0
+    assert "ei voitu kirjoittaa" in r.output and "taydennyspyynto_" in r.output and ".docx" in r.output, r.output
+    assert "Traceback" not in r.output
+    assert dump(small / "avustus.db") == before
+    assert not (small / "esitys").exists() and not list(small.glob(".esitys.*"))

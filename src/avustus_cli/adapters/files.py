@@ -29,7 +29,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["StagedFolder", "atomic_save", "content_sha256", "sweep_leftovers", "write_atomic", "write_in_stage"]
+__all__ = ["StageWriteError", "StageWriter", "StagedFolder", "atomic_save", "content_sha256", "sweep_leftovers",
+           "write_atomic", "write_in_stage"]
 
 
 STALE_AFTER = 15 * 60  # seconds: a temporary file or staging folder this old is a killed run's leftover
@@ -306,3 +307,66 @@ def write_in_stage(path: Path, data: bytes) -> Path:
         f.write(data)
     os.chmod(path, 0o600)  # a file copied from the earlier folder keeps its own mode otherwise
     return path
+
+
+class StageWriteError(OSError):
+    """A file :class:`StageWriter` could not write; ``filename`` names it."""
+
+
+class StageWriter:
+    """Files written into a staging folder (:func:`write_in_stage`) by a thread of its own, in the
+    order given, while the caller makes the next ones: a run of a thousand letters spends a good part
+    of its time in the operating system creating files, and that work no longer waits for the
+    rendering (nor the rendering for it).
+
+    Use as a context manager. :meth:`write` hands a file over (it waits only when many are queued);
+    leaving the block waits until every file is written and raises :class:`StageWriteError` for the
+    first one that could not be (the files after it are not written). Leaving it with an exception
+    drops what is still queued: the staging folder is discarded anyway. The folder's files are not
+    complete until the block is left."""
+
+    def __init__(self, queued: int = 64) -> None:
+        import queue
+        import threading
+
+        self._queue: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(maxsize=queued)
+        self._error: StageWriteError | None = None
+        self._dropped = False
+        self._thread = threading.Thread(target=self._run, name="stage-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None or self._dropped:
+                continue  # drained, not written
+            path, data = item
+            try:
+                write_in_stage(path, data)
+            except OSError as e:
+                self._error = StageWriteError(e.errno, e.strerror, str(path))
+
+    def write(self, path: Path, data: bytes) -> Path:
+        if self._error is not None:
+            raise self._error
+        self._queue.put((Path(path), data))
+        return Path(path)
+
+    def close(self) -> None:
+        """Wait until every file handed over is written; the first write error, if any."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def __enter__(self) -> StageWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:
+            self._dropped = True
+            if self._thread.is_alive():
+                self._queue.put(None)
+                self._thread.join()
+            return
+        self.close()

@@ -778,7 +778,8 @@ class _WordTemplate:
             xml = self._finish(tpl, template.render(ctx))
             if header is None:
                 tree = tpl.fix_tables(xml)
-                tpl.fix_docpr_ids(tree)
+                if "docPr" in xml:  # renumbering the drawings: an XPath search of the whole body, for none
+                    tpl.fix_docpr_ids(tree)
                 tpl.map_tree(tree)
                 out[name] = tpl.docx.part.blob
                 continue

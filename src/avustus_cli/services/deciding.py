@@ -677,7 +677,6 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
     target, and a letter of record already there (``StagedFolder`` keeps it) is the one recorded."""
     from avustus_cli.adapters.store import letters as letter_store
 
-    new = 0
     hashes: dict[Path, str] = {}  # an enclosure (the same grant terms for every letter) hashed once
 
     def enclosures(w: WrittenLetter) -> dict[str, str]:
@@ -693,23 +692,24 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
             out[name] = hashes[p]
         return out
 
+    recorded = []
+    for w in written:
+        paths: list[Path] = list(w.paths)
+        folder = None
+        if stage is not None:
+            paths = [stage.final(p) if stage.final(p).exists() else p for p in w.paths]
+            folder = stage.target
+        detail: dict[str, Any] = {"decision_date": w.row.decision_date, "section": w.row.section,
+                                  "maker": w.row.decision_maker}
+        if w.enclosures:
+            detail["enclosures"] = enclosures(w)
+        recorded.append(letter_store.NewLetter(
+            kind=kind, files=paths, recipient=w.row.applicant, channel=w.dispatch["channel"],
+            sent=w.dispatch["sent"], application_id=w.row.application_id, grant_id=w.row.id,
+            email=w.app.email if w.app is not None else None, folder=folder, detail=detail,
+        ))
     with store.transaction():
-        for w in written:
-            paths: list[Path] = list(w.paths)
-            folder = None
-            if stage is not None:
-                paths = [stage.final(p) if stage.final(p).exists() else p for p in w.paths]
-                folder = stage.target
-            detail: dict[str, Any] = {"decision_date": w.row.decision_date, "section": w.row.section,
-                                      "maker": w.row.decision_maker}
-            if w.enclosures:
-                detail["enclosures"] = enclosures(w)
-            _rec, is_new = letter_store.record_letter(
-                store, kind=kind, files=paths, recipient=w.row.applicant, channel=w.dispatch["channel"],
-                sent=w.dispatch["sent"], application_id=w.row.application_id, grant_id=w.row.id,
-                email=w.app.email if w.app is not None else None, folder=folder, detail=detail,
-            )
-            new += is_new
+        new = sum(is_new for _, is_new in letter_store.record_letters(store, recorded))
     return new
 
 

@@ -22,6 +22,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ __all__ = [
     "mark_sent",
     "pending_email",
     "record_letter",
+    "record_letters",
+    "NewLetter",
 ]
 
 
@@ -82,6 +85,24 @@ def _jsonable(detail: Mapping[str, Any] | None) -> str:
     )
 
 
+@dataclass(frozen=True)
+class NewLetter:
+    """A written letter to record (:func:`record_letters`); ``digest``: the SHA-256 of the main file's
+    bytes when the caller has them (else the file is read)."""
+
+    kind: str
+    files: Sequence[Path | str]
+    recipient: str
+    channel: str
+    sent: dt.date
+    application_id: str | None = None
+    grant_id: str | None = None
+    email: str | None = None
+    detail: Mapping[str, Any] | None = None
+    folder: Path | str | None = None
+    digest: str | None = None
+
+
 def record_letter(
     store: Store,
     *,
@@ -103,50 +124,85 @@ def record_letter(
     when that is not where they are read now (a staging folder published after the commit). Call inside the caller's
     transaction; an unsent earlier version of the same letter (same kind, application, grant and
     file, other content or day) is marked superseded."""
-    if kind not in LETTER_KINDS:
-        raise ValidationError(f"tuntematon kirjelaji {kind!r} (ohjelmavirhe).")
-    if channel not in CHANNELS:
-        raise ValidationError(f"tuntematon tiedoksiantotapa {channel!r}: käytä letter (kirje) tai email (sähköposti).")
-    if channel == "email" and not (email or "").strip():
-        raise ValidationError(
-            f"hakijan {recipient} kirjettä ei voi lähettää sähköpostilla: hakemuksella ei ole sähköpostiosoitetta. "
-            "Lähetä se kirjeenä (--channel letter)."
-        )
-    main = main_file(files)
-    folder = str(Path(folder).resolve() if folder is not None else main.resolve().parent)
-    digest = file_hash(main)
-    served = deadlines.served_on(sent, channel)
-    # an application's letter is found by its application: "grant_id is NULL" would lead the planner to the
-    # grant index and through every application's letters (a round's letters recorded in quadratic time)
-    who = "application_id = ? and +grant_id is ?" if application_id is not None else "application_id is ? and grant_id is ?"
-    same = store.query(
-        f"select * from letters where kind = ? and {who} and folder = ? and file = ? "
-        "and content_hash = ? and channel = ? and sent = ? and status != 'superseded' order by id desc limit 1",
-        (kind, application_id, grant_id, folder, main.name, digest, channel, sent.isoformat()),
+    [(letter_id, new)] = record_letters(store, [NewLetter(
+        kind, files, recipient, channel, sent, application_id, grant_id, email, detail, folder)])
+    return letter(store, letter_id), new
+
+
+def record_letters(store: Store, written: Sequence[NewLetter]) -> list[tuple[int, bool]]:
+    """Record written letters, in order, as :func:`record_letter` records each: (the letter's id, True)
+    for a new one, (the earlier one's id, False) for one recorded already; an unsent earlier version is
+    marked superseded. A round's thousand letters take one query of what is recorded, one insert of
+    them all and one of their audit rows. Call inside the caller's transaction."""
+    for w in written:
+        if w.kind not in LETTER_KINDS:
+            raise ValidationError(f"tuntematon kirjelaji {w.kind!r} (ohjelmavirhe).")
+        if w.channel not in CHANNELS:
+            raise ValidationError(f"tuntematon tiedoksiantotapa {w.channel!r}: käytä letter (kirje) tai email (sähköposti).")
+        if w.channel == "email" and not (w.email or "").strip():
+            raise ValidationError(
+                f"hakijan {w.recipient} kirjettä ei voi lähettää sähköpostilla: hakemuksella ei ole sähköpostiosoitetta. "
+                "Lähetä se kirjeenä (--channel letter)."
+            )
+    if not written:
+        return []
+    resolved: dict[Path, str] = {}  # a folder's absolute name, looked up once
+
+    def folder_of(w: NewLetter, main: Path) -> str:
+        where = Path(w.folder) if w.folder is not None else main.parent
+        if where not in resolved:
+            resolved[where] = str(where.resolve())
+        return resolved[where]
+
+    mains = [main_file(w.files) for w in written]
+    folders = [folder_of(w, main) for w, main in zip(written, mains, strict=True)]
+    # what is recorded already of these kinds in these folders, by (kind, application, grant, folder, file)
+    recorded: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for kind, folder in dict.fromkeys((w.kind, f) for w, f in zip(written, folders, strict=True)):
+        for r in store.query("select id, application_id, grant_id, file, content_hash, channel, sent, status "
+                             "from letters where kind = ? and folder = ? order by id", (kind, folder)):
+            recorded.setdefault((kind, r["application_id"], r["grant_id"], folder, r["file"]), []).append(r)
+    (last_id,) = store.conn.execute("select coalesce(max(id), 0) from letters").fetchone()
+    out: list[tuple[int, bool]] = []
+    superseded: list[int] = []
+    inserts: list[tuple[dict[str, Any], tuple[Any, ...]]] = []
+    audits: list[tuple[str, str | None, str, str]] = []
+    for w, main, folder in zip(written, mains, folders, strict=True):
+        digest = w.digest or file_hash(main)
+        sent = w.sent.isoformat()
+        rows = recorded.setdefault((w.kind, w.application_id, w.grant_id, folder, main.name), [])
+        same = [r for r in rows if r["content_hash"] == digest and r["channel"] == w.channel and r["sent"] == sent
+                and r["status"] != "superseded"]
+        if same:
+            out.append((same[-1]["id"], False))
+            continue
+        older = [r for r in rows if r["status"] in ("written", "failed")]
+        for r in older:
+            r["status"] = "superseded"
+        superseded += [r["id"] for r in older]
+        served = deadlines.served_on(w.sent, w.channel).isoformat()
+        letter_id = last_id + len(inserts) + 1  # the rowid SQLite would give: one more than the largest
+        row = {"id": letter_id, "content_hash": digest, "channel": w.channel, "sent": sent, "status": "written"}
+        rows.append(row)  # a later letter of this batch may supersede it: its status is read when inserted
+        inserts.append((row, (letter_id, w.application_id, w.grant_id, w.kind, folder, main.name,
+                              json.dumps([Path(f).name for f in w.files], ensure_ascii=False), w.recipient,
+                              (w.email or "").strip() or None, w.channel, sent, served, digest, _jsonable(w.detail))))
+        audits.append(("letter", w.grant_id or w.application_id, "record", json.dumps(
+            {"letter": letter_id, "kind": w.kind, "file": main.name, "channel": w.channel, "sent": sent,
+             "served": served, "superseded": [r["id"] for r in older]}, ensure_ascii=False, default=str)))
+        out.append((letter_id, True))
+    stored = [(i,) for i in superseded if i <= last_id]  # the batch's own letters are inserted superseded
+    if stored:
+        store.conn.executemany("update letters set status = 'superseded' where id = ?", stored)
+    at = now()
+    store.conn.executemany(
+        "insert into letters (id, application_id, grant_id, kind, folder, file, files, recipient, email, channel, sent, "
+        "served, content_hash, detail, status, created_at) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*values, row["status"], at) for row, values in inserts],
     )
-    if same:
-        return _record(same[0]), False
-    older = store.query(
-        f"select id from letters where kind = ? and {who} and folder = ? and file = ? "
-        "and status in ('written', 'failed')",
-        (kind, application_id, grant_id, folder, main.name),
-    )
-    for r in older:
-        store.conn.execute("update letters set status = 'superseded' where id = ?", (r["id"],))
-    names = [Path(f).name for f in files]
-    cur = store.conn.execute(
-        "insert into letters (application_id, grant_id, kind, folder, file, files, recipient, email, channel, sent, "
-        "served, content_hash, status, detail, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'written', ?, ?)",
-        (application_id, grant_id, kind, folder, main.name, json.dumps(names, ensure_ascii=False), recipient,
-         (email or "").strip() or None, channel, sent.isoformat(), served.isoformat(), digest, _jsonable(detail), now()),
-    )
-    letter_id = int(cur.lastrowid or 0)
-    store.audit(
-        "letter", grant_id or application_id, "record",
-        {"letter": letter_id, "kind": kind, "file": main.name, "channel": channel, "sent": sent.isoformat(),
-         "served": served.isoformat(), "superseded": [r["id"] for r in older]},
-    )
-    return letter(store, letter_id), True
+    store.audit_many(audits, at)
+    return out
 
 
 def letter(store: Store, letter_id: int) -> LetterRecord:

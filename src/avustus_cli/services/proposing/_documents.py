@@ -6,6 +6,7 @@ proposal."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -87,21 +88,20 @@ def write_letters(
     folder (moved into place as a whole), in this process: after the first letter a Word letter only
     runs its filled parts through the compiled templates (``adapters.render``). ``contents`` gets each
     file's bytes, so the manifest hashes them without reading them back."""
-    from avustus_cli.adapters.files import write_in_stage
+    from avustus_cli.adapters.files import StageWriteError, StageWriter
     from avustus_cli.adapters.render import TemplateError, render_document
 
     letter_dir.mkdir(parents=True, exist_ok=True)
     out: list[Path] = []
-    for stem, ctx in contexts:
-        for f, data in render_document("taydennyspyynto", ctx, settings, formats):
-            path = letter_dir / f"taydennyspyynto_{stem}.{f}"
-            try:
-                write_in_stage(path, data)
-            except OSError as e:
-                raise TemplateError(f"tiedostoa {path} ei voitu kirjoittaa: {e.strerror}.") from None
-            out.append(path)
-            if contents is not None:
-                contents[path] = data
+    try:
+        with StageWriter() as writer:  # the files are created on a thread of their own while the next letter renders
+            for stem, ctx in contexts:
+                for f, data in render_document("taydennyspyynto", ctx, settings, formats):
+                    out.append(writer.write(letter_dir / f"taydennyspyynto_{stem}.{f}", data))
+                    if contents is not None:
+                        contents[out[-1]] = data
+    except StageWriteError as e:
+        raise TemplateError(f"tiedostoa {e.filename} ei voitu kirjoittaa: {e.strerror}.") from None
     return out
 
 
@@ -649,7 +649,7 @@ def _supplement_requests(
                                                                   "email": personal[r.app.id].email}, settings, as_of, items))
                 for r, items in letters]
     written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
-    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir)
+    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents)
     return written_letters + sent_letters
 
 
@@ -662,20 +662,26 @@ def _record_requests(
     as_of: dt.date,
     formats: Sequence[str],
     final_dir: Path | None,
+    contents: Mapping[Path, bytes] | None = None,
 ) -> None:
-    """Each new supplement request in the letters table (kept in ``final_dir``), and the first request's
-    date, deadline and what was asked."""
+    """Each new supplement request in the letters table (kept in ``final_dir``; its hash from ``contents``,
+    the bytes written), and the first request's date, deadline and what was asked."""
     from avustus_cli.adapters.store import letters as letter_store
 
+    recorded = []
     for r, _ in letters:
         p = personal[r.app.id]
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
-        sent = r.standing.supplement[0] if r.standing.supplement is not None else as_of
-        letter_store.record_letter(
-            store, kind="supplement", files=[letter_dir / f"{stem}.{f}" for f in formats],
-            folder=final_dir or letter_dir, recipient=r.app.applicant, channel="email" if p.email else "letter",
-            sent=sent, application_id=r.app.id, email=p.email,
-        )
+        files = [letter_dir / f"{stem}.{f}" for f in formats]
+        main = letter_store.main_file(files)
+        data = (contents or {}).get(main)  # hashed from memory: the file is not read back
+        recorded.append(letter_store.NewLetter(
+            kind="supplement", files=files, folder=final_dir or letter_dir, recipient=r.app.applicant,
+            channel="email" if p.email else "letter",
+            sent=r.standing.supplement[0] if r.standing.supplement is not None else as_of,
+            application_id=r.app.id, email=p.email, digest=hashlib.sha256(data).hexdigest() if data is not None else None,
+        ))
+    letter_store.record_letters(store, recorded)
     standing_store.record_supplement_requests(store, [
         (r.app.id, *(r.standing.supplement or (as_of, supplement_due(settings, as_of))), ", ".join(i["code"] for i in items))
         for r, items in letters if r.standing.supplement is None
