@@ -335,3 +335,32 @@ def test_the_garbage_collector_is_on_again_after_a_check_even_a_failed_one(tmp_p
     with pytest.raises(Exception, match="ei ole tietokannassa"):
         checks.run_check(store, SETTINGS, DAY, app_ids=["EI-OLE"])
     assert gc.isenabled()
+
+
+def test_a_rules_columns_keep_every_value_exactly(tmp_path):
+    """The columns are read as JSON arrays; a floating-point value, which JSON would round to 15 digits,
+    comes back exact, and texts, integers and NULLs come back as they are."""
+    store = _store(tmp_path / "a.db", [Application(id="A-0001", category=4, applicant='"x", [1]'),
+                                       Application(id="A-0002")], history=False, positions=False)
+    rule_inputs.refresh(store)
+    assert rule_inputs.columns(store, ["[category]", "[year]"])[1:] == [[4, None], [None, None]]
+    store.conn.execute("update rule_inputs set category = ? where application_id = 'A-0002'", (0.1 + 0.2,))
+    row_ids, category, texts = rule_inputs.columns(store, ["[category]", "[applicant]"])
+    assert category == [4, 0.1 + 0.2]
+    assert rule_inputs.texts(store, [texts[0]]) == {texts[0]: '"x", [1]'}
+    assert len(set(row_ids)) == 2
+
+
+def test_the_sql_business_id_check_accepts_exactly_the_valid_ids():
+    """E03's predicate computes the check digit in SQL: it holds for exactly the IDs the Python check
+    accepts, over every check digit of random bases and malformed forms."""
+    from avustus_cli.domain import ids
+    from avustus_cli.domain.rules.eligibility import _BUSINESS_ID_OK
+
+    rnd = random.Random(3)
+    cases = [f"{rnd.randrange(10**7):07d}-{d}" for _ in range(600) for d in "0123456789"]
+    cases += ["0000000-0", "1234567-1", "123456-7", "12345678", "1234567-", "abcdefg-h", "1234567-8 ", ""]
+    conn = sqlite3.connect(":memory:")
+    for text in cases:
+        in_sql = conn.execute(f"select coalesce({_BUSINESS_ID_OK}, 0) from (select ? as business_id)", (text,)).fetchone()[0]
+        assert bool(in_sql) is (ids.business_id_error(text) is None), text

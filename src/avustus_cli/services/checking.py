@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -171,26 +172,23 @@ def _run_rules(
     rule_inputs, per application the index of its findings in the third list, the distinct lists of
     findings, each in ``check_application``'s order).
 
-    The rules without an SQL predicate read their columns from one pass over the table; each other rule
-    reads the rows its predicate selects. Each rule runs once per distinct combination of what it reads."""
+    The rules read their columns, and whether their SQL predicates select each application, in one pass
+    over the table. Each rule runs once per distinct combination of what it reads among the applications
+    its predicate selects."""
     listed = not everything
     if listed:
         rule_inputs.use_ids(store, ids)
-    params = sql_parameters(settings)
     rules = list(RULES.values())
-    every_row = [r for r in rules if r.where is None and r.needs != "history" and _runs(r, positions)]
-    expressions: dict[str, int] = {}  # over the whole table: expression -> its column
-    for r in every_row:
-        for c in _columns(r):
-            expressions.setdefault(rule_inputs.column_expression(c), len(expressions) + 1)
-    table = rule_inputs.rows(store, list(expressions), None, listed, params)
-    row_ids = [row[0] for row in table]
+    expressions: dict[str, int] = {}  # expression -> its column (the row ids are column 0)
+    for r in rules:
+        if r.needs != "history" and _runs(r, positions):
+            for e in [*map(rule_inputs.column_expression, _columns(r)), *([_selects(r)] if r.where else [])]:
+                expressions.setdefault(e, len(expressions) + 1)
+    columns = rule_inputs.columns(store, list(expressions), None, listed, sql_parameters(settings))
+    row_ids = columns[0]
     total = len(row_ids)
     if progress:
         progress(0, total)
-    columns = list(zip(*table, strict=True)) if table else [() for _ in range(len(expressions) + 1)]
-    del table
-    position_of: dict[int, int] | None = None
     gathered = RoundFindings(total)
     decoder = InputDecoder()
     ctx = RuleContext(settings, as_of, (), positions)
@@ -199,26 +197,26 @@ def _run_rules(
         if not _runs(rule, positions):
             pass
         elif rule.needs == "history":
-            if position_of is None:
-                position_of = dict(zip(row_ids, range(total), strict=True))
-            _run_history_rule(store, rule, settings, as_of, positions, listed, position_of, gathered)
-        elif rule.where is None:
-            at = [expressions[rule_inputs.column_expression(c)] for c in _columns(rule)]
-            keys = list(zip(*(columns[k] for k in at), strict=True)) if at else [()] * total
-            gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys)
+            _run_history_rule(store, rule, settings, as_of, positions, listed,
+                              dict(zip(row_ids, range(total), strict=True)), gathered)
         else:
-            selected = rule_inputs.rows(store, [rule_inputs.column_expression(c) for c in _columns(rule)],
-                                        rule.where, listed, params)
-            if selected:
-                if position_of is None:
-                    position_of = dict(zip(row_ids, range(total), strict=True))
-                keys = [row[1:] for row in selected]
-                gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys,
-                             list(map(position_of.__getitem__, [row[0] for row in selected])))
+            read = [columns[expressions[rule_inputs.column_expression(c)]] for c in _columns(rule)]
+            at: list[int] | None = None  # the positions of the applications the predicate selects (None: all)
+            if rule.where:
+                selects = columns[expressions[_selects(rule)]]
+                at = list(itertools.compress(range(total), selects))
+                read = [list(itertools.compress(column, selects)) for column in read]
+            keys = list(zip(*read, strict=True)) if read else [()] * (total if at is None else len(at))
+            gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
         if progress:
             progress(total * n // len(rules), total)
     of_position, lists = gathered.lists()
     return row_ids, of_position, lists
+
+
+def _selects(rule: Rule) -> str:
+    """1 where the rule's SQL predicate selects the row, else 0 (NULL counts as false, as in a WHERE)."""
+    return f"case when ({rule.where}) then 1 else 0 end"
 
 
 def _runs(rule: Rule, positions: tuple) -> bool:
@@ -260,19 +258,23 @@ def _run_history_rule(
 ) -> None:
     """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``)."""
     history = standing_store.grant_history(store)
+    same: dict[tuple[str | None, str | None, int | None], list[tuple[int, str, int]]] = {}
+    for row_id, app_id, business_id, lead_id, year, granted_on in rule_inputs.history_rows(store, listed):
+        same.setdefault((business_id, lead_id, year), []).append((row_id, app_id, granted_on))
     groups: dict[tuple, list[int]] = {}
-    for ids, row_ids, business_id, lead_id, year in rule_inputs.history_groups(store, listed):
+    for (business_id, lead_id, year), apps in same.items():
         earlier = earlier_grants("", business_id, lead_id, year, history)
         if not earlier:
             continue
-        if any(g.application_id in ids for g in earlier if g.application_id is not None):
-            for app_id, row_id in zip(ids, row_ids, strict=True):  # a grant made on one of these is not its own history
+        granted = {app_id for _, app_id, granted_on in apps if granted_on}  # those a grant was made on
+        if granted and any(g.application_id in granted for g in earlier if g.application_id is not None):
+            for row_id, app_id, _ in apps:  # a grant made on one of these applications is not its own history
                 own = earlier_grants(app_id, business_id, lead_id, year, history)
                 if own:
                     groups.setdefault(described_history(own, rule.reads_grants), []).append(position_of[row_id])
         else:
             groups.setdefault(described_history(earlier, rule.reads_grants), []).extend(
-                map(position_of.__getitem__, row_ids))
+                position_of[row_id] for row_id, _, _ in apps)
     blank = Application(id="")
     gathered.add_groups(rule.code, [
         (group, rule.check(blank, RuleContext(settings, as_of, grants_described(described, rule.reads_grants),
