@@ -9,7 +9,11 @@ bench/out/. Each measurement runs in its own child process so that peak memory
 
 - bare read: calamine opens the file and iterates every row (nothing kept);
 - import: `python -m avustus_cli --db <fresh> import FILE` (peak RSS of the
-  child via resource.getrusage(RUSAGE_CHILDREN)).
+  child via resource.getrusage(RUSAGE_CHILDREN));
+- after the import (unless --no-check): the rows a check's refresh of the typed
+  table of rule inputs still writes, and its time (on a copy of the imported
+  database: 0 rows when the import filled the table), then the first
+  `avustus check` of the imported round as a whole process.
 
 The package is byte-compiled first, as an installed program is (the
 environment may forbid writing .pyc files, and compiling the sources would
@@ -23,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,6 +89,17 @@ def bare_read(path: Path) -> dict:
     return {"rows": n, "seconds": seconds, "peak_mib": _maxrss_mib(resource.getrusage(resource.RUSAGE_SELF))}
 
 
+REFRESH = """
+import json, sys, time
+from pathlib import Path
+from avustus_cli.adapters.store import Store, rule_inputs
+store = Store.open(Path(sys.argv[1]))
+t0 = time.perf_counter()
+rows = rule_inputs.refresh(store)
+print(json.dumps({"rows": rows, "seconds": time.perf_counter() - t0}))
+"""
+
+
 def measure_child(cmd: list[str]) -> dict:
     """Run ``cmd`` as the only child of this process: wall time and its peak RSS."""
     t0 = time.perf_counter()
@@ -98,6 +114,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
+    ap.add_argument("--no-check", action="store_true", help="leave out the refresh and the first check after the import")
     ap.add_argument("--_read", help=argparse.SUPPRESS)
     ap.add_argument("--_child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -122,6 +139,19 @@ def main() -> None:
         cmd = [sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(path), "--json"]
         imp = json.loads(subprocess.run([*me, "--_child", *cmd], capture_output=True, text=True, check=True).stdout)
         db_mib = db.stat().st_size / 2**20
+        after: dict = {}
+        if not a.no_check:
+            copy = Path(d) / "copy.db"
+            shutil.copy(db, copy)
+            refresh = json.loads(subprocess.run([sys.executable, "-c", REFRESH, str(copy)], capture_output=True, text=True,
+                                                check=True).stdout)
+            check = [sys.executable, "-m", "avustus_cli", "--db", str(db), "check", "--as-of", "2027-01-15"]
+            t0 = time.perf_counter()
+            r = subprocess.run(check, capture_output=True, text=True)
+            if r.returncode not in (0, 1):  # 1: findings need attention
+                raise SystemExit(f"failed: {' '.join(check)}\n{r.stderr[-2000:]}")
+            after = {"refresh_after_import_rows": refresh["rows"], "refresh_after_import_s": round(refresh["seconds"], 2),
+                     "first_check_s": round(time.perf_counter() - t0, 2)}
     result = {
         "rows": a.rows,
         "file_mib": round(path.stat().st_size / 2**20, 1),
@@ -133,6 +163,7 @@ def main() -> None:
         "import_per_row_ms": round(1000 * imp["seconds"] / a.rows, 3),
         "ratio_import_to_read": round(imp["seconds"] / read["seconds"], 2),
         "db_mib": round(db_mib, 1),
+        **after,
         "targets": {"ratio_max": 3.0, "peak_max_mib": 300},
     }
     if a.json:

@@ -497,17 +497,20 @@ def test_reader_locked_out_says_another_command_writes(cli, workdir):
 
 
 def _corrupt(db: Path) -> None:
-    """Overwrite the page header of the applications table's root page: the file opens, its schema
-    reads, and SQLite finds the damage only when a command reads the applications."""
+    """Overwrite the page header of the root pages of the applications table and of the rule inputs (a
+    check reads an imported round's applications from those): the file opens, its schema reads, and
+    SQLite finds the damage only when a command reads the applications."""
     conn = sqlite3.connect(db)
     try:
-        root = conn.execute("select rootpage from sqlite_master where name = 'applications'").fetchone()[0]
+        roots = [r[0] for r in conn.execute("select rootpage from sqlite_master where name in ('applications', 'rule_inputs')")]
     finally:
         conn.close()
+    assert len(roots) == 2
     data = bytearray(db.read_bytes())
     page = int.from_bytes(data[16:18], "big") or 65536
-    start = (root - 1) * page
-    data[start:start + 12] = b"\x0d\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+    for root in roots:
+        start = (root - 1) * page
+        data[start:start + 12] = b"\x0d\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
     db.write_bytes(bytes(data))
 
 

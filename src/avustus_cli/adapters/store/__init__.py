@@ -890,13 +890,12 @@ class Store:
         """Insert or update applications encoded by the importer, in one statement (first import and creation
         time of a stored one are kept); ``new`` when none of them is stored (a plain insert). Each row is
         (id, year, form, applicant, business ID, category, requested euros, received, data JSON, personal
-        JSON, exported row JSON, personal headers JSON, content hash, source row)."""
+        JSON, exported row JSON, personal headers JSON, content hash, source row, data hash: the first 16 hex
+        digits of the SHA-256 of the data JSON)."""
         if not rows:
             return
-        sha256 = hashlib.sha256
         self.conn.executemany(self._INSERT_APPLICATION if new else self._UPSERT_APPLICATION, [
-            (*r[:6], cents(r[6]), *r[7:13], file, sheet, r[13], import_id, import_id, at, at,
-             sha256(r[8].encode()).hexdigest()[:16])
+            (*r[:6], cents(r[6]), *r[7:13], file, sheet, r[13], import_id, import_id, at, at, r[14])
             for r in rows
         ])
 
@@ -912,6 +911,11 @@ class Store:
                 "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
                 [(at, _USER, self.command, *r) for r in rows],
             )
+
+    def applications_with_warnings(self) -> set[str]:
+        """The ids of the applications that have import warnings stored."""
+        return {r[0] for r in self.conn.execute(
+            "select distinct application_id from import_warnings where application_id is not null")}
 
     def replace_application_warnings(self, import_id: int, app_ids: list[str], warnings: list[dict[str, Any]]) -> None:
         """The import warnings of ``app_ids`` replaced by ``warnings`` (each names its application)."""

@@ -15,14 +15,18 @@ columns the rule reads, so that the rule runs once per distinct combination of v
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from avustus_cli.adapters.store import Store, _chunks
 
 __all__ = [
     "COLUMNS",
+    "Fill",
     "SCALAR_COLUMNS",
     "TEXT_COLUMNS",
     "check_rows",
@@ -115,6 +119,121 @@ def refresh(store: Store, chunk: int = 5000) -> int:
             used = " union ".join(f"select {c} from rule_inputs" for c in TEXT_COLUMNS)
             conn.execute(f"delete from rule_texts where id not in ({used})")
     return written
+
+
+class Fill:
+    """The rows of rule inputs of the applications an import writes into a database that has none, written
+    batch by batch as the import writes the applications, the same rows and texts (ids included) as
+    :func:`refresh` writes for them after the import: :func:`refresh` reads the applications in the order
+    they were written (their row ids) and numbers each distinct text of a text column as it first meets it,
+    row by row, column by column in :data:`TEXT_COLUMNS`' order, and so does :meth:`write`.
+
+    Values are given as the importer parsed them, with their JSON texts (as the application's data JSON
+    holds them); :meth:`column` turns them into what ``json_extract`` reads from that JSON."""
+
+    def __init__(self, store: Store):
+        conn = self.conn = store.conn
+        if conn.execute("select exists (select 1 from rule_inputs)").fetchone()[0]:
+            raise ValueError("rule_inputs is not empty")
+        conn.execute("delete from rule_texts")  # as refresh does when the table is empty
+        self.next_id = 1
+        self.known: list[dict[str, int]] = [{} for _ in TEXT_COLUMNS]
+        self.extracted: dict[str, Any] = {}  # JSON text -> json_extract of it
+
+    def extract(self, json_text: str) -> Any:
+        """What ``json_extract`` gives for a value whose JSON text is ``json_text`` (a list or an object:
+        SQLite's own rendering of it)."""
+        found = self.extracted.get(json_text, _NONE)
+        if found is _NONE:
+            found = self.extracted[json_text] = self.conn.execute("select json_extract(?, '$')", (json_text,)).fetchone()[0]
+        return found
+
+    def column(self, values: Sequence[Any], json_texts: Sequence[str | None], skip: int = 0) -> list[Any]:
+        """A column's values as ``json_extract`` reads them from the applications' JSON, given each value
+        and its JSON text (``json_texts[i][skip:]``; None where the value is None, which the JSON leaves
+        out): None, a text as itself, a yes/no as 1 / 0, a number as itself, an amount or a day as its JSON
+        text's text; anything else (a list, a party, an object) as SQLite renders its JSON text."""
+        if set(map(type, values)) <= _AS_IS:
+            return list(values)
+        # each distinct JSON text once: equal texts are equal values
+        found = {t: None if t is None else self._sql_value(v, t[skip:]) for t, v in dict(zip(json_texts, values, strict=True)).items()}
+        return list(map(found.__getitem__, json_texts))
+
+    def _sql_value(self, v: Any, json_text: str) -> Any:
+        cls = v.__class__
+        if cls is str or cls is int:
+            return v
+        if cls is bool:
+            return int(v)
+        if cls is Decimal or cls is dt.date:
+            return str(v)
+        if cls is dt.datetime:
+            return v.isoformat(timespec="seconds")
+        if isinstance(v, Enum) and v.value.__class__ is str:
+            return v.value
+        return self.extract(json_text)
+
+    def lead_business_ids(self, leads: Sequence[Any], json_texts: Sequence[str | None]) -> list[Any]:
+        """``json_extract(data, '$.lead_applicant.business_id')`` of each application, from its lead
+        applicant's JSON text (None: no lead applicant)."""
+        memo: dict[str, Any] = {}
+        out: list[Any] = []
+        for lead, text in zip(leads, json_texts, strict=True):
+            if lead is None or text is None:
+                out.append(None)
+                continue
+            found = memo.get(text, _NONE)
+            if found is _NONE:
+                found = memo[text] = self.conn.execute("select json_extract(?, '$.business_id')", (text,)).fetchone()[0]
+            out.append(found)
+        return out
+
+    def write(self, ids: Sequence[str], data_hashes: Sequence[str], lead_ids: list[Any],
+              columns: Sequence[list[Any]]) -> None:
+        """The rows of ``ids`` (in the order the applications were written): their data hashes, lead
+        applicants' business IDs and the values of :data:`COLUMNS` (one list per column, from :meth:`column`;
+        a text column's value as its text)."""
+        n = len(ids)
+        # a column with no value in the batch is left out of the statement (NULL by default): binding None
+        # costs the sqlite3 module a failed adapter lookup per value, most of the time of a sparse row
+        names = ["application_id", "data_hash"]
+        given: list[Sequence[Any]] = [ids, data_hashes]
+        if lead_ids.count(None) < n:
+            names.append("lead_business_id")
+            given.append(lead_ids)
+        for c, col in zip(SCALAR_COLUMNS, columns, strict=False):
+            if col.count(None) < n:
+                names.append(c)
+                given.append(col)
+        # the text columns that hold a value: each distinct text numbered as refresh numbers it (row by row)
+        present = [(k, c, list(col)) for k, (c, col) in enumerate(zip(TEXT_COLUMNS, columns[len(SCALAR_COLUMNS):], strict=True))
+                   if col.count(None) < n]
+        new_texts: list[tuple[int, str, Any]] = []
+        next_id = self.next_id
+        known = self.known
+        if present:
+            for i in range(n):
+                for k, c, col in present:
+                    text = col[i]
+                    if text is not None:
+                        seen = known[k]
+                        m = seen.get(text)
+                        if m is None:
+                            m = seen[text] = next_id
+                            next_id += 1
+                            new_texts.append((m, c, text))
+                        col[i] = m
+        self.next_id = next_id
+        for _, c, col in present:
+            names.append(c)
+            given.append(col)
+        sql = f"insert into rule_inputs ({', '.join(names)}) values ({', '.join('?' * len(names))})"
+        self.conn.executemany("insert into rule_texts (id, field, value) values (?, ?, ?)", new_texts)
+        self.conn.executemany(sql, zip(*given, strict=True))
+
+
+_NONE = object()
+_AS_IS = frozenset({type(None), str, int})  # values json_extract reads back as they are
 
 
 def texts(store: Store, ids: Iterable[int]) -> dict[int, str]:

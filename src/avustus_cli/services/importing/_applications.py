@@ -16,6 +16,7 @@ whole and the database is left as it was.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.excel import Table
-from avustus_cli.adapters.store import Store
+from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.domain import codec, values
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import InputFileError
@@ -55,6 +56,7 @@ _PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra") 
 _ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
 _MISS = object()
 _PLAIN_AMOUNT = values.PLAIN_AMOUNT
+_RAW_KEY = len('"raw": ')  # where the JSON of a row's kept texts starts in its "raw" entry
 _DIGIT = re.compile(r"\d")
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
 
@@ -74,7 +76,19 @@ def import_applications(
     progress: Callable[[int, int], None] | None = None,
     display: str | None = None,
 ) -> ImportResult:
-    display = display or path.name
+    # the rows read make a few objects per cell and no reference cycles: the cyclic garbage collector, which
+    # would walk all of them again each time enough new ones are made, waits until the import is done
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_applications(store, path, settings, sheet, dry_run, force, progress, display or path.name)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_applications(store: Store, path: Path, settings: Settings, sheet: str | None, dry_run: bool, force: bool,
+                         progress: Callable[[int, int], None] | None, display: str) -> ImportResult:
     table, result = _open(path, "applications", APPLICATION_SPECS, settings.columns, sheet, display, dry_run, "id", settings)
     plan = _Plan(table, settings, result, table.formulas)
     sha = file_sha256(path)
@@ -88,12 +102,17 @@ def import_applications(
             index = store.application_index()
             store.bulk_cache()
             import_id = _begin_import(store, "applications", display, sha, table, result)
-            writer = _Writer(store, index, import_id, force, result)
+            # into a database without applications the rule inputs are written with the applications, from
+            # the values parsed here; else the table is refreshed from the stored applications at the end
+            fill = rule_inputs.Fill(store) if not index and not dry_run else None
+            writer = _Writer(store, index, import_id, force, result, fill, store.applications_with_warnings())
             for batch in _batches(table, display, result, progress):
-                writer.write(batch, plan.encode(batch))
+                writer.write(batch, plan.encode(batch, fill))
             if progress:
                 progress(result.rows_total, result.rows_total)
             writer.finish()
+            if fill is None and not dry_run:
+                rule_inputs.refresh(store)
             result.unknown_columns = [h for h in result.unknown_columns if h not in result.personal_columns]
             _finish(store, import_id, result)
     except _DryRun:
@@ -311,6 +330,9 @@ class _Batch:
         self.warnings: list[list[dict[str, Any]]] = []
         self.columns: list[tuple[Any, ...]] = []  # (year, form, applicant, business_id, category, requested, received)
         self.organisations: list[tuple[Any, ...] | None] = []  # (business_id, name, legal form, municipality, register no.)
+        # with a Fill: the lead applicants' business IDs and the values of rule_inputs.COLUMNS, column by column
+        self.lead_ids: list[Any] = []
+        self.inputs: list[list[Any]] = []
 
 
 class _Plan:
@@ -341,7 +363,7 @@ class _Plan:
         for rownum, index in formulas:
             self.formula_columns.setdefault(index, set()).add(rownum)
 
-    def encode(self, batch: list[tuple[int, list[Any], str]]) -> _Batch:
+    def encode(self, batch: list[tuple[int, list[Any], str]], fill: rule_inputs.Fill | None = None) -> _Batch:
         rows = [cells for _, cells, _ in batch]
         width = min(map(len, rows))
 
@@ -362,7 +384,30 @@ class _Plan:
                                 json.dumps(self.personal_headers + extra_personal, ensure_ascii=False)
                                 for extra_personal in row_personal]
         self._columns(len(batch), parsed, out)
+        if fill is not None:
+            self._inputs(len(batch), parsed, raw, fill, out)
         return out
+
+    def _inputs(self, n: int, parsed: dict[str, _Parsed], raw: list[str | None], fill: rule_inputs.Fill, out: _Batch) -> None:
+        """The rows' rule inputs as the stored JSON gives them (``_data``): each column's values, the year as
+        the settings give it when the row has none, the texts kept as their JSON object."""
+        nothing = [None] * n
+        columns: list[list[Any]] = []
+        for name in rule_inputs.COLUMNS:
+            column = parsed.get(name)
+            if name == "year":
+                years = column.values if column is not None else nothing
+                columns.append([self.settings.year if y is None else y for y in years])
+            elif name == "raw":
+                columns.append([None if r is None else fill.extract(r[_RAW_KEY:]) for r in raw])
+            elif column is None:
+                columns.append(nothing)
+            else:
+                columns.append(fill.column(column.values, column.texts, len(self.by_name[name].prefix)))
+        lead = parsed.get("lead_applicant")
+        out.lead_ids = (fill.lead_business_ids(lead.values, [t and t[len(self.by_name["lead_applicant"].prefix):]
+                                                            for t in lead.texts]) if lead is not None else nothing)
+        out.inputs = columns
 
     def _warnings(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed]) -> list[list[dict[str, Any]]]:
         """Each row's warnings in the order of its columns: a formula, then a value that could not be read."""
@@ -513,16 +558,23 @@ def _raw_row(headers: list[str], cells: list[Any]) -> str:
 class _Writer:
     """Writes batches: new and changed applications, their warnings and audit rows; the rest counted."""
 
-    def __init__(self, store: Store, index: dict[str, tuple[str, bool]], import_id: int, force: bool, result: ImportResult):
+    def __init__(self, store: Store, index: dict[str, tuple[str, bool]], import_id: int, force: bool, result: ImportResult,
+                 fill: rule_inputs.Fill | None = None, warned: set[str] | None = None):
         from avustus_cli.adapters.store import now
 
         self.store, self.index, self.import_id, self.force, self.result = store, index, import_id, force, result
+        self.fill = fill  # given only when no application is stored: every row is then new
+        self.warned = warned  # the applications with stored import warnings (None: any may have)
         self.at = now()  # one time for the whole import
         self.organisations: dict[str, tuple[Any, ...]] = {}  # business ID -> the last row's organisation
         self.created = json.dumps({"import": import_id}, ensure_ascii=False)
 
     def write(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
         result, index = self.result, self.index
+        sha256 = hashlib.sha256
+        if not index:
+            self._write_new(batch, enc)
+            return
         rows: list[tuple[Any, ...]] = []  # stored already (changed, or forced)
         new: list[tuple[Any, ...]] = []
         audit: list[tuple[str, str | None, str, str]] = []
@@ -530,7 +582,7 @@ class _Writer:
         warnings: list[dict[str, Any]] = []
         for i, (rownum, _, app_id) in enumerate(batch):
             data, personal = enc.data[i], enc.personal[i]
-            digest = hashlib.sha256(f"{data}\x00{personal}".encode()).hexdigest()[:16]
+            digest = sha256(f"{data}\x00{personal}".encode()).hexdigest()[:16]
             result.warnings.extend(enc.warnings[i])
             old = index.get(app_id)
             if old is not None and old[0] == digest:
@@ -545,7 +597,8 @@ class _Writer:
                 result.new.append(app_id)
                 audit.append(("application", app_id, "create", self.created))
             (rows if old is not None else new).append(
-                (app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum))
+                (app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum,
+                 sha256(data.encode()).hexdigest()[:16]))
             organisation = enc.organisations[i]
             if organisation is not None:
                 self.organisations[organisation[0]] = organisation
@@ -555,7 +608,36 @@ class _Writer:
         # the stored ones first: a new row takes the next row id, as when the rows were written one by one
         self.store.write_applications(rows, self.result.file, self.result.sheet, self.import_id, self.at)
         self.store.write_applications(new, self.result.file, self.result.sheet, self.import_id, self.at, new=True)
-        self.store.replace_application_warnings(self.import_id, written, warnings)
+        # an application's earlier warnings go (each application is written once per import: the set stays true)
+        self._replace_warnings(written, warnings)
+
+    def _replace_warnings(self, written: list[str], warnings: list[dict[str, Any]]) -> None:
+        """The warnings of the applications written replace their earlier ones (each application is written
+        once per import: the set of those with warnings stays true)."""
+        warned = self.warned
+        self.store.replace_application_warnings(self.import_id, written if warned is None else
+                                                [a for a in written if a in warned], warnings)
+
+    def _write_new(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
+        """A batch when no application is stored: every row is new (what ``write`` does, column by column)."""
+        sha256 = hashlib.sha256
+        result = self.result
+        ids = [app_id for _, _, app_id in batch]
+        digests = [sha256(f"{d}\x00{p}".encode()).hexdigest()[:16] for d, p in zip(enc.data, enc.personal, strict=True)]
+        data_hashes = [sha256(d.encode()).hexdigest()[:16] for d in enc.data]
+        warnings = [w for row in enc.warnings for w in row]
+        result.warnings.extend(warnings)
+        result.new.extend(ids)
+        new = [(app_id, *columns, data, personal, raw_row, headers, digest, rownum, data_hash)
+               for (rownum, _, app_id), columns, data, personal, raw_row, headers, digest, data_hash
+               in zip(batch, enc.columns, enc.data, enc.personal, enc.raw_row, enc.personal_headers, digests, data_hashes,
+                      strict=True)]
+        self.organisations.update((o[0], o) for o in enc.organisations if o is not None)
+        self.store.audit_many([("application", app_id, "create", self.created) for app_id in ids], self.at)
+        self.store.write_applications(new, result.file, result.sheet, self.import_id, self.at, new=True)
+        self._replace_warnings(ids, warnings)
+        if self.fill is not None:
+            self.fill.write(ids, data_hashes, enc.lead_ids, enc.inputs)
 
     def _changed(self, app_id: str, data: str, personal: str, decided: bool) -> str:
         before = self.store.application_data(app_id) or {}

@@ -57,7 +57,8 @@ class ImportResult:
         return self.skipped_blank + self.skipped_total
 
     def as_json(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
+        # the fields as they are (lists and dicts of plain values): dataclasses.asdict would deep-copy 100 000 ids
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["skipped"] = self.skipped
         return d
 
