@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,28 @@ def test_reminders_leave_the_decisions_mailing_list_alone(history, workdir):
     assert (out / "postitus.csv").read_bytes() == before
     lines = (out / "postitus_muistutukset_2026-07-01.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[1].startswith("G-2025-A;")
+
+
+def test_reminders_are_written_in_place_without_listing_their_staging_folder_for_each(history, workdir, monkeypatch):
+    """Reminders are written straight into their run's new staging folder: the folder is listed for a
+    killed run's leftovers once (for the mailing list), not once per letter file."""
+    import collections
+
+    from avustus_cli.adapters import files
+
+    for n in range(2, 7):  # six overdue grants in all: twelve letter files
+        add_history_grant(history.db, f"G-2025-{n}", BID, 2025, "1000", paid="2025-02-10")
+    swept: collections.Counter[str] = collections.Counter()
+    real = files.sweep_leftovers
+
+    def counting(folder, *args, **kwargs):
+        swept[Path(folder).name] += 1
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(files, "sweep_leftovers", counting)
+    out = workdir / "muistutukset"
+    r = history("overdue", "--as-of", "2026-07-01", "--letters", out)
+    assert r.exit_code == 1, r.output
+    assert len(list(out.glob("muistutus1_*.docx"))) == 6 and len(list(out.glob("muistutus1_*.html"))) == 6
+    assert [n for f, n in swept.items() if f.endswith(".staging")] == [1], swept
+    assert not list(workdir.glob(".muistutukset.*"))

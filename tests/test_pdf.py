@@ -208,3 +208,23 @@ def test_a_pdf_letter_is_sent_with_its_pdf_and_the_terms_as_word_and_pdf(decided
     assert r.exit_code == 0, r.output
     assert _attached(workdir / "muutokset" / "paatos_H-0002.eml") == [
         "paatos_H-0002.docx", "paatos_H-0002.pdf", "liite2_avustusehdot.docx", "liite2_avustusehdot.pdf"]
+
+
+def test_the_mailing_list_names_the_terms_pdf_when_it_was_made(decided_round, workdir, fake_soffice):
+    """With --pdf a grant's line in postitus.csv names the grant terms as Word and PDF/A (both go with the
+    e-mail); a refusal's line names nothing. The amended letter's own list does the same."""
+    import csv
+
+    def enclosed(path):
+        rows = csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines(), delimiter=";")
+        return {row["Tiedosto"]: row["Liitteet"] for row in rows}
+
+    assert run_decide(decided_round, "--channel", "email", "--pdf").exit_code == 0
+    lines = enclosed(workdir / "paatokset" / "postitus.csv")
+    both = "Liite 2 Avustusehdot (liite2_avustusehdot.docx, liite2_avustusehdot.pdf)"
+    assert set(lines.values()) == {both, ""}
+    assert (workdir / "paatokset" / "liite2_avustusehdot.pdf").is_file()
+    r = decided_round("amend", "H-0002", "--date", "2027-02-23", "--section", "§ 30", "--amount", "16000",
+                      "--reason", "Oikaisu.", "--channel", "email", "--pdf")
+    assert r.exit_code == 0, r.output
+    assert enclosed(workdir / "muutospaatokset" / "postitus_muutos_H-0002.csv") == {"paatos_H-0002.docx": both}

@@ -604,12 +604,20 @@ def _docx_bytes(fname: str, settings: Settings) -> tuple[bytes, str]:
     if officer is not None and (officer / fname).is_file():
         path = _inside(officer, officer / fname, fname)
         return path.read_bytes(), str(officer / fname)
-    res = resources.files("avustus_cli.templates").joinpath(fname)
-    if not res.is_file():
-        raise TemplateError(
-            f"Word-mallipohjaa {fname} ei löydy omien mallipohjien kansiosta eikä ohjelman omista mallipohjista."
-        )
-    return res.read_bytes(), fname
+    data = _BUILTIN_DOCX.get(fname)
+    if data is None:
+        res = resources.files("avustus_cli.templates").joinpath(fname)
+        if not res.is_file():
+            raise TemplateError(
+                f"Word-mallipohjaa {fname} ei löydy omien mallipohjien kansiosta eikä ohjelman omista mallipohjista."
+            )
+        data = _BUILTIN_DOCX[fname] = res.read_bytes()
+    return data, fname
+
+
+# the program's own Word templates, read once per process (as _BuiltinLoader's templates are: they do not
+# change while it runs); a thousand letters do not look the file up a thousand times
+_BUILTIN_DOCX: dict[str, bytes] = {}
 
 
 def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> bytes:

@@ -126,10 +126,13 @@ def terms_files(formats) -> tuple[str, ...]:
 MAILING_HEADERS = ("Hakemusnumero", "Hakija", "Sähköposti", "Tiedosto", "HTML-tiedosto", "Lähetystapa", "Liitteet")
 
 
-def enclosure(label: str, stem: str, formats) -> str:
-    """An enclosure as the mail-merge list names it: its label and the file to send with the letter
-    ("Liite 2 Avustusehdot (liite2_avustusehdot.docx)")."""
-    return f"{label} ({stem}.{'docx' if 'docx' in formats else 'html'})"
+def enclosure(label: str, stem: str, formats, pdf: bool = False) -> str:
+    """An enclosure as the mail-merge list names it: its label and the files to send with the letter
+    ("Liite 2 Avustusehdot (liite2_avustusehdot.docx)"); with ``pdf`` the PDF/A made of the Word file
+    too ("Liite 2 Avustusehdot (liite2_avustusehdot.docx, liite2_avustusehdot.pdf)")."""
+    if "docx" not in formats:
+        return f"{label} ({stem}.html)"
+    return f"{label} ({stem}.docx, {stem}.pdf)" if pdf else f"{label} ({stem}.docx)"
 
 
 def letter_files(application: str, name: str, email: str | None, stem: str, formats, channel: str,

@@ -392,7 +392,8 @@ def _record_decisions(
     to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
     written: list[WrittenLetter] = []
     try:
-        staged, mailing = write_decision_letters(store, settings, to_write, plan.apps, dispatch, stage.path, formats, written)
+        staged, mailing = write_decision_letters(store, settings, to_write, plan.apps, dispatch, stage.path, formats, written,
+                                                 pdf=pdf)
         if any(d.outcome != "refused" for d in to_write):
             staged += write_terms_enclosure(settings, stage.path, formats)
         if mailing:
@@ -595,10 +596,12 @@ def write_decision_letters(
     formats: Sequence[str] = ("html", "docx"),
     written_letters: list[WrittenLetter] | None = None,
     amends: dict[str, Any] | None = None,
+    pdf: bool = False,
 ) -> tuple[list[Path], list[Letter]]:
     """Write the decision letters into ``letters_dir``, the run's staging folder (in place, see
     ``write_document``); each one's files, delivery and enclosures are appended to ``written_letters``
-    (recorded by :func:`record_letters`)."""
+    (recorded by :func:`record_letters`). ``pdf``: the PDF/A copies are made next (:func:`with_pdfs`),
+    so the mailing list names the enclosed terms' PDF/A too."""
     from avustus_cli.adapters.render import write_document
 
     written: list[Path] = []
@@ -618,7 +621,7 @@ def write_decision_letters(
         if written_letters is not None:
             written_letters.append(WrittenLetter(row, app, own, tuple(paths),
                                                  terms_files(formats) if grants_money else ()))
-        enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats),) if grants_money else ()
+        enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats, pdf),) if grants_money else ()
         mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
                                     own["channel"], enclosed))
     return written, mailing
@@ -933,7 +936,7 @@ def _stage_amendment_letter(
                 if decided.application_id else {})
         written: list[WrittenLetter] = []
         paths, mailing = write_decision_letters(store, settings, [decided], apps, dispatch, stage.path,
-                                                written_letters=written, amends=amends)
+                                                written_letters=written, amends=amends, pdf=pdf)
         if any(m.enclosures for m in mailing):  # the grant terms the letter encloses, beside it
             write_terms_enclosure(settings, stage.path)
         if pdf:  # the PDF/A beside the Word file (renamed with it below), and the enclosed terms' PDF/A

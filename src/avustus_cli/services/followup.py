@@ -165,7 +165,7 @@ def send_reminders(
             app = apps.get(g.application_id or "")
             ctx = _reminder_context(settings, item, level, app, rows.get(g.id, {}), letter_date)
             stem = filenames.stem(f"muistutus{level}", g.id)
-            paths = write_document(stage.path, stem, "muistutus", ctx, settings, formats)
+            paths = write_document(stage.path, stem, "muistutus", ctx, settings, formats, in_stage=True)
             done.append((g.id, level, paths))
             channel = "email" if app and app.email else "letter"
             recipients[g.id] = (g.application_id, g.applicant, app.email if app else None, channel)
@@ -385,7 +385,7 @@ def handle_report(
     name, prefix, ctx, due = _report_letter(settings, view, outcome, base, row.get("form"), letter_date, due)
     stem = filenames.stem(f"{prefix}_{y}", grant_id)
     with StagedFolder(Path(letters_dir)) as stage:
-        written = write_document(stage.path, stem, name, ctx, settings, formats)
+        written = write_document(stage.path, stem, name, ctx, settings, formats, in_stage=True)
         if pdf:
             pdf_copies(written)
         stem = stage.settle(stem)

@@ -258,7 +258,7 @@ def write_agreement(
     }
     stem = filenames.stem("sopimus", grant_id)
     with StagedFolder(Path(out_dir)) as stage:
-        write_document(stage.path, stem, "sopimus", ctx, settings, formats)
+        write_document(stage.path, stem, "sopimus", ctx, settings, formats, in_stage=True)
         stem = stage.settle(stem)
         with store.transaction():
             letter_store.record_letter(

@@ -84,7 +84,7 @@ def _write(letters_dir: Path, stem: str, name: str, ctx: dict[str, Any], setting
     from avustus_cli.adapters.render import write_document
 
     with StagedFolder(Path(letters_dir)) as stage:
-        written = write_document(stage.path, stem, name, ctx, settings, formats)
+        written = write_document(stage.path, stem, name, ctx, settings, formats, in_stage=True)
         if pdf:
             pdf_copies(written)
         stem = stage.settle(stem)

@@ -229,7 +229,7 @@ def decide_review(
                 ctx = _letter_context(settings, row, app, pending, decision_date=decision_date, section=section,
                                       maker=maker, outcome=outcome, old=old, new=new, reasons=texts, channel=own,
                                       sent=sent)
-                write_document(stage.path, stem, "oikaisuvaatimuspaatos", ctx, settings, formats)
+                write_document(stage.path, stem, "oikaisuvaatimuspaatos", ctx, settings, formats, in_stage=True)
                 if pdf:
                     from avustus_cli.adapters.pdf import to_pdf
 
