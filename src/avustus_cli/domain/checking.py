@@ -181,16 +181,23 @@ class RoundFindings:
                 self._found.append(tuple(part))
         return by_rank
 
-    def lists(self) -> tuple[list[int], list[tuple[Finding, ...]]]:
-        """(per position, the index of its findings in the second list; the distinct lists of findings)."""
+    @property
+    def parts(self) -> list[tuple[Finding, ...]]:
+        """The parts the lists are made of: a rule's findings of one severity for one key."""
+        return self._found
+
+    def lists(self) -> tuple[list[int], list[tuple[Finding, ...]], list[tuple[int, ...]]]:
+        """(per position, the index of its findings in the second list; the distinct lists of findings;
+        for each list, the :attr:`parts` it is made of, in order)."""
         if not self._columns:
-            return [0] * self.size, [()]
+            return [0] * self.size, [()], [()]
         columns = [self._columns[k] for k in sorted(self._columns)]  # the order check_application sorts into
         index: dict[tuple[int | None, ...], int] = {}
         of_position = [index.setdefault(combination, len(index)) for combination in zip(*columns, strict=True)]
         found = self._found
-        lists = [tuple([f for h in combination if h is not None for f in found[h]]) for combination in index]
-        return of_position, lists
+        made_of = [tuple([h for h in combination if h is not None]) for combination in index]
+        lists = [tuple([f for h in combination for f in found[h]]) for combination in made_of]
+        return of_position, lists, made_of
 
 
 def described_history(earlier: Iterable[Grant], fields: Sequence[str]) -> tuple[tuple[Any, ...], ...]:

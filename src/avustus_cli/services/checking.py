@@ -115,15 +115,19 @@ def _run_check(
     rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
     fresh_rows = [row[11] for row in rows if row[10]]  # whose findings may differ from the stored ones
     lists: list[tuple[Finding, ...]] = []
+    made_of: list[tuple[int, ...]] = []  # each list's parts
+    parts: list[tuple[Finding, ...]] = []
     list_of: dict[int, int] = {}  # row id -> the index of its findings in lists
     if fresh_rows:
-        row_ids, of_position, lists = _run_rules(store, settings, as_of, [row[0] for row in rows if row[10]],
+        row_ids, of_position, lists, made_of, parts = _run_rules(store, settings, as_of, [row[0] for row in rows if row[10]],
                                                  len(fresh_rows) == len(rows) and not listed, positions, progress)
         list_of = dict(zip(row_ids, of_position, strict=True))
     texts = {str(n): f for n, f in store.finding_texts().items()} if len(fresh_rows) < len(rows) else {}
 
-    if slim:
-        apps: Iterable[Application] = (_slim_row(*row[:6]) for row in rows)
+    if slim:  # the slim application from its rule-input values (as ``codec`` decodes them)
+        apps: Iterable[Application] = (
+            slim_application(r[0], "" if r[1] is None else r[1], r[2], _FORMS[r[3]] if r[3] else None, r[4],
+                             None if r[5] is None else _amount(r[5])) for r in rows)
     else:
         apps = store.applications([row[0] for row in rows] if listed else None)
     accepted = store.acceptances()
@@ -140,7 +144,7 @@ def _run_check(
             findings = stored_lists.get(refs)
             if findings is None:
                 findings = stored_lists[refs] = (
-                    tuple([texts[n] for n in refs[1:-1].split(",")]) if refs != "[]" else ())
+                    tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ())
         else:
             findings = lists[n]
         if app_id in with_acceptance:
@@ -155,7 +159,7 @@ def _run_check(
             changed_verdicts[app_id] = verdict.value
         results.append(standing_of(app, verdict, applied))
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(results), lists, fresh, changed_verdicts)
+        store.save_check(as_of, rules_version(), len(results), parts, made_of, fresh, changed_verdicts)
     return _with_reopened(store, results)
 
 
@@ -167,10 +171,11 @@ _VERDICT_OF = {Severity.BLOCKING: Verdict.INELIGIBLE, Severity.DEFICIENCY: Verdi
 def _run_rules(
     store: Store, settings: Settings, as_of: dt.date, ids: list[str], everything: bool, positions: tuple,
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[int], list[int], list[tuple[Finding, ...]]]:
+) -> tuple[list[int], list[int], list[tuple[Finding, ...]], list[tuple[int, ...]], list[tuple[Finding, ...]]]:
     """Every rule over the applications ``ids`` (``everything``: the whole round): (their row ids in
     rule_inputs, per application the index of its findings in the third list, the distinct lists of
-    findings, each in ``check_application``'s order).
+    findings, each in ``check_application``'s order, and the parts each list is made of, the parts:
+    see ``RoundFindings.lists``).
 
     The rules read their columns, and whether their SQL predicates select each application, in one pass
     over the table. Each rule runs once per distinct combination of what it reads among the applications
@@ -210,8 +215,8 @@ def _run_rules(
             gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
         if progress:
             progress(total * n // len(rules), total)
-    of_position, lists = gathered.lists()
-    return row_ids, of_position, lists
+    of_position, lists, made_of = gathered.lists()
+    return row_ids, of_position, lists, made_of, gathered.parts
 
 
 def _selects(rule: Rule) -> str:
@@ -316,13 +321,6 @@ def code_fingerprint() -> str:
                 h.update(dist.encode())
         _CODE_FINGERPRINT = h.hexdigest()[:16]
     return _CODE_FINGERPRINT
-
-
-def _slim_row(app_id: str, applicant: str | None, business_id: str | None, form: str | None, year: int | None,
-              requested: str | int | float | None) -> Application:
-    """The slim application from its rule-input values (as ``codec`` decodes them)."""
-    return slim_application(app_id, "" if applicant is None else applicant, business_id,
-                            _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1092,14 +1092,17 @@ class Store:
         as_of: dt.date,
         rules_version: str,
         applications: int,
-        lists: Sequence[Sequence[Finding]],
+        parts: Sequence[Sequence[Finding]],
+        lists: Sequence[Sequence[int]],
         fresh: Iterable[tuple[str, str, int, str, str]],
         verdicts: dict[str, str],
     ) -> int:
         """Record a check run over ``applications`` applications: the findings and verdicts of those
         whose rules ran (``fresh``: (application id, verdict, the index of its findings in ``lists``, its
         data hash, its fingerprint), replacing their earlier ones) and the new verdicts of the others
-        (``verdicts``: an acceptance given or revoked since).
+        (``verdicts``: an acceptance given or revoked since). A list of findings is given as the indexes
+        of its ``parts`` in order; each part is a sequence of findings, and every part is in some list of
+        ``fresh``.
 
         Each distinct finding is written once (``finding_texts``, one ``executemany``) and an
         application's findings as the list of their ids beside its verdict (one ``executemany``);
@@ -1111,21 +1114,9 @@ class Store:
         rows = list(fresh)
         if rows:
             ids: dict[Finding, str] = {}
-            by_object: dict[int, str] = {}  # the lists share their findings' objects: most are found by identity
             first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
-            used = {n for _, _, n, _, _ in rows}
-            refs = []
-            for n, findings in enumerate(lists):
-                if n not in used:
-                    refs.append("")
-                    continue
-                numbers = []
-                for f in findings:
-                    number = by_object.get(id(f))
-                    if number is None:
-                        number = by_object[id(f)] = ids.setdefault(f, str(first + len(ids)))
-                    numbers.append(number)
-                refs.append("[" + ",".join(numbers) + "]")
+            part_refs = [",".join([ids.setdefault(f, str(first + len(ids))) for f in part]) for part in parts]
+            refs = ["[" + ",".join([part_refs[h] for h in made_of]) + "]" for made_of in lists]
             self.conn.executemany(
                 "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
                 [(int(n), f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
