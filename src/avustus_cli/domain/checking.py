@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any
 
 from avustus_cli.domain import codec, deadlines
@@ -153,9 +154,7 @@ class RoundFindings:
                 column = list(map(hit.get, keys))
             else:
                 column = [None] * self.size
-                get = hit.get
-                for p, key in zip(positions, keys, strict=True):
-                    h = get(key)
+                for p, h in zip(positions, map(hit.get, keys), strict=True):
                     if h is not None:
                         column[p] = h
             self._columns[(rank, code)] = column
@@ -204,9 +203,9 @@ def described_history(earlier: Iterable[Grant], fields: Sequence[str]) -> tuple[
     """Earlier grants as a rule that reads only ``fields`` of them sees them: per grant, which recipient
     (the first one named 0, the next 1; None without a business ID) and the values of ``fields``."""
     recipients: dict[str, int] = {}
+    values = attrgetter(*fields) if len(fields) > 1 else (lambda g: tuple(getattr(g, f) for f in fields))
     return tuple(
-        (None if g.business_id is None else recipients.setdefault(g.business_id, len(recipients)),
-         *(getattr(g, f) for f in fields))
+        (None if g.business_id is None else recipients.setdefault(g.business_id, len(recipients)), *values(g))
         for g in earlier
     )
 

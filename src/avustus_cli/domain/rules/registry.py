@@ -55,7 +55,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import Application, Finding, Grant, Severity
+from avustus_cli.domain.models import Application, Finding, Grant, Severity, finding_of
 
 __all__ = ["Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "Templates", "rule"]
 
@@ -188,7 +188,7 @@ def _findings(code: str, most: Severity, outputs: Iterable[RuleOutput]) -> Itera
     for sev, fld, message in outputs:
         if sev.rank < most.rank:
             raise AssertionError(f"rule {code} gave {sev} above its declared {most}")
-        yield Finding(code=code, severity=sev, message=message, field=fld)
+        yield finding_of(code, sev, message, fld)  # Finding(code, sev, message, fld)
 
 
 def _templates(value: Templates | str | None) -> dict[str, str]:
