@@ -12,7 +12,6 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -177,23 +176,25 @@ def _run_rules(
     findings, each in ``check_application``'s order, and the parts each list is made of, the parts:
     see ``RoundFindings.lists``).
 
-    The rules read their columns, and whether their SQL predicates select each application, in one pass
-    over the table. Each rule runs once per distinct combination of what it reads among the applications
-    its predicate selects."""
+    The rules without an SQL predicate read their columns in one pass over the table, each other rule the
+    rows its predicate selects. Each rule runs once per distinct combination of what it reads among the
+    applications its predicate selects."""
     listed = not everything
     if listed:
         rule_inputs.use_ids(store, ids)
+    params = sql_parameters(settings)
     rules = list(RULES.values())
-    expressions: dict[str, int] = {}  # expression -> its column (the row ids are column 0)
+    expressions: dict[str, int] = {}  # over every row: expression -> its column (the row ids are column 0)
     for r in rules:
-        if r.needs != "history" and _runs(r, positions):
-            for e in [*map(rule_inputs.column_expression, _columns(r)), *([_selects(r)] if r.where else [])]:
+        if r.needs != "history" and _runs(r, positions) and not r.where:
+            for e in map(rule_inputs.column_expression, _columns(r)):
                 expressions.setdefault(e, len(expressions) + 1)
-    columns = rule_inputs.columns(store, list(expressions), None, listed, sql_parameters(settings))
+    columns = rule_inputs.columns(store, list(expressions), None, listed, params)
     row_ids = columns[0]
     total = len(row_ids)
     if progress:
         progress(0, total)
+    position_of: dict[int, int] | None = None  # row id -> position
     gathered = RoundFindings(total)
     decoder = InputDecoder()
     ctx = RuleContext(settings, as_of, (), positions)
@@ -202,26 +203,27 @@ def _run_rules(
         if not _runs(rule, positions):
             pass
         elif rule.needs == "history":
-            _run_history_rule(store, rule, settings, as_of, positions, listed,
-                              dict(zip(row_ids, range(total), strict=True)), gathered)
+            if position_of is None:
+                position_of = dict(zip(row_ids, range(total), strict=True))
+            _run_history_rule(store, rule, settings, as_of, positions, listed, position_of, gathered)
         else:
-            read = [columns[expressions[rule_inputs.column_expression(c)]] for c in _columns(rule)]
             at: list[int] | None = None  # the positions of the applications the predicate selects (None: all)
             if rule.where:
-                selects = columns[expressions[_selects(rule)]]
-                at = list(itertools.compress(range(total), selects))
-                read = [list(itertools.compress(column, selects)) for column in read]
+                selected = rule_inputs.columns(store, list(map(rule_inputs.column_expression, _columns(rule))),
+                                               rule.where, listed, params)
+                if position_of is None:
+                    position_of = dict(zip(row_ids, range(total), strict=True))
+                at = list(map(position_of.__getitem__, selected[0]))
+                read = selected[1:]
+            else:
+                read = [columns[expressions[rule_inputs.column_expression(c)]] for c in _columns(rule)]
             keys = list(zip(*read, strict=True)) if read else [()] * (total if at is None else len(at))
             gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
         if progress:
             progress(total * n // len(rules), total)
+    del columns  # before the lists are made: a big round's columns take much memory
     of_position, lists, made_of = gathered.lists()
     return row_ids, of_position, lists, made_of, gathered.parts
-
-
-def _selects(rule: Rule) -> str:
-    """1 where the rule's SQL predicate selects the row, else 0 (NULL counts as false, as in a WHERE)."""
-    return f"case when ({rule.where}) then 1 else 0 end"
 
 
 def _runs(rule: Rule, positions: tuple) -> bool:
