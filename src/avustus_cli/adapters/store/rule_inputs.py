@@ -303,18 +303,20 @@ def check_rows(store: Store, common: str, listed: bool = False, every: bool = Fa
     business ID, form, year, requested as stored, the stored verdict, the stored findings' ids as JSON,
     its fingerprint, its data hash, whether it is stale, its row id in rule_inputs).
 
-    Stale (always with ``every``): its stored findings were not computed from what they would be now,
+    Stale (always with ``every``, and then the stored verdict and findings are not read: None and ``[]``):
+    its stored findings were not computed from what they would be now,
     because its data hash, or its fingerprint (``common``, the round's inputs, and the grant marks of its
     applicant and lead applicant), is not the one stored with its verdict."""
     fingerprint = ":common || '|' || coalesce(g.mark, '') || '|' || coalesce(l.mark, '')"
     stale = "1" if every else f"v.content_hash is not r.data_hash or v.fingerprint is not ({fingerprint})"
-    sql = f"""select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict,
-                     coalesce(v.findings, '[]'), {fingerprint}, r.data_hash, {stale}, r.rowid
+    stored = "null, '[]'" if every else "v.verdict, coalesce(v.findings, '[]')"  # every: not read
+    sql = f"""select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, {stored},
+                     {fingerprint}, r.data_hash, {stale}, r.rowid
               from rule_inputs r
               left join rule_texts t on t.id = r.applicant
               left join grant_marks g on g.business_id = r.business_id
               left join grant_marks l on l.business_id = r.lead_business_id
-              left join verdicts v on v.application_id = r.application_id
+              {"" if every else "left join verdicts v on v.application_id = r.application_id"}
               {"where r.application_id in (select id from temp.check_ids)" if listed else ""}
               order by r.application_id"""
     return store.conn.execute(sql, {"common": common}).fetchall()
