@@ -603,16 +603,17 @@ def write_documents(
         director["prepared"] = as_of
     if director is not None:
         written += write_document(out_dir, "strategiajohtajan_paatos", "strategiajohtajan_paatos", director, settings, formats)
-    contents: dict[Path, bytes] = {}
+    contents: dict[Path, bytes] = {}  # the letters' bytes, and the SHA-256 of those the letters table records
+    hashes: dict[Path, str] = {}
     written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, contents,
-                                           (final_dir or out_dir) / LETTERS_DIR, asked)
+                                           (final_dir or out_dir) / LETTERS_DIR, asked, hashes)
     for path in written:
         if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
             normalise_zip(path)
     written += written_letters
     left_out = pending_rows(rows, settings, as_of)
     pending = [r.app.id for r in rows if r.app.id in left_out]
-    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending, contents)
+    manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending, contents, hashes)
     remove_stale(out_dir, written, previous)
     return Written(written, manifest, pending)
 
@@ -627,6 +628,7 @@ def _supplement_requests(
     contents: dict[Path, bytes],
     final_dir: Path | None = None,
     asked: Mapping[str, list[dict[str, str]]] | None = None,
+    hashes: dict[Path, str] | None = None,
 ) -> list[Path]:
     """The supplement requests in ``letter_dir``: the new ones written and recorded (date, deadline,
     what is asked; and each in the letters table, kept in ``final_dir``), the ones sent earlier kept as
@@ -649,7 +651,7 @@ def _supplement_requests(
                                                                   "email": personal[r.app.id].email}, settings, as_of, items))
                 for r, items in letters]
     written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
-    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents)
+    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents, hashes)
     return written_letters + sent_letters
 
 
@@ -663,9 +665,11 @@ def _record_requests(
     formats: Sequence[str],
     final_dir: Path | None,
     contents: Mapping[Path, bytes] | None = None,
+    hashes: dict[Path, str] | None = None,
 ) -> None:
     """Each new supplement request in the letters table (kept in ``final_dir``; its hash from ``contents``,
-    the bytes written), and the first request's date, deadline and what was asked."""
+    the bytes written, and kept in ``hashes`` for the manifest), and the first request's date, deadline and
+    what was asked."""
     from avustus_cli.adapters.store import letters as letter_store
 
     recorded = []
@@ -675,11 +679,14 @@ def _record_requests(
         files = [letter_dir / f"{stem}.{f}" for f in formats]
         main = letter_store.main_file(files)
         data = (contents or {}).get(main)  # hashed from memory: the file is not read back
+        digest = hashlib.sha256(data).hexdigest() if data is not None else None
+        if digest is not None and hashes is not None:
+            hashes[main] = digest
         recorded.append(letter_store.NewLetter(
             kind="supplement", files=files, folder=final_dir or letter_dir, recipient=r.app.applicant,
             channel="email" if p.email else "letter",
             sent=r.standing.supplement[0] if r.standing.supplement is not None else as_of,
-            application_id=r.app.id, email=p.email, digest=hashlib.sha256(data).hexdigest() if data is not None else None,
+            application_id=r.app.id, email=p.email, digest=digest,
         ))
     letter_store.record_letters(store, recorded)
     standing_store.record_supplement_requests(store, [

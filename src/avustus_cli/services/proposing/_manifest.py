@@ -92,9 +92,9 @@ def remove_stale(out_dir: Path, written: Sequence[Path], previous: Sequence[str]
 
 def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Sequence[Path], budget: Budget,
                    method: Method, as_of: dt.date, pending: Sequence[str] = (),
-                   contents: Mapping[Path, bytes] | None = None) -> Path:
+                   contents: Mapping[Path, bytes] | None = None, hashes: Mapping[Path, str] | None = None) -> Path:
     """The manifest of ``written``; ``contents``: the bytes of files this run has in memory (hashed
-    from there, not read back)."""
+    from there, not read back); ``hashes``: the SHA-256 of those bytes where computed already."""
     inputs = []
     seen = set()
     for imp in store.imports():
@@ -105,11 +105,11 @@ def write_manifest(store: Store, settings: Settings, out_dir: Path, written: Seq
         inputs.append({"kind": imp["kind"], "file": Path(imp["file"]).name, "sha256": imp["sha256"]})
     settings_hash = _sha256(settings.source.read_bytes()) if settings.source and settings.source.exists() else None
     docs = {}
-    for p in sorted(written, key=lambda p: p.relative_to(out_dir).as_posix()):
-        rel = p.relative_to(out_dir).as_posix()
+    for rel, p in sorted((p.relative_to(out_dir).as_posix(), p) for p in written):
         held = (contents or {}).get(p)
         raw = held if held is not None else p.read_bytes()
-        docs[rel] = {"sha256": _sha256(raw), "content_sha256": content_sha256(p, raw)}
+        digest = (hashes or {}).get(p) if held is not None else None
+        docs[rel] = {"sha256": digest or _sha256(raw), "content_sha256": content_sha256(p, raw)}
     data = {
         "tool": "avustus propose",
         "year": settings.year,
