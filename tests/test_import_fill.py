@@ -73,6 +73,33 @@ def test_the_sample_round_import_fills_the_table_a_check_would_write(tmp_path, m
     assert _tables(db) == imported
 
 
+def _schema(db: Path) -> set[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return set(conn.execute("select type, name, tbl_name, sql from sqlite_master"))
+    finally:
+        conn.close()
+
+
+def test_the_indexes_built_after_the_rows_leave_the_schema_as_it_was(tmp_path, monkeypatch):
+    """The import builds the indexes of the applications' business IDs and of the texts once, after the
+    rows: the schema reads exactly as a new database's (a restore compares them), and the indexes are used."""
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "avustus.db"
+    Store.open(db).close()
+    fresh = _schema(db)
+    assert {"applications_business_id", "rule_texts_field"} <= {name for _, name, _, _ in fresh}
+    assert Cli(db)("import", SAMPLE / "hakemukset.xlsx").exit_code == 0
+    assert _schema(db) == fresh
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("pragma integrity_check").fetchone() == ("ok",)
+        plan = " ".join(r[-1] for r in conn.execute("explain query plan select id from applications where business_id = ?", ("x",)))
+        assert "applications_business_id" in plan
+    finally:
+        conn.close()
+
+
 def test_a_check_right_after_an_import_does_not_refill_the_table(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shutil.copy(SAMPLE / "avustus.toml", tmp_path)

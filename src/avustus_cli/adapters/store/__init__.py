@@ -885,6 +885,24 @@ class Store:
         instead of being spilled to the log before the commit (allocated only as pages are used)."""
         self.conn.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
 
+    def drop_indexes(self, *names: str) -> list[str]:
+        """Drop the indexes ``names`` inside this command's write transaction, so that rows written in bulk
+        into their tables are indexed once at the end (:meth:`create_indexes`, from sorted keys) instead of
+        entry by entry. Returns their CREATE statements as the schema holds them: made again from those,
+        the schema reads exactly as before (a restore compares it with the program's own)."""
+        if not self._in_tx:
+            raise RuntimeError("indexes are dropped only inside a write transaction")
+        found = dict(self.conn.execute(
+            f"select name, sql from sqlite_master where type = 'index' and name in ({', '.join('?' * len(names))})", names))
+        for name in found:
+            self.conn.execute(f"drop index [{name}]")
+        return list(found.values())
+
+    def create_indexes(self, statements: list[str]) -> None:
+        """Make again the indexes :meth:`drop_indexes` dropped (before the transaction commits)."""
+        for sql in statements:
+            self.conn.execute(sql)
+
     def write_applications(self, rows: list[tuple[Any, ...]], file: str, sheet: str, import_id: int, at: str,
                            new: bool = False) -> None:
         """Insert or update applications encoded by the importer, in one statement (first import and creation

@@ -136,9 +136,16 @@ class Fill:
         if conn.execute("select exists (select 1 from rule_inputs)").fetchone()[0]:
             raise ValueError("rule_inputs is not empty")
         conn.execute("delete from rule_texts")  # as refresh does when the table is empty
+        self.store = store
+        self.indexes = store.drop_indexes("rule_texts_field")  # made again by finish(), once
         self.next_id = 1
         self.known: list[dict[str, int]] = [{} for _ in TEXT_COLUMNS]
         self.extracted: dict[str, Any] = {}  # JSON text -> json_extract of it
+
+    def finish(self) -> None:
+        """The index of the texts made again, after the last batch (before the import commits)."""
+        self.store.create_indexes(self.indexes)
+        self.indexes = []
 
     def extract(self, json_text: str) -> Any:
         """What ``json_extract`` gives for a value whose JSON text is ``json_text`` (a list or an object:

@@ -105,13 +105,18 @@ def _import_applications(store: Store, path: Path, settings: Settings, sheet: st
             # into a database without applications the rule inputs are written with the applications, from
             # the values parsed here; else the table is refreshed from the stored applications at the end
             fill = rule_inputs.Fill(store) if not index and not dry_run else None
+            # into an empty table the applications' index by business ID is built once, after the rows
+            deferred = store.drop_indexes("applications_business_id") if not index else []
             writer = _Writer(store, index, import_id, force, result, fill, store.applications_with_warnings())
             for batch in _batches(table, display, result, progress):
                 writer.write(batch, plan.encode(batch, fill))
             if progress:
                 progress(result.rows_total, result.rows_total)
             writer.finish()
-            if fill is None and not dry_run:
+            store.create_indexes(deferred)
+            if fill is not None:
+                fill.finish()
+            elif not dry_run:
                 rule_inputs.refresh(store)
             result.unknown_columns = [h for h in result.unknown_columns if h not in result.personal_columns]
             _finish(store, import_id, result)
