@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -23,6 +24,20 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".avustus-installed"
+
+
+def child_env() -> dict[str, str]:
+    """The environment of the tests and the demo: Python keeps the bytecode of the modules it compiles.
+
+    The suite starts the command line as a process of its own a few hundred times; where
+    PYTHONDONTWRITEBYTECODE is set (many container images set it), a fresh checkout has no bytecode of
+    the program, so every one of those processes would compile the whole program again (about 0.2 s of
+    CPU each). The bytecode then goes under .venv/pycache, so that no __pycache__ folder appears in the
+    source tree, as the setting intends."""
+    env = dict(os.environ)
+    if env.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        env.setdefault("PYTHONPYCACHEPREFIX", str(VENV / "pycache"))
+    return env
 
 
 def sh(*args: str | Path, check: bool = True, **kw) -> int:
@@ -45,10 +60,11 @@ def demo() -> int:
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     avustus = [str(BIN / "avustus"), "--settings", str(ROOT / "sample_data" / "avustus.toml"), "--db", str(out / "avustus.db")]
-    sh(*avustus, "import", ROOT / "sample_data" / "hakemukset.xlsx")
-    sh(*avustus, "import", "--history", ROOT / "sample_data" / "aiemmat_avustukset.xlsx")
-    sh(*avustus, "positions", "import", ROOT / "sample_data" / "sidonnaisuudet.xlsx")
-    sh(*avustus, "status")
+    env = child_env()
+    sh(*avustus, "import", ROOT / "sample_data" / "hakemukset.xlsx", env=env)
+    sh(*avustus, "import", "--history", ROOT / "sample_data" / "aiemmat_avustukset.xlsx", env=env)
+    sh(*avustus, "positions", "import", ROOT / "sample_data" / "sidonnaisuudet.xlsx", env=env)
+    sh(*avustus, "status", env=env)
     steps = [
         ["check", "--as-of", "2027-01-04", "--xlsx", str(out / "tarkistus.xlsx")],
         ["propose", "--out", str(out / "esitys"), "--as-of", "2027-01-04"],
@@ -88,7 +104,7 @@ def demo() -> int:
         ["status"],
     ]
     for step in steps:
-        code = sh(*avustus, *step, check=False)
+        code = sh(*avustus, *step, check=False, env=env)
         if code not in (0, 1):  # 1 = findings, expected on the sample
             return code
     print(f"\nValmis. Tulokset kansiossa {out}")
@@ -106,18 +122,40 @@ def main(argv: list[str]) -> int:
         # ruff: every Python file of the repository (src, tests, bench, docs, sample_data, templates, this file);
         # mypy: the program (pyproject.toml)
         return sh(PY, "-m", "ruff", "check", ".", cwd=ROOT, check=False) or sh(PY, "-m", "mypy", cwd=ROOT, check=False)
-    return sh(PY, "-m", "pytest", *workers(argv[1:]), *argv[1:], cwd=ROOT, check=False)
+    scratch = memory_temp(argv[1:])
+    try:
+        temp = [f"--basetemp={scratch / 'pytest'}"] if scratch else []
+        return sh(PY, "-m", "pytest", *workers(argv[1:]), *temp, *argv[1:], cwd=ROOT, check=False, env=child_env())
+    finally:
+        if scratch:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def memory_temp(args: list[str]) -> Path | None:
+    """A folder of this run's own in memory (/dev/shm) for the tests' temporary files, where the machine has
+    one and the caller did not choose (--basetemp); removed after the run.
+
+    The tests write a few thousand small SQLite databases, each commit synced to disk (synchronous=FULL):
+    on a disk whose sync is slow that waiting is a large share of the suite's time, and no test is about
+    the disk itself."""
+    shm = Path("/dev/shm")
+    if any(a.startswith("--basetemp") for a in args) or not shm.is_dir() or not os.access(shm, os.W_OK):
+        return None
+    return Path(tempfile.mkdtemp(prefix="avustus-tests-", dir=shm))
 
 
 def workers(args: list[str]) -> list[str]:
-    """Spread the tests over the machine's cores (pytest-xdist), up to four workers.
+    """Spread the tests over the machine's cores (pytest-xdist), up to four workers, a test file at a time
+    (``--dist loadfile``): a file's fixtures shared by its tests (the sample round rendered by
+    LibreOffice, the fault tests' large exports and rounds) are then made by one worker, not by each.
 
-    Nothing is added when the caller chose (-n, -p no:xdist) or there is one core.
+    Nothing is added when the caller chose (-n, -p no:xdist, --dist) or there is one core.
     """
-    if any(a == "-n" or a.startswith("-n") or a.startswith("--numprocesses") or "xdist" in a for a in args):
+    if any(a == "-n" or a.startswith("-n") or a.startswith("--numprocesses") or "xdist" in a or a.startswith("--dist")
+           for a in args):
         return []
     cores = min(os.cpu_count() or 1, 4)
-    return ["-n", str(cores)] if cores > 1 else []
+    return ["-n", str(cores), "--dist", "loadfile"] if cores > 1 else []
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -58,9 +59,14 @@ def _avustus(out: Path, *args: str | Path) -> int:
     return done.returncode
 
 
-def sample_round(out: Path) -> dict[str, Path]:
+def sample_round(out: Path, run: Callable[..., int] | None = None) -> dict[str, Path]:
     """The sample round as ``python3 run.py demo`` runs it, plus the payment list, the overdue list
-    and reminders and the statistics; returns one file of each document kind (DOCUMENTS order)."""
+    and reminders and the statistics; returns one file of each document kind (DOCUMENTS order).
+
+    ``run(out, *args)`` runs one command (``avustus --settings ... --db out/avustus.db ARGS``) and returns
+    its exit code, raising on anything but 0 or 1; by default each command is a process of its own, as the
+    officer runs it (the tests run them in their own process, the same commands)."""
+    run = run or _avustus
     out.mkdir(parents=True, exist_ok=True)
     steps: list[tuple[str | Path, ...]] = [
         ("import", SAMPLE / "hakemukset.xlsx"),
@@ -87,7 +93,7 @@ def sample_round(out: Path) -> dict[str, Path]:
         ("stats", "--xlsx", out / "tilastot.xlsx"),
     ]
     for step in steps:
-        _avustus(out, *step)
+        run(out, *step)
     found: dict[str, Path] = {}
     for stem, _title, pattern in DOCUMENTS:
         matches = sorted(out.glob(pattern))

@@ -1,11 +1,16 @@
 """Every kind of document of the sample round, rendered to PDF with LibreOffice and read back.
 
 The round and the conversion are the ones ``docs/make_sample_pages.py`` uses for the sample
-pages. Checked from the PDF text: every page numbered "sivu X / Y", every page of a Word
-document and of a public sheet carries the county and the diary number, no business ID or
-municipality broken inside the word. Checked from the files of the same round: no Word table
-row may break across pages, header rows repeat, every text cell of a sheet wraps in a row high
-enough for it. Skipped when LibreOffice or poppler is not installed.
+pages (the round's commands run in the test's own process), made once for this module. Checked:
+every Word and Excel document converts to a PDF (they open in LibreOffice); from the PDF text,
+every page numbered "sivu X / Y", every page of a Word document and of a public sheet carries the
+county and the diary number, no business ID or municipality broken inside the word. Checked from
+the files of the same round: no Word table row may break across pages, header rows repeat, every
+text cell of a sheet wraps in a row high enough for it. Skipped when LibreOffice is not installed
+(and the PDF text checks when poppler is not).
+
+``python3 run.py test`` distributes the tests by file (``--dist loadfile``), so one worker makes the
+round and runs LibreOffice once.
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import shutil
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
 from avustus_cli.domain.config import load_settings
+
+from .conftest import SAMPLE, Cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = runpy.run_path(str(ROOT / "docs" / "make_sample_pages.py"))
@@ -30,17 +38,51 @@ NS = {"w": W}
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(SCRIPT["soffice"]() is None, reason="LibreOffice (soffice) is not installed: the pages cannot be rendered"),
-    pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler (pdftotext) is not installed: the PDFs cannot be read"),
 ]
+reads_pdf_text = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                    reason="poppler (pdftotext) is not installed: the PDFs cannot be read")
 PUBLIC_SHEETS = ("liite1_xlsx", "tilastot_xlsx")
+LAST_LETTER = "paatoskirje_viimeinen"  # the round's last decision letter, converted with the others
+
+
+def _avustus_in_process(out: Path, *args: Any) -> int:
+    """One command of the sample round (``sample_round(run=...)``), run in this process."""
+    r = Cli(out / "avustus.db", SAMPLE / "avustus.toml")(*args)
+    if r.exit_code not in (0, 1):  # 1: findings, expected on the sample
+        raise RuntimeError(f"avustus {' '.join(map(str, args))} exited {r.exit_code}: {r.output[-500:]}")
+    return r.exit_code
 
 
 @pytest.fixture(scope="module")
-def round_files(tmp_path_factory):
+def converted(tmp_path_factory) -> tuple[dict[str, Path], dict[str, Path]]:
+    """The sample round's files by document kind, and their PDFs from one LibreOffice run by the same
+    names, plus the last decision letter's (``LAST_LETTER``)."""
     out = tmp_path_factory.mktemp("sample")
-    files = SCRIPT["sample_round"](out / "round")
-    pdfs = SCRIPT["to_pdf"](files, out / "pdf", out / "profile")
+    files = SCRIPT["sample_round"](out / "round", run=_avustus_in_process)
+    letters = sorted((out / "round" / "paatokset").glob("paatos_*.docx"))
+    assert len(letters) > 1 and files["paatoskirje"] == letters[0]
+    pdfs = SCRIPT["to_pdf"]({**files, LAST_LETTER: letters[-1]}, out / "pdf", out / "profile")
     return files, pdfs
+
+
+@pytest.fixture(scope="module")
+def round_files(converted):
+    """One file of each kind of document and its PDF."""
+    files, pdfs = converted
+    return files, {stem: pdfs[stem] for stem in files}
+
+
+def test_round_documents_open_in_libreoffice(converted):
+    """Each kind of Word and Excel document of the sample round (the proposal, annex 1 as Word and Excel,
+    the grant terms, the officer's sheets, the letters), the first and the last decision letter among them,
+    converts to a PDF."""
+    files, pdfs = converted
+    assert {"paatosesitys", "liite1", "avustusehdot", "liite1_xlsx", "esitys_xlsx", "paatoskirje", "taydennyspyynto"} <= set(files)
+    assert set(pdfs) == {*files, LAST_LETTER}
+    assert {p.suffix for p in files.values()} == {".docx", ".xlsx"}
+    for stem, pdf in pdfs.items():
+        assert pdf.exists() and pdf.stat().st_size > 1000, f"{stem} did not convert"
+        assert pdf.read_bytes().startswith(b"%PDF"), stem
 
 
 def pdf_pages(pdf: Path, layout: bool = False) -> list[str]:
@@ -56,6 +98,7 @@ def test_every_kind_of_document_was_rendered(round_files):
     assert all(p.stat().st_size > 1000 for p in pdfs.values())
 
 
+@reads_pdf_text
 def test_every_page_is_numbered_and_carries_county_and_diary_number(round_files):
     files, pdfs = round_files
     settings = load_settings(ROOT / "sample_data" / "avustus.toml")
@@ -82,23 +125,25 @@ def _municipalities(files) -> set[str]:
     return {r[col] for r in rows[header_at + 1:] if r and isinstance(r[col], str) and r[col]}
 
 
+@reads_pdf_text
 def test_no_business_id_or_municipality_breaks_inside_the_word(round_files):
     """Today's fault: "1332736-/0" and "Äänekosk/i" in narrow table columns."""
     files, pdfs = round_files
     towns = _municipalities(files)
     assert {"Jyväskylä", "Äänekoski"} <= towns
     broken_id = re.compile(r"\b\d{7}-\s*\n\s*\d\b|\b\d{1,6}\s*\n\s*\d{1,6}-\d\b")
+    # every town broken at every place, compiled once for all the documents
+    splits = [(town, k, re.compile(rf"\b{re.escape(town[:k])}-?\s*\n\s*{re.escape(town[k:])}\b"))
+              for town in sorted(towns) for k in range(2, len(town) - 1)]
     for stem, pdf in pdfs.items():
-        for text in ("\n".join(pdf_pages(pdf)), "\n".join(pdf_pages(pdf, layout=True))):
+        raw = "\n".join(pdf_pages(pdf))
+        for text in (raw, "\n".join(pdf_pages(pdf, layout=True))):
             m = broken_id.search(text)
             assert m is None, (stem, m and m.group(0))
             for line in text.splitlines():
                 assert not re.search(r"\b\d{7}-$", line.rstrip()), (stem, line)
-        raw = "\n".join(pdf_pages(pdf))
-        for town in towns:
-            for k in range(2, len(town) - 1):
-                split = re.compile(rf"\b{re.escape(town[:k])}-?\s*\n\s*{re.escape(town[k:])}\b")
-                assert not split.search(raw), (stem, town, k)
+        for town, k, split in splits:
+            assert not split.search(raw), (stem, town, k)
 
 
 def _docx_xml(path: Path) -> etree._Element:

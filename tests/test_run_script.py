@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,18 +23,47 @@ def _run_module():
 @pytest.mark.parametrize(
     ("cores", "args", "expected"),
     [
-        (2, [], ["-n", "2"]),
-        (16, ["-q"], ["-n", "4"]),
+        (2, [], ["-n", "2", "--dist", "loadfile"]),
+        (16, ["-q"], ["-n", "4", "--dist", "loadfile"]),
         (1, [], []),
         (None, [], []),
         (8, ["-n0"], []),
         (8, ["-n", "3"], []),
         (8, ["--numprocesses=2"], []),
         (8, ["-p", "no:xdist"], []),
-        (8, ["-m", "not slow"], ["-n", "4"]),
+        (8, ["-m", "not slow"], ["-n", "4", "--dist", "loadfile"]),
+        (8, ["--dist", "load"], []),
     ],
 )
 def test_workers_follow_the_cores_and_the_callers_choice(monkeypatch, cores, args, expected):
     run = _run_module()
     monkeypatch.setattr(run.os, "cpu_count", lambda: cores)
     assert run.workers(args) == expected
+
+
+def test_tests_and_demo_keep_bytecode_outside_the_source_tree_when_asked_not_to_write_it(monkeypatch):
+    run = _run_module()
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.delenv("PYTHONPYCACHEPREFIX", raising=False)
+    env = run.child_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env and env["PYTHONPYCACHEPREFIX"] == str(ROOT / ".venv" / "pycache")
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE")
+    assert "PYTHONPYCACHEPREFIX" not in run.child_env()  # not asked: Python's own default
+
+
+def test_the_tests_temporary_files_go_to_a_memory_folder_of_the_run_unless_chosen(tmp_path):
+    run = _run_module()
+    assert run.memory_temp(["--basetemp", str(tmp_path)]) is None and run.memory_temp([f"--basetemp={tmp_path}"]) is None
+    shm = Path("/dev/shm")
+    folder = run.memory_temp(["-q"])
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        assert folder is None
+        return
+    other = run.memory_temp(["-q"])
+    try:
+        assert folder is not None and folder.parent == shm and folder.is_dir() and not any(folder.iterdir())
+        assert other is not None and other != folder  # each run its own
+    finally:
+        for made in (folder, other):
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
