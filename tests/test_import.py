@@ -273,6 +273,8 @@ def test_formula_cells_warned_not_silently_lost(cli, workdir):
         (["check", "--as-off", "2027-01-10"], "Virhe: tuntematon valitsin --as-off. Tarkoititko: --as-of? Ohje: avustus check --help"),
         (["accept", "H-0001", "K04"], "Virhe: valitsin --reason puuttuu. Ohje: avustus accept --help"),
         (["init", "--year", "x"], "Virhe: virheellinen arvo valitsimelle --year: odotetaan kokonaislukua. Ohje: avustus init --help"),
+        (["paid", "AV-1", "--date", "2027-03-02", "--instalment", "0"],
+         "Virhe: virheellinen arvo valitsimelle --instalment: odotetaan kokonaislukua, joka on vähintään 1. Ohje: avustus paid --help"),
     ],
 )
 def test_typos_get_one_finnish_line(cli, args, expected):

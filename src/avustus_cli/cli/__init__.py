@@ -134,6 +134,8 @@ _USAGE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "ylimääräinen argumentti: {a}. Laita välilyönnin sisältävä arvo lainausmerkkeihin, esim. --section \"§ 12\"."),
     (re.compile(r"Option '(?P<a>[^']+)' requires an argument"), "valitsimelle {a} puuttuu arvo."),
     (re.compile(r"Invalid value for '(?P<a>[^']+)':.*valid integer", re.S), "virheellinen arvo valitsimelle {a}: odotetaan kokonaislukua."),
+    (re.compile(r"Invalid value for '(?P<a>[^']+)':.*greater than or equal to (?P<b>-?\d+)", re.S),
+     "virheellinen arvo valitsimelle {a}: odotetaan kokonaislukua, joka on vähintään {b}."),
     (re.compile(r"Invalid value for '(?P<a>[^']+)':.*valid (?:number|float|decimal)", re.S), "virheellinen arvo valitsimelle {a}: odotetaan lukua."),
     (re.compile(r"Invalid value for '(?P<a>[^']+)': (?P<b>.*)", re.S), "virheellinen arvo valitsimelle {a}: {b}"),
 ]
