@@ -136,9 +136,10 @@ def startup_rows(versions: list[Version], work: Path) -> list[tuple[str, str | N
     for v in versions:
         d = work / f"round-{v.label}"
         d.mkdir()
-        shutil.copy(SAMPLE / "avustus.toml", d / "avustus.toml")
-        _run([*v.avustus, "import", str(SAMPLE / "hakemukset.xlsx")], d)
-        _run([*v.avustus, "import", "--history", str(SAMPLE / "aiemmat_avustukset.xlsx")], d)
+        sample = v.root / "sample_data"  # each version's own sample round (its settings file has that version's keys)
+        shutil.copy(sample / "avustus.toml", d / "avustus.toml")
+        _run([*v.avustus, "import", str(sample / "hakemukset.xlsx")], d)
+        _run([*v.avustus, "import", "--history", str(sample / "aiemmat_avustukset.xlsx")], d)
         subprocess.run([*v.avustus, "check", "--as-of", "2027-01-10"], cwd=d, stdout=subprocess.DEVNULL)
         base = [*v.avustus, "--settings", str(d / "avustus.toml"), "--db", str(d / "avustus.db")]
         cmds["--help"][v.label] = [*v.avustus, "--help"]
