@@ -144,3 +144,120 @@ def test_the_slim_result_of_a_reused_application_is_the_decoded_one(tmp_path):
     reused = _shown(checks.run_check(store, settings, DAY, slim=True))
     assert reused == full
     assert [str(r[5]) for r in reused] == [str(Decimal(r[5])) for r in full]
+
+
+@pytest.fixture
+def reread(monkeypatch):
+    """How many checks returned the stored verdicts of an unchanged round (without the per-application
+    comparison)."""
+    count = [0]
+    real = checks.round_marks.stored_rows
+
+    def counting(store):
+        count[0] += 1
+        return real(store)
+
+    monkeypatch.setattr(checks.round_marks, "stored_rows", counting)
+    return count
+
+
+def _sample(tmp_path):
+    cli = Cli(tmp_path / "a.db", SAMPLE / "avustus.toml")
+    cli("import", SAMPLE / "hakemukset.xlsx")
+    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
+    return cli, Store.open(tmp_path / "a.db"), load_settings(SAMPLE / "avustus.toml")
+
+
+def _again_is_real(store, settings, ran, reread, day=DAY, every=False, runs=True):
+    """The next check compares each application's inputs with its stored ones, runs rules (unless not
+    ``runs``; for every application with ``every``) and gives a full run's results; the one after it reads
+    them back unchanged."""
+    ran.clear()
+    before = reread[0]
+    now = _shown(checks.run_check(store, settings, day, slim=True))
+    assert reread[0] == before and bool(ran) == runs
+    if every:
+        assert len(ran) == len(now)
+    stored = store.findings(), {a: v["verdict"] for a, v in store.verdicts().items()}
+    assert now == _full(store, settings, day)
+    assert (store.findings(), {a: v["verdict"] for a, v in store.verdicts().items()}) == stored
+    ran.clear()
+    assert _shown(checks.run_check(store, settings, day, slim=True)) == now
+    assert reread[0] == before + 1 and ran == []
+
+
+def test_an_unchanged_round_reads_back_the_stored_results(tmp_path, ran, reread):
+    _, store, settings = _sample(tmp_path)
+    first = _shown(checks.run_check(store, settings, DAY, slim=True))
+    assert reread[0] == 0
+    for slim in (True, False):
+        ran.clear()
+        assert _shown(checks.run_check(store, settings, DAY, slim=slim)) == first
+        assert ran == []
+    assert reread[0] == 2
+    assert store.count("checks") == 3
+
+
+def test_each_change_to_what_the_check_reads_makes_the_next_check_a_real_one(tmp_path, ran, reread, monkeypatch):
+    cli, store, settings = _sample(tmp_path)
+    checks.run_check(store, settings, DAY, slim=True)
+    # an edit of one application by a new import
+    rows = [app_row(i) for i in range(1, 4)]
+    cli("import", write_xlsx(tmp_path / "h.xlsx", rows))
+    _again_is_real(store, settings, ran, reread)
+    rows[1]["Toimintakunnat"] = "Jyväskylä; Tampere"
+    cli("import", write_xlsx(tmp_path / "h.xlsx", rows))
+    _again_is_real(store, settings, ran, reread)
+    # a history import, a usage report, the decision makers' register
+    cli("import", "--history", write_xlsx(tmp_path / "g.xlsx", [{
+        "Päätöspäivä": "1.6.2025", "Hakija": "Testiyhdistys 1 ry", "Y-tunnus": app_row(1)["Y-tunnus"],
+        "Avustusmuoto": "Toiminta-avustus", "Vuosi": 2025, "Myönnetty": "3 000"}]))
+    _again_is_real(store, settings, ran, reread)
+    cli("import", "--reports", SAMPLE / "kayttoselvitykset.xlsx")
+    _again_is_real(store, settings, ran, reread)
+    cli("positions", "import", SAMPLE / "sidonnaisuudet.xlsx")
+    _again_is_real(store, settings, ran, reread, every=True)
+    # another day, other settings, a new program version
+    _again_is_real(store, settings, ran, reread, day=DAY + dt.timedelta(days=1), every=True)
+    settings = dataclasses.replace(settings, report_months=7)
+    _again_is_real(store, settings, ran, reread, day=DAY + dt.timedelta(days=1), every=True)
+    monkeypatch.setattr(checks, "_CODE_FINGERPRINT", "a newer program")
+    _again_is_real(store, settings, ran, reread, day=DAY + dt.timedelta(days=1), every=True)
+    # an application removed
+    with store.transaction():
+        store.conn.execute("delete from applications where id = ?", (rows[2]["Hakemusnumero"],))
+    _again_is_real(store, settings, ran, reread, day=DAY + dt.timedelta(days=1), runs=False)
+    shown = [r.app.id for r in checks.run_check(store, settings, DAY + dt.timedelta(days=1), slim=True)]
+    assert rows[2]["Hakemusnumero"] not in shown and rows[1]["Hakemusnumero"] in shown
+
+
+def test_a_check_of_some_applications_on_another_day_makes_the_next_whole_check_real(tmp_path, ran, reread):
+    _, store, settings = _sample(tmp_path)
+    whole = _shown(checks.run_check(store, settings, DAY, slim=True))
+    some = [whole[0][0], whole[1][0]]
+    checks.run_check(store, settings, DAY + dt.timedelta(days=400), some, slim=True)
+    assert sorted(ran[-2:]) == some
+    _again_is_real(store, settings, ran, reread)
+    assert _shown(checks.run_check(store, settings, DAY, slim=True)) == whole
+    checks.run_check(store, settings, DAY, some, slim=True)  # the same inputs: still the whole round's results
+    ran.clear()
+    assert _shown(checks.run_check(store, settings, DAY, slim=True)) == whole
+    assert ran == []
+
+
+def test_an_acceptance_on_an_unchanged_round_changes_the_verdict_read_back(tmp_path, ran, reread):
+    _, store = _round(tmp_path, [app_row(1, Toimintakunnat="Jyväskylä; Tampere"), app_row(2)])
+    settings = default_settings()
+    first = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    for code in {f.code for f in first["H-0001"].findings}:
+        checks.accept(store, "H-0001", code, "Virkailijan harkinta.")
+    ran.clear()
+    now = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    assert ran == [] and reread[0] == 1
+    assert first["H-0001"].verdict.value != "eligible" == now["H-0001"].verdict.value
+    assert store.verdicts()["H-0001"]["verdict"] == "eligible"
+    for code in {f.code for f in first["H-0001"].findings}:
+        checks.unaccept(store, "H-0001", code)
+    again = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    assert reread[0] == 2 and again["H-0001"].verdict == first["H-0001"].verdict
+    assert store.verdicts()["H-0001"]["verdict"] == first["H-0001"].verdict.value

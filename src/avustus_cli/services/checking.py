@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from avustus_cli.adapters.store import Store, rule_inputs
+from avustus_cli.adapters.store import Store, round_marks, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.domain.checking import (
     InputDecoder,
@@ -70,6 +70,10 @@ def run_check(
     with its verdict, and where it is unchanged the stored findings are the result (``reuse=False``
     runs every rule again). The officer's acceptances are applied afresh either way.
 
+    When nothing the check reads changed since the last check that stored every verdict (the round's
+    fingerprint, ``adapters.store.round_marks``, besides the same ``common`` inputs), the stored verdicts
+    and findings are read back without looking at each application's fingerprint.
+
     The rules run rule by rule over the typed table of rule inputs (``adapters.store.rule_inputs``,
     brought up to date first): each rule once per distinct combination of the fields it reads among the
     applications its SQL predicate selects (see ``domain.rules.registry``); the findings are the same as
@@ -102,17 +106,25 @@ def _run_check(
     store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None, slim: bool, reuse: bool,
     progress: Callable[[int, int], None] | None,
 ) -> list[Standing]:
-    rule_inputs.refresh(store)
     listed = app_ids is not None
-    if listed:
-        missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
-        if missing:
-            raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
-    # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
-    rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
-    fresh_rows = [row[11] for row in rows if row[10]]  # whose findings may differ from the stored ones
+    rows: list[tuple[Any, ...]] = []  # (id, slim fields ..., stored verdict, stored findings' ids, ...)
+    if reuse and not listed and round_marks.checked(store, common):
+        # nothing a check reads changed since the last check stored every verdict: those are the results
+        rows = round_marks.stored_rows(store)
+        if any(row[6] is None for row in rows):  # not expected: then the rules run as below
+            rows = []
+    fresh_rows: list[int] = []  # the row ids of those whose findings may differ from the stored ones
+    if not rows:
+        rule_inputs.refresh(store)
+        if listed:
+            missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
+            if missing:
+                raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
+        # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
+        rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
+        fresh_rows = [row[11] for row in rows if row[10]]
     lists: list[tuple[Finding, ...]] = []
     made_of: list[tuple[int, ...]] = []  # each list's parts
     parts: list[tuple[Finding, ...]] = []
@@ -137,7 +149,7 @@ def _run_check(
     results = []
     for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
-        n = list_of.get(row[11]) if row[10] else None
+        n = list_of.get(row[11]) if list_of and row[10] else None
         if n is None:  # the stored ones: applications often share the same list
             refs = row[7]
             findings = stored_lists.get(refs)
@@ -159,6 +171,10 @@ def _run_check(
         results.append(standing_of(app, verdict, applied))
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), parts, made_of, fresh, changed_verdicts)
+        if not listed:  # every stored verdict is now what a check under ``common`` gives
+            round_marks.set_checked(store, common)
+        elif fresh:  # some are from other inputs than the others'
+            round_marks.set_checked(store, None)
     return _with_reopened(store, results)
 
 

@@ -470,6 +470,20 @@ MIGRATIONS: list[str] = [
             WHERE f.application_id = verdicts.application_id ORDER BY f.id)), '[]');
     DROP TABLE findings;
     """,
+    # 11: a check of an unchanged round. round_marks.removed counts the rows of rule inputs deleted (an
+    # application changed or removed): with the counts of applications and rule inputs and the grant marks
+    # it tells whether anything a check reads from the round changed since ``checked`` was stored
+    # (adapters.store.round_marks)
+    """
+    CREATE TABLE round_marks (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        removed INTEGER NOT NULL DEFAULT 0,
+        checked TEXT                     -- the round's fingerprint when a check last stored every verdict
+    );
+    CREATE TRIGGER round_marks_rule_inputs_delete AFTER DELETE ON rule_inputs BEGIN
+        INSERT INTO round_marks (id, removed) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET removed = removed + 1;
+    END;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
