@@ -261,3 +261,14 @@ def test_an_acceptance_on_an_unchanged_round_changes_the_verdict_read_back(tmp_p
     again = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
     assert reread[0] == 2 and again["H-0001"].verdict == first["H-0001"].verdict
     assert store.verdicts()["H-0001"]["verdict"] == first["H-0001"].verdict.value
+
+
+def test_a_missing_stored_verdict_makes_the_check_run_the_rules_for_it(tmp_path, ran, reread):
+    _, store, settings = _sample(tmp_path)
+    whole = _shown(checks.run_check(store, settings, DAY, slim=True))
+    with store.transaction():
+        store.conn.execute("delete from verdicts where application_id = ?", (whole[-1][0],))
+    ran.clear()
+    assert _shown(checks.run_check(store, settings, DAY, slim=True)) == whole
+    assert reread[0] == 1 and ran == [whole[-1][0]]
+    assert store.count("checks") == 2 and whole[-1][0] in store.verdicts()

@@ -109,22 +109,19 @@ def _run_check(
     listed = app_ids is not None
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
-    rows: list[tuple[Any, ...]] = []  # (id, slim fields ..., stored verdict, stored findings' ids, ...)
     if reuse and not listed and round_marks.checked(store, common):
         # nothing a check reads changed since the last check stored every verdict: those are the results
-        rows = round_marks.stored_rows(store)
-        if any(row[6] is None for row in rows):  # not expected: then the rules run as below
-            rows = []
-    fresh_rows: list[int] = []  # the row ids of those whose findings may differ from the stored ones
-    if not rows:
-        rule_inputs.refresh(store)
-        if listed:
-            missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
-            if missing:
-                raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
-        # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
-        rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
-        fresh_rows = [row[11] for row in rows if row[10]]
+        read = _read_back(store, as_of, round_marks.stored_rows(store), slim)
+        if read:  # (none, or one without a verdict: the rules run as below)
+            return read
+    rule_inputs.refresh(store)
+    if listed:
+        missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
+        if missing:
+            raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
+    # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
+    rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
+    fresh_rows = [row[11] for row in rows if row[10]]  # whose findings may differ from the stored ones
     lists: list[tuple[Finding, ...]] = []
     made_of: list[tuple[int, ...]] = []  # each list's parts
     parts: list[tuple[Finding, ...]] = []
@@ -149,7 +146,7 @@ def _run_check(
     results = []
     for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
-        n = list_of.get(row[11]) if list_of and row[10] else None
+        n = list_of.get(row[11]) if row[10] else None
         if n is None:  # the stored ones: applications often share the same list
             refs = row[7]
             findings = stored_lists.get(refs)
@@ -175,6 +172,49 @@ def _run_check(
             round_marks.set_checked(store, common)
         elif fresh:  # some are from other inputs than the others'
             round_marks.set_checked(store, None)
+    return _with_reopened(store, results)
+
+
+def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], slim: bool) -> list[Standing]:
+    """The results of the stored verdicts and findings ``rows`` (``round_marks.stored_rows``), the officer's
+    acceptances applied afresh; the check recorded, with the verdicts an acceptance given or revoked since
+    changed. What the loop of ``_run_check`` does for an application whose findings are reused, for every
+    application in one pass. Nothing is recorded and no results are returned if an application has no
+    stored verdict."""
+    texts = {str(n): f for n, f in store.finding_texts().items()}
+    accepted = store.acceptances()
+    with_acceptance = {a for a, _ in accepted}
+    apps = None if slim else store.applications(None)
+    lists: dict[str, tuple[Finding, ...]] = {"[]": ()}  # applications often share the same list
+    amounts: dict[Any, Decimal] = {}
+    changed: dict[str, str] = {}
+    results: list[Standing] = []
+    append = results.append
+    verdict_of, eligible, forms = _VERDICT_OF, Verdict.ELIGIBLE, _FORMS
+    for i, (app_id, applicant, business_id, form, year, requested, stored, refs) in enumerate(rows):
+        if stored is None:
+            return []
+        findings = lists.get(refs)
+        if findings is None:
+            findings = lists[refs] = tuple([texts[k] for k in refs[1:-1].split(",")])
+        if app_id in with_acceptance:
+            findings = tuple(apply_acceptances(app_id, list(findings), accepted))
+            verdict = verdict_for(findings)
+        else:  # most severe first: the first one decides
+            verdict = verdict_of[findings[0].severity] if findings else eligible
+        if stored != verdict:  # a StrEnum equals its value
+            changed[app_id] = verdict.value
+        if apps is None:  # the slim application from its rule-input values (as ``codec`` decodes them)
+            amount = amounts.get(requested)
+            if amount is None and requested is not None:
+                amount = amounts[requested] = Decimal(requested)
+            app = slim_application(app_id, "" if applicant is None else applicant, business_id,
+                                   forms[form] if form else None, year, amount)
+        else:
+            app = apps[i]
+        append(standing_of(app, verdict, findings))
+    with store.transaction():
+        store.save_check(as_of, rules_version(), len(results), [], [], [], changed)
     return _with_reopened(store, results)
 
 

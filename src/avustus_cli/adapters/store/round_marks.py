@@ -11,6 +11,7 @@ fingerprint :func:`checked` compares with the one :func:`set_checked` stored.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from avustus_cli.adapters.store import Store
@@ -43,11 +44,11 @@ def set_checked(store: Store, common: str | None) -> None:
                        (value, value))
 
 
-def stored_rows(store: Store) -> list[tuple[Any, ...]]:
-    """For each application, by id: (id, applicant, business ID, form, year, requested as stored, the stored
+def stored_rows(store: Store) -> Iterator[tuple[Any, ...]]:
+    """For each application, by id, as read: (id, applicant, business ID, form, year, requested as stored, the stored
     verdict, the stored findings' ids as JSON), as ``rule_inputs.check_rows`` gives them (None for an
     application with no stored verdict)."""
-    return store.conn.execute(
+    yield from store.conn.execute(
         """select r.application_id, t.value, r.business_id, r.form, r.year, r.requested, v.verdict, v.findings
            from rule_inputs r
            left join rule_texts t on t.id = r.applicant
