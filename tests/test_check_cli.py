@@ -167,3 +167,23 @@ def test_changed_contact_details_do_not_reopen_acceptances(cli, workdir):
     data = json.loads(cli("check", "--show", "--json").stdout)[0]
     k04 = [f for f in data["findings"] if f["code"] == "K04"][0]
     assert k04.get("accepted") == "vähäinen osuus" and data["reopened"] == []  # ... and the acceptance holds
+
+
+def test_tables_show_at_most_the_limit_per_verdict_and_say_how_many_were_left_out(sample_round, monkeypatch):
+    import re
+
+    from avustus_cli.cli import check_cmds
+
+    data = json.loads(sample_round("check", "--as-of", "2027-01-10", "--json").stdout)
+    per_verdict: dict[str, int] = {}
+    for a in data:
+        per_verdict[a["verdict"]] = per_verdict.get(a["verdict"], 0) + 1
+    monkeypatch.setattr(check_cmds, "TABLE_ROWS", 3)
+    shown = sample_round("check", "--as-of", "2027-01-10").stdout
+    ids = set(re.findall(r"AV-2027-\d{3}", shown))
+    assert len(ids) == sum(min(n, 3) for n in per_verdict.values())
+    left_out = sorted(int(n) for n in re.findall(r"(\d+) muuta ei näytetty", shown))
+    assert left_out == sorted(n - 3 for n in per_verdict.values() if n > 3) and left_out
+    everything = sample_round("check", "--as-of", "2027-01-10", "--all").stdout
+    assert set(re.findall(r"AV-2027-\d{3}", everything)) == {a["id"] for a in data}
+    assert "muuta ei näytetty" not in everything

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import json
 import os
 import re
 import sys
@@ -52,6 +53,13 @@ if TYPE_CHECKING:
 _OUT_WIDTH = None if sys.stdout.isatty() else 160
 out = Console(soft_wrap=True, width=_OUT_WIDTH)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
+
+
+def print_json(data: Any) -> None:
+    """``data`` as JSON on stdout, as rich's ``print_json`` writes it when not on a terminal (indent 2,
+    letters as they are), without laying out 100 000 results through rich."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()
 
 # The settings file's name (domain.config.SETTINGS_FILE; tests/test_startup.py holds them equal): spelled
 # here so that the help screen does not import the settings module.

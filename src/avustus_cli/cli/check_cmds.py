@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, as_of_date, env_of, err, next_step, out, output_file
+from avustus_cli.cli import app, as_of_date, env_of, err, next_step, out, output_file, print_json
 from avustus_cli.cli.progress import Progress
 from avustus_cli.domain import fmt
 from avustus_cli.domain.errors import AvustusError
@@ -91,11 +91,18 @@ def _findings_text(r: Standing) -> str:
 NARROW = 110  # below this many columns the findings table puts the application's facts in one column
 
 
-def _print_tables(results: list[Standing]) -> None:
+# At most this many applications of each verdict are shown as table rows unless --all is given: a
+# county's round (about a hundred) is shown whole, while a round of 100 000 would take rich minutes to
+# lay out and no one reads it on a screen (the workbook of --xlsx holds every row).
+TABLE_ROWS = 200
+
+
+def _print_tables(results: list[Standing], limit: int | None = TABLE_ROWS) -> None:
     for verdict in VERDICT_ORDER:
-        group = [r for r in results if r.verdict is verdict]
-        if not group:
+        everyone = [r for r in results if r.verdict is verdict]
+        if not everyone:
             continue
+        group = everyone if limit is None else everyone[:limit]
         t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(group)})", show_lines=True, expand=True)
         if out.width < NARROW:  # a narrow terminal: the application in one column, the findings whole beside it
             t.add_column("Hakemus", max_width=24, overflow="fold")
@@ -110,6 +117,14 @@ def _print_tables(results: list[Standing]) -> None:
             for r in group:
                 t.add_row(escape(r.app.id), escape(r.app.applicant), fmt.money(r.app.requested), _findings_text(r))
         out.print(t)
+        if len(everyone) > len(group):
+            rest = len(everyone) - len(group)
+            out.print(
+                f"Taulukossa on {len(group)} ensimmäistä hakemusta, joiden tulos on {verdict.label}; "
+                f"{rest} muuta ei näytetty. Näytä ne rajaamalla (--verdict, --code, --severity, --application) "
+                "tai antamalla --all, tai kirjoita kaikki työkirjaan (--xlsx).",
+                highlight=False,
+            )
 
 
 def _print_summary(results: list[Standing]) -> None:
@@ -149,6 +164,7 @@ def check_cmd(
     as_json: bool = typer.Option(False, "--json", help="Tulosta JSON-muodossa (vain tulos stdoutiin)."),
     xlsx: Path = typer.Option(None, "--xlsx", callback=output_file, help="Kirjoita tulokset Excel-työkirjaan."),
     no_store: bool = typer.Option(False, "--show", help="Näytä edellisen tarkistuksen tulokset ajamatta sääntöjä."),
+    show_all: bool = typer.Option(False, "--all", help=f"Näytä taulukoissa kaikki hakemukset (oletuksena enintään {TABLE_ROWS} kutakin tulosta)."),
 ) -> None:
     """Tarkista hakemukset avustusohjeen jokaista sääntöä vasten ja tallenna havainnot.
 
@@ -173,9 +189,9 @@ def check_cmd(
         if xlsx:
             write_check_workbook(xlsx, shown)
     if as_json:
-        out.print_json(json.dumps([result_json(r) for r in shown], ensure_ascii=False))
+        print_json([result_json(r) for r in shown])
     else:
-        _print_tables(shown)
+        _print_tables(shown, None if show_all else TABLE_ROWS)
         _print_summary(shown)
         if xlsx:
             err.print(f"Työkirja kirjoitettu: {escape(str(xlsx))}")
