@@ -90,12 +90,13 @@ def test_the_short_commands_load_no_outside_library_they_do_not_use(tmp_path):
     in the working folder) import no Excel reader, templates, sqlite-utils, pluggy, pydantic (the option
     values) or python-stdnum, and only overdue the holiday calendar (no deadline is computed when no rule
     runs); overdue does not load the decision's modules either."""
-    from .conftest import SAMPLE
+    from .conftest import SAMPLE, Cli
 
     (tmp_path / "avustus.toml").write_bytes((SAMPLE / "avustus.toml").read_bytes())
     assert _loaded_by_command(["import", str(SAMPLE / "hakemukset.xlsx")], tmp_path) & {"python_calamine", "sqlite_utils"}
-    _loaded_by_command(["import", "--history", str(SAMPLE / "aiemmat_avustukset.xlsx")], tmp_path)
-    _loaded_by_command(["check", "--as-of", "2027-01-10"], tmp_path)
+    round_ = Cli(tmp_path / "avustus.db", tmp_path / "avustus.toml")  # the rest of the set-up in this process
+    assert round_("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx").exit_code == 0
+    assert round_("check", "--as-of", "2027-01-10").exit_code in (0, 1)
     unused = (set(HEAVY) - {"babel"}) | {"pluggy", "pydantic", "stdnum"}  # Babel formats the euros status shows
     for args in (["--version"], ["status"], ["check", "--as-of", "2027-01-10"]):
         assert sorted(_loaded_by_command(args, tmp_path) & unused) == [], args
