@@ -272,3 +272,10 @@ def test_a_missing_stored_verdict_makes_the_check_run_the_rules_for_it(tmp_path,
     assert _shown(checks.run_check(store, settings, DAY, slim=True)) == whole
     assert reread[0] == 1 and ran == [whole[-1][0]]
     assert store.count("checks") == 2 and whole[-1][0] in store.verdicts()
+
+
+@pytest.mark.parametrize("dist", ["holidays", "Babel", "python-stdnum", "openpyxl"])
+def test_the_library_versions_in_the_code_fingerprint_are_the_installed_ones(dist):
+    import importlib.metadata
+
+    assert checks.dist_version(dist) == importlib.metadata.version(dist)
