@@ -215,6 +215,14 @@ def check_rows(versions: list[Version], work: Path, rows_n: int, xlsx_rows: int,
     return out
 
 
+def _checked_round(v: Version, d: Path, export: Path) -> Path:
+    """A folder ``d`` whose ``base.db`` holds ``export`` imported and checked by version ``v``."""
+    d.mkdir()
+    _run([*v.avustus, "--db", str(d / "base.db"), "import", str(export)])
+    subprocess.run([*v.avustus, "--db", str(d / "base.db"), "check", "--as-of", "2027-01-10"], stdout=subprocess.DEVNULL)
+    return d
+
+
 def propose_rows(versions: list[Version], work: Path, n: int):
     sys.path.insert(0, str(HERE))
     import bench_propose
@@ -223,10 +231,7 @@ def propose_rows(versions: list[Version], work: Path, n: int):
     bench_propose.build_export(export, n, 1.0)
     per: dict[str, list[str]] = {}
     for v in versions:
-        d = work / f"propose-{v.label}"
-        d.mkdir()
-        _run([*v.avustus, "--db", str(d / "base.db"), "import", str(export)])
-        subprocess.run([*v.avustus, "--db", str(d / "base.db"), "check", "--as-of", "2027-01-10"], stdout=subprocess.DEVNULL)
+        d = _checked_round(v, work / f"propose-{v.label}", export)
         script = (f'cp "{d}/base.db" "{d}/run.db" && rm -rf "{d}/esitys" && exec "$@"')
         per[v.label] = ["sh", "-c", script, "propose", *v.avustus, "--db", str(d / "run.db"), "propose", "--out", str(d / "esitys"),
                         "--as-of", "2027-01-12"]
@@ -244,10 +249,7 @@ def decide_rows(versions: list[Version], work: Path, n: int):
     bench_propose.build_export(export, n, 0.0)
     per: dict[str, list[str]] = {}
     for v in versions:
-        d = work / f"decide-{v.label}"
-        d.mkdir()
-        _run([*v.avustus, "--db", str(d / "base.db"), "import", str(export)])
-        subprocess.run([*v.avustus, "--db", str(d / "base.db"), "check", "--as-of", "2027-01-10"], stdout=subprocess.DEVNULL)
+        d = _checked_round(v, work / f"decide-{v.label}", export)
         _run([*v.avustus, "--db", str(d / "base.db"), "propose", "--out", str(d / "esitys"), "--as-of", "2027-01-12",
               "--budget", "10000000"])
         script = f'cp "{d}/base.db" "{d}/run.db" && rm -rf "{d}/paatokset" && exec "$@"'
