@@ -184,6 +184,8 @@ def test_tables_show_at_most_the_limit_per_verdict_and_say_how_many_were_left_ou
     assert len(ids) == sum(min(n, 3) for n in per_verdict.values())
     left_out = sorted(int(n) for n in re.findall(r"(\d+) muuta ei näytetty", shown))
     assert left_out == sorted(n - 3 for n in per_verdict.values() if n > 3) and left_out
+    titled = sorted(int(n) for n in re.findall(r"^\S+(?: \S+)? \((\d+)\)$", shown, re.MULTILINE))
+    assert titled == sorted(per_verdict.values())  # each table's title counts every application of its result
     everything = sample_round("check", "--as-of", "2027-01-10", "--all").stdout
     assert set(re.findall(r"AV-2027-\d{3}", everything)) == {a["id"] for a in data}
     assert "muuta ei näytetty" not in everything

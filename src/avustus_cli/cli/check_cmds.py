@@ -103,7 +103,7 @@ def _print_tables(results: list[Standing], limit: int | None = TABLE_ROWS) -> No
         if not everyone:
             continue
         group = everyone if limit is None else everyone[:limit]
-        t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(group)})", show_lines=True, expand=True)
+        t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(everyone)})", show_lines=True, expand=True)
         if out.width < NARROW:  # a narrow terminal: the application in one column, the findings whole beside it
             t.add_column("Hakemus", max_width=24, overflow="fold")
             t.add_column("Havainnot", ratio=1, overflow="fold")
