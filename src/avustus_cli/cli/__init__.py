@@ -55,10 +55,10 @@ out = Console(soft_wrap=True, width=_OUT_WIDTH)
 err = Console(stderr=True, soft_wrap=True)  # messages: stderr
 
 
-def print_json(data: Any) -> None:
+def print_json(data: Any, default: Any = None) -> None:
     """``data`` as JSON on stdout, as rich's ``print_json`` writes it when not on a terminal (indent 2,
-    letters as they are), without laying out 100 000 results through rich."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    letters as they are), without laying out 100 000 results through rich; ``default`` as json.dumps's."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=default) + "\n")
     sys.stdout.flush()
 
 # The settings file's name (domain.config.SETTINGS_FILE; tests/test_startup.py holds them equal): spelled

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, input_file, next_step, out, output_file
+from avustus_cli.cli import app, env_of, err, input_file, next_step, out, output_file, print_json
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import SETTINGS_FILE, settings_template
 from avustus_cli.domain.errors import AvustusError
@@ -44,8 +43,8 @@ def init_cmd(
 
 
 def _print_import(result: ImportResult, as_json: bool) -> None:
-    if as_json:  # as rich's print_json writes it (indent 2, no escapes), without rendering 100 000 ids through rich
-        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False, default=str, indent=2) + "\n")
+    if as_json:
+        print_json(result.as_json(), default=str)
         return
     what = {"applications": "Hakemukset", "history": "Aiemmat avustukset", "reports": "Käyttöselvitykset"}[result.kind]
     head = "Kuivaharjoitus (ei tallennettu): " if result.dry_run else ""
