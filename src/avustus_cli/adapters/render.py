@@ -1180,9 +1180,9 @@ EXAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "interest_terms": ("Jos määrää ei makseta viimeistään eräpäivänä, sille peritään korkolain 4 §:n 1 momentin "
                            "mukaista viivästyskorkoa, joka on Suomen Pankin viitekorko lisättynä seitsemällä "
                            "prosenttiyksiköllä. Eräpäivän puolivuotiskaudella 1.7.2027–31.12.2027 viitekorko on "
-                           "2,15 %, joten viivästyskorko on 9,15 % vuodessa. Korko lasketaan jokaiselta eräpäivän "
+                           "2,5 %, joten viivästyskorko on 9,5 % vuodessa. Korko lasketaan jokaiselta eräpäivän "
                            "jälkeiseltä päivältä maksupäivään asti maksamatta olevalle määrälle, vuoden pituutena "
-                           "365 päivää: koko määrältä 2 000,00 € × 9,15 % / 365 eli noin 0,50 € päivältä."),
+                           "365 päivää: koko määrältä 2 000,00 € × 9,5 % / 365 eli noin 0,52 € päivältä."),
         "hearing": {"date": dt.date(2027, 6, 21), "answer_due": dt.date(2027, 7, 12), "answered": None},
         "review": {**_REVIEW_LETTER, "sent": dt.date(2027, 8, 25), "served": dt.date(2027, 9, 1),
                    "last_day": dt.date(2027, 9, 15)},

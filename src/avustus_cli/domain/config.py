@@ -84,15 +84,17 @@ class Office:
 
 
 # Suomen Pankki's reference rate (viitekorko, korkolaki 12 §) of each half-year, in percent: the European
-# Central Bank's main refinancing rate before the half-year began. The officer adds each new half-year in
+# Central Bank's last main refinancing rate before the half-year began, rounded UP to the next half
+# percentage point (so 4.25 % gave 4.5 % for 1.7.2024, 3.15 % gave 3.5 % for 1.1.2025 and 2.15 % gave 2.5 %
+# for 1.7.2025), as Suomen Pankki announced each. The officer adds each new half-year in
 # [interest] reference_rates (those merge with these); a half-year without a rate is named, never guessed.
 REFERENCE_RATES: dict[dt.date, Decimal] = {
     dt.date(2020, 1, 1): Decimal("0"), dt.date(2020, 7, 1): Decimal("0"),
     dt.date(2021, 1, 1): Decimal("0"), dt.date(2021, 7, 1): Decimal("0"),
     dt.date(2022, 1, 1): Decimal("0"), dt.date(2022, 7, 1): Decimal("0"),
     dt.date(2023, 1, 1): Decimal("2.50"), dt.date(2023, 7, 1): Decimal("4.00"),
-    dt.date(2024, 1, 1): Decimal("4.50"), dt.date(2024, 7, 1): Decimal("4.25"),
-    dt.date(2025, 1, 1): Decimal("3.15"), dt.date(2025, 7, 1): Decimal("2.15"),
+    dt.date(2024, 1, 1): Decimal("4.50"), dt.date(2024, 7, 1): Decimal("4.50"),
+    dt.date(2025, 1, 1): Decimal("3.50"), dt.date(2025, 7, 1): Decimal("2.50"),
 }  # fmt: skip
 
 
@@ -281,7 +283,7 @@ _EXPECTED = {
     "path": "kansion polku tekstinä",
     "bool": "true tai false",
     "rates": ('taulukko, jossa puolivuotiskauden alkupäivä (1.1. tai 1.7.) = Suomen Pankin viitekorko prosentteina, '
-              'esim. "2026-01-01" = 2.15'),
+              'esim. "2026-01-01" = 2.5 (viitekorko on aina puolen prosenttiyksikön monikerta)'),
     "business_id": 'Y-tunnus lainausmerkeissä, esim. "3221308-6" (tarkistusmerkki täsmää)',
     "prefix": 'tunnisteen alku lainausmerkeissä, esim. "360G-hyvaks-" (alkaa 360G-, vain kirjaimia, numeroita ja viivoja)',
 }
@@ -424,7 +426,9 @@ def _rates(key: str, v: Any) -> dict[dt.date, Decimal]:
             d = Decimal(str(rate).replace(",", ".")) if not isinstance(rate, bool) else None
         except InvalidOperation:
             d = None
-        if d is None or not d.is_finite() or not Decimal(-10) <= d <= Decimal(50):
+        # korkolaki 12 §: the rate is rounded up to the next half point, so 0, 0.5, 1 ... (the ECB's own rate,
+        # e.g. 2.15, is a likely slip and would understate the interest)
+        if d is None or not d.is_finite() or not Decimal(0) <= d <= Decimal(50) or d % Decimal("0.5"):
             raise _bad(f"{key}.{k}", "rates", rate)
         out[start] = d
     return out
@@ -659,7 +663,7 @@ retention_years = {s.retention_years}               # yhteyshenkilötiedot poist
 # Suomen Pankin viitekorko puolivuotiskausittain: kauden alkupäivä = prosenttia. Ohjelmassa on valmiina
 # viitekorot ajalle {_rates_span(s)}; lisää uudet kaudet tähän, kun Suomen Pankki julkaisee ne (ilman kauden
 # viitekorkoa korkoa ei lasketa, ja puuttuva kausi nimetään). Muoto (luvut ovat esimerkkejä, eivät oikeita viitekorkoja):
-# reference_rates = {{ "2026-01-01" = 2.15, "2026-07-01" = 2.15 }}
+# reference_rates = {{ "2026-01-01" = 2.5, "2026-07-01" = 2.5 }}
 
 [smtp]                             # sähköpostikirjeiden lähetys (avustus send); tyhjä host: vain .eml-tiedostot
 host = ""                          # esim. "smtp.hyvaks.fi"

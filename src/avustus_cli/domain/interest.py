@@ -64,7 +64,7 @@ class InterestRow:
         return (self.principal * self.rate / 100 * self.days / YEAR_DAYS).quantize(CENT, ROUND_HALF_UP)
 
     def sentence(self) -> str:
-        """``1.6.–6.6.2028: 2 000,00 € × 9,15 % (viitekorko 2,15 % + 7 prosenttiyksikköä) × 6 / 365 = 3,01 €``."""
+        """``1.6.–6.6.2028: 2 000,00 € × 9,5 % (viitekorko 2,5 % + 7 prosenttiyksikköä) × 6 / 365 = 3,12 €``."""
         span = f"{fmt.date(self.first)}–{fmt.date(self.last)}" if self.first != self.last else fmt.date(self.first)
         if self.rate is None or self.reference is None:
             return (f"{span}: {fmt.money2(self.principal)}, {self.days} päivää; viitekorkoa kaudelle "
@@ -74,7 +74,7 @@ class InterestRow:
 
 
 def rate_text(percent: Decimal) -> str:
-    """A yearly rate in percent as Finnish text: ``Decimal("9.15") -> "9,15 %"``."""
+    """A yearly rate in percent as Finnish text: ``Decimal("9.5") -> "9,5 %"``."""
     text = format(percent.normalize(), "f") if percent != percent.to_integral() else str(int(percent))
     return text.replace(".", ",").replace("-", "−") + "\u00a0%"
 
