@@ -1200,7 +1200,7 @@ def oikaisuvaatimuspaatos():
     decision_maker(doc)
     heading(doc, "Asia", 2)
     para(doc, "{{ grant.decision_body }} on {{ grant.decision_date|date }} § {{ grant.section }} päättänyt hakijan "
-              "{{ applicant.name }} hakemuksesta (avustus {{ grant.id }}, {{ grant.form|lower }} vuodelle "
+              "{{ grant.applicant }} hakemuksesta (avustus {{ grant.id }}, {{ grant.form|lower }} vuodelle "
               "{{ grant.year }}){% if old_amount > 0 %} ja myöntänyt avustusta {{ old_amount|money2 }}{% else %} ja "
               "hylännyt hakemuksen{% endif %}.")
     para(doc, "Päätöksestä on tehty oikaisuvaatimus:")

@@ -113,13 +113,22 @@ def test_purge_forgets_the_address_a_letter_went_to(store, tmp_path):
     store.conn.execute(
         "insert into grants (id, application_id, applicant, amount_cents, source, created_at, updated_at) "
         "values ('H-1', 'H-1', 'Esimerkki ry', 100000, 'decision', 'x', 'x')")
-    store.conn.execute("insert into review_requests (grant_id, received, requester, member, created_at) values "
-                       "('H-1', '2027-02-01', 'Matti Jäsen', 1, 'x'), ('H-1', '2027-02-02', 'Esimerkki ry', 0, 'x')")
+    store.conn.execute("insert into review_requests (grant_id, received, requester, member, address, email, created_at) "
+                       "values ('H-1', '2027-02-01', 'Matti Jäsen', 1, 'Kotikatu 2, 40100 Jyväskylä', 'matti@example.fi', 'x'), "
+                       "('H-1', '2027-02-02', 'Esimerkki ry', 0, '', null, 'x')")
+    # the review decision sent to the member (a private person) and the one sent to the applicant
+    review = _file(tmp_path, "oikaisuvaatimuspaatos_H-1_jasen1.docx", b"member")
+    _record(store, review, kind="review_decision", email="matti@example.fi", detail={"member_request": 1})
+    store.conn.execute("update letters set recipient = 'Matti Jäsen' where file = ?", (review.name,))
+    _record(store, _file(tmp_path, "oikaisuvaatimuspaatos_H-1.docx", b"applicant"), kind="review_decision")
     with store.transaction():
         removed, _cells = safety_sql.clear_personal(store, "H-1", {}, [])
     assert removed == ["email"]
-    assert store.query("select email from letters") == [{"email": None}]
-    assert [r["requester"] for r in store.query("select requester from review_requests order by id")] == ["", "Esimerkki ry"]
+    assert [r["email"] for r in store.query("select email from letters")] == [None, None, None]
+    assert [r["recipient"] for r in store.query("select recipient from letters order by id")] == [
+        "Esimerkki ry", "", "Esimerkki ry"]
+    assert store.query("select requester, address, email from review_requests order by id") == [
+        {"requester": "", "address": "", "email": None}, {"requester": "Esimerkki ry", "address": "", "email": None}]
 
 
 def test_deliveries_recorded_in_the_audit_log_become_letters(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import letters as letter_store
@@ -45,7 +46,8 @@ def test_a_late_request_is_recorded_and_said_to_be_late(decided_round):
     assert run_decide(decided_round).exit_code == 0
     r = decided_round("review", "add", "H-0002", "--received", "2027-02-18", "--by", "Keski-Suomen Mielenterveysseura ry")
     assert r.exit_code == 0 and "päättyi 17.2.2027" in " ".join(r.stderr.split())
-    r = decided_round("review", "add", "H-0002", "--received", "2027-02-18", "--by", "Matti Jäsen", "--member")
+    r = decided_round("review", "add", "H-0002", "--received", "2027-02-18", "--by", "Matti Jäsen", "--member",
+                      "--email", "matti@example.fi")
     assert r.exit_code == 0 and "päättyi 16.2.2027" in " ".join(r.stderr.split())  # the members' period
     r = decided_round("review", "add", "H-0002", "--received", "2027-01-20", "--by", "X")
     assert r.exit_code == 2 and "ennen päätöstä" in r.stderr
@@ -205,3 +207,94 @@ def test_amend_leaves_a_pending_review_to_review_decide(decided_round):
                       "--reason", "Oikaisuvaatimus hyväksytty.")
     assert r.exit_code == 2 and "review decide" in r.stderr and "valitusosoitus" in r.stderr
     assert dump(decided_round.db) == before
+
+
+MEMBER = ("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Maija Meikäläinen", "--member")
+
+
+def test_a_member_who_asked_for_review_is_sent_the_decision_too(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    before = dump(decided_round.db)
+    r = decided_round(*MEMBER)  # where would the decision go?
+    assert r.exit_code == 2 and "--address" in r.stderr and dump(decided_round.db) == before
+    for bad in (("--email", "maija(at)example.fi"), ("--address", "Kotikatu 2", "--email", "ei osoite")):
+        r = decided_round(*MEMBER, *bad)
+        assert r.exit_code == 2 and "sähköpostiosoite" in r.stderr and dump(decided_round.db) == before
+    r = decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Yhdistys", "--address", "Katu 1")
+    assert r.exit_code == 2 and "--member" in r.stderr and dump(decided_round.db) == before  # the applicant's is known
+    assert decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "Keski-Suomen Mielenterveysseura ry").exit_code == 0
+    r = decided_round(*MEMBER, "--address", "Kotikatu 2 B 12,  40100 Jyväskylä")
+    assert r.exit_code == 0, r.output
+    r = decided_round("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+                      "--reasons", "Oikaisuvaatimuksessa ei esitetty uutta selvitystä.", "--json")
+    assert r.exit_code == 0, r.output
+    folder = workdir / "oikaisuvaatimukset"
+    letters = sorted(p.name for p in folder.iterdir())
+    member_stem = next(p.stem for p in folder.iterdir() if "_jasen" in p.name)
+    assert letters == sorted(["oikaisuvaatimuspaatos_H-0002.docx", "oikaisuvaatimuspaatos_H-0002.html",
+                              f"{member_stem}.docx", f"{member_stem}.html"])
+    assert sorted(Path(p).name for p in json.loads(r.stdout)["letters"]) == letters
+    member = " ".join(docx_text(folder / f"{member_stem}.docx").split())
+    applicant = " ".join(docx_text(folder / "oikaisuvaatimuspaatos_H-0002.docx").split())
+    # addressed to the member, about the applicant's grant; both requests named; the same appeal period (post)
+    assert "Maija Meikäläinen Kotikatu 2 B 12 40100 Jyväskylä" in member and "Y-tunnus" not in member.split("Asia")[0]
+    for text in (member, applicant):
+        assert "päättänyt hakijan Keski-Suomen Mielenterveysseura ry hakemuksesta" in text
+        assert "hakija, oikaisuvaatimus saapui 12.2.2027" in text
+        assert "hyvinvointialueen jäsen, oikaisuvaatimus saapui 12.2.2027" in text
+        assert "valitusaika päättyy 23.4.2027" in text and "VALITUSOSOITUS" in text
+    assert "Maija" not in applicant
+    store = Store.open(decided_round.db)
+    try:
+        recs = {rec.file: rec for rec in letter_store.letters(store, kind="review_decision")}
+        assert set(recs) == {"oikaisuvaatimuspaatos_H-0002.docx", f"{member_stem}.docx"}
+        sent_to_member = recs[f"{member_stem}.docx"]
+        assert sent_to_member.recipient == "Maija Meikäläinen" and sent_to_member.channel == "letter"
+        # the address is in the request alone: not in the audit log's command lines or details
+        log = json.dumps(store.audit_rows(), ensure_ascii=False)
+        assert "Kotikatu" not in log and "Maija" not in log
+    finally:
+        store.close()
+
+
+def test_a_member_who_gave_only_an_e_mail_address_is_sent_the_decision_by_e_mail(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round(*MEMBER, "--email", "maija@example.fi").exit_code == 0
+    r = decided_round("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+                      "--reasons", "Oikaisuvaatimuksessa ei esitetty uutta selvitystä.")
+    assert r.exit_code == 0, r.output
+    store = Store.open(decided_round.db)
+    try:
+        (rec,) = [x for x in letter_store.letters(store, kind="review_decision") if "_jasen" in x.file]
+    finally:
+        store.close()
+    # sent 17.3.2027 by e-mail: served the 3rd day, 20.3.; 30 days -> 19.4.2027 (Monday)
+    assert rec.channel == "email" and rec.email == "maija@example.fi" and rec.served.isoformat() == "2027-03-20"
+    text = " ".join(docx_text(workdir / "oikaisuvaatimukset" / rec.file).split())
+    assert "valitusaika päättyy 19.4.2027" in text
+
+
+def test_a_member_request_recorded_without_an_address_is_completed_before_the_decision(decided_round):
+    assert run_decide(decided_round).exit_code == 0
+    store = Store.open(decided_round.db)  # as recorded before members' addresses were asked for
+    try:
+        with store.transaction():
+            store.conn.execute("insert into review_requests (grant_id, received, requester, member, created_at) "
+                               "values ('H-0002', '2027-02-12', 'Maija Meikäläinen', 1, 'x')")
+    finally:
+        store.close()
+    decide = ("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+              "--reasons", "Oikaisuvaatimuksessa ei esitetty uutta selvitystä.")
+    before = dump(decided_round.db)
+    r = decided_round(*decide)
+    assert r.exit_code == 2 and "ei ole kirjattu osoitetta" in " ".join(r.stderr.split())
+    assert dump(decided_round.db) == before
+    r = decided_round(*MEMBER, "--address", "Kotikatu 2, 40100 Jyväskylä")
+    assert r.exit_code == 0 and "lisättiin jäsenen yhteystieto" in " ".join(r.stderr.split())
+    store = Store.open(decided_round.db)
+    try:
+        assert store.query("select count(*) n, max(address) a from review_requests") == [
+            {"n": 1, "a": "Kotikatu 2, 40100 Jyväskylä"}]
+    finally:
+        store.close()
+    assert decided_round(*decide).exit_code == 0

@@ -541,9 +541,9 @@ app = typer.Typer(
 
 # --- the command line as the audit log records it ------------------------------------------------
 
-# The officer's own words and a requester's name (review add --by: a person): in the audit detail
-# where needed, never in the command line, which purge does not reach.
-_FREE_TEXT = {"reason", "reasons", "grounds", "by"}
+# The officer's own words and a requester's name and addresses (review add --by, --address, --email: a
+# person): in the audit detail where needed, never in the command line, which purge does not reach.
+_FREE_TEXT = {"reason", "reasons", "grounds", "by", "address", "email"}
 _MAX_VALUE = 60
 _MAX_COMMAND = 300
 
@@ -568,7 +568,8 @@ def command_line(ctx: Any) -> str:
     """The command as the officer gave it, for the audit log: ``avustus import hakemukset.xlsx``.
 
     The command's name and the arguments and options given on the command line, in the order of the
-    command's parameters; paths as their file name; free text and names (``--reason``, ``--reasons``, ``--grounds``, ``--by``) as ``…``; the global
+    command's parameters; paths as their file name; free text, names and addresses (``--reason``, ``--reasons``,
+    ``--grounds``, ``--by``, ``--address``, ``--email``) as ``…``; the global
     options (``--db``, ``--settings``) left out. At most 300 characters."""
     chain = []
     c = ctx

@@ -32,15 +32,24 @@ def review_add_cmd(
     received: str = typer.Option(..., "--received", help="Oikaisuvaatimuksen saapumispäivä (VVVV-KK-PP)."),
     by: str = typer.Option(..., "--by", help="Oikaisuvaatimuksen tekijä."),
     member: bool = typer.Option(False, "--member", help="Tekijä on hyvinvointialueen jäsen (ei hakija)."),
+    address: str = typer.Option(None, "--address", help='Jäsenen postiosoite päätöksen lähettämistä varten, esim. "Kauppakatu 1 A 2, 40100 Jyväskylä".'),
+    email: str = typer.Option(None, "--email", help="Jäsenen sähköpostiosoite (päätös lähetetään sähköpostilla, jos postiosoitetta ei ole)."),
 ) -> None:
     """Kirjaa saapunut oikaisuvaatimus. Avustuksen maksatus pidätetään, kunnes siihen on päätetty.
+
+    Hyvinvointialueen jäsenen oikaisuvaatimukseen annettu päätös lähetetään myös jäsenelle: anna hänen
+    postiosoitteensa (--address) tai sähköpostiosoitteensa (--email).
 
     Esimerkki: [bold]avustus review add AV-2027-004 --received 2027-02-10 --by "Yhdistys ry"[/]
     """
     env = env_of(ctx)
     r = svc.add_request(env.store(), env.settings, grant_id, received=required_date(received, "--received"), by=by,
-                        member=member)
+                        member=member, address=address, email=email)
     who = "hyvinvointialueen jäsenen" if member else "hakijan"
+    if r.contact_added:
+        err.print(escape(f"Oikaisuvaatimus on jo kirjattu ({grant_id}, saapunut {fmt.date(r.request.received)}); "
+                         "siihen lisättiin jäsenen yhteystieto päätöksen lähettämistä varten."), highlight=False)
+        return
     if not r.new:
         err.print(escape(f"Sama oikaisuvaatimus on jo kirjattu ({grant_id}, saapunut {fmt.date(r.request.received)}); "
                          "mitään ei muutettu."), highlight=False)

@@ -48,10 +48,23 @@ class ReviewRequest:
     old_amount: Decimal | None = None
     new_amount: Decimal | None = None
     reasons: str = ""
+    address: str = ""  # a member's postal address (the applicant's is the application's)
+    email: str | None = None  # a member's e-mail address
 
     @property
     def pending(self) -> bool:
         return self.outcome is None
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as the letter's address block shows it: "Katu 1, 40100 Jyväskylä" -> two lines."""
+        return [line.strip() for line in self.address.replace(",", "\n").splitlines() if line.strip()]
+
+    @property
+    def reachable(self) -> bool:
+        """A letter can be sent to the requester: the applicant always (the application's address), a
+        member when a postal or e-mail address was recorded."""
+        return not self.member or bool(self.address_lines or (self.email or "").strip())
 
     def as_json(self) -> dict[str, Any]:
         return {

@@ -27,6 +27,7 @@ from avustus_cli.domain.decision import Decision, checked_new_amount, reason_tex
 from avustus_cli.domain.errors import NotFoundError, ValidationError
 from avustus_cli.domain.letter import addressee
 from avustus_cli.domain.models import GRANT_FORM_LABELS, GrantForm
+from avustus_cli.domain.privacy import EMAIL
 from avustus_cli.domain.review import OUTCOMES, ReviewPeriods, ReviewRequest, periods_for
 
 DEFAULT_LETTERS = Path("oikaisuvaatimukset")
@@ -66,16 +67,28 @@ class AddResult:
     new: bool
     last_day: dt.date | None  # the last day of the requester's period (None: not known)
     in_time: bool | None
+    contact_added: bool = False  # the same request was recorded already: a member's missing address was added
 
 
 def add_request(store: Store, settings: Settings, grant_id: str, *, received: dt.date, by: str,
-                member: bool = False) -> AddResult:
+                member: bool = False, address: str | None = None, email: str | None = None) -> AddResult:
     """Record a request for review of a grant decision (from the applicant, or ``member``: a member of the
-    county). The same request again records nothing. A request after its period is recorded too (the body
+    county, with the postal or e-mail address the review decision is sent to). The same request again
+    records nothing but a member's address it lacked. A request after its period is recorded too (the body
     decides whether it is examined) and the result says it was late."""
     by = (by or "").strip()
     if not by:
         raise ValidationError('oikaisuvaatimuksen tekijä puuttuu: anna --by "Nimi".')
+    address, email = " ".join((address or "").split()), (email or "").strip() or None
+    if not member and (address or email):
+        raise ValidationError("hakijan osoite ja sähköposti otetaan hakemukselta: --address ja --email kuuluvat "
+                              "vain hyvinvointialueen jäsenen oikaisuvaatimukseen (--member).")
+    if email is not None and not EMAIL.fullmatch(email):
+        raise ValidationError(f"--email: {email!r} ei ole sähköpostiosoite (muoto nimi@esimerkki.fi).")
+    if member and not (address or email):
+        raise ValidationError(
+            "hyvinvointialueen jäsenen oikaisuvaatimukseen annettava päätös lähetetään myös hänelle: anna "
+            'jäsenen postiosoite (--address "Katu 1, 40100 Jyväskylä") tai sähköpostiosoite (--email).')
     with store.transaction():
         row = _decided(store, grant_id)
         if row.decision_date is not None and received < row.decision_date:
@@ -83,9 +96,11 @@ def add_request(store: Store, settings: Settings, grant_id: str, *, received: dt
                 f"oikaisuvaatimus ei voi saapua {fmt.date(received)}, ennen päätöstä {fmt.date(row.decision_date)}."
             )
         p = periods(store, settings, row)
-        request, new = review_store.add_request(store, grant_id, received, by, member)
+        before = review_store.requests(store, grant_id)
+        request, new = review_store.add_request(store, grant_id, received, by, member, address, email)
     last = p.members_last_day if member else p.applicant_last_day
-    return AddResult(request, new, last, p.in_time(received, member))
+    added = new and any(r.id == request.id for r in before)
+    return AddResult(request, new and not added, last, p.in_time(received, member), contact_added=added)
 
 
 # --- review decide ----------------------------------------------------------------
@@ -119,7 +134,7 @@ def _letter_context(settings: Settings, row: Decision, app: Any, pending: Sequen
         "section": section,
         "body": maker,
         "applicant": addressee(app, row.applicant, row.business_id),
-        "grant": {"id": row.id, "year": row.year or settings.year,
+        "grant": {"id": row.id, "applicant": row.applicant, "year": row.year or settings.year,
                   "form": GRANT_FORM_LABELS[form] if form else "Avustus",
                   "decision_body": row.decision_maker or settings.body, "decision_date": row.decision_date,
                   "section": row.section or ""},
@@ -134,6 +149,20 @@ def _letter_context(settings: Settings, row: Decision, app: Any, pending: Sequen
     }
 
 
+def _member_context(ctx: dict[str, Any], request: ReviewRequest, channel: str) -> dict[str, Any]:
+    """The review decision's context as sent to the member of the county who asked for review: addressed to
+    the member, with the appeal period counted from the member's own service."""
+    served = deadlines.served_on(ctx["letter_date"], channel)
+    return {**ctx, "applicant": {"name": request.requester, "business_id": None, "address": request.address_lines},
+            "appeal": {**ctx["appeal"], "channel": channel, "served": served,
+                       "last_day": deadlines.appeal_last_day(served)}}
+
+
+def _member_channel(request: ReviewRequest, channel: str) -> str:
+    """E-mail when the member gave an e-mail address and e-mail was chosen, or gave no postal address."""
+    return "email" if request.email and (channel == "email" or not request.address_lines) else "letter"
+
+
 def _check(store: Store, settings: Settings, grant_id: str, outcome: str, amount: Decimal | None, yes: bool
            ) -> tuple[Decision, list[ReviewRequest], Decimal, Decimal, Decimal]:
     """The grant, its pending requests, the old and new amount and the overrun (refusing what cannot be)."""
@@ -144,6 +173,14 @@ def _check(store: Store, settings: Settings, grant_id: str, outcome: str, amount
             f"avustuksesta {grant_id} ei ole käsittelemätöntä oikaisuvaatimusta. Kirjaa ensin saapunut "
             f'oikaisuvaatimus: avustus review add {grant_id} --received PVM --by "Nimi".'
         )
+    for r in pending:
+        if not r.reachable:  # recorded before members' addresses were asked for
+            raise ValidationError(
+                f"hyvinvointialueen jäsenen oikaisuvaatimukselle (saapunut {fmt.date(r.received)}) ei ole kirjattu "
+                "osoitetta, johon päätös lähetetään. Lisää se kirjaamalla sama oikaisuvaatimus uudelleen osoitteen "
+                f'kanssa: avustus review add {grant_id} --received {r.received.isoformat()} --by "Nimi" --member '
+                '--address "Katu 1, 40100 Jyväskylä" (tai --email).'
+            )
     old = row.amount
     if outcome == "kept":
         if amount is not None and amount != old:
@@ -229,12 +266,19 @@ def decide_review(
                 ctx = _letter_context(settings, row, app, pending, decision_date=decision_date, section=section,
                                       maker=maker, outcome=outcome, old=old, new=new, reasons=texts, channel=own,
                                       sent=sent)
-                write_document(stage.path, stem, "oikaisuvaatimuspaatos", ctx, settings, formats, in_stage=True)
+                # the applicant's letter, and one to each member of the county who asked for review
+                letters: list[tuple[str, ReviewRequest | None, str, dict[str, Any]]] = [(stem, None, own, ctx)]
+                for r in pending:
+                    if r.member:
+                        mine = _member_channel(r, channel)
+                        letters.append((f"{stem}_jasen{r.id}", r, mine, _member_context(ctx, r, mine)))
+                for name, _, _, context in letters:
+                    write_document(stage.path, name, "oikaisuvaatimuspaatos", context, settings, formats, in_stage=True)
                 if pdf:
                     from avustus_cli.adapters.pdf import to_pdf
 
-                    to_pdf([stage.path / f"{stem}.docx"])
-                final_stem = stage.settle(stem)
+                    to_pdf([stage.path / f"{name}.docx" for name, *_ in letters])
+                final_stems = [stage.settle(name) for name, *_ in letters]
                 for r in pending:
                     review_store.decide_request(store, r.id, decision_date=decision_date, section=section, maker=maker,
                                                 outcome=outcome, old_amount=old, new_amount=new, reasons="\n".join(texts))
@@ -245,14 +289,17 @@ def decide_review(
                     "decision_date": decision_date.isoformat(), "section": section, "maker": maker, "outcome": outcome,
                     "old_amount": str(old), "new_amount": str(new), "requests": result.decided,
                     "overrun": str(overrun) if overrun > 0 else None, "reasons": texts})
-                letter_store.record_letter(
-                    store, kind="review_decision",
-                    files=[stage.path / f"{final_stem}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))],
-                    folder=stage.target, recipient=row.applicant, channel=own, sent=sent,
-                    application_id=row.application_id, grant_id=grant_id, email=app.email if app is not None else None,
-                    detail={"decision_date": decision_date, "section": section, "maker": maker, "outcome": outcome},
-                )
-            result.letters = [p for p in stage.publish() if p.stem == final_stem]
+                detail = {"decision_date": decision_date, "section": section, "maker": maker, "outcome": outcome}
+                for final, (_, member, mine, _) in zip(final_stems, letters, strict=True):
+                    letter_store.record_letter(
+                        store, kind="review_decision",
+                        files=[stage.path / f"{final}.{x}" for x in (*formats, *(("pdf",) if pdf else ()))],
+                        folder=stage.target, recipient=row.applicant if member is None else member.requester,
+                        channel=mine, sent=sent, application_id=row.application_id, grant_id=grant_id,
+                        email=(app.email if app is not None else None) if member is None else member.email,
+                        detail=detail if member is None else {**detail, "member_request": member.id},
+                    )
+            result.letters = [p for p in stage.publish() if p.stem in final_stems]
     except BaseException:
         if backup is not None:
             backup.unlink(missing_ok=True)

@@ -484,6 +484,12 @@ MIGRATIONS: list[str] = [
         INSERT INTO round_marks (id, removed) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET removed = removed + 1;
     END;
     """,
+    # 12: where a member of the county who asked for review is sent the review decision (a private person's
+    # postal address and e-mail: purged with the application, like the name)
+    """
+    ALTER TABLE review_requests ADD COLUMN address TEXT NOT NULL DEFAULT '';
+    ALTER TABLE review_requests ADD COLUMN email TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

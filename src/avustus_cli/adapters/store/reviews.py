@@ -18,7 +18,8 @@ def _request(r: dict[str, Any]) -> ReviewRequest:
         member=bool(r["member"]),
         decision_date=dt.date.fromisoformat(r["decision_date"]) if r["decision_date"] else None,
         section=r["section"], maker=r["maker"], outcome=r["outcome"], old_amount=euros(r["old_cents"]),
-        new_amount=euros(r["new_cents"]), reasons=r["reasons"] or "",
+        new_amount=euros(r["new_cents"]), reasons=r["reasons"] or "", address=r.get("address") or "",
+        email=r.get("email") or None,
     )
 
 
@@ -27,17 +28,27 @@ def requests(store: Store, grant_id: str | None = None) -> list[ReviewRequest]:
     return [_request(r) for r in store.query(sql, (grant_id,) if grant_id else ())]
 
 
-def add_request(store: Store, grant_id: str, received: dt.date, requester: str, member: bool) -> tuple[ReviewRequest, bool]:
-    """Record a request; the same one (grant, day, requester, member or not) again records nothing."""
+def add_request(store: Store, grant_id: str, received: dt.date, requester: str, member: bool, address: str = "",
+                email: str | None = None) -> tuple[ReviewRequest, bool]:
+    """Record a request; the same one (grant, day, requester, member or not) again records nothing, except
+    that a postal or e-mail address the earlier record lacks is added (and audited without its value)."""
     same = store.query(
         "select * from review_requests where grant_id = ? and received = ? and requester = ? and member = ?",
         (grant_id, received.isoformat(), requester, int(member)),
     )
     if same:
-        return _request(same[0]), False
+        old = same[0]
+        fill = {k: v for k, v in (("address", address), ("email", email)) if v and not old.get(k)}
+        if fill:
+            store.conn.execute(f"update review_requests set {', '.join(f'{k} = ?' for k in fill)} where id = ?",
+                               (*fill.values(), old["id"]))
+            store.audit("review", grant_id, "request-contact", {"request": old["id"], "added": sorted(fill)})
+            return _request(store.query("select * from review_requests where id = ?", (old["id"],))[0]), True
+        return _request(old), False
     cur = store.conn.execute(
-        "insert into review_requests (grant_id, received, requester, member, created_at) values (?, ?, ?, ?, ?)",
-        (grant_id, received.isoformat(), requester, int(member), now()),
+        "insert into review_requests (grant_id, received, requester, member, address, email, created_at) "
+        "values (?, ?, ?, ?, ?, ?, ?)",
+        (grant_id, received.isoformat(), requester, int(member), address, email, now()),
     )
     rid = int(cur.lastrowid or 0)
     store.audit("review", grant_id, "request", {"request": rid, "received": received.isoformat(), "member": member})

@@ -325,10 +325,15 @@ def clear_personal(store: Store, app_id: str, raw_row: dict[str, Any], personal_
     letters = store.conn.execute("update letters set email = null where application_id = ? and email is not null", (app_id,))
     if letters.rowcount and "email" not in removed:
         removed = sorted([*removed, "email"])
-    # a member of the county who asked for review of the grant is a private person: the name goes too
+    # a member of the county who asked for review of the grant is a private person: the name and the
+    # addresses go too, also from the review decision letters sent to the member
     store.conn.execute(
-        "update review_requests set requester = '' where member = 1 and requester != '' "
+        "update review_requests set requester = '', address = '', email = null where member = 1 "
+        "and (requester != '' or address != '' or email is not null) "
         "and grant_id in (select id from grants where application_id = ?)", (app_id,))
+    store.conn.execute(
+        "update letters set recipient = '', email = null where application_id = ? and kind = 'review_decision' "
+        "and json_extract(detail, '$.member_request') is not null and recipient != ''", (app_id,))
     return removed, cells
 
 
