@@ -127,3 +127,46 @@ def test_a_word_template_is_learned_from_its_second_document_only(fresh):
     render.render_docx("taydennyspyynto", second, settings)
     assert list(render._WORD_TEMPLATES.values()) != [] and all(render._WORD_TEMPLATES.values())
     assert render.render_docx("taydennyspyynto", third, settings) != render.render_docx("taydennyspyynto", second, settings)
+
+
+# Applicant texts that XML writes another way or not at all: markup characters, entities typed as text,
+# quotes (Jinja writes &#34; and &#39;), a bare ">" and "]]>", characters outside the basic plane, a
+# line separator, no-break spaces, a character XML does not allow (U+FFFE), and an empty text (an element
+# with nothing inside).
+# A plain text comes first: the shape of body it proves is then written as a string for the others.
+_AWKWARD = ["Tavallinen Yhdistys ry", "Ääni & <Kuva> ry \"lainaus\" 'heittomerkki'", "&amp; &#34; &lt;tagi&gt; &nbsp;",
+            "a > b ]]> c", "Emoji \U0001F600 ja \u2028 rivinvaihto\u00a0€", "=SUMMA(A1) +358 -1 @nimi",
+            "väärä \ufffe merkki", "", "Toinen Yhdistys ry"]
+
+
+@pytest.mark.parametrize("name", ["taydennyspyynto", "paatoskirje", "liite1"])
+def test_the_body_written_as_a_string_is_the_bytes_lxml_writes(name, fresh, monkeypatch):
+    """After the first letter of each shape of body, the body is written without lxml (its string form):
+    the same bytes as the whole rendering, for every awkward text, and lxml is not run for each letter."""
+    from docxtpl import DocxTemplate
+
+    settings = default_settings()
+    base = render.example_context(name)
+    contexts = [_with_text(copy.deepcopy(base), t) for t in _AWKWARD for _ in range(2)]
+    monkeypatch.setattr(render, "FAST_DOCX", False)
+    whole = [render.render_docx(name, c, settings) for c in contexts]
+    monkeypatch.setattr(render, "FAST_DOCX", True)
+    calls = []
+    table_fix = DocxTemplate.fix_tables
+    monkeypatch.setattr(DocxTemplate, "fix_tables", lambda self, xml: calls.append(1) or table_fix(self, xml))
+    fast = [render.render_docx(name, c, settings) for c in contexts]
+    assert [i for i, (a, b) in enumerate(zip(fast, whole, strict=True)) if a != b] == []
+    template = next(iter(render._WORD_TEMPLATES.values()))
+    assert template is not None and template._shapes, "no body was written as a string"
+    assert len(calls) < len(contexts) - 4  # the repeated texts and the plain ones share a shape
+
+
+def test_the_string_form_leaves_to_lxml_what_it_does_not_cover():
+    assert render._body_string('<w:body><w:t>a &#34;b&#34; &#39;c&#39;</w:t><w:t></w:t></w:body>') == (
+        "<w:body><w:t>a \"b\" 'c'</w:t><w:t/></w:body>", "<w:body><w:t>\x00</w:t><w:t></w:t></w:body>")
+    assert render._body_string('<w:body><w:t xml:space="preserve"></w:t></w:body>')[0] == \
+        '<w:body><w:t xml:space="preserve"/></w:body>'
+    for xml in ("<w:body><w:t>a > b</w:t></w:body>", "<w:body><w:t>&nbsp;</w:t></w:body>",
+                "<w:body><w:t>&#160;</w:t></w:body>", "<w:body><w:t>\r</w:t></w:body>",
+                "<w:body><w:t>\ufffe</w:t></w:body>", "<w:body><w:t>\x01</w:t></w:body>", " <w:body/>"):
+        assert render._body_string(xml) is None, xml

@@ -715,6 +715,9 @@ class _WordTemplate:
         self._tpl, self._parts, self._package = tpl, parts, package
         self._first: dict[str, bytes] = {}  # the parts of the package's own letter (not replaced when the same)
         self._last: dict[str, tuple[str, bytes]] = {}  # a header's or footer's last XML and its bytes
+        # the body's string form (see _body_string): the package's text around the body, and the shapes proven
+        self._shell: tuple[str, bytes, bytes] | None = None  # (body's start tag as rendered, bytes before it, after it)
+        self._shapes: set[str] = set()
 
     @classmethod
     def learn(cls, data: bytes, ctx: dict[str, Any], env: _Environment, whole: bytes) -> _WordTemplate | None:
@@ -771,6 +774,40 @@ class _WordTemplate:
         parts = self._rendered_parts(ctx, env)
         return self._package.with_members({k: v for k, v in parts.items() if v != self._first.get(k)})
 
+    def _body(self, tpl: Any, xml: str) -> bytes:
+        """``word/document.xml`` for the rendered body ``xml``: its string form when this shape of body has
+        been proven to give the same bytes, else docxtpl's and python-docx's steps (parse, fix the tables,
+        renumber the drawings, serialise the whole document), which then prove the shape when they agree."""
+        form = _body_string(xml)
+        shell = self._shell
+        if form is not None and shell is not None and form[1] in self._shapes and form[0].startswith(shell[0]):
+            return shell[1] + form[0][len(shell[0]):].encode("utf-8") + shell[2]
+        tree = tpl.fix_tables(xml)
+        if "docPr" in xml:  # renumbering the drawings: an XPath search of the whole body, for none
+            tpl.fix_docpr_ids(tree)
+        tpl.map_tree(tree)
+        blob: bytes = tpl.docx.part.blob
+        if form is not None and "docPr" not in xml and len(self._shapes) < 256:
+            if shell is None:
+                shell = self._learn_shell(form[0], blob)
+            if shell is not None and form[0].startswith(shell[0]) and \
+                    shell[1] + form[0][len(shell[0]):].encode("utf-8") + shell[2] == blob:
+                self._shell = shell
+                self._shapes.add(form[1])
+        return blob
+
+    @staticmethod
+    def _learn_shell(form: str, blob: bytes) -> tuple[str, bytes, bytes] | None:
+        """How the package's ``word/document.xml`` wraps the body: python-docx writes the XML declaration
+        and the document's start tag before it (the body's own start tag without the namespace
+        declarations it carries when rendered alone) and the document's end tag after it."""
+        end = form.find(">") + 1
+        at = blob.find(b"<w:body")
+        if not form.startswith("<w:body") or end <= 0 or at < 0 or not blob.endswith(b"</w:body></w:document>"):
+            return None
+        tag_end = blob.find(b">", at) + 1
+        return form[:end], blob[:tag_end], b"</w:document>"
+
     def _rendered_parts(self, ctx: dict[str, Any], env: _Environment) -> dict[str, bytes]:
         from docx.opc.oxml import serialize_part_xml
         from docx.oxml.parser import parse_xml
@@ -785,11 +822,7 @@ class _WordTemplate:
             tpl.current_rendering_part = tpl.docx.part if header is None else header[0]
             xml = self._finish(tpl, template.render(ctx))
             if header is None:
-                tree = tpl.fix_tables(xml)
-                if "docPr" in xml:  # renumbering the drawings: an XPath search of the whole body, for none
-                    tpl.fix_docpr_ids(tree)
-                tpl.map_tree(tree)
-                out[name] = tpl.docx.part.blob
+                out[name] = self._body(tpl, xml)
                 continue
             last = self._last.get(name)
             if last is None or last[0] != xml:  # a header is mostly the same from letter to letter
@@ -798,6 +831,30 @@ class _WordTemplate:
             out[name] = last[1]
         tpl.current_rendering_part = None
         return out
+
+
+# The body's string form. lxml, parsing the rendered body and writing it again, changes only what XML
+# lets it write another way: an element with nothing inside becomes <x/>, and the &#34; and &#39; that
+# Jinja writes for quotes in the text become the characters themselves. Everything else it writes back as
+# it was, provided the text holds only characters XML allows, no other entities and no bare ">" (each
+# checked here, else the body goes through lxml). What lxml and docxtpl (its table fix, the drawings'
+# numbering, the namespaces on the body) would make of the tags is proven once for each shape of body,
+# the rendered XML with every text replaced by one mark: the tags and the places of text are all that
+# this work looks at, and the first letter of each shape is made both ways and compared.
+_TEXT_RUN = re.compile(r">[^<]+")
+_EMPTY_ELEMENT = re.compile(r"<([^\s<>/]+)((?: [^<>]*\")?)></\1>")
+_NOT_PLAIN = re.compile(r"&(?!(?:amp|lt|gt|#34|#39);)|[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _body_string(xml: str) -> tuple[str, str] | None:
+    """The rendered body as lxml would write it, and its shape (the XML with each text replaced by a
+    mark); None when its text holds what this form does not cover."""
+    if not xml.startswith("<") or xml.count("<") != xml.count(">") or _NOT_PLAIN.search(xml):
+        return None
+    shape = _TEXT_RUN.sub(">\x00", xml)
+    if "&#3" in xml:
+        xml = xml.replace("&#34;", '"').replace("&#39;", "'")
+    return _EMPTY_ELEMENT.sub(r"<\1\2/>", xml), shape
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
