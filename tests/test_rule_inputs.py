@@ -375,3 +375,44 @@ def test_the_sql_business_id_check_accepts_exactly_the_valid_ids():
     for text in cases:
         in_sql = conn.execute(f"select coalesce({_BUSINESS_ID_OK}, 0) from (select ? as business_id)", (text,)).fetchone()[0]
         assert bool(in_sql) is (ids.business_id_error(text) is None), text
+
+
+def test_recipients_with_alike_grants_share_the_history_rule_by_rule(tmp_path):
+    """R01 runs once per kind of history: recipients whose grants are alike but for their ids share it, and
+    recipients whose grants differ only in their order (two grants of one year, ordered by id), in a
+    payment or a report do not; every application still gets what ``check_application`` gives it."""
+    recipients = ["1000000-4", "0737546-2", "2077474-0", "1234567-1", "0000000-0", "2077474-1"]
+    apps = [Application(id=f"A-{n:04d}", business_id=b, year=year, applicant="Yhdistys ry", joint=n % 5 == 0,
+                        lead_applicant=Party("Pää ry", recipients[(k + 1) % len(recipients)]) if n % 5 == 0 else None)
+            for n, (k, b, year) in enumerate((k, b, year) for k, b in enumerate(recipients)
+                                             for year in (None, 2025, 2026, 2027, 2028))]
+    store = _store(tmp_path / "a.db", apps, history=False, positions=False)
+    with store.transaction():
+        for k, b in enumerate(recipients):
+            amounts = (5000, 6000) if k != 2 else (6000, 5000)  # the same grants of 2025, ordered the other way by id
+            for m, (year, amount) in enumerate(((2025, amounts[0]), (2025, amounts[1]), (2026, 7000), (None, 100))):
+                store.upsert_grant({"id": f"G-{k}-{m}",
+                                    "application_id": "A-0003" if (k, m) == (0, 2) else None, "applicant": "x",
+                                    "business_id": b, "form": "operating", "year": year, "amount_cents": amount * 100,
+                                    "source": "history"})
+        store.set_report("G-3-0", dt.date(2026, 5, 1), "approved")
+        store.add_payment("G-4-2", Decimal(10), dt.date(2026, 2, 1))
+    histories, example = rule_inputs.grant_histories(store)
+    assert histories["1000000-4"] == histories["0737546-2"] == histories["2077474-1"]  # alike but for ids
+    assert len({histories[b] for b in recipients}) == 4
+    assert example[histories["0737546-2"]] in recipients
+    _assert_same(store, apps)
+
+
+def test_grants_out_of_order_are_put_in_order():
+    """``grant_histories`` reads the grants in the order of (recipient, year, id), and puts them in it if
+    SQLite gave them in another."""
+    rnd = random.Random(4)
+    rows = [(b, y, f"G-{n}", f"v{n}") for n, (b, y) in enumerate((b, y) for b in ("1", "2", "3")
+                                                                 for y in (None, 2024, 2025, 2025))]
+    shuffled = rows[:]
+    rnd.shuffle(shuffled)
+    ordered = rule_inputs._by_recipient(*(list(c) for c in zip(*shuffled, strict=True)))
+    assert ordered == ([r[0] for r in rows], [r[3] for r in rows])
+    as_given = [list(c) for c in zip(*rows, strict=True)]
+    assert rule_inputs._by_recipient(*as_given) == (as_given[0], as_given[3])

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -242,8 +242,10 @@ def _run_rules(
     rules = list(RULES.values())
     expressions: dict[str, int] = {}  # over every row: expression -> its column (the row ids are column 0)
     for r in rules:
-        if r.needs != "history" and _runs(r, positions) and not r.where:
-            for e in map(rule_inputs.column_expression, _columns(r)):
+        if _runs(r, positions) and not r.where:
+            wanted = (rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history"
+                      else list(map(rule_inputs.column_expression, _columns(r))))
+            for e in wanted:
                 expressions.setdefault(e, len(expressions) + 1)
     columns = rule_inputs.columns(store, list(expressions), None, listed, params)
     row_ids = columns[0]
@@ -259,9 +261,8 @@ def _run_rules(
         if not _runs(rule, positions):
             pass
         elif rule.needs == "history":
-            if position_of is None:
-                position_of = dict(zip(row_ids, range(total), strict=True))
-            _run_history_rule(store, rule, settings, as_of, positions, listed, position_of, gathered)
+            _run_history_rule(store, rule, settings, as_of, positions, row_ids,
+                              [columns[expressions[e]] for e in rule_inputs.HISTORY_EXPRESSIONS], gathered)
         else:
             at: list[int] | None = None  # the positions of the applications the predicate selects (None: all)
             if rule.where:
@@ -316,32 +317,72 @@ def _findings_by_key(
 
 
 def _run_history_rule(
-    store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, listed: bool,
-    position_of: dict[int, int], gathered: RoundFindings,
+    store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, row_ids: list[int],
+    read: Sequence[list[Any]], gathered: RoundFindings,
 ) -> None:
-    """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``)."""
-    history = standing_store.grant_history(store)
-    same: dict[tuple[str | None, str | None, int | None], list[tuple[int, str, int]]] = {}
-    for row_id, app_id, business_id, lead_id, year, granted_on in rule_inputs.history_rows(store, listed):
-        same.setdefault((business_id, lead_id, year), []).append((row_id, app_id, granted_on))
-    groups: dict[tuple, list[int]] = {}
-    for (business_id, lead_id, year), apps in same.items():
-        earlier = earlier_grants("", business_id, lead_id, year, history)
-        if not earlier:
+    """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``).
+
+    ``read`` are the applications' values of ``rule_inputs.HISTORY_EXPRESSIONS``, in the order of ``row_ids``.
+    The applications of one applicant (``business_id``, or the lead of a joint application when that is the
+    applicant itself or the applicant has no business ID) and year, none of which a grant was made on, share
+    their earlier grants: those of that recipient before the year. Recipients whose grants are alike
+    (``rule_inputs.grant_histories``) share them as the rule sees them, so the grants are made objects for one
+    recipient of each kind only. The other applications (of an applicant and a lead besides it, or of a group
+    a grant was made on one of) are seen a group at a time as ``earlier_grants`` gives them."""
+    history_of, example = rule_inputs.grant_histories(store)
+    if not history_of:
+        return
+    same: dict[tuple[str | None, str | None, int | None], list[int]] = {}
+    granted_groups = set()
+    for p, (business_id, lead_id, year, granted) in enumerate(zip(*read, strict=True)):
+        if business_id in history_of or lead_id in history_of:
+            key = (business_id, lead_id, year)
+            at = same.get(key)
+            if at is None:
+                at = same[key] = []
+            at.append(p)
+            if granted:
+                granted_groups.add(key)
+    alike: dict[tuple[int, int | None], list[int]] = {}  # (history, year) -> positions
+    others = []
+    for key, at in same.items():
+        business_id, lead_id, year = key
+        recipients = {business_id, lead_id} - {None, ""}
+        if key in granted_groups or len(recipients) != 1:
+            others.append((key, at))
             continue
-        granted = {app_id for _, app_id, granted_on in apps if granted_on}  # those a grant was made on
-        if granted and any(g.application_id in granted for g in earlier if g.application_id is not None):
-            for row_id, app_id, _ in apps:  # a grant made on one of these applications is not its own history
-                own = earlier_grants(app_id, business_id, lead_id, year, history)
-                if own:
-                    groups.setdefault(described_history(own, rule.reads_grants), []).append(position_of[row_id])
-        else:
-            groups.setdefault(described_history(earlier, rule.reads_grants), []).extend(
-                position_of[row_id] for row_id, _, _ in apps)
+        history = history_of.get(recipients.pop())
+        if history is not None:
+            alike.setdefault((history, year), []).extend(at)
+    groups: dict[tuple, list[int]] = {}
+    fields = rule.reads_grants
+    if alike:
+        grants = store.grants_of({example[h] for h, _ in alike})
+        for (h, year), at in alike.items():
+            recipient = example[h]
+            earlier = earlier_grants("", recipient, None, year, {recipient: grants.get(recipient, ())})
+            if earlier:
+                groups.setdefault(described_history(earlier, fields), []).extend(at)
+    if others:
+        history_by = store.grants_of({k for (b, lead, _), _ in others for k in (b, lead) if k})
+        app_ids = rule_inputs.application_ids(store, [row_ids[p] for key, at in others if key in granted_groups
+                                                      for p in at])
+        granted_of = read[3]
+        for (business_id, lead_id, year), at in others:
+            earlier = earlier_grants("", business_id, lead_id, year, history_by)
+            if not earlier:
+                continue
+            granted_on = {app_ids[row_ids[p]] for p in at if granted_of[p]}  # those a grant was made on
+            if granted_on and any(g.application_id in granted_on for g in earlier if g.application_id is not None):
+                for p in at:  # a grant made on one of these applications is not its own history
+                    own = earlier_grants(app_ids[row_ids[p]], business_id, lead_id, year, history_by)
+                    if own:
+                        groups.setdefault(described_history(own, fields), []).append(p)
+            else:
+                groups.setdefault(described_history(earlier, fields), []).extend(at)
     blank = Application(id="")
     gathered.add_groups(rule.code, [
-        (group, rule.check(blank, RuleContext(settings, as_of, grants_described(described, rule.reads_grants),
-                                              positions)))
+        (group, rule.check(blank, RuleContext(settings, as_of, grants_described(described, fields), positions)))
         for described, group in groups.items()])
 
 

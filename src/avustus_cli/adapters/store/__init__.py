@@ -18,7 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -1059,43 +1059,31 @@ class Store:
             for r in self.conn.execute("select grant_id, sum(amount_cents), max(paid_date) from payments group by grant_id")
         }
         reports = {r[0]: (r[1], r[2]) for r in self.conn.execute("select grant_id, received, status from reports")}
-        sql = ("select id, application_id, applicant, business_id, form, year, amount_cents, decision_date, section, "
-               "decision_maker from grants")
+        sql = f"select {_GRANT_COLUMNS} from grants"
         params: list[Any] = []
         if business_id:
             sql += " where business_id = ?"
             params.append(business_id)
-        forms: dict[str, GrantForm] = {}
-        statuses: dict[str, ReportStatus] = {}
-        days: dict[str | None, dt.date | None] = {None: None}
-        amounts: dict[int | None, Decimal | None] = {None: None}
-        granted_amounts: dict[int, Decimal] = {}
+        return _grants_of_rows(self.conn.execute(sql + " order by year, id", params), paid, reports)
 
-        def day(text: str | None) -> dt.date | None:  # the same few days and amounts recur in every grant
-            if text not in days:
-                days[text] = stored_date(text)
-            return days[text]
-
-        def money(value: int | None) -> Decimal | None:
-            if value not in amounts:
-                amounts[value] = euros(value)
-            return amounts[value]
-
-        def granted(value: int) -> Decimal:  # amount_cents is NOT NULL
-            if value not in granted_amounts:
-                granted_amounts[value] = _euros_of(value)
-            return granted_amounts[value]
-
-        out = []
-        for gid, app_id, applicant, bid, form, year, amount, decided, section, maker in self.conn.execute(
-                sql + " order by year, id", params):
-            p = paid.get(gid)
-            rep = reports.get(gid)
-            status = rep[1] if rep else None
-            out.append(grant_of(  # Grant(...), every field in order
-                gid, app_id, applicant, bid, _member(forms, GrantForm, form), year, granted(amount), day(decided),
-                section, maker, money(p[0]) if p else None, day(p[1]) if p else None, day(rep[0]) if rep else None,
-                _member(statuses, ReportStatus, status)))
+    def grants_of(self, business_ids: Iterable[str]) -> dict[str, tuple[Grant, ...]]:
+        """business ID -> the grants of that recipient, for ``business_ids``: each as :meth:`grants` gives it,
+        in its order (by year and id)."""
+        out: dict[str, tuple[Grant, ...]] = {}
+        for chunk in _chunks(sorted(set(business_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            mine = f"(select id from grants where business_id in ({marks}))"
+            paid = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                f"select grant_id, sum(amount_cents), max(paid_date) from payments where grant_id in {mine} group by grant_id",
+                chunk)}
+            reports = {r[0]: (r[1], r[2]) for r in self.conn.execute(
+                f"select grant_id, received, status from reports where grant_id in {mine}", chunk)}
+            rows = self.conn.execute(f"select {_GRANT_COLUMNS} from grants where business_id in ({marks}) "
+                                     "order by year, id", chunk)
+            found: dict[str, list[Grant]] = {}
+            for g in _grants_of_rows(rows, paid, reports):
+                found.setdefault(g.business_id or "", []).append(g)
+            out.update((k, tuple(v)) for k, v in found.items())
         return out
 
     def add_payment(self, grant_id: str, amount: Decimal, paid_date: dt.date, reference: str | None = None) -> None:
@@ -1261,6 +1249,47 @@ def _new_id(table: sqlite_utils.db.Table) -> int:
     if pk is None:  # sqlite-utils sets it on every insert
         raise DatabaseError(f"tietokanta ei antanut tunnusta tauluun {table.name} lisätylle riville")
     return int(pk)
+
+
+
+_GRANT_COLUMNS = "id, application_id, applicant, business_id, form, year, amount_cents, decision_date, section, decision_maker"
+
+
+def _grants_of_rows(rows: Iterable[tuple[Any, ...]], paid: Mapping[str, tuple[Any, Any]],
+                    reports: Mapping[str, tuple[Any, Any]]) -> list[Grant]:
+    """The grants of ``rows`` (of :data:`_GRANT_COLUMNS`), with ``paid`` (grant id -> the sum of its payments
+    in cents, the last payment's day) and ``reports`` (grant id -> the report's day received, its status)."""
+    forms: dict[str, GrantForm] = {}
+    statuses: dict[str, ReportStatus] = {}
+    days: dict[str | None, dt.date | None] = {None: None}
+    amounts: dict[int | None, Decimal | None] = {None: None}
+    granted_amounts: dict[int, Decimal] = {}
+
+    def day(text: str | None) -> dt.date | None:  # the same few days and amounts recur in every grant
+        if text not in days:
+            days[text] = stored_date(text)
+        return days[text]
+
+    def money(value: int | None) -> Decimal | None:
+        if value not in amounts:
+            amounts[value] = euros(value)
+        return amounts[value]
+
+    def granted(value: int) -> Decimal:  # amount_cents is NOT NULL
+        if value not in granted_amounts:
+            granted_amounts[value] = _euros_of(value)
+        return granted_amounts[value]
+
+    out = []
+    for gid, app_id, applicant, bid, form, year, amount, decided, section, maker in rows:
+        p = paid.get(gid)
+        rep = reports.get(gid)
+        status = rep[1] if rep else None
+        out.append(grant_of(  # Grant(...), every field in order
+            gid, app_id, applicant, bid, _member(forms, GrantForm, form), year, granted(amount), day(decided),
+            section, maker, money(p[0]) if p else None, day(p[1]) if p else None, day(rep[0]) if rep else None,
+            _member(statuses, ReportStatus, status)))
+    return out
 
 
 def _chunks(items: list[Any], n: int) -> Iterator[list[Any]]:

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
+from itertools import pairwise
 from typing import Any
 
 from avustus_cli.adapters.store import Store, _chunks
@@ -31,6 +32,9 @@ __all__ = [
     "TEXT_COLUMNS",
     "check_rows",
     "column_expression",
+    "grant_histories",
+    "HISTORY_EXPRESSIONS",
+    "application_ids",
     "history_rows",
     "known_ids",
     "refresh",
@@ -340,3 +344,63 @@ def history_rows(store: Store, listed: bool = False) -> list[tuple[int, str, str
     if listed:
         sql += " and application_id in (select id from temp.check_ids)"
     return store.conn.execute(sql).fetchall()
+
+
+
+# the columns a rule on earlier grants reads of each application (see ``services.checking``): its applicant's
+# business ID, a joint application's lead's, its year, and whether a grant was made on it
+HISTORY_EXPRESSIONS: tuple[str, ...] = (
+    "[business_id]", "case when joint then [lead_business_id] end", "[year]",
+    "application_id in (select application_id from grants where application_id is not null)",
+)
+
+
+def application_ids(store: Store, row_ids: Iterable[int]) -> dict[int, str]:
+    """row id -> application id, for ``row_ids``."""
+    out: dict[int, str] = {}
+    for part in _chunks(sorted(set(row_ids)), 900):
+        out.update(store.conn.execute(
+            f"select rowid, application_id from rule_inputs where rowid in ({','.join('?' * len(part))})", part))
+    return out
+
+
+def _by_recipient(recipients: list[str], years: list[int | None], ids: list[str],
+                  values: list[str]) -> tuple[list[str], list[str]]:
+    """The grants' recipients and values in the order of (recipient, year, id) (NULL years first, as SQL orders
+    them): as given when they are in that order already (SQLite aggregates the rows of an ordered subquery in
+    its order, but does not promise to), else sorted."""
+    keys = list(zip(recipients, [y is not None for y in years], [y or 0 for y in years], ids, strict=True))
+    if all(a < b for a, b in pairwise(keys)):  # (grant ids are unique)
+        return recipients, values
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return [recipients[i] for i in order], [values[i] for i in order]
+
+
+def grant_histories(store: Store) -> tuple[dict[str, int], dict[int, str]]:
+    """Which recipients' grants are alike as a rule on earlier grants sees them: (business ID -> the number of
+    its history, history number -> one recipient that has it). Two recipients' histories are alike when their
+    grants, in order (by year and id), have the same year, amount, decision day and section, last payment's
+    day, and report's day and status (a grant's id, its application and its recipient aside)."""
+    # read as JSON arrays, one per column (quicker than row by row); each grant's values as the text of a
+    # JSON array
+    columns = store.conn.execute(
+        "select json_group_array(business_id), json_group_array(year), json_group_array(id), json_group_array(v) "
+        "from (select g.business_id, g.year, g.id, json_array(g.year, g.amount_cents, g.decision_date, g.section, "
+        "p.paid, r.received, r.status) || '' as v "
+        "from grants g left join (select grant_id, max(paid_date) as paid from payments group by grant_id) p "
+        "on p.grant_id = g.id left join reports r on r.grant_id = g.id "
+        "where g.business_id is not null and g.business_id != '' order by g.business_id, g.year, g.id)").fetchone()
+    recipient_of, value_of = _by_recipient(*map(json.loads, columns))
+    of: dict[str, int] = {}
+    first: dict[int, str] = {}
+    seen: dict[tuple[str, ...], int] = {}
+    start = 0
+    n = len(recipient_of)
+    for i in range(1, n + 1):
+        if i == n or recipient_of[i] != recipient_of[start]:
+            k = seen.setdefault(tuple(value_of[start:i]), len(seen))
+            business_id = recipient_of[start]
+            of[business_id] = k
+            first.setdefault(k, business_id)
+            start = i
+    return of, first
