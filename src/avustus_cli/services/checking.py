@@ -232,8 +232,8 @@ def _run_rules(
     findings, each in ``check_application``'s order, and the parts each list is made of, the parts:
     see ``RoundFindings.lists``).
 
-    The rules without an SQL predicate read their columns in one pass over the table, each other rule the
-    rows its predicate selects. Each rule runs once per distinct combination of what it reads among the
+    The rules without an SQL predicate read their columns in one pass over the table, the others the rows
+    their predicate selects, in one pass for all the rules of the same predicate. Each rule runs once per distinct combination of what it reads among the
     applications its predicate selects."""
     listed = not everything
     if listed:
@@ -241,12 +241,16 @@ def _run_rules(
     params = sql_parameters(settings)
     rules = list(RULES.values())
     expressions: dict[str, int] = {}  # over every row: expression -> its column (the row ids are column 0)
+    selecting: dict[str, dict[str, int]] = {}  # an SQL predicate -> the expressions its rules read -> column
     for r in rules:
-        if _runs(r, positions) and not r.where:
-            wanted = (rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history"
-                      else list(map(rule_inputs.column_expression, _columns(r))))
-            for e in wanted:
-                expressions.setdefault(e, len(expressions) + 1)
+        if not _runs(r, positions):
+            continue
+        wanted = (rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history"
+                  else list(map(rule_inputs.column_expression, _columns(r))))
+        columns_of = selecting.setdefault(r.where, {}) if r.where else expressions
+        for e in wanted:
+            columns_of.setdefault(e, len(columns_of) + 1)
+    selected: dict[str, tuple[list[int], list[list[Any]]]] = {}  # predicate -> (positions, columns) it selects
     columns = rule_inputs.columns(store, list(expressions), None, listed, params)
     row_ids = columns[0]
     total = len(row_ids)
@@ -265,20 +269,22 @@ def _run_rules(
                               [columns[expressions[e]] for e in rule_inputs.HISTORY_EXPRESSIONS], gathered)
         else:
             at: list[int] | None = None  # the positions of the applications the predicate selects (None: all)
-            if rule.where:
-                selected = rule_inputs.columns(store, list(map(rule_inputs.column_expression, _columns(rule))),
-                                               rule.where, listed, params)
-                if position_of is None:
-                    position_of = dict(zip(row_ids, range(total), strict=True))
-                at = list(map(position_of.__getitem__, selected[0]))
-                read = selected[1:]
+            if rule.where:  # the rows of rules with the same predicate are read once, with all their columns
+                columns_of = selecting[rule.where]
+                if rule.where not in selected:
+                    found = rule_inputs.columns(store, list(columns_of), rule.where, listed, params)
+                    if position_of is None:
+                        position_of = dict(zip(row_ids, range(total), strict=True))
+                    selected[rule.where] = (list(map(position_of.__getitem__, found[0])), found)
+                at, found = selected[rule.where]
+                read = [found[columns_of[rule_inputs.column_expression(c)]] for c in _columns(rule)]
             else:
                 read = [columns[expressions[rule_inputs.column_expression(c)]] for c in _columns(rule)]
             keys = list(zip(*read, strict=True)) if read else [()] * (total if at is None else len(at))
             gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
         if progress:
             progress(total * n // len(rules), total)
-    del columns  # before the lists are made: a big round's columns take much memory
+    del columns, selected  # before the lists are made: a big round's columns take much memory
     of_position, lists, made_of = gathered.lists()
     return row_ids, of_position, lists, made_of, gathered.parts
 
@@ -347,7 +353,7 @@ def _run_history_rule(
     others = []
     for key, at in same.items():
         business_id, lead_id, year = key
-        recipients = {business_id, lead_id} - {None, ""}
+        recipients = {k for k in (business_id, lead_id) if k}
         if key in granted_groups or len(recipients) != 1:
             others.append((key, at))
             continue
