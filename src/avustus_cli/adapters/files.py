@@ -104,7 +104,10 @@ class StagedFolder:
     are removed). A file of record already in ``target`` is never replaced:
     an identical one is left alone, a different one is kept and named in
     ``kept``; only the names in ``replaceable`` (a mailing list made again
-    from the database) are replaced.
+    from the database) are replaced. An empty file is no document of record
+    (no one can have read or sent it: a power cut after the commit leaves the
+    files it had not flushed empty): it is written again, as if missing, and
+    named in ``restored``.
 
     Use as a context manager: ``with StagedFolder(folder) as stage: write
     into stage.path ...; commit; stage.publish()``."""
@@ -114,6 +117,7 @@ class StagedFolder:
         self.replaceable = replaceable
         self.path: Path = self.target
         self.kept: list[Path] = []
+        self.restored: list[Path] = []
 
     def __enter__(self) -> StagedFolder:
         base = self.target.parent
@@ -132,13 +136,19 @@ class StagedFolder:
         """Where a staged file lands."""
         return self.target / Path(staged).relative_to(self.path)
 
+    def of_record(self, staged: Path) -> Path | None:
+        """The file of record already where ``staged`` lands, which :meth:`publish` keeps; None when there is
+        none (no file, or an empty one, which publish writes again)."""
+        dest = self.final(staged)
+        return dest if _of_record(dest) else None
+
     def settle(self, stem: str) -> str:
         """A new document of record: the staged files named ``stem.*`` keep their name when the target
         folder has no such files or the very same ones; otherwise they are renamed ``stem_2.*``,
         ``stem_3.*``, ...: the first name under which nothing different is there already."""
         staged = sorted(self.path.glob(f"{stem}.*"))
         n, candidate = 1, stem
-        while any((self.target / f"{candidate}{p.suffix}").exists()
+        while any(_of_record(self.target / f"{candidate}{p.suffix}")
                   and (self.target / f"{candidate}{p.suffix}").read_bytes() != p.read_bytes() for p in staged):
             n += 1
             candidate = f"{stem}_{n}"
@@ -155,14 +165,24 @@ class StagedFolder:
         for staged in sorted(p for p in self.path.rglob("*") if p.is_file()):
             dest = self.final(staged)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            if dest.exists() and dest.name not in self.replaceable:
+            if dest.name not in self.replaceable and _of_record(dest):
                 if dest.read_bytes() != staged.read_bytes():
                     self.kept.append(dest)
                 staged.unlink()
             else:
+                if dest.name not in self.replaceable and dest.exists() and staged.stat().st_size:
+                    self.restored.append(dest)
                 os.replace(staged, dest)
             out.append(dest)
         return out
+
+
+def _of_record(path: Path) -> bool:
+    """``path`` holds a document someone may have read: it exists and is not empty."""
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def recorded_content_sha256(path: Path, manifest: str = "manifest.json") -> str | None:

@@ -688,8 +688,8 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
         out: dict[str, str] = {}
         for name in w.enclosures:
             p = w.paths[0].parent / name
-            if stage is not None and stage.final(p).exists():
-                p = stage.final(p)
+            if stage is not None:
+                p = stage.of_record(p) or p
             if p not in hashes:
                 hashes[p] = letter_store.file_hash(p)
             out[name] = hashes[p]
@@ -700,7 +700,7 @@ def record_letters(store: Store, kind: str, written: Sequence[WrittenLetter], st
         paths: list[Path] = list(w.paths)
         folder = None
         if stage is not None:
-            paths = [stage.final(p) if stage.final(p).exists() else p for p in w.paths]
+            paths = [stage.of_record(p) or p for p in w.paths]
             folder = stage.target
         detail: dict[str, Any] = {"decision_date": w.row.decision_date, "section": w.row.section,
                                   "maker": w.row.decision_maker}
