@@ -19,7 +19,7 @@ Rows (issue 14), with their anchors:
   the same file and the plain pipeline (that read and one ``executemany`` of tuples with one JSON
   column into SQLite, no validation);
 - check of ``--rows`` applications (bench_check.py's round): every rule (first check), and the
-  re-check of the unchanged round;
+  re-check of the unchanged round as ``avustus check`` makes it (the counts and the rows its tables show);
 - ``check --xlsx`` of ``--xlsx-rows`` applications (the rules and the workbook);
 - propose of ``--letters`` applications, each with a supplement letter (bench_propose.py's round);
 - decide of ``--letters`` proposed applications, a decision letter each (bench_decide.py's round).
@@ -78,8 +78,12 @@ from avustus_cli.services.checking import run_check
 from avustus_cli.domain.config import default_settings
 from avustus_cli.adapters.store import Store
 store = Store.open(Path(sys.argv[1]))
+import avustus_cli.services.checking as checking
 full = {"reuse": False} if sys.argv[2] == "full" and "reuse" in inspect.signature(run_check).parameters else {}
-results = run_check(store, default_settings(2027), dt.date(2027, 1, 10), slim=True, **full)
+if sys.argv[2] == "again" and hasattr(checking, "check_round"):  # as `avustus check` does (its tables: 200 of each)
+    checking.check_round(store, default_settings(2027), dt.date(2027, 1, 10), 200)
+else:
+    results = run_check(store, default_settings(2027), dt.date(2027, 1, 10), slim=True, **full)
 if len(sys.argv) > 3:
     from avustus_cli.services.checking import write_check_workbook
     write_check_workbook(Path(sys.argv[3]), results)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from decimal import Decimal
 from pathlib import Path
 
 import typer
@@ -14,13 +12,20 @@ from rich.table import Table
 from avustus_cli.cli import app, as_of_date, env_of, err, next_step, out, output_file, print_json
 from avustus_cli.cli.progress import Progress
 from avustus_cli.domain import fmt
+from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, summarize
 from avustus_cli.domain.errors import AvustusError
-from avustus_cli.domain.models import SEVERITY_LABELS, VERDICT_LABELS, Severity, Verdict, choice_from
+from avustus_cli.domain.models import SEVERITY_LABELS, VERDICT_LABELS, Verdict, choice_from
 from avustus_cli.domain.rules import GROUP_TITLES, RULES
 from avustus_cli.domain.standing import Standing
-from avustus_cli.services.checking import accept, current_results, run_check, unaccept, write_check_workbook
+from avustus_cli.services.checking import (
+    accept,
+    check_round,
+    current_results,
+    run_check,
+    unaccept,
+    write_check_workbook,
+)
 
-VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
 VERDICT_STYLE = {
     Verdict.INELIGIBLE: "red",
     Verdict.SUPPLEMENT: "yellow",
@@ -97,13 +102,24 @@ NARROW = 110  # below this many columns the findings table puts the application'
 TABLE_ROWS = 200
 
 
-def _print_tables(results: list[Standing], limit: int | None = TABLE_ROWS) -> None:
+def _first(results: list[Standing], limit: int | None) -> dict[Verdict, list[Standing]]:
+    """Per verdict its first ``limit`` results (None: all), in order."""
+    first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
+    for r in results:
+        group = first[r.verdict]
+        if limit is None or len(group) < limit:
+            group.append(r)
+    return first
+
+
+def _print_tables(first: dict[Verdict, list[Standing]], summary: CheckSummary) -> None:
+    """A table per verdict of its results ``first`` (the first ones of ``summary``'s count of them)."""
     for verdict in VERDICT_ORDER:
-        everyone = [r for r in results if r.verdict is verdict]
+        everyone = summary.verdicts[verdict][0]
+        group = first[verdict]
         if not everyone:
             continue
-        group = everyone if limit is None else everyone[:limit]
-        t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({len(everyone)})", show_lines=True, expand=True)
+        t = Table(title=f"[{VERDICT_STYLE[verdict]}]{verdict.label.capitalize()}[/] ({everyone})", show_lines=True, expand=True)
         if out.width < NARROW:  # a narrow terminal: the application in one column, the findings whole beside it
             t.add_column("Hakemus", max_width=24, overflow="fold")
             t.add_column("Havainnot", ratio=1, overflow="fold")
@@ -117,8 +133,8 @@ def _print_tables(results: list[Standing], limit: int | None = TABLE_ROWS) -> No
             for r in group:
                 t.add_row(escape(r.app.id), escape(r.app.applicant), fmt.money(r.app.requested), _findings_text(r))
         out.print(t)
-        if len(everyone) > len(group):
-            rest = len(everyone) - len(group)
+        if everyone > len(group):
+            rest = everyone - len(group)
             out.print(
                 f"Taulukossa on {len(group)} ensimmäistä hakemusta, joiden tulos on {verdict.label}; "
                 f"{rest} muuta ei näytetty. Näytä ne rajaamalla (--verdict, --code, --severity, --application) "
@@ -127,21 +143,17 @@ def _print_tables(results: list[Standing], limit: int | None = TABLE_ROWS) -> No
             )
 
 
-def _print_summary(results: list[Standing]) -> None:
+def _print_summary(summary: CheckSummary) -> None:
     t = Table(title="Yhteenveto")
     t.add_column("Tulos")
     t.add_column("Hakemuksia", justify="right")
     t.add_column("Haettu", justify="right")
     for verdict in VERDICT_ORDER:
-        group = [r for r in results if r.verdict is verdict]
-        t.add_row(verdict.label, str(len(group)), fmt.money(sum((r.app.requested or Decimal(0) for r in group), Decimal(0))))
-    t.add_row("[bold]yhteensä[/]", str(len(results)), fmt.money(sum((r.app.requested or Decimal(0) for r in results), Decimal(0))))
+        count, requested = summary.verdicts[verdict]
+        t.add_row(verdict.label, str(count), fmt.money(requested))
+    t.add_row("[bold]yhteensä[/]", str(summary.total[0]), fmt.money(summary.total[1]))
     out.print(t)
-    per_rule: dict[str, list] = defaultdict(lambda: [0, Decimal(0)])
-    for r in results:
-        for code in sorted({f.code for f in r.open_findings}):
-            per_rule[code][0] += 1
-            per_rule[code][1] += r.app.requested or Decimal(0)
+    per_rule = summary.rules
     if per_rule:
         t = Table(title="Säännöittäin (avoimet havainnot)")
         t.add_column("Koodi")
@@ -175,32 +187,43 @@ def check_cmd(
     env = env_of(ctx)
     store = env.store(create=False)
     day = as_of_date(as_of)
+    # the tables of the whole round's check need only their rows and the counts: those are read without
+    # making every result (check_round); JSON, a workbook, --all, --show and filters need every result
+    whole = not (as_json or xlsx or no_store or show_all or application or code or severity or verdict)
     with Progress("Tarkistetaan", "hakemusta", enabled=not as_json) as bar:
-        if no_store:
-            results = current_results(store)
-            if application:
-                results = [r for r in results if r.app.id in set(application)]
+        if whole:
+            checked = check_round(store, env.settings, day, TABLE_ROWS, progress=bar.update)
+            summary = everything = checked.summary
+            if not summary.total[0]:
+                raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
         else:
-            results = run_check(store, env.settings, day, list(application) if application else None, slim=True,
-                                progress=bar.update)
-        if not results:
-            raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
-        shown = _filtered(results, code or [], severity or [], verdict or [])
-        if xlsx:
-            write_check_workbook(xlsx, shown)
+            if no_store:
+                results = current_results(store)
+                if application:
+                    results = [r for r in results if r.app.id in set(application)]
+            else:
+                results = run_check(store, env.settings, day, list(application) if application else None, slim=True,
+                                    progress=bar.update)
+            if not results:
+                raise AvustusError("tietokannassa ei ole hakemuksia. Tuo ne ensin: avustus import hakemukset.xlsx")
+            shown = _filtered(results, code or [], severity or [], verdict or [])
+            if xlsx:
+                write_check_workbook(xlsx, shown)
+            everything = summarize(results)
     if as_json:
         print_json([result_json(r) for r in shown])
     else:
-        _print_tables(shown, None if show_all else TABLE_ROWS)
-        _print_summary(shown)
+        if whole:
+            _print_tables(checked.first, summary)
+        else:
+            summary = summarize(shown)
+            _print_tables(_first(shown, None if show_all else TABLE_ROWS), summary)
+        _print_summary(summary)
         if xlsx:
             err.print(f"Työkirja kirjoitettu: {escape(str(xlsx))}")
-    problems = any(
-        f.severity in (Severity.BLOCKING, Severity.DEFICIENCY) for r in results for f in r.open_findings
-    )
-    reviews = sorted({r.app.id for r in results for f in r.open_findings if f.severity is Severity.REVIEW})
-    if reviews:
-        next_step(f"arvioi avoimet huomiot ({len(reviews)} hakemusta, esim. avustus check --show --severity huomio) ja "
+    problems = everything.problems
+    if everything.reviews:
+        next_step(f"arvioi avoimet huomiot ({everything.reviews} hakemusta, esim. avustus check --show --severity huomio) ja "
                   'kuittaa ne (avustus accept HAKEMUS KOODI --reason "...") tai korjaa tiedot; sitten avustus propose --out esitys')
     else:
         next_step("laadi esitys määrärahan puitteissa: avustus propose --out esitys")

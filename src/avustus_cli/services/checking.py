@@ -13,12 +13,14 @@ import functools
 import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.store import Store, round_marks, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
+from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, summarize
 from avustus_cli.domain.checking import (
     InputDecoder,
     RoundFindings,
@@ -49,7 +51,7 @@ from avustus_cli.domain.standing import (
     with_reopened,
 )
 
-__all__ = ["accept", "current_results", "run_check", "unaccept", "write_check_workbook"]
+__all__ = ["CheckedRound", "accept", "check_round", "current_results", "run_check", "unaccept", "write_check_workbook"]
 
 
 def run_check(
@@ -85,7 +87,79 @@ def run_check(
     as the rules run.
     """
     with _no_cycle_collection():
-        return _run_check(store, settings, as_of, app_ids, slim, reuse, progress)
+        return _run_check(store, settings, as_of, app_ids, slim, reuse, progress)[0]
+
+
+@dataclass(frozen=True)
+class CheckedRound:
+    """A check of the whole round as ``avustus check`` shows it: the summary of every result and, per
+    verdict, the first results by id (``check_round``'s ``limit``)."""
+
+    summary: CheckSummary
+    first: dict[Verdict, list[Standing]]
+
+
+def check_round(
+    store: Store,
+    settings: Settings,
+    as_of: dt.date,
+    limit: int,
+    *,
+    reuse: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> CheckedRound:
+    """Check the whole round as ``run_check`` does (slim results) and give what its tables show: the summary
+    of every result and the first ``limit`` results of each verdict.
+
+    When the stored verdicts are what a check gives now (the round's fingerprint, see ``run_check``) and
+    the acceptances are those the last check of the whole round counted under, its stored summary is the
+    summary and only the results shown are read back (the check is recorded as every check is)."""
+    with _no_cycle_collection():
+        if reuse:
+            lean = _read_shown(store, settings, as_of, limit)
+            if lean is not None:
+                return lean
+        results, summary = _run_check(store, settings, as_of, None, True, reuse, progress)
+        first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
+        for r in results:
+            shown = first[r.verdict]
+            if len(shown) < limit:
+                shown.append(r)
+        return CheckedRound(summary or summarize(results), first)
+
+
+def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) -> CheckedRound | None:
+    """``check_round`` of a round whose stored summary holds (None: it does not): the first ``limit`` results
+    of each verdict read back, the officer's acceptances applied, the check recorded."""
+    common = _common_fingerprint(settings, as_of, standing_store.positions(store))
+    accepted = store.acceptances()
+    text = round_marks.summary(store, round_marks.fingerprint(store, common), _acceptances_key(accepted))
+    if text is None:
+        return None
+    summary = CheckSummary.from_json(text)
+    rows = {v: round_marks.first_rows(store, v.value, limit) if summary.verdicts[v][0] else [] for v in VERDICT_ORDER}
+    texts = round_marks.finding_texts(store, (k for shown in rows.values() for r in shown if r[7] != "[]"
+                                              for k in r[7][1:-1].split(",")))
+    first: dict[Verdict, list[Standing]] = {}
+    for verdict, shown in rows.items():
+        results = first[verdict] = []
+        for app_id, applicant, business_id, form, year, requested, _, refs in shown:
+            findings = tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ()
+            applied = tuple(apply_acceptances(app_id, findings, accepted))
+            if verdict_for(applied) is not verdict:  # (not what the summary counted: count again)
+                return None
+            app = slim_application(app_id, "" if applicant is None else applicant, business_id,
+                                   _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
+            results.append(standing_of(app, verdict, applied))
+    with store.transaction():
+        store.save_check(as_of, rules_version(), summary.total[0], [], [], [], {})
+    reopened = standing_store.reopened_codes(store)
+    return CheckedRound(summary, {v: with_reopened(shown, reopened) for v, shown in first.items()})
+
+
+def _acceptances_key(accepted: dict[tuple[str, str], Any]) -> str:
+    """What the verdicts and the summary depend on of the officer's acceptances: which findings are accepted."""
+    return hashlib.sha256(repr(sorted(accepted)).encode()).hexdigest()[:24]
 
 
 @contextlib.contextmanager
@@ -105,14 +179,15 @@ def _no_cycle_collection() -> Iterator[None]:
 def _run_check(
     store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None, slim: bool, reuse: bool,
     progress: Callable[[int, int], None] | None,
-) -> list[Standing]:
+) -> tuple[list[Standing], CheckSummary | None]:
+    """``run_check``'s results, and their summary when they are the whole round's (stored with them)."""
     listed = app_ids is not None
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
     if reuse and not listed and round_marks.checked(store, common):
         # nothing a check reads changed since the last check stored every verdict: those are the results
         read = _read_back(store, as_of, round_marks.stored_rows(store), slim)
-        if read:  # (none, or one without a verdict: the rules run as below)
+        if read[0]:  # (none, or one without a verdict: the rules run as below)
             return read
     rule_inputs.refresh(store)
     if listed:
@@ -166,16 +241,22 @@ def _run_check(
         elif row[6] != verdict:  # a StrEnum equals its value
             changed_verdicts[app_id] = verdict.value
         results.append(standing_of(app, verdict, applied))
+    summary = None if listed else summarize(results)
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), parts, made_of, fresh, changed_verdicts)
-        if not listed:  # every stored verdict is now what a check under ``common`` gives
+        if summary is not None:  # every stored verdict is now what a check under ``common`` gives
             round_marks.set_checked(store, common)
-        elif fresh:  # some are from other inputs than the others'
-            round_marks.set_checked(store, None)
-    return _with_reopened(store, results)
+            round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))
+        else:
+            if fresh:  # some are from other inputs than the others'
+                round_marks.set_checked(store, None)
+            if fresh or changed_verdicts:  # the stored summary no longer counts the stored verdicts
+                round_marks.set_summary(store, None)
+    return _with_reopened(store, results), summary
 
 
-def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], slim: bool) -> list[Standing]:
+def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], slim: bool,
+               ) -> tuple[list[Standing], CheckSummary | None]:
     """The results of the stored verdicts and findings ``rows`` (``round_marks.stored_rows``), the officer's
     acceptances applied afresh; the check recorded, with the verdicts an acceptance given or revoked since
     changed. What the loop of ``_run_check`` does for an application whose findings are reused, for every
@@ -193,7 +274,7 @@ def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], sl
     verdict_of, eligible, forms = _VERDICT_OF, Verdict.ELIGIBLE, _FORMS
     for i, (app_id, applicant, business_id, form, year, requested, stored, refs) in enumerate(rows):
         if stored is None:
-            return []
+            return [], None
         findings = lists.get(refs)
         if findings is None:
             findings = lists[refs] = tuple([texts[k] for k in refs[1:-1].split(",")])
@@ -213,9 +294,11 @@ def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], sl
         else:
             app = apps[i]
         append(standing_of(app, verdict, findings))
+    summary = summarize(results)
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), [], [], [], changed)
-    return _with_reopened(store, results)
+        round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))
+    return _with_reopened(store, results), summary
 
 
 # the verdict of findings none of which is accepted, by the most severe one (as ``verdict_for`` gives it)

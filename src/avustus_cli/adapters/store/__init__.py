@@ -490,6 +490,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE review_requests ADD COLUMN address TEXT NOT NULL DEFAULT '';
     ALTER TABLE review_requests ADD COLUMN email TEXT;
     """,
+    # 13: what the last check of the whole round counted (domain.check_summary), with the round's
+    # fingerprint and the acceptances it was counted under: a check of an unchanged round shows it
+    # without reading every application's findings (adapters.store.round_marks)
+    """
+    ALTER TABLE round_marks ADD COLUMN summary TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

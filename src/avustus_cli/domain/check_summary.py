@@ -1,0 +1,122 @@
+"""What ``avustus check`` counts over the applications it reports, besides the rows it shows: per
+verdict and per rule with open findings, how many applications and the amount they request; whether an
+open finding is blocking or a deficiency (the command's exit code) and how many applications have an
+open review finding (the officer's judgement cases). Pure.
+
+A check of the whole round stores its summary (``adapters.store.round_marks``), so that the check of an
+unchanged round shows it without reading every application's findings back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import attrgetter
+from typing import Any
+
+from avustus_cli.domain.models import Severity, Verdict
+from avustus_cli.domain.standing import Standing
+
+__all__ = ["VERDICT_ORDER", "CheckSummary", "summarize"]
+
+# the order of the check's tables and of its summary's rows
+VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
+
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """Counts and requested sums of a set of check results (None requested counts as 0)."""
+
+    verdicts: dict[Verdict, tuple[int, Decimal]]  # every verdict of VERDICT_ORDER: (applications, requested)
+    total: tuple[int, Decimal]  # every application: (applications, requested)
+    rules: dict[str, tuple[int, Decimal]]  # rule code -> (applications with an open finding of it, requested)
+    problems: bool  # an open finding is blocking or a deficiency
+    reviews: int  # applications with an open review finding
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "verdicts": [[v.value, n, str(s)] for v, (n, s) in self.verdicts.items()],
+            "total": [self.total[0], str(self.total[1])],
+            "rules": [[code, n, str(s)] for code, (n, s) in self.rules.items()],
+            "problems": self.problems,
+            "reviews": self.reviews,
+        }, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> CheckSummary:
+        data: dict[str, Any] = json.loads(text)
+        return cls(
+            verdicts={Verdict(v): (n, Decimal(s)) for v, n, s in data["verdicts"]},
+            total=(data["total"][0], Decimal(data["total"][1])),
+            rules={code: (n, Decimal(s)) for code, n, s in data["rules"]},
+            problems=data["problems"],
+            reviews=data["reviews"],
+        )
+
+
+def summarize(results: Iterable[Standing]) -> CheckSummary:
+    """The summary of ``results``.
+
+    A round's applications share their amounts and, often, their tuple of findings (a check gives
+    applications with the same findings the same tuple), and far more often what a summary reads of their
+    findings (the open findings' codes and severities): each distinct tuple of findings is looked at once,
+    and the results are counted per distinct (verdict, amount) and (amount, open codes) in C loops."""
+    results = results if isinstance(results, list) else list(results)
+    requested = [a or _ZERO for a in map(_REQUESTED, results)]
+    amounts = dict(zip(map(id, requested), requested, strict=True))  # (keyed by identity: hashing a Decimal is slow)
+    found = list(map(id, map(_FINDINGS, results)))
+    # the distinct (open findings' codes, whether one is blocking or a deficiency, whether one is a review),
+    # and per distinct tuple of findings the index of its own
+    kinds: dict[tuple[frozenset[str], bool, bool], int] = {}
+    kind_of: dict[int, int] = {}
+    for findings in dict(zip(found, map(_FINDINGS, results), strict=True)).values():
+        reasons = list(map(_REASON, findings))
+        open_ = findings if reasons.count(None) == len(reasons) else [f for f in findings if f.accepted_reason is None]
+        severities = set(map(_SEVERITY, open_))
+        what = (frozenset(map(_CODE, open_)), Severity.BLOCKING in severities or Severity.DEFICIENCY in severities,
+                Severity.REVIEW in severities)
+        kind_of[id(findings)] = kinds.setdefault(what, len(kinds))
+    counts = dict.fromkeys(VERDICT_ORDER, 0)
+    sums = dict.fromkeys(VERDICT_ORDER, _ZERO)
+    for (verdict, amount), n in Counter(zip(map(_VERDICT, results), map(id, requested), strict=True)).items():
+        counts[verdict] += n
+        sums[verdict] += amounts[amount] * n
+    per_kind: list[list[Any]] = [[0, _ZERO] for _ in kinds]  # applications, requested
+    for (amount, kind), n in Counter(zip(map(id, requested), map(kind_of.__getitem__, found), strict=True)).items():
+        per = per_kind[kind]
+        per[0] += n
+        per[1] += amounts[amount] * n
+    rules: dict[str, list[Any]] = {}
+    problems = False
+    reviews = 0
+    for (codes, problem, review), (n, requested_sum) in zip(kinds, per_kind, strict=True):
+        problems = problems or problem
+        if review:
+            reviews += n
+        for code in codes:
+            total = rules.get(code)
+            if total is None:
+                rules[code] = [n, requested_sum]
+            else:
+                total[0] += n
+                total[1] += requested_sum
+    return CheckSummary(
+        verdicts={v: (counts[v], sums[v]) for v in VERDICT_ORDER},
+        total=(len(results), sum((sums[v] for v in VERDICT_ORDER), _ZERO)),
+        rules={code: (n, s) for code, (n, s) in sorted(rules.items())},
+        problems=problems,
+        reviews=reviews,
+    )
+
+
+_CODE = attrgetter("code")
+_SEVERITY = attrgetter("severity")
+_REASON = attrgetter("accepted_reason")
+_REQUESTED = attrgetter("app.requested")
+_FINDINGS = attrgetter("findings")
+_VERDICT = attrgetter("verdict")
