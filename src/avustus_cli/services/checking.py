@@ -196,16 +196,19 @@ def _run_check(
             raise NotFoundError(f"hakemusta {', '.join(missing)} ei ole tietokannassa.")
     # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
     rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
-    fresh_rows = [row[11] for row in rows if row[10]]  # whose findings may differ from the stored ones
+    stale = [row[0] for row in rows if row[10]]  # whose findings may differ from the stored ones
     lists: list[tuple[Finding, ...]] = []
     made_of: list[tuple[int, ...]] = []  # each list's parts
     parts: list[tuple[Finding, ...]] = []
     list_of: dict[int, int] = {}  # row id -> the index of its findings in lists
-    if fresh_rows:
-        row_ids, of_position, lists, made_of, parts = _run_rules(store, settings, as_of, [row[0] for row in rows if row[10]],
-                                                 len(fresh_rows) == len(rows) and not listed, positions, progress)
+    if stale:
+        row_ids, of_position, lists, made_of, parts = _run_rules(store, settings, as_of, stale,
+                                                                 len(stale) == len(rows) and not listed, positions, progress)
         list_of = dict(zip(row_ids, of_position, strict=True))
-    texts = {str(n): f for n, f in store.finding_texts().items()} if len(fresh_rows) < len(rows) else {}
+    # each list's verdict when none of its findings is accepted (most severe first: the first one decides)
+    verdict_of = [_VERDICT_OF[found[0].severity] if found else Verdict.ELIGIBLE for found in lists]
+    value_of = [v.value for v in verdict_of]
+    texts = {str(n): f for n, f in store.finding_texts().items()} if len(stale) < len(rows) else {}
 
     if slim:  # the slim application from its rule-input values (as ``codec`` decodes them)
         apps: Iterable[Application] = (
@@ -221,25 +224,32 @@ def _run_check(
     results = []
     for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
         app_id = app.id
-        n = list_of.get(row[11]) if row[10] else None
-        if n is None:  # the stored ones: applications often share the same list
-            refs = row[7]
-            findings = stored_lists.get(refs)
-            if findings is None:
-                findings = stored_lists[refs] = (
-                    tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ())
-        else:
+        if row[10]:  # the rules ran
+            n = list_of[row[11]]
             findings = lists[n]
-        if app_id in with_acceptance:
-            applied = tuple(apply_acceptances(app_id, list(findings), accepted))
-            verdict = verdict_for(applied)
-        else:
-            applied = findings  # most severe first: the first one decides
-            verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
-        if n is not None:
-            fresh.append((app_id, verdict.value, n, row[9], row[8]))
-        elif row[6] != verdict:  # a StrEnum equals its value
-            changed_verdicts[app_id] = verdict.value
+            if app_id in with_acceptance:
+                applied = tuple(apply_acceptances(app_id, list(findings), accepted))
+                verdict = verdict_for(applied)
+                fresh.append((app_id, verdict.value, n, row[9], row[8]))
+            else:
+                applied = findings
+                verdict = verdict_of[n]
+                fresh.append((app_id, value_of[n], n, row[9], row[8]))
+        else:  # the stored ones: applications often share the same list
+            refs = row[7]
+            known = stored_lists.get(refs)
+            if known is None:
+                known = stored_lists[refs] = (
+                    tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ())
+            findings = known
+            if app_id in with_acceptance:
+                applied = tuple(apply_acceptances(app_id, list(findings), accepted))
+                verdict = verdict_for(applied)
+            else:
+                applied = findings  # most severe first: the first one decides
+                verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
+            if row[6] != verdict:  # a StrEnum equals its value
+                changed_verdicts[app_id] = verdict.value
         results.append(standing_of(app, verdict, applied))
     summary = None if listed else summarize(results)
     with store.transaction():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from avustus_cli.domain import ids
 from avustus_cli.domain.matching import guess_legal_form, match_name, normalize
@@ -293,6 +294,11 @@ _NONE_NAMED = (
 
 def in_county(name: str, municipalities: tuple[str, ...]) -> bool:
     """``name`` is one of ``municipalities`` (case, spacing, ä/ö written as a/o and small typos forgiven)."""
+    return _in_county(name, tuple(municipalities))
+
+
+@lru_cache(maxsize=16384)
+def _in_county(name: str, municipalities: tuple[str, ...]) -> bool:  # the same few names recur in a round
     if match_name(name, municipalities) is not None:
         return True
     folded = tuple(normalize(m).translate(_FOLD) for m in municipalities)
