@@ -10,6 +10,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from avustus_cli.adapters import render
@@ -163,10 +164,32 @@ def test_the_body_written_as_a_string_is_the_bytes_lxml_writes(name, fresh, monk
 
 def test_the_string_form_leaves_to_lxml_what_it_does_not_cover():
     assert render._body_string('<w:body><w:t>a &#34;b&#34; &#39;c&#39;</w:t><w:t></w:t></w:body>') == (
-        "<w:body><w:t>a \"b\" 'c'</w:t><w:t/></w:body>", "<w:body><w:t>\x00</w:t><w:t></w:t></w:body>")
-    assert render._body_string('<w:body><w:t xml:space="preserve"></w:t></w:body>')[0] == \
-        '<w:body><w:t xml:space="preserve"/></w:body>'
+        b"<w:body><w:t>a \"b\" 'c'</w:t><w:t/></w:body>", "<w:body><w:t>\x00</w:t><w:t></w:t></w:body>")
+    assert render._body_string('<w:body><w:t xml:space="preserve"></w:t><w:br/></w:body>')[0] == \
+        b'<w:body><w:t xml:space="preserve"/><w:br/></w:body>'
     for xml in ("<w:body><w:t>a > b</w:t></w:body>", "<w:body><w:t>&nbsp;</w:t></w:body>",
                 "<w:body><w:t>&#160;</w:t></w:body>", "<w:body><w:t>\r</w:t></w:body>",
-                "<w:body><w:t>\ufffe</w:t></w:body>", "<w:body><w:t>\x01</w:t></w:body>", " <w:body/>"):
+                "<w:body><w:t>\ufffe</w:t></w:body>", "<w:body><w:t>\x01</w:t></w:body>", " <w:body/>",
+                "<w:body><w:t>\ud800</w:t></w:body>", "<w:body><w:t>\uffff</w:t></w:body>"):
         assert render._body_string(xml) is None, xml
+
+
+def test_a_dict_key_read_as_an_attribute_is_what_the_sandbox_gives():
+    """``a.b`` on a plain dict reads the item without the sandbox's exception; a dict's own attributes
+    (``items``, ``keys``...) and a missing key are the sandbox's as before."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    ours = render._environment(default_settings(), autoescape=True)
+    theirs = ImmutableSandboxedEnvironment(undefined=ours.undefined)
+    d = {"b": 1, "items": "avain", "get": 2, "copy": 3}
+
+    class Sub(dict):
+        b = "luokan"
+
+    for obj, name in [(d, "b"), (d, "items"), (d, "get"), (d, "copy"), (d, "puuttuu"), (Sub(b=5), "b"), ("teksti", "upper")]:
+        a, b = ours.getattr(obj, name), theirs.getattr(obj, name)
+        assert type(a) is type(b), (obj, name)
+        if isinstance(a, jinja2.Undefined):
+            assert (a._undefined_obj, a._undefined_name) == (b._undefined_obj, b._undefined_name)
+        else:
+            assert a == b, (obj, name)

@@ -9,6 +9,7 @@ formula injection and written atomically.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -385,11 +386,11 @@ def _cell_value(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         v = "; ".join(str(x) for x in v)
     if isinstance(v, str):
-        import re
-
-        v = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", v)
-        return neutralise(v)
+        return neutralise(_CONTROL_CHARS.sub("", v))
     return v
+
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 _NARROW = frozenset("iIlj.,:;'!|()[]-/ tfr")
@@ -412,6 +413,19 @@ def _text_width(text: str) -> float:
     return w
 
 
+_WORD_WIDTHS: dict[str, float] = {}  # a word's _text_width: a big sheet's texts share most of their words
+
+
+def _word_width(word: str) -> float:
+    w = _WORD_WIDTHS.get(word)
+    if w is None:
+        if len(_WORD_WIDTHS) >= 65536:
+            _WORD_WIDTHS.clear()
+        w = _WORD_WIDTHS[word] = _text_width(word)
+    return w
+
+
+@functools.lru_cache(maxsize=8192)  # a big sheet repeats many cells (labels, codes, reasons)
 def text_lines(text: str, width: float) -> int:
     """How many lines ``text`` takes wrapped in a column ``width`` wide (Excel's width units): the
     words are laid out as a spreadsheet does, a word longer than a line taking as many lines as it needs.
@@ -422,7 +436,7 @@ def text_lines(text: str, width: float) -> int:
     for part in str(text).split("\n"):
         used, n = 0.0, 1
         for word in part.split():
-            w = _text_width(word)
+            w = _word_width(word)
             if used and used + space + w > room:
                 n, used = n + 1, 0.0
             if w > room:  # broken inside the word

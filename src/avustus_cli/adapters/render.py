@@ -357,6 +357,9 @@ def _timed_rounds(seq: Iterable[Any]) -> Iterator[Any]:
 _TIMED = "avustus_aikaraja"  # the filter every for loop's sequence goes through (see _Environment._parse)
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, with limits on what one document may cost.
 
@@ -377,6 +380,13 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         _check_clock()
+        # a document's context is dicts: ``a.b`` is the item b when a plain dict has no attribute b (what the
+        # sandbox does too, after raising and catching an AttributeError for it)
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
@@ -716,7 +726,7 @@ class _WordTemplate:
         self._first: dict[str, bytes] = {}  # the parts of the package's own letter (not replaced when the same)
         self._last: dict[str, tuple[str, bytes]] = {}  # a header's or footer's last XML and its bytes
         # the body's string form (see _body_string): the package's text around the body, and the shapes proven
-        self._shell: tuple[str, bytes, bytes] | None = None  # (body's start tag as rendered, bytes before it, after it)
+        self._shell: tuple[bytes, bytes, bytes] | None = None  # (body's start tag as rendered, bytes before it, after it)
         self._shapes: set[str] = set()
 
     @classmethod
@@ -781,7 +791,7 @@ class _WordTemplate:
         form = _body_string(xml)
         shell = self._shell
         if form is not None and shell is not None and form[1] in self._shapes and form[0].startswith(shell[0]):
-            return shell[1] + form[0][len(shell[0]):].encode("utf-8") + shell[2]
+            return shell[1] + form[0][len(shell[0]):] + shell[2]
         tree = tpl.fix_tables(xml)
         if "docPr" in xml:  # renumbering the drawings: an XPath search of the whole body, for none
             tpl.fix_docpr_ids(tree)
@@ -790,20 +800,19 @@ class _WordTemplate:
         if form is not None and "docPr" not in xml and len(self._shapes) < 256:
             if shell is None:
                 shell = self._learn_shell(form[0], blob)
-            if shell is not None and form[0].startswith(shell[0]) and \
-                    shell[1] + form[0][len(shell[0]):].encode("utf-8") + shell[2] == blob:
+            if shell is not None and form[0].startswith(shell[0]) and shell[1] + form[0][len(shell[0]):] + shell[2] == blob:
                 self._shell = shell
                 self._shapes.add(form[1])
         return blob
 
     @staticmethod
-    def _learn_shell(form: str, blob: bytes) -> tuple[str, bytes, bytes] | None:
+    def _learn_shell(form: bytes, blob: bytes) -> tuple[bytes, bytes, bytes] | None:
         """How the package's ``word/document.xml`` wraps the body: python-docx writes the XML declaration
         and the document's start tag before it (the body's own start tag without the namespace
         declarations it carries when rendered alone) and the document's end tag after it."""
-        end = form.find(">") + 1
+        end = form.find(b">") + 1
         at = blob.find(b"<w:body")
-        if not form.startswith("<w:body") or end <= 0 or at < 0 or not blob.endswith(b"</w:body></w:document>"):
+        if not form.startswith(b"<w:body") or end <= 0 or at < 0 or not blob.endswith(b"</w:body></w:document>"):
             return None
         tag_end = blob.find(b">", at) + 1
         return form[:end], blob[:tag_end], b"</w:document>"
@@ -841,20 +850,42 @@ class _WordTemplate:
 # numbering, the namespaces on the body) would make of the tags is proven once for each shape of body,
 # the rendered XML with every text replaced by one mark: the tags and the places of text are all that
 # this work looks at, and the first letter of each shape is made both ways and compared.
-_TEXT_RUN = re.compile(r">[^<]+")
-_EMPTY_ELEMENT = re.compile(r"<([^\s<>/]+)((?: [^<>]*\")?)></\1>")
-_NOT_PLAIN = re.compile(r"&(?!(?:amp|lt|gt|#34|#39);)|[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_TEXT_RUN = re.compile(r"(>[^<]+)")  # a text with the end of the tag before it (faster to split at than a lookbehind)
+_EMPTY_ELEMENT = re.compile(r"<([^\s<>/]++)([^<>]*+)(?<!/)></\1>")
+_OTHER_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|#34|#39);)")
+_NOT_XML = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")  # \r included
+_FOLDED: dict[str, list[str]] = {}  # a shape with its empty elements written as <x/>, split at its texts
 
 
-def _body_string(xml: str) -> tuple[str, str] | None:
-    """The rendered body as lxml would write it, and its shape (the XML with each text replaced by a
+def _body_string(xml: str) -> tuple[bytes, str] | None:
+    """The rendered body as lxml would write it (UTF-8), and its shape (the XML with each text replaced by a
     mark); None when its text holds what this form does not cover."""
-    if not xml.startswith("<") or xml.count("<") != xml.count(">") or _NOT_PLAIN.search(xml):
+    if not xml.startswith("<") or ("&" in xml and _OTHER_ENTITY.search(xml)):
         return None
-    shape = _TEXT_RUN.sub(">\x00", xml)
-    if "&#3" in xml:
-        xml = xml.replace("&#34;", '"').replace("&#39;", "'")
-    return _EMPTY_ELEMENT.sub(r"<\1\2/>", xml), shape
+    pieces = _TEXT_RUN.split(xml)
+    texts = pieces[1::2]
+    if _NOT_XML.search("".join(texts)):  # a character XML does not allow (the tags are proven with their shape)
+        return None
+    shape = ">\x00".join(pieces[0::2])
+    folded = _FOLDED.get(shape)
+    if folded is None:
+        if len(_FOLDED) >= 512:
+            _FOLDED.clear()
+        folded = _FOLDED[shape] = _EMPTY_ELEMENT.sub(r"<\1\2/>", shape).split(">\x00")
+    if len(folded) != len(texts) + 1:  # a mark inside a text: refused below anyway
+        return None
+    joined = folded + texts
+    joined[0::2], joined[1::2] = folded, texts
+    form = "".join(joined)
+    if "&#3" in form:
+        form = form.replace("&#34;", '"').replace("&#39;", "'")
+    try:
+        data = form.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate in a tag
+        return None
+    if data.count(b"<") != data.count(b">"):  # a bare ">" in a text (lxml writes &gt;)
+        return None
+    return data, shape
 
 
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
