@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -239,10 +238,10 @@ def rules_cmd(
     Esimerkki: [bold]avustus rules[/]
     """
     if as_json:
-        out.print_json(json.dumps([
+        print_json([
             {"code": r.code, "name": r.name, "title": r.title, "severity": r.severity.value, "source": r.source}
             for r in RULES.values()
-        ], ensure_ascii=False))
+        ])
         return
     t = Table(title="Säännöt", show_lines=True)
     t.add_column("Koodi", no_wrap=True)

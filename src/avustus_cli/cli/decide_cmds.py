@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from avustus_cli.cli import (
     out,
     output_file,
     output_folder,
+    print_json,
     required_date,
     show_table,
 )
@@ -79,7 +79,7 @@ def decide_cmd(
             minutes_published=option_date(minutes_published, "--minutes-published"), pdf=pdf,
         )
     if as_json:
-        out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
+        print_json(result.as_json())
     else:
         _print_decided(result, letters)
     if result.letters:
@@ -199,7 +199,7 @@ def payments_cmd(
         path = paying.write_payment_list(xlsx, lines, day)
         err.print(escape(f"Maksatuslista (vain omistajan luettavissa, sisältää tilinumerot): {path}"), highlight=False)
     if as_json:
-        out.print_json(json.dumps([p.as_json(with_personal) for p in lines], ensure_ascii=False))
+        print_json([p.as_json(with_personal) for p in lines])
         return
     t = Table(title=f"Maksatus {fmt.date(day)}")
     for col in ("Avustus", "Erä", "Saaja", "Summa", "Maksamatta", "Tila", "Syy"):
@@ -272,7 +272,7 @@ def instalments_cmd(
     if not lines:
         raise ValidationError(f"avustus {grant_id} ei ole tämän kierroksen myönteinen päätös, eikä sillä ole maksusuunnitelmaa.")
     if as_json:
-        out.print_json(json.dumps([p.as_json() for p in lines], ensure_ascii=False))
+        print_json([p.as_json() for p in lines])
         return
     t = Table(title=f"Maksusuunnitelma {escape(grant_id)} ({escape(lines[0].grant.applicant)}), tilanne {fmt.date(day)}")
     for col in ("Erä", "Vuosi", "Summa", "Maksettu", "Ehto", "Tila", "Syy"):

@@ -4,7 +4,6 @@ positions and conflicts of interest (export, stats, positions, conflicts)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import typer
@@ -13,7 +12,18 @@ from rich.table import Table
 
 from avustus_cli.adapters import charts
 from avustus_cli.adapters.excel import Sheet, title_block, write_workbook
-from avustus_cli.cli import app, env_of, err, input_file, option_date, out, output_file, output_folder, show_table
+from avustus_cli.cli import (
+    app,
+    env_of,
+    err,
+    input_file,
+    option_date,
+    out,
+    output_file,
+    output_folder,
+    print_json,
+    show_table,
+)
 from avustus_cli.domain import fmt, stats
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.services import opendata
@@ -67,7 +77,7 @@ def export_cmd(
         _records(env), open_data, span, today=_day(as_of), publisher=opendata.Publisher.of(env.settings), dry_run=dry_run
     )
     if as_json:
-        out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
+        print_json(result.as_json())
         return
     span_text = f" vuosilta {span[0]}–{span[1]}" if span and span[0] != span[1] else (f" vuodelta {span[0]}" if span else "")
     t = Table(title=f"Laatutarkistus: {result.total} päätöstä{span_text}")
@@ -182,7 +192,7 @@ def stats_cmd(
         text = charts.report_html(summary, stats.SECTION_TITLES, heading, notes)
         atomic_save(html_file, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     if as_json:
-        out.print_json(json.dumps(stats.jsonable(summary), ensure_ascii=False))
+        print_json(stats.jsonable(summary))
         return
     total = summary["total"]
     out.print(
@@ -225,7 +235,7 @@ def positions_import_cmd(
     env = env_of(ctx)
     result = import_positions(env.store(), file, display=str(file))
     if as_json:
-        out.print_json(json.dumps(result, ensure_ascii=False))
+        print_json(result)
         return
     err.print(
         f"Sidonnaisuusrekisteri tiedostosta {escape(str(file))}: {result['rows']} asemaa "
@@ -249,12 +259,12 @@ def positions_list_cmd(
     day = _day(as_of)
     register = registered(env.store(create=False))
     if as_json:
-        out.print_json(json.dumps([
+        print_json([
             {"person": p.person, "body_role": p.body_role, "organisation": p.organisation, "business_id": p.business_id,
              "position": p.position, "start": p.start.isoformat() if p.start else None,
              "end": p.end.isoformat() if p.end else None, "valid": p.valid_on(day)}
             for p in register
-        ], ensure_ascii=False))
+        ])
         return
     if not register:
         err.print("Sidonnaisuusrekisteri on tyhjä. Tuo se: avustus positions import sidonnaisuudet.xlsx")
@@ -291,7 +301,7 @@ def conflicts_cmd(
         err.print("Sidonnaisuusrekisteri on tyhjä: esteellisyyksiä ei voi tarkistaa. Tuo se: avustus positions import sidonnaisuudet.xlsx")
     found = step_asides(store, day)
     if as_json:
-        out.print_json(json.dumps([s.as_json() for s in found], ensure_ascii=False))
+        print_json([s.as_json() for s in found])
     elif not found:
         out.print(f"Ei esteellisyyksiä {fmt.date(day)}.", highlight=False)
     else:

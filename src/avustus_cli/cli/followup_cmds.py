@@ -7,7 +7,6 @@ decision's (proposal sheet, allocation, letters of decision).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, out, output_file, output_folder, required_date, show_table
+from avustus_cli.cli import (
+    app,
+    env_of,
+    err,
+    option_date,
+    out,
+    output_file,
+    output_folder,
+    print_json,
+    required_date,
+    show_table,
+)
 from avustus_cli.cli.letters import channel as channel_of
 from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
@@ -75,7 +85,7 @@ def report_cmd(
         return
     views = followup.report_views(env.store(), env.settings, grant_id)
     if as_json:
-        out.print_json(json.dumps([v.as_json() for v in views], ensure_ascii=False))
+        print_json([v.as_json() for v in views])
         return
     _print_report_views(grant_id, views)
 
@@ -131,8 +141,8 @@ def overdue_cmd(
 
     late_reclaims = [r for r in reclaiming.open_reclaims(store) if r.overdue(day)]
     if as_json:
-        out.print_json(json.dumps([i.as_json() for i in items]
-                                  + [{"kind": "reclaim", **r.as_json()} for r in late_reclaims], ensure_ascii=False))
+        print_json([i.as_json() for i in items]
+                   + [{"kind": "reclaim", **r.as_json()} for r in late_reclaims])
     else:
         _print_overdue(items, late_reclaims, day)
     undated = followup.undated(store, env.settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,18 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date, show_table
+from avustus_cli.cli import (
+    app,
+    env_of,
+    err,
+    option_date,
+    option_money,
+    out,
+    output_folder,
+    print_json,
+    required_date,
+    show_table,
+)
 from avustus_cli.cli.letters import channel as channel_of
 from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
@@ -125,8 +135,8 @@ def reclaim_list_cmd(
     found = svc.open_reclaims(env.store(), everything)
     interest = {r.grant_id: svc.late_interest(env.store(), env.settings, r, day) for r in found}
     if as_json:
-        out.print_json(json.dumps([{**r.as_json(), "overdue": r.overdue(day), "interest": _interest_json(interest[r.grant_id])}
-                                   for r in found], ensure_ascii=False))
+        print_json([{**r.as_json(), "overdue": r.overdue(day), "interest": _interest_json(interest[r.grant_id])}
+                    for r in found])
         return
     print_reclaims(found, day)
     for r in found:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, required_date
+from avustus_cli.cli import app, env_of, err, option_date, option_money, out, output_folder, print_json, required_date
 from avustus_cli.cli.letters import channel as channel_of
 from avustus_cli.cli.letters import print_paths
 from avustus_cli.domain import fmt
@@ -97,10 +96,10 @@ def review_decide_cmd(
         channel=channel_of(channel), sent=option_date(sent, "--sent"), yes=yes, pdf=pdf,
     )
     if as_json:
-        out.print_json(json.dumps({
+        print_json({
             "grant": r.grant_id, "outcome": r.outcome, "old_amount": str(r.old_amount), "new_amount": str(r.new_amount),
             "requests": r.decided, "letters": [str(p) for p in r.letters], "overrun": str(r.overrun),
-            "appeal_last_day": r.appeal_last_day.isoformat() if r.appeal_last_day else None}, ensure_ascii=False))
+            "appeal_last_day": r.appeal_last_day.isoformat() if r.appeal_last_day else None})
         return
     what = ("päätös pysytetään" if r.outcome == "kept"
             else f"päätöstä muutetaan: {fmt.money2(r.old_amount)} → {fmt.money2(r.new_amount)}")
@@ -123,7 +122,7 @@ def review_list_cmd(
     env = env_of(ctx)
     rows = svc.requests(env.store())
     if as_json:
-        out.print_json(json.dumps([r.as_json() for r in rows], ensure_ascii=False))
+        print_json([r.as_json() for r in rows])
         return
     t = Table(title="Oikaisuvaatimukset")
     for col in ("Avustus", "Saapui", "Tekijä", "Päätös"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,7 +194,7 @@ def columns_cmd(
     report = inspect_columns(file, env.settings, history=history, sheet=sheet, display=str(file))
     blocked = bool(report.missing_required or report.ambiguous)
     if as_json:
-        out.print_json(json.dumps(report.as_json(), ensure_ascii=False))
+        print_json(report.as_json())
         if blocked:
             raise typer.Exit(1)
         return
@@ -257,7 +256,7 @@ def status_cmd(
     env = env_of(ctx)
     data = round_status(env.store(), env.settings)
     if as_json:
-        out.print_json(json.dumps(data, ensure_ascii=False))
+        print_json(data)
         return
     s = env.settings
     out.print(f"[bold]Avustusvuosi {data['year']}[/] — {data['applications']} hakemusta, haettu yhteensä {fmt.money(Decimal(data['requested']))}, määräraha {fmt.money(s.budget_total)}", highlight=False)

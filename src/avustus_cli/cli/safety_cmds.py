@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from avustus_cli.cli import app, command_line, env_of, err, input_file, out, output_folder, required_date, show_table
+from avustus_cli.cli import (
+    app,
+    command_line,
+    env_of,
+    err,
+    input_file,
+    out,
+    output_folder,
+    print_json,
+    required_date,
+    show_table,
+)
 from avustus_cli.domain import fmt
 from avustus_cli.services import safety
 
@@ -50,7 +60,7 @@ def restore_cmd(
     env.close()
     result = safety.restore(env.database_path(), file, env.settings.lock_timeout, command=command_line(ctx))
     if as_json:
-        out.print_json(json.dumps(result.__dict__, ensure_ascii=False))
+        print_json(result.__dict__)
         return
     err.print(escape(f"Palautettu {result.restored_from} → {result.database}."), highlight=False)
     if result.previous_backup:
@@ -74,7 +84,7 @@ def privacy_cmd(
     env = env_of(ctx)
     data = safety.privacy_report(env.store(create=False), env.settings.retention_years)
     if as_json:
-        out.print_json(json.dumps(data, ensure_ascii=False))
+        print_json(data)
         return
     out.print(f"Tietokanta {escape(data['database'])}: {data['applications']} hakemusta, joista henkilötietoja "
               f"{data['applications_with_personal_data']}.", highlight=False)
@@ -118,7 +128,7 @@ def purge_cmd(
     result = safety.purge(env.store(create=False), day, env.settings.retention_years, dry_run=dry_run,
                           backup_keep_days=env.settings.backup_keep_days, files=files)
     if as_json:
-        out.print_json(json.dumps(result.as_json(), ensure_ascii=False))
+        print_json(result.as_json())
         return
     head = "Kuivaharjoitus (ei poistettu): " if dry_run else ""
     err.print(f"{head}säilytysaika {result.retention_years} vuotta, laskettu päivään {fmt.date(day)}.", highlight=False)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.markup import escape
 
-from avustus_cli.cli import app, env_of, err, out, output_folder
+from avustus_cli.cli import app, env_of, err, out, output_folder, print_json
 from avustus_cli.services import sending as svc
 
 
@@ -35,7 +34,7 @@ def send_cmd(
     env = env_of(ctx)
     r = svc.send(env.store(), env.settings, outbox=outbox, dry_run=dry_run, resend=resend, delivered=delivered)
     if as_json:
-        out.print_json(json.dumps(r.as_json(), ensure_ascii=False))
+        print_json(r.as_json())
     else:
         if not (r.written or r.skipped):
             out.print("Ei lähetettäviä sähköpostikirjeitä.", highlight=False)
