@@ -20,6 +20,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -933,15 +934,15 @@ class Store:
                            new: bool = False) -> None:
         """Insert or update applications encoded by the importer, in one statement (first import and creation
         time of a stored one are kept); ``new`` when none of them is stored (a plain insert). Each row is
-        (id, year, form, applicant, business ID, category, requested euros, received, data JSON, personal
+        (id, year, form, applicant, business ID, category, requested cents, received, data JSON, personal
         JSON, exported row JSON, personal headers JSON, content hash, source row, data hash: the first 16 hex
         digits of the SHA-256 of the data JSON)."""
         if not rows:
             return
-        self.conn.executemany(self._INSERT_APPLICATION if new else self._UPSERT_APPLICATION, [
-            (*r[:6], cents(r[6]), *r[7:13], file, sheet, r[13], import_id, import_id, at, at, r[14])
-            for r in rows
-        ])
+        columns = list(zip(*rows, strict=True))  # the statement's rows made in C, column by column
+        same = [repeat(v) for v in (file, sheet, import_id, at)]  # (endless: zip stops with the columns)
+        self.conn.executemany(self._INSERT_APPLICATION if new else self._UPSERT_APPLICATION, zip(
+            *columns[:13], same[0], same[1], columns[13], same[2], same[2], same[3], same[3], columns[14], strict=False))
 
     def write_organisations(self, rows: list[tuple[Any, ...]], at: str) -> None:
         """Insert or update organisations: (business ID, name, legal form, home municipality, register number)."""
@@ -954,6 +955,15 @@ class Store:
             self.conn.executemany(
                 "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
                 [(at, _USER, self.command, *r) for r in rows],
+            )
+
+    def audit_each(self, entity: str, ids: list[str], action: str, detail: str, at: str) -> None:
+        """One audit row (``entity``, id, ``action``, ``detail`` JSON) for each of ``ids``, in order, under one time."""
+        if ids:
+            self.conn.executemany(
+                "insert into audit_log (at, user, command, entity, entity_id, action, detail) values (?, ?, ?, ?, ?, ?, ?)",
+                zip(repeat(at), repeat(_USER), repeat(self.command), repeat(entity), ids, repeat(action), repeat(detail),
+                    strict=False),
             )
 
     def applications_with_warnings(self) -> set[str]:

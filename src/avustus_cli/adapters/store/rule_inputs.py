@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from itertools import pairwise
+from operator import itemgetter
 from typing import Any
 
 from avustus_cli.adapters.store import Store, _chunks
@@ -217,33 +218,33 @@ class Fill:
                 names.append(c)
                 given.append(col)
         # the text columns that hold a value: each distinct text numbered as refresh numbers it (row by row)
-        present = [(k, c, list(col)) for k, (c, col) in enumerate(zip(TEXT_COLUMNS, columns[len(SCALAR_COLUMNS):], strict=True))
+        present = [(k, c, col) for k, (c, col) in enumerate(zip(TEXT_COLUMNS, columns[len(SCALAR_COLUMNS):], strict=True))
                    if col.count(None) < n]
+        # each column's texts not numbered yet, by the row that first has them: numbered in the order of
+        # (row, column), as refresh meets them
+        first: list[tuple[int, int, Any]] = []
+        for j, (k, _, col) in enumerate(present):
+            seen = self.known[k]
+            at = dict(zip(reversed(col), range(n - 1, -1, -1), strict=True))  # text -> the first row that has it
+            at.pop(None, None)
+            first.extend((i, j, text) for text, i in at.items() if text not in seen)
+        first.sort(key=_ROW_AND_COLUMN)
         new_texts: list[tuple[int, str, Any]] = []
-        next_id = self.next_id
-        known = self.known
-        if present:
-            for i in range(n):
-                for k, c, col in present:
-                    text = col[i]
-                    if text is not None:
-                        seen = known[k]
-                        m = seen.get(text)
-                        if m is None:
-                            m = seen[text] = next_id
-                            next_id += 1
-                            new_texts.append((m, c, text))
-                        col[i] = m
-        self.next_id = next_id
-        for _, c, col in present:
+        for m, (_, j, text) in enumerate(first, self.next_id):
+            k, c, _ = present[j]
+            self.known[k][text] = m
+            new_texts.append((m, c, text))
+        self.next_id += len(first)
+        for k, c, col in present:
             names.append(c)
-            given.append(col)
+            given.append(list(map(self.known[k].get, col)))  # (None: no text)
         sql = f"insert into rule_inputs ({', '.join(names)}) values ({', '.join('?' * len(names))})"
         self.conn.executemany("insert into rule_texts (id, field, value) values (?, ?, ?)", new_texts)
         self.conn.executemany(sql, zip(*given, strict=True))
 
 
 _NONE = object()
+_ROW_AND_COLUMN = itemgetter(0, 1)
 _AS_IS = frozenset({type(None), str, int})  # values json_extract reads back as they are
 
 

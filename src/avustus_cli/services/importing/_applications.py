@@ -20,18 +20,18 @@ import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from itertools import repeat
+from itertools import compress, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.excel import Table
-from avustus_cli.adapters.store import Store, rule_inputs
+from avustus_cli.adapters.store import Store, cents, rule_inputs
 from avustus_cli.domain import codec, values
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import InputFileError
@@ -61,7 +61,7 @@ _DIGIT = re.compile(r"\d")
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
 
 
-def _all_text(cells: list[Any]) -> bool:
+def _all_text(cells: Sequence[Any]) -> bool:
     return set(map(type, cells)) == {str}
 
 
@@ -107,9 +107,9 @@ def _import_applications(store: Store, path: Path, settings: Settings, sheet: st
             fill = rule_inputs.Fill(store) if not index and not dry_run else None
             # into an empty table the applications' index by business ID is built once, after the rows
             deferred = store.drop_indexes("applications_business_id") if not index else []
-            writer = _Writer(store, index, import_id, force, result, fill, store.applications_with_warnings())
+            writer = _Writer(store, plan, index, import_id, force, result, fill, store.applications_with_warnings())
             for batch in _batches(table, display, result, progress):
-                writer.write(batch, plan.encode(batch, fill))
+                writer.write(batch, plan.encode(batch))
             if progress:
                 progress(result.rows_total, result.rows_total)
             writer.finish()
@@ -129,24 +129,43 @@ def _batches(table: Table, display: str, result: ImportResult,
              progress: Callable[[int, int], None] | None) -> Iterator[list[tuple[int, list[Any], str]]]:
     """(row number, cells, application id) of the rows that hold an application, in batches; blank and
     total rows counted and left out. A row without a usable or with a repeated id refuses the file when
-    it is read."""
+    it is read.
+
+    A block of rows whose ids are all plain (printable text with a digit, no space to tidy, not a comment,
+    at most 100 characters, each new), as nearly every block is, is taken whole; any other block row by row."""
     id_index = next(i for i, n in table.mapping.items() if n == "id")
-    column = table.column_name(id_index)
     seen: dict[str, int] = {}
-    batch: list[tuple[int, list[Any], str]] = []
-    for n, (rownum, cells) in enumerate(table.rows, 1):
-        result.rows_total += 1
-        if progress and n % 500 == 0:
-            progress(n, table.total_rows)
-        idv = cells[id_index] if id_index < len(cells) else None
+    assert table.batches is not None
+    for first, rows in table.batches(BATCH):
+        result.rows_total += len(rows)
+        rownums = range(first, first + len(rows))
+        ids: list[Any] = (list(map(itemgetter(id_index), rows)) if min(map(len, rows)) > id_index
+               else [r[id_index] if id_index < len(r) else None for r in rows])
+        if (set(map(type, ids)) == {str} and "".join(ids).isprintable()
+                and _IRREGULAR_ID.search("\n".join(ids)) is None and len(set(ids)) == len(ids) and seen.keys().isdisjoint(ids)):
+            seen.update(zip(ids, rownums, strict=True))
+            yield list(zip(rownums, rows, ids, strict=True))
+        elif batch := list(_one_by_one(table, display, result, id_index, seen, rownums, rows, ids)):
+            yield batch
+        if progress:
+            progress(result.rows_total, table.total_rows)
+
+
+# an id that is not plain (see _batches), one per line: without a digit, a comment, with a space at either end
+# or two together (values.identifier tidies them), longer than 100 characters
+_IRREGULAR_ID = re.compile(r"^(?:\D*|#.*| .*|.* |.{101,})$|  ", re.MULTILINE)
+
+
+def _one_by_one(table: Table, display: str, result: ImportResult, id_index: int, seen: dict[str, int],
+                rownums: range, rows: list[list[Any]], ids: list[Any]) -> Iterator[tuple[int, list[Any], str]]:
+    """The rows of a block that hold an application, read one by one (see _batches)."""
+    column = table.column_name(id_index)
+    for rownum, cells, idv in zip(rownums, rows, ids, strict=True):
         if idv.__class__ is str and idv.isprintable() and _DIGIT.search(idv):  # a plain id, as nearly every row has
             plain = " ".join(idv.split())  # (values.identifier of it; the row is neither blank nor a total)
             if plain and plain[0] != "#" and len(plain) <= 100 and plain not in seen:
                 seen[plain] = rownum
-                batch.append((rownum, cells, plain))
-                if len(batch) == BATCH:
-                    yield batch
-                    batch = []
+                yield rownum, cells, plain
                 continue
         if _is_blank(cells):
             result.skipped_blank += 1
@@ -155,7 +174,7 @@ def _batches(table: Table, display: str, result: ImportResult,
             result.skipped_total += 1
             continue
         try:
-            app_id = values.identifier(cells[id_index] if id_index < len(cells) else None)
+            app_id = values.identifier(idv)
         except values.ValueProblem as e:
             raise InputFileError(f"hakemusnumero ei kelpaa: {e}.", file=display, sheet=table.sheet, row=rownum,
                                  column=column) from None
@@ -167,12 +186,7 @@ def _batches(table: Table, display: str, result: ImportResult,
                                  "on oltava oma numero. Tiedostoa ei tuotu.", file=display, sheet=table.sheet, row=rownum,
                                  column=column)
         seen[app_id] = rownum
-        batch.append((rownum, cells, app_id))
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+        yield rownum, cells, app_id
 
 
 # --- one column ------------------------------------------------------------------------------------
@@ -208,12 +222,17 @@ class _Memo:
         self.memo: dict[Any, Any] | None = {}
         self.seen = 0
 
-    def run(self, cells: list[Any]) -> list[Any]:
+    def run(self, cells: Sequence[Any]) -> list[Any]:
         memo = self.memo
         compute = self.compute
         if memo is None:
             return [compute(c) for c in cells]
-        out = list(map(memo.get, cells, repeat(_MISS, len(cells))))  # text cells are their own key
+        kinds = set(map(type, cells))
+        if len(kinds) == 1 and (kind := kinds.pop()) is not str:  # one kind of cell: (kind, cell) the key of each
+            keys: Any = zip(repeat(kind), cells)
+            out = list(map(memo.get, keys, repeat(_MISS, len(cells))))
+        else:
+            out = list(map(memo.get, cells, repeat(_MISS, len(cells))))  # text cells are their own key
         if _MISS in out:
             for i, c in enumerate(cells):
                 if out[i] is _MISS:
@@ -265,7 +284,7 @@ class _Field:
             return _ABSENT
         return (value, self.prefix + json_text(value), None, None)
 
-    def run(self, cells: list[Any]) -> _Parsed:
+    def run(self, cells: Sequence[Any]) -> _Parsed:
         if self.memo.memo is None and (done := self._texts(cells) if self.text else self._amounts(cells) if self.money
                                        else None) is not None:
             return done
@@ -274,7 +293,7 @@ class _Field:
         kept = {i: e[3] for i, e in enumerate(entries) if e[3] is not None} if any(map(_KEPT, entries)) else {}
         return _Parsed(list(map(_VALUE, entries)), list(map(_TEXT, entries)), problems, kept)
 
-    def _amounts(self, cells: list[Any]) -> _Parsed | None:
+    def _amounts(self, cells: Sequence[Any]) -> _Parsed | None:
         """A money column of distinct amounts read whole, when every cell is a plain amount (``12500``,
         ``12500,50``, ``12500 €``): ``values.money`` of such a text is the number with two decimals."""
         if not _all_text(cells):
@@ -287,7 +306,7 @@ class _Field:
             return None
         return _Parsed(list(map(Decimal, texts)), [f'{self.prefix}"{t}"' for t in texts], {}, {})
 
-    def _texts(self, cells: list[Any]) -> _Parsed | None:
+    def _texts(self, cells: Sequence[Any]) -> _Parsed | None:
         """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
         printable text is the text stripped) that needs no cleaning: else None."""
         if not _all_text(cells):
@@ -315,7 +334,7 @@ class _RawCell:
             return self.key + "null" if self.keep_empty else None
         return self.key + (encode_basestring(text) if text.__class__ is str else json.dumps(text, ensure_ascii=False))
 
-    def run(self, cells: list[Any]) -> list[str | None]:
+    def run(self, cells: Sequence[Any]) -> list[str | None]:
         if self.memo.memo is None and _all_text(cells) and "" not in cells:  # distinct texts: read whole
             return list(map(self.key.__add__, map(encode_basestring, cells)))
         return self.memo.run(cells)
@@ -333,11 +352,14 @@ class _Batch:
         self.raw_row: list[str] = []
         self.personal_headers: list[str] = []
         self.warnings: list[list[dict[str, Any]]] = []
-        self.columns: list[tuple[Any, ...]] = []  # (year, form, applicant, business_id, category, requested, received)
-        self.organisations: list[tuple[Any, ...] | None] = []  # (business_id, name, legal form, municipality, register no.)
-        # with a Fill: the lead applicants' business IDs and the values of rule_inputs.COLUMNS, column by column
-        self.lead_ids: list[Any] = []
-        self.inputs: list[list[Any]] = []
+        # (year, form, applicant, business_id, category, requested cents, received), column by column
+        self.columns: list[list[Any]] = []
+        # business ID -> (business ID, name, legal form, municipality, register no.) of the batch's last row naming it
+        self.organisations: dict[str, tuple[Any, ...]] = {}
+        self.organisation_columns: list[list[Any]] = []  # the same of each row, column by column
+        # the columns parsed, and each row's texts kept (for the rule inputs, see _Plan.inputs)
+        self.parsed: dict[str, _Parsed] = {}
+        self.raw: list[str | None] = []
 
 
 class _Plan:
@@ -368,11 +390,17 @@ class _Plan:
         for rownum, index in formulas:
             self.formula_columns.setdefault(index, set()).add(rownum)
 
-    def encode(self, batch: list[tuple[int, list[Any], str]], fill: rule_inputs.Fill | None = None) -> _Batch:
-        rows = [cells for _, cells, _ in batch]
-        width = min(map(len, rows))
+    def encode(self, batch: list[tuple[int, list[Any], str]]) -> _Batch:
+        rows = list(map(_CELLS, batch))
+        n = len(rows)
+        widths = set(map(len, rows))
+        # the cells column by column, all at once when every row is as wide (as the readers give them)
+        by_column: list[tuple[Any, ...]] | None = list(zip(*rows, strict=True)) if len(widths) == 1 else None
+        width = min(widths)
 
-        def column(i: int) -> list[Any]:
+        def column(i: int) -> Sequence[Any]:
+            if by_column is not None:
+                return by_column[i] if i < width else (None,) * n
             return list(map(itemgetter(i), rows)) if i < width else [r[i] if i < len(r) else None for r in rows]
 
         # the id was read with the row (``_batches``); its column adds only formula warnings
@@ -384,18 +412,21 @@ class _Plan:
         out.warnings = warnings
         out.data = self._data(batch, parsed, raw, extra)
         out.personal = self._personal(len(batch), parsed, pextra)
-        out.raw_row = self._raw_rows(rows)
-        out.personal_headers = [self.personal_headers_json if not extra_personal else
-                                json.dumps(self.personal_headers + extra_personal, ensure_ascii=False)
-                                for extra_personal in row_personal]
+        out.raw_row = self._raw_rows(rows, by_column)
+        out.personal_headers = ([self.personal_headers_json if not extra_personal else
+                                 json.dumps(self.personal_headers + extra_personal, ensure_ascii=False)
+                                 for extra_personal in row_personal] if any(row_personal)
+                                else [self.personal_headers_json] * len(batch))
         self._columns(len(batch), parsed, out)
-        if fill is not None:
-            self._inputs(len(batch), parsed, raw, fill, out)
+        out.parsed, out.raw = parsed, raw
         return out
 
-    def _inputs(self, n: int, parsed: dict[str, _Parsed], raw: list[str | None], fill: rule_inputs.Fill, out: _Batch) -> None:
-        """The rows' rule inputs as the stored JSON gives them (``_data``): each column's values, the year as
-        the settings give it when the row has none, the texts kept as their JSON object."""
+    def inputs(self, enc: _Batch, fill: rule_inputs.Fill) -> tuple[list[Any], list[list[Any]]]:
+        """The rows' rule inputs as the stored JSON gives them (``_data``): the lead applicants' business IDs,
+        and each column's values, the year as the settings give it when the row has none, the texts kept as
+        their JSON object."""
+        parsed, raw = enc.parsed, enc.raw
+        n = len(enc.data)
         nothing = [None] * n
         columns: list[list[Any]] = []
         for name in rule_inputs.COLUMNS:
@@ -410,9 +441,9 @@ class _Plan:
             else:
                 columns.append(fill.column(column.values, column.texts, len(self.by_name[name].prefix)))
         lead = parsed.get("lead_applicant")
-        out.lead_ids = (fill.lead_business_ids(lead.values, [t and t[len(self.by_name["lead_applicant"].prefix):]
-                                                            for t in lead.texts]) if lead is not None else nothing)
-        out.inputs = columns
+        lead_ids = (fill.lead_business_ids(lead.values, [t and t[len(self.by_name["lead_applicant"].prefix):]
+                                                         for t in lead.texts]) if lead is not None else nothing)
+        return lead_ids, columns
 
     def _warnings(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed]) -> list[list[dict[str, Any]]]:
         """Each row's warnings in the order of its columns: a formula, then a value that could not be read."""
@@ -450,7 +481,13 @@ class _Plan:
         currency = parsed["currency"].values if "currency" in parsed else None
         others = [(i, h, m.run([r[i] if i < len(r) else None for _, r, _ in batch])) for i, h, m in self.other_unknown]
         personal = [(i, h, m.run([r[i] if i < len(r) else None for _, r, _ in batch])) for i, h, m in self.personal_unknown]
-        for i, (rownum, cells, app_id) in enumerate(batch):
+        if others or personal:
+            todo: Iterable[int] = range(n)
+        else:  # the rows with a text kept, an amount in another currency or a warning
+            todo = sorted({*(i for p in kept for i in p.kept), *compress(range(n), warnings),
+                           *(compress(range(n), (c not in (None, "EUR") for c in currency)) if currency else ())})
+        for i in todo:
+            rownum, cells, app_id = batch[i]
             if kept or (currency and currency[i] not in (None, "EUR")):
                 texts = {f.name: p.kept[i] for f, p in zip(self.fields, parsed.values(), strict=True) if i in p.kept}
                 if currency and currency[i] not in (None, "EUR"):
@@ -509,37 +546,75 @@ class _Plan:
                 columns.append(extra)
             else:
                 columns.append(parsed[key].texts)
-        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
+        return _objects(columns, len(batch))
 
     def _personal(self, n: int, parsed: dict[str, _Parsed], pextra: list[str | None]) -> list[str]:
-        columns = [pextra if key == "personal_extra" else parsed[key].texts for key in self.personal_keys]
-        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)] if columns else ["{}"] * n
+        return _objects([pextra if key == "personal_extra" else parsed[key].texts for key in self.personal_keys], n)
 
-    def _raw_rows(self, rows: list[list[Any]]) -> list[str]:
+    def _raw_rows(self, rows: list[list[Any]], by_column: list[tuple[Any, ...]] | None) -> list[str]:
         """Each exported row whole as the store keeps it: header -> cell text, in the sheet's column order."""
         headers = self.table.headers
         width = len(headers)
         if self.raw_cells is None or any(len(r) != width for r in rows):
             return [_raw_row(headers, r) for r in rows]
-        columns = [c.run(list(map(itemgetter(i), rows))) for i, c in enumerate(self.raw_cells)]
-        return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)] if columns else ["{}"] * len(rows)
+        columns = [c.run(by_column[i] if by_column is not None else list(map(itemgetter(i), rows)))
+                   for i, c in enumerate(self.raw_cells)]
+        return _objects(columns, len(rows))
 
     def _columns(self, n: int, parsed: dict[str, _Parsed], out: _Batch) -> None:
-        """The columns the store keeps beside the JSON, and each row's organisation."""
+        """The columns the store keeps beside the JSON, and the organisations of the rows by business ID (the
+        last row naming one gives it)."""
         def values_of(name: str) -> list[Any]:
             return parsed[name].values if name in parsed else [None] * n
 
-        year = [y if y is not None else self.settings.year for y in values_of("year")]
-        form = [f.value if f is not None else None for f in values_of("form")]
-        applicant = [a or "" for a in values_of("applicant")]
+        year = _each(lambda y: self.settings.year if y is None else y, values_of("year"))
+        form = _each(_enum_value, values_of("form"))
+        applicant = _each(lambda a: a or "", values_of("applicant"))
         business_id = values_of("business_id")
-        received = [r.isoformat(timespec="seconds") if r is not None else None for r in values_of("received")]
-        out.columns = list(zip(year, form, applicant, business_id, values_of("category"), values_of("requested"), received,
-                               strict=True))
-        legal = [f.value if f is not None else None for f in values_of("legal_form")]
-        out.organisations = [(b, a, lf, m, r) if b else None for b, a, lf, m, r in
-                             zip(business_id, applicant, legal, values_of("home_municipality"), values_of("register_number"),
-                                 strict=True)]
+        received = _each(lambda r: None if r is None else r.isoformat(timespec="seconds"), values_of("received"))
+        out.columns = [year, form, applicant, business_id, values_of("category"),
+                       _each(cents, values_of("requested")), received]
+        legal = _each(_enum_value, values_of("legal_form"))
+        out.organisation_columns = [business_id, applicant, legal, values_of("home_municipality"), values_of("register_number")]
+        organisations = dict(zip(business_id, zip(*out.organisation_columns, strict=True), strict=True))
+        organisations.pop(None, None)
+        organisations.pop("", None)
+        out.organisations = organisations
+
+
+def _each(f: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    """``f`` of each value, computed once per distinct value (values that are equal are alike here)."""
+    try:
+        done = {v: f(v) for v in set(values)}
+    except TypeError:  # a value that is not hashable
+        return list(map(f, values))
+    return list(map(done.__getitem__, values))
+
+
+def _enum_value(member: Any) -> Any:
+    return None if member is None else member.value
+
+
+def _objects(columns: list[list[str | None]], n: int) -> list[str]:
+    """Each row's JSON object, joined from its ``"key": JSON`` texts (None: the key is left out), the
+    columns in the order of their keys."""
+    columns = [c for c in columns if c.count(None) != n]  # (a key no row has)
+    if not columns:
+        return ["{}"] * n
+    if not any(None in c for c in columns):  # every row has every key: joined in C
+        return list(map(_BRACED, map(", ".join, zip(*columns, strict=True))))
+    return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
+
+
+_BRACED = "{%s}".__mod__
+_ROWNUM, _APP_ID = itemgetter(0), itemgetter(2)
+_HEX16 = itemgetter(slice(16))
+
+
+def _hashes(texts: Iterable[str]) -> list[str]:
+    """The first 16 hex digits of the SHA-256 of each text's UTF-8 (in C, text by text)."""
+    return list(map(_HEX16, map(methodcaller("hexdigest"), map(hashlib.sha256, map(str.encode, texts)))))
+_CELLS = itemgetter(1)
 
 
 def _extra_cell(header: str, cell: Any) -> tuple[Any, bool]:
@@ -563,10 +638,11 @@ def _raw_row(headers: list[str], cells: list[Any]) -> str:
 class _Writer:
     """Writes batches: new and changed applications, their warnings and audit rows; the rest counted."""
 
-    def __init__(self, store: Store, index: dict[str, tuple[str, bool]], import_id: int, force: bool, result: ImportResult,
-                 fill: rule_inputs.Fill | None = None, warned: set[str] | None = None):
+    def __init__(self, store: Store, plan: _Plan, index: dict[str, tuple[str, bool]], import_id: int, force: bool,
+                 result: ImportResult, fill: rule_inputs.Fill | None = None, warned: set[str] | None = None):
         from avustus_cli.adapters.store import now
 
+        self.plan = plan
         self.store, self.index, self.import_id, self.force, self.result = store, index, import_id, force, result
         self.fill = fill  # given only when no application is stored: every row is then new
         self.warned = warned  # the applications with stored import warnings (None: any may have)
@@ -585,6 +661,7 @@ class _Writer:
         audit: list[tuple[str, str | None, str, str]] = []
         written: list[str] = []
         warnings: list[dict[str, Any]] = []
+        columns = list(zip(*enc.columns, strict=True))
         for i, (rownum, _, app_id) in enumerate(batch):
             data, personal = enc.data[i], enc.personal[i]
             digest = sha256(f"{data}\x00{personal}".encode()).hexdigest()[:16]
@@ -602,11 +679,11 @@ class _Writer:
                 result.new.append(app_id)
                 audit.append(("application", app_id, "create", self.created))
             (rows if old is not None else new).append(
-                (app_id, *enc.columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum,
+                (app_id, *columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum,
                  sha256(data.encode()).hexdigest()[:16]))
-            organisation = enc.organisations[i]
-            if organisation is not None:
-                self.organisations[organisation[0]] = organisation
+            business_id = columns[i][3]
+            if business_id:
+                self.organisations[business_id] = tuple(c[i] for c in enc.organisation_columns)
             written.append(app_id)
             warnings.extend(enc.warnings[i])
         self.store.audit_many(audit, self.at)
@@ -625,24 +702,21 @@ class _Writer:
 
     def _write_new(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
         """A batch when no application is stored: every row is new (what ``write`` does, column by column)."""
-        sha256 = hashlib.sha256
         result = self.result
-        ids = [app_id for _, _, app_id in batch]
-        digests = [sha256(f"{d}\x00{p}".encode()).hexdigest()[:16] for d, p in zip(enc.data, enc.personal, strict=True)]
-        data_hashes = [sha256(d.encode()).hexdigest()[:16] for d in enc.data]
-        warnings = [w for row in enc.warnings for w in row]
+        ids = list(map(_APP_ID, batch))
+        digests = _hashes(map("\x00".join, zip(enc.data, enc.personal, strict=True)))
+        data_hashes = _hashes(enc.data)
+        warnings = [w for row in enc.warnings for w in row] if any(enc.warnings) else []
         result.warnings.extend(warnings)
         result.new.extend(ids)
-        new = [(app_id, *columns, data, personal, raw_row, headers, digest, rownum, data_hash)
-               for (rownum, _, app_id), columns, data, personal, raw_row, headers, digest, data_hash
-               in zip(batch, enc.columns, enc.data, enc.personal, enc.raw_row, enc.personal_headers, digests, data_hashes,
-                      strict=True)]
-        self.organisations.update((o[0], o) for o in enc.organisations if o is not None)
-        self.store.audit_many([("application", app_id, "create", self.created) for app_id in ids], self.at)
-        self.store.write_applications(new, result.file, result.sheet, self.import_id, self.at, new=True)
+        self.organisations.update(enc.organisations)
+        self.store.audit_each("application", ids, "create", self.created, self.at)
+        self.store.write_applications(list(zip(ids, *enc.columns, enc.data, enc.personal, enc.raw_row, enc.personal_headers,
+                                               digests, map(_ROWNUM, batch), data_hashes, strict=True)),
+                                      result.file, result.sheet, self.import_id, self.at, new=True)
         self._replace_warnings(ids, warnings)
         if self.fill is not None:
-            self.fill.write(ids, data_hashes, enc.lead_ids, enc.inputs)
+            self.fill.write(ids, data_hashes, *self.plan.inputs(enc, self.fill))
 
     def _changed(self, app_id: str, data: str, personal: str, decided: bool) -> str:
         before = self.store.application_data(app_id) or {}
