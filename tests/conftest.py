@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
+import typer.testing
 from hypothesis import HealthCheck, Phase, settings
 from openpyxl import Workbook
 from typer.testing import CliRunner
@@ -87,6 +89,29 @@ def write_xlsx(path: Path, rows: Sequence[dict[str, Any]] | Sequence[Sequence[An
             ws.append(list(r))
     wb.save(path)
     return path
+
+
+def _root_command(typer_app: typer.Typer) -> Any:
+    """The Click command a CliRunner runs for ``typer_app``: for the program's own app, the root command
+    built once per test process, as ``avustus`` itself builds it (``cli.command()``: its commands are built
+    when first run).
+
+    Typer's CliRunner builds the whole app again for every ``invoke``; once the tests have imported the
+    command modules, that reads the parameters of every command from its signature each time (about 0.1 s
+    a call, for several thousand calls a run), and the root command then throws them away to build the
+    one it runs lazily. The root command holds no state from one run to the next."""
+    from avustus_cli import cli
+
+    if typer_app is not cli.app:
+        return _typer_get_command(typer_app)
+    if "root" not in _ROOT:
+        _ROOT["root"] = cli.command()
+    return _ROOT["root"]
+
+
+_ROOT: dict[str, Any] = {}
+_typer_get_command = typer.testing._get_command
+typer.testing._get_command = _root_command  # Typer is pinned below 0.30 (pyproject.toml)
 
 
 @pytest.fixture
