@@ -416,3 +416,31 @@ def test_grants_out_of_order_are_put_in_order():
     assert ordered == ([r[0] for r in rows], [r[3] for r in rows])
     as_given = [list(c) for c in zip(*rows, strict=True)]
     assert rule_inputs._by_recipient(*as_given) == (as_given[0], as_given[3])
+
+
+def test_the_summary_a_check_stores_counts_what_its_results_hold(tmp_path):
+    """The whole round's summary, counted from each list of findings the rules made (or stored), is
+    ``summarize`` of the check's results: with the officer's acceptances, and when some applications'
+    findings are reused and the others' made again."""
+    from avustus_cli.domain.check_summary import summarize
+
+    rnd = random.Random(21)
+    apps = [_random_app(rnd, n) for n in range(400)]
+    store = _store(tmp_path / "a.db", apps)
+    results, summary = checks._run_check(store, SETTINGS, DAY, None, True, False, None)
+    assert summary == summarize(results)
+    with store.transaction():
+        for r in results[::7]:
+            for f in r.findings[:2]:
+                if f.severity is not Severity.BLOCKING:
+                    store.accept(r.app.id, f.code, "Tarkistettu puhelimitse.")
+        for app in apps[::11]:  # their data changes: their rules run again, the others' findings are reused
+            changed = Application(**{**{f.name: getattr(app, f.name) for f in fields(Application)},
+                                     "cooperation": "", "non_profit": None})
+            full = codec.encode_present(Application, {f.name: getattr(changed, f.name) for f in fields(Application)})
+            store.upsert_application(changed, {}, [], ("t", "-", 2), 1, content_hash(full),
+                                     encoded=store.encode_application(full))
+    for reuse in (True, False):
+        results, summary = checks._run_check(store, SETTINGS, DAY, None, True, reuse, None)
+        assert any(f.accepted_reason for r in results for f in r.findings)
+        assert summary == summarize(results)

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from avustus_cli.domain.models import Severity, Verdict
+from avustus_cli.domain.models import Finding, Severity, Verdict
 from avustus_cli.domain.standing import Standing
 
-__all__ = ["VERDICT_ORDER", "CheckSummary", "summarize"]
+__all__ = ["VERDICT_ORDER", "CheckSummary", "Kind", "kind_of", "summarize", "summarize_kinds"]
 
 # the order of the check's tables and of its summary's rows
 VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
@@ -67,27 +67,44 @@ def summarize(results: Iterable[Standing]) -> CheckSummary:
     findings (the open findings' codes and severities): each distinct tuple of findings is looked at once,
     and the results are counted per distinct (verdict, amount) and (amount, open codes) in C loops."""
     results = results if isinstance(results, list) else list(results)
-    requested = [a or _ZERO for a in map(_REQUESTED, results)]
-    amounts = dict(zip(map(id, requested), requested, strict=True))  # (keyed by identity: hashing a Decimal is slow)
     found = list(map(id, map(_FINDINGS, results)))
-    # the distinct (open findings' codes, whether one is blocking or a deficiency, whether one is a review),
-    # and per distinct tuple of findings the index of its own
-    kinds: dict[tuple[frozenset[str], bool, bool], int] = {}
-    kind_of: dict[int, int] = {}
+    # the distinct kinds of findings (see kind_of), and per distinct tuple of findings the index of its own
+    kinds: dict[Kind, int] = {}
+    kind_at: dict[int, int] = {}
     for findings in dict(zip(found, map(_FINDINGS, results), strict=True)).values():
-        reasons = list(map(_REASON, findings))
-        open_ = findings if reasons.count(None) == len(reasons) else [f for f in findings if f.accepted_reason is None]
-        severities = set(map(_SEVERITY, open_))
-        what = (frozenset(map(_CODE, open_)), Severity.BLOCKING in severities or Severity.DEFICIENCY in severities,
-                Severity.REVIEW in severities)
-        kind_of[id(findings)] = kinds.setdefault(what, len(kinds))
+        kind_at[id(findings)] = kinds.setdefault(kind_of(findings), len(kinds))
+    return summarize_kinds(list(map(_VERDICT, results)), list(map(_REQUESTED, results)),
+                           list(map(kind_at.__getitem__, found)), list(kinds))
+
+
+# what a summary reads of an application's findings: its open findings' codes, whether one of them is
+# blocking or a deficiency, and whether one is a review
+Kind = tuple[frozenset[str], bool, bool]
+
+
+def kind_of(findings: Sequence[Finding]) -> Kind:
+    """What ``summarize`` reads of ``findings`` (see :data:`Kind`)."""
+    reasons = list(map(_REASON, findings))
+    open_ = findings if reasons.count(None) == len(reasons) else [f for f in findings if f.accepted_reason is None]
+    severities = set(map(_SEVERITY, open_))
+    return (frozenset(map(_CODE, open_)), Severity.BLOCKING in severities or Severity.DEFICIENCY in severities,
+            Severity.REVIEW in severities)
+
+
+def summarize_kinds(verdicts: Sequence[Verdict], requested: Sequence[Decimal | None], kind_at: Sequence[int],
+                    kinds: Sequence[Kind]) -> CheckSummary:
+    """The summary of applications given as columns: each one's verdict, requested amount (None counts as 0)
+    and the index in ``kinds`` of what a summary reads of its findings (``kind_of``). ``summarize`` of
+    results is this of their columns."""
+    amount_of = [a or _ZERO for a in requested]
+    amounts = dict(zip(map(id, amount_of), amount_of, strict=True))  # (keyed by identity: hashing a Decimal is slow)
     counts = dict.fromkeys(VERDICT_ORDER, 0)
     sums = dict.fromkeys(VERDICT_ORDER, _ZERO)
-    for (verdict, amount), n in Counter(zip(map(_VERDICT, results), map(id, requested), strict=True)).items():
+    for (verdict, amount), n in Counter(zip(verdicts, map(id, amount_of), strict=True)).items():
         counts[verdict] += n
         sums[verdict] += amounts[amount] * n
     per_kind: list[list[Any]] = [[0, _ZERO] for _ in kinds]  # applications, requested
-    for (amount, kind), n in Counter(zip(map(id, requested), map(kind_of.__getitem__, found), strict=True)).items():
+    for (amount, kind), n in Counter(zip(map(id, amount_of), kind_at, strict=True)).items():
         per = per_kind[kind]
         per[0] += n
         per[1] += amounts[amount] * n
@@ -107,7 +124,7 @@ def summarize(results: Iterable[Standing]) -> CheckSummary:
                 total[1] += requested_sum
     return CheckSummary(
         verdicts={v: (counts[v], sums[v]) for v in VERDICT_ORDER},
-        total=(len(results), sum((sums[v] for v in VERDICT_ORDER), _ZERO)),
+        total=(len(amount_of), sum((sums[v] for v in VERDICT_ORDER), _ZERO)),
         rules={code: (n, s) for code, (n, s) in sorted(rules.items())},
         problems=problems,
         reviews=reviews,

@@ -20,7 +20,7 @@ from typing import Any
 
 from avustus_cli.adapters.store import Store, round_marks, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, summarize
+from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, Kind, kind_of, summarize, summarize_kinds
 from avustus_cli.domain.checking import (
     InputDecoder,
     RoundFindings,
@@ -218,6 +218,14 @@ def _run_check(
         apps = store.applications([row[0] for row in rows] if listed else None)
     accepted = store.acceptances()
     with_acceptance = {a for a, _ in accepted}
+    # the summary of the whole round counts what it reads of each application's findings (``kind_of``),
+    # found once per list of findings the rules made (per the codes and severities of its parts), once per
+    # stored list, and for each application with an acceptance
+    kinds: dict[Kind, int] = {}
+    list_kind = _list_kinds(lists, made_of, parts, kinds)
+    stored_kind: dict[str, int] = {}
+    verdicts: list[Verdict] = []
+    kind_at: list[int] = []
     fresh: list[tuple[str, str, int, str, str]] = []
     changed_verdicts: dict[str, str] = {}
     stored_lists: dict[str, tuple[Finding, ...]] = {}
@@ -230,10 +238,12 @@ def _run_check(
             if app_id in with_acceptance:
                 applied = tuple(apply_acceptances(app_id, list(findings), accepted))
                 verdict = verdict_for(applied)
+                kind = kinds.setdefault(kind_of(applied), len(kinds))
                 fresh.append((app_id, verdict.value, n, row[9], row[8]))
             else:
                 applied = findings
                 verdict = verdict_of[n]
+                kind = list_kind[n]
                 fresh.append((app_id, value_of[n], n, row[9], row[8]))
         else:  # the stored ones: applications often share the same list
             refs = row[7]
@@ -241,17 +251,22 @@ def _run_check(
             if known is None:
                 known = stored_lists[refs] = (
                     tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ())
+                stored_kind[refs] = kinds.setdefault(kind_of(known), len(kinds))
             findings = known
             if app_id in with_acceptance:
                 applied = tuple(apply_acceptances(app_id, list(findings), accepted))
                 verdict = verdict_for(applied)
+                kind = kinds.setdefault(kind_of(applied), len(kinds))
             else:
                 applied = findings  # most severe first: the first one decides
                 verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
+                kind = stored_kind[refs]
             if row[6] != verdict:  # a StrEnum equals its value
                 changed_verdicts[app_id] = verdict.value
+        verdicts.append(verdict)
+        kind_at.append(kind)
         results.append(standing_of(app, verdict, applied))
-    summary = None if listed else summarize(results)
+    summary = None if listed else summarize_kinds(verdicts, [r.app.requested for r in results], kind_at, list(kinds))
     with store.transaction():
         store.save_check(as_of, rules_version(), len(results), parts, made_of, fresh, changed_verdicts)
         if summary is not None:  # every stored verdict is now what a check under ``common`` gives
@@ -263,6 +278,23 @@ def _run_check(
             if fresh or changed_verdicts:  # the stored summary no longer counts the stored verdicts
                 round_marks.set_summary(store, None)
     return _with_reopened(store, results), summary
+
+
+def _list_kinds(lists: Sequence[tuple[Finding, ...]], made_of: Sequence[tuple[int, ...]],
+                parts: Sequence[tuple[Finding, ...]], kinds: dict[Kind, int]) -> list[int]:
+    """Per list of findings, the index in ``kinds`` of what a summary reads of it (``kind_of``, added to
+    ``kinds`` as found): once per distinct (code, severity) of its parts (the findings of a part share them)."""
+    of_part: dict[tuple[str, Severity], int] = {}
+    part_kind = [of_part.setdefault((p[0].code, p[0].severity), len(of_part)) for p in parts]
+    by_parts: dict[tuple[int, ...], int] = {}
+    out = []
+    for found, made in zip(lists, made_of, strict=True):
+        shape = tuple(map(part_kind.__getitem__, made))
+        k = by_parts.get(shape)
+        if k is None:
+            k = by_parts[shape] = kinds.setdefault(kind_of(found), len(kinds))
+        out.append(k)
+    return out
 
 
 def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], slim: bool,
