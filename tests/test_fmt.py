@@ -10,6 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from avustus_cli.domain import allocation, fmt
 from avustus_cli.domain.rules import _text
@@ -96,3 +98,17 @@ def test_the_guard_finds_hand_formatting(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text('x = f"{amount:,.2f}"\ny = d.strftime("%d.%m.%Y")\nz = format_decimal(1)\n', encoding="utf-8")
     assert len(_own_formatting(bad)) == 3
+
+
+@given(st.decimals(min_value=Decimal("-1e15"), max_value=Decimal("1e15"), allow_nan=False, places=4),
+       st.integers(min_value=0, max_value=4))
+@settings(max_examples=300, deadline=None)
+def test_amounts_are_grouped_as_babel_groups_them(value, decimals):
+    """The direct formatting of a rounded amount is Babel's fi_FI text, digit for digit."""
+    rounded = fmt._round(value, decimals)
+    assert fmt._plain(rounded, decimals) == fmt._babel(rounded, decimals)
+
+
+def test_an_amount_with_other_places_or_no_value_goes_to_babel():
+    for rounded, decimals in ((Decimal("1.5"), 0), (Decimal("Infinity"), 0), (Decimal("-Infinity"), 2), (Decimal("12"), 2)):
+        assert fmt._plain(rounded, decimals) == fmt._babel(rounded, decimals)

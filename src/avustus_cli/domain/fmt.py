@@ -80,8 +80,18 @@ def _babel(rounded: Decimal, decimals: int) -> str:
     return _normalise(format_decimal(rounded, format=pattern, locale=_LOCALE, decimal_quantization=True))
 
 
+def _plain(rounded: Decimal, decimals: int) -> str:
+    """What :func:`_babel` gives for a finite amount already rounded to ``decimals`` places, without
+    Babel (tens of microseconds a call, and a thousand letters' amounts are all different): groups of
+    three digits with no-break spaces, a decimal comma, a minus sign in front (tests compare the two)."""
+    if not rounded.is_finite() or rounded.as_tuple().exponent != -decimals:
+        return _babel(rounded, decimals)
+    text = f"{abs(rounded):,f}".replace(",", NBSP).replace(".", ",")
+    return "-" + text if rounded < 0 else text
+
+
 def _grouped(value: Decimal, decimals: int, space: str = NBSP) -> str:
-    text = _babel(_round(value, decimals), decimals)
+    text = _plain(_round(value, decimals), decimals)
     return text if space == NBSP else text.replace(NBSP, space)
 
 
