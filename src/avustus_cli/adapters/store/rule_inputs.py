@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
-from itertools import pairwise
+from itertools import compress, filterfalse, pairwise, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -227,14 +227,18 @@ class Fill:
             seen = self.known[k]
             at = dict(zip(reversed(col), range(n - 1, -1, -1), strict=True))  # text -> the first row that has it
             at.pop(None, None)
-            first.extend((i, j, text) for text, i in at.items() if text not in seen)
+            new = list(filterfalse(seen.__contains__, at))
+            first.extend(zip(map(at.__getitem__, new), repeat(j), new))
         first.sort(key=_ROW_AND_COLUMN)
         new_texts: list[tuple[int, str, Any]] = []
-        for m, (_, j, text) in enumerate(first, self.next_id):
-            k, c, _ = present[j]
-            self.known[k][text] = m
-            new_texts.append((m, c, text))
-        self.next_id += len(first)
+        if first:
+            _, js, found = zip(*first, strict=True)
+            numbers = range(self.next_id, self.next_id + len(first))
+            new_texts = list(zip(numbers, map([c for _, c, _ in present].__getitem__, js), found, strict=True))
+            for j, (k, _, _) in enumerate(present):
+                mine = list(map(j.__eq__, js))
+                self.known[k].update(zip(compress(found, mine), compress(numbers, mine), strict=True))
+            self.next_id += len(first)
         for k, c, col in present:
             names.append(c)
             given.append(list(map(self.known[k].get, col)))  # (None: no text)

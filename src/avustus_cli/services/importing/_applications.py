@@ -26,7 +26,7 @@ from enum import Enum
 from functools import partial
 from itertools import compress, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,11 @@ MEMO_MIN = 256  # distinct cells a column remembers before it judges whether rem
 _PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra")  # the store's personal JSON
 _ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
 _MISS = object()
-_PLAIN_AMOUNT = values.PLAIN_AMOUNT
+# a plain amount (values.PLAIN_AMOUNT) under a billion without leading zeros, as a line of its own; its euro
+# sign; a decimal to add a zero to, and a number without decimals
+_AMOUNT_LINE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:[.,][0-9]{1,2})?(?: ?€)?$", re.MULTILINE)
+_EURO_SIGN = re.compile(r" ?€$", re.MULTILINE)
+_TWO_DECIMALS = (re.compile(r"(\.[0-9])$", re.MULTILINE), re.compile(r"^([0-9]+)$", re.MULTILINE))
 _RAW_KEY = len('"raw": ')  # where the JSON of a row's kept texts starts in its "raw" entry
 _DIGIT = re.compile(r"\d")
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
@@ -294,17 +298,18 @@ class _Field:
         return _Parsed(list(map(_VALUE, entries)), list(map(_TEXT, entries)), problems, kept)
 
     def _amounts(self, cells: Sequence[Any]) -> _Parsed | None:
-        """A money column of distinct amounts read whole, when every cell is a plain amount (``12500``,
-        ``12500,50``, ``12500 €``): ``values.money`` of such a text is the number with two decimals."""
+        """A money column of distinct amounts read whole, when every cell is a plain amount under a billion
+        without leading zeros (``12500``, ``12500,50``, ``12500 €``): ``values.money`` of such a text is the
+        number with two decimals. The cells are read as one text, a line each (in C)."""
         if not _all_text(cells):
             return None
-        found = [m for m in map(_PLAIN_AMOUNT.fullmatch, cells) if m is not None]
-        if len(found) != len(cells):
+        joined = "\n".join(cells)
+        if joined.count("\n") != len(cells) - 1 or len(_AMOUNT_LINE.findall(joined)) != len(cells):
             return None
-        texts = [m[1] + "." + (m[2] or "").ljust(2, "0") for m in found]
-        if any(len(m[1]) > 9 for m in found):  # a billion or more: money() says so
-            return None
-        return _Parsed(list(map(Decimal, texts)), [f'{self.prefix}"{t}"' for t in texts], {}, {})
+        joined = _EURO_SIGN.sub("", joined).replace(",", ".")
+        joined = _TWO_DECIMALS[1].sub(r"\1.00", _TWO_DECIMALS[0].sub(r"\g<1>0", joined))
+        texts = joined.split("\n")
+        return _Parsed(list(map(Decimal, texts)), list(map(f'{self.prefix}"{{}}"'.format, texts)), {}, {})
 
     def _texts(self, cells: Sequence[Any]) -> _Parsed | None:
         """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
@@ -608,12 +613,20 @@ def _objects(columns: list[list[str | None]], n: int) -> list[str]:
 
 _BRACED = "{%s}".__mod__
 _ROWNUM, _APP_ID = itemgetter(0), itemgetter(2)
-_HEX16 = itemgetter(slice(16))
 
 
-def _hashes(texts: Iterable[str]) -> list[str]:
-    """The first 16 hex digits of the SHA-256 of each text's UTF-8 (in C, text by text)."""
-    return list(map(_HEX16, map(methodcaller("hexdigest"), map(hashlib.sha256, map(str.encode, texts)))))
+def _hashes(data: list[str], personal: list[str]) -> tuple[list[str], list[str]]:
+    """Of each row: the first 16 hex digits of the SHA-256 of its data JSON, and of its data JSON, a zero
+    byte and its personal JSON (one pass over the data for both)."""
+    data_hashes: list[str] = []
+    digests: list[str] = []
+    sha256 = hashlib.sha256
+    for d, p in zip(data, personal, strict=True):
+        h = sha256(d.encode())
+        data_hashes.append(h.hexdigest()[:16])
+        h.update(b"\x00" + p.encode())
+        digests.append(h.hexdigest()[:16])
+    return data_hashes, digests
 _CELLS = itemgetter(1)
 
 
@@ -704,8 +717,7 @@ class _Writer:
         """A batch when no application is stored: every row is new (what ``write`` does, column by column)."""
         result = self.result
         ids = list(map(_APP_ID, batch))
-        digests = _hashes(map("\x00".join, zip(enc.data, enc.personal, strict=True)))
-        data_hashes = _hashes(enc.data)
+        data_hashes, digests = _hashes(enc.data, enc.personal)
         warnings = [w for row in enc.warnings for w in row] if any(enc.warnings) else []
         result.warnings.extend(warnings)
         result.new.extend(ids)
