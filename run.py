@@ -148,6 +148,9 @@ def workers(args: list[str]) -> list[str]:
     """Spread the tests over the machine's cores (pytest-xdist), up to four workers, a test file at a time
     (``--dist loadfile``): a file's fixtures shared by its tests (the sample round rendered by
     LibreOffice, the fault tests' large exports and rounds) are then made by one worker, not by each.
+    The files are handed out in the order collected (``--no-loadscope-reorder``; xdist would order them
+    by their number of tests), which puts the longest first (tests/conftest.py, LONGEST_FIRST), so that
+    no long file starts when the others are nearly done.
 
     Nothing is added when the caller chose (-n, -p no:xdist, --dist) or there is one core.
     """
@@ -155,7 +158,7 @@ def workers(args: list[str]) -> list[str]:
            for a in args):
         return []
     cores = min(os.cpu_count() or 1, 4)
-    return ["-n", str(cores), "--dist", "loadfile"] if cores > 1 else []
+    return ["-n", str(cores), "--dist", "loadfile", "--no-loadscope-reorder"] if cores > 1 else []
 
 
 if __name__ == "__main__":

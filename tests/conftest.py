@@ -225,9 +225,22 @@ def demo_round(tmp_path_factory: pytest.TempPathFactory) -> DemoRound:
 
 
 
+# The test files that take longest, longest first: ``python3 run.py test`` hands whole files to its workers
+# in the order collected (``--dist loadfile --no-loadscope-reorder``), so a long file that started last
+# would run on alone at the end. The other files follow in their usual order. (Only the order changes.)
+LONGEST_FIRST = ("test_faults.py", "test_layout_pdf.py", "test_pdf.py", "test_propose.py", "test_import.py",
+                 "test_fuzz_import.py", "test_allocation.py", "test_render_fast.py", "test_rule_inputs.py",
+                 "test_docs.py", "test_decide.py")
+
+# Every test case this run collected, before -m, -k or --deselect chose among them: (file name, test name)
+COLLECTED = pytest.StashKey[list[tuple[str, str]]]()
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m, -k and --deselect leave items out
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the tests tests/attack_register.py lists (hostile, kill, leakcheck), so that pytest -m
-    counts the figures docs/reliability.md states."""
+    counts the figures docs/reliability.md states; keep the list of every collected case
+    (``COLLECTED``); put the longest files first (``LONGEST_FIRST``)."""
     from .attack_register import MARKS
 
     by_test: dict[tuple[str, str], list[str]] = {}
@@ -235,7 +248,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for ref in refs:
             file, test = ref.split("::")
             by_test.setdefault((file, test), []).append(mark)
+    cases = []
     for item in items:
         key = (Path(str(item.fspath)).name, getattr(item, "originalname", item.name))
+        cases.append(key)
         for mark in by_test.get(key, ()):
             item.add_marker(getattr(pytest.mark, mark))
+    config.stash[COLLECTED] = cases
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).name, len(rank)))  # stable: files stay whole

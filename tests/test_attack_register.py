@@ -4,6 +4,7 @@ document names the tests the register gives for each finding of the attack run."
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ TESTS = Path(__file__).resolve().parent
 DOC = TESTS.parent / "docs" / "reliability.md"
 
 
+@functools.cache  # the register names hundreds of tests in a few files
 def _test_functions(file: str) -> set[str]:
     tree = ast.parse((TESTS / file).read_text(encoding="utf-8"))
     return {n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")}
@@ -32,20 +34,28 @@ def test_the_reliability_document_names_each_findings_tests():
     assert not missing, missing
 
 
-@pytest.mark.slow  # collects the listed test files once (several seconds)
-def test_the_figures_in_the_reliability_document_are_the_counted_ones():
+@pytest.mark.slow  # collects the listed test files once (several seconds) when this run has not
+def test_the_figures_in_the_reliability_document_are_the_counted_ones(request):
     """The three figures docs/reliability.md states are what pytest counts now (a case added to a
-    listed test changes them, and the document must follow)."""
+    listed test changes them, and the document must follow). The cases are the ones this run collected
+    when it collected every listed file (the whole suite), else a collection of those files of its own."""
     import re
     import subprocess
     import sys
 
+    from .conftest import COLLECTED
+
     text = DOC.read_text(encoding="utf-8")
     files = sorted({TESTS / ref.split("::")[0] for refs in MARKS.values() for ref in refs})
-    out = subprocess.run([sys.executable, "-m", "pytest", "-m", " or ".join(MARKS), "--collect-only", "-q", "-p", "no:xdist",
-                          "-p", "no:cacheprovider", *map(str, files)], capture_output=True, text=True, cwd=TESTS.parent)
-    cases = [line.split("[")[0] for line in out.stdout.splitlines() if "::" in line]
-    assert cases, out.stdout[-500:] + out.stderr[-500:]
+    collected = request.config.stash.get(COLLECTED, [])
+    whole_files = not any("::" in arg for arg in request.config.args)  # no single test named on the command line
+    if whole_files and {f.name for f in files} <= {file for file, _test in collected}:
+        cases = [f"{file}::{test}" for file, test in collected]
+    else:
+        out = subprocess.run([sys.executable, "-m", "pytest", "-m", " or ".join(MARKS), "--collect-only", "-q", "-p", "no:xdist",
+                              "-p", "no:cacheprovider", *map(str, files)], capture_output=True, text=True, cwd=TESTS.parent)
+        cases = [line.split("[")[0] for line in out.stdout.splitlines() if "::" in line]
+        assert cases, out.stdout[-500:] + out.stderr[-500:]
     for mark, refs in MARKS.items():
         stated = re.search(rf"pytest -m {mark} --collect-only -q -p no:xdist \| grep -c :: +# (\d+)", text)
         assert stated, mark

@@ -23,15 +23,15 @@ def _run_module():
 @pytest.mark.parametrize(
     ("cores", "args", "expected"),
     [
-        (2, [], ["-n", "2", "--dist", "loadfile"]),
-        (16, ["-q"], ["-n", "4", "--dist", "loadfile"]),
+        (2, [], ["-n", "2", "--dist", "loadfile", "--no-loadscope-reorder"]),
+        (16, ["-q"], ["-n", "4", "--dist", "loadfile", "--no-loadscope-reorder"]),
         (1, [], []),
         (None, [], []),
         (8, ["-n0"], []),
         (8, ["-n", "3"], []),
         (8, ["--numprocesses=2"], []),
         (8, ["-p", "no:xdist"], []),
-        (8, ["-m", "not slow"], ["-n", "4", "--dist", "loadfile"]),
+        (8, ["-m", "not slow"], ["-n", "4", "--dist", "loadfile", "--no-loadscope-reorder"]),
         (8, ["--dist", "load"], []),
     ],
 )
@@ -39,6 +39,16 @@ def test_workers_follow_the_cores_and_the_callers_choice(monkeypatch, cores, arg
     run = _run_module()
     monkeypatch.setattr(run.os, "cpu_count", lambda: cores)
     assert run.workers(args) == expected
+
+
+def test_the_longest_files_named_to_run_first_are_test_files_and_run_first(request):
+    """conftest.LONGEST_FIRST names test files that exist, and this run has their tests first, in that order."""
+    from .conftest import LONGEST_FIRST
+
+    assert all((ROOT / "tests" / name).is_file() for name in LONGEST_FIRST)
+    order = list(dict.fromkeys(item.path.name for item in request.session.items))
+    here = [name for name in LONGEST_FIRST if name in order]
+    assert order[:len(here)] == here
 
 
 def test_tests_and_demo_keep_bytecode_outside_the_source_tree_when_asked_not_to_write_it(monkeypatch):
