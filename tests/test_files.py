@@ -130,6 +130,34 @@ def test_a_stage_writer_writes_every_file_owner_only_by_the_end_of_its_block(tmp
         assert {stat.S_IMODE(p.stat().st_mode) for p in paths} == {0o600}
 
 
+def test_a_stage_writer_makes_a_content_handed_over_as_a_function_and_keeps_what_it_wrote(tmp_path):
+    import hashlib
+
+    from avustus_cli.adapters.files import StageWriter
+
+    with StageWriter(queued=2) as w:
+        paths = [w.write(tmp_path / f"kirje_{i}.docx", (lambda i=i: f"paketti {i}".encode()), keep=i % 2 == 0)
+                 for i in range(6)]
+        w.write(tmp_path / "liite.html", b"liite", keep=True)
+    assert [p.read_bytes() for p in paths] == [f"paketti {i}".encode() for i in range(6)]
+    assert w.kept == {**{paths[i]: (f"paketti {i}".encode(), hashlib.sha256(f"paketti {i}".encode()).hexdigest())
+                         for i in (0, 2, 4)},
+                      tmp_path / "liite.html": (b"liite", hashlib.sha256(b"liite").hexdigest())}
+
+
+def test_a_content_that_cannot_be_made_is_raised_when_the_block_is_left_and_nothing_after_it_is_written(tmp_path):
+    from avustus_cli.adapters.files import StageWriter
+
+    def broken() -> bytes:
+        raise ValueError("paketti rikki")
+
+    with pytest.raises(ValueError, match="paketti rikki"), StageWriter() as w:
+        w.write(tmp_path / "a.docx", b"a")
+        w.write(tmp_path / "b.docx", broken)
+        w.write(tmp_path / "c.docx", b"c")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.docx"]
+
+
 def test_a_stage_writer_names_the_file_it_could_not_write_and_writes_none_after_it(tmp_path):
     from avustus_cli.adapters.files import StageWriteError, StageWriter
 

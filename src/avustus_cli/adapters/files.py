@@ -339,19 +339,24 @@ class StageWriter:
     of its time in the operating system creating files, and that work no longer waits for the
     rendering (nor the rendering for it).
 
+    A file's content may be handed over as a function that makes it (a Word letter's package, whose
+    compression lets the rendering of the next letter go on meanwhile: zlib and hashlib do not hold
+    Python's lock); with ``keep``, the bytes written and their SHA-256 are kept in :attr:`kept`.
+
     Use as a context manager. :meth:`write` hands a file over (it waits only when many are queued);
     leaving the block waits until every file is written and raises :class:`StageWriteError` for the
-    first one that could not be (the files after it are not written). Leaving it with an exception
-    drops what is still queued: the staging folder is discarded anyway. The folder's files are not
-    complete until the block is left."""
+    first one that could not be (the files after it are not written), or the error of a function that
+    could not make its content. Leaving it with an exception drops what is still queued: the staging
+    folder is discarded anyway. The folder's files are not complete until the block is left."""
 
     def __init__(self, queued: int = 64) -> None:
         import queue
         import threading
 
-        self._queue: queue.Queue[tuple[Path, bytes] | None] = queue.Queue(maxsize=queued)
-        self._error: StageWriteError | None = None
+        self._queue: queue.Queue[tuple[Path, bytes | Callable[[], bytes], bool] | None] = queue.Queue(maxsize=queued)
+        self._error: BaseException | None = None
         self._dropped = False
+        self.kept: dict[Path, tuple[bytes, str]] = {}  # path -> (bytes, SHA-256) of the files written with keep
         self._thread = threading.Thread(target=self._run, name="stage-writer", daemon=True)
         self._thread.start()
 
@@ -359,16 +364,21 @@ class StageWriter:
         while (item := self._queue.get()) is not None:
             if self._error is not None or self._dropped:
                 continue  # drained, not written
-            path, data = item
+            path, made, keep = item
             try:
+                data = made if isinstance(made, bytes) else made()
                 write_in_stage(path, data)
+                if keep:
+                    self.kept[path] = (data, hashlib.sha256(data).hexdigest())
             except OSError as e:
                 self._error = StageWriteError(e.errno, e.strerror, str(path))
+            except Exception as e:  # the content could not be made: raised in the caller's thread on close
+                self._error = e
 
-    def write(self, path: Path, data: bytes) -> Path:
+    def write(self, path: Path, data: bytes | Callable[[], bytes], *, keep: bool = False) -> Path:
         if self._error is not None:
             raise self._error
-        self._queue.put((Path(path), data))
+        self._queue.put((Path(path), data, keep))
         return Path(path)
 
     def close(self) -> None:

@@ -23,11 +23,12 @@ from __future__ import annotations
 import contextvars
 import copy
 import datetime as dt
+import functools
 import io
 import math
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from importlib import resources
@@ -58,6 +59,7 @@ __all__ = [
     "render_html",
     "render_docx",
     "render_document",
+    "render_document_later",
     "write_document",
 ]
 
@@ -642,6 +644,13 @@ def render_docx(name: str, context: Mapping[str, Any], settings: Settings) -> by
 
 
 def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
+    made = _render_docx_later(name, ctx, settings)
+    return made if isinstance(made, bytes) else made()
+
+
+def _render_docx_later(name: str, ctx: dict[str, Any], settings: Settings) -> bytes | Callable[[], bytes]:
+    """The filled Word document, or, from a learned template, a function that puts the rendered parts
+    into its package (the compression, which another thread may do while this one renders the next)."""
     fname = _file_name(name, ".docx")
     data, _ = _docx_bytes(fname, settings)
     # the Word environment: docxtpl switches autoescape on in it, so it is never shared with HTML
@@ -650,7 +659,7 @@ def _render_docx(name: str, ctx: dict[str, Any], settings: Settings) -> bytes:
     cached = _WORD_TEMPLATES.get(key) if FAST_DOCX else None
     if cached is not None:
         with _translated(fname), _render_budget():
-            return cached.render(ctx, env)
+            return cached.render_later(ctx, env)
     if FAST_DOCX and key not in _WORD_TEMPLATES and key in _WORD_SEEN:
         # the second document from this template: learned from the first one (its context and bytes)
         first_ctx, first = _WORD_SEEN.pop(key)
@@ -673,12 +682,21 @@ def render_document(
 ) -> list[tuple[str, bytes]]:
     """Document ``name`` rendered in each of ``formats`` ("html", "docx"): (format, bytes) pairs. The
     context is checked and cleaned once for all of them."""
+    return [(f, made if isinstance(made, bytes) else made()) for f, made in render_document_later(name, context, settings, formats)]
+
+
+def render_document_later(
+    name: str, context: Mapping[str, Any], settings: Settings, formats: Sequence[str] = ("html", "docx")
+) -> list[tuple[str, bytes | Callable[[], bytes]]]:
+    """As :func:`render_document`, but a Word letter from a learned template may be given as a function
+    that makes its bytes (``files.StageWriter`` calls it on its own thread). Every template error is
+    raised here, before anything is handed over."""
     unknown = [f for f in formats if f not in ("html", "docx")]
     if unknown:
         raise TemplateError(f"tuntematon asiakirjamuoto {unknown[0]!r}: sallitut ovat html ja docx.")
     doc = name.removesuffix(".html").removesuffix(".docx")
     ctx = _full_context(doc, context, settings)
-    return [(f, _render_html(doc, ctx, settings).encode("utf-8") if f == "html" else _render_docx(doc, ctx, settings))
+    return [(f, _render_html(doc, ctx, settings).encode("utf-8") if f == "html" else _render_docx_later(doc, ctx, settings))
             for f in formats]
 
 
@@ -781,8 +799,12 @@ class _WordTemplate:
 
     def render(self, ctx: dict[str, Any], env: _Environment) -> bytes:
         """The letter: its parts that differ from the package's own letter replaced in the package."""
+        return self.render_later(ctx, env)()
+
+    def render_later(self, ctx: dict[str, Any], env: _Environment) -> Callable[[], bytes]:
+        """The letter's parts rendered now; the package made when the function returned is called."""
         parts = self._rendered_parts(ctx, env)
-        return self._package.with_members({k: v for k, v in parts.items() if v != self._first.get(k)})
+        return functools.partial(self._package.with_members, {k: v for k, v in parts.items() if v != self._first.get(k)})
 
     def _body(self, tpl: Any, xml: str) -> bytes:
         """``word/document.xml`` for the rendered body ``xml``: its string form when this shape of body has

@@ -83,25 +83,31 @@ def write_letters(
     settings: Settings,
     formats: Sequence[str],
     contents: dict[Path, bytes] | None = None,
+    hashes: dict[Path, str] | None = None,
 ) -> list[Path]:
     """The supplement requests, written in place into ``letter_dir`` inside the proposal's staging
     folder (moved into place as a whole), in this process: after the first letter a Word letter only
-    runs its filled parts through the compiled templates (``adapters.render``). ``contents`` gets each
-    file's bytes, so the manifest hashes them without reading them back."""
+    runs its filled parts through the compiled templates (``adapters.render``), and its package is
+    made and compressed on the writer's thread while the next letter renders. ``contents`` gets each
+    file's bytes and ``hashes`` their SHA-256, so the manifest and the letters table do not read them back."""
     from avustus_cli.adapters.files import StageWriteError, StageWriter
-    from avustus_cli.adapters.render import TemplateError, render_document
+    from avustus_cli.adapters.render import TemplateError, render_document_later
 
     letter_dir.mkdir(parents=True, exist_ok=True)
     out: list[Path] = []
+    keep = contents is not None or hashes is not None
     try:
         with StageWriter() as writer:  # the files are created on a thread of their own while the next letter renders
             for stem, ctx in contexts:
-                for f, data in render_document("taydennyspyynto", ctx, settings, formats):
-                    out.append(writer.write(letter_dir / f"taydennyspyynto_{stem}.{f}", data))
-                    if contents is not None:
-                        contents[out[-1]] = data
+                for f, data in render_document_later("taydennyspyynto", ctx, settings, formats):
+                    out.append(writer.write(letter_dir / f"taydennyspyynto_{stem}.{f}", data, keep=keep))
     except StageWriteError as e:
         raise TemplateError(f"tiedostoa {e.filename} ei voitu kirjoittaa: {e.strerror}.") from None
+    for path, (data, digest) in writer.kept.items():
+        if contents is not None:
+            contents[path] = data
+        if hashes is not None:
+            hashes[path] = digest
     return out
 
 
@@ -650,7 +656,7 @@ def _supplement_requests(
     contexts = [(safe_stem(r.app.id), letter_context(r.standing, {"contact_person": personal[r.app.id].contact_person,
                                                                   "email": personal[r.app.id].email}, settings, as_of, items))
                 for r, items in letters]
-    written_letters = write_letters(letter_dir, contexts, settings, formats, contents)
+    written_letters = write_letters(letter_dir, contexts, settings, formats, contents, hashes)
     _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents, hashes)
     return written_letters + sent_letters
 
@@ -679,7 +685,7 @@ def _record_requests(
         files = [letter_dir / f"{stem}.{f}" for f in formats]
         main = letter_store.main_file(files)
         data = (contents or {}).get(main)  # hashed from memory: the file is not read back
-        digest = hashlib.sha256(data).hexdigest() if data is not None else None
+        digest = (hashes or {}).get(main) or (hashlib.sha256(data).hexdigest() if data is not None else None)
         if digest is not None and hashes is not None:
             hashes[main] = digest
         recorded.append(letter_store.NewLetter(
