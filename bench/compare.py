@@ -80,8 +80,8 @@ from avustus_cli.adapters.store import Store
 store = Store.open(Path(sys.argv[1]))
 import avustus_cli.services.checking as checking
 full = {"reuse": False} if sys.argv[2] == "full" and "reuse" in inspect.signature(run_check).parameters else {}
-if sys.argv[2] == "again" and hasattr(checking, "check_round"):  # as `avustus check` does (its tables: 200 of each)
-    checking.check_round(store, default_settings(2027), dt.date(2027, 1, 10), 200)
+if len(sys.argv) == 3 and hasattr(checking, "check_round"):  # as `avustus check` does (its tables: 200 of each)
+    checking.check_round(store, default_settings(2027), dt.date(2027, 1, 10), 200, reuse=sys.argv[2] != "full")
 else:
     results = run_check(store, default_settings(2027), dt.date(2027, 1, 10), slim=True, **full)
 if len(sys.argv) > 3:

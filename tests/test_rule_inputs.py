@@ -444,3 +444,28 @@ def test_the_summary_a_check_stores_counts_what_its_results_hold(tmp_path):
         results, summary = checks._run_check(store, SETTINGS, DAY, None, True, reuse, None)
         assert any(f.accepted_reason for r in results for f in r.findings)
         assert summary == summarize(results)
+
+
+def test_a_check_of_the_round_makes_only_the_results_its_tables_show(tmp_path):
+    """``check_round`` with the rules running makes the results of the first applications of each verdict
+    only, the same ones ``run_check`` gives, and counts every application in its summary and its record."""
+    from avustus_cli.domain.check_summary import VERDICT_ORDER, summarize
+
+    rnd = random.Random(8)
+    apps = [_random_app(rnd, n) for n in range(300)]
+    store = _store(tmp_path / "a.db", apps)
+    full = checks.run_check(store, SETTINGS, DAY, slim=True, reuse=False)
+    with store.transaction():
+        for r in full[::9]:
+            for f in r.findings[:1]:
+                if f.severity is not Severity.BLOCKING:
+                    store.accept(r.app.id, f.code, "Tarkistettu.")
+    full = checks.run_check(store, SETTINGS, DAY, slim=True, reuse=False)
+    assert any(f.accepted_reason for r in full for f in r.findings)
+    checked = checks.check_round(store, SETTINGS, DAY, 7, reuse=False)
+    assert checked.first == {v: [r for r in full if r.verdict is v][:7] for v in VERDICT_ORDER}
+    assert sum(map(len, checked.first.values())) < len(full)
+    assert checked.summary == summarize(full)
+    assert store.conn.execute("select applications from checks order by id desc limit 1").fetchone()[0] == len(apps)
+    assert {r.app.id: r.verdict.value for r in full} == {
+        a: v for a, v in store.conn.execute("select application_id, verdict from verdicts")}

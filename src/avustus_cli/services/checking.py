@@ -119,7 +119,7 @@ def check_round(
             lean = _read_shown(store, settings, as_of, limit)
             if lean is not None:
                 return lean
-        results, summary = _run_check(store, settings, as_of, None, True, reuse, progress)
+        results, summary = _run_check(store, settings, as_of, None, True, reuse, progress, limit)
         first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
         for r in results:
             shown = first[r.verdict]
@@ -178,9 +178,13 @@ def _no_cycle_collection() -> Iterator[None]:
 
 def _run_check(
     store: Store, settings: Settings, as_of: dt.date, app_ids: list[str] | None, slim: bool, reuse: bool,
-    progress: Callable[[int, int], None] | None,
+    progress: Callable[[int, int], None] | None, limit: int | None = None,
 ) -> tuple[list[Standing], CheckSummary | None]:
-    """``run_check``'s results, and their summary when they are the whole round's (stored with them)."""
+    """``run_check``'s results, and their summary when they are the whole round's (stored with them).
+
+    With ``limit`` (slim results of the whole round), where the rules run the results are made only for
+    the first ``limit`` applications of each verdict (by id), which is what ``check_round`` shows; the
+    summary still counts every application."""
     listed = app_ids is not None
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
@@ -210,12 +214,9 @@ def _run_check(
     value_of = [v.value for v in verdict_of]
     texts = {str(n): f for n, f in store.finding_texts().items()} if len(stale) < len(rows) else {}
 
-    if slim:  # the slim application from its rule-input values (as ``codec`` decodes them)
-        apps: Iterable[Application] = (
-            slim_application(r[0], "" if r[1] is None else r[1], r[2], _FORMS[r[3]] if r[3] else None, r[4],
-                             None if r[5] is None else _amount(r[5])) for r in rows)
-    else:
-        apps = store.applications([row[0] for row in rows] if listed else None)
+    apps = None if slim else store.applications([row[0] for row in rows] if listed else None)
+    shown = None if limit is None or not slim or listed else dict.fromkeys(Verdict, 0)  # results made per verdict
+    cap = limit or 0
     accepted = store.acceptances()
     with_acceptance = {a for a, _ in accepted}
     # the summary of the whole round counts what it reads of each application's findings (``kind_of``),
@@ -230,8 +231,11 @@ def _run_check(
     changed_verdicts: dict[str, str] = {}
     stored_lists: dict[str, tuple[Finding, ...]] = {}
     results = []
-    for app, row in zip(apps, rows, strict=True):  # by id, as the store lists them
-        app_id = app.id
+    requested: list[Decimal | None] = []
+    if apps is not None and len(apps) != len(rows):
+        raise AssertionError("the applications and their rule inputs differ")  # (the store lists both by id)
+    for i, row in enumerate(rows):  # by id, as the store lists them
+        app_id = row[0]
         if row[10]:  # the rules ran
             n = list_of[row[11]]
             findings = lists[n]
@@ -265,10 +269,22 @@ def _run_check(
                 changed_verdicts[app_id] = verdict.value
         verdicts.append(verdict)
         kind_at.append(kind)
+        if apps is None:  # the slim application from its rule-input values (as ``codec`` decodes them)
+            amount = None if row[5] is None else _amount(row[5])
+            requested.append(amount)
+            if shown is not None:
+                if shown[verdict] >= cap:  # (not shown: counted only)
+                    continue
+                shown[verdict] += 1
+            app = slim_application(app_id, "" if row[1] is None else row[1], row[2], _FORMS[row[3]] if row[3] else None,
+                                   row[4], amount)
+        else:
+            app = apps[i]
+            requested.append(app.requested)
         results.append(standing_of(app, verdict, applied))
-    summary = None if listed else summarize_kinds(verdicts, [r.app.requested for r in results], kind_at, list(kinds))
+    summary = None if listed else summarize_kinds(verdicts, requested, kind_at, list(kinds))
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(results), parts, made_of, fresh, changed_verdicts)
+        store.save_check(as_of, rules_version(), len(rows), parts, made_of, fresh, changed_verdicts)
         if summary is not None:  # every stored verdict is now what a check under ``common`` gives
             round_marks.set_checked(store, common)
             round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))
