@@ -9,6 +9,7 @@ a second process against the same database. Afterwards the database must pass
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import HEADERS, app_row, dump, write_xlsx
+from .conftest import HEADERS, Cli, app_row, dump, write_xlsx
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")]
 
@@ -111,8 +112,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def base_db(files, tmp_path_factory) -> Path:
     db = tmp_path_factory.mktemp("fault-base") / "avustus.db"
-    r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "import", str(files["base"])], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    r = Cli(db)("import", files["base"])  # the starting state: made in this process
+    assert r.exit_code == 0, r.output
     return db
 
 
@@ -230,10 +231,9 @@ def test_purge_killed_leaves_the_state_before(files, base_db, tmp_path, point):
     _kill(proc)
     _check_integrity(db)
     assert dump(db) == before
-    # and run to the end it does purge (the kill points were really inside the work)
-    r = subprocess.run([sys.executable, "-m", "avustus_cli", "--db", str(db), "purge", "--as-of", "1.6.2040", "--json"],
-                       capture_output=True, text=True)
-    assert r.returncode == 0 and json.loads(r.stdout)["applications"] == 50
+    # and run to the end (in this process) it does purge (the kill points were really inside the work)
+    r = Cli(db)("purge", "--as-of", "1.6.2040", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["applications"] == 50
 
 
 # --- two processes at once ------------------------------------------------------
@@ -412,10 +412,14 @@ def _run(runner: Path, folder: Path, *args: str, pause: str | None = None) -> su
     return subprocess.Popen([*cmd, *args], cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _finish(proc: subprocess.Popen) -> str:
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, out + err
-    return out + err
+def _in_process(folder: Path, *args: str, codes: tuple[int, ...] = (0,)) -> str:
+    """``avustus ARGS`` run to its end in this process, in ``folder`` as ``_run`` runs it (its database
+    and settings, relative paths from there): the set-up of a round and the rerun after a kill, which
+    are not about the process itself. Its output, stdout and stderr."""
+    with contextlib.chdir(folder):
+        r = Cli(folder / "avustus.db", folder / "avustus.toml")(*args)
+    assert r.exit_code in codes, r.output
+    return r.output
 
 
 @pytest.fixture(scope="module")
@@ -429,16 +433,14 @@ def rounds(tmp_path_factory) -> dict[str, Path]:
     checked.mkdir()
     for name in ("avustus.toml", "hakemukset.xlsx", "aiemmat_avustukset.xlsx"):
         shutil.copy(SAMPLE / name, checked / name)
-    _finish(_run(runner, checked, "import", "hakemukset.xlsx"))
-    _finish(_run(runner, checked, "import", "--history", "aiemmat_avustukset.xlsx"))
-    proc = _run(runner, checked, "check", "--as-of", AS_OF)
-    proc.communicate(timeout=300)
-    assert proc.returncode in (0, 1)  # 1: findings to look at
+    _in_process(checked, "import", "hakemukset.xlsx")
+    _in_process(checked, "import", "--history", "aiemmat_avustukset.xlsx")
+    _in_process(checked, "check", "--as-of", AS_OF, codes=(0, 1))  # 1: findings to look at
     out: dict[str, Path] = {"runner": runner, "checked": checked}
     for name, src, args in (("proposed", "checked", ("propose", "--out", "esitys")),
                             ("decided-ref", "proposed", DECIDE)):
         shutil.copytree(out[src], base / name)
-        _finish(_run(runner, base / name, *args))
+        _in_process(base / name, *args)
         out[name] = base / name
     return out
 
@@ -498,7 +500,7 @@ def test_decide_killed_while_writing_its_letters_is_finished_by_the_rerun(rounds
     _check_integrity(work / "avustus.db")
     assert _grants(work / "avustus.db") == (before if point.startswith("file-tmp") else after)
     _later(work)
-    _finish(_run(rounds["runner"], work, *DECIDE))
+    _in_process(work, *DECIDE)
     assert _grants(work / "avustus.db") == after
     assert _tree(work) == _tree(rounds["decided-ref"])
     assert not _leftovers(work), _leftovers(work)
@@ -519,7 +521,7 @@ def test_propose_killed_while_writing_its_documents_is_finished_by_the_rerun(rou
     _check_integrity(work / "avustus.db")
     assert _proposals(work / "avustus.db") in ([], _proposals(rounds["proposed"] / "avustus.db"))
     _later(work)
-    text = _finish(_run(rounds["runner"], work, "propose", "--out", "esitys"))
+    text = _in_process(work, "propose", "--out", "esitys")
     assert "muuttunut" not in text, text
     assert _proposals(work / "avustus.db") == _proposals(rounds["proposed"] / "avustus.db")
     assert _tree(work) == _tree(rounds["proposed"])
