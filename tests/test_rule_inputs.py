@@ -469,3 +469,25 @@ def test_a_check_of_the_round_makes_only_the_results_its_tables_show(tmp_path):
     assert store.conn.execute("select applications from checks order by id desc limit 1").fetchone()[0] == len(apps)
     assert {r.app.id: r.verdict.value for r in full} == {
         a: v for a, v in store.conn.execute("select application_id, verdict from verdicts")}
+
+
+def test_a_check_of_every_application_replaces_every_verdict_and_keeps_a_removed_ones(tmp_path):
+    """A check whose rules ran for every application writes its verdicts into an emptied table, unless a
+    verdict of an application no longer in the round is stored: that one stays, as it always has."""
+    rnd = random.Random(2)
+    apps = [_random_app(rnd, n) for n in range(30)]
+    store = _store(tmp_path / "a.db", apps)
+    results = checks.run_check(store, SETTINGS, DAY, reuse=False)
+    stored = dict(store.conn.execute("select application_id, findings from verdicts"))
+    again = checks.run_check(store, SETTINGS, DAY, reuse=False)
+    assert again == results
+    assert {a: v for a, v in store.conn.execute("select application_id, verdict from verdicts")} == {
+        r.app.id: r.verdict.value for r in results}
+    assert store.conn.execute("select count(*) from finding_texts").fetchone()[0] == len(
+        {f for r in results for f in r.findings})
+    assert stored.keys() == {a.id for a in apps}
+    with store.transaction():
+        store.conn.execute("delete from applications where id = ?", (apps[3].id,))
+    checks.run_check(store, SETTINGS, DAY, reuse=False)
+    assert {a for (a,) in store.conn.execute("select application_id from verdicts")} == {a.id for a in apps}
+    assert store.findings().get(apps[3].id, []) == [f for r in results if r.app.id == apps[3].id for f in r.findings]

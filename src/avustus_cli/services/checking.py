@@ -284,7 +284,8 @@ def _run_check(
         results.append(standing_of(app, verdict, applied))
     summary = None if listed else summarize_kinds(verdicts, requested, kind_at, list(kinds))
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(rows), parts, made_of, fresh, changed_verdicts)
+        store.save_check(as_of, rules_version(), len(rows), parts, made_of, fresh, changed_verdicts,
+                         every=len(stale) == len(rows) and not listed)
         if summary is not None:  # every stored verdict is now what a check under ``common`` gives
             round_marks.set_checked(store, common)
             round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))

@@ -1138,13 +1138,14 @@ class Store:
         lists: Sequence[Sequence[int]],
         fresh: Iterable[tuple[str, str, int, str, str]],
         verdicts: dict[str, str],
+        every: bool = False,
     ) -> int:
         """Record a check run over ``applications`` applications: the findings and verdicts of those
         whose rules ran (``fresh``: (application id, verdict, the index of its findings in ``lists``, its
         data hash, its fingerprint), replacing their earlier ones) and the new verdicts of the others
         (``verdicts``: an acceptance given or revoked since). A list of findings is given as the indexes
         of its ``parts`` in order; each part is a sequence of findings, and every part is in some list of
-        ``fresh``.
+        ``fresh``. ``every``: ``fresh`` holds every application.
 
         Each distinct finding is written once (``finding_texts``, one ``executemany``) and an
         application's findings as the list of their ids beside its verdict (one ``executemany``);
@@ -1158,11 +1159,15 @@ class Store:
             ids: dict[Finding, str] = {}
             first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
             part_refs = [",".join([ids.setdefault(f, str(first + len(ids))) for f in part]) for part in parts]
-            refs = ["[" + ",".join([part_refs[h] for h in made_of]) + "]" for made_of in lists]
-            self.conn.executemany(
+            refs = ["[" + ",".join(map(part_refs.__getitem__, made_of)) + "]" for made_of in lists]
+            self.conn.executemany(  # (ids numbered in the order they were added)
                 "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
-                [(int(n), f.code, f.severity.value, f.message, f.field) for f, n in ids.items()])
+                [(n, f.code, _SEVERITY_VALUE[f.severity], f.message, f.field) for n, f in enumerate(ids, first)])
             as_of_text = as_of.isoformat()
+            if every and not self.conn.execute(
+                    "select exists (select 1 from verdicts v where not exists "
+                    "(select 1 from applications a where a.id = v.application_id))").fetchone()[0]:
+                self.conn.execute("delete from verdicts")  # each is replaced: writing into an empty table is quicker
             self.conn.executemany(
                 "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint, "
                 "findings) values (?, ?, ?, ?, ?, ?, ?)",
@@ -1267,6 +1272,8 @@ def _new_id(table: sqlite_utils.db.Table) -> int:
     return int(pk)
 
 
+
+_SEVERITY_VALUE = {s: s.value for s in Severity}
 
 _GRANT_COLUMNS = "id, application_id, applicant, business_id, form, year, amount_cents, decision_date, section, decision_maker"
 
