@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from itertools import compress, repeat
+from itertools import compress, filterfalse
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +55,10 @@ MEMO_MIN = 256  # distinct cells a column remembers before it judges whether rem
 _PERSONAL_KEYS = ("contact_person", "email", "phone", "iban", "personal_extra")  # the store's personal JSON
 _ABSENT = (None, None, None, None)  # (value, JSON text, problem, raw text) of an empty cell
 _MISS = object()
-# a plain amount (values.PLAIN_AMOUNT) under a billion without leading zeros, as a line of its own; its euro
-# sign; a decimal to add a zero to, and a number without decimals
+# a plain amount (values.PLAIN_AMOUNT) under a billion without leading zeros, as a line of its own; its euro sign
 _AMOUNT_LINE = re.compile(r"^(?:0|[1-9][0-9]{0,8})(?:[.,][0-9]{1,2})?(?: ?€)?$", re.MULTILINE)
 _EURO_SIGN = re.compile(r" ?€$", re.MULTILINE)
-_TWO_DECIMALS = (re.compile(r"(\.[0-9])$", re.MULTILINE), re.compile(r"^([0-9]+)$", re.MULTILINE))
+_CENT = methodcaller("quantize", Decimal("0.01"))  # (money() gives an amount so)
 _RAW_KEY = len('"raw": ')  # where the JSON of a row's kept texts starts in its "raw" entry
 _DIGIT = re.compile(r"\d")
 _VALUE, _TEXT, _PROBLEM, _KEPT = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(3)  # parts of an entry
@@ -219,11 +218,15 @@ def json_text(value: Any) -> str:
 
 class _Memo:
     """Each distinct cell of a column computed once, until the column shows that its cells are mostly
-    distinct: then each is computed as it comes (remembering names and descriptions only costs memory)."""
+    distinct: then each is computed as it comes (remembering names and descriptions only costs memory).
+
+    Cells are remembered by kind (1, 1.0 and True are different cells, though equal): a batch whose cells
+    hold at most one kind of number (as nearly every column's do) is looked up by the cells themselves, in C."""
 
     def __init__(self, compute: Callable[[Any], Any]):
         self.compute = compute
-        self.memo: dict[Any, Any] | None = {}
+        self.memo: dict[type, dict[Any, Any]] | None = {}  # kind -> cell -> what compute gave
+        self.size = 0
         self.seen = 0
 
     def run(self, cells: Sequence[Any]) -> list[Any]:
@@ -231,24 +234,38 @@ class _Memo:
         compute = self.compute
         if memo is None:
             return [compute(c) for c in cells]
-        kinds = set(map(type, cells))
-        if len(kinds) == 1 and (kind := kinds.pop()) is not str:  # one kind of cell: (kind, cell) the key of each
-            keys: Any = zip(repeat(kind), cells)
-            out = list(map(memo.get, keys, repeat(_MISS, len(cells))))
+        distinct = set(cells)
+        kinds = set(map(type, distinct))
+        if kinds & _NUMBERS:  # equal numbers of different kinds are one in ``distinct``: their kinds from every cell
+            kinds = set(map(type, cells))
+        if len(kinds & _NUMBERS) <= 1:  # no two cells of different kinds are equal
+            if len(kinds) == 1:
+                known = memo.setdefault(kinds.pop(), {})
+            else:  # the cells' entries of each kind, together for this batch
+                known = {}
+                for kind in kinds:
+                    known.update(memo.setdefault(kind, {}))
+            missing = list(filterfalse(known.__contains__, distinct))
+            for c in missing:
+                known[c] = memo[c.__class__][c] = compute(c)
+            self.size += len(missing)
+            out = list(map(known.__getitem__, cells))
         else:
-            out = list(map(memo.get, cells, repeat(_MISS, len(cells))))  # text cells are their own key
-        if _MISS in out:
-            for i, c in enumerate(cells):
-                if out[i] is _MISS:
-                    key = c if c.__class__ is str else (c.__class__, c)  # 1, 1.0 and True are different cells
-                    e = memo.get(key, _MISS)
-                    if e is _MISS:
-                        e = memo[key] = compute(c)
-                    out[i] = e
+            out = []
+            for c in cells:
+                known = memo.setdefault(c.__class__, {})
+                e = known.get(c, _MISS)
+                if e is _MISS:
+                    e = known[c] = compute(c)
+                    self.size += 1
+                out.append(e)
         self.seen += len(cells)
-        if len(memo) > MEMO_MIN and 2 * len(memo) > self.seen:
+        if self.size > MEMO_MIN and 2 * self.size > self.seen:
             self.memo = None
         return out
+
+
+_NUMBERS = frozenset({int, float, bool, Decimal, complex})
 
 
 class _Parsed:
@@ -306,10 +323,8 @@ class _Field:
         joined = "\n".join(cells)
         if joined.count("\n") != len(cells) - 1 or len(_AMOUNT_LINE.findall(joined)) != len(cells):
             return None
-        joined = _EURO_SIGN.sub("", joined).replace(",", ".")
-        joined = _TWO_DECIMALS[1].sub(r"\1.00", _TWO_DECIMALS[0].sub(r"\g<1>0", joined))
-        texts = joined.split("\n")
-        return _Parsed(list(map(Decimal, texts)), list(map(f'{self.prefix}"{{}}"'.format, texts)), {}, {})
+        amounts = list(map(_CENT, map(Decimal, _EURO_SIGN.sub("", joined).replace(",", ".").split("\n"))))
+        return _Parsed(amounts, list(map(f'{self.prefix}"{{}}"'.format, amounts)), {}, {})
 
     def _texts(self, cells: Sequence[Any]) -> _Parsed | None:
         """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
@@ -356,7 +371,7 @@ class _Batch:
         self.personal: list[str] = []
         self.raw_row: list[str] = []
         self.personal_headers: list[str] = []
-        self.warnings: list[list[dict[str, Any]]] = []
+        self.warnings: list[Sequence[dict[str, Any]]] = []
         # (year, form, applicant, business_id, category, requested cents, received), column by column
         self.columns: list[list[Any]] = []
         # business ID -> (business ID, name, legal form, municipality, register no.) of the batch's last row naming it
@@ -450,38 +465,46 @@ class _Plan:
                                                          for t in lead.texts]) if lead is not None else nothing)
         return lead_ids, columns
 
-    def _warnings(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed]) -> list[list[dict[str, Any]]]:
-        """Each row's warnings in the order of its columns: a formula, then a value that could not be read."""
+    def _warnings(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed]) -> list[Sequence[dict[str, Any]]]:
+        """Each row's warnings in the order of its columns: a formula, then a value that could not be read
+        (an empty tuple for a row without any)."""
         table = self.table
-        out: list[list[dict[str, Any]]] = [[] for _ in batch]
+        out: list[Sequence[dict[str, Any]]] = [()] * len(batch)
+        where: dict[int, int] | None = None  # row number -> index in the batch
         for f in self.fields:
             problems = parsed[f.name].problems
             formula_rows = self.formula_columns.get(f.index)
             if not formula_rows and not problems:
                 continue
+            if formula_rows and where is None:
+                where = {rownum: i for i, (rownum, _, _) in enumerate(batch)}
+            formulas = {where[r] for r in formula_rows if r in where} if formula_rows and where is not None else set()
             column = table.column_name(f.index)
-            for i, (rownum, cells, _) in enumerate(batch):
-                if formula_rows and rownum in formula_rows:
+            for i in sorted(formulas | problems.keys()):
+                rownum, cells, _ = batch[i]
+                found = list(out[i])
+                if i in formulas:
                     cell = cells[f.index] if f.index < len(cells) else None
                     empty = cell is None or (isinstance(cell, str) and not cell.strip())
-                    out[i].append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
-                                   "message": f"{f.label}: solussa on kaava; " + (
-                                       "sillä ei ole tallennettua arvoa, tallennettu puuttuvana" if empty
-                                       else "tuotu Excelin tallentama arvo")})
+                    found.append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
+                                  "message": f"{f.label}: solussa on kaava; " + (
+                                      "sillä ei ole tallennettua arvoa, tallennettu puuttuvana" if empty
+                                      else "tuotu Excelin tallentama arvo")})
                 if i in problems:
-                    out[i].append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
-                                   "message": problems[i]})
+                    found.append({"sheet": table.sheet, "row": rownum, "column_name": column, "field": f.name,
+                                  "message": problems[i]})
+                out[i] = found
         return out
 
     def _per_row(self, batch: list[tuple[int, list[Any], str]], parsed: dict[str, _Parsed],
-                 warnings: list[list[dict[str, Any]]]) -> tuple[list[str | None], list[str | None], list[str | None], list[list[str]]]:
+                 warnings: list[Sequence[dict[str, Any]]]) -> tuple[list[str | None], list[str | None], list[str | None], list[list[str]]]:
         """The parts of a row that are the row's own: texts kept of values that could not be read, amounts in
         another currency, unknown columns (personal ones apart); as ``"key": JSON`` texts, None when empty."""
         n = len(batch)
         raw: list[str | None] = [None] * n
         extra: list[str | None] = [None] * n
         pextra: list[str | None] = [None] * n
-        row_personal: list[list[str]] = [[] for _ in range(n)]
+        row_personal: list[list[str]] = [[]] * n  # (shared while empty: a row's own list when it has one)
         kept = [parsed[f.name] for f in self.fields if parsed[f.name].kept]
         currency = parsed["currency"].values if "currency" in parsed else None
         others = [(i, h, m.run([r[i] if i < len(r) else None for _, r, _ in batch])) for i, h, m in self.other_unknown]
@@ -496,7 +519,8 @@ class _Plan:
             if kept or (currency and currency[i] not in (None, "EUR")):
                 texts = {f.name: p.kept[i] for f, p in zip(self.fields, parsed.values(), strict=True) if i in p.kept}
                 if currency and currency[i] not in (None, "EUR"):
-                    self._foreign(i, rownum, cells, currency[i], parsed, texts, warnings[i])
+                    warnings[i] = mine = list(warnings[i])
+                    self._foreign(i, rownum, cells, currency[i], parsed, texts, mine)
                 raw[i] = '"raw": ' + json.dumps(texts, ensure_ascii=False, sort_keys=True) if texts else None
             if others or personal:
                 found = {h: col[i] for j, h, col in others if j < len(cells) and col[i][0] is not None}
@@ -504,6 +528,8 @@ class _Plan:
                 # a cell of an unknown column that looks personal by its value (an e-mail, a phone number, an
                 # IBAN, a person's name under Vastuuhenkilö) is personal data, whatever its header says
                 for h in [h for h, (_, looks) in found.items() if looks]:
+                    if not row_personal[i]:
+                        row_personal[i] = []
                     row_personal[i].append(h)
                     secret[h] = found.pop(h)[0]
                     if h not in self.result.personal_columns:
@@ -541,7 +567,7 @@ class _Plan:
         columns: list[list[str | None]] = []
         for key in self.data_keys:
             if key == "id":
-                columns.append(['"id": ' + encode_basestring(app_id) for _, _, app_id in batch])
+                columns.append(list(map('"id": '.__add__, map(encode_basestring, map(_APP_ID, batch)))))
             elif key == "year":
                 year = parsed.get("year")
                 columns.append([t or self.year_text for t in year.texts] if year else [self.year_text] * len(batch))
@@ -577,8 +603,10 @@ class _Plan:
         applicant = _each(lambda a: a or "", values_of("applicant"))
         business_id = values_of("business_id")
         received = _each(lambda r: None if r is None else r.isoformat(timespec="seconds"), values_of("received"))
+        requested = values_of("requested")
         out.columns = [year, form, applicant, business_id, values_of("category"),
-                       _each(cents, values_of("requested")), received]
+                       list(map(int, map(_INTEGRAL, map(_HUNDRED, requested)))) if set(map(type, requested)) == {Decimal}
+                       else _each(cents, requested), received]  # (cents() of each amount, in C)
         legal = _each(_enum_value, values_of("legal_form"))
         out.organisation_columns = [business_id, applicant, legal, values_of("home_municipality"), values_of("register_number")]
         organisations = dict(zip(business_id, zip(*out.organisation_columns, strict=True), strict=True))
@@ -603,15 +631,17 @@ def _enum_value(member: Any) -> Any:
 def _objects(columns: list[list[str | None]], n: int) -> list[str]:
     """Each row's JSON object, joined from its ``"key": JSON`` texts (None: the key is left out), the
     columns in the order of their keys."""
-    columns = [c for c in columns if c.count(None) != n]  # (a key no row has)
+    missing = [c.count(None) for c in columns]
+    columns = [c for c, m in zip(columns, missing, strict=True) if m != n]  # (a key no row has)
     if not columns:
         return ["{}"] * n
-    if not any(None in c for c in columns):  # every row has every key: joined in C
+    if not any(m and m != n for m in missing):  # every row has every key: joined in C
         return list(map(_BRACED, map(", ".join, zip(*columns, strict=True))))
     return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
 
 
 _BRACED = "{%s}".__mod__
+_HUNDRED, _INTEGRAL = Decimal(100).__mul__, methodcaller("to_integral_value")
 _ROWNUM, _APP_ID = itemgetter(0), itemgetter(2)
 
 
