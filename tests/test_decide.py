@@ -332,6 +332,19 @@ def test_payment_held_exactly_while_an_earlier_report_is_missing(decided_round):
         store.close()
 
 
+def test_a_letter_names_the_grantees_own_earlier_unreported_grant_only(decided_round, workdir):
+    """The letters look up each grantee's earlier grants by business ID: the one of the same grantee is
+    named, another grantee's is not (and a grantee with none has no hold)."""
+    add_history_grant(decided_round.db, "G-2026-1", BIDS[0], 2026, "10000", paid="2026-02-15")
+    add_history_grant(decided_round.db, "G-2026-7", BIDS[3], 2026, "7000", paid="2026-02-15")
+    assert run_decide(decided_round).exit_code == 0
+    letters = {p.stem: html.unescape((p).read_text(encoding="utf-8")) for p in (workdir / "paatokset").glob("paatos_*.html")}
+    granted = [stem for stem, text in letters.items() if "G-2026-1" in text]
+    assert granted == ["paatos_H-0001"]
+    assert "G-2026-1" in letters["paatos_H-0001"] and "käyttöselvitys" in letters["paatos_H-0001"]
+    assert not any("G-2026-7" in text for stem, text in letters.items() if stem != "paatos_H-0004")
+
+
 def test_paid_records_and_override_needs_a_reason(decided_round):
     run_decide(decided_round)
     r = decided_round("paid", "H-0002", "--date", "2027-02-01")

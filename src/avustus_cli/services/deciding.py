@@ -466,15 +466,37 @@ def _period(app: Application | None, year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 
 
+@dataclass(frozen=True)
+class GrantIndex:
+    """The grants by id (the first of each) and by grantee (business ID), in their order: a run's letters
+    each look up their own grant and the grantee's others, not every grant of the register."""
+
+    by_id: dict[str, Grant]
+    by_grantee: dict[str, list[Grant]]
+
+    @classmethod
+    def of(cls, grants: Sequence[Grant]) -> GrantIndex:
+        by_id: dict[str, Grant] = {}
+        by_grantee: dict[str, list[Grant]] = {}
+        for g in grants:
+            by_id.setdefault(g.id, g)
+            if g.business_id is not None:
+                by_grantee.setdefault(g.business_id, []).append(g)
+        return cls(by_id, by_grantee)
+
+
 def _payment_held_text(
-    settings: Settings, row: Decision, app: Application | None, grants: Sequence[Grant], accepted: set
+    settings: Settings, row: Decision, app: Application | None, grants: Sequence[Grant] | GrantIndex, accepted: set
 ) -> str:
     """Why the payment is held from the start (an earlier report missing, P02), or ""."""
-    grant = next((g for g in grants if g.id == row.id), None)
+    index = grants if isinstance(grants, GrantIndex) else GrantIndex.of(grants)
+    grant = index.by_id.get(row.id)
     if grant is None:
         return ""
+    # hold_reasons reads the other grants of the same grantee only (the same business ID)
+    own = index.by_grantee.get(grant.business_id, [grant]) if grant.business_id is not None else [grant]
     holds = hold_reasons(
-        grant, grants, {}, row.decision_date or dt.date.today(), None, app, (row.application_id, "P02") in accepted,
+        grant, own, {}, row.decision_date or dt.date.today(), None, app, (row.application_id, "P02") in accepted,
         settings.report_months,
     )
     # the officer's hold texts end with the rule's code; the letter states the fact only
@@ -496,12 +518,13 @@ def letter_context(
     row: Decision,
     app: Application | None,
     dispatch: dict[str, Any],
-    grants: Sequence[Grant] | None = None,
+    grants: Sequence[Grant] | GrantIndex | None = None,
     accepted: set | None = None,
     amends: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``paatoskirje`` context (docs/templates.md) of a stored decision; ``amends``: the earlier
-    decision an amending decision changes (body, decision_date, section, old_amount)."""
+    decision an amending decision changes (body, decision_date, section, old_amount). ``grants``: the
+    register's grants, or their :class:`GrantIndex` when many letters are written."""
     grants = store.grants() if grants is None else grants
     accepted = sql.accepted_codes(store) if accepted is None else accepted
     amount, requested, outcome = row.amount, row.requested, row.outcome
@@ -599,31 +622,44 @@ def write_decision_letters(
     pdf: bool = False,
 ) -> tuple[list[Path], list[Letter]]:
     """Write the decision letters into ``letters_dir``, the run's staging folder (in place, see
-    ``write_document``); each one's files, delivery and enclosures are appended to ``written_letters``
+    ``files.StageWriter``); each one's files, delivery and enclosures are appended to ``written_letters``
     (recorded by :func:`record_letters`). ``pdf``: the PDF/A copies are made next (:func:`with_pdfs`),
     so the mailing list names the enclosed terms' PDF/A too."""
-    from avustus_cli.adapters.render import write_document
+    from avustus_cli.adapters.files import StageWriteError, StageWriter
+    from avustus_cli.adapters.render import TemplateError, render_document_later
 
     written: list[Path] = []
     mailing: list[Letter] = []
-    grants = store.grants()
+    grants = GrantIndex.of(store.grants())
     accepted = sql.accepted_codes(store)
     stems = filenames.unique_stems("paatos", [row.id for row in rows])
-    for row in rows:
-        app = apps.get(row.application_id or "")
-        own = letter_channel(dispatch, app)
-        ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
-        stem = stems[row.id]
-        paths = write_document(Path(letters_dir), stem, "paatoskirje", ctx, settings, formats, in_stage=True)
-        written.extend(paths)
-        # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
-        grants_money = ctx["outcome"] != "refused"
-        if written_letters is not None:
-            written_letters.append(WrittenLetter(row, app, own, tuple(paths),
-                                                 terms_files(formats) if grants_money else ()))
-        enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats, pdf),) if grants_money else ()
-        mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
-                                    own["channel"], enclosed))
+    folder = Path(letters_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise TemplateError(f"kansiota {folder} ei voitu luoda: {e.strerror}.") from None
+    try:
+        # the files are created (and a Word letter's package compressed) on a thread of their own while
+        # the next letter renders; every file is written when the block is left
+        with StageWriter() as writer:
+            for row in rows:
+                app = apps.get(row.application_id or "")
+                own = letter_channel(dispatch, app)
+                ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
+                stem = stems[row.id]
+                paths = [writer.write(folder / f"{stem}.{f}", data)
+                         for f, data in render_document_later("paatoskirje", ctx, settings, formats)]
+                written.extend(paths)
+                # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
+                grants_money = ctx["outcome"] != "refused"
+                if written_letters is not None:
+                    written_letters.append(WrittenLetter(row, app, own, tuple(paths),
+                                                         terms_files(formats) if grants_money else ()))
+                enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats, pdf),) if grants_money else ()
+                mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
+                                            own["channel"], enclosed))
+    except StageWriteError as e:
+        raise TemplateError(f"tiedostoa {e.filename} ei voitu kirjoittaa: {e.strerror}. Onko tiedosto auki Wordissa?") from None
     return written, mailing
 
 
