@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import repeat
+from operator import methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -596,6 +597,16 @@ def cents(amount: Decimal | None) -> int | None:
     return int((amount * 100).to_integral_value())
 
 
+_HUNDRED, _INTEGRAL = Decimal(100).__mul__, methodcaller("to_integral_value")
+
+
+def _cents_each(amounts: Sequence[Any]) -> list[int | None]:
+    """:func:`cents` of each amount (None: no amount), in C when every one is an amount."""
+    if set(map(type, amounts)) == {Decimal}:
+        return list(map(int, map(_INTEGRAL, map(_HUNDRED, amounts))))
+    return list(map(cents, amounts))
+
+
 def euros(value: int | None) -> Decimal | None:
     if value is None:
         return None
@@ -934,12 +945,13 @@ class Store:
                            new: bool = False) -> None:
         """Insert or update applications encoded by the importer, in one statement (first import and creation
         time of a stored one are kept); ``new`` when none of them is stored (a plain insert). Each row is
-        (id, year, form, applicant, business ID, category, requested cents, received, data JSON, personal
+        (id, year, form, applicant, business ID, category, requested euros, received, data JSON, personal
         JSON, exported row JSON, personal headers JSON, content hash, source row, data hash: the first 16 hex
         digits of the SHA-256 of the data JSON)."""
         if not rows:
             return
-        columns = list(zip(*rows, strict=True))  # the statement's rows made in C, column by column
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))  # the statement's rows made in C, column by column
+        columns[6] = _cents_each(columns[6])
         same = [repeat(v) for v in (file, sheet, import_id, at)]  # (endless: zip stops with the columns)
         self.conn.executemany(self._INSERT_APPLICATION if new else self._UPSERT_APPLICATION, zip(
             *columns[:13], same[0], same[1], columns[13], same[2], same[2], same[3], same[3], columns[14], strict=False))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from avustus_cli.adapters.excel import Table
-from avustus_cli.adapters.store import Store, cents, rule_inputs
+from avustus_cli.adapters.store import Store, rule_inputs
 from avustus_cli.domain import codec, values
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import InputFileError
@@ -372,7 +372,7 @@ class _Batch:
         self.raw_row: list[str] = []
         self.personal_headers: list[str] = []
         self.warnings: list[Sequence[dict[str, Any]]] = []
-        # (year, form, applicant, business_id, category, requested cents, received), column by column
+        # (year, form, applicant, business_id, category, requested, received), column by column
         self.columns: list[list[Any]] = []
         # business ID -> (business ID, name, legal form, municipality, register no.) of the batch's last row naming it
         self.organisations: dict[str, tuple[Any, ...]] = {}
@@ -603,10 +603,7 @@ class _Plan:
         applicant = _each(lambda a: a or "", values_of("applicant"))
         business_id = values_of("business_id")
         received = _each(lambda r: None if r is None else r.isoformat(timespec="seconds"), values_of("received"))
-        requested = values_of("requested")
-        out.columns = [year, form, applicant, business_id, values_of("category"),
-                       list(map(int, map(_INTEGRAL, map(_HUNDRED, requested)))) if set(map(type, requested)) == {Decimal}
-                       else _each(cents, requested), received]  # (cents() of each amount, in C)
+        out.columns = [year, form, applicant, business_id, values_of("category"), values_of("requested"), received]
         legal = _each(_enum_value, values_of("legal_form"))
         out.organisation_columns = [business_id, applicant, legal, values_of("home_municipality"), values_of("register_number")]
         organisations = dict(zip(business_id, zip(*out.organisation_columns, strict=True), strict=True))
@@ -641,7 +638,6 @@ def _objects(columns: list[list[str | None]], n: int) -> list[str]:
 
 
 _BRACED = "{%s}".__mod__
-_HUNDRED, _INTEGRAL = Decimal(100).__mul__, methodcaller("to_integral_value")
 _ROWNUM, _APP_ID = itemgetter(0), itemgetter(2)
 
 
