@@ -409,7 +409,18 @@ def money(draw, hi=60_000):
     return D(euros) + D(cents) / 100
 
 
+# The strategies the composites below draw from, made once (the same values as made at each draw, without
+# building and validating each strategy again for every candidate of every example)
 ANY_SCORE = st.one_of(st.integers(0, 20).map(lambda k: D(k * 5)), st.integers(0, 1000).map(lambda k: D(k) / 10))
+_FORM = st.sampled_from(FORMS)
+_CATEGORY = st.one_of(st.none(), st.integers(1, 4))
+_REQUESTED = money()
+_PER_FORM = st.dictionaries(_FORM, money(hi=150_000), max_size=3)
+_EXTRA = st.one_of(money(hi=200_000), money(hi=30_000))  # often tight
+_CAPS = st.dictionaries(st.integers(1, 4), money(hi=80_000), max_size=3)
+_SCORE_0_100 = st.integers(0, 100).map(D)
+_OPT_SCORE = st.one_of(st.none(), _SCORE_0_100)
+_MAX_GRANT = st.one_of(st.none(), money(hi=50_000))
 
 
 @st.composite
@@ -420,9 +431,9 @@ def candidates(draw, scores=ANY_SCORE):
         out.append(
             Candidate(
                 id=f"H-{i:03d}",
-                form=draw(st.sampled_from(FORMS)),
-                category=draw(st.one_of(st.none(), st.integers(1, 4))),
-                requested=draw(money()),
+                form=draw(_FORM),
+                category=draw(_CATEGORY),
+                requested=draw(_REQUESTED),
                 score=draw(scores),
                 eligible=draw(st.booleans()) or draw(st.booleans()),
                 ineligible_reason="syy",
@@ -433,22 +444,21 @@ def candidates(draw, scores=ANY_SCORE):
 
 @st.composite
 def budgets(draw):
-    per_form = draw(st.dictionaries(st.sampled_from(FORMS), money(hi=150_000), max_size=3))
-    extra = draw(st.one_of(money(hi=200_000), money(hi=30_000)))  # often tight
-    caps = draw(st.dictionaries(st.integers(1, 4), money(hi=80_000), max_size=3))
+    per_form = draw(_PER_FORM)
+    extra = draw(_EXTRA)
+    caps = draw(_CAPS)
     return Budget(sum(per_form.values(), D(0)) + extra, per_form, caps)
 
 
 @st.composite
 def methods(draw):
     name = draw(st.sampled_from(METHODS))
-    opt_score = st.one_of(st.none(), st.integers(0, 100).map(D))
     return Method(
         name,
         step=draw(st.sampled_from(STEPS)),
-        min_score=draw(opt_score),
-        max_grant=draw(st.one_of(st.none(), money(hi=50_000))),
-        threshold=draw(st.integers(0, 100).map(D)) if name == "threshold" else draw(opt_score),
+        min_score=draw(_OPT_SCORE),
+        max_grant=draw(_MAX_GRANT),
+        threshold=draw(_SCORE_0_100) if name == "threshold" else draw(_OPT_SCORE),
     )
 
 
