@@ -15,6 +15,7 @@ round and runs LibreOffice once.
 
 from __future__ import annotations
 
+import functools
 import re
 import runpy
 import shutil
@@ -85,11 +86,12 @@ def test_round_documents_open_in_libreoffice(converted):
         assert pdf.read_bytes().startswith(b"%PDF"), stem
 
 
-def pdf_pages(pdf: Path, layout: bool = False) -> list[str]:
+@functools.cache  # the module's PDFs are made once and only read: each is read once each way
+def pdf_pages(pdf: Path, layout: bool = False) -> tuple[str, ...]:
     args = ["pdftotext", *(["-layout"] if layout else []), str(pdf), "-"]
     text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     pages = text.split("\f")
-    return pages[:-1] if pages and not pages[-1].strip() else pages
+    return tuple(pages[:-1] if pages and not pages[-1].strip() else pages)
 
 
 def test_every_kind_of_document_was_rendered(round_files):
