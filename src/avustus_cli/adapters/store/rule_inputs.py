@@ -253,11 +253,14 @@ _AS_IS = frozenset({type(None), str, int})  # values json_extract reads back as 
 
 
 def texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
-    """rule_texts id -> its value, for ``ids``."""
-    out: dict[int, str] = {}
-    for part in _chunks(sorted(set(ids)), 900):
-        out.update(store.conn.execute(f"select id, value from rule_texts where id in ({','.join('?' * len(part))})", part))
-    return out
+    """rule_texts id -> its value, for ``ids`` (read as two JSON arrays: quicker than row by row)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found, values = store.conn.execute(
+        "select json_group_array(id), json_group_array(value) from rule_texts "
+        "where id in (select value from json_each(?))", (json.dumps(wanted),)).fetchone()
+    return dict(zip(json.loads(found), json.loads(values), strict=True))
 
 
 def use_ids(store: Store, ids: Sequence[str]) -> None:
