@@ -13,6 +13,7 @@ environment). The imports, each into a database of its own unless said otherwise
 - a varied export made here (``rich_export``: every kind of field, cells of every type, values that
   cannot be read, amounts in another currency, formulas, unknown and personal columns, blank and total
   rows; more rows than one batch), imported, then imported again after rows were changed and added;
+- an export with a gap of empty rows between its applications;
 - the benchmark's export of ``--rows`` rows (``bench/out``, made by ``bench_import.py`` if missing);
   with ``--grown N``, the same database then imports the export of N rows (its first rows are the
   smaller export's: a re-import of a grown export), and again (nothing new).
@@ -171,6 +172,30 @@ def rich_export(path: Path, rows: int, changed: bool = False) -> Path:
     return path
 
 
+def gapped_export(path: Path) -> Path:
+    """Applications, then 30 000 empty rows (and one with only spaces), then more applications and a total row."""
+    from bench_import import HEADERS
+    from openpyxl import Workbook
+
+    def row(i: int) -> list[object]:
+        return [f"G-{i:05d}", "1.12.2026", "Toiminta-avustus", 2027, f"Yhdistys {i} ry", "0737546-2",
+                "Rekisteröity yhdistys", "Kyllä", "Laukaa", f"Henkilö {i}", f"h{i}@example.fi", "040 1234567",
+                "FI21 1234 5600 0007 85", f"Toiminta {i}", "4", "Kuvaus.", "Paikallinen", "Laukaa", f"{100 + i} €"]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADERS)
+    for i in range(1, 2500):
+        ws.append(row(i))
+    ws.cell(row=20000, column=2).value = "   "
+    ws.cell(row=32600, column=1).value = None
+    for i in range(2500, 2600):
+        ws.append(row(i))
+    ws.append([None, None, None, None, "Yhteensä"] + [None] * 13 + [123])
+    wb.save(path)
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", required=True, type=Path, help="the other checkout (its src/ is used)")
@@ -200,6 +225,7 @@ def main() -> None:
         [str(rich_export(rich / "vaihteleva.xlsx", 4500)), "--json"],
         [str(rich_export(rich / "vaihteleva-2.xlsx", 4500, changed=True)), "--json"],
     ], None))
+    cases.append(("export with a gap of 30 000 empty rows", [[str(gapped_export(rich / "aukko.xlsx")), "--json"]], None))
     bench = generate(a.rows)
     steps = [[str(bench), "--json"]]
     if a.grown:

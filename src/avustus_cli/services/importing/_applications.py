@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from itertools import compress, filterfalse
+from itertools import chain, compress, filterfalse
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -141,6 +141,12 @@ def _batches(table: Table, display: str, result: ImportResult,
     assert table.batches is not None
     for first, rows in table.batches(BATCH):
         result.rows_total += len(rows)
+        if not any(rows[0]) and not any(rows[-1]) and set(chain.from_iterable(rows)) <= _EMPTY_CELLS:
+            # a block of empty rows (a gap in the sheet, the empty rows at its end): all blank
+            result.skipped_blank += len(rows)
+            if progress:
+                progress(result.rows_total, table.total_rows)
+            continue
         rownums = range(first, first + len(rows))
         ids: list[Any] = (list(map(itemgetter(id_index), rows)) if min(map(len, rows)) > id_index
                else [r[id_index] if id_index < len(r) else None for r in rows])
@@ -154,6 +160,7 @@ def _batches(table: Table, display: str, result: ImportResult,
             progress(result.rows_total, table.total_rows)
 
 
+_EMPTY_CELLS = frozenset({None, ""})
 # an id that is not plain (see _batches), one per line: without a digit, a comment, with a space at either end
 # or two together (values.identifier tidies them), longer than 100 characters
 _IRREGULAR_ID = re.compile(r"^(?:\D*|#.*| .*|.* |.{101,})$|  ", re.MULTILINE)
