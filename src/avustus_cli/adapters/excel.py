@@ -515,6 +515,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
     header row on every page, "sivu X / Y" at the foot. Text wraps in its column and every row is
     as high as its longest cell, so no text runs over another cell."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -556,25 +557,26 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
         footer_ids = {id(row) for row in sh.footer}
         styles: dict[tuple[int, bool, bool, bool], Any] = {}  # a cell's style by what decides it (below)
         r = header_row  # the row just appended (``ws.max_row`` scans every cell: quadratic over a big sheet)
+        # the rows' cells are made here as ``ws.append`` makes them, each with its style given at once
+        # (appending and then looking every cell up again to style it was a third of a big sheet's time)
+        cells = ws._cells
         for row in [*sh.rows, *sh.footer]:
-            ws.append([_cell_value(v) for v in row])
             r += 1
             lines = 1
             in_footer = id(row) in footer_ids
             span = _label_span(row, ncols) if sh.span_labels else 1
             for i, v in enumerate(row):
-                cell = ws.cell(row=r, column=i + 1)
                 text = isinstance(v, str) and not isinstance(v, Formula)
-                if text:
-                    cell.data_type = "s"  # belt and braces: a string cell is never a formula
-                    width = sum(widths[:span]) if i == 0 else (widths[i] if i < len(widths) else 10)
-                    lines = max(lines, text_lines(v, width * (BOLD_WIDTH if in_footer or span > 1 else 1)))
                 # a cell's style depends on these only: set through openpyxl once, then copied (setting a
                 # style looks it up in the workbook's style lists, most of the time of a big sheet)
                 key = (i, in_footer, text, isinstance(v, (dt.date, dt.datetime)))
                 style = styles.get(key)
+                cell = cells[(r, i + 1)] = Cell(ws, row=r, column=i + 1, value=_cell_value(v), style_array=style)
+                if text:
+                    cell.data_type = "s"  # belt and braces: a string cell is never a formula
+                    width = sum(widths[:span]) if i == 0 else (widths[i] if i < len(widths) else 10)
+                    lines = max(lines, text_lines(v, width * (BOLD_WIDTH if in_footer or span > 1 else 1)))
                 if style is not None:
-                    cell._style = copy(style)
                     continue
                 cell.font = bold if in_footer else plain
                 cell.alignment = wrap if text else Alignment(vertical="top")
@@ -593,6 +595,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
                 ws.cell(row=r, column=1).font = bold
             ws.row_dimensions[r].height = lines * LINE_PT + 2
+        ws._current_row = r  # where ``ws.append`` would have left it
         ws.freeze_panes = f"A{header_row + 1}"
         # printed as the officer expects: landscape A4, all columns on one page width, header row on every page
         ws.page_setup.orientation = "landscape"
