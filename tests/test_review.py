@@ -298,3 +298,66 @@ def test_a_member_request_recorded_without_an_address_is_completed_before_the_de
     finally:
         store.close()
     assert decided_round(*decide).exit_code == 0
+
+
+def test_a_members_review_data_and_letter_are_shown_by_privacy_and_removed_by_purge(decided_round, workdir):
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round(*MEMBER, "--address", "Kotikatu 2, 40100 Jyväskylä").exit_code == 0
+    # the same request typed again (other case and spacing, no address): recorded already, nothing changes
+    before = dump(decided_round.db)
+    r = decided_round("review", "add", "H-0002", "--received", "2027-02-12", "--by", "maija  MEIKÄLÄINEN", "--member")
+    assert r.exit_code == 0 and "jo kirjattu" in " ".join(r.stderr.split()) and dump(decided_round.db) == before
+    assert decided_round("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+                         "--reasons", "Ei uutta selvitystä.").exit_code == 0
+    member_files = sorted((workdir / "oikaisuvaatimukset").glob("*_jasen*"))
+    assert [p.suffix for p in member_files] == [".docx", ".html"]
+    report = json.loads(decided_round("privacy", "--json").stdout)
+    rows = {loc["table"]: loc["rows"] for loc in report["locations"] if loc["table"] in ("review_requests", "letters")}
+    assert rows == {"review_requests": 1, "letters": 1}
+    assert report["files"]["kinds"]["oikaisuvaatimuspaatos"] == 4  # the applicant's letter and the member's
+    assert all(str(p) in report["files"]["paths"] for p in member_files)
+    r = decided_round("purge", "--as-of", "2027-04-01", "--files")
+    assert r.exit_code == 0, r.output
+    assert not any(p.exists() for p in member_files)
+
+
+def test_the_members_data_goes_with_the_application_even_when_it_holds_no_other_personal_data(decided_round):
+    from avustus_cli.adapters.store import safety as safety_sql
+
+    assert run_decide(decided_round).exit_code == 0
+    assert decided_round(*MEMBER, "--email", "maija@example.fi").exit_code == 0
+    store = Store.open(decided_round.db)
+    try:
+        with store.transaction():  # the application's own personal data purged earlier
+            store.conn.execute("update applications set personal = '{}', personal_headers = '[]'")
+        (row,) = [r for r in safety_sql.retention_rows(store) if r.app_id == "H-0002"]
+        assert row.personal_present and not [r for r in safety_sql.retention_rows(store) if r.app_id == "H-0001"][0].personal_present
+        with store.transaction():
+            safety_sql.clear_personal(store, "H-0002", row.raw_row, row.personal_headers)
+        assert store.query("select requester, address, email from review_requests") == [
+            {"requester": "", "address": "", "email": None}]
+        assert not [r for r in safety_sql.retention_rows(store) if r.app_id == "H-0002"][0].personal_present
+    finally:
+        store.close()
+
+
+def test_an_own_template_that_names_the_applicant_the_old_way_is_refused_for_a_members_letter(decided_round, workdir):
+    from importlib import resources
+
+    assert run_decide(decided_round).exit_code == 0
+    own = workdir / "omat"
+    own.mkdir()
+    old = resources.files("avustus_cli.templates").joinpath("oikaisuvaatimuspaatos.html").read_text(encoding="utf-8")
+    (own / "oikaisuvaatimuspaatos.html").write_text(old.replace("{{ grant.applicant }}", "{{ applicant.name }}"),
+                                                    encoding="utf-8")
+    settings = workdir / "omat.toml"
+    settings.write_text(f'[system]\ntemplates_dir = "{own.as_posix()}"\n', encoding="utf-8")
+    mine = Cli(decided_round.db, settings)
+    assert mine(*MEMBER, "--address", "Kotikatu 2, 40100 Jyväskylä").exit_code == 0
+    decide = ("review", "decide", "H-0002", "--date", "2027-03-16", "--section", "§ 41", "--outcome", "kept",
+              "--reasons", "Ei uutta selvitystä.")
+    before = dump(decided_round.db)
+    r = mine(*decide)
+    assert r.exit_code == 2 and "{{ grant.applicant }}" in " ".join(r.stderr.split()) and dump(decided_round.db) == before
+    (own / "oikaisuvaatimuspaatos.html").write_text(old, encoding="utf-8")
+    assert mine(*decide).exit_code == 0

@@ -440,6 +440,29 @@ def _officer_dir(settings: Settings) -> Path | None:
     return d
 
 
+def officer_templates_without(settings: Settings, name: str, text: str) -> list[Path]:
+    """The officer's own templates of document ``name`` (``name.html``, ``name.docx`` in
+    ``settings.templates_dir``) whose text does not contain ``text`` (a Word file's text read from its
+    body, with the XML tags that may split it taken out): a template made before the document's context
+    gained ``text`` would put something else in its place."""
+    import re
+    import zipfile
+
+    folder = _officer_dir(settings)
+    lacking: list[Path] = []
+    for path in ((folder / f"{name}.html"), (folder / f"{name}.docx")) if folder is not None else ():
+        if not path.is_file():
+            continue
+        if path.suffix == ".docx":
+            with zipfile.ZipFile(path) as z:
+                body = re.sub(r"<[^>]+>", "", z.read("word/document.xml").decode("utf-8", "replace"))
+        else:
+            body = path.read_text(encoding="utf-8", errors="replace")
+        if text not in body.replace(" ", ""):
+            lacking.append(path)
+    return lacking
+
+
 _ENVIRONMENTS: dict[tuple[str, str], _Environment] = {}
 
 

@@ -32,7 +32,7 @@ def review_add_cmd(
     by: str = typer.Option(..., "--by", help="Oikaisuvaatimuksen tekijä."),
     member: bool = typer.Option(False, "--member", help="Tekijä on hyvinvointialueen jäsen (ei hakija)."),
     address: str = typer.Option(None, "--address", help='Jäsenen postiosoite päätöksen lähettämistä varten, esim. "Kauppakatu 1 A 2, 40100 Jyväskylä".'),
-    email: str = typer.Option(None, "--email", help="Jäsenen sähköpostiosoite (päätös lähetetään sähköpostilla, jos postiosoitetta ei ole)."),
+    email: str = typer.Option(None, "--email", help="Jäsenen sähköpostiosoite (päätös lähetetään sähköpostilla, kun päätöksen tiedoksianto on --channel email tai postiosoitetta ei ole)."),
 ) -> None:
     """Kirjaa saapunut oikaisuvaatimus. Avustuksen maksatus pidätetään, kunnes siihen on päätetty.
 

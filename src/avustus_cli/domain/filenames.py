@@ -69,22 +69,25 @@ def unique_stems(prefix: str, idents: Iterable[str]) -> dict[str, str]:
 
 
 # The files this program writes outside the database that hold personal data: letters
-# (the addressee, the contact person, e-mail addresses) and the mail-merge lists.
+# (the addressee, the contact person, e-mail addresses; a review decision sent to a member of the
+# county, ``_jasenN``, a private person's name and home address), as Word, HTML or PDF, also a later
+# version beside an earlier one (``_2``), and the mail-merge lists.
 PERSONAL_FILE_KINDS = {
     "paatos": "päätöskirjeet",
     "taydennyspyynto": "täydennyspyynnöt",
     "muistutus": "käyttöselvitysmuistutukset",
+    "oikaisuvaatimuspaatos": "oikaisuvaatimuspäätökset (myös hyvinvointialueen jäsenille lähetetyt)",
     "postitus": "postituslistat (sähköpostiosoitteet)",
 }
 _PERSONAL_FILE = re.compile(
-    r"^(?:(?P<letter>paatos|taydennyspyynto|muistutus)\d?_[A-Za-z0-9._%~-]+\.(?:docx|html)"
+    r"^(?:(?P<letter>paatos|taydennyspyynto|muistutus|oikaisuvaatimuspaatos)\d?_[A-Za-z0-9._%~-]+\.(?:docx|html|pdf)"
     r"|(?P<list>postitus)(?:_[A-Za-z0-9._%~-]+)?\.csv)$"
 )
 
 
 def personal_file_kind(name: str) -> str | None:
-    """'paatos', 'taydennyspyynto', 'muistutus' or 'postitus' for a file name this program gives
-    a document holding personal data; None for any other name."""
+    """'paatos', 'taydennyspyynto', 'muistutus', 'oikaisuvaatimuspaatos' or 'postitus' for a file name
+    this program gives a document holding personal data; None for any other name."""
     m = _PERSONAL_FILE.match(name)
     if not m:
         return None

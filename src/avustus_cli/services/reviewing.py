@@ -84,11 +84,13 @@ def add_request(store: Store, settings: Settings, grant_id: str, *, received: dt
         raise ValidationError("hakijan osoite ja sähköposti otetaan hakemukselta: --address ja --email kuuluvat "
                               "vain hyvinvointialueen jäsenen oikaisuvaatimukseen (--member).")
     if email is not None and not EMAIL.fullmatch(email):
-        raise ValidationError(f"--email: {email!r} ei ole sähköpostiosoite (muoto nimi@esimerkki.fi).")
+        raise ValidationError("--email: annettu arvo ei ole sähköpostiosoite (muoto nimi@esimerkki.fi).")
     if member and not (address or email):
-        raise ValidationError(
-            "hyvinvointialueen jäsenen oikaisuvaatimukseen annettava päätös lähetetään myös hänelle: anna "
-            'jäsenen postiosoite (--address "Katu 1, 40100 Jyväskylä") tai sähköpostiosoite (--email).')
+        earlier = review_store.recorded(store, grant_id, received, by, member)
+        if earlier is None or not earlier.reachable:
+            raise ValidationError(
+                "hyvinvointialueen jäsenen oikaisuvaatimukseen annettava päätös lähetetään myös hänelle: anna "
+                'jäsenen postiosoite (--address "Katu 1, 40100 Jyväskylä") tai sähköpostiosoite (--email).')
     with store.transaction():
         row = _decided(store, grant_id)
         if row.decision_date is not None and received < row.decision_date:
@@ -179,7 +181,8 @@ def _check(store: Store, settings: Settings, grant_id: str, outcome: str, amount
                 f"hyvinvointialueen jäsenen oikaisuvaatimukselle (saapunut {fmt.date(r.received)}) ei ole kirjattu "
                 "osoitetta, johon päätös lähetetään. Lisää se kirjaamalla sama oikaisuvaatimus uudelleen osoitteen "
                 f'kanssa: avustus review add {grant_id} --received {r.received.isoformat()} --by "Nimi" --member '
-                '--address "Katu 1, 40100 Jyväskylä" (tai --email).'
+                '--address "Katu 1, 40100 Jyväskylä" (tai --email); nimi kirjoitetaan kuten oikaisuvaatimuksessa '
+                "(isoilla ja pienillä kirjaimilla ei ole väliä)."
             )
     old = row.amount
     if outcome == "kept":
@@ -248,6 +251,20 @@ def decide_review(
     if sent < decision_date:
         raise ValidationError(f"lähetyspäivä {fmt.date(sent)} on ennen päätöspäivää {fmt.date(decision_date)}.")
     row, pending, old, new, overrun = _check(store, settings, grant_id, outcome, amount, yes)  # before the backup
+    if any(r.member for r in pending):
+        from avustus_cli.adapters.render import officer_templates_without
+
+        # in the letter to a member, ``applicant`` is the member (the addressee); the applicant's name is
+        # ``grant.applicant``: an own template made before would name the member as the applicant
+        old_templates = officer_templates_without(settings, "oikaisuvaatimuspaatos", "grant.applicant")
+        if old_templates:
+            raise ValidationError(
+                f"oma mallipohja {', '.join(p.name for p in old_templates)} on tehty ennen kuin "
+                "oikaisuvaatimuspäätös lähetettiin myös hyvinvointialueen jäsenelle: siinä hakijan nimi on "
+                "{{ applicant.name }}, joka jäsenelle lähtevässä kirjeessä on jäsenen nimi. Vaihda Asia-kappaleen "
+                "hakijan nimeksi {{ grant.applicant }} (ohjelman oma pohja templates/oikaisuvaatimuspaatos.* "
+                "näyttää mallin)."
+            )
     if row.decision_date is not None and decision_date < row.decision_date:
         raise ValidationError(
             f"oikaisuvaatimuspäätös {fmt.date(decision_date)} ei voi olla ennen alkuperäistä päätöstä "

@@ -235,6 +235,18 @@ def privacy_report(store: Store, retention_years: int, as_of: dt.date | None = N
             "cells": counts["raw_cells"],
         }
     )
+    locations.append({
+        "table": "review_requests",
+        "column": "requester, address, email (member = 1)",
+        "what": "oikaisuvaatimuksen tehneiden hyvinvointialueen jäsenten nimet, postiosoitteet ja sähköpostiosoitteet",
+        "rows": counts["review_members"],
+    })
+    locations.append({
+        "table": "letters",
+        "column": "recipient, email (kind = review_decision, detail.member_request)",
+        "what": "hyvinvointialueen jäsenille lähetettyjen oikaisuvaatimuspäätösten vastaanottajat",
+        "rows": counts["review_member_letters"],
+    })
     folder = backup_dir(store.path)
     backups = sorted(folder.glob("*.db")) if folder.is_dir() else []
     files = personal_files(store.path)

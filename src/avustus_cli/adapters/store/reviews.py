@@ -9,7 +9,7 @@ from typing import Any
 from avustus_cli.adapters.store import Store, cents, euros, now
 from avustus_cli.domain.review import ReviewRequest
 
-__all__ = ["add_request", "decide_request", "minutes", "record_minutes", "requests"]
+__all__ = ["add_request", "decide_request", "minutes", "record_minutes", "recorded", "requests"]
 
 
 def _request(r: dict[str, Any]) -> ReviewRequest:
@@ -28,14 +28,26 @@ def requests(store: Store, grant_id: str | None = None) -> list[ReviewRequest]:
     return [_request(r) for r in store.query(sql, (grant_id,) if grant_id else ())]
 
 
+def _same(store: Store, grant_id: str, received: dt.date, requester: str, member: bool) -> list[dict[str, Any]]:
+    """The request recorded already with the same grant, day, kind of requester and name (the name's case and
+    spacing aside: it is typed again from the same paper)."""
+    key = " ".join(requester.split()).casefold()
+    rows = store.query("select * from review_requests where grant_id = ? and received = ? and member = ? order by id",
+                       (grant_id, received.isoformat(), int(member)))
+    return [r for r in rows if " ".join(r["requester"].split()).casefold() == key]
+
+
+def recorded(store: Store, grant_id: str, received: dt.date, requester: str, member: bool) -> ReviewRequest | None:
+    """The same request recorded already (see :func:`add_request`), or None."""
+    same = _same(store, grant_id, received, requester, member)
+    return _request(same[0]) if same else None
+
+
 def add_request(store: Store, grant_id: str, received: dt.date, requester: str, member: bool, address: str = "",
                 email: str | None = None) -> tuple[ReviewRequest, bool]:
     """Record a request; the same one (grant, day, requester, member or not) again records nothing, except
     that a postal or e-mail address the earlier record lacks is added (and audited without its value)."""
-    same = store.query(
-        "select * from review_requests where grant_id = ? and received = ? and requester = ? and member = ?",
-        (grant_id, received.isoformat(), requester, int(member)),
-    )
+    same = _same(store, grant_id, received, requester, member)
     if same:
         old = same[0]
         fill = {k: v for k, v in (("address", address), ("email", email)) if v and not old.get(k)}

@@ -250,8 +250,14 @@ def personal_counts(store: Store) -> dict[str, Any]:
             any_here = True
         rows_with_any += any_here
     total = store.conn.execute("select count(*) from applications").fetchone()[0]
+    members = store.conn.execute(
+        "select count(*) from review_requests where member = 1 and (requester != '' or address != '' or email is not null)"
+    ).fetchone()[0]
+    member_letters = store.conn.execute(
+        "select count(*) from letters where kind = 'review_decision' and json_extract(detail, '$.member_request') is not null "
+        "and (recipient != '' or email is not null)").fetchone()[0]
     return {"applications": total, "with_personal_data": rows_with_any, "keys": keys, "raw_rows": raw_rows, "raw_cells": raw_cells,
-            "columns": dict(sorted(columns.items()))}
+            "columns": dict(sorted(columns.items())), "review_members": members, "review_member_letters": member_letters}
 
 
 def _personal_cells(raw: dict[str, Any], headers: list[str]) -> int:
@@ -270,12 +276,24 @@ class RetentionRow:
     last_payment: str | None = None
     decision_dates: list[str] = field(default_factory=list)
     grant_years: list[int] = field(default_factory=list)
+    members: bool = False  # a member of the county asked for review of its grant: name and addresses held
 
     @property
     def personal_present(self) -> bool:
-        return any(self.personal.get(k) not in (None, "") for k in PERSONAL) or bool(
+        return self.members or any(self.personal.get(k) not in (None, "") for k in PERSONAL) or bool(
             _personal_cells(self.raw_row, self.personal_headers)
         )
+
+
+# The applications whose grants a member of the county asked to be reviewed, while the member's name or
+# addresses are held (in the request, or in the review decision letter sent to the member)
+_MEMBER_DATA = """
+    select g.application_id from review_requests r join grants g on g.id = r.grant_id
+     where r.member = 1 and (r.requester != '' or r.address != '' or r.email is not null)
+    union
+    select application_id from letters where kind = 'review_decision' and application_id is not null
+       and json_extract(detail, '$.member_request') is not null and (recipient != '' or email is not null)
+"""
 
 
 def retention_rows(store: Store) -> Iterator[RetentionRow]:
@@ -287,10 +305,12 @@ def retention_rows(store: Store) -> Iterator[RetentionRow]:
            where g.application_id is not null group by g.id"""
     ):
         grants.setdefault(app_id, []).append((amount, decided, year, paid))
+    members = {app_id for (app_id,) in store.conn.execute(_MEMBER_DATA)}
     for app_id, received, year, personal, raw, headers in store.conn.execute(
         "select id, received, year, personal, raw_row, personal_headers from applications order by id"
     ):
-        row = RetentionRow(app_id, received, year, json.loads(personal or "{}"), json.loads(raw or "{}"), json.loads(headers or "[]"))
+        row = RetentionRow(app_id, received, year, json.loads(personal or "{}"), json.loads(raw or "{}"),
+                           json.loads(headers or "[]"), members=app_id in members)
         for amount, decided, gyear, paid in grants.get(app_id, []):
             if amount and amount > 0:
                 row.granted = True
