@@ -923,3 +923,41 @@ def test_decide_lists_each_folder_for_leftovers_once_and_removes_only_a_killed_r
     assert swept[(workdir / "varmuuskopiot").resolve()] <= 2 and swept[workdir.resolve()] <= 2, swept
     assert not killed.exists() and running.is_dir()
     assert all(p.read_text(encoding="utf-8") == "virkailijan oma" for p in own)
+
+
+def test_the_batched_grant_write_equals_the_row_by_row_one(tmp_path):
+    """decide writes its grants with one statement: the rows, the recipients' marks (triggers) and a stored
+    grant's creation time come out as the row-by-row upsert leaves them, on new, changed and repeated ids."""
+    def row(gid: str, bid: str | None, amount: int, **kw) -> dict:
+        return {"id": gid, "application_id": kw.get("app", gid), "applicant": kw.get("name", "Hakija ry"),
+                "business_id": bid, "form": "operating", "year": 2027, "amount_cents": amount,
+                "requested_cents": kw.get("requested"), "decision_date": "2027-01-26", "section": "§ 12",
+                "decision_maker": "Aluehallitus", "conditions": kw.get("conditions", ""), "reason": "", "source": "decision"}
+
+    earlier = [row("G-1", "0737546-2", 100), row("G-2", None, 200), row("G-3", "1572860-0", 300)]
+    batch = [row("G-4", "0737546-2", 400, requested=900), row("G-1", "1572860-0", 150, conditions="Ehto 'x'; --"),
+             row("G-2", "0737546-2", 0, app=None), row("G-5", None, 500, name="Uusi = ry"),
+             row("G-4", "2785124-6", 410)]
+    dumps = []
+    for batched in (False, True):
+        store = Store.open(tmp_path / f"{batched}.db")
+        try:
+            with store.transaction():
+                for r in earlier:
+                    store.upsert_grant(r)
+                store.conn.execute("update grants set created_at = '2026-01-01T00:00:00', updated_at = created_at")
+                if batched:
+                    store.upsert_grants(batch)
+                else:
+                    for r in batch:
+                        store.upsert_grant(r)
+            grants = [r[:-1] for r in store.conn.execute("select rowid, * from grants order by rowid")]
+            marks = list(store.conn.execute("select rowid, * from grant_marks order by rowid"))
+            dumps.append((grants, marks))
+        finally:
+            store.close()
+    assert dumps[0] == dumps[1]
+    grants, marks = dumps[1]
+    assert [g[1] for g in grants] == ["G-1", "G-2", "G-3", "G-4", "G-5"]
+    assert [g[-1] == "2026-01-01T00:00:00" for g in grants] == [True, True, True, False, False]  # created_at kept
+    assert dict(m[1:] for m in marks)["0737546-2"] > 1

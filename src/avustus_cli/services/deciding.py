@@ -386,8 +386,7 @@ def _record_decisions(
     """Inside decide's transaction: the planned decisions recorded, their letters and the mailing list
     written into the staging folder, and each letter with its delivery recorded in the letters table (a
     rerun records nothing new). Returns the staged letter files and the mailing list."""
-    for d in plan.planned:
-        sql.record_decision(store, d)
+    sql.record_decisions(store, plan.planned)
     # an amended grant's original letter is a letter of record: it is not written again
     to_write = [d for d in plan.letter_rows if d.id not in set(result.kept_amended)]
     written: list[WrittenLetter] = []

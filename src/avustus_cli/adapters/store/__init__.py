@@ -1071,6 +1071,24 @@ class Store:
         existing = self.conn.execute("select created_at from grants where id = ?", (row["id"],)).fetchone()
         self.db.table("grants").upsert({**row, "created_at": existing[0] if existing else ts, "updated_at": ts}, pk="id")
 
+    def upsert_grants(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Grant rows (each with the same columns) inserted, or updated by id, in order, with one statement: the
+        same rows, triggers and ``created_at`` kept as :meth:`upsert_grant` row by row gives."""
+        if not rows:
+            return
+        ts = now()
+        keys = list(rows[0])
+        columns = [*keys, "created_at", "updated_at"]
+        if any(r.keys() != rows[0].keys() for r in rows) or "id" not in rows[0] or "created_at" in rows[0]:
+            raise ValueError("upsert_grants: every row needs the same columns, id among them")
+        names = ", ".join(f'"{c}"' for c in columns)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in ("id", "created_at"))
+        self.conn.executemany(
+            f"insert into grants ({names}) values ({', '.join('?' for _ in columns)}) "
+            f"on conflict(id) do update set {updates}",
+            [(*(r[c] for c in keys), ts, ts) for r in rows],
+        )
+
     def grant_rows(self, business_id: str | None = None) -> list[dict[str, Any]]:
         sql = "select * from grants"
         params: list[Any] = []

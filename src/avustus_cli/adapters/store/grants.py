@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +19,8 @@ from avustus_cli.domain import deadlines
 from avustus_cli.domain.decision import Decision
 from avustus_cli.domain.models import ReportStatus
 from avustus_cli.domain.report import UsageReport
+
+_DECIDE_AUDITED = ("amount_cents", "decision_date", "section", "decision_maker", "year")  # a decision's audit detail
 
 
 def _decision_row(d: Decision) -> dict[str, Any]:
@@ -55,12 +58,15 @@ def decision(store: Store, grant_id: str) -> Decision | None:
     return _decision(row) if row is not None else None
 
 
-def record_decision(store: Store, d: Decision) -> None:
-    """Store a decision, with its audit entry."""
-    row = _decision_row(d)
-    store.upsert_grant(row)
-    store.audit("grant", d.id, "decide",
-                {k: row[k] for k in ("amount_cents", "decision_date", "section", "decision_maker", "year")})
+def record_decisions(store: Store, ds: Sequence[Decision]) -> None:
+    """Store decisions, in order, each with its audit entry (one write of the grants, one of the audit rows)."""
+    rows = [_decision_row(d) for d in ds]
+    store.upsert_grants(rows)
+    store.audit_many(
+        [("grant", r["id"], "decide",
+          json.dumps({k: r[k] for k in _DECIDE_AUDITED}, ensure_ascii=False, default=str)) for r in rows],
+        now(),
+    )
 
 
 def grant_row(store: Store, grant_id: str) -> dict[str, Any] | None:
