@@ -9,7 +9,7 @@ from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import letters as letter_store
 
 from . import test_decide as _decide
-from .conftest import dump
+from .conftest import Cli, dump
 from .test_decide import run_decide
 
 proposed_round = _decide.proposed_round  # the shared round as fixtures of this module
@@ -41,6 +41,8 @@ def test_decide_run_again_restores_a_letter_left_empty_as_it_was_recorded(decide
     before = dump(decided_round.db)
     r = run_decide(decided_round)
     assert r.exit_code == 0, r.output
+    said = " ".join(r.stderr.split())
+    assert "2 tiedostoa oli tyhjiä" in said and "paatos_H-0002.docx, paatos_H-0002.html" in said
     # the same files under the same names, nothing new recorded
     assert {p.name: p.read_bytes() for p in letters.iterdir() if p.is_file()} == written
     store = Store.open(decided_round.db)
@@ -50,3 +52,27 @@ def test_decide_run_again_restores_a_letter_left_empty_as_it_was_recorded(decide
     finally:
         store.close()
     assert dump(decided_round.db) == before
+
+
+def test_propose_run_again_restores_a_supplement_request_left_empty(cli, workdir):
+    from .conftest import SAMPLE
+
+    settings = Cli(cli.db, SAMPLE / "avustus.toml")
+    for args in (("import", SAMPLE / "hakemukset.xlsx"), ("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx"),
+                 ("check", "--as-of", "2027-01-04")):
+        assert settings(*args).exit_code in (0, 1)
+    propose = ("propose", "--out", workdir / "esitys", "--as-of", "2027-01-04")
+    assert settings(*propose).exit_code in (0, 1)
+    letters = workdir / "esitys" / "taydennyspyynnot"
+    written = {p.name: p.read_bytes() for p in letters.iterdir()}
+    emptied = sorted(letters.glob("*.docx"))[0]
+    emptied.write_bytes(b"")
+    r = settings(*propose)
+    assert r.exit_code in (0, 1), r.output
+    assert {p.name: p.read_bytes() for p in letters.iterdir()} == written
+    store = Store.open(cli.db)
+    try:
+        (rec,) = [x for x in letter_store.letters(store, kind="supplement") if x.file == emptied.name]
+        assert rec.status == "written" and rec.content_hash == letter_store.file_hash(emptied)
+    finally:
+        store.close()

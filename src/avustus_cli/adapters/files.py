@@ -140,7 +140,7 @@ class StagedFolder:
         """The file of record already where ``staged`` lands, which :meth:`publish` keeps; None when there is
         none (no file, or an empty one, which publish writes again)."""
         dest = self.final(staged)
-        return dest if _of_record(dest) else None
+        return dest if holds_document(dest) else None
 
     def settle(self, stem: str) -> str:
         """A new document of record: the staged files named ``stem.*`` keep their name when the target
@@ -148,7 +148,7 @@ class StagedFolder:
         ``stem_3.*``, ...: the first name under which nothing different is there already."""
         staged = sorted(self.path.glob(f"{stem}.*"))
         n, candidate = 1, stem
-        while any(_of_record(self.target / f"{candidate}{p.suffix}")
+        while any(holds_document(self.target / f"{candidate}{p.suffix}")
                   and (self.target / f"{candidate}{p.suffix}").read_bytes() != p.read_bytes() for p in staged):
             n += 1
             candidate = f"{stem}_{n}"
@@ -165,7 +165,7 @@ class StagedFolder:
         for staged in sorted(p for p in self.path.rglob("*") if p.is_file()):
             dest = self.final(staged)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            if dest.name not in self.replaceable and _of_record(dest):
+            if dest.name not in self.replaceable and holds_document(dest):
                 if dest.read_bytes() != staged.read_bytes():
                     self.kept.append(dest)
                 staged.unlink()
@@ -177,8 +177,9 @@ class StagedFolder:
         return out
 
 
-def _of_record(path: Path) -> bool:
-    """``path`` holds a document someone may have read: it exists and is not empty."""
+def holds_document(path: Path) -> bool:
+    """``path`` holds a document someone may have read: it exists and is not empty (an empty file, which a
+    power cut leaves of one not yet flushed to disk, is written again as if it were missing)."""
     try:
         return path.stat().st_size > 0
     except FileNotFoundError:

@@ -135,6 +135,14 @@ def _print_decided(result: svc.DecideResult, letters: Path) -> None:
                    + (" ym." if len(result.kept_letters) > 6 else "")),
             highlight=False,
         )
+    if result.restored_letters:
+        err.print(
+            escape(f"Huom: {len(result.restored_letters)} tiedostoa oli tyhjiä (esimerkiksi sähkökatkon jäljiltä); "
+                   "ne kirjoitettiin uudelleen tallennetuin päivämäärin, sellaisina kuin ne kirjattiin: "
+                   + ", ".join(p.name for p in result.restored_letters[:6])
+                   + (" ym." if len(result.restored_letters) > 6 else "")),
+            highlight=False,
+        )
     if result.backup:
         err.print(escape(f"Varmuuskopio: {result.backup}"), highlight=False)
 

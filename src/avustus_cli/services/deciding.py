@@ -123,6 +123,7 @@ class DecideResult:
     by_post: list[str] = field(default_factory=list)  # e-mail asked, but no address: sent by post
     letters: list[Path] = field(default_factory=list)
     kept_letters: list[Path] = field(default_factory=list)  # letters of record already there, differing: not replaced
+    restored_letters: list[Path] = field(default_factory=list)  # empty files (a power cut) written again as recorded
     mailing: Path | None = None
     backup: Path | None = None
     totals: dict[str, Any] = field(default_factory=dict)
@@ -368,6 +369,7 @@ def _published(stage: StagedFolder, staged: Sequence[Path], result: DecideResult
     result.decision_document = [stage.final(p) for p in staged if p.name.startswith(director.TEMPLATE)]
     result.letters = [stage.final(p) for p in staged if not p.name.startswith(director.TEMPLATE)]
     result.kept_letters = list(stage.kept)
+    result.restored_letters = list(stage.restored)
     if mailing:
         result.mailing = stage.target / MAILING_FILE
 

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from avustus_cli.adapters.files import holds_document
 from avustus_cli.adapters.proposal_sheet import write_esitys
 from avustus_cli.adapters.store import Store
 from avustus_cli.adapters.store import positions as position_store
@@ -646,7 +647,7 @@ def _supplement_requests(
     for r in rows:
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
         existing = [letter_dir / f"{stem}.{f}" for f in formats]
-        if r.standing.supplement is not None and all(p.exists() for p in existing):
+        if r.standing.supplement is not None and all(holds_document(p) for p in existing):
             sent_letters += existing
         elif items := (asked.get(r.app.id, []) if asked is not None else supplement_items(r.standing, settings)):
             letters.append((r, items))
