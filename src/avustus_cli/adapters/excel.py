@@ -242,8 +242,6 @@ def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
 
 def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator[tuple[int, list[Any]]]:
     """(1-based row number, cells) of the rows below the header, a reading error named in Finnish."""
-    from avustus_cli.adapters.sheet_limits import refuse_cells
-
     offset = ws.offset
     try:
         for i, row in enumerate(ws.iter_rows()):
@@ -253,17 +251,22 @@ def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator
     except InputFileError:
         raise
     except Exception as e:
-        if type(e).__name__ == "TooManyCells":
-            raise refuse_cells(display, name, e.args[0], e.args[1]) from None
-        raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
+        raise _reading_failed(e, display, name) from None
+
+
+def _reading_failed(e: Exception, display: str, name: str) -> InputFileError:
+    """A failure while the sheet's rows are read, as one Finnish message (a sheet over the cell limit named so)."""
+    from avustus_cli.adapters.sheet_limits import refuse_cells
+
+    if type(e).__name__ == "TooManyCells":
+        return refuse_cells(display, name, e.args[0], e.args[1])
+    return InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name)
 
 
 def _batches_below(ws: Any, header_index: int, display: str, name: str, n: int) -> Iterator[tuple[int, list[list[Any]]]]:
     """(1-based row number of the first, cells of each row) of the rows below the header, ``n`` rows at a
     time (read in C: no Python step per row), a reading error named in Finnish as by ``_rows_below``."""
     from itertools import islice
-
-    from avustus_cli.adapters.sheet_limits import refuse_cells
 
     rownum = ws.offset + 1
     try:
@@ -278,9 +281,7 @@ def _batches_below(ws: Any, header_index: int, display: str, name: str, n: int) 
     except InputFileError:
         raise
     except Exception as e:
-        if type(e).__name__ == "TooManyCells":
-            raise refuse_cells(display, name, e.args[0], e.args[1]) from None
-        raise InputFileError(f"taulukon lukeminen keskeytyi ({type(e).__name__}).", file=display, sheet=name) from None
+        raise _reading_failed(e, display, name) from None
 
 
 def read_table(
