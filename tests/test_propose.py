@@ -847,3 +847,26 @@ def test_a_supplement_request_that_cannot_be_written_is_named_and_nothing_change
     assert "Traceback" not in r.output
     assert dump(small / "avustus.db") == before
     assert not (small / "esitys").exists() and not list(small.glob(".esitys.*"))
+
+
+def test_stored_rows_from_the_standings_already_read_match_a_fresh_read(cli, proposed, monkeypatch):
+    """``load_rows`` given the round the caller already read gives the rows a fresh read gives, without
+    decoding the applications again (propose reads each application once)."""
+    from avustus_cli.domain.config import default_settings
+    from avustus_cli.services import proposing as svc
+
+    store = Store.open(cli.db)
+    try:
+        settings = default_settings()
+        fresh = svc.load_rows(store, settings)
+        standings = [r.standing for r in fresh]
+
+        def read_again(*_a, **_k):
+            raise AssertionError("the applications were decoded again")
+
+        monkeypatch.setattr(store, "applications", read_again)
+        assert svc.load_rows(store, settings, standings) == fresh
+        with pytest.raises(AssertionError, match="decoded again"):
+            svc.load_rows(store, settings)
+    finally:
+        store.close()

@@ -246,9 +246,9 @@ def _store_sheet(store, settings, from_file: Path, method: str | None, budget_to
     if method is not None:
         err.print("Huom: --method ei vaikuta, kun esitys luetaan taulukosta (--from).", highlight=False)
     edits = svc.read_sheet(from_file, settings, display=str(from_file))
-    _, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
+    edited, changed = svc.apply_edits(store, settings, edits, str(from_file), budget_total)
     err.print(f"Taulukosta {escape(str(from_file))} tallennettiin {changed} muuttunutta esitystä.", highlight=False)
-    rows = svc.load_rows(store, settings)
+    rows = svc.load_rows(store, settings, [r.standing for r in edited])  # the round as apply_edits read it
     used = next((r.method for r in rows if r.method), settings.method)
     return rows, Method.from_settings(settings, used if used in METHODS else None)
 
@@ -275,4 +275,4 @@ def _store_allocation(store, settings, method: str | None, budget_total, date, r
     used_method = proposed.plan.method.method
     err.print(f"Jakotapa {METHOD_LABELS.get(used_method, used_method)}: {proposed.changed} esitystä tallennettiin tai muuttui.",
               highlight=False)
-    return svc.load_rows(store, settings), proposed.plan.method
+    return svc.load_rows(store, settings, [r.standing for r in proposed.plan.rows]), proposed.plan.method

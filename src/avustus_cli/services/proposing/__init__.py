@@ -382,9 +382,13 @@ def _save_score(store: Store, row: ProposalLine, before: tuple[Decimal | None, M
     )
 
 
-def load_rows(store: Store, settings: Settings) -> list[ProposalLine]:
-    """The stored proposal, one row per application (refuses a missing one)."""
-    standings = checked_standings(store)
+def load_rows(store: Store, settings: Settings, standings: Sequence[Standing] | None = None) -> list[ProposalLine]:
+    """The stored proposal, one row per application (refuses a missing one).
+
+    ``standings``: the round as the caller already read it in the same transaction (``Plan.rows``), so that
+    each application is decoded once per run; without it the round is read again."""
+    if standings is None:
+        standings = checked_standings(store)
     props = proposal_store.proposal_records(store)
     scores = proposal_store.scores(store)
     missing = [r.app.id for r in standings if r.app.id not in props]
