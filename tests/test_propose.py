@@ -870,3 +870,19 @@ def test_stored_rows_from_the_standings_already_read_match_a_fresh_read(cli, pro
             svc.load_rows(store, settings)
     finally:
         store.close()
+
+
+def test_contacts_are_those_of_the_applications_read_with_personal_data(cli, small):
+    """The supplement requests' contact person and e-mail come from ``Store.contacts``, which reads them
+    without decoding the applications: the same values ``applications(with_personal=True)`` gives."""
+    store = Store.open(cli.db)
+    try:
+        ids = [a.id for a in store.applications()]
+        with store.transaction():  # an e-mail kept in the data (an older row), not in the personal data
+            store.conn.execute("update applications set data = json_set(data, '$.email', ''), personal = "
+                               "json_remove(personal, '$.email') where id = ?", (ids[0],))
+        full = {a.id: (a.contact_person, a.email) for a in store.applications(ids, with_personal=True)}
+        assert store.contacts(ids) == full
+        assert full[ids[0]][1] == "" and any(e for _, e in full.values()) and any(p for p, _ in full.values())
+    finally:
+        store.close()

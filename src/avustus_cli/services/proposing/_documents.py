@@ -653,9 +653,10 @@ def _supplement_requests(
             letters.append((r, items))
     if not letters:
         return sent_letters
-    personal = {a.id: a for a in store.applications([r.app.id for r, _ in letters], with_personal=True)}
-    contexts = [(safe_stem(r.app.id), letter_context(r.standing, {"contact_person": personal[r.app.id].contact_person,
-                                                                  "email": personal[r.app.id].email}, settings, as_of, items))
+    # only the contact person and e-mail are read here: the rest of each application is the standing's
+    personal = store.contacts([r.app.id for r, _ in letters])
+    contexts = [(safe_stem(r.app.id), letter_context(r.standing, {"contact_person": personal[r.app.id][0],
+                                                                  "email": personal[r.app.id][1]}, settings, as_of, items))
                 for r, items in letters]
     written_letters = write_letters(letter_dir, contexts, settings, formats, contents, hashes)
     _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents, hashes)
@@ -667,7 +668,7 @@ def _record_requests(
     settings: Settings,
     letter_dir: Path,
     letters: Sequence[tuple[ProposalLine, list[dict[str, str]]]],
-    personal: Mapping[str, Any],
+    personal: Mapping[str, tuple[str | None, str | None]],
     as_of: dt.date,
     formats: Sequence[str],
     final_dir: Path | None,
@@ -681,7 +682,7 @@ def _record_requests(
 
     recorded = []
     for r, _ in letters:
-        p = personal[r.app.id]
+        email = personal[r.app.id][1]
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
         files = [letter_dir / f"{stem}.{f}" for f in formats]
         main = letter_store.main_file(files)
@@ -691,9 +692,9 @@ def _record_requests(
             hashes[main] = digest
         recorded.append(letter_store.NewLetter(
             kind="supplement", files=files, folder=final_dir or letter_dir, recipient=r.app.applicant,
-            channel="email" if p.email else "letter",
+            channel="email" if email else "letter",
             sent=r.standing.supplement[0] if r.standing.supplement is not None else as_of,
-            application_id=r.app.id, email=p.email, digest=digest,
+            application_id=r.app.id, email=email, digest=digest,
         ))
     letter_store.record_letters(store, recorded)
     standing_store.record_supplement_requests(store, [
