@@ -9,7 +9,7 @@ import datetime as dt
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +23,7 @@ from avustus_cli.adapters.store import standings as standing_store
 from avustus_cli.domain import deadlines, director, filenames
 from avustus_cli.domain.allocation import Budget, Method, share_parts
 from avustus_cli.domain.config import Settings
-from avustus_cli.domain.models import GrantForm, Severity
+from avustus_cli.domain.models import Application, GrantForm, Severity
 from avustus_cli.domain.proposal import (
     ProposalLine,
     budget_warning,
@@ -373,13 +373,14 @@ def _same_name(a: str | None, b: str | None) -> bool:
     return key(a) == key(b)
 
 
-def step_aside_rows(store: Store, day: dt.date) -> list[dict[str, Any]]:
+def step_aside_rows(store: Store, day: dt.date, apps: Iterable[Application] | None = None) -> list[dict[str, Any]]:
     """Who must step aside for which applications on ``day`` (Hallintolaki 28 §, the matching of rule J01),
-    by person, then application."""
+    by person, then application. ``apps``: the round's applications as already read (default: read them)."""
     register = position_store.positions(store)
     if not register:
         return []
-    found = sorted(((app, c) for app in store.applications() for c in conflicts(app, register, day)),
+    found = sorted(((app, c) for app in (store.applications() if apps is None else apps)
+                    for c in conflicts(app, register, day)),
                    key=lambda ac: (ac[1].position.person, ac[0].id))
     return [
         {"person": c.position.person, "role": c.position.body_role, "position": c.position.position,
@@ -597,7 +598,7 @@ def write_documents(
     written: list[Path] = []
     history = standing_store.grant_history(store)
     written.append(write_esitys(out_dir / ESITYS_FILE, rows, budget, settings, history))
-    board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of),
+    board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of, [r.app for r in rows]),
                           last_year_summary(store, settings), as_of=as_of, draft=draft)
     written += write_document(out_dir, "paatosesitys", "paatosesitys", board, settings, formats)
     annex = annex_context(rows, settings, as_of)
