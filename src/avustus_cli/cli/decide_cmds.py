@@ -139,8 +139,7 @@ def _print_decided(result: svc.DecideResult, letters: Path) -> None:
         err.print(
             escape(f"Huom: {len(result.restored_letters)} tiedostoa oli tyhjiä (esimerkiksi sähkökatkon jäljiltä); "
                    "ne kirjoitettiin uudelleen tallennetuin päivämäärin, sellaisina kuin ne kirjattiin: "
-                   + ", ".join(p.name for p in result.restored_letters[:6])
-                   + (" ym." if len(result.restored_letters) > 6 else "")),
+                   + svc.few_ids([p.name for p in result.restored_letters], 6)),
             highlight=False,
         )
     if result.backup:

@@ -98,11 +98,9 @@ def add_request(store: Store, settings: Settings, grant_id: str, *, received: dt
                 f"oikaisuvaatimus ei voi saapua {fmt.date(received)}, ennen päätöstä {fmt.date(row.decision_date)}."
             )
         p = periods(store, settings, row)
-        before = review_store.requests(store, grant_id)
-        request, new = review_store.add_request(store, grant_id, received, by, member, address, email)
+        request, done = review_store.add_request(store, grant_id, received, by, member, address, email)
     last = p.members_last_day if member else p.applicant_last_day
-    added = new and any(r.id == request.id for r in before)
-    return AddResult(request, new and not added, last, p.in_time(received, member), contact_added=added)
+    return AddResult(request, done == "new", last, p.in_time(received, member), contact_added=done == "contact")
 
 
 # --- review decide ----------------------------------------------------------------
@@ -128,7 +126,6 @@ def _posting_day(decision_date: dt.date) -> dt.date:
 def _letter_context(settings: Settings, row: Decision, app: Any, pending: Sequence[ReviewRequest], *,
                     decision_date: dt.date, section: str, maker: str, outcome: str, old: Decimal, new: Decimal,
                     reasons: list[str], channel: str, sent: dt.date) -> dict[str, Any]:
-    served = deadlines.served_on(sent, channel)
     form = GrantForm(row.form) if row.form else None
     return {
         "letter_date": sent,
@@ -146,18 +143,21 @@ def _letter_context(settings: Settings, row: Decision, app: Any, pending: Sequen
         "new_amount": new,
         "reasons": reasons,
         "appeal": {"court": settings.court, "address": settings.court_address, "email": settings.court_email,
-                   "fee": settings.court_fee, "channel": channel, "sent": sent, "served": served,
-                   "last_day": deadlines.appeal_last_day(served)},
+                   "fee": settings.court_fee, **_served(sent, channel)},
     }
+
+
+def _served(sent: dt.date, channel: str) -> dict[str, Any]:
+    """A letter's service and the last day of its appeal period: 30 days from service (a working day)."""
+    served = deadlines.served_on(sent, channel)
+    return {"channel": channel, "sent": sent, "served": served, "last_day": deadlines.appeal_last_day(served)}
 
 
 def _member_context(ctx: dict[str, Any], request: ReviewRequest, channel: str) -> dict[str, Any]:
     """The review decision's context as sent to the member of the county who asked for review: addressed to
     the member, with the appeal period counted from the member's own service."""
-    served = deadlines.served_on(ctx["letter_date"], channel)
     return {**ctx, "applicant": {"name": request.requester, "business_id": None, "address": request.address_lines},
-            "appeal": {**ctx["appeal"], "channel": channel, "served": served,
-                       "last_day": deadlines.appeal_last_day(served)}}
+            "appeal": {**ctx["appeal"], **_served(ctx["letter_date"], channel)}}
 
 
 def _member_channel(request: ReviewRequest, channel: str) -> str:

@@ -44,9 +44,10 @@ def recorded(store: Store, grant_id: str, received: dt.date, requester: str, mem
 
 
 def add_request(store: Store, grant_id: str, received: dt.date, requester: str, member: bool, address: str = "",
-                email: str | None = None) -> tuple[ReviewRequest, bool]:
-    """Record a request; the same one (grant, day, requester, member or not) again records nothing, except
-    that a postal or e-mail address the earlier record lacks is added (and audited without its value)."""
+                email: str | None = None) -> tuple[ReviewRequest, str]:
+    """Record a request: (the request, "new"). The same one (grant, day, requester, member or not) again
+    records nothing ("same"), except that a postal or e-mail address the earlier record lacks is added
+    (and audited without its value: "contact")."""
     same = _same(store, grant_id, received, requester, member)
     if same:
         old = same[0]
@@ -55,8 +56,8 @@ def add_request(store: Store, grant_id: str, received: dt.date, requester: str, 
             store.conn.execute(f"update review_requests set {', '.join(f'{k} = ?' for k in fill)} where id = ?",
                                (*fill.values(), old["id"]))
             store.audit("review", grant_id, "request-contact", {"request": old["id"], "added": sorted(fill)})
-            return _request(store.query("select * from review_requests where id = ?", (old["id"],))[0]), True
-        return _request(old), False
+            return _request(store.query("select * from review_requests where id = ?", (old["id"],))[0]), "contact"
+        return _request(old), "same"
     cur = store.conn.execute(
         "insert into review_requests (grant_id, received, requester, member, address, email, created_at) "
         "values (?, ?, ?, ?, ?, ?, ?)",
@@ -64,7 +65,7 @@ def add_request(store: Store, grant_id: str, received: dt.date, requester: str, 
     )
     rid = int(cur.lastrowid or 0)
     store.audit("review", grant_id, "request", {"request": rid, "received": received.isoformat(), "member": member})
-    return _request(store.query("select * from review_requests where id = ?", (rid,))[0]), True
+    return _request(store.query("select * from review_requests where id = ?", (rid,))[0]), "new"
 
 
 def decide_request(

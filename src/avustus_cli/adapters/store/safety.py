@@ -250,12 +250,8 @@ def personal_counts(store: Store) -> dict[str, Any]:
             any_here = True
         rows_with_any += any_here
     total = store.conn.execute("select count(*) from applications").fetchone()[0]
-    members = store.conn.execute(
-        "select count(*) from review_requests where member = 1 and (requester != '' or address != '' or email is not null)"
-    ).fetchone()[0]
-    member_letters = store.conn.execute(
-        "select count(*) from letters where kind = 'review_decision' and json_extract(detail, '$.member_request') is not null "
-        "and (recipient != '' or email is not null)").fetchone()[0]
+    members = store.conn.execute(f"select count(*) from review_requests where {_MEMBER_REQUEST}").fetchone()[0]
+    member_letters = store.conn.execute(f"select count(*) from letters where {_MEMBER_LETTER}").fetchone()[0]
     return {"applications": total, "with_personal_data": rows_with_any, "keys": keys, "raw_rows": raw_rows, "raw_cells": raw_cells,
             "columns": dict(sorted(columns.items())), "review_members": members, "review_member_letters": member_letters}
 
@@ -285,14 +281,16 @@ class RetentionRow:
         )
 
 
-# The applications whose grants a member of the county asked to be reviewed, while the member's name or
-# addresses are held (in the request, or in the review decision letter sent to the member)
-_MEMBER_DATA = """
-    select g.application_id from review_requests r join grants g on g.id = r.grant_id
-     where r.member = 1 and (r.requester != '' or r.address != '' or r.email is not null)
+# A member of the county's request for review whose name or addresses are held, and a review decision
+# sent to such a member whose addressee is held (a private person's data, purged with the application)
+_MEMBER_REQUEST = "member = 1 and (requester != '' or address != '' or email is not null)"
+_MEMBER_LETTER = ("kind = 'review_decision' and json_extract(detail, '$.member_request') is not null "
+                  "and (recipient != '' or email is not null)")
+# The applications whose grants such a member asked to be reviewed
+_MEMBER_DATA = f"""
+    select application_id from grants where id in (select grant_id from review_requests where {_MEMBER_REQUEST})
     union
-    select application_id from letters where kind = 'review_decision' and application_id is not null
-       and json_extract(detail, '$.member_request') is not null and (recipient != '' or email is not null)
+    select application_id from letters where application_id is not null and {_MEMBER_LETTER}
 """
 
 
@@ -348,12 +346,10 @@ def clear_personal(store: Store, app_id: str, raw_row: dict[str, Any], personal_
     # a member of the county who asked for review of the grant is a private person: the name and the
     # addresses go too, also from the review decision letters sent to the member
     store.conn.execute(
-        "update review_requests set requester = '', address = '', email = null where member = 1 "
-        "and (requester != '' or address != '' or email is not null) "
+        f"update review_requests set requester = '', address = '', email = null where {_MEMBER_REQUEST} "
         "and grant_id in (select id from grants where application_id = ?)", (app_id,))
-    store.conn.execute(
-        "update letters set recipient = '', email = null where application_id = ? and kind = 'review_decision' "
-        "and json_extract(detail, '$.member_request') is not null and recipient != ''", (app_id,))
+    store.conn.execute(f"update letters set recipient = '', email = null where application_id = ? and {_MEMBER_LETTER}",
+                       (app_id,))
     return removed, cells
 
 
