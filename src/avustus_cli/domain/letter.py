@@ -143,10 +143,15 @@ def letter_files(application: str, name: str, email: str | None, stem: str, form
                   f"{stem}.html" if "html" in formats else "", CHANNEL_LABELS[channel], enclosures)
 
 
+def address_lines(text: str) -> list[str]:
+    """A postal address as a letter's address block shows it: "Katu 1, 40100 Jyväskylä" -> two lines."""
+    return [line.strip() for line in text.replace(",", "\n").splitlines() if line.strip()]
+
+
 def addressee(app: Application | None, name: str, business_id: str | None) -> dict[str, Any]:
     address: list[str] = []
     if app is not None and app.address:
-        address = [line.strip() for line in app.address.replace(",", "\n").splitlines() if line.strip()]
+        address = address_lines(app.address)
     elif app is not None:
         extra = {str(k).casefold(): v for k, v in (app.extra or {}).items()}
         for key in ("postiosoite", "lähiosoite", "katuosoite", "osoite"):

@@ -57,8 +57,10 @@ class ReviewRequest:
 
     @property
     def address_lines(self) -> list[str]:
-        """The postal address as the letter's address block shows it: "Katu 1, 40100 Jyväskylä" -> two lines."""
-        return [line.strip() for line in self.address.replace(",", "\n").splitlines() if line.strip()]
+        """The postal address as the letter's address block shows it (``domain.letter.address_lines``)."""
+        from avustus_cli.domain.letter import address_lines  # not at start-up: check reads requests, not letters
+
+        return address_lines(self.address)
 
     @property
     def reachable(self) -> bool:
