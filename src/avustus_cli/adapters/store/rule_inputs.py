@@ -36,7 +36,6 @@ __all__ = [
     "grant_histories",
     "HISTORY_EXPRESSIONS",
     "application_ids",
-    "history_rows",
     "known_ids",
     "refresh",
     "columns",
@@ -339,20 +338,6 @@ def check_rows(store: Store, common: str, listed: bool = False, every: bool = Fa
               {"where r.application_id in (select id from temp.check_ids)" if listed else ""}
               order by r.application_id"""
     return store.conn.execute(sql, {"common": common}).fetchall()
-
-
-def history_rows(store: Store, listed: bool = False) -> list[tuple[int, str, str | None, str | None, int | None, int]]:
-    """(row id, application id, business ID, a joint application's lead's business ID, year, whether a
-    grant was made on this application) for each application (of those given to :func:`use_ids` when
-    ``listed``) whose applicant or lead has grants on record."""
-    sql = ("select rowid, application_id, business_id, case when joint then lead_business_id end, year, "
-           "application_id in (select application_id from grants where application_id is not null) "
-           "from rule_inputs where (business_id in (select business_id from grants) "
-           "or lead_business_id in (select business_id from grants))")
-    if listed:
-        sql += " and application_id in (select id from temp.check_ids)"
-    return store.conn.execute(sql).fetchall()
-
 
 
 # the columns a rule on earlier grants reads of each application (see ``services.checking``): its applicant's
