@@ -11,7 +11,7 @@ from rich.table import Table
 from avustus_cli.cli import app, as_of_date, env_of, err, next_step, out, output_file, print_json
 from avustus_cli.cli.progress import Progress
 from avustus_cli.domain import fmt
-from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, summarize
+from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, first_by_verdict, summarize
 from avustus_cli.domain.errors import AvustusError
 from avustus_cli.domain.models import SEVERITY_LABELS, VERDICT_LABELS, Verdict, choice_from
 from avustus_cli.domain.rules import GROUP_TITLES, RULES
@@ -99,16 +99,6 @@ NARROW = 110  # below this many columns the findings table puts the application'
 # county's round (about a hundred) is shown whole, while a round of 100 000 would take rich minutes to
 # lay out and no one reads it on a screen (the workbook of --xlsx holds every row).
 TABLE_ROWS = 200
-
-
-def _first(results: list[Standing], limit: int | None) -> dict[Verdict, list[Standing]]:
-    """Per verdict its first ``limit`` results (None: all), in order."""
-    first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
-    for r in results:
-        group = first[r.verdict]
-        if limit is None or len(group) < limit:
-            group.append(r)
-    return first
 
 
 def _print_tables(first: dict[Verdict, list[Standing]], summary: CheckSummary) -> None:
@@ -216,7 +206,7 @@ def check_cmd(
             _print_tables(checked.first, summary)
         else:
             summary = summarize(shown)
-            _print_tables(_first(shown, None if show_all else TABLE_ROWS), summary)
+            _print_tables(first_by_verdict(shown, None if show_all else TABLE_ROWS), summary)
         _print_summary(summary)
         if xlsx:
             err.print(f"Työkirja kirjoitettu: {escape(str(xlsx))}")

@@ -20,7 +20,7 @@ from typing import Any
 from avustus_cli.domain.models import Finding, Severity, Verdict
 from avustus_cli.domain.standing import Standing
 
-__all__ = ["VERDICT_ORDER", "CheckSummary", "Kind", "kind_of", "summarize", "summarize_kinds"]
+__all__ = ["VERDICT_ORDER", "CheckSummary", "Kind", "first_by_verdict", "kind_of", "summarize", "summarize_kinds"]
 
 # the order of the check's tables and of its summary's rows
 VERDICT_ORDER = (Verdict.INELIGIBLE, Verdict.SUPPLEMENT, Verdict.REVIEW, Verdict.ELIGIBLE)
@@ -75,6 +75,17 @@ def summarize(results: Iterable[Standing]) -> CheckSummary:
         kind_at[id(findings)] = kinds.setdefault(kind_of(findings), len(kinds))
     return summarize_kinds(list(map(_VERDICT, results)), list(map(_REQUESTED, results)),
                            list(map(kind_at.__getitem__, found)), list(kinds))
+
+
+def first_by_verdict(results: Iterable[Standing], limit: int | None) -> dict[Verdict, list[Standing]]:
+    """Per verdict of VERDICT_ORDER its first ``limit`` results (None: all), in order: the rows of the check's
+    tables."""
+    first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
+    for r in results:
+        group = first[r.verdict]
+        if limit is None or len(group) < limit:
+            group.append(r)
+    return first
 
 
 # what a summary reads of an application's findings: its open findings' codes, whether one of them is

@@ -20,7 +20,15 @@ from typing import Any
 
 from avustus_cli.adapters.store import Store, round_marks, rule_inputs
 from avustus_cli.adapters.store import standings as standing_store
-from avustus_cli.domain.check_summary import VERDICT_ORDER, CheckSummary, Kind, kind_of, summarize, summarize_kinds
+from avustus_cli.domain.check_summary import (
+    VERDICT_ORDER,
+    CheckSummary,
+    Kind,
+    first_by_verdict,
+    kind_of,
+    summarize,
+    summarize_kinds,
+)
 from avustus_cli.domain.checking import (
     InputDecoder,
     RoundFindings,
@@ -120,12 +128,7 @@ def check_round(
             if lean is not None:
                 return lean
         results, summary = _run_check(store, settings, as_of, None, True, reuse, progress, limit)
-        first: dict[Verdict, list[Standing]] = {v: [] for v in VERDICT_ORDER}
-        for r in results:
-            shown = first[r.verdict]
-            if len(shown) < limit:
-                shown.append(r)
-        return CheckedRound(summary or summarize(results), first)
+        return CheckedRound(summary or summarize(results), first_by_verdict(results, limit))
 
 
 def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) -> CheckedRound | None:
