@@ -141,13 +141,12 @@ def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) ->
         return None
     summary = CheckSummary.from_json(text)
     rows = {v: round_marks.first_rows(store, v.value, limit) if summary.verdicts[v][0] else [] for v in VERDICT_ORDER}
-    texts = round_marks.finding_texts(store, (k for shown in rows.values() for r in shown if r[7] != "[]"
-                                              for k in r[7][1:-1].split(",")))
+    texts = round_marks.finding_texts(store, (k for shown in rows.values() for r in shown for k in _ids(r[7])))
     first: dict[Verdict, list[Standing]] = {}
     for verdict, shown in rows.items():
         results = first[verdict] = []
         for app_id, applicant, business_id, form, year, requested, _, refs in shown:
-            findings = tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ()
+            findings = tuple([texts[k] for k in _ids(refs)])
             applied = tuple(apply_acceptances(app_id, findings, accepted))
             if verdict_for(applied) is not verdict:  # (not what the summary counted: count again)
                 return None
@@ -158,6 +157,12 @@ def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) ->
         store.save_check(as_of, rules_version(), summary.total[0], [], [], [], {})
     reopened = standing_store.reopened_codes(store)
     return CheckedRound(summary, {v: with_reopened(shown, reopened) for v, shown in first.items()})
+
+
+def _ids(refs: str) -> list[str]:
+    """The ids of the stored findings a stored list of them names (its JSON text, as the store writes it:
+    ``"[]"``, or the ids with no spaces, such as ``"[3,17]"``), as the keys of the finding texts."""
+    return refs[1:-1].split(",") if refs != "[]" else []
 
 
 def _acceptances_key(accepted: dict[tuple[str, str], Any]) -> str:
@@ -257,7 +262,7 @@ def _run_check(
             known = stored_lists.get(refs)
             if known is None:
                 known = stored_lists[refs] = (
-                    tuple([texts[k] for k in refs[1:-1].split(",")]) if refs != "[]" else ())
+                    tuple([texts[k] for k in _ids(refs)]))
                 stored_kind[refs] = kinds.setdefault(kind_of(known), len(kinds))
             findings = known
             if app_id in with_acceptance:
@@ -339,7 +344,7 @@ def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], sl
             return [], None
         findings = lists.get(refs)
         if findings is None:
-            findings = lists[refs] = tuple([texts[k] for k in refs[1:-1].split(",")])
+            findings = lists[refs] = tuple([texts[k] for k in _ids(refs)])
         if app_id in with_acceptance:
             findings = tuple(apply_acceptances(app_id, list(findings), accepted))
             verdict = verdict_for(findings)
