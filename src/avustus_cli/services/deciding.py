@@ -487,10 +487,9 @@ class GrantIndex:
 
 
 def _payment_held_text(
-    settings: Settings, row: Decision, app: Application | None, grants: Sequence[Grant] | GrantIndex, accepted: set
+    settings: Settings, row: Decision, app: Application | None, index: GrantIndex, accepted: set
 ) -> str:
     """Why the payment is held from the start (an earlier report missing, P02), or ""."""
-    index = grants if isinstance(grants, GrantIndex) else GrantIndex.of(grants)
     grant = index.by_id.get(row.id)
     if grant is None:
         return ""
@@ -519,14 +518,14 @@ def letter_context(
     row: Decision,
     app: Application | None,
     dispatch: dict[str, Any],
-    grants: Sequence[Grant] | GrantIndex | None = None,
+    grants: GrantIndex | None = None,
     accepted: set | None = None,
     amends: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``paatoskirje`` context (docs/templates.md) of a stored decision; ``amends``: the earlier
     decision an amending decision changes (body, decision_date, section, old_amount). ``grants``: the
-    register's grants, or their :class:`GrantIndex` when many letters are written."""
-    grants = store.grants() if grants is None else grants
+    register's grants indexed (default: read them)."""
+    grants = GrantIndex.of(store.grants()) if grants is None else grants
     accepted = sql.accepted_codes(store) if accepted is None else accepted
     amount, requested, outcome = row.amount, row.requested, row.outcome
     year = row.year or settings.year
