@@ -6,7 +6,6 @@ proposal."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -659,8 +658,9 @@ def _supplement_requests(
     contexts = [(safe_stem(r.app.id), letter_context(r.standing, {"contact_person": personal[r.app.id][0],
                                                                   "email": personal[r.app.id][1]}, settings, as_of, items))
                 for r, items in letters]
+    hashes = {} if hashes is None else hashes
     written_letters = write_letters(letter_dir, contexts, settings, formats, contents, hashes)
-    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, contents, hashes)
+    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, hashes)
     return written_letters + sent_letters
 
 
@@ -673,12 +673,11 @@ def _record_requests(
     as_of: dt.date,
     formats: Sequence[str],
     final_dir: Path | None,
-    contents: Mapping[Path, bytes] | None = None,
-    hashes: dict[Path, str] | None = None,
+    hashes: Mapping[Path, str],
 ) -> None:
-    """Each new supplement request in the letters table (kept in ``final_dir``; its hash from ``contents``,
-    the bytes written, and kept in ``hashes`` for the manifest), and the first request's date, deadline and
-    what was asked."""
+    """Each new supplement request in the letters table (kept in ``final_dir``; its hash from ``hashes``,
+    the SHA-256 of the bytes :func:`write_letters` wrote, not read back), and the first request's date,
+    deadline and what was asked."""
     from avustus_cli.adapters.store import letters as letter_store
 
     recorded = []
@@ -687,15 +686,11 @@ def _record_requests(
         stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
         files = [letter_dir / f"{stem}.{f}" for f in formats]
         main = letter_store.main_file(files)
-        data = (contents or {}).get(main)  # hashed from memory: the file is not read back
-        digest = (hashes or {}).get(main) or (hashlib.sha256(data).hexdigest() if data is not None else None)
-        if digest is not None and hashes is not None:
-            hashes[main] = digest
         recorded.append(letter_store.NewLetter(
             kind="supplement", files=files, folder=final_dir or letter_dir, recipient=r.app.applicant,
             channel="email" if email else "letter",
             sent=r.standing.supplement[0] if r.standing.supplement is not None else as_of,
-            application_id=r.app.id, email=email, digest=digest,
+            application_id=r.app.id, email=email, digest=hashes[main],
         ))
     letter_store.record_letters(store, recorded)
     standing_store.record_supplement_requests(store, [
