@@ -698,7 +698,6 @@ class _Writer:
 
     def write(self, batch: list[tuple[int, list[Any], str]], enc: _Batch) -> None:
         result, index = self.result, self.index
-        sha256 = hashlib.sha256
         if not index:
             self._write_new(batch, enc)
             return
@@ -708,9 +707,9 @@ class _Writer:
         written: list[str] = []
         warnings: list[dict[str, Any]] = []
         columns = list(zip(*enc.columns, strict=True))
+        data_hashes, digests = _hashes(enc.data, enc.personal)
         for i, (rownum, _, app_id) in enumerate(batch):
-            data, personal = enc.data[i], enc.personal[i]
-            digest = sha256(f"{data}\x00{personal}".encode()).hexdigest()[:16]
+            data, personal, digest = enc.data[i], enc.personal[i], digests[i]
             result.warnings.extend(enc.warnings[i])
             old = index.get(app_id)
             if old is not None and old[0] == digest:
@@ -726,7 +725,7 @@ class _Writer:
                 audit.append(("application", app_id, "create", self.created))
             (rows if old is not None else new).append(
                 (app_id, *columns[i], data, personal, enc.raw_row[i], enc.personal_headers[i], digest, rownum,
-                 sha256(data.encode()).hexdigest()[:16]))
+                 data_hashes[i]))
             business_id = columns[i][3]
             if business_id:
                 self.organisations[business_id] = tuple(c[i] for c in enc.organisation_columns)
