@@ -381,9 +381,8 @@ class _Batch:
         self.warnings: list[Sequence[dict[str, Any]]] = []
         # (year, form, applicant, business_id, category, requested, received), column by column
         self.columns: list[list[Any]] = []
-        # business ID -> (business ID, name, legal form, municipality, register no.) of the batch's last row naming it
-        self.organisations: dict[str, tuple[Any, ...]] = {}
-        self.organisation_columns: list[list[Any]] = []  # the same of each row, column by column
+        # (business ID, name, legal form, municipality, register no.) of each row, column by column
+        self.organisation_columns: list[list[Any]] = []
         # the columns parsed, and each row's texts kept (for the rule inputs, see _Plan.inputs)
         self.parsed: dict[str, _Parsed] = {}
         self.raw: list[str | None] = []
@@ -600,8 +599,7 @@ class _Plan:
         return _objects(columns, len(rows))
 
     def _columns(self, n: int, parsed: dict[str, _Parsed], out: _Batch) -> None:
-        """The columns the store keeps beside the JSON, and the organisations of the rows by business ID (the
-        last row naming one gives it)."""
+        """The columns the store keeps beside the JSON, and each row's organisation."""
         def values_of(name: str) -> list[Any]:
             return parsed[name].values if name in parsed else [None] * n
 
@@ -613,10 +611,6 @@ class _Plan:
         out.columns = [year, form, applicant, business_id, values_of("category"), values_of("requested"), received]
         legal = _each(_enum_value, values_of("legal_form"))
         out.organisation_columns = [business_id, applicant, legal, values_of("home_municipality"), values_of("register_number")]
-        organisations = dict(zip(business_id, zip(*out.organisation_columns, strict=True), strict=True))
-        organisations.pop(None, None)
-        organisations.pop("", None)
-        out.organisations = organisations
 
 
 def _each(f: Callable[[Any], Any], values: list[Any]) -> list[Any]:
@@ -645,7 +639,7 @@ def _objects(columns: list[list[str | None]], n: int) -> list[str]:
 
 
 _BRACED = "{%s}".__mod__
-_ROWNUM, _APP_ID = itemgetter(0), itemgetter(2)
+_ROWNUM, _CELLS, _APP_ID = itemgetter(0), itemgetter(1), itemgetter(2)
 
 
 def _hashes(data: list[str], personal: list[str]) -> tuple[list[str], list[str]]:
@@ -660,7 +654,6 @@ def _hashes(data: list[str], personal: list[str]) -> tuple[list[str], list[str]]
         h.update(b"\x00" + p.encode())
         digests.append(h.hexdigest()[:16])
     return data_hashes, digests
-_CELLS = itemgetter(1)
 
 
 def _extra_cell(header: str, cell: Any) -> tuple[Any, bool]:
@@ -753,7 +746,11 @@ class _Writer:
         warnings = [w for row in enc.warnings for w in row] if any(enc.warnings) else []
         result.warnings.extend(warnings)
         result.new.extend(ids)
-        self.organisations.update(enc.organisations)
+        # business ID -> organisation: the last row naming one gives it
+        organisations = dict(zip(enc.organisation_columns[0], zip(*enc.organisation_columns, strict=True), strict=True))
+        organisations.pop(None, None)
+        organisations.pop("", None)
+        self.organisations.update(organisations)
         self.store.audit_each("application", ids, "create", self.created, self.at)
         self.store.write_applications(list(zip(ids, *enc.columns, enc.data, enc.personal, enc.raw_row, enc.personal_headers,
                                                digests, map(_ROWNUM, batch), data_hashes, strict=True)),
