@@ -458,8 +458,7 @@ class _Plan:
         for name in rule_inputs.COLUMNS:
             column = parsed.get(name)
             if name == "year":
-                years = column.values if column is not None else nothing
-                columns.append([self.settings.year if y is None else y for y in years])
+                columns.append(enc.columns[0])  # (as _columns gives it: the settings' year when the row has none)
             elif name == "raw":
                 columns.append([None if r is None else fill.extract(r[_RAW_KEY:]) for r in raw])
             elif column is None:
