@@ -445,7 +445,6 @@ def officer_templates_without(settings: Settings, name: str, text: str) -> list[
     ``settings.templates_dir``) whose text does not contain ``text`` (a Word file's text read from its
     body, with the XML tags that may split it taken out): a template made before the document's context
     gained ``text`` would put something else in its place."""
-    import re
     import zipfile
 
     folder = _officer_dir(settings)
