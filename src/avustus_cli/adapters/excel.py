@@ -442,16 +442,7 @@ def _text_width(text: str) -> float:
     return w
 
 
-_WORD_WIDTHS: dict[str, float] = {}  # a word's _text_width: a big sheet's texts share most of their words
-
-
-def _word_width(word: str) -> float:
-    w = _WORD_WIDTHS.get(word)
-    if w is None:
-        if len(_WORD_WIDTHS) >= 65536:
-            _WORD_WIDTHS.clear()
-        w = _WORD_WIDTHS[word] = _text_width(word)
-    return w
+_word_width = functools.lru_cache(maxsize=65536)(_text_width)  # a big sheet's texts share most of their words
 
 
 @functools.lru_cache(maxsize=8192)  # a big sheet repeats many cells (labels, codes, reasons)
