@@ -52,7 +52,11 @@ CHOICES: dict[str, list] = {
     "form": [None, *GrantForm],
     "year": [None, 2026, 2027],
     "applicant": ["Keski-Suomen Omaishoitajat ry", "Hoivapalvelu Oy", "Keski-Suomen Omaishoitajat", "Jyväskylän kaupunki",
-                  "", "Kuohun kyläyhdistys ry", "Kylätoimikunnan säätiö sr", "Laukaan seurakunta", "Kansalaisareena"],
+                  "", "Kuohun kyläyhdistys ry", "Kylätoimikunnan säätiö sr", "Laukaan seurakunta", "Kansalaisareena",
+                  # the names rules read by kind (Rule.by_name): blank, the lead's name written otherwise, a name
+                  # its message shortens, a name equal to a typed legal form, a village association's company
+                  " ", "keski-suomen  OMAISHOITAJAT ry.", "Pää ry", "Hyvinvointi " * 10 + "Oy", "yhdistys?",
+                  "Palokan Omakotiyhdistys Oy", "{applicant} 'x' ry\n"],
     "business_id": [None, BID, "0737546-2", "2077474-1", "207747", " 2077474-0", "1000000-4", "1234567-1", "0000000-0"],
     "register_number": [None, "123.456", "123456", "1234567", "12345678", "ry 12/34", " 12 345 ", "1.234.567", "12.34",
                         "", "  ", "١٢٣"],

@@ -122,6 +122,14 @@ class InputDecoder:
                 kwargs[name] = decoded
         return application_of(kwargs)
 
+    def value(self, name: str, value: Any) -> Any:
+        """Field ``name``'s value decoded from its rule-input value (not None), as :meth:`app` decodes it."""
+        key = (name, type(value), value)
+        decoded = self._decoded.get(key, _MISSING)
+        if decoded is _MISSING:
+            decoded = self._decoded[key] = self._decode(name, value)
+        return decoded
+
     @staticmethod
     def _decode(name: str, value: Any) -> Any:
         if name in _JSON_FIELDS:

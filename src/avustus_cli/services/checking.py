@@ -46,10 +46,13 @@ from avustus_cli.domain.models import (
     GrantForm,
     Severity,
     Verdict,
+    finding_of,
     slim_application,
     verdict_for,
 )
 from avustus_cli.domain.rules import RULES, Rule, RuleContext
+from avustus_cli.domain.rules._text import quote
+from avustus_cli.domain.rules.registry import QUOTED_NAME
 from avustus_cli.domain.standing import (
     Standing,
     apply_acceptances,
@@ -461,6 +464,8 @@ def _findings_by_key(
         wanted = {key[k] for key in distinct for k in text_at if key[k] is not None} - texts_seen.keys()
         if wanted:
             texts_seen.update(rule_inputs.texts(store, wanted))
+    if rule.by_name is not None:
+        return _findings_by_name(rule, distinct, texts_seen, decoder, ctx)
     out: dict[tuple[Any, ...], list[Finding]] = {}
     for key in distinct:
         values = key
@@ -469,6 +474,46 @@ def _findings_by_key(
         found = rule.check(decoder.app(rule.reads, values), ctx)
         if found:
             out[key] = found
+    return out
+
+
+def _findings_by_name(
+    rule: Rule, keys: Iterable[tuple[Any, ...]], texts_seen: dict[int, str], decoder: InputDecoder, ctx: RuleContext,
+) -> dict[tuple[Any, ...], list[Finding]]:
+    """``_findings_by_key`` of a rule that reads a name by its kind (``Rule.by_name``; ``keys`` distinct, their
+    texts in ``texts_seen``): the rule runs once per distinct kind of name and values of its other fields,
+    with a placeholder for the quoted name; each key's findings are those with its own quoted name in the
+    placeholder's place."""
+    assert rule.by_name is not None and rule.check_kind is not None
+    name_field, kind_of = rule.by_name
+    at = rule.reads.index(name_field)
+    others = rule.reads[:at] + rule.reads[at + 1:]
+    text_at = frozenset(k for k, f in enumerate(others) if f in rule_inputs.TEXT_COLUMNS)
+    apps: dict[tuple[Any, ...], Application] = {}  # the values of the other fields -> the application of them
+    made: dict[tuple[Any, ...], list[Any]] = {}  # (those, kind) -> findings, or (severity, field, message's parts)
+    code, check_kind, value_of = rule.code, rule.check_kind, decoder.value
+    out: dict[tuple[Any, ...], list[Finding]] = {}
+    for key in keys:
+        other = key[:at] + key[at + 1:]
+        app = apps.get(other)
+        if app is None:
+            values = tuple(texts_seen[x] if k in text_at and x is not None else x for k, x in enumerate(other))
+            app = apps[other] = decoder.app(others, values)
+        n = key[at]
+        name = getattr(app, name_field) if n is None else value_of(name_field, texts_seen[n])
+        kind = kind_of(app, name)
+        outputs = made.get((other, kind))
+        if outputs is None:
+            found = check_kind(app, ctx, kind, QUOTED_NAME)
+            # (the findings themselves when no message quotes the name: the same for every name)
+            outputs = made[(other, kind)] = (
+                [(f.severity, f.field, f.message.split(QUOTED_NAME)) for f in found]
+                if any(QUOTED_NAME in f.message for f in found) else found)
+        if outputs and outputs[0].__class__ is tuple:
+            quoted = quote(name)
+            out[key] = [finding_of(code, severity, quoted.join(parts), field) for severity, field, parts in outputs]
+        elif outputs:
+            out[key] = list(outputs)
     return out
 
 

@@ -203,6 +203,7 @@ def looks_like_village_association(name: str) -> bool:
     },
     reads=("category", "applicant", "legal_form"),
     where="category = 10",
+    by_name=("applicant", lambda app, name: app.category == 10 and looks_like_village_association(name)),
     source="Kylä- ja asukasyhdistysten turvallisuustyö (tuetun toiminnan luokka 10).",
     severity=REVIEW,
     description=(
@@ -218,14 +219,14 @@ def looks_like_village_association(name: str) -> bool:
            legal_form=LegalForm.FOUNDATION),
     ),
 )
-def village_safety(app: Application, ctx: RuleContext):
+def village_safety(app: Application, ctx: RuleContext, village: bool, quoted: str):
     if app.category != 10:
         return
-    if not looks_like_village_association(app.applicant):
+    if not village:
         yield (
             REVIEW,
             "applicant",
-            f"{label('applicant')}: {quote(app.applicant)} ei nimen perusteella ole kylä- tai asukasyhdistys, "
+            f"{label('applicant')}: {quoted} ei nimen perusteella ole kylä- tai asukasyhdistys, "
             "mutta toimintaluokka on 10 (kylä- ja asukasyhdistysten turvallisuustyö)",
         )
     elif app.legal_form not in (None, LegalForm.ASSOCIATION):

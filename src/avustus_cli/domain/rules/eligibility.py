@@ -54,15 +54,27 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
     """(severity, message) when ``name`` / ``legal_form`` is not an eligible applicant.
 
     ``who`` begins the message (the field's header, e.g. ``Hakija``)."""
+    return eligibility_of(legal_form, name_kind(legal_form, name), quote(name), who)
+
+
+def name_kind(legal_form: LegalForm | None, name: str) -> tuple[LegalForm | None, bool]:
+    """What ``party_eligibility`` decides on of a name: the legal form guessed from it (when none is given)
+    and whether there is a name."""
+    return (guess_legal_form(name) if legal_form is None else None), bool(name)
+
+
+def eligibility_of(legal_form: LegalForm | None, kind: tuple[LegalForm | None, bool], quoted: str,
+                   who: str) -> tuple | None:
+    """``party_eligibility`` of a name of that ``kind`` (``name_kind``), quoted as ``quoted``."""
     form = legal_form
     guessed = False
     if form is None:
-        form = guess_legal_form(name)
+        form = kind[0]
         guessed = form is not None
     if form is None:
         return (
             REVIEW,
-            f"{who}: {quote(name) if name else 'nimi puuttuu'}: oikeudellinen muoto puuttuu eikä sitä voi "
+            f"{who}: {quoted if kind[1] else 'nimi puuttuu'}: oikeudellinen muoto puuttuu eikä sitä voi "
             "päätellä nimestä (ry, sr); tarkista, onko hakija rekisteröity yhdistys tai säätiö",
         )
     if form in ELIGIBLE_LEGAL_FORMS:
@@ -71,12 +83,12 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
     if form is LegalForm.OTHER:
         return (
             REVIEW,
-            f"{who}: {quote(name)} on oikeudelliselta muodoltaan 'muu'; avustus voidaan myöntää vain "
+            f"{who}: {quoted} on oikeudelliselta muodoltaan 'muu'; avustus voidaan myöntää vain "
             "rekisteröidylle yhdistykselle tai säätiölle",
         )
     return (
         BLOCKING,
-        f"{who}: {quote(name)} on {how}{form.label.lower()}; avustus voidaan myöntää vain "
+        f"{who}: {quoted} on {how}{form.label.lower()}; avustus voidaan myöntää vain "
         "rekisteröidylle yhdistykselle tai säätiölle",
     )
 
@@ -101,6 +113,7 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
     facts=lambda f, app, ctx: form_facts(app.applicant, app.legal_form),
     reads=("applicant", "legal_form", "raw"),
     where="legal_form is null or legal_form not in ('association', 'foundation')",
+    by_name=("applicant", lambda app, name: name_kind(app.legal_form, name)),
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -124,8 +137,8 @@ def party_eligibility(name: str, legal_form: LegalForm | None, who: str) -> tupl
         ex("Oikeudellinen muoto 'muu'", (REVIEW,), legal_form=LegalForm.OTHER),
     ),
 )
-def legal_form(app: Application, ctx: RuleContext):
-    problem = party_eligibility(app.applicant, app.legal_form, label("applicant"))
+def legal_form(app: Application, ctx: RuleContext, kind: tuple[LegalForm | None, bool], quoted: str):
+    problem = eligibility_of(app.legal_form, kind, quoted, label("applicant"))
     if problem:
         sev, message = problem
         typed = raw(app, "legal_form")

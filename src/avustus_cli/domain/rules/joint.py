@@ -109,6 +109,11 @@ def responsibility_split(app: Application, ctx: RuleContext):
         yield DEFICIENCY, "responsibility_split", missing(app, "responsibility_split")
 
 
+def _lead_besides(lead: Party | None, applicant: str) -> bool:
+    """Whether a joint application names a lead applicant besides the applicant itself."""
+    return lead is not None and bool(lead.name.strip()) and normalize(lead.name) != normalize(applicant)
+
+
 @rule(
     "Y03",
     "joint.co_applicants_eligible",
@@ -133,6 +138,7 @@ def responsibility_split(app: Application, ctx: RuleContext):
     facts=lambda f, app, ctx: _party_facts(f, app),
     reads=("joint", "co_applicants", "lead_applicant", "applicant", "raw"),
     where="joint = 1",
+    by_name=("applicant", lambda app, name: app.joint is True and _lead_besides(app.lead_applicant, name)),
     source=SOURCE,
     severity=BLOCKING,
     description=(
@@ -153,14 +159,14 @@ def responsibility_split(app: Application, ctx: RuleContext):
            responsibility_split=_SPLIT),
     ),
 )
-def co_applicants_eligible(app: Application, ctx: RuleContext):
+def co_applicants_eligible(app: Application, ctx: RuleContext, lead_besides: bool, quoted: str):
     if app.joint is not True:
         return
     if not app.co_applicants:
         yield DEFICIENCY, "co_applicants", missing(app, "co_applicants", "yhteishakemuksessa ei ole nimetty muita hakijoita")
         return
     lead = app.lead_applicant
-    if lead is not None and lead.name.strip() and normalize(lead.name) != normalize(app.applicant):
+    if lead is not None and lead_besides:
         problem = party_eligibility(lead.name, lead.legal_form, label("lead_applicant"))
         if problem:
             yield problem[0], "lead_applicant", problem[1]

@@ -43,7 +43,16 @@ What a rule reads, for a check at scale (``domain.checking.check_round``):
   makers' register) when the rule finds nothing without them;
 - ``reads_grants``: for a rule on earlier grants, the grant fields it looks
   at besides which grants share a recipient. It runs once per distinct
-  history so described, on grants that have only those fields.
+  history so described, on grants that have only those fields;
+- ``by_name``: ``(field, kind)`` for a rule that reads a name (``field``, such
+  as ``applicant``, which is nearly always different in each application)
+  only through ``kind(app, name)`` (what it decides on of the name, given the
+  application's other fields) and the name quoted in its messages
+  (``_text.quote(name)``). Its function then takes ``(app, ctx, kind,
+  quoted)`` and must not look at ``app.<field>``: at scale it runs once per
+  distinct kind and other fields, with a placeholder for the quoted name
+  (:data:`QUOTED_NAME`), and each application's findings are those with its
+  own quoted name in the placeholder's place (``Rule.check_kind``).
 """
 
 from __future__ import annotations
@@ -56,8 +65,9 @@ from typing import Any
 
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.models import Application, Finding, Grant, Severity, finding_of
+from avustus_cli.domain.rules._text import quote
 
-__all__ = ["Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "Templates", "rule"]
+__all__ = ["QUOTED_NAME", "Example", "REGISTRY", "Rule", "RuleContext", "RuleOutput", "Templates", "rule"]
 
 RuleOutput = tuple[Severity, "str | None", str]
 RawCheck = Callable[[Application, "RuleContext"], Iterable[RuleOutput]]
@@ -67,6 +77,10 @@ CaseOf = Callable[[Finding, Application, "RuleContext"], str]
 FactsOf = Callable[[Finding, Application, "RuleContext"], Mapping[str, Any]]
 
 _CODE = re.compile(r"^[A-Z]\d{2}$")
+# what a ``by_name`` rule is given as the quoted name when it runs for a kind of names: NUL characters, which
+# no imported text holds (an Excel cell cannot), so that each application's quoted name replaces exactly it
+QUOTED_NAME = "\x00name\x00"
+KindOf = Callable[[Application, str], Any]
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,11 @@ class Rule:
     reads_when: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     needs: str | None = field(default=None, repr=False, compare=False)
     reads_grants: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    by_name: tuple[str, KindOf] | None = field(default=None, repr=False, compare=False)
+    # a ``by_name`` rule's findings given the kind of the name and the quoted name (the application's name
+    # field is not read): check(app, ctx) == check_kind(app, ctx, kind(app, name), quote(name))
+    check_kind: Callable[[Application, RuleContext, Any, str], list[Finding]] | None = field(
+        default=None, repr=False, compare=False)
 
     @property
     def group(self) -> str:
@@ -151,31 +170,47 @@ def rule(
     reads_when: Mapping[str, str] | None = None,
     needs: str | None = None,
     reads_grants: Iterable[str] = (),
+    by_name: tuple[str, KindOf] | None = None,
     source: str,
     severity: Severity,
     description: str,
     examples: Iterable[Example] = (),
-) -> Callable[[RawCheck], Rule]:
+) -> Callable[[Callable[..., Iterable[RuleOutput]]], Rule]:
     """Register the decorated function as a rule; the module name becomes the
     Rule (the decorated name is bound to the ``Rule``, call ``.check``)."""
     if not _CODE.match(code):
         raise ValueError(f"rule code {code!r} is not of the form X99")
     if code in REGISTRY or name in _NAMES:
         raise ValueError(f"rule {code} / {name} registered twice")
+    reads = tuple(reads)
+    if by_name is not None and by_name[0] not in reads:
+        raise ValueError(f"rule {code}: the name it reads by kind ({by_name[0]}) is not among what it reads")
     if needs not in (None, "history", "positions"):
         raise ValueError(f"rule {code}: needs is 'history', 'positions' or None, not {needs!r}")
 
-    def decorate(fn: RawCheck) -> Rule:
-        def check(app: Application, ctx: RuleContext) -> list[Finding]:
-            return list(_findings(code, severity, fn(app, ctx)))
+    def decorate(fn: Callable[..., Iterable[RuleOutput]]) -> Rule:
+        check_kind = None
+        if by_name is None:
+            def check(app: Application, ctx: RuleContext) -> list[Finding]:
+                return list(_findings(code, severity, fn(app, ctx)))
+        else:
+            name_field, kind_of = by_name
+
+            def check(app: Application, ctx: RuleContext) -> list[Finding]:
+                name = getattr(app, name_field)
+                return list(_findings(code, severity, fn(app, ctx, kind_of(app, name), quote(name))))
+
+            def check_kind(app: Application, ctx: RuleContext, kind: Any, quoted: str) -> list[Finding]:
+                return list(_findings(code, severity, fn(app, ctx, kind, quoted)))
 
         check.__name__ = fn.__name__
         check.__doc__ = fn.__doc__
         r = Rule(
             code, name, title, source, severity, description, tuple(examples), check,
             refusal=_templates(refusal), request=_templates(request), review=_templates(review),
-            hold=_templates(hold), cases=cases, facts=facts, reads=tuple(reads), where=where,
+            hold=_templates(hold), cases=cases, facts=facts, reads=reads, where=where,
             reads_when=dict(reads_when or {}), needs=needs, reads_grants=tuple(reads_grants),
+            by_name=by_name, check_kind=check_kind,
         )
         REGISTRY[code] = r
         _NAMES.add(name)
