@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -500,12 +501,53 @@ def _label_span(row: Sequence[Any], ncols: int) -> int:
     return n
 
 
-def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False) -> Path:
+def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False, stable: bool = False) -> Path:
     """Write ``sheets`` to ``path`` atomically (owner-only when ``private``); strings never become formulas.
 
     Every sheet prints as the officer expects: A4 landscape, the columns on one page width, the
     header row on every page, "sivu X / Y" at the foot. Text wraps in its column and every row is
-    as high as its longest cell, so no text runs over another cell."""
+    as high as its longest cell, so no text runs over another cell.
+
+    ``stable``: the same sheets give the same bytes (what :func:`stable_xlsx` makes of openpyxl's
+    file: fixed property dates and member times). Such a workbook's data rows are written straight as
+    the worksheet XML that openpyxl writes for them (see :func:`_fast_rows`; openpyxl still writes the
+    rest of the package), several times faster for a big sheet; a value of a kind that writer does not
+    cover sends the whole workbook through openpyxl."""
+    if stable and FAST_XLSX:
+        try:
+            wb, fast = _build(sheets, fast=True)
+        except _NotCovered:
+            pass
+        else:
+            members = _spliced_members(wb, fast)
+            return atomic_save(path, lambda tmp: _write_stable_zip(tmp, members), private=private)
+    wb, _ = _build(sheets, fast=False)
+    if not stable:
+        return atomic_save(path, wb.save, private=private)
+    members = stable_members(_saved(wb))
+    return atomic_save(path, lambda tmp: _write_stable_zip(tmp, members), private=private)
+
+
+FAST_XLSX = True  # False: every stable workbook written by openpyxl alone (tests compare the two)
+
+
+class _NotCovered(Exception):
+    """A value the direct worksheet writer does not write (openpyxl writes the workbook)."""
+
+
+@dataclass
+class _FastSheet:
+    """A worksheet's data rows as XML (``rows``), for the package openpyxl writes without them; ``cells``:
+    the (row, column) of every cell openpyxl would hold for them (the sheet's dimension)."""
+
+    ws: Any
+    rows: list[str]
+    cells: set[tuple[int, int]]
+
+
+def _build(sheets: Sequence[Sheet], *, fast: bool) -> tuple[Any, list[_FastSheet]]:
+    """The openpyxl workbook of ``sheets``; with ``fast``, its worksheets hold the title and header rows
+    only and the data rows are returned as XML (in the order openpyxl would write and style them)."""
     from openpyxl import Workbook
     from openpyxl.cell.cell import Cell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -520,6 +562,7 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
     big = Font(name=FONT_NAME, size=FONT_SIZE + 2, bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
     fill = PatternFill("solid", fgColor="FFF2CC")
+    fast_sheets: list[_FastSheet] = []
     for sh in sheets:
         ws = wb.create_sheet(title=sh.name[:31])
         ncols = max(1, len(sh.headers))
@@ -552,20 +595,29 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
         # the rows' cells are made here as ``ws.append`` makes them, each with its style given at once
         # (appending and then looking every cell up again to style it was a third of a big sheet's time)
         cells = ws._cells
+        # fast: each data row's cells as (column, value, style, is text), written as XML below
+        rows: list[tuple[int, float, list[tuple[int, Any, Any, bool]]]] = []
         for row in [*sh.rows, *sh.footer]:
             r += 1
             lines = 1
             in_footer = id(row) in footer_ids
             span = _label_span(row, ncols) if sh.span_labels else 1
+            made: list[tuple[int, Any, Any, bool]] = []
             for i, v in enumerate(row):
                 text = isinstance(v, str) and not isinstance(v, Formula)
                 # a cell's style depends on these only: set through openpyxl once, then copied (setting a
                 # style looks it up in the workbook's style lists, most of the time of a big sheet)
                 key = (i, in_footer, text, isinstance(v, (dt.date, dt.datetime)))
                 style = styles.get(key)
-                cell = cells[(r, i + 1)] = Cell(ws, row=r, column=i + 1, value=_cell_value(v), style_array=style)
+                if fast and style is not None:
+                    made.append((i, _cell_value(v), style, text))
+                else:
+                    cell = Cell(ws, row=r, column=i + 1, value=_cell_value(v), style_array=style)
+                    if not fast:
+                        cells[(r, i + 1)] = cell
+                    if text:
+                        cell.data_type = "s"  # belt and braces: a string cell is never a formula
                 if text:
-                    cell.data_type = "s"  # belt and braces: a string cell is never a formula
                     width = sum(widths[:span]) if i == 0 else (widths[i] if i < len(widths) else 10)
                     lines = max(lines, text_lines(v, width * (BOLD_WIDTH if in_footer or span > 1 else 1)))
                 if style is not None:
@@ -583,11 +635,28 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
                 if i in sh.editable_columns and not in_footer:
                     cell.fill = fill
                 styles[key] = copy(cell._style)
+                if fast:
+                    made.append((i, cell._value, cell._style, text))
             if span > 1:
                 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=span)
-                ws.cell(row=r, column=1).font = bold
-            ws.row_dimensions[r].height = lines * LINE_PT + 2
+                if fast:  # the merge's cells are this row's, written below: none left in the worksheet
+                    for c in range(1, span + 1):
+                        cells.pop((r, c), None)
+                    first = Cell(ws, row=r, column=1, style_array=made[0][2])
+                    first.font = bold
+                    made = [(0, made[0][1], first._style, made[0][3]),
+                            *(m for m in made if m[0] >= span)]
+                else:
+                    ws.cell(row=r, column=1).font = bold
+            if fast:
+                rows.append((r, lines * LINE_PT + 2, made))
+            else:
+                ws.row_dimensions[r].height = lines * LINE_PT + 2
         ws._current_row = r  # where ``ws.append`` would have left it
+        if fast:
+            fast_sheets.append(_fast_rows(wb, ws, rows, [len(row) for row in [*sh.rows, *sh.footer]],
+                                          [_label_span(row, ncols) if sh.span_labels else 1 for row in [*sh.rows, *sh.footer]],
+                                          header_row))
         ws.freeze_panes = f"A{header_row + 1}"
         # printed as the officer expects: landscape A4, all columns on one page width, header row on every page
         ws.page_setup.orientation = "landscape"
@@ -609,7 +678,142 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
             foot.right.text = "sivu &P / &N"
             for part in (foot.left, foot.right):
                 part.font, part.size = FONT_NAME, 8
-    return atomic_save(path, wb.save, private=private)
+    return wb, fast_sheets
+
+
+# what openpyxl's worksheet writer (lxml) writes, replicated by _fast_rows for the values it covers
+_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+# openpyxl refuses the control characters, lxml these and the rest: either says so when it writes the workbook
+_NOT_WRITTEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ROW_ATTRS: dict[float, str] = {}
+
+
+def _fast_rows(wb: Any, ws: Any, rows: list[tuple[int, float, list[tuple[int, Any, Any, bool]]]],
+               lengths: list[int], spans: list[int], header_row: int) -> _FastSheet:
+    """The data rows of worksheet ``ws`` as openpyxl writes them (``WorksheetWriter.write_row`` and
+    ``lxml_write_cell``), each cell's style numbered in the workbook as its writer numbers them: in the
+    order the cells are written, after the worksheet's own title and header cells. A value of another
+    kind than text, a whole number, a decimal number, a formula or nothing raises :class:`_NotCovered`."""
+    from openpyxl.cell.cell import ERROR_CODES
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.dimensions import RowDimension
+
+    styles = wb._cell_styles
+    for key in sorted(ws._cells):  # numbered first by the writer: the rows above the data
+        if ws._cells[key].has_style:
+            styles.add(ws._cells[key]._style)
+    letters = [get_column_letter(i + 1) for i in range(max((c[0] for _, _, m in rows for c in m), default=0) + 1)]
+    ids: dict[int, tuple[Any, int]] = {}  # id of a style array -> (the array, its number)
+    out: list[str] = []
+    for r, height, made in rows:
+        attrs = _ROW_ATTRS.get(height)
+        if attrs is None:
+            attrs = _ROW_ATTRS[height] = "".join(f' {k}="{v}"' for k, v in RowDimension(ws, index=r, ht=height))
+        out.append(f'<row r="{r}"{attrs}>')
+        for i, value, style, text in made:
+            known = ids.get(id(style))
+            if known is None:
+                known = ids[id(style)] = (style, styles.add(style) if any(style) else -1)
+            sid = known[1]
+            head = f'<c r="{letters[i]}{r}"' + (f' s="{sid}"' if sid >= 0 else "")
+            kind = type(value)
+            if value is None:
+                if sid >= 0:
+                    out.append(head + ' t="n"></c>')
+            elif kind is str:
+                if _NOT_WRITTEN.search(value):
+                    raise _NotCovered
+                value = value[:32767]  # as openpyxl's check_string cuts it
+                if text or not ((len(value) > 1 and value.startswith("=")) or value in ERROR_CODES):
+                    if value == "":
+                        out.append(head + ' t="inlineStr"></c>')
+                    else:
+                        space = ' xml:space="preserve"' if value != value.strip() else ""
+                        out.append(f'{head} t="inlineStr"><is><t{space}>{value.translate(_XML_TEXT)}</t></is></c>')
+                elif len(value) > 1 and value.startswith("="):
+                    out.append(f"{head}><f>{value[1:].translate(_XML_TEXT)}</f><v></v></c>")
+                else:
+                    raise _NotCovered
+            elif kind is int or kind is float:
+                number = "%.16g" % value if math.isfinite(value) else ""  # noqa: UP031 (openpyxl's safe_string)
+                out.append(f'{head} t="n"><v>{number}</v></c>')
+            else:
+                raise _NotCovered
+        out.append("</row>")
+    cells: set[tuple[int, int]] = set()
+    for (r, _, _), n, span in zip(rows, lengths, spans, strict=True):
+        cells.update((r, c) for c in range(1, max(n, span if span > 1 else 0) + 1))
+    return _FastSheet(ws, out, cells)
+
+
+def _saved(wb: Any) -> list[tuple[str, bytes]]:
+    """(name, content) of each member of the package openpyxl writes for ``wb``, in its order."""
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    with zipfile.ZipFile(buf) as z:
+        return [(i.filename, z.read(i)) for i in z.infolist()]
+
+
+def _spliced_members(wb: Any, fast: list[_FastSheet]) -> list[tuple[str, bytes]]:
+    """The stable members of ``wb`` with each fast sheet's rows put into its worksheet and its dimension
+    counting them, as openpyxl writes the worksheet that holds them."""
+    from openpyxl.utils import get_column_letter
+
+    members = stable_members(_saved(wb))
+    before = {f.ws.path.lstrip("/"): (f, f.ws.calculate_dimension()) for f in fast}  # (named when saved)
+    out = []
+    for name, data in members:
+        if name in before:
+            f, old = before[name]
+            cells = set(f.ws._cells) | f.cells
+            ref = "A1:A1"
+            if cells:
+                rs, cs = [c[0] for c in cells], [c[1] for c in cells]
+                ref = f"{get_column_letter(min(cs))}{min(rs)}:{get_column_letter(max(cs))}{max(rs)}"
+            rows = "".join(f.rows).encode("ascii", "xmlcharrefreplace")
+            dim_old, dim_new = f'<dimension ref="{old}"/>'.encode(), f'<dimension ref="{ref}"/>'.encode()
+            if data.count(dim_old) != 1:
+                raise ValueError(f"{name}: no dimension {old}")  # never: openpyxl writes it once
+            data = data.replace(dim_old, dim_new)
+            if b"</sheetData>" in data:
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+            elif b"<sheetData/>" in data:
+                data = data.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
+            else:
+                raise ValueError(f"{name}: no sheetData")  # never: openpyxl writes it
+        out.append((name, data))
+    return out
+
+
+_CORE = "docProps/core.xml"
+STABLE_TIME = (1980, 1, 1, 0, 0, 0)  # every member's time in a stable file
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def stable_members(members: Sequence[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """A package's members with the creation and modification dates of its properties fixed (openpyxl
+    writes the current time there)."""
+    return [(n, _CORE_DATES.sub(rb"\g<1>2000-01-01T00:00:00Z\g<3>", d) if n == _CORE else d) for n, d in members]
+
+
+def _write_stable_zip(path: str | Path, members: Sequence[tuple[str, bytes]]) -> None:
+    """``members`` zipped into ``path`` with fixed times and owner-only modes (deflated at zlib's default level)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, body in members:
+            zi = zipfile.ZipInfo(name, date_time=STABLE_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            out.writestr(zi, body)
+
+
+def stable_xlsx(path: Path) -> None:
+    """Make a written .xlsx/.docx byte-stable in place: its members rezipped as :func:`write_workbook`
+    writes a ``stable`` workbook (fixed property dates and member times)."""
+    with zipfile.ZipFile(path) as z:
+        members = stable_members([(i.filename, z.read(i)) for i in z.infolist()])
+    atomic_save(path, lambda tmp: _write_stable_zip(tmp, members))
 
 
 def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:

@@ -131,7 +131,7 @@ def write_esitys(path: Path, rows: Sequence[ProposalLine], budget: Budget, setti
             money_columns=[2, 3, 4, 5], widths={0: 34},
         ),
     ]
-    return write_workbook(path, sheets)
+    return write_workbook(path, sheets, stable=True)  # the same rows give the same bytes (the manifest)
 
 
 def _summary_rows(budget: Budget, idx: Mapping[str, int], last_row: int) -> tuple[list[list[Any]], list[list[Any]]]:

@@ -43,7 +43,7 @@ from avustus_cli.domain.standing import (
     supplement_dates,
     supplement_due,
 )
-from avustus_cli.services.proposing._manifest import ESITYS_FILE, normalise_zip, previous_documents, remove_stale, write_manifest
+from avustus_cli.services.proposing._manifest import ESITYS_FILE, previous_documents, remove_stale, write_manifest
 
 LETTERS_DIR = "taydennyspyynnot"
 
@@ -486,7 +486,7 @@ def write_annex_xlsx(path: Path, ctx: Mapping[str, Any], settings: Settings) -> 
     sheets = [Sheet(f"Liite 1 {settings.year}", headers, data, money_columns=[5, 6],
                     widths={1: 30, 4: 30, 7: 34, 8: 50}, footer=footer, title=title,
                     span_labels=True)]
-    return write_workbook(path, sheets)
+    return write_workbook(path, sheets, stable=True)
 
 
 def terms_context(settings: Settings) -> dict[str, Any]:
@@ -614,9 +614,6 @@ def write_documents(
     hashes: dict[Path, str] = {}
     written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, contents,
                                            (final_dir or out_dir) / LETTERS_DIR, asked, hashes)
-    for path in written:
-        if path.suffix == ".xlsx":  # openpyxl writes the current time; render's .docx are stable already
-            normalise_zip(path)
     written += written_letters
     left_out = pending_rows(rows, settings, as_of)
     pending = [r.app.id for r in rows if r.app.id in left_out]

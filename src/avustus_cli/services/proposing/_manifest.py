@@ -1,13 +1,11 @@
 """The proposal folder's manifest (what was written from which inputs, with
-content hashes) and byte-stable Office files."""
+content hashes)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -23,51 +21,6 @@ MANIFEST_FILE = "manifest.json"
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def fix_zip_times(path: Path) -> None:
-    """Set every member's timestamp in a .docx/.xlsx file to 1.1.1980 in place (see render.fixed_zip_times)."""
-    from avustus_cli.adapters.files import atomic_save
-    from avustus_cli.adapters.render import fixed_zip_times
-
-    data = path.read_bytes()
-    fixed = fixed_zip_times(data)
-    if fixed != data:
-        atomic_save(path, lambda tmp: Path(tmp).write_bytes(fixed))
-
-
-def normalise_zip(path: Path) -> None:
-    """Make a written .docx/.xlsx byte-stable: fixed creation/modification
-    dates in its properties (openpyxl writes the current time there) and fixed
-    member timestamps."""
-    from avustus_cli.adapters.files import atomic_save
-
-    with zipfile.ZipFile(path) as z:
-        core = z.read("docProps/core.xml") if "docProps/core.xml" in z.namelist() else None
-        fixed = None
-        if core is not None:
-            fixed = re.sub(
-                rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)", rb"\g<1>2000-01-01T00:00:00Z\g<3>", core
-            )
-        members: list[tuple[zipfile.ZipInfo, bytes]] | None
-        if fixed is None or fixed == core:
-            members = None
-        else:
-            members = [(i, fixed if i.filename == "docProps/core.xml" else z.read(i.filename)) for i in z.infolist()]
-    if members is not None:
-        def save(tmp: str) -> None:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
-                for info, body in members:
-                    zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-                    zi.compress_type = zipfile.ZIP_DEFLATED
-                    zi.external_attr = 0o600 << 16
-                    out.writestr(zi, body)
-
-        atomic_save(path, save)
-    fix_zip_times(path)
 
 
 def previous_documents(out_dir: Path) -> list[str]:
