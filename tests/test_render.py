@@ -631,3 +631,43 @@ def test_loops_through_the_timing_filter_behave_as_before(tmp_path, settings):
         "{% for k in {'x': 1} %}{{ k }}{% else %}tyhjä{% endfor %}{% for i in [] %}{{ i }}{% else %}|tyhjä{% endfor %}"
         "{% for n in [[1, [2]]] recursive %}{% if n is iterable %}{{ loop(n) }}{% else %}{{ n }}{% endif %}{% endfor %}")})
     assert render_html("muistutus", example_context("muistutus"), s) == "1a2b3c.3x|tyhjä12"
+
+
+def test_the_document_writer_writes_a_batch_in_stage_and_keeps_what_it_wrote(tmp_path):
+    """Letters written in place by the writer's thread are the bytes rendered one by one; ``keep`` holds them
+    and their SHA-256; a file already there (copied into a staging folder) is replaced and owner-only."""
+    import hashlib
+    import os
+
+    from avustus_cli.adapters.render import DocumentWriter, render_document
+
+    settings = default_settings(2027)
+    ctx = example_context("taydennyspyynto")
+    folder = tmp_path / "kirjeet"
+    folder.mkdir()
+    (folder / "a.html").write_text("vanha")
+    os.chmod(folder / "a.html", 0o644)
+    with DocumentWriter(folder, settings, ("html", "docx"), in_stage=True, keep=True) as writer:
+        paths = writer.write("a", "taydennyspyynto", ctx) + writer.write("b", "taydennyspyynto", {**ctx, "applicant": {**ctx["applicant"], "name": "Toinen ry"}})
+    assert [p.name for p in paths] == ["a.html", "a.docx", "b.html", "b.docx"]
+    one = dict(render_document("taydennyspyynto", ctx, settings))
+    assert (folder / "a.html").read_bytes() == one["html"] and (folder / "a.docx").read_bytes() == one["docx"]
+    assert (folder / "a.html").stat().st_mode & 0o777 == 0o600
+    assert writer.kept.keys() == set(paths)
+    assert all(p.read_bytes() == data and hashlib.sha256(data).hexdigest() == digest for p, (data, digest) in writer.kept.items())
+
+
+@pytest.mark.parametrize("in_stage", [False, True])
+def test_the_document_writer_names_a_folder_or_file_it_cannot_write(tmp_path, in_stage):
+    from avustus_cli.adapters.render import DocumentWriter
+
+    settings = default_settings(2027)
+    blocker = tmp_path / "tiedosto"
+    blocker.write_text("")
+    with pytest.raises(TemplateError, match=f"kansiota {re.escape(str(blocker / 'kirjeet'))} ei voitu luoda"):
+        with DocumentWriter(blocker / "kirjeet", settings, ("html",), in_stage=in_stage) as writer:
+            writer.write("a", "taydennyspyynto", example_context("taydennyspyynto"))
+    (tmp_path / "kirjeet" / "a.html").mkdir(parents=True)  # a folder where the file should be
+    with pytest.raises(TemplateError, match=r"tiedostoa .*a\.html ei voitu kirjoittaa: .*Onko tiedosto auki Wordissa\?"):
+        with DocumentWriter(tmp_path / "kirjeet", settings, ("html",), in_stage=in_stage) as writer:
+            writer.write("a", "taydennyspyynto", example_context("taydennyspyynto"))

@@ -24,6 +24,7 @@ import contextvars
 import copy
 import datetime as dt
 import functools
+import hashlib
 import io
 import math
 import re
@@ -40,7 +41,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from avustus_cli.adapters.files import write_atomic, write_in_stage
+from avustus_cli.adapters.files import write_atomic
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import AvustusError
@@ -61,6 +62,7 @@ __all__ = [
     "render_document",
     "render_document_later",
     "write_document",
+    "DocumentWriter",
 ]
 
 # The documents, in the order the round produces them. ``oikaisuvaatimusohje``
@@ -962,6 +964,75 @@ def fixed_zip_times(data: bytes) -> bytes:
     return bytes(buf)
 
 
+class DocumentWriter:
+    """Documents rendered from their templates and written as files ``folder/<stem>.<format>``: the one
+    writer of every document and batch of letters.
+
+    ``in_stage``: ``folder`` is a staging folder that only this run writes and that is moved into place
+    as a whole (``files.StagedFolder``, ``files.StagedCopy``): each file is written in place, without a
+    temporary file beside it, by a thread of its own (``files.StageWriter``, which also compresses a Word
+    letter's package) while the next document renders; the files are complete when the block is left.
+    Otherwise each file is written atomically at once (not fsynced: documents are re-made from the
+    database at will). ``keep``: the bytes written and their SHA-256 are kept in :attr:`kept`.
+
+    :meth:`write` renders every format of a document before any of its files is handed over, so a
+    template error leaves no half set of files; the folder is made when the first document is rendered.
+    A folder or file that cannot be written is a :class:`TemplateError` naming it."""
+
+    def __init__(self, folder: Path, settings: Settings, formats: Sequence[str] = ("html", "docx"), *,
+                 in_stage: bool = False, keep: bool = False) -> None:
+        self.folder = Path(folder)
+        self._settings, self._formats, self._in_stage, self._keep = settings, formats, in_stage, keep
+        self._made = False
+        self._writer: Any = None
+        self.kept: dict[Path, tuple[bytes, str]] = {}  # path -> (bytes, SHA-256) with ``keep``, once the block is left
+
+    def __enter__(self) -> DocumentWriter:
+        if self._in_stage:
+            from avustus_cli.adapters.files import StageWriter
+
+            self._writer = StageWriter().__enter__()
+        return self
+
+    def write(self, stem: str, name: str, context: Mapping[str, Any]) -> list[Path]:
+        """Document ``name`` (its template) filled with ``context``, as ``<stem>.<format>``; the paths."""
+        rendered = [(self.folder / f"{stem}.{f}", data)
+                    for f, data in render_document_later(name, context, self._settings, self._formats)]
+        if not self._made:
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise TemplateError(f"kansiota {self.folder} ei voitu luoda: {e.strerror}.") from None
+            self._made = True
+        for path, data in rendered:
+            if self._writer is not None:
+                self._writer.write(path, data, keep=self._keep)
+                continue
+            made = data if isinstance(data, bytes) else data()
+            try:
+                write_atomic(path, made)
+            except OSError as e:
+                raise _unwritten(str(path), e.strerror) from None
+            if self._keep:
+                self.kept[path] = (made, hashlib.sha256(made).hexdigest())
+        return [p for p, _ in rendered]
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if self._writer is None:
+            return
+        from avustus_cli.adapters.files import StageWriteError
+
+        try:
+            self._writer.__exit__(exc_type, exc, tb)
+        except StageWriteError as e:
+            raise _unwritten(e.filename, e.strerror) from None
+        self.kept.update(self._writer.kept)
+
+
+def _unwritten(path: str, reason: str | None) -> TemplateError:
+    return TemplateError(f"tiedostoa {path} ei voitu kirjoittaa: {reason}. Onko tiedosto auki Wordissa?")
+
+
 def write_document(
     out_dir: Path,
     stem: str,
@@ -972,31 +1043,12 @@ def write_document(
     *,
     in_stage: bool = False,
 ) -> list[Path]:
-    """Render document ``name`` in each of ``formats`` and write
-    ``out_dir/<stem>.<format>`` atomically. Everything is rendered before
-    anything is written, so an error leaves no half set of files.
-
-    ``in_stage``: ``out_dir`` is a staging folder that only this run writes and that is moved into
-    place as a whole (``files.StagedFolder``): each file is written in place, without a temporary file
-    beside it and without listing the folder for a killed run's leftovers (a staging folder is new;
-    a killed run's staging folders are removed once per run when the next one is made)."""
-    out_dir = Path(out_dir)
-    rendered = [(out_dir / f"{stem}.{f}", data) for f, data in render_document(name, context, settings, formats)]
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise TemplateError(f"kansiota {out_dir} ei voitu luoda: {e.strerror}.") from None
-    for path, data in rendered:
-        try:
-            if in_stage:
-                write_in_stage(path, data)
-            else:
-                write_atomic(path, data)  # not fsynced: documents are re-made from the database at will
-        except OSError as e:
-            raise TemplateError(
-                f"tiedostoa {path} ei voitu kirjoittaa: {e.strerror}. Onko tiedosto auki Wordissa?"
-            ) from None
-    return [p for p, _ in rendered]
+    """Render document ``name`` in each of ``formats`` and write ``out_dir/<stem>.<format>`` (one
+    document through :class:`DocumentWriter`: atomically, or in place into the staging folder
+    ``out_dir`` with ``in_stage``). Everything is rendered before anything is written, so an error
+    leaves no half set of files."""
+    with DocumentWriter(out_dir, settings, formats, in_stage=in_stage) as writer:
+        return writer.write(stem, name, context)
 
 
 # --- example contexts ------------------------------------------------------------

@@ -625,41 +625,31 @@ def write_decision_letters(
     ``files.StageWriter``); each one's files, delivery and enclosures are appended to ``written_letters``
     (recorded by :func:`record_letters`). ``pdf``: the PDF/A copies are made next (:func:`with_pdfs`),
     so the mailing list names the enclosed terms' PDF/A too."""
-    from avustus_cli.adapters.files import StageWriteError, StageWriter
-    from avustus_cli.adapters.render import TemplateError, render_document_later
+    from avustus_cli.adapters.render import DocumentWriter
 
     written: list[Path] = []
     mailing: list[Letter] = []
     grants = GrantIndex.of(store.grants())
     accepted = sql.accepted_codes(store)
     stems = filenames.unique_stems("paatos", [row.id for row in rows])
-    folder = Path(letters_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise TemplateError(f"kansiota {folder} ei voitu luoda: {e.strerror}.") from None
-    try:
-        # the files are created (and a Word letter's package compressed) on a thread of their own while
-        # the next letter renders; every file is written when the block is left
-        with StageWriter() as writer:
-            for row in rows:
-                app = apps.get(row.application_id or "")
-                own = letter_channel(dispatch, app)
-                ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
-                stem = stems[row.id]
-                paths = [writer.write(folder / f"{stem}.{f}", data)
-                         for f, data in render_document_later("paatoskirje", ctx, settings, formats)]
-                written.extend(paths)
-                # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
-                grants_money = ctx["outcome"] != "refused"
-                if written_letters is not None:
-                    written_letters.append(WrittenLetter(row, app, own, tuple(paths),
-                                                         terms_files(formats) if grants_money else ()))
-                enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats, pdf),) if grants_money else ()
-                mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
-                                            own["channel"], enclosed))
-    except StageWriteError as e:
-        raise TemplateError(f"tiedostoa {e.filename} ei voitu kirjoittaa: {e.strerror}. Onko tiedosto auki Wordissa?") from None
+    # the files are created (and a Word letter's package compressed) on a thread of their own while
+    # the next letter renders; every file is written when the block is left
+    with DocumentWriter(Path(letters_dir), settings, formats, in_stage=True) as writer:
+        for row in rows:
+            app = apps.get(row.application_id or "")
+            own = letter_channel(dispatch, app)
+            ctx = letter_context(store, settings, row, app, own, grants, accepted, amends)
+            stem = stems[row.id]
+            paths = writer.write(stem, "paatoskirje", ctx)
+            written.extend(paths)
+            # a grant's letter encloses the grant terms (Liite 2), written beside the letters and sent with it
+            grants_money = ctx["outcome"] != "refused"
+            if written_letters is not None:
+                written_letters.append(WrittenLetter(row, app, own, tuple(paths),
+                                                     terms_files(formats) if grants_money else ()))
+            enclosed = (enclosure(TERMS_LABEL, TERMS_ENCLOSURE, formats, pdf),) if grants_money else ()
+            mailing.append(letter_files(row.id, row.applicant, app.email if app is not None else "", stem, formats,
+                                        own["channel"], enclosed))
     return written, mailing
 
 

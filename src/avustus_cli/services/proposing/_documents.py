@@ -90,19 +90,13 @@ def write_letters(
     runs its filled parts through the compiled templates (``adapters.render``), and its package is
     made and compressed on the writer's thread while the next letter renders. ``contents`` gets each
     file's bytes and ``hashes`` their SHA-256, so the manifest and the letters table do not read them back."""
-    from avustus_cli.adapters.files import StageWriteError, StageWriter
-    from avustus_cli.adapters.render import TemplateError, render_document_later
+    from avustus_cli.adapters.render import DocumentWriter
 
-    letter_dir.mkdir(parents=True, exist_ok=True)
     out: list[Path] = []
     keep = contents is not None or hashes is not None
-    try:
-        with StageWriter() as writer:  # the files are created on a thread of their own while the next letter renders
-            for stem, ctx in contexts:
-                for f, data in render_document_later("taydennyspyynto", ctx, settings, formats):
-                    out.append(writer.write(letter_dir / f"taydennyspyynto_{stem}.{f}", data, keep=keep))
-    except StageWriteError as e:
-        raise TemplateError(f"tiedostoa {e.filename} ei voitu kirjoittaa: {e.strerror}.") from None
+    with DocumentWriter(letter_dir, settings, formats, in_stage=True, keep=keep) as writer:
+        for stem, ctx in contexts:
+            out += writer.write(f"taydennyspyynto_{stem}", "taydennyspyynto", ctx)
     for path, (data, digest) in writer.kept.items():
         if contents is not None:
             contents[path] = data
