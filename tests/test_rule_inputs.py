@@ -362,6 +362,8 @@ def test_a_rules_columns_keep_every_value_exactly(tmp_path):
     store.conn.execute("update rule_inputs set category = ? where application_id = 'A-0002'", (0.1 + 0.2,))
     row_ids, category, texts = rule_inputs.columns(store, ["[category]", "[applicant]"])
     assert category == [4, 0.1 + 0.2]
+    store.conn.execute("update rule_inputs set category = ? where application_id = 'A-0002'", (2.0,))
+    assert [type(v) for v in rule_inputs.columns(store, ["[category]"])[1]] == [int, float]  # (1 and 1.0 differ)
     assert rule_inputs.texts(store, [texts[0]]) == {texts[0]: '"x", [1]'}
     assert len(set(row_ids)) == 2
 

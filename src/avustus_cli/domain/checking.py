@@ -12,7 +12,7 @@ selects, on an application that has only those fields (:class:`InputDecoder`), a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -122,13 +122,16 @@ class InputDecoder:
                 kwargs[name] = decoded
         return application_of(kwargs)
 
-    def value(self, name: str, value: Any) -> Any:
-        """Field ``name``'s value decoded from its rule-input value (not None), as :meth:`app` decodes it."""
-        key = (name, type(value), value)
-        decoded = self._decoded.get(key, _MISSING)
-        if decoded is _MISSING:
-            decoded = self._decoded[key] = self._decode(name, value)
-        return decoded
+    @staticmethod
+    def decoder(name: str) -> Callable[[Any], Any]:
+        """The function :meth:`app` decodes field ``name``'s rule-input value (not None) with (for a field
+        whose values seldom recur, such as a name: nothing is remembered)."""
+        decode = codec.field_decoder(Application, name)
+        if name in _JSON_FIELDS:
+            return lambda value: decode(json.loads(value))
+        if name in _BOOL_FIELDS:
+            return lambda value: decode(_BOOLS.get(value, value))
+        return decode
 
     @staticmethod
     def _decode(name: str, value: Any) -> Any:

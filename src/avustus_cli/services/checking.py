@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -491,7 +492,7 @@ def _findings_by_name(
     text_at = frozenset(k for k, f in enumerate(others) if f in rule_inputs.TEXT_COLUMNS)
     apps: dict[tuple[Any, ...], Application] = {}  # the values of the other fields -> the application of them
     made: dict[tuple[Any, ...], list[Any]] = {}  # (those, kind) -> findings, or (severity, field, message's parts)
-    code, check_kind, value_of = rule.code, rule.check_kind, decoder.value
+    code, check_kind, decode = rule.code, rule.check_kind, decoder.decoder(name_field)
     out: dict[tuple[Any, ...], list[Finding]] = {}
     for key in keys:
         other = key[:at] + key[at + 1:]
@@ -500,7 +501,7 @@ def _findings_by_name(
             values = tuple(texts_seen[x] if k in text_at and x is not None else x for k, x in enumerate(other))
             app = apps[other] = decoder.app(others, values)
         n = key[at]
-        name = getattr(app, name_field) if n is None else value_of(name_field, texts_seen[n])
+        name = getattr(app, name_field) if n is None else decode(texts_seen[n])
         kind = kind_of(app, name)
         outputs = made.get((other, kind))
         if outputs is None:
@@ -533,58 +534,66 @@ def _run_history_rule(
     history_of, example = rule_inputs.grant_histories(store)
     if not history_of:
         return
-    same: dict[tuple[str | None, str | None, int | None], list[int]] = {}
-    granted_groups = set()
-    for p, (business_id, lead_id, year, granted) in enumerate(zip(*read, strict=True)):
-        if business_id in history_of or lead_id in history_of:
-            key = (business_id, lead_id, year)
-            at = same.get(key)
-            if at is None:
-                at = same[key] = []
-            at.append(p)
-            if granted:
-                granted_groups.add(key)
-    alike: dict[tuple[int, int | None], list[int]] = {}  # (history, year) -> positions
+    business_ids, lead_ids, years, granted = read
+    keys = list(zip(business_ids, lead_ids, years, strict=True))  # (applicant, lead, year) of each application
+    granted_groups = set(compress(keys, granted))
+    alike: dict[tuple[int, int | None], list[tuple]] = {}  # (history, year) -> keys
     others = []
-    for key, at in same.items():
+    for key in dict.fromkeys(keys):  # (in the order of the applications, as the groups are numbered)
         business_id, lead_id, year = key
+        if business_id not in history_of and lead_id not in history_of:
+            continue
         recipients = {k for k in (business_id, lead_id) if k}
         if key in granted_groups or len(recipients) != 1:
-            others.append((key, at))
+            others.append(key)
             continue
         history = history_of.get(recipients.pop())
         if history is not None:
-            alike.setdefault((history, year), []).extend(at)
-    groups: dict[tuple, list[int]] = {}
+            alike.setdefault((history, year), []).append(key)
+    groups: dict[tuple, int] = {}  # described history -> its group
+    group_of: dict[tuple, int] = {}  # key -> the group of every application with that key
+    own: list[tuple[int, int]] = []  # (position, group) of an application whose group is not its key's
     fields = rule.reads_grants
     if alike:
         grants = store.grants_of({example[h] for h, _ in alike})
-        for (h, year), at in alike.items():
+        for (h, year), of_history in alike.items():
             recipient = example[h]
             earlier = earlier_grants("", recipient, None, year, {recipient: grants.get(recipient, ())})
             if earlier:
-                groups.setdefault(described_history(earlier, fields), []).extend(at)
+                g = groups.setdefault(described_history(earlier, fields), len(groups))
+                group_of.update(dict.fromkeys(of_history, g))
     if others:
-        history_by = store.grants_of({k for (b, lead, _), _ in others for k in (b, lead) if k})
-        app_ids = rule_inputs.application_ids(store, [row_ids[p] for key, at in others if key in granted_groups
-                                                      for p in at])
-        granted_of = read[3]
-        for (business_id, lead_id, year), at in others:
+        history_by = store.grants_of({k for b, lead, _ in others for k in (b, lead) if k})
+        split = [key for key in others if key in granted_groups]  # (those a grant was made on one of)
+        at_of: dict[tuple, list[int]] = {key: [] for key in split}
+        if split:
+            wanted = set(split)
+            for p in compress(range(len(keys)), map(wanted.__contains__, keys)):
+                at_of[keys[p]].append(p)
+        app_ids = rule_inputs.application_ids(store, [row_ids[p] for at in at_of.values() for p in at])
+        for key in others:
+            business_id, lead_id, year = key
             earlier = earlier_grants("", business_id, lead_id, year, history_by)
             if not earlier:
                 continue
-            granted_on = {app_ids[row_ids[p]] for p in at if granted_of[p]}  # those a grant was made on
+            at = at_of.get(key, ())
+            granted_on = {app_ids[row_ids[p]] for p in at if granted[p]}  # those a grant was made on
             if granted_on and any(g.application_id in granted_on for g in earlier if g.application_id is not None):
                 for p in at:  # a grant made on one of these applications is not its own history
-                    own = earlier_grants(app_ids[row_ids[p]], business_id, lead_id, year, history_by)
-                    if own:
-                        groups.setdefault(described_history(own, fields), []).append(p)
+                    mine = earlier_grants(app_ids[row_ids[p]], business_id, lead_id, year, history_by)
+                    if mine:
+                        own.append((p, groups.setdefault(described_history(mine, fields), len(groups))))
             else:
-                groups.setdefault(described_history(earlier, fields), []).extend(at)
+                group_of[key] = groups.setdefault(described_history(earlier, fields), len(groups))
+    if not groups:
+        return
+    of_row = list(map(group_of.get, keys))
+    for p, g in own:
+        of_row[p] = g
     blank = Application(id="")
-    gathered.add_groups(rule.code, [
-        (group, rule.check(blank, RuleContext(settings, as_of, grants_described(described, fields), positions)))
-        for described, group in groups.items()])
+    gathered.add(rule.code, {
+        g: rule.check(blank, RuleContext(settings, as_of, grants_described(described, fields), positions))
+        for described, g in groups.items()}, of_row)
 
 
 def _common_fingerprint(settings: Settings, as_of: dt.date, positions: tuple) -> str:
