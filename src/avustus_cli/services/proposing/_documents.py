@@ -175,14 +175,16 @@ def board_context(
     last_year: Mapping[str, Any] | None = None,
     as_of: dt.date | None = None,
     draft: bool = False,
+    pending: set[str] | None = None,
 ) -> dict[str, Any]:
     """The board item: only what ``settings.body`` decides, with the whole
     appropriation (every grant form, the remainder) and, for a draft, the date
     it was prepared on. Pending
     applications (``pending_findings``, with ``as_of`` also those waiting for
     a supplement) are counted but get no item; refused small partnership
-    agreements are the strategy director's (``director_context``)."""
-    pending = pending_rows(rows, settings, as_of)
+    agreements are the strategy director's (``director_context``). ``pending``: the
+    rows' ``pending_rows`` when known already."""
+    pending = pending_rows(rows, settings, as_of) if pending is None else pending
     operating = [r for r in rows if r.app.form is GrantForm.OPERATING]
     granted = [r for r in operating if r.amount > 0]
     outside = [_outside_window(r, settings) for r in rows]
@@ -408,11 +410,13 @@ def _share(r: ProposalLine) -> tuple[str, str] | None:
     return share_parts(r.reason, requested)
 
 
-def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None) -> dict[str, Any]:
+def annex_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None, *,
+                  pending: set[str] | None = None) -> dict[str, Any]:
     """Annex 1 of the board item: what ``settings.body`` decides, nothing else.
     Pending applications and the strategy director's small partnership
-    agreements are left out (and counted in ``pending_count`` / ``separately``)."""
-    pending = pending_rows(rows, settings, as_of)
+    agreements are left out (and counted in ``pending_count`` / ``separately``).
+    ``pending``: the rows' ``pending_rows`` when known already."""
+    pending = pending_rows(rows, settings, as_of) if pending is None else pending
     body_rows = _body_rows(rows, settings, pending)
     groups: list[tuple[str, list[ProposalLine]]] = []
     granted = [r for r in body_rows if r.amount > 0]
@@ -490,13 +494,14 @@ def terms_context(settings: Settings) -> dict[str, Any]:
             "report_documents": list(REPORT_DOCUMENTS)}
 
 
-def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None) -> dict[str, Any] | None:
+def director_context(rows: Sequence[ProposalLine], settings: Settings, as_of: dt.date | None = None, *,
+                     pending: set[str] | None = None) -> dict[str, Any] | None:
     """The strategy director's draft decision on the small partnership
     agreements (S04): the approvals and the refusals with their reasons.
-    None when the director has nothing to decide."""
+    None when the director has nothing to decide. ``pending``: the rows' ``pending_rows`` when known already."""
     from avustus_cli.adapters.render import REPORT_DOCUMENTS
 
-    mine = _director_rows(rows, settings, pending_rows(rows, settings, as_of))
+    mine = _director_rows(rows, settings, pending_rows(rows, settings, as_of) if pending is None else pending)
     return director.decision_content(
         [(r.app, r.amount) for r in mine if r.amount > 0],
         [(r.app, codes_for(r), refusal_text(r, settings, as_of)) for r in mine if r.amount == 0],
@@ -591,15 +596,16 @@ def write_documents(
     written: list[Path] = []
     history = standing_store.grant_history(store)
     written.append(write_esitys(out_dir / ESITYS_FILE, rows, budget, settings, history))
+    left_out = pending_rows(rows, settings, as_of)  # what every document leaves out, worked out once
     board = board_context(rows, settings, budget, method, step_aside_rows(store, settings.meeting_date or as_of, [r.app for r in rows]),
-                          last_year_summary(store, settings), as_of=as_of, draft=draft)
+                          last_year_summary(store, settings), as_of=as_of, draft=draft, pending=left_out)
     written += write_document(out_dir, "paatosesitys", "paatosesitys", board, settings, formats)
-    annex = annex_context(rows, settings, as_of)
+    annex = annex_context(rows, settings, as_of, pending=left_out)
     annex["draft"] = board["draft"]
     written += write_document(out_dir, "liite1", "liite1", annex, settings, formats)
     written.append(write_annex_xlsx(out_dir / "liite1.xlsx", annex, settings))
     written += write_document(out_dir, "avustusehdot", "avustusehdot", terms_context(settings), settings, formats)
-    director = director_context(rows, settings, as_of)
+    director = director_context(rows, settings, as_of, pending=left_out)
     if director is not None:
         director["prepared"] = as_of
     if director is not None:
@@ -609,7 +615,6 @@ def write_documents(
     written_letters = _supplement_requests(store, settings, out_dir / LETTERS_DIR, rows, as_of, formats, contents,
                                            (final_dir or out_dir) / LETTERS_DIR, asked, hashes)
     written += written_letters
-    left_out = pending_rows(rows, settings, as_of)
     pending = [r.app.id for r in rows if r.app.id in left_out]
     manifest = write_manifest(store, settings, out_dir, written, budget, method, as_of, pending, contents, hashes)
     remove_stale(out_dir, written, previous)
