@@ -26,6 +26,14 @@ settings.register_profile("no-shrink", max_examples=1000, deadline=None, phases=
 settings.register_profile("nightly", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # the tests keep no compiled templates between runs in the user's cache folder (tests/test_kept_templates.py
+    # gives each of its tests a folder of its own); set here, not at import: the benches import this module
+    os.environ["AVUSTUS_CACHE_DIR"] = ""
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 REALDATA = ROOT / "tests" / "data" / "realdata"  # real public files, sources and licences in its README

@@ -425,9 +425,89 @@ class _Environment(ImmutableSandboxedEnvironment):
             if template is None:
                 if len(cache) > 64:
                     cache.clear()
-                template = cache[source] = super().from_string(source)
+                template = cache[source] = self._from_kept(source)
             return template
         return super().from_string(source, globals, template_class)
+
+    def _from_kept(self, source: str) -> jinja2.Template:
+        """A template from ``source`` (a Word part's XML), its compiled code kept between runs (:class:`_Kept`)."""
+        kept = self.bytecode_cache
+        if kept is None:
+            return super().from_string(source)
+        bucket = kept.get_bucket(self, "xml-" + hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest(), None, source)
+        if bucket.code is None:
+            bucket.code = self.compile(source)
+            kept.set_bucket(bucket)
+        return self.template_class.from_code(self, bucket.code, self.make_globals(None), None)
+
+
+# What compiling a template gives does not change from run to run: its code is kept in the user's cache
+# folder (``AVUSTUS_CACHE_DIR``, "" for none; by default the system's cache folder for the user) and read
+# from there by the next run, which then skips Jinja's parser and code generator (a fifth of a small
+# round's propose). The key is the template's source with everything the compiled code depends on: this
+# module's own source (the sandbox's rewriting of a template: loops timed, underscored names refused
+# before anything is kept), the escaping mode, Jinja's and Python's versions. Nothing else is kept there.
+CACHE_DIR_VARIABLE = "AVUSTUS_CACHE_DIR"
+
+
+def _cache_dir() -> Path | None:
+    import os
+    import sys
+
+    chosen = os.environ.get(CACHE_DIR_VARIABLE)
+    if chosen is not None:
+        return Path(chosen) if chosen.strip() else None
+    if os.name == "nt":
+        base = os.environ.get("LOCALAPPDATA")
+        return Path(base) / "avustus" / "Cache" / "mallipohjat" if base else None
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "avustus" / "mallipohjat"
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache") / "avustus" / "mallipohjat"
+
+
+class _Kept(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept in a folder of the user's own (see ``_cache_dir``): a file that cannot be
+    read or written, or that holds something else, is only compiled again."""
+
+    def __init__(self, directory: Path, salt: str) -> None:
+        super().__init__(str(directory), "%s.jinja")
+        self._salt = salt
+
+    def get_source_checksum(self, source: str) -> str:
+        return hashlib.sha256((self._salt + "\0" + source).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def load_bytecode(self, bucket: Any) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged or foreign file: compiled again (and written anew)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Any) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:  # a full disk, a folder made read-only: the next run compiles again
+            pass
+
+
+@functools.lru_cache(maxsize=1)
+def _module_version() -> str:
+    import sys
+
+    return f"{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}|{jinja2.__version__}|{sys.version}"
+
+
+def _kept_code(mode: str) -> _Kept | None:
+    """The folder of kept compiled templates for environments of escaping ``mode``; None when there is none
+    (switched off, or a folder that cannot be made)."""
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return _Kept(folder, f"{_module_version()}|{mode}")
+    except OSError:
+        return None
 
 
 def _officer_dir(settings: Settings) -> Path | None:
@@ -476,6 +556,7 @@ def _environment(settings: Settings, *, autoescape: Any) -> _Environment:
     env = _ENVIRONMENTS.get(key)
     if env is None:
         env = _ENVIRONMENTS[key] = _new_environment(officer, autoescape)
+        env.bytecode_cache = _kept_code(key[1])
     return env
 
 
