@@ -180,6 +180,34 @@ def test_import_killed_at_a_point_leaves_the_state_before(files, base_db, tmp_pa
     assert dump(db) == before
 
 
+def test_a_first_import_into_a_new_database_killed_midway_leaves_it_empty_and_logging_ahead_again(files, tmp_path):
+    """The first import into a database it creates writes through a rollback journal (Store.writes_to_file):
+    killed inside its transaction, the next open rolls the journal back and sets write-ahead logging again.
+    Landed, the database is in write-ahead logging at once."""
+    from avustus_cli.adapters.store import Store
+
+    db = tmp_path / "avustus.db"
+    marker = tmp_path / "paused"
+    proc = _start(files, db, "import", str(files["mid"]), pause="import-row:1500", marker=marker)
+    _wait_for(marker, proc)
+    assert (tmp_path / "avustus.db-journal").exists() and not (tmp_path / "avustus.db-wal").exists()
+    _kill(proc)
+    _check_integrity(db)
+    assert dump(db)["applications"] == []
+    s = Store.open(db, create=False)
+    try:
+        assert s.conn.execute("pragma journal_mode").fetchone()[0] == "wal"
+    finally:
+        s.close()
+    landed = tmp_path / "landed.db"
+    assert Cli(landed)("import", files["base"]).exit_code == 0
+    raw = sqlite3.connect(landed)
+    try:
+        assert raw.execute("pragma journal_mode").fetchone()[0] == "wal"
+    finally:
+        raw.close()
+
+
 @pytest.mark.parametrize("after", [0.2, 0.5, 1.0, 3.0])
 def test_import_killed_after_a_time_is_all_or_nothing(files, base_db, tmp_path, after):
     db = _fresh(base_db, tmp_path)

@@ -918,6 +918,31 @@ class Store:
                  app.home_municipality, app.register_number, ts),
             )
 
+    @contextlib.contextmanager
+    def writes_to_file(self) -> Iterator[Store]:
+        """Around the first write transaction into a database this process created (only its schema is
+        committed, and no other command has it open): a rollback journal instead of the write-ahead log.
+        A bulk write then goes into the file once, instead of into the log and again into the file at
+        the checkpoint (SQLite journals only the few schema pages a new file already had). All or nothing
+        as before: a power cut or a kill leaves a journal that the next open rolls back. Write-ahead
+        logging is set again at the end (or by the next open, which always sets it). Elsewhere, and
+        when another connection has the file open, nothing changes."""
+        switched = False
+        if self.created and not self._in_tx:
+            conn = self.conn
+            conn.execute("PRAGMA busy_timeout = 0")  # another connection holding it: stay as it is, at once
+            try:
+                switched = conn.execute("PRAGMA journal_mode = DELETE").fetchone()[0] == "delete"
+            except sqlite3.OperationalError:
+                pass
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.lock_timeout * 1000)}")
+        try:
+            yield self
+        finally:
+            if switched:
+                _write_ahead_log(self.conn)
+
     def bulk_cache(self, mib: int = 32) -> None:
         """A larger page cache for a command that writes many rows in one transaction: pages stay in memory
         instead of being spilled to the log before the commit (allocated only as pages are used)."""

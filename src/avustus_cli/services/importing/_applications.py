@@ -100,7 +100,7 @@ def _import_applications(store: Store, path: Path, settings: Settings, sheet: st
 
         result.backup = str(backup_before(store, "import-force"))
     try:
-        with store.transaction():
+        with store.writes_to_file(), store.transaction():
             # read under the write lock: another officer's import or decide may have just committed
             index = store.application_index()
             store.bulk_cache()
