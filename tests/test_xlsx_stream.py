@@ -54,7 +54,27 @@ def test_streamed_rows_are_calamines_rows(workdir, date1904):
     assert rows[0] == [""] * 10 and (3, 7) in sheet.formulas
 
 
-def test_shared_strings_and_rich_text_are_read_once(workdir):
+def _parted_rows(path: Path, sheet: str, monkeypatch, part_bytes: int = 200) -> tuple[list[list], set]:
+    """The rows of a large file's reader when the sheet is cut into parts (tiny ones here: many parts)."""
+    monkeypatch.setattr(xlsx_stream, "PART_BYTES", part_bytes)
+    monkeypatch.setattr(excel, "STREAM_ABOVE", 0)
+    ws = excel._Book(path, path.name).sheet(sheet)
+    assert isinstance(ws, excel._PartedSheet)
+    return list(ws.iter_rows()), ws.formulas
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_rows_read_part_by_part_are_calamines_rows(workdir, monkeypatch, date1904):
+    """A large sheet cut into parts, each read by calamine, gives the rows calamine gives the whole sheet
+    (shared strings, dates, the empty row between rows, the empty first row) and its formula cells."""
+    path = _mixed(workdir / "sekalainen.xlsx", date1904=date1904)
+    want = _calamine_rows(path, "Tiedot")
+    for part_bytes in (1, 200, 1 << 20):
+        rows, formulas = _parted_rows(path, "Tiedot", monkeypatch, part_bytes)
+        assert rows == want and formulas == {(3, 7)}, part_bytes
+
+
+def test_shared_strings_and_rich_text_are_read_once(workdir, monkeypatch):
     """An export written with a shared-string table (as Excel writes) reads the same as calamine reads it."""
     path = write_xlsx(workdir / "jaetut.xlsx", [app_row(1), app_row(2, Hakija="Ääkköset & <merkit>")])
     with zipfile.ZipFile(path) as z:
@@ -86,6 +106,7 @@ def test_shared_strings_and_rich_text_are_read_once(workdir):
     rows = list(xlsx_stream.Workbook(path).sheet("Hakemukset").iter_rows())
     assert rows == _calamine_rows(path, "Hakemukset")
     assert rows[2][4] == "Ääkköset & <merkit>"
+    assert _parted_rows(path, "Hakemukset", monkeypatch)[0] == rows
 
 
 def _far_row_after(path: Path) -> Path:
@@ -111,8 +132,10 @@ def _far_row_after(path: Path) -> Path:
 )
 def test_a_large_file_is_refused_at_the_first_bad_row_not_after_reading_it_all(cli, workdir, monkeypatch, rows, words):
     """A file over the streaming size is refused for its header or its row 2 as soon as they are read:
-    what comes after them (here a cell at XFD1048576 that a whole-sheet scan refuses first) is never read."""
+    what comes after them (here a cell at XFD1048576 that a whole-sheet scan refuses first) is never read
+    (the sheet is read in parts of a row each here)."""
     monkeypatch.setattr(excel, "STREAM_ABOVE", 0)
+    monkeypatch.setattr(xlsx_stream, "PART_BYTES", 1)
     path = _far_row_after(write_xlsx(workdir / "iso.xlsx", rows))
     r = cli("import", path)
     assert r.exit_code == 2, r.output
@@ -124,14 +147,17 @@ def test_a_large_file_is_refused_at_the_first_bad_row_not_after_reading_it_all(c
     assert dump(cli.db).get("applications", []) == []
 
 
-def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, monkeypatch):
-    """The streaming reader gives the import the rows, warnings and exported rows the whole-sheet reader gives."""
+@pytest.mark.parametrize("part_bytes", [1, 1 << 22], ids=["row-parts", "one-part"])
+def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, monkeypatch, part_bytes):
+    """The reader of large files gives the import the rows, warnings and exported rows the whole-sheet reader gives."""
+    monkeypatch.setattr(xlsx_stream, "PART_BYTES", part_bytes)
     import sqlite3
 
     rows = [app_row(i) for i in range(1, 40)]
     rows[3] = app_row(4, Hakija='=CONCATENATE("A","B")', Saapunut=dt.datetime(2026, 12, 3, 9, 30),
                       Avustusvuosi=2027.0, **{"Haettu summa": 12500.5})
     rows[7] = {**app_row(8), "Yleishyödyllinen": True, "Toimintaluokka": 4}
+    rows[35] = app_row(36, Hakija="=A1")  # below the rows the header is looked for in (read later, part by part)
     path = write_xlsx(workdir / "kaavat.xlsx", rows)
     seen = []
     for limit in (10**12, 0):
@@ -147,7 +173,7 @@ def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, 
         conn.close()
         seen.append(([(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], res["new"], stored))
     assert seen[0] == seen[1]
-    assert any("kaava" in m for _, _, m in seen[0][0])
+    assert [row for row, _, m in seen[0][0] if "kaava" in m] == [5, 37]
 
 
 @pytest.mark.parametrize("limit", [10**12, 0], ids=["whole-sheet", "streaming"])
@@ -171,3 +197,27 @@ def test_rows_and_columns_are_named_as_in_the_sheet_when_the_first_row_and_colum
     res = json.loads(r.stdout)
     assert res["header_row"] == 2 and sorted(res["new"]) == ["H-0001", "H-0002"]
     assert [(w["row"], w["column_name"]) for w in res["warnings"]] == [(4, "T (Haettu summa)")]
+
+
+@pytest.mark.parametrize(
+    ("piece", "refused"),
+    [
+        (b'<row r="400123"><c r="A400123"/><c r="S400123"/></row>', None),
+        (b'<row r="5"><c r="A5"/><c r="Z1048576"/></row>', (1048576, 26)),  # a row number beyond the part's last row
+        (b'<row r="400000"><c r="Z900000"/></row>', (900000, 26)),  # as many digits, a larger first digit
+        (b'<row r="5"><c r="XFD5"/><c r="A6000"/></row>', (6000, 16384)),  # a column beyond Z
+        (b'<row r="5"><c s="1" r="C9999999"/></row>', (9999999, 3)),  # the reference after another attribute
+        (b'<row r="5"><c r="A123456789"/></row>', (123456789, 1)),  # more digits than a sheet has rows
+        (b'<row r="5"><c r="AAAA5"/><c r="A6000"/></row>', (6000, 18279)),  # more letters than a sheet has
+        (b'<row r="950000"><c r="A950000"/><c r="V950000"/></row>', (950000, 22)),  # every reference read
+        (b'<row r="950000"><c r="A950000"/><c r="T950000"/></row>', None),
+    ],
+)
+def test_a_part_reaching_beyond_the_cell_limit_is_refused_before_it_is_read(piece, refused):
+    """Each part of a large sheet is measured by its cells' references before calamine sizes a grid from them."""
+    if refused is None:
+        xlsx_stream.Parts._check_cells(piece)
+    else:
+        with pytest.raises(xlsx_stream.TooManyCells) as e:
+            xlsx_stream.Parts._check_cells(piece)
+        assert (e.value.rows, e.value.columns) == refused

@@ -182,6 +182,50 @@ class _CalamineSheet:
         return rows if not self.left else ([""] * self.left + r for r in rows)
 
 
+class _PartedSheet:
+    """A large sheet read part by part (``xlsx_stream.Parts``), each part by python-calamine: the rows
+    the whole-sheet reader gives (from row 1 and column A, the empty rows between rows with values, each
+    row at least as wide as the table's first rows), in bounded memory."""
+
+    def __init__(self, parts: Any, height: int):
+        self.parts = parts
+        self.offset = 0
+        self.height = height
+        self.formulas = parts.formulas
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        import io
+
+        import python_calamine as pc
+
+        from avustus_cli.adapters.xlsx_stream import MAX_CELLS, TooManyCells
+
+        width = 0
+        next_row = 0  # 0-based: the row after the last one given
+        for data, marked in self.parts:
+            ws = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(self.parts.name)
+            if not ws.start or not ws.height:
+                continue
+            top, left = ws.start
+            rows = ws.to_python(skip_empty_area=True)  # from the part's first row and column with a value
+            width = width or left + ws.width
+            if (top + len(rows)) * max(width, left + ws.width) > MAX_CELLS:
+                raise TooManyCells(top + len(rows), max(width, left + ws.width))
+            for _ in range(top - next_row):
+                yield [""] * width
+            next_row = top + len(rows)
+            strings = self.parts.strings if marked else None
+            pad = [""] * left
+            for row in rows:
+                if strings is not None:
+                    row = list(map(strings.get, row, row))
+                if left:
+                    row = pad + row
+                if len(row) < width:
+                    row += [""] * (width - len(row))
+                yield row
+
+
 class _Book:
     def __init__(self, path: Path, display: str):
         self.display = display
@@ -210,8 +254,16 @@ class _Book:
         the header search and the rows share it; the streaming reader reads it again from the start)."""
         sheets = self.__dict__.setdefault("_sheets", {})
         if name not in sheets:
-            sheets[name] = self.wb.sheet(name) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
+            sheets[name] = self._streamed(name) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
         return sheets[name]
+
+    def _streamed(self, name: str) -> Any:
+        """A large sheet: read part by part through python-calamine when it can be cut, else through expat."""
+        from avustus_cli.adapters import xlsx_stream
+
+        sheet = self.wb.sheet(name)
+        parts = xlsx_stream.Parts(self.wb, sheet.member, name)
+        return _PartedSheet(parts, sheet.height) if parts.usable else sheet
 
     def formulas(self, path: Path, name: str) -> set[tuple[int, int]]:
         """The formula cells of a sheet: the streaming reader collects them as it reads the rows."""
@@ -228,7 +280,7 @@ def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
     for name in names:
         try:
             ws = book.sheet(name)
-            for i, row in zip(range(HEADER_SCAN_ROWS), ws.iter_rows(), strict=False):
+            for i, row in zip(range(HEADER_SCAN_ROWS), _below_the_limit(ws.iter_rows()), strict=False):
                 score, row_match = _score(row, matcher)
                 has_required = required in row_match.mapping.values()
                 key = (has_required, score)
@@ -239,6 +291,16 @@ def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
         except Exception as e:
             raise InputFileError(f"taulukkoa ei voi lukea ({type(e).__name__}).", file=book.display, sheet=name) from None
     return best
+
+
+def _below_the_limit(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+    """The rows until one reaches beyond the cell limit (then refused where the rows are read, after the
+    header and the rows before it have been judged)."""
+    try:
+        yield from rows
+    except Exception as e:
+        if type(e).__name__ != "TooManyCells":
+            raise
 
 
 def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator[tuple[int, list[Any]]]:
@@ -266,7 +328,8 @@ def _reading_failed(e: Exception, display: str, name: str) -> InputFileError:
 
 def _batches_below(ws: Any, header_index: int, display: str, name: str, n: int) -> Iterator[tuple[int, list[list[Any]]]]:
     """(1-based row number of the first, cells of each row) of the rows below the header, ``n`` rows at a
-    time (read in C: no Python step per row), a reading error named in Finnish as by ``_rows_below``."""
+    time (read in C: no Python step per row), a reading error named in Finnish. When reading fails, the rows
+    read before it are given first."""
     from itertools import islice
 
     rownum = ws.offset + 1
@@ -276,7 +339,16 @@ def _batches_below(ws: Any, header_index: int, display: str, name: str, n: int) 
         if skip > 0:
             for _ in islice(rows, skip):
                 rownum += 1
-        while batch := list(islice(rows, n)):
+        while True:
+            batch: list[list[Any]] = []
+            try:
+                batch.extend(islice(rows, n))
+            except Exception:
+                if batch:  # the rows read before the failure are judged first (a bad row 2 named as such)
+                    yield rownum, batch
+                raise
+            if not batch:
+                break
             yield rownum, batch
             rownum += len(batch)
     except InputFileError:

@@ -7,6 +7,10 @@ floats, dates by the cell's number format as date, datetime, time or timedelta, 
 empty cell as ''. Rows start at row 1 and columns at column A, every row is as wide as the widest of
 the first rows, and empty rows are given only when a later row holds a value. A cell beyond that width is kept after the row's cells (a stray value still
 makes the row non-empty). The cells holding a formula are collected as their rows are read.
+
+``Parts`` cuts a sheet's XML into small workbooks of their own instead, for the whole-sheet reader to
+read one after the other (in C, as fast as it reads a small file), still in bounded memory; ``Sheet``
+reads the sheets that cannot be cut so.
 """
 
 from __future__ import annotations
@@ -224,6 +228,8 @@ class TooManyCells(Exception):
         self.rows, self.columns = rows, columns
 
 
+
+
 MAX_CELLS = 20_000_000  # as adapters.sheet_limits: rows x columns of one sheet
 
 
@@ -363,3 +369,131 @@ def _dated(number: float, kind: str, epoch: dt.datetime) -> Any:
         epoch = dt.datetime(1899, 12, 31)  # Excel's 29.2.1900 that never was: days before it count from one later
     moment = epoch + dt.timedelta(milliseconds=ms)
     return moment.date() if moment.time() == dt.time() else moment
+
+
+# --- the sheet cut into small workbooks -------------------------------------------------------------
+
+PART_BYTES = 4 << 20  # a part's sheet XML: its cells held by the reader at once are a few MiB
+MARK = "\ue000"  # a private-use character: a shared string's index is given as this and the index
+_MARK_BYTES = MARK.encode()
+_SHARED = b't="s"><v>'
+_AS_MARKED = b't="str"><v>' + _MARK_BYTES  # (``<`` can be in no text or attribute: only a cell's own tags match)
+_KEPT_MEMBERS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+_SHEET_DATA = re.compile(rb"<sheetData\s*(/?)>")
+_DIMENSION_TAG = re.compile(rb"<dimension\b[^>]*>")
+_CELL_LETTERS = re.compile(rb' r="([A-Z]+)[0-9]')
+_CELL_ROWS = re.compile(rb' r="[A-Z]*([0-9]+)"')  # (a row's own number too)
+_FORMULA_TAG = re.compile(rb"<f[ >/]")
+
+
+class Parts:
+    """A worksheet's rows cut, a few MiB of XML at a time, into workbooks of their own (the workbook's
+    own parts around one piece of the sheet, uncompressed), for the whole-sheet reader to read each in
+    turn: memory stays bounded by a part as with ``Sheet``, the cells read in C. Only a sheet whose
+    elements carry no prefix (as Excel and the libraries write them) is cut: ``usable`` says so.
+
+    A cell of the shared-string table is written into its part as a text cell holding ``MARK`` and its
+    index (``strings``: mark -> text, looked up by the caller), so the table is not read again for each
+    part; a part where this cannot be done (a cell in another attribute order, a text holding MARK
+    already) carries the table itself. Before a part is read its cells are counted: a reference beyond
+    ``MAX_CELLS`` (rows x columns) raises TooManyCells before anything is sized from it. The cells holding
+    a formula are collected into ``formulas`` as their part is cut."""
+
+    def __init__(self, book: Workbook, member: str, name: str):
+        self.book, self.member, self.name = book, member, name
+        self.formulas: set[tuple[int, int]] = set()
+        with zipfile.ZipFile(book.path) as z, z.open(member) as f:
+            head = f.read(64 * 1024)
+        start = _SHEET_DATA.search(head)
+        self.usable = start is not None and head.lstrip().startswith(b"<") and b"<worksheet" in head[: start.start()]
+        self._strings: dict[str, str] | None = None
+
+    @property
+    def strings(self) -> dict[str, str]:
+        if self._strings is None:
+            self._strings = {f"{MARK}{i}": s for i, s in enumerate(self.book.strings)}
+        return self._strings
+
+    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+        """(the part as an .xlsx file, whether it holds marked shared strings)."""
+        with zipfile.ZipFile(self.book.path) as z:
+            kept = {n: z.read(n) for n in _KEPT_MEMBERS if n in z.NameToInfo}
+            sst = z.read("xl/sharedStrings.xml") if self.book.strings else None
+            with z.open(self.member) as f:
+                data = f.read(64 * 1024)
+                m = _SHEET_DATA.search(data)
+                if m is None or m.group(1):  # no rows
+                    return
+                head = _DIMENSION_TAG.sub(b"", data[: m.end()])  # the reader would size its grid from it
+                rest = data[m.end():]
+                while True:
+                    block = f.read(PART_BYTES)
+                    rest += block
+                    # parts of about PART_BYTES, each ending with a row
+                    while len(rest) > PART_BYTES and (cut := rest.find(b"</row>", PART_BYTES - 1)) >= 0:
+                        yield from self._part(kept, sst, head, rest[: cut + 6])
+                        rest = rest[cut + 6:]
+                    if not block:
+                        break
+                end = rest.rfind(b"</sheetData>")
+                yield from self._part(kept, sst, head, rest[: end if end >= 0 else len(rest)])
+
+    def _part(self, kept: dict[str, bytes], sst: bytes | None, head: bytes, piece: bytes) -> Iterator[tuple[bytes, bool]]:
+        import io
+
+        if not piece.strip():
+            return
+        self._check_cells(piece)
+        if _FORMULA_TAG.search(piece):
+            self._formulas(head + piece + b"</sheetData></worksheet>")
+        marked = False
+        if sst is not None and _SHARED in piece and _MARK_BYTES not in piece:
+            piece, marked = piece.replace(_SHARED, _AS_MARKED), True
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as part:
+            for n, body in kept.items():
+                part.writestr(n, body)
+            if sst is not None and b't="s"' in piece:
+                part.writestr("xl/sharedStrings.xml", sst)
+            part.writestr(self.member, head + piece + b"</sheetData></worksheet>")
+        yield out.getvalue(), marked
+
+    @staticmethod
+    def _check_cells(piece: bytes) -> None:
+        """TooManyCells when a cell of the part lies beyond MAX_CELLS (the last row and column it reaches).
+
+        Most parts are judged with one search: with its last row numbered N, a part whose references are
+        all of one letter and number rows below the next round number after N (below 500 000 when N is
+        400 123) reaches no further than that many rows of 26 columns. Else every reference is read."""
+        at = piece.rfind(b'<row r="')
+        last = piece[at + 8: piece.find(b'"', at + 8)] if at >= 0 else b""
+        if last.isdigit() and (lead := int(last[:1])) < 9:
+            digits = len(last)
+            bound = (lead + 1) * 10 ** (digits - 1) - 1
+            beyond = rb' r="[A-Z](?:[A-Z]|[0-9]{%d}|[%d-9][0-9]{%d}")' % (digits + 1, lead + 1, digits - 1)
+            if bound * 26 <= MAX_CELLS and re.search(beyond, piece) is None:
+                return
+        rows = _CELL_ROWS.findall(piece)
+        if not rows:
+            return
+        last_row = max(map(int, rows))
+        columns = max(map(column_index, map(bytes.decode, set(_CELL_LETTERS.findall(piece)))), default=0) + 1
+        if last_row * columns > MAX_CELLS:
+            raise TooManyCells(last_row, columns)
+
+    def _formulas(self, xml: bytes) -> None:
+        """The cells of a part that hold a formula, into ``formulas``."""
+        cell: list[int] = [0, -1]
+        formulas = self.formulas
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            name = _local(name)
+            if name == "c":
+                m = _REF.match(attrs.get("r", ""))
+                cell[:] = (int(m.group(2)), column_index(m.group(1))) if m else (0, -1)
+            elif name == "f" and cell[1] >= 0:
+                formulas.add((cell[0], cell[1]))
+
+        p = expat.ParserCreate()
+        p.StartElementHandler = start
+        p.Parse(xml, True)

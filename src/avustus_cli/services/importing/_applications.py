@@ -413,8 +413,16 @@ class _Plan:
         self.raw_cells = ([_RawCell(k, bool(h)) for k, h in zip(keys, table.headers, strict=True)]
                           if len(set(keys)) == len(keys) else None)  # a repeated header: the row's dict decides
         self.formula_columns: dict[int, set[int]] = {}
-        for rownum, index in formulas:
-            self.formula_columns.setdefault(index, set()).add(rownum)
+        self._formulas_seen = 0
+
+    def _formula_columns(self) -> dict[int, set[int]]:
+        """The formula cells by column; a large file's reader adds those of each part of the sheet as it reads it."""
+        if len(self.formulas) != self._formulas_seen:
+            self.formula_columns = {}
+            for rownum, index in list(self.formulas):
+                self.formula_columns.setdefault(index, set()).add(rownum)
+            self._formulas_seen = len(self.formulas)
+        return self.formula_columns
 
     def encode(self, batch: list[tuple[int, list[Any], str]]) -> _Batch:
         rows = list(map(_CELLS, batch))
@@ -476,9 +484,10 @@ class _Plan:
         table = self.table
         out: list[Sequence[dict[str, Any]]] = [()] * len(batch)
         where: dict[int, int] | None = None  # row number -> index in the batch
+        formula_columns = self._formula_columns()
         for f in self.fields:
             problems = parsed[f.name].problems
-            formula_rows = self.formula_columns.get(f.index)
+            formula_rows = formula_columns.get(f.index)
             if not formula_rows and not problems:
                 continue
             if formula_rows and where is None:
