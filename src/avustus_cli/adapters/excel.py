@@ -47,12 +47,12 @@ class Table:
     mapping: dict[int, str]  # column index -> field name
     unknown: dict[int, str]  # column index -> header (kept as extra)
     rows: Iterator[tuple[int, list[Any]]]  # (1-based row number, cells); the same rows as ``batches``: use one
+    # (1-based row number of the first, cells of each row) of the rows below the header, in lists of at most n
+    batches: Callable[[int], Iterator[tuple[int, list[list[Any]]]]]
     total_rows: int  # rows below the header (an upper bound for progress)
     match: RowMatch = field(default_factory=RowMatch)  # how each header was read (ambiguous ones, duplicates)
     # (1-based row, 0-based column) of the cells holding a formula: the reader gives their stored value
     formulas: set[tuple[int, int]] = field(default_factory=set)
-    # (1-based row number of the first, cells of each row) of the rows below the header, in lists of at most n
-    batches: Callable[[int], Iterator[tuple[int, list[list[Any]]]]] | None = None
 
     def column_name(self, index: int) -> str:
         header = self.headers[index] if index < len(self.headers) else ""
@@ -304,17 +304,12 @@ def _below_the_limit(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
 
 
 def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator[tuple[int, list[Any]]]:
-    """(1-based row number, cells) of the rows below the header, a reading error named in Finnish."""
-    offset = ws.offset
-    try:
-        for i, row in enumerate(ws.iter_rows()):
-            if i + offset <= header_index:
-                continue
-            yield i + offset + 1, row
-    except InputFileError:
-        raise
-    except Exception as e:
-        raise _reading_failed(e, display, name) from None
+    """(1-based row number, cells) of the rows below the header, a reading error named in Finnish (the rows
+    of ``_batches_below`` one by one)."""
+    from itertools import count
+
+    for first, batch in _batches_below(ws, header_index, display, name, 1000):
+        yield from zip(count(first), batch)
 
 
 def _reading_failed(e: Exception, display: str, name: str) -> InputFileError:
@@ -391,7 +386,6 @@ def read_table(
     offset = ws.offset
     headers = [("" if c is None else str(c)).strip() for c in header]
     unknown = {i: h for i, h in enumerate(headers) if h and i not in found}
-    rows = _rows_below(ws, header_index, display, name)
     return Table(
         file=display,
         sheet=name,
@@ -399,11 +393,11 @@ def read_table(
         headers=headers,
         mapping=found,
         unknown=unknown,
-        rows=rows,
+        rows=_rows_below(ws, header_index, display, name),
+        batches=lambda n: _batches_below(ws, header_index, display, name, n),
         total_rows=max(0, ws.height - (header_index - offset) - 1),
         match=match,
         formulas=book.formulas(path, name),
-        batches=lambda n: _batches_below(ws, header_index, display, name, n),
     )
 
 

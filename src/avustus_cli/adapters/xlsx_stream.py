@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from avustus_cli.adapters.sheet_limits import MAX_CELLS  # rows x columns of one sheet
+
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _CHUNK = 1 << 20
@@ -226,11 +228,6 @@ class TooManyCells(Exception):
     def __init__(self, rows: int, columns: int):
         super().__init__(rows, columns)
         self.rows, self.columns = rows, columns
-
-
-
-
-MAX_CELLS = 20_000_000  # as adapters.sheet_limits: rows x columns of one sheet
 
 
 class _Layout:

@@ -138,7 +138,6 @@ def _batches(table: Table, display: str, result: ImportResult,
     at most 100 characters, each new), as nearly every block is, is taken whole; any other block row by row."""
     id_index = next(i for i, n in table.mapping.items() if n == "id")
     seen: dict[str, int] = {}
-    assert table.batches is not None
     for first, rows in table.batches(BATCH):
         result.rows_total += len(rows)
         if not any(rows[0]) and not any(rows[-1]) and set(chain.from_iterable(rows)) <= _EMPTY_CELLS:
