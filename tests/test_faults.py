@@ -124,7 +124,7 @@ def _fresh(base_db: Path, tmp_path: Path) -> Path:
 
 
 def _start(files, db: Path, *args: str, pause: str | None = None, marker: Path | None = None, settings: Path | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}, "AVUSTUS_CACHE_DIR": ""}
     if pause:
         env.update(AVUSTUS_TEST_PAUSE_AT=pause, AVUSTUS_TEST_PAUSE_FILE=str(marker))
     cmd = [sys.executable, str(files["runner"]), "--db", str(db)]
@@ -433,7 +433,7 @@ DECIDE = ("decide", "--date", "2027-01-20", "--section", "§ 12")
 
 
 def _run(runner: Path, folder: Path, *args: str, pause: str | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}, "AVUSTUS_CACHE_DIR": ""}
     if pause:
         env.update(AVUSTUS_TEST_PAUSE_AT=pause, AVUSTUS_TEST_PAUSE_FILE=str(folder / "paused"))
     cmd = [sys.executable, str(runner), "--db", str(folder / "avustus.db"), "--settings", str(folder / "avustus.toml")]

@@ -325,7 +325,7 @@ def _kill_after_first_acceptance(db: Path, settings: Path, workdir: Path) -> Non
     import time
 
     marker = workdir / "paused"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("AVUSTUS_")}, "AVUSTUS_CACHE_DIR": ""}
     env.update(AVUSTUS_TEST_PAUSE_AT="send-accepted:1", AVUSTUS_TEST_PAUSE_FILE=str(marker))
     proc = subprocess.Popen([sys.executable, "-m", "avustus_cli", "--db", str(db), "--settings", str(settings), "send",
                              "--out", str(workdir / "lahtevat")], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
