@@ -400,7 +400,7 @@ def _run_rules(
         if not _runs(r, positions):
             continue
         wanted = (rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history"
-                  else list(map(rule_inputs.column_expression, _columns(r))))
+                  else _expressions(r))
         columns_of = selecting.setdefault(r.where, {}) if r.where else expressions
         for e in wanted:
             columns_of.setdefault(e, len(columns_of) + 1)
@@ -431,9 +431,9 @@ def _run_rules(
                         position_of = dict(zip(row_ids, range(total), strict=True))
                     selected[rule.where] = (list(map(position_of.__getitem__, found[0])), found)
                 at, found = selected[rule.where]
-                read = [found[columns_of[rule_inputs.column_expression(c)]] for c in _columns(rule)]
+                read = [found[columns_of[e]] for e in _expressions(rule)]
             else:
-                read = [columns[expressions[rule_inputs.column_expression(c)]] for c in _columns(rule)]
+                read = [columns[expressions[e]] for e in _expressions(rule)]
             keys = list(zip(*read, strict=True)) if read else [()] * (total if at is None else len(at))
             gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
         if progress:
@@ -448,6 +448,16 @@ def _runs(rule: Rule, positions: tuple) -> bool:
     return rule.needs != "positions" or bool(positions)
 
 
+def _expressions(rule: Rule) -> list[str]:
+    """The SQL expressions of the rule's columns of rule inputs (``_columns``); a name the rule reads by its
+    kind (``Rule.by_name``) as its text, which is nearly always another in each application."""
+    out = list(map(rule_inputs.column_expression, _columns(rule)))
+    if rule.by_name is not None:
+        at = rule.reads.index(rule.by_name[0])
+        out[at] = rule_inputs.text_expression(rule.by_name[0])
+    return out
+
+
 def _columns(rule: Rule) -> list[str | tuple[str, str]]:
     """The rule's columns of rule inputs: a field it reads, or (field, the condition where it reads it)."""
     return [(f, rule.reads_when[f]) if f in rule.reads_when else f for f in rule.reads]
@@ -460,7 +470,8 @@ def _findings_by_key(
     """The rule's findings for each distinct key (the values of its columns, a text column's as the id
     of its text)."""
     distinct = dict.fromkeys(keys)
-    text_at = [k for k, f in enumerate(rule.reads) if f in rule_inputs.TEXT_COLUMNS]
+    named = rule.by_name[0] if rule.by_name is not None else None  # (read as its text)
+    text_at = [k for k, f in enumerate(rule.reads) if f in rule_inputs.TEXT_COLUMNS and f != named]
     if text_at:
         wanted = {key[k] for key in distinct for k in text_at if key[k] is not None} - texts_seen.keys()
         if wanted:
@@ -481,8 +492,8 @@ def _findings_by_key(
 def _findings_by_name(
     rule: Rule, keys: Iterable[tuple[Any, ...]], texts_seen: dict[int, str], decoder: InputDecoder, ctx: RuleContext,
 ) -> dict[tuple[Any, ...], list[Finding]]:
-    """``_findings_by_key`` of a rule that reads a name by its kind (``Rule.by_name``; ``keys`` distinct, their
-    texts in ``texts_seen``): the rule runs once per distinct kind of name and values of its other fields,
+    """``_findings_by_key`` of a rule that reads a name by its kind (``Rule.by_name``; ``keys`` distinct, the
+    name as its text and the other text columns' texts in ``texts_seen``): the rule runs once per distinct kind of name and values of its other fields,
     with a placeholder for the quoted name; each key's findings are those with its own quoted name in the
     placeholder's place."""
     assert rule.by_name is not None and rule.check_kind is not None
@@ -501,7 +512,7 @@ def _findings_by_name(
             values = tuple(texts_seen[x] if k in text_at and x is not None else x for k, x in enumerate(other))
             app = apps[other] = decoder.app(others, values)
         n = key[at]
-        name = getattr(app, name_field) if n is None else decode(texts_seen[n])
+        name = getattr(app, name_field) if n is None else decode(n)
         kind = kind_of(app, name)
         outputs = made.get((other, kind))
         if outputs is None:

@@ -39,6 +39,7 @@ __all__ = [
     "known_ids",
     "refresh",
     "columns",
+    "text_expression",
     "texts",
     "use_ids",
 ]
@@ -274,6 +275,14 @@ def column_expression(column: str | tuple[str, str]) -> str:
     """The SQL expression of a rule's column: ``name``, or ``(name, condition)``: the column where the SQL
     ``condition`` holds, else NULL."""
     return f"[{column}]" if isinstance(column, str) else f"case when {column[1]} then [{column[0]}] end"
+
+
+def text_expression(column: str) -> str:
+    """The SQL expression of a text column's text itself (NULL where it has none), for a column whose texts
+    seldom recur (such as the applicant's name: reading them by their ids would look up nearly every one)."""
+    if column not in TEXT_COLUMNS:
+        raise ValueError(f"{column} is not a text column")
+    return f"(select value from rule_texts where id = [{column}])"
 
 
 def columns(
