@@ -317,14 +317,17 @@ def test_help_screens_are_finnish():
 
 
 def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
-    """An export above excel.STREAM_ABOVE is read row by row (the streaming reader): same applications, same warnings."""
+    """An export read whole by calamine, in parts with its shared strings, and in parts as a large file
+    (above excel.STREAM_ABOVE): same applications, same warnings."""
     from avustus_cli.adapters import excel
 
     from .conftest import SAMPLE, Cli
 
     results = []
-    for limit in (10**12, 0):  # calamine, then streaming
+    for limit, parts in ((10**12, False), (10**12, True), (0, True)):
         monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
+        monkeypatch.setattr(excel, "PARTS", parts)
+        limit = limit + parts  # (a folder each)
         d = workdir / f"run{limit}"
         d.mkdir()
         cli = Cli(d / "a.db", SAMPLE / "avustus.toml")
@@ -335,7 +338,7 @@ def test_large_files_are_streamed_with_the_same_result(workdir, monkeypatch):
         rows = sorted(conn.execute("select id, data, personal, requested_cents, received from applications").fetchall())
         conn.close()
         results.append((res["new"], res["skipped"], [(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], rows))
-    assert results[0] == results[1]
+    assert results[0] == results[1] == results[2]
 
 
 @pytest.mark.parametrize(

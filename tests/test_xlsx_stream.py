@@ -74,9 +74,9 @@ def test_rows_read_part_by_part_are_calamines_rows(workdir, monkeypatch, date190
         assert rows == want and formulas == {(3, 7)}, part_bytes
 
 
-def test_shared_strings_and_rich_text_are_read_once(workdir, monkeypatch):
-    """An export written with a shared-string table (as Excel writes) reads the same as calamine reads it."""
-    path = write_xlsx(workdir / "jaetut.xlsx", [app_row(1), app_row(2, Hakija="Ääkköset & <merkit>")])
+def _with_shared_strings(path: Path) -> Path:
+    """The workbook with its texts in a shared-string table, as Excel writes them (some as rich text with a
+    phonetic guide)."""
     with zipfile.ZipFile(path) as z:
         items = {i.filename: z.read(i.filename) for i in z.infolist()}
     sheet_xml = items["xl/worksheets/sheet1.xml"].decode()
@@ -103,10 +103,19 @@ def test_shared_strings_and_rich_text_are_read_once(workdir, monkeypatch):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, body in items.items():
             z.writestr(name, body)
+    return path
+
+
+def test_shared_strings_and_rich_text_are_read_once(workdir, monkeypatch):
+    """An export written with a shared-string table (as Excel writes) reads the same as calamine reads it."""
+    path = _with_shared_strings(write_xlsx(workdir / "jaetut.xlsx", [app_row(1), app_row(2, Hakija="Ääkköset & <merkit>")]))
     rows = list(xlsx_stream.Workbook(path).sheet("Hakemukset").iter_rows())
     assert rows == _calamine_rows(path, "Hakemukset")
     assert rows[2][4] == "Ääkköset & <merkit>"
-    assert _parted_rows(path, "Hakemukset", monkeypatch)[0] == rows
+    assert _parted_rows(path, "Hakemukset", monkeypatch)[0] == rows  # the strings marked in each part
+    monkeypatch.setattr(excel, "STREAM_ABOVE", 10**12)  # the table itself with each part
+    ws = excel._Book(path, path.name).sheet("Hakemukset")
+    assert isinstance(ws, excel._PartedSheet) and list(ws.iter_rows()) == rows
 
 
 def _far_row_after(path: Path) -> Path:
@@ -160,9 +169,10 @@ def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, 
     rows[35] = app_row(36, Hakija="=A1")  # below the rows the header is looked for in (read later, part by part)
     path = write_xlsx(workdir / "kaavat.xlsx", rows)
     seen = []
-    for limit in (10**12, 0):
+    for limit, parts in ((10**12, False), (10**12, True), (0, True)):  # whole, in parts, a large file in parts
         monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
-        db = workdir / f"a{limit}.db"
+        monkeypatch.setattr(excel, "PARTS", parts)
+        db = workdir / f"a{limit}{parts}.db"
         from .conftest import Cli
 
         r = Cli(db, None)("import", path, "--json")
@@ -172,17 +182,19 @@ def test_a_large_file_is_read_with_its_formulas_and_the_same_rows(cli, workdir, 
         stored = sorted(conn.execute("select id, data, personal, raw_row, requested_cents, received from applications"))
         conn.close()
         seen.append(([(w["row"], w["column_name"], w["message"]) for w in res["warnings"]], res["new"], stored))
-    assert seen[0] == seen[1]
+    assert seen[0] == seen[1] == seen[2]
     assert [row for row, _, m in seen[0][0] if "kaava" in m] == [5, 37]
 
 
-@pytest.mark.parametrize("limit", [10**12, 0], ids=["whole-sheet", "streaming"])
+@pytest.mark.parametrize(("limit", "parts"), [(10**12, False), (10**12, True), (0, True)],
+                         ids=["whole-sheet", "in-parts", "large"])
 def test_rows_and_columns_are_named_as_in_the_sheet_when_the_first_row_and_column_are_empty(cli, workdir,
-                                                                                              monkeypatch, limit):
+                                                                                              monkeypatch, limit, parts):
     """A title-less export whose table starts at B2: the header is row 2 and a bad amount in column T
     of row 4 is named so (the whole-sheet reader gave rows from row 1 but columns from B, so messages
     named row 5 and column S)."""
     monkeypatch.setattr(excel, "STREAM_ABOVE", limit)
+    monkeypatch.setattr(excel, "PARTS", parts)
     wb = Workbook()
     ws = wb.active
     ws.title = "Hakemukset"
@@ -221,3 +233,42 @@ def test_a_part_reaching_beyond_the_cell_limit_is_refused_before_it_is_read(piec
         with pytest.raises(xlsx_stream.TooManyCells) as e:
             xlsx_stream.Parts._check_cells(piece)
         assert (e.value.rows, e.value.columns) == refused
+
+
+def _prefixed(path: Path) -> Path:
+    """The workbook with its sheet's elements written with a namespace prefix (x:worksheet, x:row, ...)."""
+    import re
+
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    xml = items["xl/worksheets/sheet1.xml"]
+    xml = re.sub(rb"<(/?)([A-Za-z]+[ >/])", rb"<\1x:\2", xml).replace(b'xmlns="', b'xmlns:x="', 1)
+    items["xl/worksheets/sheet1.xml"] = xml
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    return path
+
+
+def test_each_reader_is_chosen_by_the_file_and_gives_the_same_rows(workdir, monkeypatch):
+    """An .xlsx sheet is read in parts (a small file too); a sheet that cannot be cut (its elements carry a
+    prefix) whole by calamine, or row by row through expat in a large file; a file whose shared-string table
+    is too large to go with every part, whole by calamine. The rows are the same."""
+    rows = [app_row(i) for i in range(1, 6)]
+    path = _with_shared_strings(write_xlsx(workdir / "tavallinen.xlsx", rows))
+    prefixed = _prefixed(write_xlsx(workdir / "etuliite.xlsx", rows))
+    want = _calamine_rows(path, "Hakemukset")
+    assert _calamine_rows(prefixed, "Hakemukset") == want
+
+    def reader(p: Path) -> object:
+        ws = excel._Book(p, p.name).sheet("Hakemukset")
+        assert [list(r) for r in ws.iter_rows()] == want
+        return type(ws)
+
+    assert reader(path) is excel._PartedSheet
+    assert reader(prefixed) is excel._CalamineSheet
+    monkeypatch.setattr(excel, "SMALL_STRINGS", 10)
+    assert reader(path) is excel._CalamineSheet
+    monkeypatch.setattr(excel, "STREAM_ABOVE", 0)
+    assert reader(path) is excel._PartedSheet
+    assert reader(prefixed) is xlsx_stream.Sheet

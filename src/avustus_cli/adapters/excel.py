@@ -185,7 +185,13 @@ class _CalamineSheet:
 class _PartedSheet:
     """A large sheet read part by part (``xlsx_stream.Parts``), each part by python-calamine: the rows
     the whole-sheet reader gives (from row 1 and column A, the empty rows between rows with values, each
-    row at least as wide as the table's first rows), in bounded memory."""
+    row at least as wide as the table's first rows), in bounded memory.
+
+    The parts are cut and read on a thread of their own, at most two ahead of the rows given: calamine
+    parses a part without holding the interpreter's lock, so the next part is parsed while the caller
+    works on the rows of this one. A failure there is raised here, where the rows are asked for."""
+
+    AHEAD = 2  # parts read and waiting
 
     def __init__(self, parts: Any, height: int):
         self.parts = parts
@@ -193,49 +199,95 @@ class _PartedSheet:
         self.height = height
         self.formulas = parts.formulas
 
-    def iter_rows(self) -> Iterator[list[Any]]:
+    def _read(self, put: Callable[[Any], bool]) -> None:
+        """Each part as (first row and column, width, its rows, whether it holds marked strings), then None;
+        a failure as itself. Stops when ``put`` says the rows are no longer wanted."""
         import io
 
         import python_calamine as pc
 
+        try:
+            for data, marked in self.parts:
+                ws = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(self.parts.name)
+                if not ws.start or not ws.height:
+                    continue
+                # from the part's first row and column with a value
+                if not put((ws.start, ws.width, ws.to_python(skip_empty_area=True), marked)):
+                    return
+            put(None)
+        except BaseException as e:  # (given to the reader of the rows, which raises it)
+            put(e)
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        import queue
+        import threading
+
         from avustus_cli.adapters.xlsx_stream import MAX_CELLS, TooManyCells
 
-        width = 0
-        next_row = 0  # 0-based: the row after the last one given
-        for data, marked in self.parts:
-            ws = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(self.parts.name)
-            if not ws.start or not ws.height:
-                continue
-            top, left = ws.start
-            rows = ws.to_python(skip_empty_area=True)  # from the part's first row and column with a value
-            width = width or left + ws.width
-            if (top + len(rows)) * max(width, left + ws.width) > MAX_CELLS:
-                raise TooManyCells(top + len(rows), max(width, left + ws.width))
-            for _ in range(top - next_row):
-                yield [""] * width
-            next_row = top + len(rows)
-            strings = self.parts.strings if marked else None
-            pad = [""] * left
-            for row in rows:
-                if strings is not None:
-                    row = list(map(strings.get, row, row))
-                if left:
-                    row = pad + row
-                if len(row) < width:
-                    row += [""] * (width - len(row))
-                yield row
+        parts: queue.Queue[Any] = queue.Queue(self.AHEAD)
+        done = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not done.is_set():
+                try:
+                    parts.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    pass
+            return False
+
+        reader = threading.Thread(target=self._read, args=(put,), name="avustus-sheet-parts", daemon=True)
+        reader.start()
+        try:
+            width = 0
+            next_row = 0  # 0-based: the row after the last one given
+            while (part := parts.get()) is not None:
+                if isinstance(part, BaseException):
+                    raise part
+                (top, left), part_width, rows, marked = part
+                width = width or left + part_width
+                if (top + len(rows)) * max(width, left + part_width) > MAX_CELLS:
+                    raise TooManyCells(top + len(rows), max(width, left + part_width))
+                for _ in range(top - next_row):
+                    yield [""] * width
+                next_row = top + len(rows)
+                strings = self.parts.strings if marked else None
+                pad = [""] * left
+                for row in rows:
+                    if strings is not None:
+                        row = list(map(strings.get, row, row))
+                    if left:
+                        row = pad + row
+                    if len(row) < width:
+                        row += [""] * (width - len(row))
+                    yield row
+        finally:
+            done.set()  # the reader stops at its next part
+            reader.join()
+
+
+PARTS = True  # an .xlsx sheet is read in parts (below) whenever it can be; tests turn it off to compare
+SMALL_STRINGS = 1024**2  # a shared-string table (its XML) small enough to go with every part of a sheet
 
 
 class _Book:
+    """A workbook's sheets as the reader gives them. An .xlsx sheet is read in parts on a thread of its
+    own (``_PartedSheet``) when the file is large (bounded memory) or when its shared-string table is small
+    enough to go with every part (or it has none); otherwise calamine reads the whole sheet, after every
+    cell of it has been measured. A large sheet that cannot be cut is read row by row through expat."""
+
     def __init__(self, path: Path, display: str):
+        self.path = path
         self.display = display
-        self.streaming = (
-            path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file() and path.stat().st_size > STREAM_ABOVE
-        )
-        if self.streaming:
+        xlsx = path.suffix.lower() in (".xlsx", ".xlsm") and path.is_file()
+        self.large = xlsx and path.stat().st_size > STREAM_ABOVE
+        self.parted = xlsx and (self.large or (PARTS and _strings_size(path) <= SMALL_STRINGS))
+        self._whole: Any = None
+        if self.parted:
             from avustus_cli.adapters import xlsx_stream
 
-            # the declared extents only: the rows are read one at a time, so a refusal at row 2 comes at once
+            # the declared extents only: each part's cells are measured as it is read, so a refusal at row 2
+            # comes at once
             self.formula_members = _sniff(path, display, full=False)
             try:
                 self.wb: Any = xlsx_stream.Workbook(path)
@@ -251,25 +303,45 @@ class _Book:
 
     def sheet(self, name: str) -> Any:
         """The sheet, parsed once however often asked for (calamine parses a whole sheet when opened:
-        the header search and the rows share it; the streaming reader reads it again from the start)."""
+        the header search and the rows share it; the readers in parts read it again from the start)."""
         sheets = self.__dict__.setdefault("_sheets", {})
         if name not in sheets:
-            sheets[name] = self._streamed(name) if self.streaming else _CalamineSheet(self.wb.get_sheet_by_name(name))
+            sheets[name] = self._parted(name) if self.parted else _CalamineSheet(self.wb.get_sheet_by_name(name))
         return sheets[name]
 
-    def _streamed(self, name: str) -> Any:
-        """A large sheet: read part by part through python-calamine when it can be cut, else through expat."""
+    def _parted(self, name: str) -> Any:
+        """A sheet read part by part through python-calamine when it can be cut; else a large one through
+        expat, a smaller one whole through calamine (every cell measured first, as for other files)."""
         from avustus_cli.adapters import xlsx_stream
 
         sheet = self.wb.sheet(name)
-        parts = xlsx_stream.Parts(self.wb, sheet.member, name)
-        return _PartedSheet(parts, sheet.height) if parts.usable else sheet
+        parts = xlsx_stream.Parts(self.wb, sheet.member, name, mark=self.large)
+        if parts.usable:
+            return _PartedSheet(parts, sheet.height)
+        if self.large:
+            return sheet
+        if self._whole is None:
+            self.formula_members = _sniff(self.path, self.display)
+            self._whole = _calamine(self.path, self.display)
+        return _CalamineSheet(self._whole.get_sheet_by_name(name))
 
     def formulas(self, path: Path, name: str) -> set[tuple[int, int]]:
-        """The formula cells of a sheet: the streaming reader collects them as it reads the rows."""
-        if self.streaming:
-            return self.sheet(name).formulas
-        return formula_cells(path, name, members=self.formula_members)
+        """The formula cells of a sheet: the readers in parts and row by row collect them as they read."""
+        ws = self.sheet(name)
+        if isinstance(ws, _CalamineSheet):
+            return formula_cells(path, name, members=self.formula_members)
+        formulas: set[tuple[int, int]] = ws.formulas
+        return formulas
+
+
+def _strings_size(path: Path) -> int:
+    """The size of an .xlsx file's shared-string table (its XML), 0 without one."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            info = z.NameToInfo.get("xl/sharedStrings.xml")
+            return info.file_size if info is not None else 0
+    except (zipfile.BadZipFile, OSError):
+        return 0  # (the checks before reading name the fault)
 
 
 def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,

@@ -16,6 +16,7 @@ reads the sheets that cannot be cut so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import xml.etree.ElementTree as ET
 import zipfile
@@ -88,8 +89,16 @@ class Workbook:
                 self.members[s.get("name", "")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
             pr = book.find(f"{_NS_MAIN}workbookPr")
             self.epoch = dt.datetime(1904, 1, 1) if pr is not None and pr.get("date1904") in ("1", "true") else dt.datetime(1899, 12, 30)
-            self.strings = _shared_strings(z) if "xl/sharedStrings.xml" in names else []
+            self.has_strings = "xl/sharedStrings.xml" in names
             self.styles = _styles(z) if "xl/styles.xml" in names else []
+
+    @functools.cached_property
+    def strings(self) -> list[str]:
+        """The shared-string table, read when first needed."""
+        if not self.has_strings:
+            return []
+        with zipfile.ZipFile(self.path) as z:
+            return _shared_strings(z)
 
     @property
     def sheet_names(self) -> list[str]:
@@ -396,8 +405,9 @@ class Parts:
     ``MAX_CELLS`` (rows x columns) raises TooManyCells before anything is sized from it. The cells holding
     a formula are collected into ``formulas`` as their part is cut."""
 
-    def __init__(self, book: Workbook, member: str, name: str):
+    def __init__(self, book: Workbook, member: str, name: str, mark: bool = True):
         self.book, self.member, self.name = book, member, name
+        self.mark = mark  # without it, a part holding shared strings carries the table (a small one)
         self.formulas: set[tuple[int, int]] = set()
         with zipfile.ZipFile(book.path) as z, z.open(member) as f:
             head = f.read(64 * 1024)
@@ -415,7 +425,7 @@ class Parts:
         """(the part as an .xlsx file, whether it holds marked shared strings)."""
         with zipfile.ZipFile(self.book.path) as z:
             kept = {n: z.read(n) for n in _KEPT_MEMBERS if n in z.NameToInfo}
-            sst = z.read("xl/sharedStrings.xml") if self.book.strings else None
+            sst = z.read("xl/sharedStrings.xml") if self.book.has_strings else None
             with z.open(self.member) as f:
                 data = f.read(64 * 1024)
                 m = _SHEET_DATA.search(data)
@@ -444,7 +454,7 @@ class Parts:
         if _FORMULA_TAG.search(piece):
             self._formulas(head + piece + b"</sheetData></worksheet>")
         marked = False
-        if sst is not None and _SHARED in piece and _MARK_BYTES not in piece:
+        if self.mark and sst is not None and _SHARED in piece and _MARK_BYTES not in piece:
             piece, marked = piece.replace(_SHARED, _AS_MARKED), True
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as part:
@@ -493,4 +503,7 @@ class Parts:
 
         p = expat.ParserCreate()
         p.StartElementHandler = start
-        p.Parse(xml, True)
+        try:
+            p.Parse(_clean(xml), True)  # (without the characters XML forbids, which calamine takes as they are)
+        except expat.ExpatError:
+            pass  # the formulas before the fault are kept; calamine names a part it cannot read
