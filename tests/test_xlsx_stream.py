@@ -272,3 +272,21 @@ def test_each_reader_is_chosen_by_the_file_and_gives_the_same_rows(workdir, monk
     monkeypatch.setattr(excel, "STREAM_ABOVE", 0)
     assert reader(path) is excel._PartedSheet
     assert reader(prefixed) is xlsx_stream.Sheet
+
+
+def test_a_sheet_without_a_declared_extent_gives_progress_an_estimate_of_its_rows(workdir):
+    """A writer that streams its rows (openpyxl's write-only mode) declares no extent: read in parts, the
+    sheet's rows are estimated from the length of its first rows, for the progress bar."""
+    from avustus_cli.domain.fields import APPLICATION_SPECS
+
+    import re
+
+    path = write_xlsx(workdir / "virta.xlsx", [app_row(i) for i in range(1, 3001)])
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    items["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension[^>]*>", b"", items["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    table = excel.read_table(path, APPLICATION_SPECS)
+    assert 2700 <= table.total_rows <= 3300

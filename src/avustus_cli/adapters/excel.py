@@ -8,6 +8,7 @@ formula injection and written atomically.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import math
@@ -199,15 +200,17 @@ class _PartedSheet:
         self.height = height
         self.formulas = parts.formulas
 
-    def _read(self, put: Callable[[Any], bool]) -> None:
+    def _read(self, put: Callable[[Any], bool], done: Any) -> None:
         """Each part as (first row and column, width, its rows, whether it holds marked strings), then None;
-        a failure as itself. Stops when ``put`` says the rows are no longer wanted."""
+        a failure as itself. Stops when ``done`` is set: the rows are no longer wanted."""
         import io
 
         import python_calamine as pc
 
         try:
             for data, marked in self.parts:
+                if done.is_set():
+                    return
                 ws = pc.CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_name(self.parts.name)
                 if not ws.start or not ws.height:
                     continue
@@ -236,7 +239,7 @@ class _PartedSheet:
                     pass
             return False
 
-        reader = threading.Thread(target=self._read, args=(put,), name="avustus-sheet-parts", daemon=True)
+        reader = threading.Thread(target=self._read, args=(put, done), name="avustus-sheet-parts", daemon=True)
         reader.start()
         try:
             width = 0
@@ -262,7 +265,10 @@ class _PartedSheet:
                         row += [""] * (width - len(row))
                     yield row
         finally:
-            done.set()  # the reader stops at its next part
+            done.set()  # the reader stops before its next part
+            with contextlib.suppress(queue.Empty):
+                while True:  # (a part it is handing over is taken at once)
+                    parts.get_nowait()
             reader.join()
 
 
@@ -317,7 +323,7 @@ class _Book:
         sheet = self.wb.sheet(name)
         parts = xlsx_stream.Parts(self.wb, sheet.member, name, mark=self.large)
         if parts.usable:
-            return _PartedSheet(parts, sheet.height)
+            return _PartedSheet(parts, sheet.height or parts.rows_estimate)
         if self.large:
             return sheet
         if self._whole is None:

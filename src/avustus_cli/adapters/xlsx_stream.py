@@ -410,9 +410,14 @@ class Parts:
         self.mark = mark  # without it, a part holding shared strings carries the table (a small one)
         self.formulas: set[tuple[int, int]] = set()
         with zipfile.ZipFile(book.path) as z, z.open(member) as f:
+            size = z.getinfo(member).file_size
             head = f.read(64 * 1024)
         start = _SHEET_DATA.search(head)
         self.usable = start is not None and head.lstrip().startswith(b"<") and b"<worksheet" in head[: start.start()]
+        # about how many rows the sheet holds, from the length of its first rows (for progress, when the sheet
+        # declares no extent: a writer that streams its rows does not know it when it starts)
+        rows = head.count(b"</row>")
+        self.rows_estimate = int(size * rows / len(head)) if rows > 1 and start is not None else 0
         self._strings: dict[str, str] | None = None
 
     @property
