@@ -15,6 +15,7 @@ whole and the database is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -99,8 +100,11 @@ def _import_applications(store: Store, path: Path, settings: Settings, sheet: st
         from avustus_cli.adapters.store.backup import backup_before  # a backup can't be taken inside the write transaction
 
         result.backup = str(backup_before(store, "import-force"))
+    # a first import of many rows writes them into the file once (Store.writes_to_file); for a few rows the
+    # journal's two switches would cost more than they save
+    bulk = store.writes_to_file() if table.total_rows > BATCH else contextlib.nullcontext(store)
     try:
-        with store.writes_to_file(), store.transaction():
+        with bulk, store.transaction():
             # read under the write lock: another officer's import or decide may have just committed
             index = store.application_index()
             store.bulk_cache()
