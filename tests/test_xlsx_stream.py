@@ -277,9 +277,9 @@ def test_each_reader_is_chosen_by_the_file_and_gives_the_same_rows(workdir, monk
 def test_a_sheet_without_a_declared_extent_gives_progress_an_estimate_of_its_rows(workdir):
     """A writer that streams its rows (openpyxl's write-only mode) declares no extent: read in parts, the
     sheet's rows are estimated from the length of its first rows, for the progress bar."""
-    from avustus_cli.domain.fields import APPLICATION_SPECS
-
     import re
+
+    from avustus_cli.domain.fields import APPLICATION_SPECS
 
     path = write_xlsx(workdir / "virta.xlsx", [app_row(i) for i in range(1, 3001)])
     with zipfile.ZipFile(path) as z:
