@@ -136,6 +136,26 @@ def test_an_acceptance_changes_the_verdict_without_running_the_rules(tmp_path, r
     assert [(r[0], r[6], r[7]) for r in _full(store, settings)] == [(i, r.verdict, r.findings) for i, r in sorted(now.items())]
 
 
+def test_an_acceptance_holds_where_the_rules_run_again(tmp_path, ran):
+    """The rules' new findings are stored with the verdict the officer's acceptances give, for a check of
+    the whole round, of one application and of every rule."""
+    _, store = _round(tmp_path, [app_row(1, Toimintakunnat="Jyväskylä; Tampere"), app_row(2)])
+    settings = default_settings()
+    first = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
+    assert first["H-0001"].verdict.value != "eligible"
+    for code in {f.code for f in first["H-0001"].findings}:  # none blocking: each can be accepted
+        checks.accept(store, "H-0001", code, "Virkailijan harkinta.")
+    for n, (ids, reuse) in enumerate(((None, True), (["H-0001"], True), (None, False)), 1):
+        ran.clear()
+        day = DAY + dt.timedelta(days=n)  # (another day: the rules run again)
+        now = {r.app.id: r for r in checks.run_check(store, settings, day, ids, slim=False, reuse=reuse)}
+        assert "H-0001" in ran
+        assert now["H-0001"].verdict.value == "eligible"
+        assert all(f.accepted for f in now["H-0001"].findings)
+        assert store.verdicts()["H-0001"]["verdict"] == "eligible"
+        assert store.verdicts()["H-0002"]["verdict"] == first["H-0002"].verdict.value
+
+
 def test_the_slim_result_of_a_reused_application_is_the_decoded_one(tmp_path):
     """Amounts keep their written precision (12500 is not 12500.00), a missing applicant is empty."""
     _, store = _round(tmp_path, [app_row(1, **{"Haettu summa": "12 500 €"}), app_row(2, Hakija=None)])

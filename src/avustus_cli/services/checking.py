@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -144,23 +145,13 @@ def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) ->
     if text is None:
         return None
     summary = CheckSummary.from_json(text)
-    rows = {v: round_marks.first_rows(store, v.value, limit) if summary.verdicts[v][0] else [] for v in VERDICT_ORDER}
-    texts = round_marks.finding_texts(store, (k for shown in rows.values() for r in shown for k in _ids(r[7])))
-    first: dict[Verdict, list[Standing]] = {}
-    for verdict, shown in rows.items():
-        results = first[verdict] = []
-        for app_id, applicant, business_id, form, year, requested, _, refs in shown:
-            findings = tuple([texts[k] for k in _ids(refs)])
-            applied = tuple(apply_acceptances(app_id, findings, accepted))
-            if verdict_for(applied) is not verdict:  # (not what the summary counted: count again)
-                return None
-            app = slim_application(app_id, "" if applicant is None else applicant, business_id,
-                                   _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
-            results.append(standing_of(app, verdict, applied))
+    rows = [r for v in VERDICT_ORDER if summary.verdicts[v][0] for r in round_marks.first_rows(store, v.value, limit)]
+    read = _standings(rows, None, _Lists(functools.partial(round_marks.finding_texts, store)), accepted)
+    if read.changed:  # (not what the summary counted: count again)
+        return None
     with store.transaction():
         store.save_check(as_of, rules_version(), summary.total[0], [], [], [], {})
-    reopened = standing_store.reopened_codes(store)
-    return CheckedRound(summary, {v: with_reopened(shown, reopened) for v, shown in first.items()})
+    return CheckedRound(summary, first_by_verdict(_with_reopened(store, read.results), None))
 
 
 def _ids(refs: str) -> list[str]:
@@ -194,17 +185,26 @@ def _run_check(
 ) -> tuple[list[Standing], CheckSummary | None]:
     """``run_check``'s results, and their summary when they are the whole round's (stored with them).
 
-    With ``limit`` (slim results of the whole round), where the rules run the results are made only for
-    the first ``limit`` applications of each verdict (by id), which is what ``check_round`` shows; the
-    summary still counts every application."""
+    With ``limit`` (slim results of the whole round) the results are made only for the first ``limit``
+    applications of each verdict (by id), which is what ``check_round`` shows; the summary still counts
+    every application."""
     listed = app_ids is not None
     positions = standing_store.positions(store)  # the conflict-of-interest register (J01)
     common = _common_fingerprint(settings, as_of, positions)
+    accepted = store.acceptances()
+    apps: list[Application] | None
     if reuse and not listed and round_marks.checked(store, common):
         # nothing a check reads changed since the last check stored every verdict: those are the results
-        read = _read_back(store, as_of, round_marks.stored_rows(store), slim)
-        if read[0]:  # (none, or one without a verdict: the rules run as below)
-            return read
+        stored = list(round_marks.stored_rows(store))
+        if stored and all(row[6] is not None for row in stored):  # (else the rules run for those without one)
+            apps = None if slim else store.applications(None)
+            read = _standings(stored, None, _Lists(functools.partial(round_marks.finding_texts, store)), accepted,
+                              apps, count=True)
+            assert read.summary is not None  # (counted)
+            with store.transaction():
+                store.save_check(as_of, rules_version(), len(stored), [], [], [], read.changed)
+                round_marks.set_summary(store, read.summary.to_json(), _acceptances_key(accepted))
+            return _with_reopened(store, read.results), read.summary
     rule_inputs.refresh(store)
     if listed:
         missing = sorted(set(app_ids or ()) - set(rule_inputs.known_ids(store, app_ids or ())))
@@ -213,90 +213,28 @@ def _run_check(
     # (id, slim fields ..., stored verdict, stored findings' ids, fingerprint, data hash, stale, row id)
     rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
     stale = [row[0] for row in rows if row[10]]  # whose findings may differ from the stored ones
-    lists: list[tuple[Finding, ...]] = []
-    made_of: list[tuple[int, ...]] = []  # each list's parts
+    lists = _Lists(functools.partial(round_marks.finding_texts, store))
+    keys: list[str | int] | None = None  # per row, its list's key: the stored one's refs, or a new list's index
+    made_of: list[tuple[int, ...]] = []  # each new list's parts
     parts: list[tuple[Finding, ...]] = []
-    list_of: dict[int, int] = {}  # row id -> the index of its findings in lists
-    if stale:
-        row_ids, of_position, lists, made_of, parts = _run_rules(store, settings, as_of, stale,
-                                                                 len(stale) == len(rows) and not listed, positions, progress)
-        list_of = dict(zip(row_ids, of_position, strict=True))
-    # each list's verdict when none of its findings is accepted (most severe first: the first one decides)
-    verdict_of = [_VERDICT_OF[found[0].severity] if found else Verdict.ELIGIBLE for found in lists]
-    value_of = [v.value for v in verdict_of]
-    texts = {str(n): f for n, f in store.finding_texts().items()} if len(stale) < len(rows) else {}
-
-    apps = None if slim else store.applications([row[0] for row in rows] if listed else None)
-    shown = None if limit is None or not slim or listed else dict.fromkeys(Verdict, 0)  # results made per verdict
-    cap = limit or 0
-    accepted = store.acceptances()
-    with_acceptance = {a for a, _ in accepted}
-    # the summary of the whole round counts what it reads of each application's findings (``kind_of``),
-    # found once per list of findings the rules made (per the codes and severities of its parts), once per
-    # stored list, and for each application with an acceptance
-    kinds: dict[Kind, int] = {}
-    list_kind = _list_kinds(lists, made_of, parts, kinds)
-    stored_kind: dict[str, int] = {}
-    verdicts: list[Verdict] = []
-    kind_at: list[int] = []
     fresh: list[tuple[str, str, int, str, str]] = []
-    changed_verdicts: dict[str, str] = {}
-    stored_lists: dict[str, tuple[Finding, ...]] = {}
-    results = []
-    requested: list[Decimal | None] = []
+    if stale:
+        row_ids, of_position, made, made_of, parts = _run_rules(store, settings, as_of, stale,
+                                                                len(stale) == len(rows) and not listed, positions, progress)
+        lists.add_made(made, made_of, parts)
+        list_of = dict(zip(row_ids, of_position, strict=True))  # row id -> the index of its list
+        made_at = [list_of[row[11]] if row[10] else -1 for row in rows]
+        keys = [row[7] if n < 0 else n for row, n in zip(rows, made_at, strict=True)]
+        value_of = [v.value for v in lists.verdicts(len(made))]
+        # written with the verdict of their findings none of which is accepted (``_standings`` says which differ)
+        fresh = [(row[0], value_of[n], n, row[9], row[8]) for row, n in zip(rows, made_at, strict=True) if n >= 0]
+    apps = None if slim else store.applications([row[0] for row in rows] if listed else None)
     if apps is not None and len(apps) != len(rows):
         raise AssertionError("the applications and their rule inputs differ")  # (the store lists both by id)
-    for i, row in enumerate(rows):  # by id, as the store lists them
-        app_id = row[0]
-        if row[10]:  # the rules ran
-            n = list_of[row[11]]
-            findings = lists[n]
-            if app_id in with_acceptance:
-                applied = tuple(apply_acceptances(app_id, list(findings), accepted))
-                verdict = verdict_for(applied)
-                kind = kinds.setdefault(kind_of(applied), len(kinds))
-                fresh.append((app_id, verdict.value, n, row[9], row[8]))
-            else:
-                applied = findings
-                verdict = verdict_of[n]
-                kind = list_kind[n]
-                fresh.append((app_id, value_of[n], n, row[9], row[8]))
-        else:  # the stored ones: applications often share the same list
-            refs = row[7]
-            known = stored_lists.get(refs)
-            if known is None:
-                known = stored_lists[refs] = (
-                    tuple([texts[k] for k in _ids(refs)]))
-                stored_kind[refs] = kinds.setdefault(kind_of(known), len(kinds))
-            findings = known
-            if app_id in with_acceptance:
-                applied = tuple(apply_acceptances(app_id, list(findings), accepted))
-                verdict = verdict_for(applied)
-                kind = kinds.setdefault(kind_of(applied), len(kinds))
-            else:
-                applied = findings  # most severe first: the first one decides
-                verdict = _VERDICT_OF[findings[0].severity] if findings else Verdict.ELIGIBLE
-                kind = stored_kind[refs]
-            if row[6] != verdict:  # a StrEnum equals its value
-                changed_verdicts[app_id] = verdict.value
-        verdicts.append(verdict)
-        kind_at.append(kind)
-        if apps is None:  # the slim application from its rule-input values (as ``codec`` decodes them)
-            amount = None if row[5] is None else _amount(row[5])
-            requested.append(amount)
-            if shown is not None:
-                if shown[verdict] >= cap:  # (not shown: counted only)
-                    continue
-                shown[verdict] += 1
-            app = slim_application(app_id, "" if row[1] is None else row[1], row[2], _FORMS[row[3]] if row[3] else None,
-                                   row[4], amount)
-        else:
-            app = apps[i]
-            requested.append(app.requested)
-        results.append(standing_of(app, verdict, applied))
-    summary = None if listed else summarize_kinds(verdicts, requested, kind_at, list(kinds))
+    read = _standings(rows, keys, lists, accepted, apps, None if listed or not slim else limit, count=not listed)
+    summary = read.summary
     with store.transaction():
-        store.save_check(as_of, rules_version(), len(rows), parts, made_of, fresh, changed_verdicts,
+        store.save_check(as_of, rules_version(), len(rows), parts, made_of, fresh, read.changed,
                          every=len(stale) == len(rows) and not listed)
         if summary is not None:  # every stored verdict is now what a check under ``common`` gives
             round_marks.set_checked(store, common)
@@ -304,72 +242,125 @@ def _run_check(
         else:
             if fresh:  # some are from other inputs than the others'
                 round_marks.set_checked(store, None)
-            if fresh or changed_verdicts:  # the stored summary no longer counts the stored verdicts
+            if fresh or read.changed:  # the stored summary no longer counts the stored verdicts
                 round_marks.set_summary(store, None)
-    return _with_reopened(store, results), summary
+    return _with_reopened(store, read.results), summary
 
 
-def _list_kinds(lists: Sequence[tuple[Finding, ...]], made_of: Sequence[tuple[int, ...]],
-                parts: Sequence[tuple[Finding, ...]], kinds: dict[Kind, int]) -> list[int]:
-    """Per list of findings, the index in ``kinds`` of what a summary reads of it (``kind_of``, added to
-    ``kinds`` as found): once per distinct (code, severity) of its parts (the findings of a part share them)."""
-    of_part: dict[tuple[str, Severity], int] = {}
-    part_kind = [of_part.setdefault((p[0].code, p[0].severity), len(of_part)) for p in parts]
-    by_parts: dict[tuple[int, ...], int] = {}
-    out = []
-    for found, made in zip(lists, made_of, strict=True):
-        shape = tuple(map(part_kind.__getitem__, made))
-        k = by_parts.get(shape)
-        if k is None:
-            k = by_parts[shape] = kinds.setdefault(kind_of(found), len(kinds))
-        out.append(k)
-    return out
+class _Lists:
+    """The distinct lists of findings a check reads, by key: a stored list's JSON text of finding ids
+    (``_ids``), or the index of a list the rules made (``add_made``). Of each, once: its findings, their
+    verdict when none of them is accepted, and the index in ``kinds`` of what a summary reads of them
+    (``kind_of``). ``texts(ids)`` gives the stored findings ``ids`` by id."""
+
+    def __init__(self, texts: Callable[[Iterable[str]], dict[str, Finding]]) -> None:
+        self._texts = texts
+        self.kinds: dict[Kind, int] = {kind_of(()): 0}
+        self.of: dict[str | int, tuple[tuple[Finding, ...], Verdict, int]] = {"[]": ((), Verdict.ELIGIBLE, 0)}
+
+    def add_made(self, lists: Sequence[tuple[Finding, ...]], made_of: Sequence[tuple[int, ...]],
+                 parts: Sequence[tuple[Finding, ...]]) -> None:
+        """The lists the rules made (see ``RoundFindings.lists``), as keys 0, 1, ...: what a summary reads of
+        each is found once per distinct (code, severity) of its parts (the findings of a part share them)."""
+        of_part: dict[tuple[str, Severity], int] = {}
+        part_kind = [of_part.setdefault((p[0].code, p[0].severity), len(of_part)) for p in parts]
+        by_parts: dict[tuple[int, ...], int] = {}
+        kinds, of = self.kinds, self.of
+        for n, (found, made) in enumerate(zip(lists, made_of, strict=True)):
+            shape = tuple(map(part_kind.__getitem__, made))
+            k = by_parts.get(shape)
+            if k is None:
+                k = by_parts[shape] = kinds.setdefault(kind_of(found), len(kinds))
+            # most severe first: the first one decides
+            of[n] = (found, _VERDICT_OF[found[0].severity] if found else Verdict.ELIGIBLE, k)
+
+    def verdicts(self, made: int) -> list[Verdict]:
+        """The verdict of each list the rules made (keys 0 .. made - 1)."""
+        of = self.of
+        return [of[n][1] for n in range(made)]
+
+    def read(self, keys: Iterable[str | int]) -> None:
+        """Make the stored lists among ``keys`` known."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self.of]
+        if not wanted:
+            return
+        texts = self._texts({i for refs in wanted for i in _ids(str(refs))})
+        kinds, of = self.kinds, self.of
+        for refs in wanted:
+            found = tuple([texts[i] for i in _ids(str(refs))])
+            of[refs] = (found, _VERDICT_OF[found[0].severity] if found else Verdict.ELIGIBLE,
+                        kinds.setdefault(kind_of(found), len(kinds)))
 
 
-def _read_back(store: Store, as_of: dt.date, rows: Iterable[tuple[Any, ...]], slim: bool,
-               ) -> tuple[list[Standing], CheckSummary | None]:
-    """The results of the stored verdicts and findings ``rows`` (``round_marks.stored_rows``), the officer's
-    acceptances applied afresh; the check recorded, with the verdicts an acceptance given or revoked since
-    changed. What the loop of ``_run_check`` does for an application whose findings are reused, for every
-    application in one pass. Nothing is recorded and no results are returned if an application has no
-    stored verdict."""
-    texts = {str(n): f for n, f in store.finding_texts().items()}
-    accepted = store.acceptances()
-    with_acceptance = {a for a, _ in accepted}
-    apps = None if slim else store.applications(None)
-    lists: dict[str, tuple[Finding, ...]] = {"[]": ()}  # applications often share the same list
-    amounts: dict[Any, Decimal] = {}
+@dataclass
+class _Read:
+    """What ``_standings`` makes of rows of applications."""
+
+    results: list[Standing]
+    changed: dict[str, str]  # application id -> its verdict, where it is not the stored one
+    summary: CheckSummary | None
+
+
+def _standings(
+    rows: Sequence[tuple[Any, ...]], keys: Sequence[str | int] | None, lists: _Lists,
+    accepted: dict[tuple[str, str], Any], apps: Sequence[Application] | None = None, limit: int | None = None,
+    count: bool = False,
+) -> _Read:
+    """The results of applications ``rows`` (by id: id, applicant, business ID, form, year, requested as
+    stored, the stored verdict, the stored findings' ids as JSON, as ``round_marks.stored_rows`` and
+    ``rule_inputs.check_rows`` give them) with the officer's acceptances applied: each one's list of
+    findings is the one ``keys`` names (None: the stored one); a list the rules made is stored with the
+    verdict of its findings none of which is accepted.
+
+    The results are slim (their application from its row) unless ``apps`` gives each row's application;
+    with ``limit`` only the first ``limit`` of each verdict are made. With ``count`` the summary counts
+    every row (``summarize_kinds``; what it reads of a list is found once per distinct list, and for each
+    application with an acceptance). ``changed`` names the applications whose verdict is not the one stored
+    (an acceptance given or revoked since)."""
+    if keys is None:
+        keys = [row[7] for row in rows]
+    lists.read(k for k in keys if k.__class__ is str)
+    of = lists.of
+    known = list(map(of.__getitem__, keys))
+    verdict_at = [k[1] for k in known]
+    applied: dict[int, tuple[Finding, ...]] = {}
+    kind_at: list[int] = [k[2] for k in known] if count else []
     changed: dict[str, str] = {}
-    results: list[Standing] = []
-    append = results.append
-    verdict_of, eligible, forms = _VERDICT_OF, Verdict.ELIGIBLE, _FORMS
-    for i, (app_id, applicant, business_id, form, year, requested, stored, refs) in enumerate(rows):
-        if stored is None:
-            return [], None
-        findings = lists.get(refs)
-        if findings is None:
-            findings = lists[refs] = tuple([texts[k] for k in _ids(refs)])
-        if app_id in with_acceptance:
-            findings = tuple(apply_acceptances(app_id, list(findings), accepted))
-            verdict = verdict_for(findings)
-        else:  # most severe first: the first one decides
-            verdict = verdict_of[findings[0].severity] if findings else eligible
-        if stored != verdict:  # a StrEnum equals its value
-            changed[app_id] = verdict.value
+    if accepted:
+        with_acceptance = {a for a, _ in accepted}
+        for i, row in enumerate(rows):
+            if row[0] in with_acceptance:
+                findings = applied[i] = tuple(apply_acceptances(row[0], known[i][0], accepted))
+                verdict_at[i] = verdict_for(findings)
+                if count:
+                    kind_at[i] = lists.kinds.setdefault(kind_of(findings), len(lists.kinds))
+    for row, key, verdict, (_, written, _) in zip(rows, keys, verdict_at, known, strict=True):
+        if (row[6] if key.__class__ is str else written) != verdict:  # (a StrEnum equals its value)
+            changed[row[0]] = verdict.value
+    summary = None
+    if count:
+        if apps is None:  # (each distinct amount made once)
+            raw = [row[5] for row in rows]
+            amount_of = {r: None if r is None else _amount(r) for r in set(raw)}
+            amounts = list(map(amount_of.__getitem__, raw))
+        else:
+            amounts = [a.requested for a in apps]
+        summary = summarize_kinds(verdict_at, amounts, kind_at, list(lists.kinds))
+    if limit is None:
+        shown: Iterable[int] = range(len(rows))
+    else:
+        shown = sorted(i for v in VERDICT_ORDER
+                       for i in itertools.islice((i for i, x in enumerate(verdict_at) if x is v), limit))
+    results = []
+    for i in shown:
         if apps is None:  # the slim application from its rule-input values (as ``codec`` decodes them)
-            amount = amounts.get(requested)
-            if amount is None and requested is not None:
-                amount = amounts[requested] = Decimal(requested)
+            app_id, applicant, business_id, form, year, requested = rows[i][:6]
             app = slim_application(app_id, "" if applicant is None else applicant, business_id,
-                                   forms[form] if form else None, year, amount)
+                                   _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
         else:
             app = apps[i]
-        append(standing_of(app, verdict, findings))
-    summary = summarize(results)
-    with store.transaction():
-        store.save_check(as_of, rules_version(), len(results), [], [], [], changed)
-        round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))
-    return _with_reopened(store, results), summary
+        results.append(standing_of(app, verdict_at[i], applied[i] if i in applied else known[i][0]))
+    return _Read(results, changed, summary)
 
 
 # the verdict of findings none of which is accepted, by the most severe one (as ``verdict_for`` gives it)
