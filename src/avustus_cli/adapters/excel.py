@@ -164,7 +164,9 @@ def _score(row: list[Any], matcher: HeaderMatcher) -> tuple[int, RowMatch]:
     return len(found.mapping), found
 
 
-STREAM_ABOVE = 32 * 1024**2  # an .xlsx larger than this is read row by row (bounded memory, slower)
+# an .xlsx larger than this is read in bounded memory whatever its shared-string table: in parts (_Book), or row
+# by row through expat when its sheet cannot be cut
+STREAM_ABOVE = 32 * 1024**2
 
 
 class _CalamineSheet:
