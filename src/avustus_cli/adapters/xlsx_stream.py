@@ -379,7 +379,7 @@ def _dated(number: float, kind: str, epoch: dt.datetime) -> Any:
 
 # --- the sheet cut into small workbooks -------------------------------------------------------------
 
-PART_BYTES = 4 << 20  # a part's sheet XML: its cells held by the reader at once are a few MiB
+PART_BYTES = 2 << 20  # a part's sheet XML: its cells held by the reader at once are a few MiB
 MARK = "\ue000"  # a private-use character: a shared string's index is given as this and the index
 _MARK_BYTES = MARK.encode()
 _SHARED = b't="s"><v>'
