@@ -851,6 +851,7 @@ class _WordTemplate:
         # the body's string form (see _body_string): the package's text around the body, and the shapes proven
         self._shell: tuple[bytes, bytes, bytes] | None = None  # (body's start tag as rendered, bytes before it, after it)
         self._shapes: set[str] = set()
+        self._constant: set[str] = set()  # headers and footers without template tags (rendered once, in _last)
 
     @classmethod
     def learn(cls, data: bytes, ctx: dict[str, Any], env: _Environment, whole: bytes) -> _WordTemplate | None:
@@ -868,17 +869,21 @@ class _WordTemplate:
             env.autoescape = True  # as DocxTemplate.render sets it: the templates are compiled with it
             # (member name, compiled template, (part, encoding) of a header or footer; None for the body)
             parts: list[tuple[str, Any, Any]] = [(_BODY, cls._compile(tpl, tpl.get_xml(), env), None)]
+            constant: set[str] = set()  # headers and footers without template tags: the same in every letter
             for uri in (tpl.HEADER_URI, tpl.FOOTER_URI):
                 for _, part in tpl.get_headers_footers(uri):
                     xml = tpl.get_part_xml(part)
-                    parts.append((part.partname.lstrip("/"), cls._compile(tpl, xml, env),
-                                  (part, tpl.get_headers_footers_encoding(xml))))
+                    name = part.partname.lstrip("/")
+                    parts.append((name, cls._compile(tpl, xml, env), (part, tpl.get_headers_footers_encoding(xml))))
+                    if not any(tag in tpl.patch_xml(xml) for tag in ("{{", "{%", "{#")):
+                        constant.add(name)
             rendered = {name for name, _, _ in parts}
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 for info in z.infolist():
                     if info.filename not in rendered and any(tag in z.read(info) for tag in (b"{{", b"{%", b"{#")):
                         return None
             made = cls(tpl, parts, Package(whole))
+            made._constant = constant
             if made.render(ctx, env) != whole:
                 return None
             made._first = made._rendered_parts(ctx, env)
@@ -955,6 +960,9 @@ class _WordTemplate:
         env.autoescape = True
         out: dict[str, bytes] = {}
         for name, template, header in self._parts:
+            if name in self._constant and name in self._last:
+                out[name] = self._last[name][1]
+                continue
             tpl.current_rendering_part = tpl.docx.part if header is None else header[0]
             xml = self._finish(tpl, template.render(ctx))
             if header is None:
