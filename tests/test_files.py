@@ -130,6 +130,26 @@ def test_a_stage_writer_writes_every_file_owner_only_by_the_end_of_its_block(tmp
         assert {stat.S_IMODE(p.stat().st_mode) for p in paths} == {0o600}
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file modes")
+def test_a_file_written_in_stage_is_owner_only_new_or_replaced_whatever_the_umask(tmp_path, monkeypatch):
+    from avustus_cli.adapters import files
+
+    old = tmp_path / "vanha.html"  # copied from the earlier folder with a wider mode
+    old.write_bytes(b"vanha sisalto, pidempi kuin uusi")
+    old.chmod(0o644)
+    files.write_in_stage(old, b"uusi")
+    assert old.read_bytes() == b"uusi" and _mode(old) == 0o600
+    files.write_in_stage(tmp_path / "uusi.docx", b"x" * 100_000)
+    assert (tmp_path / "uusi.docx").read_bytes() == b"x" * 100_000 and _mode(tmp_path / "uusi.docx") == 0o600
+    monkeypatch.setattr(files, "_process_umask", lambda: 0o277)  # a umask that takes the owner's writing right
+    mask = os.umask(0o277)
+    try:
+        files.write_in_stage(tmp_path / "kirje.html", b"k")
+    finally:
+        os.umask(mask)
+    assert _mode(tmp_path / "kirje.html") == 0o600
+
+
 def test_a_stage_writer_makes_a_content_handed_over_as_a_function_and_keeps_what_it_wrote(tmp_path):
     import hashlib
 

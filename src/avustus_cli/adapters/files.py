@@ -328,14 +328,38 @@ def _umask() -> int:
     return mask
 
 
+@functools.cache
+def _process_umask() -> int:
+    """The umask, read once (reading it sets it for a moment: :class:`StageWriter` reads it before its
+    thread starts, so no file of this run is created meanwhile)."""
+    return _umask()
+
+
 def write_in_stage(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` inside a staging folder that only this run writes (``StagedCopy``,
     ``StagedFolder``): in place, without a temporary file beside it, since nobody reads the folder
-    before it is moved into place as a whole. Owner-only, as :func:`atomic_save`'s files are."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.chmod(path, 0o600)  # a file copied from the earlier folder keeps its own mode otherwise
+    before it is moved into place as a whole. Owner-only, as :func:`atomic_save`'s files are.
+
+    A new file takes three system calls (open, write, close): created owner-only, it needs no change
+    of mode unless the umask takes away the owner's own rights. A file already there (one copied from
+    the earlier folder keeps its own mode) is made owner-only by a change of mode."""
+    binary = getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | binary, 0o600)
+        chmod = _process_umask() & 0o600 != 0
+    except FileExistsError:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | binary, 0o600)
+        chmod = True
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if chmod and hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        elif chmod:
+            os.chmod(path, 0o600)
+    finally:
+        os.close(fd)
     return path
 
 
@@ -367,6 +391,7 @@ class StageWriter:
         self._error: BaseException | None = None
         self._dropped = False
         self.kept: dict[Path, tuple[bytes, str]] = {}  # path -> (bytes, SHA-256) of the files written with keep
+        _process_umask()
         self._thread = threading.Thread(target=self._run, name="stage-writer", daemon=True)
         self._thread.start()
 
