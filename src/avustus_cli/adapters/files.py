@@ -413,8 +413,10 @@ class StageWriter:
     def write(self, path: Path, data: bytes | Callable[[], bytes], *, keep: bool = False) -> Path:
         if self._error is not None:
             raise self._error
-        self._queue.put((Path(path), data, keep))
-        return Path(path)
+        if not isinstance(path, Path):  # a Path is handed over as it is (a thousand letters: no copies)
+            path = Path(path)
+        self._queue.put((path, data, keep))
+        return path
 
     def close(self) -> None:
         """Wait until every file handed over is written; the first write error, if any."""
