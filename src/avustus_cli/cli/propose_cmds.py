@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -64,16 +65,17 @@ def _print_summary(rows, budget) -> None:
     out.print(t2)
 
 
-def _print_paths(out_dir: Path, written: svc.Written) -> None:
+def _print_paths(out_dir: Path, written: svc.Written, final: Callable[[Path], Path]) -> None:
+    """The files written (``final``: where a staged file now is); the letters as one line."""
     letters = {p for p in written.paths if p.parent.name == svc.LETTERS_DIR}
     out.print("Kirjoitettu:", highlight=False)
     for p in written.paths:
         if p not in letters:
-            out.print(f"  {escape(str(p))}", highlight=False)
+            out.print(f"  {escape(str(final(p)))}", highlight=False)
     if letters:
         n = len({p.stem for p in letters})
         out.print(f"  {escape(str(out_dir / svc.LETTERS_DIR))}/ ({n} täydennyspyyntöä, {len(letters)} tiedostoa)", highlight=False)
-    out.print(f"  {escape(str(written.manifest))}", highlight=False)
+    out.print(f"  {escape(str(final(written.manifest)))}", highlight=False)
 
 
 def _print_compare(result: dict, budget) -> None:
@@ -159,8 +161,7 @@ def propose_cmd(
             written = _write_documents(store, settings, stage, out_dir, rows, budget_obj, m, date, final, pdf)
         stage.swap()
     _print_summary(rows, budget_obj)
-    _print_paths(out_dir, svc.Written([stage.final(p) for p in written.paths], stage.final(written.manifest),
-                                      written.pending))
+    _print_paths(out_dir, written, stage.final)  # a thousand letters' final paths are not worked out to be counted
     _print_warnings_and_next(rows, settings, date, out_dir)
 
 
