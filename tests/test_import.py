@@ -401,3 +401,28 @@ def test_a_new_database_is_removed_only_while_empty_and_no_one_else_has_it_open(
     alone = Store.open(tmp_path / "kolmas.db")
     assert alone.discard_if_empty() is True
     assert sorted(p.name for p in tmp_path.iterdir()) == ["toinen.db", "uusi.db"]
+
+
+@pytest.mark.parametrize("gaps", [False, True])
+def test_the_exported_row_is_kept_byte_for_byte(cli, workdir, gaps):
+    """raw_row is the row's JSON object in the sheet's column order: a column without a header is named by
+    its index and left out where it is empty (``gaps``), a column with a header is kept as null when empty;
+    texts with quotes, backslashes, line breaks, NUL-like escapes and percent signs are kept as they are.
+    Over one batch of rows, so that columns of distinct texts are read whole too."""
+    odd = ['"lainattu"', "kenoviiva \\ ja \\u0000", "rivi\nvaihto", "100 % %s %(x)s", "tab\tsisällä"]
+    headers = [*app_row(0), "", 'Huom. 100% "tarkistettu"']
+    rows = []
+    for n in range(1, 2101):
+        row = app_row(n, **{"Toiminnan nimi": f"{odd[n % len(odd)]} {n}", "Puhelin": None if n % 7 == 0 else f"040 {n}"})
+        rows.append([*row.values(), None if gaps and n % 3 == 0 else f"lisä {n}", None if n % 2 else odd[n % len(odd)]])
+    f = write_xlsx(workdir / "v.xlsx", rows, headers=headers)
+    assert cli("import", f).exit_code == 0
+    with sqlite3.connect(workdir / "avustus.db") as conn:
+        stored = dict(conn.execute("select id, raw_row from applications"))
+    assert len(stored) == len(rows)
+    for cells in rows:
+        expected: dict[str, object] = {}
+        for i, (h, c) in enumerate(zip(headers, cells, strict=True)):
+            if h or c is not None:
+                expected[h or str(i)] = c
+        assert stored[cells[0]] == json.dumps(expected, ensure_ascii=False)

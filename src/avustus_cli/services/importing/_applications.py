@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
 from functools import partial
-from itertools import chain, compress, filterfalse
+from itertools import chain, compress, filterfalse, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
 from operator import itemgetter, methodcaller
 from pathlib import Path
@@ -356,17 +356,19 @@ class _RawCell:
     def __init__(self, key: str, keep_empty: bool):
         self.key = encode_basestring(key) + ": "
         self.keep_empty = keep_empty  # a column with a header is kept even when empty
-        self.memo = _Memo(self.entry)
+        self.memo = _Memo(self.value)
 
-    def entry(self, cell: Any) -> str | None:
+    def value(self, cell: Any) -> str | None:
+        """The cell's JSON text (None: the column is left out of the row)."""
         text = _cell_text(cell)
         if text is None:
-            return self.key + "null" if self.keep_empty else None
-        return self.key + (encode_basestring(text) if text.__class__ is str else json.dumps(text, ensure_ascii=False))
+            return "null" if self.keep_empty else None
+        return encode_basestring(text) if text.__class__ is str else json.dumps(text, ensure_ascii=False)
 
     def run(self, cells: Sequence[Any]) -> list[str | None]:
+        """The cells' JSON texts."""
         if self.memo.memo is None and _all_text(cells) and "" not in cells:  # distinct texts: read whole
-            return list(map(self.key.__add__, map(encode_basestring, cells)))
+            return list(map(encode_basestring, cells))
         return self.memo.run(cells)
 
 
@@ -607,7 +609,10 @@ class _Plan:
             return [_raw_row(headers, r) for r in rows]
         columns = [c.run(by_column[i] if by_column is not None else list(map(itemgetter(i), rows)))
                    for i, c in enumerate(self.raw_cells)]
-        return _objects(columns, len(rows))
+        if any(None in c for c in columns):  # a column without a header, left out of the rows where it is empty
+            return _objects([[None if v is None else c.key + v for v in texts]
+                             for c, texts in zip(self.raw_cells, columns, strict=True)], len(rows))
+        return _joined([c.key for c in self.raw_cells], columns, len(rows))
 
     def _columns(self, n: int, parsed: dict[str, _Parsed], out: _Batch) -> None:
         """The columns the store keeps beside the JSON, and each row's organisation."""
@@ -647,6 +652,18 @@ def _objects(columns: list[list[str | None]], n: int) -> list[str]:
     if not any(m and m != n for m in missing):  # every row has every key: joined in C
         return list(map(_BRACED, map(", ".join, zip(*columns, strict=True))))
     return ["{" + ", ".join(filter(None, parts)) + "}" for parts in zip(*columns, strict=True)]
+
+
+def _joined(keys: list[str], columns: Sequence[Sequence[Any]], n: int) -> list[str]:
+    """Each row's JSON object when every row has every key: its texts joined, in C, with the ``"key": ``
+    texts and separators that are the same in every row (no text of its own made for each key of a row)."""
+    if not keys:
+        return ["{}"] * n
+    pieces = ["{" + keys[0], *(", " + k for k in keys[1:]), "}"]
+    parts: list[Iterable[Any]] = [repeat(pieces[0])]
+    for piece, column in zip(pieces[1:], columns, strict=True):
+        parts += (column, repeat(piece))
+    return list(map("".join, zip(*parts, strict=False)))  # (the columns end it: the repeats are endless)
 
 
 _BRACED = "{%s}".__mod__
