@@ -196,18 +196,22 @@ class RoundFindings:
         """The parts the lists are made of: a rule's findings of one severity for one key."""
         return self._found
 
-    def lists(self) -> tuple[list[int], list[tuple[Finding, ...]], list[tuple[int, ...]]]:
-        """(per position, the index of its findings in the second list; the distinct lists of findings;
-        for each list, the :attr:`parts` it is made of, in order)."""
+    def lists(self) -> tuple[list[int], list[tuple[int, ...]]]:
+        """(per position, the index of its list of findings in the second list; the distinct lists, each as
+        the :attr:`parts` it is made of, in order: the findings of a list are those of its parts,
+        :meth:`findings_of`)."""
         if not self._columns:
-            return [0] * self.size, [()], [()]
+            return [0] * self.size, [()]
         columns = [self._columns[k] for k in sorted(self._columns)]  # the order check_application sorts into
         index: dict[tuple[int | None, ...], int] = {}
         of_position = [index.setdefault(combination, len(index)) for combination in zip(*columns, strict=True)]
-        found = self._found
         made_of = [tuple([h for h in combination if h is not None]) for combination in index]
-        lists = [tuple([f for h in combination for f in found[h]]) for combination in made_of]
-        return of_position, lists, made_of
+        return of_position, made_of
+
+    @staticmethod
+    def findings_of(made_of: Sequence[int], parts: Sequence[tuple[Finding, ...]]) -> tuple[Finding, ...]:
+        """The findings of a list made of ``parts`` ``made_of`` (see :meth:`lists`), in order."""
+        return tuple([f for h in made_of for f in parts[h]])
 
 
 def described_history(earlier: Iterable[Grant], fields: Sequence[str]) -> tuple[tuple[Any, ...], ...]:

@@ -219,13 +219,13 @@ def _run_check(
     parts: list[tuple[Finding, ...]] = []
     fresh: list[tuple[str, str, int, str, str]] = []
     if stale:
-        row_ids, of_position, made, made_of, parts = _run_rules(store, settings, as_of, stale,
-                                                                len(stale) == len(rows) and not listed, positions, progress)
-        lists.add_made(made, made_of, parts)
+        row_ids, of_position, made_of, parts = _run_rules(store, settings, as_of, stale,
+                                                          len(stale) == len(rows) and not listed, positions, progress)
+        lists.add_made(made_of, parts)
         list_of = dict(zip(row_ids, of_position, strict=True))  # row id -> the index of its list
         made_at = [list_of[row[11]] if row[10] else -1 for row in rows]
         keys = [row[7] if n < 0 else n for row, n in zip(rows, made_at, strict=True)]
-        value_of = [v.value for v in lists.verdicts(len(made))]
+        value_of = [v.value for v in lists.verdicts(len(made_of))]
         # written with the verdict of their findings none of which is accepted (``_standings`` says which differ)
         fresh = [(row[0], value_of[n], n, row[9], row[8]) for row, n in zip(rows, made_at, strict=True) if n >= 0]
     apps = None if slim else store.applications([row[0] for row in rows] if listed else None)
@@ -249,30 +249,45 @@ def _run_check(
 
 class _Lists:
     """The distinct lists of findings a check reads, by key: a stored list's JSON text of finding ids
-    (``_ids``), or the index of a list the rules made (``add_made``). Of each, once: its findings, their
-    verdict when none of them is accepted, and the index in ``kinds`` of what a summary reads of them
-    (``kind_of``). ``texts(ids)`` gives the stored findings ``ids`` by id."""
+    (``_ids``), or the index of a list the rules made (``add_made``). Of each, once: its findings
+    (:meth:`found`; of a list the rules made, only when asked), their verdict when none of them is
+    accepted, and the index in ``kinds`` of what a summary reads of them (``kind_of``). ``texts(ids)``
+    gives the stored findings ``ids`` by id."""
 
     def __init__(self, texts: Callable[[Iterable[str]], dict[str, Finding]]) -> None:
         self._texts = texts
         self.kinds: dict[Kind, int] = {kind_of(()): 0}
-        self.of: dict[str | int, tuple[tuple[Finding, ...], Verdict, int]] = {"[]": ((), Verdict.ELIGIBLE, 0)}
+        # key -> (its findings, None until asked for a list the rules made; their verdict; their kind)
+        self.of: dict[str | int, tuple[tuple[Finding, ...] | None, Verdict, int]] = {"[]": ((), Verdict.ELIGIBLE, 0)}
+        self._made_of: Sequence[tuple[int, ...]] = ()
+        self._parts: Sequence[tuple[Finding, ...]] = ()
 
-    def add_made(self, lists: Sequence[tuple[Finding, ...]], made_of: Sequence[tuple[int, ...]],
-                 parts: Sequence[tuple[Finding, ...]]) -> None:
-        """The lists the rules made (see ``RoundFindings.lists``), as keys 0, 1, ...: what a summary reads of
-        each is found once per distinct (code, severity) of its parts (the findings of a part share them)."""
+    def add_made(self, made_of: Sequence[tuple[int, ...]], parts: Sequence[tuple[Finding, ...]]) -> None:
+        """The lists the rules made, each as the ``parts`` it is made of (see ``RoundFindings.lists``), as keys
+        0, 1, ...: their verdict is the severity of their first part (most severe first) and what a summary
+        reads of them is found once per distinct (code, severity) of their parts (the findings of a part
+        share them); their findings are put together only when asked (:meth:`found`)."""
         of_part: dict[tuple[str, Severity], int] = {}
         part_kind = [of_part.setdefault((p[0].code, p[0].severity), len(of_part)) for p in parts]
+        verdict_of = [_VERDICT_OF[p[0].severity] for p in parts]
         by_parts: dict[tuple[int, ...], int] = {}
         kinds, of = self.kinds, self.of
-        for n, (found, made) in enumerate(zip(lists, made_of, strict=True)):
+        self._made_of, self._parts = made_of, parts
+        findings_of = RoundFindings.findings_of
+        for n, made in enumerate(made_of):
             shape = tuple(map(part_kind.__getitem__, made))
             k = by_parts.get(shape)
             if k is None:
-                k = by_parts[shape] = kinds.setdefault(kind_of(found), len(kinds))
-            # most severe first: the first one decides
-            of[n] = (found, _VERDICT_OF[found[0].severity] if found else Verdict.ELIGIBLE, k)
+                k = by_parts[shape] = kinds.setdefault(kind_of(findings_of(made, parts)), len(kinds))
+            of[n] = (None, verdict_of[made[0]] if made else Verdict.ELIGIBLE, k)
+
+    def found(self, key: str | int) -> tuple[Finding, ...]:
+        """The findings of the list ``key`` (known: see :meth:`read`)."""
+        found, verdict, kind = self.of[key]
+        if found is None:
+            found = RoundFindings.findings_of(self._made_of[int(key)], self._parts)
+            self.of[key] = (found, verdict, kind)
+        return found
 
     def verdicts(self, made: int) -> list[Verdict]:
         """The verdict of each list the rules made (keys 0 .. made - 1)."""
@@ -330,7 +345,7 @@ def _standings(
         with_acceptance = {a for a, _ in accepted}
         for i, row in enumerate(rows):
             if row[0] in with_acceptance:
-                findings = applied[i] = tuple(apply_acceptances(row[0], known[i][0], accepted))
+                findings = applied[i] = tuple(apply_acceptances(row[0], lists.found(keys[i]), accepted))
                 verdict_at[i] = verdict_for(findings)
                 if count:
                     kind_at[i] = lists.kinds.setdefault(kind_of(findings), len(lists.kinds))
@@ -359,7 +374,7 @@ def _standings(
                                    _FORMS[form] if form else None, year, None if requested is None else _amount(requested))
         else:
             app = apps[i]
-        results.append(standing_of(app, verdict_at[i], applied[i] if i in applied else known[i][0]))
+        results.append(standing_of(app, verdict_at[i], applied[i] if i in applied else lists.found(keys[i])))
     return _Read(results, changed, summary)
 
 
@@ -371,11 +386,11 @@ _VERDICT_OF = {Severity.BLOCKING: Verdict.INELIGIBLE, Severity.DEFICIENCY: Verdi
 def _run_rules(
     store: Store, settings: Settings, as_of: dt.date, ids: list[str], everything: bool, positions: tuple,
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[int], list[int], list[tuple[Finding, ...]], list[tuple[int, ...]], list[tuple[Finding, ...]]]:
+) -> tuple[list[int], list[int], list[tuple[int, ...]], list[tuple[Finding, ...]]]:
     """Every rule over the applications ``ids`` (``everything``: the whole round): (their row ids in
     rule_inputs, per application the index of its findings in the third list, the distinct lists of
-    findings, each in ``check_application``'s order, and the parts each list is made of, the parts:
-    see ``RoundFindings.lists``).
+    findings, each as the parts it is made of in ``check_application``'s order, and the parts: see
+    ``RoundFindings.lists``).
 
     The rules without an SQL predicate read their columns in one pass over the table, the others the rows
     their predicate selects, in one pass for all the rules of the same predicate. Each rule runs once per distinct combination of what it reads among the
@@ -430,8 +445,8 @@ def _run_rules(
         if progress:
             progress(total * n // len(rules), total)
     del columns, selected  # before the lists are made: a big round's columns take much memory
-    of_position, lists, made_of = gathered.lists()
-    return row_ids, of_position, lists, made_of, gathered.parts
+    of_position, made_of = gathered.lists()
+    return row_ids, of_position, made_of, gathered.parts
 
 
 def _runs(rule: Rule, positions: tuple) -> bool:
