@@ -26,6 +26,9 @@ reads the sheet in parts on a second thread, so on an idle machine its wall time
 on a busy one only the CPU seconds compare. ``--rows 400000`` makes a file over 32 MiB (36 MiB), the size
 from which the reader keeps memory bounded whatever the shared-string table.
 
+``--phases`` instead imports the file once, in a child, and prints where the import's main thread spends
+its CPU seconds (``time.thread_time`` around each step; the reader's thread apart).
+
 Targets (issue 14): import within 3x the bare read, peak at most 300 MiB.
 """
 
@@ -113,6 +116,69 @@ print(json.dumps({"rows": rows, "seconds": time.perf_counter() - t0}))
 """
 
 
+def phases(path: Path, db: Path) -> dict:
+    """Run in a child: import ``path`` into the new database ``db`` in this process, with the CPU seconds of
+    the main thread in each step of the import (the steps overlap nowhere; "other" is the rest)."""
+    import functools
+    import threading
+
+    from avustus_cli.adapters.store import Store, rule_inputs
+    from avustus_cli.domain.config import default_settings
+    from avustus_cli.services.importing import _applications as apps
+
+    spent: dict[str, float] = {}
+    main = threading.get_ident()
+
+    def timed(owner: object, name: str, label: str) -> None:
+        f = getattr(owner, name)
+
+        @functools.wraps(f)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            if threading.get_ident() != main:
+                return f(*args, **kwargs)
+            t = time.thread_time()
+            try:
+                return f(*args, **kwargs)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.thread_time() - t
+
+        setattr(owner, name, wrapper)
+
+    for owner, name, label in [
+        (apps._Plan, "encode", "encoding rows (_Plan.encode)"), (apps, "_hashes", "hashes (_hashes)"),
+        (apps._Plan, "inputs", "rule inputs made (_Plan.inputs)"), (rule_inputs.Fill, "write", "rule inputs written (Fill.write)"),
+        (rule_inputs.Fill, "finish", "rule inputs finished (Fill.finish)"),
+        (Store, "write_applications", "applications written"), (Store, "audit_each", "audit rows written"),
+        (Store, "create_indexes", "indexes made again"),
+    ]:
+        timed(owner, name, label)
+    batches = apps._batches
+
+    def taken(*args: object, **kwargs: object) -> object:  # the generator's own time, batch by batch
+        it = batches(*args, **kwargs)
+        while True:
+            t = time.thread_time()
+            try:
+                b = next(it)
+            except StopIteration:
+                return
+            finally:
+                spent["rows from the reader (_batches)"] = spent.get("rows from the reader (_batches)", 0.0) + time.thread_time() - t
+            yield b
+
+    apps._batches = taken
+    t0 = time.thread_time()
+    store = Store.open(db)
+    store.command = "import"
+    apps.import_applications(store, path, default_settings(2027))
+    store.close()
+    total = time.thread_time() - t0
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {"main_thread_cpu_s (import_applications)": round(total, 2), "process_cpu_s": round(ru.ru_utime + ru.ru_stime, 2),
+            **{k: round(v, 2) for k, v in sorted(spent.items(), key=lambda kv: -kv[1])},
+            "other": round(total - sum(spent.values()), 2)}
+
+
 def measure_child(cmd: list[str]) -> dict:
     """Run ``cmd`` as the only child of this process: wall time and its peak RSS."""
     t0 = time.perf_counter()
@@ -129,11 +195,16 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--json", action="store_true", help="print the numbers as JSON")
     ap.add_argument("--no-check", action="store_true", help="leave out the refresh and the first check after the import")
+    ap.add_argument("--phases", action="store_true", help="only import, and print the main thread's CPU seconds by step")
     ap.add_argument("--_read", help=argparse.SUPPRESS)
+    ap.add_argument("--_phases", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--_child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a._read:
         print(json.dumps(bare_read(Path(a._read))))
+        return
+    if a._phases:
+        print(json.dumps(phases(Path(a._phases[0]), Path(a._phases[1]))))
         return
     if a._child:
         res = measure_child(a._child)
@@ -145,6 +216,16 @@ def main() -> None:
 
     compileall.compile_dir(str(ROOT / "src"), quiet=1)
     me = [sys.executable, str(Path(__file__).resolve())]
+    if a.phases:
+        with tempfile.TemporaryDirectory() as d:
+            steps = json.loads(subprocess.run([*me, "--_phases", str(path), str(Path(d) / "avustus.db")],
+                                              capture_output=True, text=True, check=True).stdout)
+        if a.json:
+            print(json.dumps(steps, indent=2))
+        else:
+            for k, v in steps.items():
+                print(f"{k:36} {v}")
+        return
     read = json.loads(subprocess.run([*me, "--_read", str(path)], capture_output=True, text=True, check=True).stdout)
     startup = json.loads(subprocess.run([*me, "--_child", sys.executable, "-m", "avustus_cli", "--version"],
                                         capture_output=True, text=True, check=True).stdout)
