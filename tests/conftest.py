@@ -197,6 +197,16 @@ def python() -> str:
 TODAY = dt.date(2027, 1, 10)
 
 
+def checked_sample(db: Path, as_of: str = "2027-01-10") -> Cli:
+    """The sample round's applications and earlier grants imported into ``db`` and checked on ``as_of``."""
+    cli = Cli(db, SAMPLE / "avustus.toml")
+    for args in (("import", SAMPLE / "hakemukset.xlsx"), ("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx"),
+                 ("check", "--as-of", as_of)):
+        r = cli(*args)
+        assert r.exit_code in (0, 1), (args, r.output)
+    return cli
+
+
 @dataclass(frozen=True)
 class DemoRound:
     path: Path  # the folder: avustus.db, esitys/, paatokset/, paatokset_sj/

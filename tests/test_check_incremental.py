@@ -121,13 +121,19 @@ def test_another_day_other_settings_or_a_forced_run_check_everything_again(tmp_p
     assert sorted(ran) == everything
 
 
-def test_an_acceptance_changes_the_verdict_without_running_the_rules(tmp_path, ran):
+def _accepted_round(tmp_path):
+    """A round of two checked applications where the officer has accepted every finding of H-0001."""
     _, store = _round(tmp_path, [app_row(1, Toimintakunnat="Jyväskylä; Tampere"), app_row(2)])
     settings = default_settings()
     first = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
     assert first["H-0001"].verdict.value != "eligible"
     for code in {f.code for f in first["H-0001"].findings}:  # none blocking: each can be accepted
         checks.accept(store, "H-0001", code, "Virkailijan harkinta.")
+    return store, settings, first
+
+
+def test_an_acceptance_changes_the_verdict_without_running_the_rules(tmp_path, ran):
+    store, settings, first = _accepted_round(tmp_path)
     ran.clear()
     now = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
     assert ran == []
@@ -139,12 +145,7 @@ def test_an_acceptance_changes_the_verdict_without_running_the_rules(tmp_path, r
 def test_an_acceptance_holds_where_the_rules_run_again(tmp_path, ran):
     """The rules' new findings are stored with the verdict the officer's acceptances give, for a check of
     the whole round, of one application and of every rule."""
-    _, store = _round(tmp_path, [app_row(1, Toimintakunnat="Jyväskylä; Tampere"), app_row(2)])
-    settings = default_settings()
-    first = {r.app.id: r for r in checks.run_check(store, settings, DAY, slim=True)}
-    assert first["H-0001"].verdict.value != "eligible"
-    for code in {f.code for f in first["H-0001"].findings}:  # none blocking: each can be accepted
-        checks.accept(store, "H-0001", code, "Virkailijan harkinta.")
+    store, settings, first = _accepted_round(tmp_path)
     for n, (ids, reuse) in enumerate(((None, True), (["H-0001"], True), (None, False)), 1):
         ran.clear()
         day = DAY + dt.timedelta(days=n)  # (another day: the rules run again)

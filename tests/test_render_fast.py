@@ -17,7 +17,7 @@ from avustus_cli.adapters import render
 from avustus_cli.adapters.zips import Package
 from avustus_cli.domain.config import default_settings
 
-from .conftest import SAMPLE, Cli
+from .conftest import SAMPLE, Cli, checked_sample
 
 _TEXT_KEYS = {"name", "applicant", "activity_name", "text", "reason", "purpose", "id"}
 
@@ -98,10 +98,7 @@ def test_a_package_with_a_member_replaced_is_what_zipfile_writes():
 
 @pytest.mark.slow
 def test_propose_on_the_sample_round_writes_the_same_bytes_either_way(tmp_path, monkeypatch):
-    cli = Cli(tmp_path / "round.db", SAMPLE / "avustus.toml")
-    cli("import", SAMPLE / "hakemukset.xlsx")
-    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
-    cli("check", "--as-of", "2027-01-10")
+    checked_sample(tmp_path / "round.db")
     outputs = []
     for fast in (False, True):
         monkeypatch.setattr(render, "FAST_DOCX", fast)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from avustus_cli.adapters import excel
 from avustus_cli.adapters.excel import Formula, Sheet, stable_xlsx, write_workbook
 
-from .conftest import SAMPLE, Cli
+from .conftest import SAMPLE, Cli, checked_sample
 
 TEXTS = ["Ääni & <Kuva> ry \"lainaus\" 'yksi'", "  alussa välilyönti", "lopussa välilyönti ", "Rivi 1\nRivi 2\tsarkain",
          "rivinvaihto\r\nWindows", "=SUM(A1:A2)", "+358 40 123", "-5", "@käyttäjä", "#N/A", "#DIV/0!", "=", "", "]]> ja &amp;",
@@ -129,10 +129,7 @@ def test_any_rows_give_the_bytes_openpyxl_writes(tmp_path, monkeypatch, rows, sp
 
 @pytest.mark.slow
 def test_propose_on_the_sample_round_writes_the_same_workbooks_either_way(tmp_path, monkeypatch, spliced):
-    cli = Cli(tmp_path / "round.db", SAMPLE / "avustus.toml")
-    cli("import", SAMPLE / "hakemukset.xlsx")
-    cli("import", "--history", SAMPLE / "aiemmat_avustukset.xlsx")
-    cli("check", "--as-of", "2027-01-10")
+    checked_sample(tmp_path / "round.db")
     outputs = []
     for fast in (False, True):
         monkeypatch.setattr(excel, "FAST_XLSX", fast)
