@@ -134,3 +134,25 @@ def test_the_cache_folder_follows_the_system(monkeypatch, tmp_path):
         assert render._cache_dir() == tmp_path / "avustus" / "mallipohjat"
     monkeypatch.setenv(render.CACHE_DIR_VARIABLE, "  ")
     assert render._cache_dir() is None
+
+
+@pytest.mark.skipif(os.name == "nt", reason="folder modes and owners are POSIX's")
+def test_a_cache_folder_others_can_write_into_is_not_used(kept, tmp_path, monkeypatch):
+    folder, compiled, fresh = kept
+    ctx = render.example_context("taydennyspyynto")
+    settings = default_settings(2027)
+    folder.mkdir(mode=0o700)
+    os.chmod(folder, 0o777)  # shared: code someone else put there would be run
+    render.render_html("taydennyspyynto", ctx, settings)
+    assert compiled and not any(folder.iterdir())
+    fresh()
+    link = tmp_path / "linkki"
+    os.chmod(folder, 0o700)
+    link.symlink_to(folder)  # a link is not the user's own folder either
+    monkeypatch.setenv(render.CACHE_DIR_VARIABLE, str(link))
+    render.render_html("taydennyspyynto", ctx, settings)
+    assert compiled and not any(folder.iterdir())
+    fresh()
+    monkeypatch.setenv(render.CACHE_DIR_VARIABLE, str(folder))  # the user's own private folder is used
+    render.render_html("taydennyspyynto", ctx, settings)
+    assert any(folder.iterdir())

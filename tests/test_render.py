@@ -671,3 +671,19 @@ def test_the_document_writer_names_a_folder_or_file_it_cannot_write(tmp_path, in
     with pytest.raises(TemplateError, match=r"tiedostoa .*a\.html ei voitu kirjoittaa: .*Onko tiedosto auki Wordissa\?"):
         with DocumentWriter(tmp_path / "kirjeet", settings, ("html",), in_stage=in_stage) as writer:
             writer.write("a", "taydennyspyynto", example_context("taydennyspyynto"))
+
+
+def test_a_letter_the_writers_thread_could_not_write_is_named_when_the_next_one_is_handed_over(tmp_path):
+    import time
+
+    from avustus_cli.adapters.render import DocumentWriter
+
+    settings = default_settings(2027)
+    (tmp_path / "kirjeet" / "a.html").mkdir(parents=True)  # a folder where the first letter should be
+    with pytest.raises(TemplateError, match=r"tiedostoa .*a\.html ei voitu kirjoittaa: .*Onko tiedosto auki Wordissa\?"):
+        with DocumentWriter(tmp_path / "kirjeet", settings, ("html",), in_stage=True) as writer:
+            writer.write("a", "taydennyspyynto", example_context("taydennyspyynto"))
+            waited = time.monotonic()
+            while writer._writer._error is None and time.monotonic() - waited < 30:
+                time.sleep(0.01)
+            writer.write("b", "taydennyspyynto", example_context("taydennyspyynto"))

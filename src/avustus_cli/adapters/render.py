@@ -505,9 +505,24 @@ def _kept_code(mode: str) -> _Kept | None:
         return None
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _own_private_folder(folder):
+            return None
         return _Kept(folder, f"{_module_version()}|{mode}")
     except OSError:
         return None
+
+
+def _own_private_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder of this user's that no one else can write into (the code kept
+    there is run: a folder shared with others, or a link to one, is not used). On Windows the user's own
+    local application data folder is taken as it is."""
+    import os
+    import stat
+
+    if os.name == "nt":
+        return True
+    st = os.lstat(folder)
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o022 == 0
 
 
 def _officer_dir(settings: Settings) -> Path | None:
@@ -1095,7 +1110,12 @@ class DocumentWriter:
             self._made = True
         for path, data in rendered:
             if self._writer is not None:
-                self._writer.write(path, data, keep=self._keep)
+                from avustus_cli.adapters.files import StageWriteError
+
+                try:  # an earlier file the writer's thread could not write surfaces here or when the block is left
+                    self._writer.write(path, data, keep=self._keep)
+                except StageWriteError as e:
+                    raise _unwritten(e.filename, e.strerror) from None
                 continue
             made = data if isinstance(data, bytes) else data()
             try:
