@@ -78,7 +78,7 @@ FactsOf = Callable[[Finding, Application, "RuleContext"], Mapping[str, Any]]
 
 _CODE = re.compile(r"^[A-Z]\d{2}$")
 # what a ``by_name`` rule is given as the quoted name when it runs for a kind of names: NUL characters, which
-# no imported text holds (an Excel cell cannot), so that each application's quoted name replaces exactly it
+# no imported text holds (the import removes control characters from every cell), so that each application's quoted name replaces exactly it
 QUOTED_NAME = "\x00name\x00"
 KindOf = Callable[[Application, str], Any]
 
