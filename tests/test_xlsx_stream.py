@@ -223,6 +223,10 @@ def test_rows_and_columns_are_named_as_in_the_sheet_when_the_first_row_and_colum
         (b'<row r="5"><c r="AAAA5"/><c r="A6000"/></row>', (6000, 18279)),  # more letters than a sheet has
         (b'<row r="950000"><c r="A950000"/><c r="V950000"/></row>', (950000, 22)),  # every reference read
         (b'<row r="950000"><c r="A950000"/><c r="T950000"/></row>', None),
+        # cells without a reference, placed one after another: counted by their places, not their references
+        (b'<row r="9000000">' + b"<c><v>1</v></c>" * 1000 + b"</row>", (9000000, 3)),
+        (b'<row r="19999999"><c r="A19999999"/></row><row><c/><c t="n"><v>2</v></c></row>', (20000000, 2)),
+        (b'<row r="5">' + b"<c><v>1</v></c>" * 3 + b'</row><row><c s="1" r="B7"/></row>', None),
     ],
 )
 def test_a_part_reaching_beyond_the_cell_limit_is_refused_before_it_is_read(piece, refused):
@@ -233,6 +237,45 @@ def test_a_part_reaching_beyond_the_cell_limit_is_refused_before_it_is_read(piec
         with pytest.raises(xlsx_stream.TooManyCells) as e:
             xlsx_stream.Parts._check_cells(piece)
         assert (e.value.rows, e.value.columns) == refused
+
+
+def test_cells_without_references_are_refused_by_their_places_before_they_are_read(workdir, monkeypatch):
+    """A part whose far row holds cells without references reaches as far as its cells' places: it is
+    refused before calamine sizes a grid from them (their references alone counted one column)."""
+    path = write_xlsx(workdir / "paikat.xlsx", [app_row(1), app_row(2)])
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    far = b'<row r="9000000">' + b"<c><v>1</v></c>" * 1000 + b"</row></sheetData>"
+    items["xl/worksheets/sheet1.xml"] = items["xl/worksheets/sheet1.xml"].replace(b"</sheetData>", far)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    monkeypatch.setattr(xlsx_stream, "PART_BYTES", 1 << 20)  # the far row in the part of the header
+    ws = excel._Book(path, path.name).sheet("Hakemukset")
+    assert isinstance(ws, excel._PartedSheet)
+    with pytest.raises(xlsx_stream.TooManyCells) as e:
+        list(ws.iter_rows())
+    assert e.value.rows == 9000000 and e.value.columns > 1  # (the columns the header reaches, at least)
+
+
+def test_a_small_sheet_refused_before_its_header_is_named_for_its_cells_not_for_a_missing_header(workdir):
+    """A small file whose sheet declares no extent and holds a far cell in its first part gives no rows to
+    look for the header in: the refusal names the cells beyond the limit, not a missing header column."""
+    import re
+
+    from avustus_cli.domain.errors import InputFileError
+    from avustus_cli.domain.fields import APPLICATION_SPECS
+
+    path = _far_row_after(write_xlsx(workdir / "kauas.xlsx", [app_row(1), app_row(2)]))
+    with zipfile.ZipFile(path) as z:
+        items = {i.filename: z.read(i.filename) for i in z.infolist()}
+    items["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension[^>]*>", b"", items["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in items.items():
+            z.writestr(name, body)
+    with pytest.raises(InputFileError) as e:
+        excel.read_table(path, APPLICATION_SPECS)
+    assert "A1:XFD1048576" in str(e.value) and "sarakeotsikkoa" not in str(e.value), str(e.value)
 
 
 def _prefixed(path: Path) -> Path:

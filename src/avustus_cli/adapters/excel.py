@@ -352,15 +352,16 @@ def _strings_size(path: Path) -> int:
         return 0  # (the checks before reading name the fault)
 
 
-def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
-                required: str) -> tuple[int, str, int, RowMatch, list[Any]] | None:
+def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher, required: str,
+                refused: list[tuple[str, Exception]] | None = None) -> tuple[int, str, int, RowMatch, list[Any]] | None:
     """(score, sheet, 0-based row, match, cells) of the row among the first rows of ``names`` that reads
-    best as a header: the one naming the required field, then the one naming most fields."""
+    best as a header: the one naming the required field, then the one naming most fields. A sheet whose
+    first rows reach beyond the cell limit is judged by the rows before; (sheet, the refusal) into ``refused``."""
     best: tuple[int, str, int, RowMatch, list[Any]] | None = None
     for name in names:
         try:
             ws = book.sheet(name)
-            for i, row in zip(range(HEADER_SCAN_ROWS), _below_the_limit(ws.iter_rows()), strict=False):
+            for i, row in zip(range(HEADER_SCAN_ROWS), _below_the_limit(ws.iter_rows(), name, refused), strict=False):
                 score, row_match = _score(row, matcher)
                 has_required = required in row_match.mapping.values()
                 key = (has_required, score)
@@ -373,14 +374,17 @@ def _header_row(book: _Book, names: list[str], matcher: HeaderMatcher,
     return best
 
 
-def _below_the_limit(rows: Iterator[list[Any]]) -> Iterator[list[Any]]:
+def _below_the_limit(rows: Iterator[list[Any]], name: str,
+                     refused: list[tuple[str, Exception]] | None = None) -> Iterator[list[Any]]:
     """The rows until one reaches beyond the cell limit (then refused where the rows are read, after the
-    header and the rows before it have been judged)."""
+    header and the rows before it have been judged; or, when no header is found, instead of its absence)."""
     try:
         yield from rows
     except Exception as e:
         if type(e).__name__ != "TooManyCells":
             raise
+        if refused is not None:
+            refused.append((name, e))
 
 
 def _rows_below(ws: Any, header_index: int, display: str, name: str) -> Iterator[tuple[int, list[Any]]]:
@@ -451,8 +455,11 @@ def read_table(
         raise InputFileError("työkirjassa ei ole yhtään taulukkoa.", file=display)
     if sheet is not None and sheet not in names:
         raise InputFileError(f"taulukkoa '{sheet}' ei ole. Taulukot: {', '.join(names)}.", file=display)
-    best = _header_row(book, [sheet] if sheet else names, matcher, required)
+    refused: list[tuple[str, Exception]] = []
+    best = _header_row(book, [sheet] if sheet else names, matcher, required, refused)
     if best is None or (refuse_missing and required not in best[3].mapping.values()):
+        if refused:  # the header may lie beyond the cells that were refused: the refusal is the answer
+            raise _reading_failed(refused[0][1], display, refused[0][0])
         label = next(s.label for s in specs if s.name == required)
         where = f"taulukosta '{sheet}'" if sheet else "yhdestäkään taulukosta"
         raise InputFileError(

@@ -390,6 +390,7 @@ _DIMENSION_TAG = re.compile(rb"<dimension\b[^>]*>")
 _CELL_LETTERS = re.compile(rb' r="([A-Z]+)[0-9]')
 _CELL_ROWS = re.compile(rb' r="[A-Z]*([0-9]+)"')  # (a row's own number too)
 _FORMULA_TAG = re.compile(rb"<f[ >/]")
+_ANY_REF = re.compile(r"([A-Z]+)([0-9]+)$")  # (beyond a sheet's rows and columns too)
 
 
 class Parts:
@@ -476,7 +477,12 @@ class Parts:
 
         Most parts are judged with one search: with its last row numbered N, a part whose references are
         all of one letter and number rows below the next round number after N (below 500 000 when N is
-        400 123) reaches no further than that many rows of 26 columns. Else every reference is read."""
+        400 123) reaches no further than that many rows of 26 columns. Else every reference is read; and
+        when a cell does not start with its reference (it may have none: the reader places it after the
+        cell before it, and a row without one after the row before it), every cell's place is counted."""
+        if piece.count(b'<c r="') != piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/"):
+            Parts._check_places(piece)
+            return
         at = piece.rfind(b'<row r="')
         last = piece[at + 8: piece.find(b'"', at + 8)] if at >= 0 else b""
         if last.isdigit() and (lead := int(last[:1])) < 9:
@@ -492,6 +498,27 @@ class Parts:
         columns = max(map(column_index, map(bytes.decode, set(_CELL_LETTERS.findall(piece)))), default=0) + 1
         if last_row * columns > MAX_CELLS:
             raise TooManyCells(last_row, columns)
+
+    @staticmethod
+    def _check_places(piece: bytes) -> None:
+        """TooManyCells when a cell of the part, placed as the reader places it (by its reference, else after
+        the cell or row before it), lies beyond MAX_CELLS."""
+        place = [0, 0, 0, 0]  # row, column of the last cell, the last row and column reached
+
+        def start(name: str, attrs: dict[str, str]) -> None:
+            if name == "row":
+                r = attrs.get("r", "")
+                place[0], place[1] = (int(r) if r.isdigit() else place[0] + 1), 0
+            elif name == "c":
+                m = _ANY_REF.match(attrs.get("r", ""))
+                place[1] = column_index(m.group(1)) + 1 if m else place[1] + 1
+                place[2], place[3] = max(place[2], int(m.group(2)) if m else place[0]), max(place[3], place[1])
+                if place[2] * place[3] > MAX_CELLS:
+                    raise TooManyCells(place[2], place[3])
+
+        p = expat.ParserCreate()
+        p.StartElementHandler = start
+        p.Parse(b"<sheetData>" + _clean(piece) + b"</sheetData>", True)
 
     def _formulas(self, xml: bytes) -> None:
         """The cells of a part that hold a formula, into ``formulas``."""
