@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -267,12 +268,7 @@ def test_a_small_sheet_refused_before_its_header_is_named_for_its_cells_not_for_
     from avustus_cli.domain.fields import APPLICATION_SPECS
 
     path = _far_row_after(write_xlsx(workdir / "kauas.xlsx", [app_row(1), app_row(2)]))
-    with zipfile.ZipFile(path) as z:
-        items = {i.filename: z.read(i.filename) for i in z.infolist()}
-    items["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension[^>]*>", b"", items["xl/worksheets/sheet1.xml"])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in items.items():
-            z.writestr(name, body)
+    _rewrite_sheet(path, lambda xml: re.sub(rb"<dimension[^>]*>", b"", xml))
     with pytest.raises(InputFileError) as e:
         excel.read_table(path, APPLICATION_SPECS)
     assert "A1:XFD1048576" in str(e.value) and "sarakeotsikkoa" not in str(e.value), str(e.value)
@@ -282,11 +278,14 @@ def _prefixed(path: Path) -> Path:
     """The workbook with its sheet's elements written with a namespace prefix (x:worksheet, x:row, ...)."""
     import re
 
+    return _rewrite_sheet(path, lambda xml: re.sub(rb"<(/?)([A-Za-z]+[ >/])", rb"<\1x:\2", xml).replace(b'xmlns="', b'xmlns:x="', 1))
+
+
+def _rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> Path:
+    """The workbook at ``path`` with its first sheet's XML replaced by ``change`` of it."""
     with zipfile.ZipFile(path) as z:
         items = {i.filename: z.read(i.filename) for i in z.infolist()}
-    xml = items["xl/worksheets/sheet1.xml"]
-    xml = re.sub(rb"<(/?)([A-Za-z]+[ >/])", rb"<\1x:\2", xml).replace(b'xmlns="', b'xmlns:x="', 1)
-    items["xl/worksheets/sheet1.xml"] = xml
+    items["xl/worksheets/sheet1.xml"] = change(items["xl/worksheets/sheet1.xml"])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for name, body in items.items():
             z.writestr(name, body)
@@ -325,11 +324,6 @@ def test_a_sheet_without_a_declared_extent_gives_progress_an_estimate_of_its_row
     from avustus_cli.domain.fields import APPLICATION_SPECS
 
     path = write_xlsx(workdir / "virta.xlsx", [app_row(i) for i in range(1, 3001)])
-    with zipfile.ZipFile(path) as z:
-        items = {i.filename: z.read(i.filename) for i in z.infolist()}
-    items["xl/worksheets/sheet1.xml"] = re.sub(rb"<dimension[^>]*>", b"", items["xl/worksheets/sheet1.xml"])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, body in items.items():
-            z.writestr(name, body)
+    _rewrite_sheet(path, lambda xml: re.sub(rb"<dimension[^>]*>", b"", xml))
     table = excel.read_table(path, APPLICATION_SPECS)
     assert 2700 <= table.total_rows <= 3300
