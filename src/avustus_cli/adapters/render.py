@@ -41,7 +41,7 @@ from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from avustus_cli.adapters.files import write_atomic
+from avustus_cli.adapters.files import StageWriteError, StageWriter, write_atomic
 from avustus_cli.domain import fmt
 from avustus_cli.domain.config import Settings
 from avustus_cli.domain.errors import AvustusError
@@ -1088,13 +1088,11 @@ class DocumentWriter:
         self.folder = Path(folder)
         self._settings, self._formats, self._in_stage, self._keep = settings, formats, in_stage, keep
         self._made = False
-        self._writer: Any = None
+        self._writer: StageWriter | None = None
         self.kept: dict[Path, tuple[bytes, str]] = {}  # path -> (bytes, SHA-256) with ``keep``, once the block is left
 
     def __enter__(self) -> DocumentWriter:
         if self._in_stage:
-            from avustus_cli.adapters.files import StageWriter
-
             self._writer = StageWriter().__enter__()
         return self
 
@@ -1110,8 +1108,6 @@ class DocumentWriter:
             self._made = True
         for path, data in rendered:
             if self._writer is not None:
-                from avustus_cli.adapters.files import StageWriteError
-
                 try:  # an earlier file the writer's thread could not write surfaces here or when the block is left
                     self._writer.write(path, data, keep=self._keep)
                 except StageWriteError as e:
@@ -1129,8 +1125,6 @@ class DocumentWriter:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if self._writer is None:
             return
-        from avustus_cli.adapters.files import StageWriteError
-
         try:
             self._writer.__exit__(exc_type, exc, tb)
         except StageWriteError as e:
