@@ -661,8 +661,8 @@ def write_workbook(path: Path, sheets: Sequence[Sheet], *, private: bool = False
     header row on every page, "sivu X / Y" at the foot. Text wraps in its column and every row is
     as high as its longest cell, so no text runs over another cell.
 
-    ``stable``: the same sheets give the same bytes (what :func:`stable_xlsx` makes of openpyxl's
-    file: fixed property dates and member times). Such a workbook's data rows are written straight as
+    ``stable``: the same sheets give the same bytes (openpyxl's file with fixed property dates and
+    member times). Such a workbook's data rows are written straight as
     the worksheet XML that openpyxl writes for them (see :func:`_fast_rows`; openpyxl still writes the
     rest of the package), several times faster for a big sheet; a value of a kind that writer does not
     cover sends the whole workbook through openpyxl."""
@@ -959,14 +959,6 @@ def _write_stable_zip(path: str | Path, members: Sequence[tuple[str, bytes]]) ->
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             out.writestr(zi, body)
-
-
-def stable_xlsx(path: Path) -> None:
-    """Make a written .xlsx/.docx byte-stable in place: its members rezipped as :func:`write_workbook`
-    writes a ``stable`` workbook (fixed property dates and member times)."""
-    with zipfile.ZipFile(path) as z:
-        members = stable_members([(i.filename, z.read(i)) for i in z.infolist()])
-    atomic_save(path, lambda tmp: _write_stable_zip(tmp, members))
 
 
 def read_rows(path: Path, sheet: str, display: str | None = None) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
