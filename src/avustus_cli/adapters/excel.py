@@ -690,12 +690,13 @@ class _NotCovered(Exception):
 
 @dataclass
 class _FastSheet:
-    """A worksheet's data rows as XML (``rows``), for the package openpyxl writes without them; ``cells``:
-    the (row, column) of every cell openpyxl would hold for them (the sheet's dimension)."""
+    """A worksheet's data rows as XML (``rows``), for the package openpyxl writes without them; ``extent``:
+    the first and last row and the last column of the cells openpyxl would hold for them (the sheet's
+    dimension; their first column is A), None when they hold no cell."""
 
     ws: Any
     rows: list[str]
-    cells: set[tuple[int, int]]
+    extent: tuple[int, int, int] | None
 
 
 def _build(sheets: Sequence[Sheet], *, fast: bool) -> tuple[Any, list[_FastSheet]]:
@@ -893,10 +894,11 @@ def _fast_rows(wb: Any, ws: Any, rows: list[tuple[int, float, list[tuple[int, An
             else:
                 raise _NotCovered
         out.append("</row>")
-    cells: set[tuple[int, int]] = set()
-    for (r, _, _), n, span in zip(rows, lengths, spans, strict=True):
-        cells.update((r, c) for c in range(1, max(n, span if span > 1 else 0) + 1))
-    return _FastSheet(ws, out, cells)
+    # the cells openpyxl would hold: columns 1 to the row's length (or its label's span) of each row
+    held = [(r, last) for (r, _, _), n, span in zip(rows, lengths, spans, strict=True)
+            if (last := max(n, span if span > 1 else 0)) > 0]
+    extent = (min(r for r, _ in held), max(r for r, _ in held), max(c for _, c in held)) if held else None
+    return _FastSheet(ws, out, extent)
 
 
 def _saved(wb: Any) -> list[tuple[str, bytes]]:
@@ -920,10 +922,13 @@ def _spliced_members(wb: Any, fast: list[_FastSheet]) -> list[tuple[str, bytes]]
     for name, data in members:
         if name in before:
             f, old = before[name]
-            cells = set(f.ws._cells) | f.cells
+            # the smallest and largest row and column of the worksheet's own cells and the rows' (from column 1)
+            rs, cs = [c[0] for c in f.ws._cells], [c[1] for c in f.ws._cells]
+            if f.extent is not None:
+                rs += f.extent[:2]
+                cs += [1, f.extent[2]]
             ref = "A1:A1"
-            if cells:
-                rs, cs = [c[0] for c in cells], [c[1] for c in cells]
+            if rs:
                 ref = f"{get_column_letter(min(cs))}{min(rs)}:{get_column_letter(max(cs))}{max(rs)}"
             rows = "".join(f.rows).encode("ascii", "xmlcharrefreplace")
             dim_old, dim_new = f'<dimension ref="{old}"/>'.encode(), f'<dimension ref="{ref}"/>'.encode()
