@@ -120,6 +120,33 @@ def test_a_documents_content_hash_reads_its_zip_directory_like_zipfile(tmp_path)
     assert content_sha256(path) == base
 
 
+def test_letters_sharing_members_at_other_places_hash_as_zipfile_reads_each(tmp_path):
+    """The entries of members read in one letter's directory are used again for the next letters: a member
+    moved by a longer body before it, a member of the same name with other bytes, and core.xml with other
+    properties each give the hash zipfile gives (an archive with a comment goes through zipfile)."""
+    import io
+    import zipfile
+
+    from avustus_cli.adapters.files import content_sha256
+
+    def package(body: bytes, title: str, styles: bytes, comment: bytes = b"") -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("word/document.xml", body)
+            z.writestr("docProps/core.xml", f"<cp><dcterms:modified>2027-01-0{len(body) % 9 + 1}</dcterms:modified>"
+                                            f"<dc:title>{title}</dc:title></cp>")
+            z.writestr("word/styles.xml", styles)
+            z.comment = comment
+        return buf.getvalue()
+
+    path = tmp_path / "kirje.docx"
+    cases = [(b"<w:body>" + b"x" * n + b"</w:body>", title, styles)
+             for n in (1, 5, 500) for title in ("A", "B") for styles in (b"<s/>", b"<s>toinen</s>")]
+    hashes = [content_sha256(path, package(*case)) for case in cases]
+    assert hashes == [content_sha256(path, package(*case, comment=b"c")) for case in cases]
+    assert len(set(hashes)) == len(cases)
+
+
 def test_a_stage_writer_writes_every_file_owner_only_by_the_end_of_its_block(tmp_path):
     from avustus_cli.adapters.files import StageWriter
 

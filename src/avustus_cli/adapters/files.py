@@ -210,8 +210,7 @@ def content_sha256(path: Path, data: bytes | None = None) -> str:
     h = hashlib.sha256()
     members = _zip_members(data)
     if members is not None:
-        for name, digest in sorted(members, key=lambda m: m[0]):
-            h.update(name.encode() + b"\0" + digest.encode() + b"\n")
+        h.update(b"".join(line for _, line in sorted(members, key=lambda m: m[0])))
         return h.hexdigest()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for info in sorted(z.infolist(), key=lambda i: i.filename):
@@ -229,10 +228,14 @@ _CORE = "docProps/core.xml"
 _CORE_DATES = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
 
 
-def _zip_members(data: bytes) -> list[tuple[str, str]] | None:
-    """(name, digest) of each member as :func:`content_sha256` hashes it, read straight from a plain
+def _zip_members(data: bytes) -> list[tuple[str, bytes]] | None:
+    """(name, line) of each member, the line :func:`content_sha256` hashes for it (its name and digest), read
+    straight from a plain
     archive's central directory (a proposal's thousand letters are hashed this way, without building a
-    ``ZipFile`` each); None for anything else (an archive comment, zip64, an odd entry): ``zipfile`` reads it."""
+    ``ZipFile`` each); None for anything else (an archive comment, zip64, an odd entry): ``zipfile`` reads it.
+
+    A member's entry in the directory, but for where the member starts (``_DIRECTORY_ENTRIES``), gives its
+    name and line: the letters of a batch share most of their members, whose entries are read once."""
     import struct
 
     if len(data) < 22 or data[-22:-18] != b"PK\x05\x06":
@@ -240,29 +243,61 @@ def _zip_members(data: bytes) -> list[tuple[str, str]] | None:
     _, _, _, total, size, start, comment = struct.unpack_from("<HHHHIIH", data, len(data) - 18)
     if comment or total == 0xFFFF or start + size != len(data) - 22:
         return None
-    out: list[tuple[str, str]] = []
+    out: list[tuple[str, bytes]] = []
+    known = _DIRECTORY_ENTRIES
     pos = start
     for _ in range(total):
         if data[pos:pos + 4] != b"PK\x01\x02":
             return None
-        flags, method = struct.unpack_from("<HH", data, pos + 8)
-        crc, csize, usize, n, m, k = struct.unpack_from("<IIIHHH", data, pos + 16)
-        (offset,) = struct.unpack_from("<I", data, pos + 42)
-        raw = data[pos + 46:pos + 46 + n]
-        if 0xFFFFFFFF in (csize, usize, offset) or b"\0" in raw:
+        n, m, k = struct.unpack_from("<HHH", data, pos + 28)
+        if data[pos + 42:pos + 46] == b"\xff\xff\xff\xff":  # zip64: the member's start is elsewhere
             return None
-        name = raw.decode("utf-8" if flags & 0x800 else "cp437")
-        if name == _CORE:
+        entry = data[pos + 4:pos + 42] + data[pos + 46:pos + 46 + n]
+        member = known.get(entry)
+        if member is None:
+            member = _directory_entry(entry, n)
+            if member is None:
+                return None
+            if len(known) >= 4096:
+                known.clear()
+            known[entry] = member
+        if member[0] == _CORE:
+            flags, method = struct.unpack_from("<HH", data, pos + 8)
+            (csize,) = struct.unpack_from("<I", data, pos + 20)
+            (offset,) = struct.unpack_from("<I", data, pos + 42)
             if data[offset:offset + 4] != b"PK\x03\x04" or method not in (0, 8) or flags & 0x1:
                 return None
             ln, le = struct.unpack_from("<HH", data, offset + 26)
             body = data[offset + 30 + ln + le:offset + 30 + ln + le + csize]
-            digest = _core_digest(body, method)
-        else:
-            digest = f"{crc:08x}:{usize}"
-        out.append((name, digest))
+            member = (member[0], _member_line(member[0], _core_digest(body, method)))
+        out.append(member)
         pos += 46 + n + m + k
     return out if pos == start + size else None
+
+
+# a member's central directory entry without its signature and where the member starts (its flags, method,
+# time, CRC-32, sizes, name's and extras' lengths, attributes, and its name) -> (name, line); the line of
+# docProps/core.xml is not kept here (its digest is of the member's own bytes)
+_DIRECTORY_ENTRIES: dict[bytes, tuple[str, bytes]] = {}
+
+
+def _member_line(name: str, digest: str) -> bytes:
+    """What :func:`content_sha256` hashes for a member: its name and digest."""
+    return name.encode() + b"\0" + digest.encode() + b"\n"
+
+
+def _directory_entry(entry: bytes, n: int) -> tuple[str, bytes] | None:
+    """(name, line) of a member from its directory ``entry`` as :func:`_zip_members` keys it (``n``: the
+    length of its name); None when it cannot be read this way (zip64 sizes, a NUL in its name)."""
+    import struct
+
+    flags, _ = struct.unpack_from("<HH", entry, 4)
+    crc, csize, usize = struct.unpack_from("<III", entry, 12)
+    raw = entry[38:38 + n]
+    if 0xFFFFFFFF in (csize, usize) or b"\0" in raw:
+        return None
+    name = raw.decode("utf-8" if flags & 0x800 else "cp437")
+    return name, (b"" if name == _CORE else _member_line(name, f"{crc:08x}:{usize}"))
 
 
 @functools.lru_cache(maxsize=64)
