@@ -658,6 +658,42 @@ def test_the_document_writer_writes_a_batch_in_stage_and_keeps_what_it_wrote(tmp
 
 
 @pytest.mark.parametrize("in_stage", [False, True])
+def test_the_objects_made_before_a_batch_are_frozen_while_it_is_written_and_given_back_after(tmp_path, in_stage):
+    """The garbage collector leaves the older objects alone during a batch (gc.freeze) and has them back when
+    the block is left, also on an error; objects someone else froze stay frozen; with the collector off
+    nothing is frozen."""
+    import gc
+
+    from avustus_cli.adapters.render import DocumentWriter
+
+    settings = default_settings(2027)
+    assert gc.get_freeze_count() == 0
+    with DocumentWriter(tmp_path / "a", settings, ("html",), in_stage=in_stage) as writer:
+        assert gc.get_freeze_count() > 0
+        writer.write("a", "taydennyspyynto", example_context("taydennyspyynto"))
+    assert gc.get_freeze_count() == 0
+    with pytest.raises(TemplateError):
+        with DocumentWriter(tmp_path / "b", settings, ("html",), in_stage=in_stage) as writer:
+            assert gc.get_freeze_count() > 0
+            writer.write("a", "taydennyspyynto", {})  # no context: a template error
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with DocumentWriter(tmp_path / "c", settings, ("html",), in_stage=in_stage):
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        with DocumentWriter(tmp_path / "d", settings, ("html",), in_stage=in_stage):
+            assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("in_stage", [False, True])
 def test_the_document_writer_names_a_folder_or_file_it_cannot_write(tmp_path, in_stage):
     from avustus_cli.adapters.render import DocumentWriter
 
