@@ -13,6 +13,7 @@ import functools
 import gc
 import hashlib
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -150,7 +151,7 @@ def _read_shown(store: Store, settings: Settings, as_of: dt.date, limit: int) ->
     if read.changed:  # (not what the summary counted: count again)
         return None
     with store.transaction():
-        store.save_check(as_of, rules_version(), summary.total[0], [], [], [], {})
+        store.save_check(as_of, rules_version(), summary.total[0], [], [], _NO_ROWS, {})
     return CheckedRound(summary, first_by_verdict(_with_reopened(store, read.results), None))
 
 
@@ -202,7 +203,7 @@ def _run_check(
                               apps, count=True)
             assert read.summary is not None  # (counted)
             with store.transaction():
-                store.save_check(as_of, rules_version(), len(stored), [], [], [], read.changed)
+                store.save_check(as_of, rules_version(), len(stored), [], [], _NO_ROWS, read.changed)
                 round_marks.set_summary(store, read.summary.to_json(), _acceptances_key(accepted))
             return _with_reopened(store, read.results), read.summary
     rule_inputs.refresh(store)
@@ -214,20 +215,26 @@ def _run_check(
     rows = rule_inputs.check_rows(store, common, listed, every=not reuse)
     stale = [row[0] for row in rows if row[10]]  # whose findings may differ from the stored ones
     lists = _Lists(functools.partial(round_marks.finding_texts, store))
-    keys: list[str | int] | None = None  # per row, its list's key: the stored one's refs, or a new list's index
+    keys: Sequence[str | int] | None = None  # per row, its list's key: the stored one's refs, or a new list's index
     made_of: list[tuple[int, ...]] = []  # each new list's parts
     parts: list[tuple[Finding, ...]] = []
-    fresh: list[tuple[str, str, int, str, str]] = []
+    fresh: tuple[Sequence[Any], ...] = _NO_ROWS
     if stale:
         row_ids, of_position, made_of, parts = _run_rules(store, settings, as_of, stale,
                                                           len(stale) == len(rows) and not listed, positions, progress)
         lists.add_made(made_of, parts)
         list_of = dict(zip(row_ids, of_position, strict=True))  # row id -> the index of its list
-        made_at = [list_of[row[11]] if row[10] else -1 for row in rows]
-        keys = [row[7] if n < 0 else n for row, n in zip(rows, made_at, strict=True)]
-        value_of = [v.value for v in lists.verdicts(len(made_of))]
+        ran = rows if len(stale) == len(rows) else [row for row in rows if row[10]]  # (by id, as ``rows``)
+        made_at = list(map(list_of.__getitem__, map(_ROW_ID, ran)))
+        if ran is rows:
+            keys = made_at  # (a list of ints is a list of keys)
+        else:
+            at = iter(made_at)
+            keys = [next(at) if row[10] else row[7] for row in rows]
+        value_of = [v.value for v in lists.verdicts()]
         # written with the verdict of their findings none of which is accepted (``_standings`` says which differ)
-        fresh = [(row[0], value_of[n], n, row[9], row[8]) for row, n in zip(rows, made_at, strict=True) if n >= 0]
+        fresh = (list(map(_ID, ran)), list(map(value_of.__getitem__, made_at)), made_at, list(map(_DATA_HASH, ran)),
+                 list(map(_FINGERPRINT, ran)))
     apps = None if slim else store.applications([row[0] for row in rows] if listed else None)
     if apps is not None and len(apps) != len(rows):
         raise AssertionError("the applications and their rule inputs differ")  # (the store lists both by id)
@@ -240,9 +247,9 @@ def _run_check(
             round_marks.set_checked(store, common)
             round_marks.set_summary(store, summary.to_json(), _acceptances_key(accepted))
         else:
-            if fresh:  # some are from other inputs than the others'
+            if fresh[0]:  # some are from other inputs than the others'
                 round_marks.set_checked(store, None)
-            if fresh or read.changed:  # the stored summary no longer counts the stored verdicts
+            if fresh[0] or read.changed:  # the stored summary no longer counts the stored verdicts
                 round_marks.set_summary(store, None)
     return _with_reopened(store, read.results), summary
 
@@ -261,25 +268,32 @@ class _Lists:
         self.of: dict[str | int, tuple[tuple[Finding, ...] | None, Verdict, int]] = {"[]": ((), Verdict.ELIGIBLE, 0)}
         self._made_of: Sequence[tuple[int, ...]] = ()
         self._parts: Sequence[tuple[Finding, ...]] = ()
+        self._made_verdicts: list[Verdict] = []
 
     def add_made(self, made_of: Sequence[tuple[int, ...]], parts: Sequence[tuple[Finding, ...]]) -> None:
         """The lists the rules made, each as the ``parts`` it is made of (see ``RoundFindings.lists``), as keys
         0, 1, ...: their verdict is the severity of their first part (most severe first) and what a summary
-        reads of them is found once per distinct (code, severity) of their parts (the findings of a part
-        share them); their findings are put together only when asked (:meth:`found`)."""
-        of_part: dict[tuple[str, Severity], int] = {}
+        reads of them (``kind_of``) is found once per distinct shape (the (code, severity) of each part, which
+        the findings of a part share) from the shape alone; their findings are put together only when asked
+        (:meth:`found`). A big round's lists are nearly as many as its applications: each step is one pass
+        in C over them (``map``), and only the distinct shapes are looked at one by one."""
+        of_part: dict[tuple[str, Severity], int] = {}  # (code, severity) -> its number
         part_kind = [of_part.setdefault((p[0].code, p[0].severity), len(of_part)) for p in parts]
+        code_of = [code for code, _ in of_part]
+        problem_of = [s is Severity.BLOCKING or s is Severity.DEFICIENCY for _, s in of_part]
+        review_of = [s is Severity.REVIEW for _, s in of_part]
         verdict_of = [_VERDICT_OF[p[0].severity] for p in parts]
-        by_parts: dict[tuple[int, ...], int] = {}
+        verdict_of.append(Verdict.ELIGIBLE)  # (the "first part" of a list of no parts: -1)
+        shapes = list(map(tuple, map(map, itertools.repeat(part_kind.__getitem__), made_of)))
         kinds, of = self.kinds, self.of
+        kind_at = {  # (kind_of of findings none of which is accepted, from their codes and severities)
+            shape: kinds.setdefault((frozenset(map(code_of.__getitem__, shape)), any(map(problem_of.__getitem__, shape)),
+                                     any(map(review_of.__getitem__, shape))), len(kinds))
+            for shape in dict.fromkeys(shapes)}
         self._made_of, self._parts = made_of, parts
-        findings_of = RoundFindings.findings_of
-        for n, made in enumerate(made_of):
-            shape = tuple(map(part_kind.__getitem__, made))
-            k = by_parts.get(shape)
-            if k is None:
-                k = by_parts[shape] = kinds.setdefault(kind_of(findings_of(made, parts)), len(kinds))
-            of[n] = (None, verdict_of[made[0]] if made else Verdict.ELIGIBLE, k)
+        self._made_verdicts = list(map(verdict_of.__getitem__, map(next, map(iter, made_of), itertools.repeat(-1))))
+        of.update(enumerate(zip(itertools.repeat(None), self._made_verdicts, map(kind_at.__getitem__, shapes),
+                                strict=False)))  # (key n: its findings, not made yet; its verdict; its kind)
 
     def found(self, key: str | int) -> tuple[Finding, ...]:
         """The findings of the list ``key`` (known: see :meth:`read`)."""
@@ -289,10 +303,9 @@ class _Lists:
             self.of[key] = (found, verdict, kind)
         return found
 
-    def verdicts(self, made: int) -> list[Verdict]:
-        """The verdict of each list the rules made (keys 0 .. made - 1)."""
-        of = self.of
-        return [of[n][1] for n in range(made)]
+    def verdicts(self) -> list[Verdict]:
+        """The verdict of each list the rules made (keys 0, 1, ...: see :meth:`add_made`)."""
+        return self._made_verdicts
 
     def read(self, keys: Iterable[str | int]) -> None:
         """Make the stored lists among ``keys`` known."""
@@ -332,15 +345,18 @@ def _standings(
     every row (``summarize_kinds``; what it reads of a list is found once per distinct list, and for each
     application with an acceptance). ``changed`` names the applications whose verdict is not the one stored
     (an acceptance given or revoked since)."""
+    stored_at: Sequence[int]  # the rows whose list is a stored one
     if keys is None:
-        keys = [row[7] for row in rows]
-    lists.read(k for k in keys if k.__class__ is str)
+        keys = list(map(_STORED_REFS, rows))
+        stored_at = range(len(rows))
+    else:
+        stored_at = [i for i, k in enumerate(keys) if k.__class__ is str]
+    lists.read(map(keys.__getitem__, stored_at))
     of = lists.of
     known = list(map(of.__getitem__, keys))
-    verdict_at = [k[1] for k in known]
+    verdict_at = list(map(_SECOND, known))
     applied: dict[int, tuple[Finding, ...]] = {}
-    kind_at: list[int] = [k[2] for k in known] if count else []
-    changed: dict[str, str] = {}
+    kind_at: list[int] = list(map(_THIRD, known)) if count else []
     if accepted:
         with_acceptance = {a for a, _ in accepted}
         for i, row in enumerate(rows):
@@ -349,13 +365,17 @@ def _standings(
                 verdict_at[i] = verdict_for(findings)
                 if count:
                     kind_at[i] = lists.kinds.setdefault(kind_of(findings), len(lists.kinds))
-    for row, key, verdict, (_, written, _) in zip(rows, keys, verdict_at, known, strict=True):
-        if (row[6] if key.__class__ is str else written) != verdict:  # (a StrEnum equals its value)
+    # a row whose list the rules made is written with that list's verdict (``known``): only a stored list's
+    # row and one with an acceptance can have a verdict other than the one written
+    changed: dict[str, str] = {}
+    for i in sorted({*stored_at, *applied}) if applied else stored_at:
+        row, verdict = rows[i], verdict_at[i]
+        if (row[6] if keys[i].__class__ is str else known[i][1]) != verdict:  # (a StrEnum equals its value)
             changed[row[0]] = verdict.value
     summary = None
     if count:
         if apps is None:  # (each distinct amount made once)
-            raw = [row[5] for row in rows]
+            raw = list(map(_REQUESTED_RAW, rows))
             amount_of = {r: None if r is None else _amount(r) for r in set(raw)}
             amounts = list(map(amount_of.__getitem__, raw))
         else:
@@ -381,6 +401,13 @@ def _standings(
 # the verdict of findings none of which is accepted, by the most severe one (as ``verdict_for`` gives it)
 _VERDICT_OF = {Severity.BLOCKING: Verdict.INELIGIBLE, Severity.DEFICIENCY: Verdict.SUPPLEMENT,
                Severity.REVIEW: Verdict.REVIEW, Severity.NOTE: Verdict.ELIGIBLE}
+
+# a row of ``rule_inputs.check_rows``: its id, fingerprint, data hash and row id
+_ID, _FINGERPRINT, _DATA_HASH, _ROW_ID = (operator.itemgetter(n) for n in (0, 8, 9, 11))
+# a row of ``rule_inputs.check_rows`` or ``round_marks.stored_rows``: its requested amount as stored, its stored
+# findings' ids; and an entry of ``_Lists.of``: its verdict, its kind
+_REQUESTED_RAW, _STORED_REFS, _SECOND, _THIRD = (operator.itemgetter(n) for n in (5, 7, 1, 2))
+_NO_ROWS: tuple[Sequence[Any], ...] = ((), (), (), (), ())  # ``Store.save_check``'s columns of no application
 
 
 def _run_rules(

@@ -1205,34 +1205,33 @@ class Store:
         applications: int,
         parts: Sequence[Sequence[Finding]],
         lists: Sequence[Sequence[int]],
-        fresh: Iterable[tuple[str, str, int, str, str]],
+        fresh: Sequence[Sequence[Any]],
         verdicts: dict[str, str],
         every: bool = False,
     ) -> int:
         """Record a check run over ``applications`` applications: the findings and verdicts of those
-        whose rules ran (``fresh``: (application id, verdict, the index of its findings in ``lists``, its
-        data hash, its fingerprint), replacing their earlier ones) and the new verdicts of the others
-        (``verdicts``: an acceptance given or revoked since). A list of findings is given as the indexes
-        of its ``parts`` in order; each part is a sequence of findings, and every part is in some list of
-        ``fresh``. ``every``: ``fresh`` holds every application.
+        whose rules ran (``fresh``: five columns, one entry per application: its id, its verdict, the index of
+        its findings in ``lists``, its data hash and its fingerprint; they replace its earlier ones) and the
+        new verdicts of the others (``verdicts``: an acceptance given or revoked since). A list of findings
+        is given as the indexes of its ``parts`` in order; each part is a sequence of findings, and every part
+        is in some list of ``fresh``. ``every``: ``fresh`` holds every application.
 
         Each distinct finding is written once (``finding_texts``, one ``executemany``) and an
-        application's findings as the list of their ids beside its verdict (one ``executemany``);
-        texts no application refers to any more are deleted."""
+        application's findings as the list of their ids beside its verdict (one ``executemany``, its rows
+        made in C from the columns); texts no application refers to any more are deleted."""
         check_id = int(self.conn.execute(
             "insert into checks (at, as_of, user, rules_version, applications) values (?, ?, ?, ?, ?)",
             (now(), as_of.isoformat(), os_user(), rules_version, applications),
         ).lastrowid or 0)
-        rows = list(fresh)
-        if rows:
+        app_ids, verdict_values, list_at, data_hashes, fingerprints = fresh
+        if app_ids:
             ids: dict[Finding, str] = {}
             first = int(self.conn.execute("select coalesce(max(id), 0) + 1 from finding_texts").fetchone()[0])
             part_refs = [",".join([ids.setdefault(f, str(first + len(ids))) for f in part]) for part in parts]
-            refs = ["[" + ",".join(map(part_refs.__getitem__, made_of)) + "]" for made_of in lists]
+            refs = [f"[{','.join(map(part_refs.__getitem__, made_of))}]" for made_of in lists]
             self.conn.executemany(  # (ids numbered in the order they were added)
                 "insert into finding_texts (id, code, severity, message, field) values (?, ?, ?, ?, ?)",
                 [(n, f.code, _SEVERITY_VALUE[f.severity], f.message, f.field) for n, f in enumerate(ids, first)])
-            as_of_text = as_of.isoformat()
             if every and not self.conn.execute(
                     "select exists (select 1 from verdicts v where not exists "
                     "(select 1 from applications a where a.id = v.application_id))").fetchone()[0]:
@@ -1240,9 +1239,9 @@ class Store:
             self.conn.executemany(
                 "insert or replace into verdicts (application_id, verdict, check_id, as_of, content_hash, fingerprint, "
                 "findings) values (?, ?, ?, ?, ?, ?, ?)",
-                [(app_id, verdict, check_id, as_of_text, data_hash, fingerprint, refs[n])
-                 for app_id, verdict, n, data_hash, fingerprint in rows])
-            if len(rows) == self.conn.execute("select count(*) from verdicts").fetchone()[0]:
+                zip(app_ids, verdict_values, repeat(check_id), repeat(as_of.isoformat()), data_hashes, fingerprints,
+                    map(refs.__getitem__, list_at), strict=False))  # (the columns are as long as each other)
+            if len(app_ids) == self.conn.execute("select count(*) from verdicts").fetchone()[0]:
                 self.conn.execute("delete from finding_texts where id < ?", (first,))  # every list was replaced
             else:
                 self.conn.execute("delete from finding_texts where id < ? and id not in "
