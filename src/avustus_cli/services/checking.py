@@ -421,59 +421,164 @@ def _run_rules(
 
     The rules without an SQL predicate read their columns in one pass over the table, the others the rows
     their predicate selects, in one pass for all the rules of the same predicate. Each rule runs once per distinct combination of what it reads among the
-    applications its predicate selects."""
+    applications its predicate selects.
+
+    The passes are asked for in the order the rules first need them, and over the whole round made ahead
+    (``rule_inputs.Reads``): while a rule runs, the next rules' passes are read. A rule's findings are
+    added in the rules' order once the positions of its applications are known (from the pass over every
+    row, which the first rules with a predicate need not wait for)."""
     listed = not everything
     if listed:
         rule_inputs.use_ids(store, ids)
-    params = sql_parameters(settings)
-    rules = list(RULES.values())
-    expressions: dict[str, int] = {}  # over every row: expression -> its column (the row ids are column 0)
-    selecting: dict[str, dict[str, int]] = {}  # an SQL predicate -> the expressions its rules read -> column
+    rules = [r for r in RULES.values() if _runs(r, positions)]
+    # the passes, in the order the rules first need them: per SQL predicate, the rows it selects with the
+    # columns its rules read; over every row, the columns of the first rule without a predicate (its row ids
+    # give every rule's positions: a short pass, read early) and those of the others
+    passes: dict[str | int, tuple[str | None, dict[str, int]]] = {}  # -> (predicate, expression -> column)
+    pass_of: dict[str, str | int] = {}  # rule code -> its pass (a predicate; 0 or 1: over every row)
     for r in rules:
-        if not _runs(r, positions):
-            continue
-        wanted = (rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history"
-                  else _expressions(r))
-        columns_of = selecting.setdefault(r.where, {}) if r.where else expressions
-        for e in wanted:
+        key = pass_of[r.code] = r.where or (1 if 0 in passes else 0)
+        columns_of = passes.setdefault(key, (r.where, {}))[1]  # (the row ids are column 0)
+        for e in rule_inputs.HISTORY_EXPRESSIONS if r.needs == "history" else _expressions(r):
             columns_of.setdefault(e, len(columns_of) + 1)
-    selected: dict[str, tuple[list[int], list[list[Any]]]] = {}  # predicate -> (positions, columns) it selects
-    columns = rule_inputs.columns(store, list(expressions), None, listed, params)
-    row_ids = columns[0]
-    total = len(row_ids)
-    if progress:
-        progress(0, total)
-    position_of: dict[int, int] | None = None  # row id -> position
-    gathered = RoundFindings(total)
+    passes.setdefault(0, (None, {}))
+    with rule_inputs.Reads(store, sql_parameters(settings), listed) as reads:
+        handle = {key: reads.columns(list(columns_of), where) for key, (where, columns_of) in passes.items()}
+        histories = reads.histories() if any(r.needs == "history" for r in rules) else -1
+        reads.start()
+        made = _Made(progress, len(RULES))
+        _rules_over(store, settings, as_of, positions, reads, handle, histories, passes, pass_of, made)
+    row_ids, gathered = made.row_ids, made.gathered
+    assert row_ids is not None and gathered is not None  # (the pass over every row is always taken)
+    del made  # before the lists are made: a big round's columns take much memory
+    of_position, made_of = gathered.lists()
+    return row_ids, of_position, made_of, gathered.parts
+
+
+def _rules_over(
+    store: Store, settings: Settings, as_of: dt.date, positions: tuple, reads: rule_inputs.Reads,
+    handle: dict[str | int, int], histories: int, passes: dict[str | int, tuple[str | None, dict[str, int]]],
+    pass_of: dict[str, str | int], made: _Made,
+) -> None:
+    """``_run_rules``' rules, in order, each over its pass (``pass_of``) of ``passes`` (read by ``reads``:
+    ``handle``); ``histories``: the read of the recipients' histories (a rule on earlier grants). What they
+    find is added to ``made``."""
+    selected: dict[str, list[list[Any]]] = {}  # predicate -> the columns it selects
     decoder = InputDecoder()
     ctx = RuleContext(settings, as_of, (), positions)
     texts_seen: dict[int, str] = {}
-    for n, rule in enumerate(rules, 1):
+    first = functools.partial(reads.take_columns, handle[0])
+    for n, rule in enumerate(RULES.values(), 1):
         if not _runs(rule, positions):
-            pass
-        elif rule.needs == "history":
-            _run_history_rule(store, rule, settings, as_of, positions, row_ids,
-                              [columns[expressions[e]] for e in rule_inputs.HISTORY_EXPRESSIONS], gathered)
+            made.done(n)
+            continue
+        key = pass_of[rule.code]
+        where, columns_of = passes[key]
+        if where is not None:  # the rows of rules with the same predicate are read once, with all their columns
+            if where not in selected:
+                selected[where] = reads.take_columns(handle[where])
+            found = selected[where]
         else:
-            at: list[int] | None = None  # the positions of the applications the predicate selects (None: all)
-            if rule.where:  # the rows of rules with the same predicate are read once, with all their columns
-                columns_of = selecting[rule.where]
-                if rule.where not in selected:
-                    found = rule_inputs.columns(store, list(columns_of), rule.where, listed, params)
-                    if position_of is None:
-                        position_of = dict(zip(row_ids, range(total), strict=True))
-                    selected[rule.where] = (list(map(position_of.__getitem__, found[0])), found)
-                at, found = selected[rule.where]
-                read = [found[columns_of[e]] for e in _expressions(rule)]
-            else:
-                read = [columns[expressions[e]] for e in _expressions(rule)]
-            keys = list(zip(*read, strict=True)) if read else [()] * (total if at is None else len(at))
-            gathered.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys, at)
-        if progress:
-            progress(total * n // len(rules), total)
-    del columns, selected  # before the lists are made: a big round's columns take much memory
-    of_position, made_of = gathered.lists()
-    return row_ids, of_position, made_of, gathered.parts
+            assert isinstance(key, int)
+            found = made.every_row(first, key, functools.partial(reads.take_columns, handle[key]))
+        read = [found[columns_of[e]] for e in (rule_inputs.HISTORY_EXPRESSIONS if rule.needs == "history"
+                                               else _expressions(rule))]
+        if rule.needs == "history":
+            _run_history_rule(store, rule, settings, as_of, positions, found[0], read,
+                              reads.take_histories(histories), made.gathered)
+        else:
+            keys = list(zip(*read, strict=True)) if read else [()] * len(found[0])
+            made.add(rule.code, _findings_by_key(store, rule, keys, decoder, ctx, texts_seen), keys,
+                     where, found[0])
+        made.done(n)
+    made.every_row(first, 0, first)
+    made.passes.clear()
+
+
+class _Made:
+    """What ``_run_rules``' rules found, added to ``RoundFindings`` in the rules' order as soon as the
+    applications' positions are known (from the pass over every row, :meth:`every_row`); the rules that
+    ran before are added then, and ``progress`` told of them."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None, rules: int) -> None:
+        self.progress = progress
+        self.rules = rules
+        self.row_ids: list[int] | None = None  # of the applications, in the order of their positions
+        self.passes: dict[int, list[list[Any]]] = {}  # the passes over every row read (in the positions' order)
+        self.gathered: RoundFindings | None = None
+        self.position_of: dict[int, int] | None = None  # row id -> position
+        self.at: dict[str, list[int]] = {}  # predicate -> the positions of the rows it selects
+        # the rules' findings added once the positions are known: (code, found, keys, predicate, row ids)
+        self.waiting: list[tuple[str, dict[tuple[Any, ...], list[Finding]], list[tuple[Any, ...]], str | None,
+                                 list[int]]] = []
+        self.ran = 0  # the rules done
+        self._told = 0  # the rules ``progress`` was told of (once the positions are known)
+
+    def every_row(self, first: Callable[[], list[list[Any]]], key: int,
+                  read: Callable[[], list[list[Any]]]) -> list[list[Any]]:
+        """The columns of the pass over every row ``key``, read (``read``) the first time, in the order of
+        the positions, which the first such pass gives (``first``, read first)."""
+        if self.gathered is None:
+            columns = self.passes[0] = first()
+            self.row_ids = columns[0]
+            total = len(self.row_ids)
+            self.gathered = RoundFindings(total)
+            if self.progress:
+                self.progress(0, total)
+            for waiting in self.waiting:
+                self._add(*waiting)
+            self.waiting = []
+            self._tell(self.ran)
+        if key in self.passes:
+            return self.passes[key]
+        columns = self.passes[key] = read()
+        if columns[0] != self.row_ids:  # (the same rows in another order: put in the positions' order)
+            assert self.row_ids is not None
+            of = dict(zip(columns[0], range(len(columns[0])), strict=True))
+            if len(of) != len(self.row_ids):
+                raise AssertionError("the passes over every row read other rows")
+            order = list(map(of.__getitem__, self.row_ids))
+            columns = self.passes[key] = [[c[i] for i in order] for c in columns]
+        return columns
+
+    def _positions(self) -> dict[int, int]:
+        """row id -> position."""
+        if self.position_of is None:
+            assert self.row_ids is not None
+            self.position_of = dict(zip(self.row_ids, range(len(self.row_ids)), strict=True))
+        return self.position_of
+
+    def add(self, code: str, found: dict[tuple[Any, ...], list[Finding]], keys: list[tuple[Any, ...]],
+            where: str | None, rows: list[int]) -> None:
+        """A rule's findings per key, ``keys`` those of the rows ``rows`` (row ids) its predicate ``where``
+        selects (None: every row, in order)."""
+        if self.gathered is None:
+            self.waiting.append((code, found, keys, where, rows))
+        else:
+            self._add(code, found, keys, where, rows)
+
+    def _add(self, code: str, found: dict[tuple[Any, ...], list[Finding]], keys: list[tuple[Any, ...]],
+             where: str | None, rows: list[int]) -> None:
+        assert self.gathered is not None and self.row_ids is not None
+        at: list[int] | None = None
+        if where is not None:
+            at = self.at.get(where)
+            if at is None:
+                at = self.at[where] = list(map(self._positions().__getitem__, rows))
+        self.gathered.add(code, found, keys, at)
+
+    def done(self, n: int) -> None:
+        """The first ``n`` rules have run."""
+        self.ran = n
+        if self.gathered is not None:
+            self._tell(n)
+
+    def _tell(self, n: int) -> None:
+        if self.progress and self.row_ids is not None:
+            total = len(self.row_ids)
+            for k in range(self._told + 1, n + 1):
+                self.progress(total * k // self.rules, total)
+            self._told = n
 
 
 def _runs(rule: Rule, positions: tuple) -> bool:
@@ -564,7 +669,7 @@ def _findings_by_name(
 
 def _run_history_rule(
     store: Store, rule: Rule, settings: Settings, as_of: dt.date, positions: tuple, row_ids: list[int],
-    read: Sequence[list[Any]], gathered: RoundFindings,
+    read: Sequence[list[Any]], histories: tuple[dict[str, int], dict[int, str]], gathered: RoundFindings | None,
 ) -> None:
     """A rule on earlier grants (R01): once per distinct history, as the rule sees it (``reads_grants``).
 
@@ -575,7 +680,8 @@ def _run_history_rule(
     (``rule_inputs.grant_histories``) share them as the rule sees them, so the grants are made objects for one
     recipient of each kind only. The other applications (of an applicant and a lead besides it, or of a group
     a grant was made on one of) are seen a group at a time as ``earlier_grants`` gives them."""
-    history_of, example = rule_inputs.grant_histories(store)
+    assert gathered is not None
+    history_of, example = histories
     if not history_of:
         return
     business_ids, lead_ids, years, granted = read

@@ -10,13 +10,17 @@ only the rows of applications whose data changed (triggers on the applications d
 application whose data changes or that is removed).
 
 A check reads it rule by rule (:func:`columns`): the rows a rule's SQL predicate selects, with the
-columns the rule reads, so that the rule runs once per distinct combination of values.
+columns the rule reads, so that the rule runs once per distinct combination of values; over the whole
+round these reads are made ahead on a second connection (:class:`Reads`) while the rules run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -35,6 +39,7 @@ __all__ = [
     "column_expression",
     "grant_histories",
     "HISTORY_EXPRESSIONS",
+    "Reads",
     "application_ids",
     "known_ids",
     "refresh",
@@ -294,29 +299,35 @@ def columns(
     ``where``: every row), of the applications given to :func:`use_ids` when ``listed``. The expressions
     are over :data:`COLUMNS` (see :func:`column_expression`); a text column's value is the id of its
     text (:func:`texts`)."""
+    sql, plain = _columns_sql(expressions, where, listed)
+    return _read_columns(store, store.conn.execute(sql, dict(params or {})).fetchone(), plain, params)
+
+
+def _columns_sql(expressions: Sequence[str], where: str | None, listed: bool) -> tuple[str, str]:
+    """:func:`columns`' query, each column as one JSON array (SQLite gives a column as one JSON array,
+    which Python reads about twice as quickly as a row at a time when the values are short), and the same
+    columns row by row (read when a value is a floating-point number, which JSON may round)."""
     conds = []
     if where:
         conds.append(f"({where})")
     if listed:
         conds.append("application_id in (select id from temp.check_ids)")
     source = "from rule_inputs" + (" where " + " and ".join(conds) if conds else "")
-    return _by_column(store, ["rowid", *expressions], source, params)
+    chosen = ["rowid", *expressions]
+    outer = "select " + ", ".join(f"json_group_array({e})" for e in chosen) + " " + source
+    return outer, "select " + ", ".join(chosen) + " " + source
 
 
-def _by_column(store: Store, expressions: Sequence[str], source: str,
-               params: Mapping[str, Any] | None = None) -> list[list[Any]]:
-    """The values of ``expressions`` over the rows of ``source`` (``from ... [where ...]``), column by
-    column, all in one row order: SQLite gives each column as one JSON array, which Python reads about
-    twice as quickly as a row at a time when the values are short. A floating-point value (which JSON may
-    round) makes the columns read again row by row, exactly."""
-    values = dict(params or {})
-    outer = "select " + ", ".join(f"json_group_array({e})" for e in expressions) + " " + source
+def _read_columns(store: Store, texts: Sequence[str], plain: str,
+                  params: Mapping[str, Any] | None) -> list[list[Any]]:
+    """The columns of :func:`_columns_sql`'s query, from its JSON arrays ``texts``; a floating-point value
+    (which JSON may round) makes them read again row by row (``plain``), exactly."""
     floats: list[str] = []  # (json calls this only for a number with a fraction or an exponent)
-    columns = [json.loads(text, parse_float=floats.append) for text in store.conn.execute(outer, values).fetchone()]
+    columns = [json.loads(text, parse_float=floats.append) for text in texts]
     if not floats:
         return columns
-    found = store.conn.execute("select " + ", ".join(expressions) + " " + source, values).fetchall()
-    return [list(c) for c in zip(*found, strict=True)] if found else [[] for _ in expressions]
+    found = store.conn.execute(plain, dict(params or {})).fetchall()
+    return [list(c) for c in zip(*found, strict=True)] if found else [[] for _ in texts]
 
 
 def known_ids(store: Store, ids: Sequence[str]) -> list[str]:
@@ -384,15 +395,23 @@ def grant_histories(store: Store) -> tuple[dict[str, int], dict[int, str]]:
     its history, history number -> one recipient that has it). Two recipients' histories are alike when their
     grants, in order (by year and id), have the same year, amount, decision day and section, last payment's
     day, and report's day and status (a grant's id, its application and its recipient aside)."""
-    # read as JSON arrays, one per column (quicker than row by row); each grant's values as the text of a
-    # JSON array
-    columns = store.conn.execute(
-        "select json_group_array(business_id), json_group_array(year), json_group_array(id), json_group_array(v) "
-        "from (select g.business_id, g.year, g.id, json_array(g.year, g.amount_cents, g.decision_date, g.section, "
-        "p.paid, r.received, r.status) || '' as v "
-        "from grants g left join (select grant_id, max(paid_date) as paid from payments group by grant_id) p "
-        "on p.grant_id = g.id left join reports r on r.grant_id = g.id "
-        "where g.business_id is not null and g.business_id != '' order by g.business_id, g.year, g.id)").fetchone()
+    return _histories(store.conn.execute(_GRANTS).fetchone())
+
+
+# the grants by recipient as JSON arrays, one per column (quicker than row by row); each grant's values as the
+# text of a JSON array
+_GRANTS = (
+    "select json_group_array(business_id), json_group_array(year), json_group_array(id), json_group_array(v) "
+    "from (select g.business_id, g.year, g.id, json_array(g.year, g.amount_cents, g.decision_date, g.section, "
+    "p.paid, r.received, r.status) || '' as v "
+    "from grants g left join (select grant_id, max(paid_date) as paid from payments group by grant_id) p "
+    "on p.grant_id = g.id left join reports r on r.grant_id = g.id "
+    "where g.business_id is not null and g.business_id != '' order by g.business_id, g.year, g.id)"
+)
+
+
+def _histories(columns: Sequence[str]) -> tuple[dict[str, int], dict[int, str]]:
+    """:func:`grant_histories` from the JSON arrays of :data:`_GRANTS`."""
     recipient_of, value_of = _by_recipient(*map(json.loads, columns))
     of: dict[str, int] = {}
     first: dict[int, str] = {}
@@ -407,3 +426,132 @@ def grant_histories(store: Store) -> tuple[dict[str, int], dict[int, str]]:
             first.setdefault(k, business_id)
             start = i
     return of, first
+
+
+class Reads:
+    """A check's reads of rule inputs, :meth:`columns` and :meth:`histories` as the functions of those names
+    give them, asked for first (each gives a handle) and then taken (:meth:`take_columns`,
+    :meth:`take_histories`) in about the order they were asked for.
+
+    When the reads are over the whole table (not ``listed``: the temporary table of :func:`use_ids` is the
+    store connection's own), the store's connection is not in a transaction (the second connection would
+    not see what it has not committed) and the database is in write-ahead-log mode, :meth:`start` makes the
+    reads, in the order they were asked for, on a second connection in a thread of their own, in one read
+    transaction (one state of the database, the last committed one). SQLite lets the other threads run while
+    it computes a query, so the next reads' queries run beside the caller's work on the reads taken before.
+    Otherwise (or when the second connection cannot be opened) a read is made on the store's connection when
+    it is taken, as the functions make it; and so is a read the thread could not make (an error, such as a
+    busy or damaged database, is raised from the store's connection as the function raises it: the thread
+    raises nothing). :meth:`close` (leaving the ``with`` block) ends the thread: its running query is
+    interrupted, and the thread waited for."""
+
+    def __init__(self, store: Store, params: Mapping[str, Any] | None = None, listed: bool = False) -> None:
+        self.store = store
+        self.params = dict(params or {})
+        self.listed = listed
+        self._queries: list[tuple[str, str]] = []  # (the query of JSON arrays, the same row by row)
+        self._read: dict[int, tuple[Any, ...]] = {}  # handle -> the row the thread read (until taken)
+        self._done = False  # the thread has ended
+        self._stop = False
+        self._lock = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def ahead(self) -> bool:
+        """Whether the reads are being made ahead (started, and not closed)."""
+        return self._thread is not None
+
+    def columns(self, expressions: Sequence[str], where: str | None = None) -> int:
+        """A read of :func:`columns` (of the applications given to :func:`use_ids` when ``listed``)."""
+        self._queries.append(_columns_sql(expressions, where, self.listed))
+        return len(self._queries) - 1
+
+    def histories(self) -> int:
+        """A read of :func:`grant_histories`."""
+        self._queries.append((_GRANTS, ""))
+        return len(self._queries) - 1
+
+    def start(self) -> None:
+        """The reads asked for so far made ahead, when they can be (see the class)."""
+        store = self.store
+        if self.listed or self._thread is not None or not self._queries or store.conn.in_transaction:
+            return  # (in a transaction of the store's connection, a read may need what it has not committed)
+        try:
+            if store.conn.execute("pragma journal_mode").fetchone()[0] != "wal":
+                return
+            conn = sqlite3.connect(str(store.path), timeout=store.lock_timeout, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error:
+            return  # (each read is made on the store's connection)
+        thread = threading.Thread(target=self._run, name="avustus-rule-inputs", daemon=True)
+        self._conn = conn
+        try:
+            thread.start()
+        except RuntimeError:  # (no thread can be started)
+            self._conn = None
+            conn.close()
+            return
+        self._thread = thread
+
+    def _run(self) -> None:
+        conn = self._conn
+        assert conn is not None
+        try:
+            conn.execute("pragma query_only = 1")
+            conn.execute("begin")
+            for k, (sql, _) in enumerate(self._queries):
+                if self._stop:
+                    break
+                row = conn.execute(sql, self.params).fetchone()
+                with self._lock:
+                    self._read[k] = row
+                    self._lock.notify_all()
+        except BaseException:  # (the read is made again on the store's connection, which raises the error)
+            pass
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                if conn.in_transaction:
+                    conn.execute("rollback")
+            with self._lock:
+                self._done = True
+                self._lock.notify_all()
+
+    def _take(self, handle: int) -> tuple[Any, ...]:
+        if self._thread is not None:
+            with self._lock:
+                # (with a timeout: an interrupt, Ctrl-C, is seen on every platform while waiting)
+                while handle not in self._read and not self._done:
+                    self._lock.wait(0.5)
+                row = self._read.pop(handle, None)
+            if row is not None:
+                return row
+        return self.store.conn.execute(self._queries[handle][0], self.params).fetchone()
+
+    def take_columns(self, handle: int) -> list[list[Any]]:
+        """The columns the read ``handle`` (of :meth:`columns`) gives, as :func:`columns` gives them."""
+        return _read_columns(self.store, self._take(handle), self._queries[handle][1], self.params)
+
+    def take_histories(self, handle: int) -> tuple[dict[str, int], dict[int, str]]:
+        """What the read ``handle`` (of :meth:`histories`) gives, as :func:`grant_histories` gives it."""
+        return _histories(self._take(handle))
+
+    def close(self) -> None:
+        """The thread ended (its running query interrupted) and its connection closed."""
+        self._stop = True
+        thread, conn = self._thread, self._conn
+        if thread is None or conn is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            conn.interrupt()
+        while thread.is_alive():
+            thread.join(0.5)
+        self._thread = self._conn = None
+        conn.close()
+        self._read.clear()
+
+    def __enter__(self) -> Reads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
