@@ -656,7 +656,7 @@ def _supplement_requests(
                 for r, items in letters]
     hashes = {} if hashes is None else hashes
     written_letters = write_letters(letter_dir, contexts, settings, formats, contents, hashes)
-    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, hashes)
+    _record_requests(store, settings, letter_dir, letters, personal, as_of, formats, final_dir, hashes, written_letters)
     return written_letters + sent_letters
 
 
@@ -670,18 +670,25 @@ def _record_requests(
     formats: Sequence[str],
     final_dir: Path | None,
     hashes: Mapping[Path, str],
+    written: Sequence[Path] | None = None,
 ) -> None:
     """Each new supplement request in the letters table (kept in ``final_dir``; its hash from ``hashes``,
     the SHA-256 of the bytes :func:`write_letters` wrote, not read back), and the first request's date,
-    deadline and what was asked."""
+    deadline and what was asked. ``written``: the files :func:`write_letters` returned for ``letters``
+    (each letter's ``formats`` in turn), not named again here."""
     from avustus_cli.adapters.store import letters as letter_store
 
+    n = len(formats)
+    if written is None or len(written) != n * len(letters):
+        written = [letter_dir / f"taydennyspyynto_{safe_stem(r.app.id)}.{f}" for r, _ in letters for f in formats]
+    # the file each letter is known by is in the same place among every letter's files (it goes by the format)
+    shapes = [Path(f"x.{f}") for f in formats]
+    main_at = shapes.index(letter_store.main_file(shapes))
     recorded = []
-    for r, _ in letters:
+    for i, (r, _) in enumerate(letters):
         email = personal[r.app.id][1]
-        stem = f"taydennyspyynto_{safe_stem(r.app.id)}"
-        files = [letter_dir / f"{stem}.{f}" for f in formats]
-        main = letter_store.main_file(files)
+        files = list(written[i * n:(i + 1) * n])
+        main = files[main_at]
         recorded.append(letter_store.NewLetter(
             kind="supplement", files=files, folder=final_dir or letter_dir, recipient=r.app.applicant,
             channel="email" if email else "letter",
