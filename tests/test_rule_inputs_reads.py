@@ -122,3 +122,31 @@ def test_reads_in_a_transaction_of_the_store_connection_see_what_it_has_not_comm
             assert not reads.ahead
             assert reads.take_columns(handle)[1] == [99]
         store.conn.execute("update rule_inputs set category = 98 where category = 99")
+
+
+def test_the_thread_reads_only_a_few_reads_ahead_of_the_one_taken(store):
+    """What the thread has read waits in memory until taken: it stops a few reads ahead of the last one taken
+    (or waited for), and goes on as they are taken."""
+    import time
+
+    reads, asked = _reads(store)
+    ahead = rule_inputs._AHEAD
+    assert len(asked) > 2 * ahead
+    with reads:
+        reads.start()
+
+        def read_up_to(n: int) -> None:  # (waits until the reads before n are read)
+            for _ in range(1000):
+                if max(reads._read, default=-1) >= n - 1:
+                    return
+                time.sleep(0.01)
+
+        read_up_to(ahead)
+        time.sleep(0.2)  # (time for a thread that ran on to read more)
+        assert sorted(reads._read) == list(range(ahead))
+        reads.take_columns(0)
+        read_up_to(ahead + 1)
+        time.sleep(0.2)
+        assert sorted(reads._read) == list(range(1, ahead + 1))
+        for k in range(1, len(asked)):  # the rest as before
+            assert reads.take_columns(k) == rule_inputs.columns(store, *asked[k], params=PARAMS)

@@ -443,8 +443,16 @@ def _run_rules(
             columns_of.setdefault(e, len(columns_of) + 1)
     passes.setdefault(0, (None, {}))
     with rule_inputs.Reads(store, sql_parameters(settings), listed) as reads:
-        handle = {key: reads.columns(list(columns_of), where) for key, (where, columns_of) in passes.items()}
-        histories = reads.histories() if any(r.needs == "history" for r in rules) else -1
+        handle: dict[str | int, int] = {}
+        histories = -1
+        for r in rules:  # (asked for in the order they are needed)
+            key = pass_of[r.code]
+            if key not in handle:
+                handle[key] = reads.columns(list(passes[key][1]), passes[key][0])
+            if r.needs == "history" and histories < 0:
+                histories = reads.histories()
+        if 0 not in handle:
+            handle[0] = reads.columns([], None)
         reads.start()
         made = _Made(progress, len(RULES))
         _rules_over(store, settings, as_of, positions, reads, handle, histories, passes, pass_of, made)

@@ -428,6 +428,9 @@ def _histories(columns: Sequence[str]) -> tuple[dict[str, int], dict[int, str]]:
     return of, first
 
 
+_AHEAD = 4  # the reads made ahead of the one last taken (or waited for): what is read waits in memory
+
+
 class Reads:
     """A check's reads of rule inputs, :meth:`columns` and :meth:`histories` as the functions of those names
     give them, asked for first (each gives a handle) and then taken (:meth:`take_columns`,
@@ -437,8 +440,9 @@ class Reads:
     store connection's own), the store's connection is not in a transaction (the second connection would
     not see what it has not committed) and the database is in write-ahead-log mode, :meth:`start` makes the
     reads, in the order they were asked for, on a second connection in a thread of their own, in one read
-    transaction (one state of the database, the last committed one). SQLite lets the other threads run while
-    it computes a query, so the next reads' queries run beside the caller's work on the reads taken before.
+    transaction (one state of the database, the last committed one), a few reads ahead of the one last taken
+    (what is read waits in memory). SQLite lets the other threads run while it computes a query, so the next
+    reads' queries run beside the caller's work on the reads taken before.
     Otherwise (or when the second connection cannot be opened) a read is made on the store's connection when
     it is taken, as the functions make it; and so is a read the thread could not make (an error, such as a
     busy or damaged database, is raised from the store's connection as the function raises it: the thread
@@ -452,6 +456,7 @@ class Reads:
         self._queries: list[tuple[str, str]] = []  # (the query of JSON arrays, the same row by row)
         self._read: dict[int, tuple[Any, ...]] = {}  # handle -> the row the thread read (until taken)
         self._done = False  # the thread has ended
+        self._reach = _AHEAD - 1  # the last read the thread may make before more are taken
         self._stop = False
         self._lock = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -501,6 +506,9 @@ class Reads:
             conn.execute("pragma query_only = 1")
             conn.execute("begin")
             for k, (sql, _) in enumerate(self._queries):
+                with self._lock:  # (at most _AHEAD reads beyond the one last asked for)
+                    while k > self._reach and not self._stop:
+                        self._lock.wait(0.5)
                 if self._stop:
                     break
                 row = conn.execute(sql, self.params).fetchone()
@@ -520,6 +528,9 @@ class Reads:
     def _take(self, handle: int) -> tuple[Any, ...]:
         if self._thread is not None:
             with self._lock:
+                if handle + _AHEAD > self._reach:
+                    self._reach = handle + _AHEAD
+                    self._lock.notify_all()
                 # (with a timeout: an interrupt, Ctrl-C, is seen on every platform while waiting)
                 while handle not in self._read and not self._done:
                     self._lock.wait(0.5)
@@ -538,7 +549,9 @@ class Reads:
 
     def close(self) -> None:
         """The thread ended (its running query interrupted) and its connection closed."""
-        self._stop = True
+        with self._lock:
+            self._stop = True
+            self._lock.notify_all()
         thread, conn = self._thread, self._conn
         if thread is None or conn is None:
             return
