@@ -224,6 +224,10 @@ def test_rows_and_columns_are_named_as_in_the_sheet_when_the_first_row_and_colum
         (b'<row r="5"><c r="AAAA5"/><c r="A6000"/></row>', (6000, 18279)),  # more letters than a sheet has
         (b'<row r="950000"><c r="A950000"/><c r="V950000"/></row>', (950000, 22)),  # every reference read
         (b'<row r="950000"><c r="A950000"/><c r="T950000"/></row>', None),
+        (b'<row r="699999"><c r="A699999"/><c r="Z699999"/></row>', None),  # judged by the one search
+        (b'<row r="769230"><c r="Z769230"/></row>', None),  # every reference read: 26 columns, at the limit
+        (b'<row r="769231"><c r="Z769231"/></row>', (769231, 26)),
+        (b'<row r="5"><c r="A5"/><c  r="C9999999"/></row>', (9999999, 3)),  # two spaces before the reference
         # cells without a reference, placed one after another: counted by their places, not their references
         (b'<row r="9000000">' + b"<c><v>1</v></c>" * 1000 + b"</row>", (9000000, 3)),
         (b'<row r="19999999"><c r="A19999999"/></row><row><c/><c t="n"><v>2</v></c></row>', (20000000, 2)),
@@ -238,6 +242,21 @@ def test_a_part_reaching_beyond_the_cell_limit_is_refused_before_it_is_read(piec
         with pytest.raises(xlsx_stream.TooManyCells) as e:
             xlsx_stream.Parts._check_cells(piece)
         assert (e.value.rows, e.value.columns) == refused
+
+
+@pytest.mark.parametrize("row", [1, 9, 10, 99999, 100000, 600000, 699999, 700000, 769230, 769231, 999999, 1048576])
+@pytest.mark.parametrize("column", ["A", "S", "Z", "AA"])
+def test_the_one_search_passes_only_cells_within_the_limit(row, column):
+    """A part the one search lets through reaches no further than the limit; one it stops is measured."""
+    piece = b'<row r="%d"><c r="%s%d" t="n"><v>1</v></c></row>' % (row, column.encode(), row)
+    if xlsx_stream._NOT_NEAR.search(piece) is None:
+        assert row * 26 <= xlsx_stream.MAX_CELLS and len(column) == 1
+    reaches = row * xlsx_stream.column_index(column) + row
+    if reaches > xlsx_stream.MAX_CELLS:
+        with pytest.raises(xlsx_stream.TooManyCells):
+            xlsx_stream.Parts._check_cells(piece)
+    else:
+        xlsx_stream.Parts._check_cells(piece)
 
 
 def test_cells_without_references_are_refused_by_their_places_before_they_are_read(workdir, monkeypatch):

@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -393,6 +395,51 @@ _FORMULA_TAG = re.compile(rb"<f[ >/]")
 _ANY_REF = re.compile(r"([A-Z]+)([0-9]+)$")  # (beyond a sheet's rows and columns too)
 
 
+def _near_cells(limit: int) -> re.Pattern[bytes]:
+    """A cell's tag (``<c`` and a space, ``>`` or ``/``) that does not start with the reference of a cell
+    within ``limit`` cells of 26 columns: a column of one letter and a row number of fewer digits than
+    ``limit // 26`` has, or as many with a smaller first digit (up to 699 999 for 20 000 000 cells)."""
+    top = str(limit // 26)
+    digits, lead = len(top), int(top[0])
+    shorter = [rb"[0-9]{1,%d}" % (digits - 1)] if digits > 1 else []
+    same = [rb"[0-%d][0-9]{%d}" % (lead - 1, digits - 1)] if lead > 1 or digits == 1 else []
+    return re.compile(rb'<c(?! r="[A-Z](?:%s)")[ >/]' % b"|".join(shorter + same))
+
+
+_NOT_NEAR = _near_cells(MAX_CELLS)
+
+_SHEET_END = b"</sheetData></worksheet>"
+_LOCAL = struct.Struct("<IHHHHHIIIHH")  # a zip archive's local file header (APPNOTE 4.3.7)
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")  # its central directory header (4.3.12)
+_END = struct.Struct("<IHHHHIIH")  # the end of its central directory (4.3.16)
+_DOS_DAY = 0x21  # 1 January 1980, the first day a zip archive can name
+
+
+def stored_zip(members: list[tuple[str, tuple[bytes, ...]]]) -> bytes:
+    """An uncompressed zip archive of ``members`` (name, its bytes in pieces), made in one join: each piece
+    is copied once, and its checksum computed once (by zlib, without the interpreter's lock), where
+    ``zipfile`` joins, writes and copies a member's bytes again. Members under 4 GiB (no zip64)."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, pieces in members:
+        crc = 0
+        for piece in pieces:
+            crc = zlib.crc32(piece, crc)
+        size = sum(map(len, pieces))
+        if size > 0xFFFFFFFF or offset > 0xFFFFFFFF:
+            raise StreamError("part over 4 GiB")
+        encoded = name.encode()
+        flags = 0 if encoded.isascii() else 0x800  # (a name in UTF-8)
+        out += (_LOCAL.pack(0x04034B50, 20, flags, 0, 0, _DOS_DAY, crc, size, size, len(encoded), 0), encoded, *pieces)
+        central += (_CENTRAL.pack(0x02014B50, 20, 20, flags, 0, 0, _DOS_DAY, crc, size, size, len(encoded), 0, 0, 0, 0, 0,
+                                  offset), encoded)
+        offset += _LOCAL.size + len(encoded) + size
+    directory = b"".join(central)
+    out += (directory, _END.pack(0x06054B50, 0, 0, len(members), len(members), len(directory), offset, 0))
+    return b"".join(out)
+
+
 class Parts:
     """A worksheet's rows cut, a few MiB of XML at a time, into workbooks of their own (the workbook's
     own parts around one piece of the sheet, uncompressed), for the whole-sheet reader to read each in
@@ -452,45 +499,34 @@ class Parts:
                 yield from self._part(kept, sst, head, rest[: end if end >= 0 else len(rest)])
 
     def _part(self, kept: dict[str, bytes], sst: bytes | None, head: bytes, piece: bytes) -> Iterator[tuple[bytes, bool]]:
-        import io
-
         if not piece.strip():
             return
         self._check_cells(piece)
         if _FORMULA_TAG.search(piece):
-            self._formulas(head + piece + b"</sheetData></worksheet>")
+            self._formulas(head + piece + _SHEET_END)
         marked = False
         if self.mark and sst is not None and _SHARED in piece and _MARK_BYTES not in piece:
             piece, marked = piece.replace(_SHARED, _AS_MARKED), True
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as part:
-            for n, body in kept.items():
-                part.writestr(n, body)
-            if sst is not None and b't="s"' in piece:
-                part.writestr("xl/sharedStrings.xml", sst)
-            part.writestr(self.member, head + piece + b"</sheetData></worksheet>")
-        yield out.getvalue(), marked
+        members: list[tuple[str, tuple[bytes, ...]]] = [(n, (body,)) for n, body in kept.items()]
+        if sst is not None and b't="s"' in piece:
+            members.append(("xl/sharedStrings.xml", (sst,)))
+        members.append((self.member, (head, piece, _SHEET_END)))
+        yield stored_zip(members), marked
 
     @staticmethod
     def _check_cells(piece: bytes) -> None:
         """TooManyCells when a cell of the part lies beyond MAX_CELLS (the last row and column it reaches).
 
-        Most parts are judged with one search: with its last row numbered N, a part whose references are
-        all of one letter and number rows below the next round number after N (below 500 000 when N is
-        400 123) reaches no further than that many rows of 26 columns. Else every reference is read; and
-        when a cell does not start with its reference (it may have none: the reader places it after the
-        cell before it, and a row without one after the row before it), every cell's place is counted."""
+        Nearly every part is judged with one search (``_NEAR_CELLS``): a part each of whose cells starts with
+        a reference to a column of one letter and a row below the limit for 26 columns reaches no further.
+        Else every reference is read; and when a cell does not start with its reference (it may have none:
+        the reader places it after the cell before it, and a row without one after the row before it),
+        every cell's place is counted."""
+        if _NOT_NEAR.search(piece) is None:
+            return
         if piece.count(b'<c r="') != piece.count(b"<c ") + piece.count(b"<c>") + piece.count(b"<c/"):
             Parts._check_places(piece)
             return
-        at = piece.rfind(b'<row r="')
-        last = piece[at + 8: piece.find(b'"', at + 8)] if at >= 0 else b""
-        if last.isdigit() and (lead := int(last[:1])) < 9:
-            digits = len(last)
-            bound = (lead + 1) * 10 ** (digits - 1) - 1
-            beyond = rb' r="[A-Z](?:[A-Z]|[0-9]{%d}|[%d-9][0-9]{%d}")' % (digits + 1, lead + 1, digits - 1)
-            if bound * 26 <= MAX_CELLS and re.search(beyond, piece) is None:
-                return
         rows = _CELL_ROWS.findall(piece)
         if not rows:
             return
