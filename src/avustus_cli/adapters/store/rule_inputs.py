@@ -24,7 +24,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
-from itertools import compress, filterfalse, pairwise, repeat
+from itertools import filterfalse, pairwise, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -170,8 +170,11 @@ class Fill:
         and its JSON text (``json_texts[i][skip:]``; None where the value is None, which the JSON leaves
         out): None, a text as itself, a yes/no as 1 / 0, a number as itself, an amount or a day as its JSON
         text's text; anything else (a list, a party, an object) as SQLite renders its JSON text."""
-        if set(map(type, values)) <= _AS_IS:
+        kinds = set(map(type, values))
+        if kinds <= _AS_IS:
             return list(values)
+        if kinds - _AS_IS <= _AS_TEXT:  # amounts and days (None, texts and numbers as they are): as their text
+            return [v if v.__class__ in _AS_IS else str(v) for v in values]
         # each distinct JSON text once: equal texts are equal values
         found = {t: None if t is None else self._sql_value(v, t[skip:]) for t, v in dict(zip(json_texts, values, strict=True)).items()}
         return list(map(found.__getitem__, json_texts))
@@ -232,17 +235,17 @@ class Fill:
             seen = self.known[k]
             at = dict(zip(reversed(col), range(n - 1, -1, -1), strict=True))  # text -> the first row that has it
             at.pop(None, None)
-            new = list(filterfalse(seen.__contains__, at))
+            new = list(filterfalse(seen.__contains__, at)) if seen else list(at)
             first.extend(zip(map(at.__getitem__, new), repeat(j), new))
         first.sort(key=_ROW_AND_COLUMN)
         new_texts: list[tuple[int, str, Any]] = []
         if first:
-            _, js, found = zip(*first, strict=True)
             numbers = range(self.next_id, self.next_id + len(first))
-            new_texts = list(zip(numbers, map([c for _, c, _ in present].__getitem__, js), found, strict=True))
-            for j, (k, _, _) in enumerate(present):
-                mine = list(map(j.__eq__, js))
-                self.known[k].update(zip(compress(found, mine), compress(numbers, mine), strict=True))
+            known = [self.known[k] for k, _, _ in present]
+            names_of = [c for _, c, _ in present]
+            for (_, j, text), number in zip(first, numbers, strict=True):
+                known[j][text] = number
+                new_texts.append((number, names_of[j], text))
             self.next_id += len(first)
         for k, c, col in present:
             names.append(c)
@@ -255,6 +258,7 @@ class Fill:
 _NONE = object()
 _ROW_AND_COLUMN = itemgetter(0, 1)
 _AS_IS = frozenset({type(None), str, int})  # values json_extract reads back as they are
+_AS_TEXT = frozenset({Decimal, dt.date})  # values json_extract reads as their JSON text's text: str() of them
 
 
 def texts(store: Store, ids: Iterable[int]) -> dict[int, str]:
