@@ -27,7 +27,7 @@ from enum import Enum
 from functools import partial
 from itertools import chain, compress, filterfalse, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses
-from operator import itemgetter, methodcaller
+from operator import is_, itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +300,9 @@ class _Field:
         self.parse = (lambda c: values.category(c, categories)) if spec.kind == "category" else values.PARSERS[spec.kind]
         self.prefix = f'"{spec.name}": '
         self.memo = _Memo(self.entry)
+        # the JSON texts of the cells of the column last run, when they are its exported texts as they are
+        # (every cell a distinct text kept whole): what the exported row's column holds (_RawCell.run)
+        self.encoded: list[str] | None = None
 
     def entry(self, cell: Any) -> tuple[Any, str | None, str | None, str | None]:
         try:
@@ -316,6 +319,7 @@ class _Field:
         return (value, self.prefix + json_text(value), None, None)
 
     def run(self, cells: Sequence[Any]) -> _Parsed:
+        self.encoded = None
         if self.memo.memo is None and (done := self._texts(cells) if self.text else self._amounts(cells) if self.money
                                        else None) is not None:
             return done
@@ -334,7 +338,7 @@ class _Field:
         if joined.count("\n") != len(cells) - 1 or len(_AMOUNT_LINE.findall(joined)) != len(cells):
             return None
         amounts = list(map(_CENT, map(Decimal, _EURO_SIGN.sub("", joined).replace(",", ".").split("\n"))))
-        return _Parsed(amounts, list(map(f'{self.prefix}"{{}}"'.format, amounts)), {}, {})
+        return _Parsed(amounts, list(map((self.prefix.replace("%", "%%") + '"%s"').__mod__, amounts)), {}, {})
 
     def _texts(self, cells: Sequence[Any]) -> _Parsed | None:
         """A text column of distinct texts read whole, when every cell is plain text (``values.text`` of a
@@ -347,7 +351,10 @@ class _Field:
         stripped = list(map(str.strip, cells))
         if "" in stripped:
             return None
-        return _Parsed(stripped, list(map(self.prefix.__add__, map(encode_basestring, stripped))), {}, {})
+        encoded = list(map(encode_basestring, stripped))
+        if all(map(is_, stripped, cells)):  # (nothing stripped: the exported row's texts of the column, too)
+            self.encoded = encoded
+        return _Parsed(stripped, list(map(self.prefix.__add__, encoded)), {}, {})
 
 
 class _RawCell:
@@ -607,7 +614,8 @@ class _Plan:
         width = len(headers)
         if self.raw_cells is None or any(len(r) != width for r in rows):
             return [_raw_row(headers, r) for r in rows]
-        columns = [c.run(by_column[i] if by_column is not None else list(map(itemgetter(i), rows)))
+        shared = {f.index: f.encoded for f in self.fields if f.encoded is not None}
+        columns = [shared[i] if i in shared else c.run(by_column[i] if by_column is not None else list(map(itemgetter(i), rows)))
                    for i, c in enumerate(self.raw_cells)]
         if any(None in c for c in columns):  # a column without a header, left out of the rows where it is empty
             return _objects([[None if v is None else c.key + v for v in texts]
