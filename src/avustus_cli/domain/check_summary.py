@@ -106,7 +106,8 @@ def summarize_kinds(verdicts: Sequence[Verdict], requested: Sequence[Decimal | N
                     kinds: Sequence[Kind]) -> CheckSummary:
     """The summary of applications given as columns: each one's verdict, requested amount (None counts as 0)
     and the index in ``kinds`` of what a summary reads of its findings (``kind_of``). ``summarize`` of
-    results is this of their columns."""
+    results is this of their columns. (Sums of Decimal amounts are exact: the order they are added in does
+    not change them.)"""
     amount_of = [a or _ZERO for a in requested]
     amounts = dict(zip(map(id, amount_of), amount_of, strict=True))  # (keyed by identity: hashing a Decimal is slow)
     counts = dict.fromkeys(VERDICT_ORDER, 0)
@@ -114,11 +115,13 @@ def summarize_kinds(verdicts: Sequence[Verdict], requested: Sequence[Decimal | N
     for (verdict, amount), n in Counter(zip(verdicts, map(id, amount_of), strict=True)).items():
         counts[verdict] += n
         sums[verdict] += amounts[amount] * n
-    per_kind: list[list[Any]] = [[0, _ZERO] for _ in kinds]  # applications, requested
-    for (amount, kind), n in Counter(zip(map(id, amount_of), kind_at, strict=True)).items():
-        per = per_kind[kind]
-        per[0] += n
-        per[1] += amounts[amount] * n
+    # the amounts of each kind's applications (one pass: the kinds are nearly as many as the applications in a
+    # big round, and so would the distinct (amount, kind) pairs be), each kind's summed in C
+    of_kind: list[list[Decimal]] = [[] for _ in kinds]
+    add = [amounts_of_kind.append for amounts_of_kind in of_kind]
+    for kind, requested_amount in zip(kind_at, amount_of, strict=True):
+        add[kind](requested_amount)
+    per_kind = [(len(amounts_of_kind), sum(amounts_of_kind, _ZERO)) for amounts_of_kind in of_kind]
     rules: dict[str, list[Any]] = {}
     problems = False
     reviews = 0

@@ -183,6 +183,10 @@ class RoundFindings:
         """severity rank -> key -> the index in _found of the key's findings of that severity."""
         by_rank: dict[int, dict[Any, int]] = {}
         for key, findings in found.items():
+            if len(findings) == 1:  # (nearly always: one finding, one part)
+                by_rank.setdefault(findings[0].severity.rank, {})[key] = len(self._found)
+                self._found.append((findings[0],))
+                continue
             parts: dict[int, list[Finding]] = {}
             for f in findings:
                 parts.setdefault(f.severity.rank, []).append(f)

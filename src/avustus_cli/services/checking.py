@@ -384,8 +384,8 @@ def _standings(
     if limit is None:
         shown: Iterable[int] = range(len(rows))
     else:
-        shown = sorted(i for v in VERDICT_ORDER
-                       for i in itertools.islice((i for i, x in enumerate(verdict_at) if x is v), limit))
+        shown = sorted(i for v in VERDICT_ORDER for i in itertools.islice(
+            itertools.compress(itertools.count(), map(operator.is_, verdict_at, itertools.repeat(v))), limit))
     results = []
     for i in shown:
         if apps is None:  # the slim application from its rule-input values (as ``codec`` decodes them)
